@@ -1,0 +1,111 @@
+"""Fixtures: an app per test on a fresh database (SQLite by default, PostgreSQL with DATABASE_URL)."""
+import os
+import shutil
+import uuid
+
+import psycopg2
+import pytest
+from playhouse.db_url import parse as parse_db_url
+
+from webapp import create_app
+from webapp.db import database, make_database, migrate
+from webapp.models import ALL_MODELS
+
+
+PG_URL = os.environ.get("DATABASE_URL", "")
+USE_PG = PG_URL.startswith(("postgres://", "postgresql://"))
+
+
+def _pg_admin(url):
+    params = parse_db_url(url)
+    params["database"] = "postgres"
+    params["dbname"] = params.pop("database")
+    connection = psycopg2.connect(**params)
+    connection.autocommit = True
+    return connection
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A migrated database for the session: a template SQLite file, or a fresh PostgreSQL database."""
+    if USE_PG:
+        name = f"sotd_test_{uuid.uuid4().hex[:10]}"
+        admin = _pg_admin(PG_URL)
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+        database.initialize(make_database(url, None))
+        migrate()
+        database.close()
+        yield url
+        database.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    else:
+        path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        database.initialize(make_database(None, str(path)))
+        migrate()
+        database.close()
+        yield str(path)
+
+
+def _empty_pg_tables():
+    tables = ", ".join(f'"{m._meta.table_name}"' for m in ALL_MODELS)
+    database.execute_sql(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url):
+    """Test settings; a test may update this dict before asking for `app`."""
+    if USE_PG:
+        url = database_url
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(database_url, path)
+        url = f"sqlite:///{path}"
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": url,
+        "WTF_CSRF_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_KIB": 1024,
+    }
+
+
+@pytest.fixture
+def app(app_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOTHEODOI_INSTANCE", str(tmp_path / "instance"))
+    application = create_app(app_config)
+    if USE_PG:
+        _empty_pg_tables()
+    with application.app_context():
+        yield application
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_app(app_config, tmp_path, monkeypatch):
+    """An app with CSRF protection on, as in production."""
+    app_config["WTF_CSRF_ENABLED"] = True
+    monkeypatch.setenv("SOTHEODOI_INSTANCE", str(tmp_path / "instance"))
+    application = create_app(app_config)
+    if USE_PG:
+        _empty_pg_tables()
+    with application.app_context():
+        yield application
+    if not database.is_closed():
+        database.close()

@@ -1,0 +1,35 @@
+"""Sổ Theo Dõi: the application factory."""
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(test_config=None):
+    """Create the app: instance settings, database, security, translations and the blueprints."""
+    app = Flask(__name__, instance_path=config_module.instance_path(),
+                instance_relative_config=True)
+    app.config.from_mapping(config_module.DEFAULTS)
+    secret_key = config_module.ensure_instance(app.instance_path)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    config_module.from_environment(app.config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key
+    if app.debug:
+        app.config["SESSION_COOKIE_SECURE"] = False
+
+    from . import accounts, cli, db, errors, i18n, nav, permissions, security
+    from .blueprints import register_blueprints
+
+    db.init_app(app)
+    accounts.init_app(app)
+    permissions.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    nav.init_app(app)
+    cli.init_app(app)
+    register_blueprints(app)
+    return app

@@ -1,0 +1,8 @@
+"""One blueprint per feature; this is the list of them."""
+
+
+def register_blueprints(app):
+    from . import admin, auth, home, members
+
+    for module in (auth, home, admin, members):
+        app.register_blueprint(module.bp)

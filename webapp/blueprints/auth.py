@@ -1,0 +1,125 @@
+"""Logging in and out, the user's account, password and language."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from .. import accounts, audit
+from ..i18n import LANG_COOKIE
+from ..models import User
+from ..permissions import LOGGED_IN, PUBLIC, access
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Login name or phone number"),
+                        validators=[DataRequired(_l("Enter your login name or phone number.")),
+                                    Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
+                                                         Length(max=128)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"),
+                            validators=[DataRequired(_l("Enter your current password."))])
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[EqualTo("new", _l("The two new passwords differ."))])
+
+
+def safe_next(target):
+    """Only a path on this site: never redirect off-site after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
+def login():
+    """Log in with a login name or phone number and a password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user, error = accounts.authenticate(form.login.data, form.password.data,
+                                            request.remote_addr)
+        if user is not None:
+            session.clear()  # a fresh session at every login
+            accounts.start_session(user)
+            login_user(user)
+            session.permanent = True
+            if user.must_change_password:
+                flash(_("Choose a new password before you go on."), "info")
+                return redirect(url_for("auth.change_password"))
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@access(PUBLIC)
+def logout():
+    """End the session for good (POST only: nothing changes state on GET)."""
+    if current_user.is_authenticated:
+        audit.record("logout")
+        accounts.end_session(current_user.session_token)
+        logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account")
+@access(LOGGED_IN)
+def account():
+    """The user's account: who they are, language, password."""
+    return render_template("auth/account.html")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@access(LOGGED_IN)
+def change_password():
+    """Change one's own password; other sessions of the account end."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not accounts.check_password(current_user, form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        elif form.new.data == form.current.data:
+            form.new.errors.append(_("Choose a password different from the current one."))
+        else:
+            try:
+                accounts.set_password(current_user, form.new.data, by=current_user,
+                                      must_change=False)
+            except accounts.AccountError as error:
+                form.new.errors.append(error.message)
+            else:
+                accounts.end_sessions(current_user, keep_token=current_user.session_token)
+                flash(_("Your password is changed."), "success")
+                return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+@access(PUBLIC)
+def language():
+    """Switch the language; remembered on the account and in a cookie."""
+    lang = request.form.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        User.update(locale=lang).where(User.id == current_user.id).execute()
+    response = redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response

@@ -1,0 +1,21 @@
+"""The home page each role lands on after login."""
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from ..models import Club
+from ..permissions import LOGGED_IN, access
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@access(LOGGED_IN)
+def index():
+    """Home: the user's club, or the clubs of a supervisor's area, and where to go next."""
+    area_clubs = []
+    if current_user.role == "supervisor":
+        area = current_user.area
+        area_clubs = list(Club.select()
+                          .where((Club.city == area) | (Club.province == area))
+                          .order_by(Club.name))
+    return render_template("home/index.html", area_clubs=area_clubs)

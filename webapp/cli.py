@@ -1,0 +1,93 @@
+"""Command-line administration for a fresh server: clubs, accounts and the demo data."""
+import click
+import unicodedata
+
+from . import accounts
+from .models import Club, User
+from .vocab import ROLES
+
+
+def _fail(error):
+    raise click.ClickException(error.message)
+
+
+@click.group("clubs", help="Clubs.")
+def clubs_cli():
+    pass
+
+
+@clubs_cli.command("create")
+@click.option("--name", required=True, help="The club's name, e.g. 'CLB Tuần Châu'.")
+@click.option("--prefix", "code_prefix", default=None, help="Case code prefix, e.g. TC.")
+@click.option("--ward", default="")
+@click.option("--city", default="")
+@click.option("--province", default="")
+def create_club_command(name, code_prefix, ward, city, province):
+    """Create a club."""
+    if not code_prefix:
+        code_prefix = default_prefix(ward or name)
+    try:
+        club = accounts.create_club(name=name, code_prefix=code_prefix, ward=ward, city=city,
+                                    province=province)
+    except accounts.AccountError as error:
+        _fail(error)
+    click.echo(f"Club created: {club.name} (id {club.id}, case codes {club.code_prefix}-…)")
+
+
+def default_prefix(name):
+    """Initials of a ward's name without diacritics: 'Tuần Châu' -> 'TC'."""
+    words = [w for w in name.replace("CLB", "").split() if w]
+    letters = "".join(unicodedata.normalize("NFD", w)[0] for w in words).upper()
+    letters = letters.replace("Đ", "D")
+    letters = "".join(c for c in letters if "A" <= c <= "Z")
+    return letters[:8] if len(letters) >= 2 else "CLB"
+
+
+@click.group("users", help="Accounts.")
+def users_cli():
+    pass
+
+
+@users_cli.command("create")
+@click.option("--login", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES.codes))
+@click.option("--club", "club_name", default=None, help="The club's name (members and chairs).")
+@click.option("--name", "full_name", default="")
+@click.option("--phone", default=None)
+@click.option("--area", default="", help="A supervisor's city or province.")
+def create_user_command(login, password, role, club_name, full_name, phone, area):
+    """Create an account (the password set here need not be changed at first login)."""
+    club = None
+    if club_name:
+        club = Club.get_or_none(Club.name == club_name)
+        if club is None:
+            raise click.ClickException(f"No club named {club_name!r}.")
+    try:
+        user = accounts.create_user(login=login, password=password, role=role, club=club,
+                                    full_name=full_name, phone=phone, area=area,
+                                    must_change_password=False)
+    except accounts.AccountError as error:
+        _fail(error)
+    click.echo(f"Account created: {user.login} ({user.role})")
+
+
+@click.command("demo")
+@click.option("--password", default="demo12345", show_default=True,
+              help="One password for every demo account.")
+def demo_command(password):
+    """Fill an empty database with the five pilot clubs of Hạ Long and fictional cases."""
+    from .demo import fill
+
+    if User.select().exists() or Club.select().exists():
+        raise click.ClickException("The database is not empty; the demo fills only an empty one.")
+    logins = fill(password)
+    click.echo("Demo data created. Log in with any of these accounts "
+               f"(password: {password}):")
+    for login, role, club in logins:
+        click.echo(f"  {login:<14} {role:<10} {club}")
+
+
+def init_app(app):
+    for command in (clubs_cli, users_cli, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,77 @@
+"""Settings of one installation: safe defaults, the instance folder, and environment overrides."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = dict(
+    SECRET_KEY=None,  # read from instance/secret_key, made on first start
+    DATABASE_URL=None,  # None: SQLite file instance/sotheodoi.sqlite3
+    SESSION_COOKIE_NAME="sotd_session",
+    SESSION_COOKIE_HTTPONLY=True,
+    SESSION_COOKIE_SAMESITE="Lax",
+    SESSION_COOKIE_SECURE=True,
+    # A session survives closing the browser; it ends on logout, deactivation,
+    # after SESSION_IDLE_DAYS without use and SESSION_MAX_DAYS at most.
+    PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+    SESSION_REFRESH_EACH_REQUEST=True,
+    SESSION_IDLE_DAYS=7,
+    SESSION_MAX_DAYS=30,
+    WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which already expires
+    WTF_CSRF_SSL_STRICT=True,
+    BABEL_DEFAULT_LOCALE="vi",
+    BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+    LANGUAGES=("vi", "en"),
+    # Login throttling: a delay that grows with failures, never a permanent lock.
+    LOGIN_THROTTLE_WINDOW_MINUTES=15,
+    LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT=5,
+    LOGIN_THROTTLE_FREE_FAILURES_ADDRESS=20,
+    LOGIN_THROTTLE_MAX_DELAY_SECONDS=300,
+    # argon2id at the OWASP minimum (m=19 MiB, t=2, p=1).
+    PASSWORD_HASH_TIME_COST=2,
+    PASSWORD_HASH_MEMORY_KIB=19456,
+    PASSWORD_MIN_LENGTH=8,
+    HSTS=True,
+    MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+)
+
+
+def instance_path():
+    """The instance folder: $SOTHEODOI_INSTANCE, or instance/ in the project root."""
+    return os.environ.get("SOTHEODOI_INSTANCE") or str(PROJECT_ROOT / "instance")
+
+
+def ensure_instance(path):
+    """Create the instance folder with a random secret key and a config file on first start."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    config_file = folder / "config.py"
+    if not config_file.exists():
+        config_file.write_text(
+            "# Settings of this installation (Python). Environment variables\n"
+            "# DATABASE_URL and SOTHEODOI_<NAME> override what is set here.\n"
+            "# DATABASE_URL = 'postgresql://user:password@localhost/sotheodoi'\n"
+        )
+    return key_file.read_text().strip()
+
+
+def from_environment(config):
+    """Apply DATABASE_URL and SOTHEODOI_<NAME> variables over the loaded config."""
+    if os.environ.get("DATABASE_URL"):
+        config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    for name, value in os.environ.items():
+        if not name.startswith("SOTHEODOI_") or name == "SOTHEODOI_INSTANCE":
+            continue
+        key = name[len("SOTHEODOI_"):]
+        current = config.get(key)
+        if isinstance(current, bool):
+            value = value.lower() in ("1", "true", "yes", "on")
+        elif isinstance(current, int):
+            value = int(value)
+        config[key] = value

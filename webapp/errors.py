@@ -1,0 +1,43 @@
+"""Error answers in the user's language: pages for people, JSON under /api/."""
+from flask import jsonify, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .permissions import wants_json
+
+
+def _messages():
+    return {
+        400: _("The request could not be understood. Go back and try again."),
+        401: _("Please log in again."),
+        403: _("You are not allowed to see this page."),
+        404: _("This page does not exist, or it is not yours to see."),
+        405: _("This action is not allowed here."),
+        413: _("What you sent is too large."),
+        429: _("Too many requests. Wait a moment and try again."),
+        500: _("Something went wrong on the server. What you entered was not saved; try again."),
+    }
+
+
+def handle(error):
+    code = error.code if isinstance(error, HTTPException) and error.code else 500
+    message = _messages().get(code, error.description if isinstance(error, HTTPException) else "")
+    if isinstance(error, CSRFError):
+        message = _("The form expired. Reload the page and try again.")
+    if wants_json():
+        response = jsonify(error=code, message=message)
+        response.status_code = code
+        return response
+    return render_template("error.html", code=code, message=message), code
+
+
+def init_app(app):
+    app.register_error_handler(HTTPException, handle)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        if isinstance(error, HTTPException):
+            return handle(error)
+        app.logger.exception("Unhandled error")
+        return handle(error)

@@ -1,0 +1,59 @@
+"""Languages and local formats: Vietnamese first, English second, dates dd/mm/yyyy in Asia/Ho_Chi_Minh."""
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import current_app, request
+from flask_babel import Babel, format_datetime, get_locale, to_user_timezone
+from flask_login import current_user
+
+from . import vocab
+
+babel = Babel()
+TRANSLATIONS = Path(__file__).parent / "translations"
+LANG_COOKIE = "sotd_lang"
+
+
+def select_locale():
+    """The user's saved choice, else the language cookie, else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def format_date(value):
+    """dd/mm/yyyy, whatever the language."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)  # naive values are UTC
+    return value.strftime("%d/%m/%Y")
+
+
+def format_date_time(value):
+    """dd/mm/yyyy HH:MM in the local time zone (values are stored in UTC)."""
+    if value is None:
+        return ""
+    return format_datetime(value, "dd/MM/yyyy HH:mm")
+
+
+def domains():
+    """One message catalogue per feature, so features add strings without touching each other's."""
+    names = sorted(p.stem for p in (TRANSLATIONS / "vi" / "LC_MESSAGES").glob("*.po"))
+    return names or ["messages"]
+
+
+def init_app(app):
+    names = domains()
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join([str(TRANSLATIONS)] * len(names)))
+    app.config.setdefault("BABEL_DOMAIN", ";".join(names))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_date_time
+    app.jinja_env.globals["vocab"] = vocab
+    app.jinja_env.globals["get_locale"] = get_locale

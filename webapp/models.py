@@ -1,0 +1,319 @@
+"""The peewee models of the club's book (DESIGN.md §2) and of the accounts that use it."""
+from flask_login import UserMixin
+from peewee import (
+    BlobField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from .db import BaseModel, JSONTextField, ListField, new_uuid, utcnow
+
+
+class Club(BaseModel):
+    """One ward's club."""
+
+    name = CharField(unique=True, max_length=120)
+    ward = CharField(max_length=120, default="")
+    city = CharField(max_length=120, default="")
+    province = CharField(max_length=120, default="")
+    # Prefix of the club-unique case codes, e.g. "TC" for TC-2026-014.
+    code_prefix = CharField(max_length=8)
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    def __str__(self):
+        return self.name
+
+
+class User(UserMixin, BaseModel):
+    """An account: a member or board member of one club, a supervisor of an area, or an admin."""
+
+    session_token = None  # set when loaded from a live LoginSession
+
+    login = CharField(unique=True, max_length=64)
+    phone = CharField(unique=True, null=True, max_length=20)
+    full_name = CharField(max_length=120, default="")
+    password_hash = CharField(max_length=255)
+    role = CharField(max_length=16)  # vocab.ROLES
+    club = ForeignKeyField(Club, null=True, backref="users", on_delete="RESTRICT")
+    # A supervisor's area: the city or province whose clubs they see.
+    area = CharField(max_length=120, default="")
+    is_active = BooleanField(default=True)
+    must_change_password = BooleanField(default=False)
+    locale = CharField(max_length=8, null=True)
+    # Key that encrypts this user's data on the phone, handed over at login.
+    device_key = BlobField(null=True)
+    reminder_hour = IntegerField(default=7)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    def get_id(self):
+        # The session token, not the user id: ending the session row ends the login.
+        return self.session_token
+
+    @property
+    def is_board(self):
+        return self.role == "chair"
+
+    def __str__(self):
+        return self.full_name or self.login
+
+
+class LoginSession(BaseModel):
+    """A server-side session: the cookie only names it, so logout and deactivation end it for good."""
+
+    token_hash = CharField(unique=True, max_length=64)
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+
+
+class LoginAttempt(BaseModel):
+    """A failed login, keyed by a keyed hash of the login name or the address (no personal data)."""
+
+    key = CharField(max_length=64, index=True)
+    at = DateTimeField(default=utcnow, index=True)
+
+
+class EntryModel(BaseModel):
+    """Fields every entry of the sync contract carries: the phone's uuid, revision and review state."""
+
+    uuid = CharField(unique=True, max_length=36, default=new_uuid)
+    revision = IntegerField(default=1)
+    review_status = CharField(max_length=16, default="submitted", index=True)  # vocab.REVIEW_STATUSES
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    client_created_at = DateTimeField(null=True)
+
+
+class Case(EntryModel):
+    """One person the club follows (hồ sơ đối tượng đích)."""
+
+    club = ForeignKeyField(Club, backref="cases", on_delete="RESTRICT")
+    code = CharField(max_length=24, null=True)  # assigned on the server, unique in the club
+    full_name = CharField(max_length=120, default="")
+    sex = CharField(max_length=8, default="")
+    birth_year = IntegerField(null=True)
+    address = CharField(max_length=200, default="")
+    neighbourhood = CharField(max_length=120, default="")
+    phone = CharField(max_length=20, default="")
+    risk_level = CharField(max_length=8, default="low")
+    met_how = TextField(default="")
+    status = CharField(max_length=16, default="active")
+    closed_reason = TextField(default="")
+    assigned_to = ForeignKeyField(User, null=True, backref="assigned_cases", on_delete="SET NULL")
+    erased_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("club", "code"), True),)
+
+
+class CaseCategory(BaseModel):
+    case = ForeignKeyField(Case, backref="category_rows", on_delete="CASCADE")
+    category = CharField(max_length=24)  # vocab.CASE_CATEGORIES
+
+    class Meta:
+        indexes = ((("case", "category"), True),)
+
+
+class Consent(BaseModel):
+    """Consent for one purpose, given or refused, recorded by whom and when; withdrawable."""
+
+    case = ForeignKeyField(Case, backref="consents", on_delete="CASCADE")
+    purpose = CharField(max_length=16)  # vocab.CONSENT_PURPOSES
+    given = BooleanField(default=True)
+    recorded_at = DateTimeField(default=utcnow)
+    recorded_by = ForeignKeyField(User, on_delete="RESTRICT")
+    withdrawn_at = DateTimeField(null=True)
+    withdrawn_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+
+
+class Visit(EntryModel):
+    """A home visit, consultation, phone call or group session with one case."""
+
+    club = ForeignKeyField(Club, backref="visits", on_delete="RESTRICT")
+    case = ForeignKeyField(Case, backref="visits", on_delete="CASCADE")
+    date = DateField()
+    kind = CharField(max_length=24)
+    topics = ListField(default=list)
+    notes = TextField(default="")
+    needs = ListField(default=list)  # service kinds
+    follow_up_date = DateField(null=True)
+
+
+class VisitMember(BaseModel):
+    """A member present at a visit."""
+
+    visit = ForeignKeyField(Visit, backref="member_rows", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("visit", "user"), True),)
+
+
+class Referral(EntryModel):
+    """A case sent to a service provider."""
+
+    club = ForeignKeyField(Club, backref="referrals", on_delete="RESTRICT")
+    case = ForeignKeyField(Case, backref="referrals", on_delete="CASCADE")
+    service_kind = CharField(max_length=32)
+    provider = CharField(max_length=200, default="")
+    referred_on = DateField()
+    reason = TextField(default="")
+    status = CharField(max_length=16, default="referred")  # referred, accepted, completed, declined
+    outcome = TextField(default="")
+    status_changed_on = DateField(null=True)
+
+
+class Activity(EntryModel):
+    """An awareness event, training or workshop."""
+
+    club = ForeignKeyField(Club, backref="activities", on_delete="RESTRICT")
+    kind = CharField(max_length=24)
+    date = DateField()
+    place = CharField(max_length=200, default="")
+    title = CharField(max_length=200)
+    attendee_count = IntegerField(default=0)
+
+
+class Attendance(EntryModel):
+    """A case who came to an activity, and the member who brought them (vận động)."""
+
+    club = ForeignKeyField(Club, backref="attendances", on_delete="RESTRICT")
+    activity = ForeignKeyField(Activity, backref="attendances", on_delete="CASCADE")
+    case = ForeignKeyField(Case, backref="attendances", on_delete="CASCADE")
+    brought_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("activity", "case"), True),)
+
+
+class Appointment(BaseModel):
+    """A visit scheduled for a member (lịch hẹn)."""
+
+    club = ForeignKeyField(Club, backref="appointments", on_delete="RESTRICT")
+    case = ForeignKeyField(Case, backref="appointments", on_delete="CASCADE")
+    member = ForeignKeyField(User, backref="appointments", on_delete="RESTRICT")
+    due_date = DateField(index=True)
+    note = TextField(default="")
+    source = CharField(max_length=16, default="assigned")  # follow_up, assigned, monthly_review
+    source_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
+    status = CharField(max_length=16, default="open")  # vocab.APPOINTMENT_STATUSES
+    done_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
+    cancelled_reason = TextField(default="")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class EntryRevision(BaseModel):
+    """Each revision of an entry as the phone sent it: the basis of duplicates, conflicts and amendments."""
+
+    entry_type = CharField(max_length=16)
+    uuid = CharField(max_length=36)
+    revision = IntegerField()
+    data = JSONTextField()
+    submitted_by = ForeignKeyField(User, on_delete="RESTRICT")
+    submitted_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("uuid", "revision"), True),)
+
+
+class SyncConflict(BaseModel):
+    """An entry the server could not take without overwriting another: kept for a person to resolve."""
+
+    entry_type = CharField(max_length=16)
+    uuid = CharField(max_length=36, index=True)
+    revision = IntegerField()
+    base_revision = IntegerField(null=True)
+    data = JSONTextField()
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    received_at = DateTimeField(default=utcnow)
+    resolved_at = DateTimeField(null=True)
+
+
+class Review(BaseModel):
+    """The chair's decision on one revision of an entry."""
+
+    club = ForeignKeyField(Club, on_delete="RESTRICT")
+    entry_type = CharField(max_length=16)
+    entry_uuid = CharField(max_length=36, index=True)
+    revision = IntegerField()
+    decision = CharField(max_length=16)  # vocab.REVIEW_DECISIONS
+    reason = TextField(default="")
+    decided_by = ForeignKeyField(User, on_delete="RESTRICT")
+    decided_at = DateTimeField(default=utcnow)
+
+
+class Target(BaseModel):
+    """The club's yearly targets (chỉ tiêu)."""
+
+    club = ForeignKeyField(Club, backref="targets", on_delete="CASCADE")
+    year = IntegerField()
+    consultations = IntegerField(default=120)
+    mobilised_per_member = IntegerField(default=2)
+    referred_percent = IntegerField(default=50)
+
+    class Meta:
+        indexes = ((("club", "year"), True),)
+
+
+class MonthlyReview(BaseModel):
+    """The board's monthly meeting (sinh hoạt định kỳ): evaluation of the month."""
+
+    club = ForeignKeyField(Club, on_delete="CASCADE")
+    year = IntegerField()
+    month = IntegerField()
+    evaluation = TextField(default="")
+    updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("club", "year", "month"), True),)
+
+
+class PushSubscription(BaseModel):
+    """A browser's push subscription, per user and device."""
+
+    user = ForeignKeyField(User, backref="push_subscriptions", on_delete="CASCADE")
+    endpoint = TextField(unique=True)
+    p256dh = CharField(max_length=200)
+    auth = CharField(max_length=64)
+    device_label = CharField(max_length=120, default="")
+    created_at = DateTimeField(default=utcnow)
+    last_success_at = DateTimeField(null=True)
+
+
+class PushDelivery(BaseModel):
+    """One reminder that went out: its unique key makes each reminder go out once."""
+
+    key = CharField(unique=True, max_length=120)
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+
+class AuditLog(BaseModel):
+    """Who did what to which record; holds ids and codes, never names or notes."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    club = ForeignKeyField(Club, null=True, on_delete="SET NULL")
+    action = CharField(max_length=48)
+    object_type = CharField(max_length=24, default="")
+    object_id = IntegerField(null=True)
+    details = JSONTextField(null=True)
+
+
+ALL_MODELS = [
+    Club, User, LoginSession, LoginAttempt, Case, CaseCategory, Consent, Visit, VisitMember,
+    Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
+    MonthlyReview, PushSubscription, PushDelivery, AuditLog,
+]

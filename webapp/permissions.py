@@ -1,0 +1,99 @@
+"""Who may do what: the access rule every endpoint declares, and which records each user may see.
+
+Every view carries `@access(...)`; one before-request hook enforces it, and a test walks the URL
+map so that no endpoint is left without a rule. Record-level scoping lives here too, so the desk,
+the sync API and the reports ask the same question the same way.
+"""
+from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+PUBLIC = "public"
+LOGGED_IN = "logged_in"
+MEMBER, CHAIR, SUPERVISOR, ADMIN = "member", "chair", "supervisor", "admin"
+FIELD = (MEMBER, CHAIR)  # people who record entries in the field
+ALL_ROLES = (MEMBER, CHAIR, SUPERVISOR, ADMIN)
+
+# Endpoints a user who must change their password may still reach.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.language", "static",
+                             "shell.service_worker"}
+
+
+def access(*rule):
+    """Declare who may use a view: PUBLIC, LOGGED_IN, or one or more roles."""
+    if not rule:
+        raise ValueError("access() needs PUBLIC, LOGGED_IN or roles")
+
+    def decorate(view):
+        view.access_rule = frozenset(rule)
+        return view
+
+    return decorate
+
+
+def rule_for(endpoint):
+    """The declared rule of an endpoint, or None (a bug the URL-map test catches)."""
+    if endpoint == "static":
+        return frozenset({PUBLIC})
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+def allowed(user, rule):
+    if rule is None:
+        return False
+    if PUBLIC in rule:
+        return True
+    if not user.is_authenticated:
+        return False
+    return LOGGED_IN in rule or user.role in rule
+
+
+def wants_json():
+    return request.path.startswith("/api/")
+
+
+def _unauthenticated():
+    if wants_json():
+        response = jsonify(error="unauthenticated", message="Log in again.")
+        response.status_code = 401
+        return response
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string
+                            else request.path))
+
+
+def enforce():
+    """Before each request: deny what the endpoint's rule does not allow."""
+    if request.endpoint is None:
+        return None  # routing will answer 404 or 405
+    rule = rule_for(request.endpoint)
+    if rule is None:
+        current_app.logger.error("Endpoint %s declares no access rule", request.endpoint)
+        abort(403)
+    if PUBLIC in rule:
+        return None
+    if not current_user.is_authenticated:
+        return _unauthenticated()
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if wants_json():
+            abort(403)
+        return redirect(url_for("auth.change_password"))
+    if not allowed(current_user, rule):
+        abort(403)
+    return None
+
+
+def club_of(user):
+    """The club whose records a member or board member works on; None for others."""
+    return user.club if user.role in FIELD else None
+
+
+def same_club_or_404(user, record):
+    """Abort 404 unless `record` belongs to the user's club: another club's ids do not exist."""
+    club_id = getattr(record, "club_id", None)
+    if club_id is None or user.role not in FIELD or user.club_id != club_id:
+        abort(404)
+    return record
+
+
+def init_app(app):
+    app.before_request(enforce)

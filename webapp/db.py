@@ -60,7 +60,7 @@ def make_database(url, sqlite_path):
     if url and url.startswith(("postgres://", "postgresql://")):
         params = parse_db_url(url)
         name = params.pop("database")
-        return PostgresqlDatabase(name, autorollback=True, **params)
+        return PostgresqlDatabase(name, **params)
     if url and url.startswith("sqlite:///"):
         sqlite_path = url[len("sqlite:///"):]
     elif url:

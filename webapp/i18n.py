@@ -48,7 +48,25 @@ def domains():
     return names or ["messages"]
 
 
+def compile_catalogs():
+    """Compile each .po whose .mo is missing or older: the catalogues are kept as text in git."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name, domain=po.stem)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as target:
+            write_mo(target, catalog)
+        tmp.replace(mo)
+
+
 def init_app(app):
+    compile_catalogs()
     names = domains()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join([str(TRANSLATIONS)] * len(names)))
     app.config.setdefault("BABEL_DOMAIN", ";".join(names))

@@ -1,0 +1,19 @@
+"""A member logs in on a phone and lands on the home page."""
+import pytest
+
+from ..factories import PASSWORD, make_user
+from .conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_member_logs_in_on_a_phone(live_server, phone):
+    member = make_user(role="member", full_name="Trần Thị Mai")
+    page = phone.new_page()
+    log_in(page, live_server.url, member.login, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/")
+    assert "Trần Thị Mai" in page.locator("h1").inner_text()
+    assert page.viewport_size["width"] <= 400
+    assert page.locator(".bottomnav").is_visible()
+    # Nothing overflows the phone's width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

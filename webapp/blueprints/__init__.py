@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, auth, home, members
+    from . import admin, agenda, auth, home, members, push
 
-    for module in (auth, home, admin, members):
+    for module in (auth, home, admin, members, push, agenda):
         app.register_blueprint(module.bp)

@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, agenda, auth, home, members, push
+    from . import admin, agenda, auth, home, members, push, review
 
-    for module in (auth, home, admin, members, push, agenda):
+    for module in (auth, home, admin, members, review, push, agenda):
         app.register_blueprint(module.bp)

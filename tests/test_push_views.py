@@ -106,8 +106,8 @@ def test_settings_page_explains_and_lists_devices(client, push_endpoint):
     assert "iPhone" in page
     assert 'id="push-on"' in page and "js/push-settings.js" in page
     assert "Android · Chrome" in page
-    # Removing another user's device does nothing.
-    client.post(f"/account/notifications/devices/{theirs.id}/delete")
+    # Another user's device does not exist for this one.
+    assert client.post(f"/account/notifications/devices/{theirs.id}/delete").status_code == 404
     assert PushSubscription.get_or_none(PushSubscription.id == theirs.id) is not None
     client.post(f"/account/notifications/devices/{mine.id}/delete")
     assert PushSubscription.get_or_none(PushSubscription.id == mine.id) is None

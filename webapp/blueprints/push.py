@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from playhouse.flask_utils import get_object_or_404
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -97,13 +98,12 @@ def set_hour():
 @bp.route("/account/notifications/devices/<int:subscription_id>/delete", methods=["POST"])
 @access(*FIELD)
 def remove_device(subscription_id):
-    """Stop notifications to one of the user's devices."""
+    """Stop notifications to one of the user's devices (another's answers 404)."""
+    device = get_object_or_404(PushSubscription.select(),
+                               (PushSubscription.id == subscription_id)
+                               & (PushSubscription.user == current_user.id))
     with database.atomic():
-        deleted = (PushSubscription.delete()
-                   .where(PushSubscription.id == subscription_id,
-                          PushSubscription.user == current_user.id)
-                   .execute())
-    if deleted:
-        audit.record("push_unsubscribe")
-        flash(_("That device will no longer get notifications."), "success")
+        device.delete_instance()
+    audit.record("push_unsubscribe")
+    flash(_("That device will no longer get notifications."), "success")
     return redirect(url_for("push.settings"))

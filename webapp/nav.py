@@ -8,6 +8,7 @@ from .permissions import allowed, rule_for
 # (endpoint, label, icon) in the order shown; each appears only where the user may use it.
 ITEMS = [
     ("home.index", _l("Home"), "home"),
+    ("shell.app", _l("Field app"), "today"),
     ("admin.clubs", _l("Clubs"), "club"),
     ("admin.users", _l("Accounts"), "users"),
     ("members.index", _l("Members"), "users"),

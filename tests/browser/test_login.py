@@ -8,9 +8,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_member_logs_in_on_a_phone(live_server, phone):
-    member = make_user(role="member", full_name="Trần Thị Mai")
+    chair = make_user(role="chair", full_name="Trần Thị Mai")
     page = phone.new_page()
-    log_in(page, live_server.url, member.login, PASSWORD)
+    log_in(page, live_server.url, chair.login, PASSWORD)
     page.wait_for_url(f"{live_server.url}/")
     assert "Trần Thị Mai" in page.locator("h1").inner_text()
     assert page.viewport_size["width"] <= 400

@@ -7,7 +7,7 @@ from .conftest import log_in
 pytestmark = pytest.mark.browser
 
 
-def test_member_logs_in_on_a_phone(live_server, phone):
+def test_chair_logs_in_on_a_phone_and_keeps_the_desk(live_server, phone):
     chair = make_user(role="chair", full_name="Trần Thị Mai")
     page = phone.new_page()
     log_in(page, live_server.url, chair.login, PASSWORD)

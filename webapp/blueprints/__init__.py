@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, auth, home, members, shell
+    from . import admin, auth, home, members, review, shell
 
-    for module in (auth, home, admin, members, shell):
+    for module in (auth, home, admin, members, review, shell):
         app.register_blueprint(module.bp)

@@ -146,7 +146,7 @@ def test_demo_logins_work_on_the_site(runner, client):
     for user in list(User.select()):  # each request closes the connection: no open cursor
         response = client.post("/login", data={"login": user.login, "password": "pilot-2026"})
         assert response.status_code == 302, user.login
-        assert client.get("/").status_code == 200
+        assert client.get("/account").status_code == 200
         client.post("/logout")
 
 

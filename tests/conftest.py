@@ -5,6 +5,7 @@ import uuid
 
 import psycopg2
 import pytest
+from flask import g, request_started
 from playhouse.db_url import parse as parse_db_url
 
 from webapp import create_app
@@ -73,6 +74,16 @@ def app_config(tmp_path, database_url):
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_KIB": 1024,
     }
+
+
+def _clean_g(sender, **extra):
+    # The fixtures' app context outlives requests, and Flask then shares its `g` between them:
+    # start each request with a clean `g`, as in production (login, CSRF token).
+    for name in list(g):
+        g.pop(name)
+
+
+request_started.connect(_clean_g)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, auth, home, members
+    from . import admin, api, auth, home, members
 
-    for module in (auth, home, admin, members):
+    for module in (auth, home, admin, members, api):
         app.register_blueprint(module.bp)

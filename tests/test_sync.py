@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.serving import make_server
 
-from webapp import fields
+from webapp import fields, review
 from webapp.models import (
     Appointment, Attendance, Case, Consent, EntryRevision, Referral, Review, SyncConflict, Visit,
 )
@@ -141,7 +141,14 @@ def test_amendment_of_approved_entry_waits_for_review(client, member):
     assert sync(client, [edit])[0]["status"] == "updated"
     case = Case.get(Case.uuid == entry["uuid"])
     assert case.full_name == "Nguyễn Thị Lan" and case.revision == 1
-    assert EntryRevision.get(EntryRevision.uuid == case.uuid, EntryRevision.revision == 2)
+    assert case.amendment_revision == 2 and case.amendment_status == "submitted"
+    # The chair approves it: the same rules apply it to the row.
+    review.approve(case, make_user(club=member.club, role="chair"))
+    case = Case.get(Case.uuid == entry["uuid"])
+    assert case.full_name == "Tên đã sửa" and case.revision == 2
+    again = case_entry(uuid=entry["uuid"], revision=3, full_name="Lần nữa")
+    again["base_revision"] = 2
+    assert sync(client, [again])[0]["status"] == "updated"
 
 
 def test_chair_entries_are_self_approved(client):
@@ -396,8 +403,8 @@ def test_bootstrap_holds_only_the_users_working_set(client, member):
                        created_by=member, note="Gọi lại")
     returned = case_entry()
     sync(client, [returned])
-    Review.create(club=member.club, entry_type="case", entry_uuid=returned["uuid"], revision=1,
-                  decision="returned", reason="Thiếu năm sinh", decided_by=colleague)
+    chair = make_user(club=member.club, role="chair")
+    review.return_entry(Case.get(Case.uuid == returned["uuid"]), chair, "Thiếu năm sinh")
     data = client.get("/api/v1/bootstrap").get_json()
     assert data["user"]["id"] == member.id and data["user"]["club"]["id"] == member.club_id
     assert data["csrf_token"] and len(data["device_key"]) == 44
@@ -413,7 +420,7 @@ def test_bootstrap_holds_only_the_users_working_set(client, member):
     assert case["next_appointment"]["due_date"] == TODAY.isoformat()
     assert data["appointments"][0]["case_code"] == mine.code
     assert {"code": "home_visit", "label": "Home visit"} in data["vocabularies"]["visit_kind"]
-    assert {m["id"] for m in data["members"]} == {member.id, colleague.id}
+    assert {m["id"] for m in data["members"]} == {member.id, colleague.id, chair.id}
     assert data["returned"] == [{"uuid": returned["uuid"], "type": "case", "revision": 1,
                                  "data": returned["data"], "reason": "Thiếu năm sinh",
                                  "returned_at": data["returned"][0]["returned_at"]}]

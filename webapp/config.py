@@ -35,6 +35,9 @@ DEFAULTS = dict(
     PASSWORD_MIN_LENGTH=8,
     HSTS=True,
     MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto/-Host are then
+    # believed, so that login throttling sees the phone's address, not the proxy's.
+    TRUSTED_PROXIES=0,
 )
 
 

@@ -231,7 +231,7 @@ VISIT = [
           messages={"required": _l("Enter the date of the visit.")}),
     Field("kind", "choice", _l("Kind of contact"), required=True, vocabulary=vocab.VISIT_KINDS,
           messages={"required": _l("Choose the kind of contact.")}),
-    Field("topics", "choices", _l("Topics"), vocabulary=vocab.TOPICS),
+    Field("topics", "choices", _l("Topics"), vocabulary=vocab.VISIT_TOPICS),
     Field("notes", "textarea", _l("Notes"), max_length=4000),
     Field("needs", "choices", _l("Needs found"), vocabulary=vocab.SERVICE_KINDS),
     Field("members_present", "users", _l("Members present")),

@@ -91,6 +91,10 @@ class EntryModel(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     client_created_at = DateTimeField(null=True)
+    # An edit of an approved entry (review.py): its revision waits in EntryRevision, reviewed again,
+    # while this row keeps the approved version. Status: submitted or returned; None when none.
+    amendment_revision = IntegerField(null=True)
+    amendment_status = CharField(max_length=16, null=True)
 
 
 class Case(EntryModel):

@@ -3,11 +3,10 @@
 Every write of an entry — from the phone, and from the desk's forms — goes through `submit_entry`,
 so the rules of revisions, duplicates, conflicts and review live here once:
 
-- The main row (Case, Visit, …) holds the version that counts: the approved one or, for an entry
-  never approved, its latest submitted revision. Every revision sent is in `EntryRevision`.
-- An amendment of an approved entry by a member is kept only in `EntryRevision` (its revision is
-  then above the main row's) until the chair approves it: `apply_stored_revision` applies it.
-- A board member's own entries are approved on submit (Review decision "self_approved").
+- Every revision sent is in `EntryRevision`; the uuid is unique, so the same entry sent twice at
+  once from two connections is stored once (the loser's IntegrityError makes it a duplicate).
+- What happens to the main row — submitted, amended, self-approved — is review.py's
+  (`receive_new`, `receive_edit`); this module registers how each type's data is applied.
 """
 import base64
 import json
@@ -17,14 +16,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
-from . import activities, cases, fields, referrals, visits
+from . import activities, cases, fields, referrals, review, visits
 from .db import database, utcnow
 from .fields import Invalid
 from .models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral,
-    Review, SyncConflict, User, Visit,
+    SyncConflict, User, Visit,
 )
-from .permissions import CHAIR, FIELD, may_write_case, visible_cases
+from .permissions import FIELD, may_write_case, visible_cases
 from .vocab import FIELD_VOCABULARIES
 
 MAX_ENTRIES = 200
@@ -122,51 +121,70 @@ def _case_of(entry_type, row):
     return row if entry_type == "case" else row.case
 
 
-def _self_approve(user, entry_type, uuid, revision):
-    Review.create(club=user.club_id, entry_type=entry_type, entry_uuid=uuid, revision=revision,
-                  decision="self_approved", decided_by=user)
+def _find_row(uuid):
+    """(entry type, main row) of an entry the server holds under `uuid`, or (None, None)."""
+    for entry_type, (model, _module) in KINDS.items():
+        row = model.get_or_none(model.uuid == uuid)
+        if row is not None:
+            return entry_type, row
+    return None, None
+
+
+def _write(entry_type, row, values, by):
+    """Write checked values to an existing main row (an edit, or an approved amendment)."""
+    _, module = KINDS[entry_type]
+    if entry_type == "case":
+        values = module.prepare(by, values, row)
+    module.update(row, values, by)
+
+
+def _apply_stored(entry_type):
+    """How review.py applies an approved amendment: the same checks, as the entry's author."""
+    def apply(row, data):
+        try:
+            values = _resolve(row.created_by, entry_type, data)
+            _write(entry_type, row, values, row.created_by)
+        except Invalid as invalid:
+            raise review.ReviewError(" ".join(str(m) for m in invalid.errors.values()))
+    return apply
+
+
+for _entry_type in KINDS:
+    review.register_apply(_entry_type, _apply_stored(_entry_type))
 
 
 def _submit(user, uuid, entry_type, revision, base, data, at):
     model, module = KINDS[entry_type]
-    is_chair = user.role == CHAIR
-    latest = (EntryRevision.select()
-              .where(EntryRevision.uuid == uuid)
-              .order_by(EntryRevision.revision.desc())
-              .first())
-    if latest is None:
-        if any(m.select().where(m.uuid == uuid).exists() for m, _ in KINDS.values()):
-            raise Invalid({"uuid": _l("This uuid belongs to another entry.")})
+    held_type, row = _find_row(uuid)
+    if row is None:
+        if EntryRevision.select().where(EntryRevision.uuid == uuid).exists():
+            raise Invalid({"uuid": _l("This entry was removed from the book.")})
         values = _resolve(user, entry_type, data)
         if entry_type == "case":
             values = module.prepare(user, values)
-        row = module.create(user, values, uuid=uuid, revision=revision, client_created_at=at,
-                            review_status="approved" if is_chair else "submitted")
+        row = module.create(user, values, uuid=uuid, revision=revision, client_created_at=at)
         EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
                              submitted_by=user)
-        if is_chair:
-            _self_approve(user, entry_type, uuid, revision)
+        review.receive_new(row, user)
         return _result(uuid, "created", row, revision)
 
-    if latest.entry_type != entry_type or latest.submitted_by_id != user.id:
+    if held_type != entry_type or row.created_by_id != user.id:
         raise Invalid({"uuid": _l("This entry belongs to someone else.")})
-    row = model.get_or_none(model.uuid == uuid)
-    if row is None:
-        raise Invalid({"uuid": _l("This entry was removed from the book.")})
     same = EntryRevision.get_or_none((EntryRevision.uuid == uuid)
                                      & (EntryRevision.revision == revision))
+    current = review.current_revision(row)
     if same is not None:
         if _canonical(same.data) == _canonical(data):
             return _result(uuid, "duplicate", row, revision)
-        raise Conflict(row, latest.revision, _l("The server holds other data for this revision. "
-                                                "Keep one of the two versions."))
-    if revision < latest.revision:
-        raise Conflict(row, latest.revision, _l("The server has a newer version of this entry."))
+        raise Conflict(row, current, _l("The server holds other data for this revision. "
+                                        "Keep one of the two versions."))
+    if revision <= current:
+        raise Conflict(row, current, _l("The server has a newer version of this entry."))
     if base is None:
         raise Invalid({"base_revision": _l("An edit must name the revision it was made from.")})
-    if base != latest.revision:
-        raise Conflict(row, latest.revision, _l("Someone changed this entry meanwhile. "
-                                                "Compare the versions and keep one."))
+    if base != current:
+        raise Conflict(row, current, _l("Someone changed this entry meanwhile. "
+                                        "Compare the versions and keep one."))
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
     if not may_write_case(user, _case_of(entry_type, row)):
@@ -174,38 +192,9 @@ def _submit(user, uuid, entry_type, revision, base, data, at):
     values = _resolve(user, entry_type, data)
     EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
-    if row.review_status == "approved" and not is_chair:
-        # An amendment of an approved entry waits for the chair; the approved version still counts.
-        return _result(uuid, "updated", row, revision)
-    _apply(entry_type, row, values, user, revision, "approved" if is_chair else "submitted")
-    if is_chair:
-        _self_approve(user, entry_type, uuid, revision)
+    review.receive_edit(row, revision, data, user,
+                        apply=lambda r, _data: _write(entry_type, r, values, user))
     return _result(uuid, "updated", row, revision)
-
-
-def _apply(entry_type, row, values, by, revision, review_status):
-    model, module = KINDS[entry_type]
-    if entry_type == "case":
-        values = module.prepare(by, values, row)
-    module.update(row, values, by)
-    row.revision = revision
-    row.review_status = review_status
-    row.updated_at = utcnow()
-    row.save(only=[model.revision, model.review_status, model.updated_at])
-
-
-def apply_stored_revision(entry_type, uuid, revision, by):
-    """Make a stored revision the one that counts (the chair approving an amendment).
-
-    Checks the revision's data against today's rules, as its author; raises Invalid.
-    """
-    model, _ = KINDS[entry_type]
-    stored = EntryRevision.get((EntryRevision.uuid == uuid) & (EntryRevision.revision == revision))
-    row = model.get(model.uuid == uuid)
-    author = stored.submitted_by
-    values = _resolve(author, entry_type, stored.data)
-    _apply(entry_type, row, values, author, revision, "approved")
-    return row
 
 
 def _keep_conflict(user, uuid, entry_type, revision, base, data):
@@ -343,36 +332,5 @@ def working_set(user):
         "appointments": appointments,
         "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
                        for a in activity_rows],
-        "returned": returned_entries(user),
+        "returned": review.returned_for(user),
     }
-
-
-def returned_entries(user):
-    """The user's entries whose latest revision the chair returned, with the chair's reason."""
-    out = []
-    reviews = (Review.select()
-               .join(EntryRevision, on=((EntryRevision.uuid == Review.entry_uuid)
-                                        & (EntryRevision.revision == Review.revision)))
-               .where((EntryRevision.submitted_by == user) & (Review.decision == "returned"))
-               .order_by(Review.decided_at.desc(), Review.id.desc()))
-    seen = set()
-    for review in reviews:
-        if review.entry_uuid in seen:
-            continue
-        seen.add(review.entry_uuid)
-        latest = (EntryRevision.select()
-                  .where(EntryRevision.uuid == review.entry_uuid)
-                  .order_by(EntryRevision.revision.desc())
-                  .first())
-        if latest.revision != review.revision:
-            continue  # already sent again
-        later = (Review.select()
-                 .where((Review.entry_uuid == review.entry_uuid)
-                        & (Review.revision == review.revision) & (Review.id > review.id))
-                 .exists())
-        if later:
-            continue
-        out.append({"uuid": review.entry_uuid, "type": review.entry_type,
-                    "revision": review.revision, "data": latest.data, "reason": review.reason,
-                    "returned_at": review.decided_at.isoformat(timespec="seconds") + "Z"})
-    return out

@@ -99,7 +99,7 @@ VISIT_KINDS = Vocabulary("visit_kind", [
     ("group_session", _l("Group session")),
 ])
 
-TOPICS = Vocabulary("topic", [
+VISIT_TOPICS = Vocabulary("topic", [
     ("safe_migration", _l("Safe migration")),
     ("legal_labour_export", _l("Working abroad legally")),
     ("trafficking_tricks", _l("Recognising traffickers' tricks")),
@@ -153,6 +153,6 @@ ACTIVITY_KINDS = Vocabulary("activity_kind", [
 # The vocabularies the field app receives in bootstrap, by name.
 FIELD_VOCABULARIES = [
     CASE_CATEGORIES, CASE_STATUSES, RISK_LEVELS, SEXES, CONSENT_PURPOSES, REVIEW_STATUSES,
-    VISIT_KINDS, TOPICS, SERVICE_KINDS, REFERRAL_STATUSES, ACTIVITY_KINDS, APPOINTMENT_STATUSES,
+    VISIT_KINDS, VISIT_TOPICS, SERVICE_KINDS, REFERRAL_STATUSES, ACTIVITY_KINDS, APPOINTMENT_STATUSES,
     ENTRY_TYPES,
 ]

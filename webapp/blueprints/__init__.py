@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, api, auth, home, members
+    from . import admin, api, auth, home, members, review
 
-    for module in (auth, home, admin, members, api):
+    for module in (auth, home, admin, members, review, api):
         app.register_blueprint(module.bp)

@@ -476,7 +476,7 @@ def test_schema_round_trip(client, member):
         document["$defs"]["case"]["properties"]["full_name"]["x-messages"]["minLength"])
 
 
-def test_schema_speaks_the_users_language(client):
+def test_schema_speaks_the_users_language(client, member):
     client.set_cookie("sotd_lang", "vi")
     vi = client.get("/api/v1/schema").get_json()
     client.set_cookie("sotd_lang", "en")

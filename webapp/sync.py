@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
-from . import activities, cases, fields, referrals, review, visits
+from . import activities, cases, fields, referrals, review, scheduling, visits
 from .db import database, utcnow
 from .fields import Invalid
 from .models import (
@@ -282,7 +282,6 @@ def working_set(user):
                                  .where(Appointment.case.in_(ids) & (Appointment.status == "open"))
                                  .order_by(Appointment.due_date, Appointment.id),
                                  lambda r: r.case_id)
-    by_id = {c.id: c for c in case_rows}
     cases_out = []
     for c in case_rows:
         given = {row.purpose for row in consents.get(c.id, [])}
@@ -304,14 +303,7 @@ def working_set(user):
             "next_appointment": ({"id": upcoming[0].id, "due_date": _iso(upcoming[0].due_date)}
                                  if upcoming else None),
         })
-    appointments = [
-        {"id": a.id, "case_uuid": by_id[a.case_id].uuid, "case_code": by_id[a.case_id].code,
-         "due_date": _iso(a.due_date), "note": a.note, "status": a.status}
-        for a in (Appointment.select()
-                  .where((Appointment.member == user) & (Appointment.status == "open")
-                         & Appointment.case.in_(ids))
-                  .order_by(Appointment.due_date, Appointment.id))
-    ]
+    appointments = scheduling.working_set_appointments(user)
     since = fields.local_today() - timedelta(days=ACTIVITY_DAYS)
     activity_rows = (Activity.select()
                      .where((Activity.club == user.club_id) & (Activity.date >= since))

@@ -5,7 +5,7 @@ from . import audit, scheduling
 from .cases import club_member
 from .db import utcnow
 from .fields import Invalid
-from .models import Visit, VisitMember
+from .models import Appointment, Visit, VisitMember
 
 FIELDS = ("date", "kind", "topics", "notes", "needs", "follow_up_date")
 
@@ -18,8 +18,11 @@ def prepare(user, values, case):
         if member is None:
             raise Invalid({"members_present": _l("Choose members of the club.")})
         members.append(member)
-    if values.get("appointment_id") is not None and scheduling.open_appointment(
-            user.club_id, case.id, values["appointment_id"]) is None:
+    if values.get("appointment_id") is not None and not (
+            Appointment.select()
+            .where((Appointment.id == values["appointment_id"]) & (Appointment.club == user.club_id)
+                   & (Appointment.case == case.id) & (Appointment.status == "open"))
+            .exists()):
         raise Invalid({"appointment_id": _l("This appointment is not open on this case.")})
     return dict(values, members_present=members, case=case)
 

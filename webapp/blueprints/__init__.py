@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, api, auth, home, members, review
+    from . import admin, agenda, api, auth, home, members, push, review
 
-    for module in (auth, home, admin, members, review, api):
+    for module in (auth, home, admin, members, review, push, agenda, api):
         app.register_blueprint(module.bp)

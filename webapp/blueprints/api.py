@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import fields, sync
 from ..extensions import csrf
-from ..permissions import FIELD, LOGGED_IN, PUBLIC, access
+from ..permissions import FIELD, LOGGED_IN, access
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -61,7 +61,7 @@ def csrf_token():
 
 
 @bp.route("/schema")
-@access(PUBLIC)
+@access(LOGGED_IN)
 def schema():
     """JSON Schema (draft 2020-12) of each entry type's data, with labels and messages."""
     return jsonify(fields.api_schema())

@@ -513,14 +513,14 @@ def test_same_entry_twice_at_once_stores_one_row(app, member):
                                                  headers={"Content-Type": "application/json"})
                 barrier.wait()
                 with opener.open(request) as response:
-                    answers.append(json.load(response)["results"][0]["status"])
+                    answers.append(json.load(response)["results"][0])
 
             threads = [threading.Thread(target=send, args=(o,)) for o in openers]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
-            assert sorted(answers) == ["created", "duplicate"]
+            assert sorted(a["status"] for a in answers) == ["created", "duplicate"], answers
             assert rows(Case, entry["uuid"]) == 1
             assert rows(EntryRevision, entry["uuid"]) == 1
     finally:

@@ -155,9 +155,12 @@ for _entry_type in KINDS:
 
 def _submit(user, uuid, entry_type, revision, base, data, at):
     model, module = KINDS[entry_type]
+    # Revisions first, then rows: both are committed together, so on PostgreSQL (read committed,
+    # a snapshot per statement) a revision seen means its row is seen too.
+    known = EntryRevision.select().where(EntryRevision.uuid == uuid).exists()
     held_type, row = _find_row(uuid)
     if row is None:
-        if EntryRevision.select().where(EntryRevision.uuid == uuid).exists():
+        if known:
             raise Invalid({"uuid": _l("This entry was removed from the book.")})
         values = _resolve(user, entry_type, data)
         if entry_type == "case":

@@ -58,7 +58,7 @@ def test_approve_records_the_decision_and_audits_it(club, chair, member):
     assert visit.review_status == "approved"
     decision = Review.get(Review.entry_uuid == visit.uuid)
     assert (decision.decision, decision.revision, decision.decided_by_id) == ("approved", 1, chair.id)
-    log = AuditLog.get(AuditLog.action == "review.approved")
+    log = AuditLog.get(AuditLog.action == "review_approved")
     assert (log.object_type, log.object_id, log.user_id) == ("visit", visit.id, chair.id)
     assert log.details == {"entry_type": "visit", "uuid": visit.uuid, "revision": 1,
                            "review_id": decision.id}
@@ -90,7 +90,7 @@ def test_returned_entry_is_fixed_resubmitted_and_approved_with_its_whole_trail(c
     assert returned[0]["reason"] == "Thiếu nội dung tư vấn"
     assert returned[0]["data"]["notes"] == "lần 1"
     assert returned[0]["returned_at"].endswith("Z")
-    audit = AuditLog.get(AuditLog.action == "review.returned")
+    audit = AuditLog.get(AuditLog.action == "review_returned")
     assert "Thiếu" not in str(audit.details)  # the reason is a note: not in the audit log
 
     data = {"case_uuid": visit.case.uuid, "kind": "home_visit", "notes": "đã bổ sung"}
@@ -130,7 +130,7 @@ def test_an_approved_entry_is_locked_and_an_edit_is_an_amendment(club, chair, me
     visit = Visit.get_by_id(visit.id)
     assert (visit.review_status, visit.revision, visit.kind) == ("approved", 2, "phone_call")
     assert visit.amendment_revision is None and visit.amendment_status is None
-    assert AuditLog.get(AuditLog.action == "review.approved", AuditLog.id > 1).details["amendment"]
+    assert AuditLog.get(AuditLog.action == "review_approved", AuditLog.id > 1).details["amendment"]
 
 
 def test_a_returned_amendment_goes_back_and_the_approved_version_stays(club, chair, member):
@@ -199,7 +199,7 @@ def test_a_chairs_own_entries_are_approved_on_submit(club, chair, member):
     assert case.review_status == "approved"
     assert Review.get(Review.entry_uuid == case.uuid).decision == "self_approved"
     assert [code for code, _label in review.marks(case)] == ["self_approved"]
-    assert AuditLog.get(AuditLog.action == "review.self_approved").object_id == case.id
+    assert AuditLog.get(AuditLog.action == "review_self_approved").object_id == case.id
 
     visit = make_visit(case, created_by=member)
     review.receive_new(visit, member)

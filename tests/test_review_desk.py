@@ -99,7 +99,7 @@ def test_approve_from_the_entry_page(client, chair, visit):
     response = client.post(f"/desk/review/visit/{visit.id}/approve")
     assert response.status_code == 302
     assert Visit.get_by_id(visit.id).review_status == "approved"
-    assert AuditLog.select().where(AuditLog.action == "review.approved").count() == 1
+    assert AuditLog.select().where(AuditLog.action == "review_approved").count() == 1
     assert "Đã duyệt" in text(client.get(response.location))
 
 

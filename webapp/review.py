@@ -147,7 +147,7 @@ def _record(row, revision, decision, user, reason="", amendment=False):
     details = dict(entry_type=entry_type, uuid=row.uuid, revision=revision, review_id=review.id)
     if amendment:
         details["amendment"] = True
-    audit.record(f"review.{decision}", row, user=user, **details)
+    audit.record(f"review_{decision}", row, user=user, **details)
     return review
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import audit, vocab
-from .db import database, utcnow
+from .db import database, is_postgres, utcnow
 from .models import Activity, Attendance, Case, EntryRevision, Referral, Review, User, Visit
 
 ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
@@ -176,7 +176,13 @@ def _approve_amendment(row, user, decision, data=None, apply=None):
 
 
 def _reload(row):
-    return type(row).get_by_id(row.id)
+    """The row as it is now, locked until the decision is written (two chairs deciding at once
+    then take turns: SQLite's write transactions already do, PostgreSQL needs FOR UPDATE)."""
+    model = type(row)
+    query = model.select().where(model.id == row.id)
+    if is_postgres():
+        query = query.for_update()
+    return query.get()
 
 
 def approve(row, by):

@@ -212,6 +212,8 @@ class Appointment(BaseModel):
     status = CharField(max_length=16, default="open")  # vocab.APPOINTMENT_STATUSES
     done_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
     cancelled_reason = TextField(default="")
+    rescheduled_reason = TextField(default="")
+    rescheduled_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)

@@ -20,6 +20,7 @@ ITEMS = [
     ("admin.clubs", _l("Clubs"), "club"),
     ("admin.users", _l("Accounts"), "users"),
     ("members.index", _l("Members"), "users"),
+    ("agenda.index", _l("Agenda"), "calendar"),
     ("auth.account", _l("Account"), "user"),
 ]
 

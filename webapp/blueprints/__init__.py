@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, auth, home, members, review
+    from . import admin, agenda, auth, home, members, push, review
 
-    for module in (auth, home, admin, members, review):
+    for module in (auth, home, admin, members, review, push, agenda):
         app.register_blueprint(module.bp)

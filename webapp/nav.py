@@ -27,6 +27,19 @@ ITEMS = [
 ]
 
 
+# A 360 px bar holds five items with readable labels; past that, the bar keeps the first four and
+# the account, and the home page's tiles list every screen.
+BOTTOM_BAR_SIZE = 5
+
+
+def bottom_items():
+    """The items of the bottom bar: all of them, or the first four and the last (the account)."""
+    items = nav_items()
+    if len(items) <= BOTTOM_BAR_SIZE:
+        return items
+    return items[:BOTTOM_BAR_SIZE - 1] + items[-1:]
+
+
 def nav_items():
     if not current_user.is_authenticated:
         return []
@@ -41,4 +54,4 @@ def nav_items():
 
 
 def init_app(app):
-    app.context_processor(lambda: {"nav_items": nav_items})
+    app.context_processor(lambda: {"nav_items": nav_items, "bottom_items": bottom_items})

@@ -19,6 +19,7 @@ state.actions = {
   async save(entry) {
     await core.save(state.user, entry, "waiting");
     await refresh();
+    state.flash = t("saved");
     registerBackgroundSync();
     sync();
   },
@@ -71,6 +72,10 @@ function render() {
   else if (name === "outbox") content = views.outboxView(state);
   else if (name === "more") content = views.moreView(state);
   else content = views.todayView(state);
+  if (state.flash) {
+    content.unshift(h("p", { class: "alert alert--success", role: "status" }, state.flash));
+    state.flash = "";
+  }
   view.replaceChildren(...content.flat().filter(Boolean));
   for (const link of document.querySelectorAll(".bottomnav__item")) {
     const active = link.dataset.route === name || (link.dataset.route === "cases" && name === "case")
@@ -102,7 +107,7 @@ function renderChrome() {
     notes.push(h("p", { class: "alert", role: "status" }, t("update_ready"), " ",
       h("button", { type: "button", class: "button", "data-action": "reload", onclick: applyUpdate }, t("reload"))));
   }
-  if (state.installPrompt && !sessionStorage.getItem("install-later")) {
+  if (state.installPrompt && !sessionStorage.getItem("install-later") && route().name === "today") {
     notes.push(h("div", { class: "alert install-hint" }, h("p", {}, t("install_hint")),
       h("button", { type: "button", class: "button", onclick: install }, t("install")),
       h("button", { type: "button", class: "link-button", onclick: () => {

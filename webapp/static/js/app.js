@@ -72,7 +72,7 @@ function render() {
   else if (name === "outbox") content = views.outboxView(state);
   else if (name === "more") content = views.moreView(state);
   else content = views.todayView(state);
-  if (state.flash) {
+  if (state.flash && name !== "new" && name !== "fix") {
     content.unshift(h("p", { class: "alert alert--success", role: "status" }, state.flash));
     state.flash = "";
   }

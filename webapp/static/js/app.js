@@ -20,6 +20,7 @@ state.actions = {
     await core.save(state.user, entry, "waiting");
     await refresh();
     state.flash = t("saved");
+    state.flashOn = "";
     registerBackgroundSync();
     sync();
   },
@@ -72,9 +73,11 @@ function render() {
   else if (name === "outbox") content = views.outboxView(state);
   else if (name === "more") content = views.moreView(state);
   else content = views.todayView(state);
+  // A notice stays on the first screen after the form until the member goes elsewhere.
   if (state.flash && name !== "new" && name !== "fix") {
-    content.unshift(h("p", { class: "alert alert--success", role: "status" }, state.flash));
-    state.flash = "";
+    state.flashOn = state.flashOn || location.hash;
+    if (state.flashOn === location.hash) content.unshift(h("p", { class: "alert alert--success", role: "status" }, state.flash));
+    else state.flash = state.flashOn = "";
   }
   view.replaceChildren(...content.flat().filter(Boolean));
   for (const link of document.querySelectorAll(".bottomnav__item")) {
@@ -244,6 +247,7 @@ async function registerWorker() {
       render();
     }
   });
+  navigator.serviceWorker.startMessages();
 }
 
 // --- Start -----------------------------------------------------------------------------------

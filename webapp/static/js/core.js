@@ -195,8 +195,26 @@
     return (await response.json()).results || [];
   }
 
+  /* What the server accepted, into the phone's working set at once: the member keeps seeing a
+     new case and its visits even if the fresh working set cannot be fetched right after. */
+  function merge(w, entry, result) {
+    const d = entry.data || {};
+    const c = (w.cases || []).find((x) => x.uuid === (entry.type === "case" ? entry.uuid : d.case_uuid));
+    if (entry.type === "case" && !c) {
+      w.cases = [Object.assign({ recent_visits: [], referrals: [], next_appointment: null }, d,
+        { id: result.id, uuid: entry.uuid, code: null, review_status: "submitted", revision: entry.revision })]
+        .concat(w.cases || []);
+    } else if (entry.type === "visit" && c && !c.recent_visits.some((v) => v.uuid === entry.uuid)) {
+      c.recent_visits.unshift({ uuid: entry.uuid, date: d.date, kind: d.kind, topics: d.topics || [], review_status: "submitted" });
+    } else if (entry.type === "referral" && c && !c.referrals.some((r) => r.uuid === entry.uuid)) {
+      c.referrals.unshift({ uuid: entry.uuid, service_kind: d.service_kind, status: "referred", referred_on: d.referred_on });
+    }
+    w.returned = (w.returned || []).filter((r) => r.uuid !== entry.uuid);
+  }
+
   async function apply(user, sent, results) {
     const byUuid = new Map(sent.map((e) => [e.uuid, e]));
+    const w = await working(user);
     let accepted = 0;
     for (const r of results) {
       const entry = byUuid.get(r.uuid);
@@ -207,12 +225,14 @@
         continue; // edited on the phone while this copy was on its way: the edit goes next time
       }
       if (SENT.has(r.status)) {
+        if (w) merge(w, now, r);
         await del("outbox", r.uuid);
         accepted += 1;
       } else if (r.status === "invalid" || r.status === "conflict") {
         await save(user, Object.assign({}, now, { uuid: r.uuid, errors: r.errors || {} }), r.status);
       }
     }
+    if (w && accepted) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
     return accepted;
   }
 

@@ -80,6 +80,7 @@ function render() {
     else state.flash = state.flashOn = "";
   }
   view.replaceChildren(...content.flat().filter(Boolean));
+  if (state.working && !performance.getEntriesByName("sotd:day").length) performance.mark("sotd:day");
   for (const link of document.querySelectorAll(".bottomnav__item")) {
     const active = link.dataset.route === name || (link.dataset.route === "cases" && name === "case")
       || (link.dataset.route === "record" && name === "new");

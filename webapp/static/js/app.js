@@ -36,18 +36,14 @@ state.actions = {
 // --- Loading what the phone holds ------------------------------------------------------------
 
 async function refresh() {
-  state.user = await core.currentUser();
-  if (!state.user) {
-    state.working = null;
-    state.entries = [];
-    state.counts = { waiting: 0, others: (await core.all("outbox")).length, rejected: 0 };
-    return;
-  }
-  state.working = await core.working(state.user);
-  state.entries = await core.entries(state.user);
-  state.counts = await core.counts(state.user.id);
-  state.schema = await core.get("meta", "schema");
-  state.lastSync = await core.get("meta", "last_sync:" + state.user.id);
+  const snap = await core.snapshot();
+  state.user = snap.user;
+  state.working = snap.working;
+  state.entries = snap.entries;
+  state.counts = snap.counts;
+  state.schema = snap.schema;
+  state.lastSync = snap.lastSync;
+  return snap;
 }
 
 // --- Screens ---------------------------------------------------------------------------------
@@ -254,7 +250,8 @@ async function registerWorker() {
 // --- Start -----------------------------------------------------------------------------------
 
 async function start() {
-  if (await core.get("meta", "logout_pending")) {
+  const snap = await refresh();
+  if (snap.logoutPending) {
     // Logged out while offline: end the server session before anything else.
     try {
       const token = await core.csrf();
@@ -264,7 +261,6 @@ async function start() {
     location.replace("/login");
     return;
   }
-  await refresh();
   render();
   if (!state.working && navigator.onLine) {
     // First open on this phone (or after logout): the working set comes with the key.

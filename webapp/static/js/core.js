@@ -67,6 +67,29 @@
     return JSON.parse(dec.decode(plain));
   }
 
+  /* Everything a screen needs, read in one transaction and opened in parallel: opening the
+     app offline on a slow phone is mostly waiting on IndexedDB. */
+  async function snapshot() {
+    const t = (await db()).transaction(["meta", "keys", "working", "outbox"]);
+    const req = (store, key) => done(t.objectStore(store).get(key));
+    const [id, schema, pending, outbox] = await Promise.all([req("meta", "user"),
+      req("meta", "schema"), req("meta", "logout_pending"), done(t.objectStore("outbox").getAll())]);
+    const t2 = id == null ? null : (await db()).transaction(["meta", "keys", "working"]);
+    const [key, box, lastSync] = id == null ? [] : await Promise.all([
+      done(t2.objectStore("keys").get(id)), done(t2.objectStore("working").get(id)),
+      done(t2.objectStore("meta").get("last_sync:" + id))]);
+    const user = key ? { id, key } : null;
+    const mine = user ? outbox.filter((r) => r.user === id) : [];
+    const [working_, opened] = user ? await Promise.all([
+      box ? unseal(key, box, id + ":working") : null,
+      Promise.all(mine.map((r) => unseal(key, r.box, id + ":" + r.uuid).then((e) =>
+        Object.assign(e, { uuid: r.uuid, state: r.state, saved_at: r.saved_at }), () => null)))]) : [null, []];
+    return { user, schema, logoutPending: !!pending, lastSync, working: working_,
+      entries: opened.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at),
+      counts: { waiting: mine.length, others: outbox.length - mine.length,
+        rejected: mine.filter((r) => r.state !== "waiting").length } };
+  }
+
   // --- Who is on the phone.
   async function currentUser() {
     const user = await get("meta", "user");
@@ -282,7 +305,7 @@
     return syncOnce(progress);
   }
 
-  self.sotd = { db, get, put, del, all, currentUser, adopt, forget, working, entries, records, save,
+  self.sotd = { db, get, put, del, all, snapshot, currentUser, adopt, forget, working, entries, records, save,
     discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

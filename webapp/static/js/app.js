@@ -85,6 +85,12 @@ function render() {
   }
 }
 
+/* After a sync: redraw the screen, but never a form the member is filling in. */
+function update() {
+  if (["new", "fix"].includes(route().name)) renderChrome();
+  else render();
+}
+
 // Re-render only what changed while the member types (keeps the keyboard open).
 state.rerenderList = () => {
   const fresh = views.casesView(state, route().params)[1];
@@ -125,7 +131,7 @@ async function sync() {
   clearTimeout(state.retryTimer);
   state.syncing = true;
   state.progress = { done: 0, total: state.counts.waiting };
-  render();
+  update();
   try {
     await core.sync((done, total) => {
       state.progress = { done, total };
@@ -150,8 +156,7 @@ async function sync() {
     await refresh();
   } finally {
     state.syncing = false;
-    if (!document.activeElement || !document.activeElement.closest("form")) render();
-    else renderChrome();
+    update();
   }
 }
 
@@ -241,7 +246,7 @@ async function registerWorker() {
   navigator.serviceWorker.addEventListener("message", async (event) => {
     if (event.data && event.data.type === "synced") {
       await refresh();
-      render();
+      update();
     }
   });
   navigator.serviceWorker.startMessages();

@@ -407,3 +407,33 @@ def test_a_returned_entry_fixed_on_the_phone_goes_back_as_a_new_revision(live_se
     assert revisions == [1, 2]
     assert Visit.select().where(Visit.uuid == visit.uuid).count() == 1
     assert Visit.get_by_id(visit.id).revision == 2
+
+
+def test_background_sync_sends_the_outbox_from_the_service_worker(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    record_visit(page, case.uuid, "Gửi bằng Background Sync")
+    assert waiting(page) == 1
+    # No page of the app runs any more: only the service worker can send it.
+    page.goto("about:blank")
+    go_online(phone)
+    cdp = phone.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(200)
+    registration = next(r for r in registrations if r["scopeURL"] == live_server.url + "/")
+    cdp.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": live_server.url, "registrationId": registration["registrationId"],
+        "tag": "sotd-outbox", "lastChance": False})
+    for _ in range(100):
+        if Visit.select().count():
+            break
+        page.wait_for_timeout(100)
+    assert list(visits_by_uuid(member).values()) == [1]
+    page.goto(f"{live_server.url}/app/#/outbox")
+    page.wait_for_selector("[data-testid=waiting-count][data-waiting='0']")

@@ -70,7 +70,8 @@ def test_a_reminder_pushed_to_the_phone_shows_and_opens_its_page(live_server, ph
     assert case.code in shown["body"]
     assert "Nguyễn" not in json.dumps(shown, ensure_ascii=False)
     assert shown["tag"] == f"appointment-{reminder.key.split(':')[1]}"
-    assert shown["data"]["url"] == f"{live_server.url}/app/"
+    case_page = f"{live_server.url}/app/#/case/{case.uuid}"
+    assert shown["data"]["url"] == case_page
 
     # Tapping it. A headless browser cannot click a notification, and a synthetic click may not
     # open or focus a window (no user activation), so the test records what the worker asks for.
@@ -88,14 +89,14 @@ def test_a_reminder_pushed_to_the_phone_shows_and_opens_its_page(live_server, ph
         return {opened, left: (await self.registration.getNotifications()).length};
     }"""
     # The app is open on that page: it is brought forward.
-    page.goto(f"{live_server.url}/app/")
-    assert worker.evaluate(tap) == {"opened": [f"focus {live_server.url}/app/"], "left": 0}
+    page.goto(f"{live_server.url}/account")
+    page.goto(case_page)
+    page.wait_for_function(f"location.href === {json.dumps(case_page)}")
+    assert worker.evaluate(tap) == {"opened": [f"focus {case_page}"], "left": 0}
     # The app is elsewhere (or closed): the page opens in a new window, the other is left alone.
     deliver(page, phone, live_server, payload)
     page.goto(f"{live_server.url}/account")
-    assert worker.evaluate(tap) == {"opened": [f"open {live_server.url}/app/"], "left": 0}
-    # That page is the field app, whose first screen lists the visits due.
-    assert page.goto(f"{live_server.url}/app/").ok
+    assert worker.evaluate(tap) == {"opened": [f"open {case_page}"], "left": 0}
 
 
 def test_a_push_without_data_still_shows_a_notification(live_server, phone):

@@ -11,6 +11,9 @@ ITEMS = [
     ("admin.clubs", _l("Clubs"), "club"),
     ("admin.users", _l("Accounts"), "users"),
     ("members.index", _l("Members"), "users"),
+    ("reports.dashboard", _l("Figures"), "chart"),
+    ("reports.monthly_current", _l("Monthly meeting"), "calendar"),
+    ("area.index", _l("Area figures"), "chart"),
     ("auth.account", _l("Account"), "user"),
 ]
 

@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, auth, home, members
+    from . import admin, area, auth, home, members, reports
 
-    for module in (auth, home, admin, members):
+    for module in (auth, home, admin, members, reports, area):
         app.register_blueprint(module.bp)

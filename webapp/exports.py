@@ -382,7 +382,7 @@ def area_table(report):
             for key, label in (("consultations", _l("Consultations target met")),
                                ("mobilised", _l("Mobilisation target met")),
                                ("referred", _l("Referred share target met"))):
-                yield [club, year, str(label), int(row["targets_met"][key])]
+                yield [club, year, str(label), "yes" if row["targets_met"][key] else "no"]
             for key, label in (("consultations", _l("Consultations")),
                                ("mobilised", _l("People mobilised")),
                                ("referrals", _l("Referrals"))):

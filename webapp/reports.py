@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 from peewee import Case as SQLCase
@@ -162,30 +161,31 @@ def targets_for(club, year):
             or Target(club=club, year=year, **TARGET_DEFAULTS))
 
 
+def _range_message(field, low, high):
+    if field == "consultations":
+        return _l("Consultations must be between %(low)d and %(high)d a year.", low=low,
+                  high=high)
+    if field == "mobilised_per_member":
+        return _l("People mobilised per member must be between %(low)d and %(high)d.",
+                  low=low, high=high)
+    return _l("The referred share must be between %(low)d%% and %(high)d%%.", low=low,
+              high=high)
+
+
 def validate_targets(consultations, mobilised_per_member, referred_percent):
+    """Raise TargetError for the first target outside its allowed range."""
     values = dict(consultations=consultations, mobilised_per_member=mobilised_per_member,
                   referred_percent=referred_percent)
-    messages = dict(
-        consultations=_("Consultations must be between %(low)d and %(high)d a year.",
-                        low=TARGET_LIMITS["consultations"][0],
-                        high=TARGET_LIMITS["consultations"][1]),
-        mobilised_per_member=_("People mobilised per member must be between %(low)d and "
-                               "%(high)d.", low=TARGET_LIMITS["mobilised_per_member"][0],
-                               high=TARGET_LIMITS["mobilised_per_member"][1]),
-        referred_percent=_("The referred share must be between %(low)d%% and %(high)d%%.",
-                           low=TARGET_LIMITS["referred_percent"][0],
-                           high=TARGET_LIMITS["referred_percent"][1]),
-    )
     for field, value in values.items():
         low, high = TARGET_LIMITS[field]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise TargetError(field, messages[field])
+            raise TargetError(field, _range_message(field, low, high))
 
 
 def set_targets(club, year, *, consultations, mobilised_per_member, referred_percent, by):
     """Save the club's targets for `year` (validated), and audit the change."""
     if not 2000 <= year <= 2100:
-        raise TargetError("year", _("Choose a year between 2000 and 2100."))
+        raise TargetError("year", _l("Choose a year between 2000 and 2100."))
     validate_targets(consultations, mobilised_per_member, referred_percent)
     with database.atomic():
         target = targets_for(club, year)
@@ -552,7 +552,7 @@ def save_evaluation(club, year, month, evaluation, by):
     """Write the board's evaluation of the month (sinh hoạt định kỳ)."""
     evaluation = (evaluation or "").strip()
     if len(evaluation) > 10000:
-        raise TaskError("evaluation", _("The evaluation is too long (10,000 characters at most)."))
+        raise TaskError("evaluation", _l("The evaluation is too long (10,000 characters at most)."))
     with database.atomic():
         review, _created = MonthlyReview.get_or_create(club=club, year=year, month=month)
         review.evaluation = evaluation
@@ -569,20 +569,20 @@ def assign_task(club, year, month, *, member_id, case_id, due_date, note, by):
     member = User.get_or_none((User.id == member_id) & (User.club == club)
                               & User.role.in_(FIELD_ROLES) & User.is_active)
     if member is None:
-        raise TaskError("member", _("Choose a member of the club."))
+        raise TaskError("member", _l("Choose a member of the club."))
     case = Case.get_or_none((Case.id == case_id) & (Case.club == club)
                             & Case.erased_at.is_null())
     if case is None:
-        raise TaskError("case", _("Choose a case of the club."))
+        raise TaskError("case", _l("Choose a case of the club."))
     if due_date is None:
-        raise TaskError("due_date", _("Enter the date of the task."))
+        raise TaskError("due_date", _l("Enter the date of the task."))
     if not following.start <= due_date <= following.end:
-        raise TaskError("due_date", _("The date must fall in the next month (%(start)s to "
+        raise TaskError("due_date", _l("The date must fall in the next month (%(start)s to "
                                       "%(end)s).", start=following.start.strftime("%d/%m/%Y"),
                                       end=following.end.strftime("%d/%m/%Y")))
     note = (note or "").strip()
     if len(note) > 500:
-        raise TaskError("note", _("The note is too long (500 characters at most)."))
+        raise TaskError("note", _l("The note is too long (500 characters at most)."))
     with database.atomic():
         appointment = Appointment.create(club=club, case=case, member=member, due_date=due_date,
                                          note=note, source="monthly_review", created_by=by)

@@ -31,9 +31,9 @@ class EvaluationForm(FlaskForm):
 
 
 class TaskForm(FlaskForm):
-    member = SelectField(_l("Member"), coerce=int,
+    member = SelectField(_l("Member"), coerce=int, validate_choice=False,
                          validators=[InputRequired(_l("Choose a member of the club."))])
-    case = SelectField(_l("Case"), coerce=int,
+    case = SelectField(_l("Case"), coerce=int, validate_choice=False,
                        validators=[InputRequired(_l("Choose a case of the club."))])
     due_date = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date of the task."))])
     note = TextAreaField(_l("Task"), validators=[Optional()])

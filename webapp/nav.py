@@ -12,7 +12,7 @@ ITEMS = [
     ("admin.users", _l("Accounts"), "users"),
     ("members.index", _l("Members"), "users"),
     ("reports.dashboard", _l("Figures"), "chart"),
-    ("reports.monthly_current", _l("Monthly meeting"), "calendar"),
+    ("monthly.index", _l("Monthly meeting"), "calendar"),
     ("area.index", _l("Area figures"), "chart"),
     ("auth.account", _l("Account"), "user"),
 ]

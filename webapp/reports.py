@@ -470,7 +470,7 @@ def dashboard(club, year, as_of=None):
     to_date = Period(period.start, min(period.end, max(as_of, period.start)))
     figures = club_figures([club.id], to_date)[club.id]
     targets = targets_for(club, year)
-    months, series = monthly_series([club.id], period)
+    months, series = monthly_series([club.id], to_date)
     overdue_count, overdue = overdue_appointments(club, as_of)
     return dict(
         club=club, year=year, as_of=as_of, period=period, to_date=to_date,

@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, area, auth, home, members, reports
+    from . import admin, area, auth, home, members, monthly, reports
 
-    for module in (auth, home, admin, members, reports, area):
+    for module in (auth, home, admin, members, reports, monthly, area):
         app.register_blueprint(module.bp)

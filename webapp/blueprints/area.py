@@ -1,5 +1,5 @@
 """The supervisor's view: de-identified figures of the clubs of their city or province."""
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -7,6 +7,7 @@ from wtforms import SelectField
 
 from .. import exports, reports
 from ..permissions import SUPERVISOR, access
+from .reports import download
 
 bp = Blueprint("area", __name__, url_prefix="/area")
 
@@ -51,9 +52,4 @@ def export():
     form = AreaExportForm()
     if not form.validate_on_submit():
         abort(400)
-    filename, mimetype, chunks = exports.export_area(current_user, _report(year),
-                                                     form.file_format.data)
-    response = Response(stream_with_context(chunks), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(*exports.export_area(current_user, _report(year), form.file_format.data))

@@ -5,6 +5,7 @@ import uuid
 
 import psycopg2
 import pytest
+from flask import g, request_started
 from playhouse.db_url import parse as parse_db_url
 
 from webapp import create_app
@@ -75,12 +76,28 @@ def app_config(tmp_path, database_url):
     }
 
 
-@pytest.fixture
-def app(app_config, tmp_path, monkeypatch):
+def _clear_g(sender, **extra):
+    """Each request starts with an empty `g`, as in production.
+
+    The fixtures keep an app context pushed for the test's own code, and Flask lets a request
+    reuse it: without this, Flask-Login's user and Flask-Babel's locale, cached in `g`, would
+    leak from one request (or one test client) to the next.
+    """
+    g.__dict__.clear()
+
+
+def make_test_app(app_config, tmp_path, monkeypatch):
     monkeypatch.setenv("SOTHEODOI_INSTANCE", str(tmp_path / "instance"))
     application = create_app(app_config)
+    request_started.connect(_clear_g, application)
     if USE_PG:
         _empty_pg_tables()
+    return application
+
+
+@pytest.fixture
+def app(app_config, tmp_path, monkeypatch):
+    application = make_test_app(app_config, tmp_path, monkeypatch)
     with application.app_context():
         yield application
     if not database.is_closed():
@@ -101,10 +118,7 @@ def runner(app):
 def csrf_app(app_config, tmp_path, monkeypatch):
     """An app with CSRF protection on, as in production."""
     app_config["WTF_CSRF_ENABLED"] = True
-    monkeypatch.setenv("SOTHEODOI_INSTANCE", str(tmp_path / "instance"))
-    application = create_app(app_config)
-    if USE_PG:
-        _empty_pg_tables()
+    application = make_test_app(app_config, tmp_path, monkeypatch)
     with application.app_context():
         yield application
     if not database.is_closed():

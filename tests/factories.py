@@ -1,9 +1,23 @@
 """Flat factories with sensible defaults, and a login helper (STYLE.md: CTFd's tests/helpers.py)."""
 import itertools
 from datetime import date
+from types import SimpleNamespace
 
 from webapp import accounts, cases
-from webapp.models import Case, CaseCategory, Club, Consent, User, Visit
+from webapp.models import (
+    ALL_MODELS,
+    Activity,
+    Appointment,
+    Attendance,
+    Case,
+    CaseCategory,
+    Club,
+    Consent,
+    Referral,
+    Review,
+    User,
+    Visit,
+)
 
 PASSWORD = "correct-horse-9"
 _seq = itertools.count(1)
@@ -55,3 +69,58 @@ def make_visit(case, created_by=None, **overrides):
 def login_as(client, user, password=PASSWORD):
     """Log `user` in through the real login form; returns the response."""
     return client.post("/login", data={"login": user.login, "password": password})
+
+
+def session_for(client, user):
+    """Give `client` a live session of `user` without the login form (fast, no throttling)."""
+    token = accounts.start_session(user)
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+        session.permanent = True
+    return client
+
+
+def make_world(club=None):
+    """One club with its board, a member and one record of every kind, for access tests.
+
+    The member registered and is assigned the case, so that both the member and the chair may see
+    every record. Access tests fill URL parameters from it: see `record_id`.
+    """
+    club = club or make_club()
+    chair = make_user(club=club, role="chair")
+    member = make_user(club=club, role="member")
+    case = make_case(club=club, created_by=member)
+    visit = make_visit(case)
+    today = date.today()
+    referral = Referral.create(club=club, case=case, created_by=member, service_kind="medical",
+                               referred_on=today)
+    activity = Activity.create(club=club, created_by=chair, kind="awareness", date=today,
+                               title="Truyền thông phòng, chống mua bán người")
+    attendance = Attendance.create(club=club, activity=activity, case=case, created_by=member,
+                                   brought_by=member)
+    appointment = Appointment.create(club=club, case=case, member=member, due_date=today,
+                                     created_by=chair)
+    review = Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
+                           decision="approved", decided_by=chair)
+    return SimpleNamespace(club=club, chair=chair, member=member, user=member, case=case,
+                           visit=visit, referral=referral, activity=activity,
+                           attendance=attendance, appointment=appointment, review=review)
+
+
+def record_id(world, param):
+    """The id of `world`'s record that a URL parameter such as `case_id` names, or None.
+
+    `user_id`/`member_id` name the world's member; `<model>_id` any model with a `club` field
+    (the world's club's first row of it), so routes added later are covered without changes here.
+    """
+    name = param[:-3] if param.endswith("_id") else param
+    record = getattr(world, name, None)
+    if record is not None and hasattr(record, "id"):
+        return record.id
+    for model in ALL_MODELS:
+        if model._meta.table_name == name and "club" in model._meta.fields:
+            row = model.select().where(model.club == world.club).order_by(model.id).first()
+            if row is not None:
+                return row.id
+    return None

@@ -13,6 +13,9 @@ from .factories import login_as, make_case, make_user, make_visit
 from .report_data import make_activity, make_attendance, make_referral, seed_year
 
 YEAR = 2025
+TODAY = reports.today_local()
+NEXT = reports.Period.month(*reports.next_month(TODAY.year, TODAY.month))
+MEETING = f"/desk/monthly/{TODAY.year}/{TODAY.month}"
 FIGURE = re.compile(r'data-figure="([^"]+)">([^<]*)<')
 
 
@@ -213,18 +216,28 @@ def test_a_monthly_task_becomes_an_appointment_on_the_members_agenda(client, see
     member = seeded.members[1]
     case = next(c for c, _ in seeded.cases if c.status in ("active", "follow_up"))
     login_as(client, seeded.chair)
-    response = client.post(f"/desk/monthly/{YEAR}/3/tasks", data={
-        "task-member": member.id, "task-case": case.id, "task-due_date": f"{YEAR}-04-10",
+    due = NEXT.start + timedelta(days=9)
+    response = client.post(f"{MEETING}/tasks", data={
+        "task-member": member.id, "task-case": case.id, "task-due_date": due.isoformat(),
         "task-note": "Thăm lại gia đình"})
     assert response.status_code == 302
     appointment = Appointment.get(Appointment.source == "monthly_review")
     assert (appointment.member_id, appointment.case_id, appointment.due_date,
-            appointment.status, appointment.club_id) == (member.id, case.id,
-                                                         date(YEAR, 4, 10), "open",
+            appointment.status, appointment.club_id) == (member.id, case.id, due, "open",
                                                          seeded.club.id)
     assert appointment.note == "Thăm lại gia đình"
-    html = client.get(f"/desk/monthly/{YEAR}/3").get_data(as_text=True)
+    assert AuditLog.select().where(AuditLog.action == "monthly_task_assigned").count() == 1
+    html = client.get(MEETING).get_data(as_text=True)
     assert case.code in html and "Thăm lại gia đình" in html
+
+
+def test_no_task_can_be_given_for_a_past_month(client, seeded):
+    login_as(client, seeded.chair)
+    response = client.post(f"/desk/monthly/{YEAR}/3/tasks", data={
+        "task-member": seeded.chair.id, "task-case": seeded.cases[0][0].id,
+        "task-due_date": f"{YEAR}-04-10"})
+    assert response.status_code == 400
+    assert Appointment.select().where(Appointment.source == "monthly_review").count() == 0
 
 
 @pytest.fixture
@@ -237,9 +250,10 @@ def english_chair(app):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"task-due_date": f"{YEAR}-05-01"}, "The date must fall in the next month (01/04/2025 to "
-                                         "30/04/2025)."),
-    ({"task-due_date": f"{YEAR}-03-31"}, "The date must fall in the next month"),
+    ({"task-due_date": (NEXT.end + timedelta(days=1)).isoformat()},
+     f"The date must fall in the next month ({NEXT.start:%d/%m/%Y} to {NEXT.end:%d/%m/%Y})."),
+    ({"task-due_date": (NEXT.start - timedelta(days=1)).isoformat()},
+     "The date must fall in the next month"),
     ({"task-due_date": ""}, "Enter the date of the task."),
     ({"task-due_date": "31/04/2025"}, "Not a valid date value."),
     ({"task-member": "other"}, "Choose a member of the club."),
@@ -249,15 +263,15 @@ def english_chair(app):
 def test_bad_monthly_tasks_are_refused_with_a_clear_message(client, english_chair, change,
                                                             message):
     chair, case, other, other_case = english_chair
-    data = {"task-member": chair.id, "task-case": case.id, "task-due_date": f"{YEAR}-04-10",
-            "task-note": ""}
+    data = {"task-member": chair.id, "task-case": case.id,
+            "task-due_date": NEXT.start.isoformat(), "task-note": ""}
     data.update(change)
     if data["task-member"] == "other":
         data["task-member"] = other.id
     if data["task-case"] == "other":
         data["task-case"] = other_case.id
     login_as(client, chair)
-    response = client.post(f"/desk/monthly/{YEAR}/3/tasks", data=data)
+    response = client.post(f"{MEETING}/tasks", data=data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert Appointment.select().count() == 0
@@ -266,8 +280,8 @@ def test_bad_monthly_tasks_are_refused_with_a_clear_message(client, english_chai
 def test_a_task_for_another_clubs_case_is_refused_in_the_domain(english_chair):
     chair, _case, _other, other_case = english_chair
     with pytest.raises(reports.TaskError):
-        reports.assign_task(chair.club, YEAR, 3, member_id=chair.id, case_id=other_case.id,
-                            due_date=date(YEAR, 4, 2), note="", by=chair)
+        reports.assign_task(chair.club, TODAY.year, TODAY.month, member_id=chair.id,
+                            case_id=other_case.id, due_date=NEXT.start, note="", by=chair)
 
 
 @pytest.mark.parametrize("change, message", [

@@ -20,7 +20,7 @@ def create_app(test_config=None):
     if app.debug:
         app.config["SESSION_COOKIE_SECURE"] = False
 
-    from . import accounts, cli, db, errors, i18n, nav, permissions, security
+    from . import accounts, cli, db, errors, i18n, nav, permissions, push, reminders, security
     from .blueprints import register_blueprints
 
     db.init_app(app)
@@ -31,5 +31,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     nav.init_app(app)
     cli.init_app(app)
+    push.init_app(app)
+    reminders.init_app(app)
     register_blueprints(app)
     return app

@@ -89,5 +89,7 @@ def demo_command(password):
 
 
 def init_app(app):
-    for command in (clubs_cli, users_cli, demo_command):
+    from .backup import backup_command, restore_command
+
+    for command in (clubs_cli, users_cli, demo_command, backup_command, restore_command):
         app.cli.add_command(command)

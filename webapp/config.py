@@ -35,6 +35,16 @@ DEFAULTS = dict(
     PASSWORD_MIN_LENGTH=8,
     HSTS=True,
     MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto/-Host are then
+    # believed, so that login throttling sees the phone's address, not the proxy's.
+    TRUSTED_PROXIES=0,
+    # Web Push (webapp/push.py, webapp/reminders.py). VAPID_SUBJECT: a mailto: or https: contact
+    # that push services may use to reach the installation's operator.
+    VAPID_SUBJECT="mailto:admin@sotheodoi.invalid",
+    PUSH_TIMEOUT_SECONDS=10,
+    REMINDERS_THREAD=True,  # send due reminders from a thread of the serving process (not in tests)
+    REMINDERS_INTERVAL_SECONDS=300,
+    REMINDER_EVENING_HOUR=19,  # local hour of the "tomorrow" reminder
 )
 
 

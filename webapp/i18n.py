@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ LANG_COOKIE = "sotd_lang"
 def select_locale():
     """The user's saved choice, else the language cookie, else Vietnamese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line speaks the installation's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get(LANG_COOKIE)

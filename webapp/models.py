@@ -91,6 +91,10 @@ class EntryModel(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     client_created_at = DateTimeField(null=True)
+    # An edit of an approved entry (review.py): its revision waits in EntryRevision, reviewed again,
+    # while this row keeps the approved version. Status: submitted or returned; None when none.
+    amendment_revision = IntegerField(null=True)
+    amendment_status = CharField(max_length=16, null=True)
 
 
 class Case(EntryModel):
@@ -208,6 +212,8 @@ class Appointment(BaseModel):
     status = CharField(max_length=16, default="open")  # vocab.APPOINTMENT_STATUSES
     done_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
     cancelled_reason = TextField(default="")
+    rescheduled_reason = TextField(default="")
+    rescheduled_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)

@@ -5,14 +5,23 @@ from flask_login import current_user
 
 from .permissions import allowed, rule_for
 
-# (endpoint, label, icon) in the order shown; each appears only where the user may use it.
+
+def _review_count(user):
+    from .review import queue_count
+
+    return queue_count(user.club)
+
+
+# (endpoint, label, icon[, count]) in the order shown; each appears only where the user may use it.
+# The optional count(user) is shown as a badge on the item (e.g. entries waiting for review).
 ITEMS = [
     ("home.index", _l("Home"), "home"),
+    ("review.queue", _l("Review"), "review", _review_count),
     ("admin.clubs", _l("Clubs"), "club"),
     ("admin.users", _l("Accounts"), "users"),
     ("members.index", _l("Members"), "users"),
+    ("agenda.index", _l("Agenda"), "calendar"),
     ("reports.dashboard", _l("Figures"), "chart"),
-    ("monthly.index", _l("Monthly meeting"), "calendar"),
     ("area.index", _l("Area figures"), "chart"),
     ("auth.account", _l("Account"), "user"),
 ]
@@ -22,9 +31,10 @@ def nav_items():
     if not current_user.is_authenticated:
         return []
     items = []
-    for endpoint, label, icon in ITEMS:
+    for endpoint, label, icon, *count in ITEMS:
         if endpoint in current_app.view_functions and allowed(current_user, rule_for(endpoint)):
             items.append(dict(endpoint=endpoint, label=str(label), icon=icon,
+                              count=count[0](current_user) if count else None,
                               active=request.endpoint == endpoint
                               or (request.endpoint or "").split(".")[0] == endpoint.split(".")[0]))
     return items

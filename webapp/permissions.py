@@ -5,6 +5,7 @@ map so that no endpoint is left without a rule. Record-level scoping lives here 
 the sync API and the reports ask the same question the same way.
 """
 from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 PUBLIC = "public"
@@ -54,7 +55,7 @@ def wants_json():
 
 def _unauthenticated():
     if wants_json():
-        response = jsonify(error="unauthenticated", message="Log in again.")
+        response = jsonify(error=401, message=_("Please log in again."))
         response.status_code = 401
         return response
     return redirect(url_for("auth.login", next=request.full_path if request.query_string

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 from peewee import Case as SQLCase
 
-from . import audit, vocab
+from . import audit, scheduling, vocab
 from .db import database, utcnow
 from .models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Club, MonthlyReview, Referral, Target,
@@ -584,8 +584,11 @@ def assign_task(club, year, month, *, member_id, case_id, due_date, note, by):
     if len(note) > 500:
         raise TaskError("note", _l("The note is too long (500 characters at most)."))
     with database.atomic():
-        appointment = Appointment.create(club=club, case=case, member=member, due_date=due_date,
-                                         note=note, source="monthly_review", created_by=by)
+        try:
+            appointment = scheduling.assign_visit(by, case, member, due_date, note,
+                                                  source="monthly_review")
+        except scheduling.SchedulingError as error:
+            raise TaskError(error.field or "due_date", error.message) from error
         audit.record("monthly_task_assigned", appointment, user=by, club=club,
                      case_code=case.code, member_id=member.id, year=year, month=month)
     return appointment

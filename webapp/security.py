@@ -1,4 +1,5 @@
 """HTTP hardening: security headers and a CSP without inline script, and no caching of pages with data."""
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -34,3 +35,6 @@ def set_headers(response, app):
 
 def init_app(app):
     app.after_request(lambda response: set_headers(response, app))
+    proxies = app.config.get("TRUSTED_PROXIES") or 0
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -9,8 +9,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from webapp import create_app
 from webapp.db import database
+
+from ..conftest import make_test_app
 
 os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -44,12 +45,8 @@ class LiveServer:
 @pytest.fixture
 def live_server(app_config, tmp_path, monkeypatch):
     """The app on a real HTTP port; the test's own code shares its database."""
-    monkeypatch.setenv("SOTHEODOI_INSTANCE", str(tmp_path / "instance"))
     app_config["WTF_CSRF_ENABLED"] = True
-    application = create_app(app_config)
-    from ..conftest import USE_PG, _empty_pg_tables
-    if USE_PG:
-        _empty_pg_tables()
+    application = make_test_app(app_config, tmp_path, monkeypatch)
     server = LiveServer(application).start()
     with application.app_context():
         yield server

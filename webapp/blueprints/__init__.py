@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, area, auth, home, members, monthly, reports
+    from . import admin, agenda, area, auth, home, members, monthly, push, reports, review
 
-    for module in (auth, home, admin, members, reports, monthly, area):
+    for module in (auth, home, admin, members, review, push, agenda, reports, monthly, area):
         app.register_blueprint(module.bp)

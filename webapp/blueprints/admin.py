@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from peewee import JOIN
 from playhouse.flask_utils import get_object_or_404
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -92,7 +93,7 @@ def users():
             flash(_("Account %(login)s created.", login=user.login), "success")
             return redirect(url_for("admin.users"))
     club_filter = request.args.get("club", type=int)
-    query = User.select(User, Club).join(Club, on=(User.club == Club.id), join_type="LEFT OUTER")
+    query = User.select(User, Club).join(Club, JOIN.LEFT_OUTER)
     if club_filter:
         query = query.where(User.club == club_filter)
     rows = query.order_by(User.login)

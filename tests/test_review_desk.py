@@ -1,0 +1,190 @@
+"""The review desk over HTTP (webapp/blueprints/review.py): queue, entry page, decisions, who may."""
+import re
+
+import pytest
+
+from webapp import review
+from webapp.models import AuditLog, Case, EntryRevision, Review, Visit
+
+from .factories import login_as, make_case, make_club, make_user, make_visit
+
+
+def sent(row, revision, data, user):
+    return EntryRevision.create(entry_type=review.type_of(row), uuid=row.uuid, revision=revision,
+                                data=data, submitted_by=user)
+
+
+@pytest.fixture
+def club(app):
+    return make_club()
+
+
+@pytest.fixture
+def chair(club):
+    return make_user(club=club, role="chair")
+
+
+@pytest.fixture
+def member(club):
+    return make_user(club=club)
+
+
+@pytest.fixture
+def visit(member):
+    case = make_case(created_by=member)
+    row = make_visit(case, notes="Tư vấn di cư an toàn")
+    sent(row, 1, {"case_uuid": case.uuid, "date": row.date.isoformat(), "kind": "home_visit",
+                  "notes": "Tư vấn di cư an toàn"}, member)
+    return row
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_the_queue_lists_waiting_entries_with_a_count_in_the_navigation(client, chair, member,
+                                                                         visit):
+    case = make_case(created_by=member, review_status="submitted")
+    login_as(client, chair)
+    page = client.get("/desk/review/")
+    assert page.status_code == 200
+    body = text(page)
+    assert "Mục chờ phê duyệt" in body
+    assert f'value="visit:{visit.id}"' in body and f'value="case:{case.id}"' in body
+    assert re.search(r'class="bottomnav__count"[^>]*>2<', body)
+    assert text(client.get(f"/desk/review/?kind=case")).count('name="entry"') == 1
+    assert text(client.get(f"/desk/review/?member={chair.id}")).count('name="entry"') == 0
+
+
+def test_a_member_cannot_see_the_queue_or_decide(client, member, visit):
+    login_as(client, member)
+    assert client.get("/desk/review/").status_code == 403
+    assert client.get(f"/desk/review/visit/{visit.id}").status_code == 403
+    assert client.post(f"/desk/review/visit/{visit.id}/approve").status_code == 403
+    assert client.post(f"/desk/review/visit/{visit.id}/return",
+                       data={"reason": "x"}).status_code == 403
+    assert client.post("/desk/review/approve", data={"entry": f"visit:{visit.id}"}).status_code == 403
+    assert Visit.get_by_id(visit.id).review_status == "submitted"
+    assert Review.select().count() == 0
+    assert "bottomnav__count" not in text(client.get("/"))
+
+
+def test_a_chair_of_another_club_sees_nothing_and_decides_nothing(client, visit):
+    stranger = make_user(club=make_club(), role="chair")
+    login_as(client, stranger)
+    queue = text(client.get("/desk/review/"))
+    assert f"visit:{visit.id}" not in queue and "Tư vấn" not in queue
+    assert client.get(f"/desk/review/visit/{visit.id}").status_code == 404
+    assert client.get(f"/desk/review/case/{visit.case.id}").status_code == 404
+    assert client.post(f"/desk/review/visit/{visit.id}/approve").status_code == 404
+    assert client.post(f"/desk/review/visit/{visit.id}/return",
+                       data={"reason": "x"}).status_code == 404
+    client.post("/desk/review/approve", data={"entry": f"visit:{visit.id}"})
+    assert Visit.get_by_id(visit.id).review_status == "submitted"
+    assert Review.select().count() == 0
+    assert client.get("/desk/review/nonsense/1").status_code == 404
+
+
+def test_the_entry_page_shows_it_in_full_with_its_case(client, chair, visit):
+    login_as(client, chair)
+    body = text(client.get(f"/desk/review/visit/{visit.id}"))
+    assert visit.case.code in body and visit.case.full_name in body
+    assert "Tư vấn di cư an toàn" in body
+    assert visit.date.strftime("%d/%m/%Y") in body
+    assert "Trả lại cho thành viên" in body and "Duyệt" in body
+
+
+def test_approve_from_the_entry_page(client, chair, visit):
+    login_as(client, chair)
+    response = client.post(f"/desk/review/visit/{visit.id}/approve")
+    assert response.status_code == 302
+    assert Visit.get_by_id(visit.id).review_status == "approved"
+    assert AuditLog.select().where(AuditLog.action == "review.approved").count() == 1
+    assert "Đã duyệt" in text(client.get(response.location))
+
+
+def test_return_without_a_reason_is_refused_in_vietnamese(client, chair, visit):
+    login_as(client, chair)
+    response = client.post(f"/desk/review/visit/{visit.id}/return", data={"reason": "  "})
+    assert response.status_code == 400
+    assert "Hãy ghi lý do trả lại" in text(response)
+    assert Visit.get_by_id(visit.id).review_status == "submitted"
+    assert Review.select().count() == 0
+
+
+def test_return_with_a_reason_then_the_trail_shows_it(client, chair, member, visit):
+    login_as(client, chair)
+    response = client.post(f"/desk/review/visit/{visit.id}/return",
+                           data={"reason": "Ghi rõ nhu cầu hỗ trợ"})
+    assert response.status_code == 302
+    assert Visit.get_by_id(visit.id).review_status == "returned"
+    [returned] = review.returned_for(member)
+    assert returned["reason"] == "Ghi rõ nhu cầu hỗ trợ"
+    body = text(client.get(f"/desk/review/visit/{visit.id}"))
+    assert "Ghi rõ nhu cầu hỗ trợ" in body and "Bị trả lại" in body
+    assert "Trả lại cho thành viên" not in body  # nothing to decide now
+
+
+def test_batch_approve_from_the_queue(client, chair, member, visit):
+    other = make_visit(make_case(created_by=member))
+    waiting = make_visit(make_case(created_by=member, review_status="submitted"))
+    login_as(client, chair)
+    response = client.post("/desk/review/approve", data={
+        "entry": [f"visit:{visit.id}", f"visit:{other.id}", f"visit:{waiting.id}", "bogus"]})
+    assert response.status_code == 302
+    assert Visit.get_by_id(visit.id).review_status == "approved"
+    assert Visit.get_by_id(other.id).review_status == "approved"
+    assert Visit.get_by_id(waiting.id).review_status == "submitted"
+    body = text(client.get(response.location))
+    assert "Đã duyệt 2 mục." in body
+    assert "hãy duyệt hồ sơ trước" in body
+    assert f'value="visit:{waiting.id}" id="entry-visit-{waiting.id}" disabled' in body
+
+
+def test_approve_a_visit_of_a_case_not_yet_approved_is_refused(client, chair, member):
+    case = make_case(created_by=member, review_status="submitted")
+    waiting = make_visit(case)
+    login_as(client, chair)
+    body = text(client.get(f"/desk/review/visit/{waiting.id}"))
+    assert "Mục này đang chờ hồ sơ đối tượng được duyệt" in body
+    response = client.post(f"/desk/review/visit/{waiting.id}/approve", follow_redirects=True)
+    assert "hãy duyệt hồ sơ trước" in text(response)
+    assert Visit.get_by_id(waiting.id).review_status == "submitted"
+    case_page = text(client.get(f"/desk/review/case/{case.id}"))
+    assert "không bị mất" in case_page  # what happens to its visits if returned
+
+
+def test_an_amendment_shows_what_changed_field_by_field(client, chair, member, visit):
+    review.approve(visit, chair)
+    amended = {"case_uuid": visit.case.uuid, "date": visit.date.isoformat(), "kind": "phone_call",
+               "notes": "Tư vấn di cư an toàn, gọi lại sau"}
+    sent(visit, 2, amended, member)
+    visit.amendment_revision, visit.amendment_status = 2, "submitted"
+    visit.save()
+    login_as(client, chair)
+    body = text(client.get(f"/desk/review/visit/{visit.id}"))
+    assert "Nội dung sửa đổi" in body and "Có sửa đổi chờ duyệt" in body
+    changes = body.split("Nội dung sửa đổi")[1].split("</table>")[0]
+    assert "Ghi chú" in changes and "gọi lại sau" in changes
+    assert "Ngày" not in changes  # unchanged fields are not listed
+    assert "Sửa đổi" in text(client.get("/desk/review/?kind=amendment"))
+
+
+def test_self_approved_entries_are_marked_on_the_desk(client, chair):
+    case = make_case(created_by=chair, review_status="submitted")
+    review.receive_new(case, chair)
+    login_as(client, chair)
+    body = text(client.get(f"/desk/review/case/{case.id}"))
+    assert "self_approved" not in body
+    assert review.marks(Case.get_by_id(case.id))[0][0] == "self_approved"
+
+
+def test_decisions_need_the_csrf_token(csrf_app, visit):
+    client = csrf_app.test_client()
+    chair = make_user(club=visit.club, role="chair")
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text(page))
+    client.post("/login", data={"login": chair.login, "password": "correct-horse-9",
+                                "csrf_token": token.group(1) if token else ""})
+    assert client.post(f"/desk/review/visit/{visit.id}/approve").status_code == 400
+    assert Visit.get_by_id(visit.id).review_status == "submitted"

@@ -1,0 +1,114 @@
+"""The chair's club agenda at the desk: visits planned per member, overdue first; assign, move,
+cancel."""
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from playhouse.flask_utils import get_object_or_404
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from .. import scheduling
+from ..models import Appointment, Case, User
+from ..permissions import CHAIR, access, same_club_or_404
+
+bp = Blueprint("agenda", __name__, url_prefix="/desk/agenda")
+
+
+class AssignForm(FlaskForm):
+    case = SelectField(_l("Case"), coerce=int, validators=[InputRequired(_l("Choose a case."))])
+    member = SelectField(_l("Member"), coerce=int,
+                         validators=[InputRequired(_l("Choose a member."))])
+    due_date = DateField(_l("Date of the visit"), validators=[InputRequired(_l("Choose a date."))])
+    note = TextAreaField(_l("Note for the member (optional)"),
+                         validators=[Optional(), Length(max=500)])
+
+
+class RescheduleForm(FlaskForm):
+    due_date = DateField(_l("New date"), validators=[InputRequired(_l("Choose a date."))])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give a reason.")),
+                                                     Length(max=500)])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give a reason.")),
+                                                     Length(max=500)])
+
+
+def _assign_form():
+    form = AssignForm(prefix="assign")
+    club = current_user.club_id
+    form.case.choices = [(c.id, f"{c.code or '—'} · {c.full_name}") for c in
+                         Case.select().where(Case.club == club, Case.erased_at.is_null(),
+                                             Case.status.not_in(["closed", "closed_referred"]))
+                         .order_by(Case.code)]
+    form.member.choices = [(u.id, u.full_name or u.login) for u in
+                           User.select().where(User.club == club, User.is_active == True,  # noqa: E712
+                                               User.role.in_(["member", "chair"]))
+                           .order_by(User.full_name)]
+    return form
+
+
+def _apply(form, error):
+    field = getattr(form, error.field or "", None)
+    if field is not None:
+        field.errors = list(field.errors) + [str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@access(CHAIR)
+def index():
+    """The club's agenda per member, and a form to assign a visit."""
+    form = _assign_form()
+    if form.validate_on_submit():
+        case = same_club_or_404(current_user, get_object_or_404(Case.select(),
+                                                                Case.id == form.case.data))
+        member = get_object_or_404(User.select(), User.id == form.member.data)
+        try:
+            scheduling.assign_visit(current_user._get_current_object(), case, member,
+                                    form.due_date.data, form.note.data)
+        except scheduling.SchedulingError as error:
+            _apply(form, error)
+        else:
+            flash(_("The visit is planned."), "success")
+            return redirect(url_for("agenda.index"))
+    today = scheduling.local_today()
+    rows = scheduling.club_agenda(current_user.club_id, today)
+    until = today + timedelta(days=scheduling.UPCOMING_DAYS)
+    return render_template("agenda/index.html", rows=rows, form=form, today=today, until=until,
+                           overdue_total=sum(len(r["overdue"]) for r in rows))
+
+
+def _appointment(appointment_id):
+    appointment = get_object_or_404(Appointment.select(), Appointment.id == appointment_id)
+    return same_club_or_404(current_user, appointment)
+
+
+@bp.route("/<int:appointment_id>", methods=["GET", "POST"])
+@access(CHAIR)
+def detail(appointment_id):
+    """One planned visit: move it to another date or cancel it, with a reason."""
+    appointment = _appointment(appointment_id)
+    move = RescheduleForm(prefix="move", due_date=appointment.due_date)
+    cancel = CancelForm(prefix="cancel")
+    chair = current_user._get_current_object()
+    action = request.form.get("action")
+    try:
+        if action == "move" and move.validate_on_submit():
+            scheduling.reschedule(appointment, chair, move.due_date.data, move.reason.data)
+            flash(_("The visit is moved to %(date)s.",
+                    date=move.due_date.data.strftime("%d/%m/%Y")), "success")
+            return redirect(url_for("agenda.index"))
+        if action == "cancel" and cancel.validate_on_submit():
+            scheduling.cancel(appointment, chair, cancel.reason.data)
+            flash(_("The visit is cancelled."), "success")
+            return redirect(url_for("agenda.index"))
+    except scheduling.SchedulingError as error:
+        _apply(move if action == "move" else cancel, error)
+    return render_template("agenda/detail.html", appointment=appointment, move=move,
+                           cancel=cancel)

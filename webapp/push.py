@@ -1,0 +1,337 @@
+"""Web Push: the installation's VAPID key pair, subscriptions, and sending one message safely.
+
+What is sent and when is `webapp/reminders.py`; this module only knows how to deliver a payload to
+one browser subscription and what each answer of a push service means.
+"""
+import base64
+import json
+import logging
+import os
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+import requests
+from cryptography.hazmat.primitives import serialization
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+
+from .db import database, utcnow
+from .models import PushSubscription
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "vapid_private.pem"
+DEFAULT_TTL = 24 * 3600  # a phone offline for a day still gets yesterday's reminder
+URGENCIES = ("very-low", "low", "normal", "high")
+DEFAULT_RETRY_AFTER = 60  # seconds, when a 429 names no Retry-After
+
+
+class SubscriptionError(ValueError):
+    """A subscription the browser sent that cannot be used; `message` says why (English msgid)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------------
+# The VAPID key pair of this installation
+
+
+def key_path(instance_path=None):
+    return Path(instance_path or current_app.instance_path) / KEY_FILE
+
+
+def _write_private(path, pem):
+    """Write the key with mode 600, atomically: a crash never leaves half a key."""
+    tmp = path.with_suffix(".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def ensure_key(instance_path):
+    """Make the installation's key pair on first start; later starts keep it."""
+    path = key_path(instance_path)
+    if not path.exists():
+        vapid = Vapid()
+        vapid.generate_keys()
+        _write_private(path, vapid.private_pem())
+    return path
+
+
+def load_key(instance_path=None):
+    return Vapid.from_pem(key_path(instance_path).read_bytes())
+
+
+def public_key_b64(vapid=None):
+    """The public key as the page's `applicationServerKey`: base64url of the uncompressed point."""
+    vapid = vapid or load_key()
+    raw = vapid.public_key.public_bytes(serialization.Encoding.X962,
+                                        serialization.PublicFormat.UncompressedPoint)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def rotate_key(instance_path=None):
+    """Replace the key pair. Every subscription was made for the old key and can no longer be
+    reached, so they are deleted; returns how many."""
+    vapid = Vapid()
+    vapid.generate_keys()
+    with database.atomic():
+        dropped = PushSubscription.delete().execute()
+        _write_private(key_path(instance_path), vapid.private_pem())
+    return dropped
+
+
+# ---------------------------------------------------------------------------------------------
+# Subscriptions as the browser sends them
+
+
+def _b64url_bytes(value):
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (ValueError, TypeError):
+        return None
+
+
+def validate_subscription(payload, allow_local_http=False):
+    """Check `PushSubscription.toJSON()`; returns (endpoint, p256dh, auth) or raises
+    SubscriptionError."""
+    if not isinstance(payload, dict):
+        raise SubscriptionError("", _l("Send the subscription as a JSON object."))
+    endpoint = payload.get("endpoint")
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2000:
+        raise SubscriptionError("endpoint", _l("The endpoint is missing or too long."))
+    parts = urlsplit(endpoint)
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not parts.netloc or not (parts.scheme == "https" or (local and allow_local_http)):
+        raise SubscriptionError("endpoint", _l("The endpoint must be an https:// address."))
+    keys = payload.get("keys")
+    if not isinstance(keys, dict):
+        raise SubscriptionError("keys", _l("The subscription keys are missing."))
+    p256dh, auth = keys.get("p256dh"), keys.get("auth")
+    raw = _b64url_bytes(p256dh)
+    if raw is None or len(raw) != 65 or raw[0] != 4:
+        raise SubscriptionError("keys.p256dh", _l("The p256dh key must be a 65-byte P-256 point."))
+    raw = _b64url_bytes(auth)
+    if raw is None or len(raw) != 16:
+        raise SubscriptionError("keys.auth", _l("The auth secret must be 16 bytes."))
+    expiration = payload.get("expirationTime")
+    if expiration is not None and not isinstance(expiration, (int, float)):
+        raise SubscriptionError("expirationTime",
+                                _l("The expiration time must be a number or null."))
+    return endpoint, p256dh, auth
+
+
+def device_label(user_agent):
+    """A short name for the device, from its User-Agent, to tell one's devices apart."""
+    ua = user_agent or ""
+    for needle, name in (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+                         ("Windows", "Windows"), ("Macintosh", "Mac"), ("Linux", "Linux")):
+        if needle in ua:
+            platform = name
+            break
+    else:
+        platform = ""
+    for needle, name in (("Edg/", "Edge"), ("SamsungBrowser", "Samsung Internet"),
+                         ("Firefox/", "Firefox"), ("CriOS", "Chrome"), ("Chrome/", "Chrome"),
+                         ("Safari/", "Safari")):
+        if needle in ua:
+            browser = name
+            break
+    else:
+        browser = ""
+    return " · ".join(p for p in (platform, browser) if p)[:120]
+
+
+def subscribe(user, payload, user_agent="", allow_local_http=False):
+    """Store (or move to `user`) the subscription; returns it."""
+    endpoint, p256dh, auth = validate_subscription(payload, allow_local_http)
+    with database.atomic():
+        subscription = PushSubscription.get_or_none(PushSubscription.endpoint == endpoint)
+        if subscription is None:
+            subscription = PushSubscription.create(user=user, endpoint=endpoint, p256dh=p256dh,
+                                                   auth=auth, device_label=device_label(user_agent))
+        else:
+            # The same browser, subscribed again (or by another user who logged in on it):
+            # the newest owner and keys win, and it counts as new for "sent since".
+            subscription.user = user
+            subscription.p256dh, subscription.auth = p256dh, auth
+            subscription.device_label = device_label(user_agent)
+            subscription.created_at = utcnow()
+            subscription.save()
+    return subscription
+
+
+def unsubscribe(user, endpoint):
+    """Delete `user`'s subscription with that endpoint; returns whether there was one."""
+    with database.atomic():
+        return bool(PushSubscription.delete()
+                    .where(PushSubscription.user == user, PushSubscription.endpoint == endpoint)
+                    .execute())
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending
+
+SENT, GONE, RETRY, FAILED, BACKED_OFF = "sent", "gone", "retry", "failed", "backed_off"
+
+_backoff = {}  # push service origin -> monotonic time before which nothing is sent to it
+_backoff_lock = threading.Lock()
+
+
+def origin_of(endpoint):
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def backed_off(endpoint, now=None):
+    """Whether the push service of `endpoint` asked us (429) to wait and the wait is not over."""
+    with _backoff_lock:
+        until = _backoff.get(origin_of(endpoint))
+    return until is not None and (now if now is not None else time.monotonic()) < until
+
+
+def reset_backoff():
+    with _backoff_lock:
+        _backoff.clear()
+
+
+def retry_after_seconds(value):
+    """Retry-After as seconds: a number of seconds, or an HTTP date."""
+    if not value:
+        return DEFAULT_RETRY_AFTER
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0, int((when - datetime.now(timezone.utc)).total_seconds()))
+
+
+def _back_off(endpoint, seconds):
+    with _backoff_lock:
+        _backoff[origin_of(endpoint)] = time.monotonic() + seconds
+
+
+def vapid_claims():
+    """A fresh claims dict for each message: pywebpush writes `aud` and `exp` into the one it gets."""
+    return {"sub": current_app.config["VAPID_SUBJECT"],
+            "exp": int(time.time()) + 12 * 3600}
+
+
+def payload_json(title, body, url, tag=None):
+    """The message a notification shows: never a name or any personal detail (lock screens)."""
+    data = {"title": title, "body": body, "url": url}
+    if tag:
+        data["tag"] = tag
+    return json.dumps(data, ensure_ascii=False)
+
+
+def send(subscription, payload, *, ttl=DEFAULT_TTL, urgency="normal", vapid=None, session=None):
+    """Send one payload to one subscription; returns SENT, GONE, RETRY, FAILED or BACKED_OFF.
+
+    Never raises for a push service's answer: one bad subscription must not stop the others.
+    Logs carry the subscription id and status only.
+    """
+    if urgency not in URGENCIES:
+        raise ValueError(f"urgency must be one of {URGENCIES}")
+    if backed_off(subscription.endpoint):
+        return BACKED_OFF
+    config = current_app.config
+    try:
+        webpush(
+            subscription_info={"endpoint": subscription.endpoint,
+                               "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
+            data=payload,
+            vapid_private_key=vapid or load_key(),
+            vapid_claims=vapid_claims(),
+            ttl=ttl,
+            headers={"Urgency": urgency},
+            timeout=config["PUSH_TIMEOUT_SECONDS"],
+            requests_session=session,
+        )
+    except WebPushException as error:
+        return _failed(subscription, error.response)
+    except requests.RequestException as error:
+        log.warning("push to subscription %s failed: %s", subscription.id, type(error).__name__)
+        return RETRY
+    with database.atomic():
+        (PushSubscription.update(last_success_at=utcnow())
+         .where(PushSubscription.id == subscription.id).execute())
+    return SENT
+
+
+def _failed(subscription, response):
+    status = getattr(response, "status_code", None)
+    if status in (404, 410):
+        # The browser unsubscribed or the subscription expired: it will never work again.
+        with database.atomic():
+            PushSubscription.delete().where(PushSubscription.id == subscription.id).execute()
+        log.info("push subscription %s is gone (%s): deleted", subscription.id, status)
+        return GONE
+    if status == 429:
+        seconds = retry_after_seconds(response.headers.get("Retry-After"))
+        _back_off(subscription.endpoint, seconds)
+        log.warning("push service %s asks to wait %s s (429)", origin_of(subscription.endpoint),
+                    seconds)
+        return RETRY
+    if status is None or status >= 500:
+        log.warning("push to subscription %s failed with %s: will retry", subscription.id, status)
+        return RETRY
+    # 400, 401, 403 (wrong VAPID key), 413 (payload too large): retrying the same message
+    # would fail the same way, but the subscription may work for other messages.
+    log.error("push to subscription %s refused with %s", subscription.id, status)
+    return FAILED
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+@click.group("vapid", help="The installation's Web Push (VAPID) key pair.")
+def vapid_cli():
+    pass
+
+
+@vapid_cli.command("show")
+def show_command():
+    """Print the public key (the page's applicationServerKey, base64url)."""
+    click.echo(public_key_b64())
+
+
+@vapid_cli.command("rotate")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def rotate_command(yes):
+    """Replace the key pair; every device must turn notifications on again."""
+    count = PushSubscription.select().count()
+    if not yes:
+        click.confirm(f"Replacing the key makes all {count} push subscriptions invalid: they will "
+                      "be deleted and each device must turn notifications on again. Go on?",
+                      abort=True)
+    dropped = rotate_key()
+    click.echo(f"New VAPID key made. {dropped} push subscriptions were dropped; each user must "
+               "turn notifications on again in their account.")
+    click.echo(public_key_b64())
+
+
+def init_app(app):
+    ensure_key(app.instance_path)
+    app.cli.add_command(vapid_cli)

@@ -1,0 +1,338 @@
+"""Reminders: what is due at a given moment, sent by Web Push, each one once.
+
+`send_due(now)` is the one function that finds and sends them; `flask reminders send` runs it from
+cron or a systemd timer, and a serving process runs it from a background thread. Each reminder to
+each device is claimed first by inserting a PushDelivery row with a unique key, in its own
+transaction: a second sender running at the same time gets an IntegrityError and skips it.
+"""
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+
+import click
+import requests
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from . import push
+from .db import database
+from .models import (
+    Appointment, Attendance, Case, EntryRevision, PushDelivery, PushSubscription, Referral, Review,
+    User, Visit,
+)
+from .scheduling import LOCAL_TZ, local_now
+
+log = logging.getLogger(__name__)
+
+ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
+REVIEW_LOOKBACK = timedelta(days=7)  # decisions older than this are not announced any more
+AGENDA_URL = "/app/"
+REVIEW_QUEUE_URL = "/desk/review"
+
+
+class Reminder:
+    """One message for one user: a key that says which reminder it is, and what it shows."""
+
+    def __init__(self, key, title, body, url, tag, ttl, urgency="normal", not_before=None):
+        self.key, self.title, self.body, self.url, self.tag = key, title, body, url, tag
+        self.ttl, self.urgency = max(60, int(ttl)), urgency
+        # Only devices subscribed at or before this time get it (e.g. decisions made later).
+        self.not_before = not_before
+
+    def payload(self):
+        return push.payload_json(self.title, self.body, self.url, self.tag)
+
+
+def _fmt(day):
+    return day.strftime("%d/%m/%Y")
+
+
+def _seconds_until_end_of(day, local):
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
+    return (end - local).total_seconds()
+
+
+def _code(case):
+    return case.code or f"#{case.id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# What is due for one user at local time `local`
+
+
+def appointment_reminders(user, local):
+    today = local.date()
+    tomorrow = today + timedelta(days=1)
+    evening_hour = current_app.config["REMINDER_EVENING_HOUR"]
+    rows = (Appointment.select(Appointment, Case)
+            .join(Case, on=(Appointment.case == Case.id))
+            .where(Appointment.member == user, Appointment.status == "open",
+                   Appointment.due_date.in_([today, tomorrow]), Case.erased_at.is_null()))
+    for appointment in rows:
+        code = _code(appointment.case)
+        if appointment.due_date == tomorrow and local.hour >= evening_hour:
+            yield Reminder(f"appt:{appointment.id}:eve:{tomorrow.isoformat()}",
+                           _("Visit tomorrow"),
+                           _("%(code)s: a visit is planned for %(date)s.", code=code,
+                             date=_fmt(tomorrow)),
+                           AGENDA_URL, f"appointment-{appointment.id}",
+                           _seconds_until_end_of(tomorrow, local))
+        elif appointment.due_date == today and local.hour >= user.reminder_hour:
+            yield Reminder(f"appt:{appointment.id}:day:{today.isoformat()}",
+                           _("Visit today"),
+                           _("%(code)s: a visit is planned for today.", code=code),
+                           AGENDA_URL, f"appointment-{appointment.id}",
+                           _seconds_until_end_of(today, local), urgency="high")
+
+
+def overdue_reminder(user, local):
+    today = local.date()
+    if local.hour < user.reminder_hour:
+        return None
+    codes = [_code(a.case) for a in
+             (Appointment.select(Appointment, Case)
+              .join(Case, on=(Appointment.case == Case.id))
+              .where(Appointment.member == user, Appointment.status == "open",
+                     Appointment.due_date < today, Case.erased_at.is_null())
+              .order_by(Appointment.due_date))]
+    if not codes:
+        return None
+    shown = ", ".join(codes[:3]) + (" …" if len(codes) > 3 else "")
+    return Reminder(f"user:{user.id}:overdue:{today.isoformat()}",
+                    _("Overdue visits: %(count)d", count=len(codes)),
+                    _("Visits past their date: %(codes)s.", codes=shown),
+                    AGENDA_URL, "overdue", _seconds_until_end_of(today, local))
+
+
+def waiting_for_review(club_id):
+    """How many entries of the club wait for the board's review."""
+    return sum(model.select()
+               .where(model.club == club_id, model.review_status == "submitted")
+               .count()
+               for model in ENTRY_MODELS.values())
+
+
+def review_digest(user, local):
+    today = local.date()
+    if user.role != "chair" or local.hour < user.reminder_hour:
+        return None
+    count = waiting_for_review(user.club_id)
+    if not count:
+        return None
+    return Reminder(f"user:{user.id}:review:{today.isoformat()}",
+                    _("Entries to review"),
+                    _("%(count)d entries are waiting for your review.", count=count),
+                    REVIEW_QUEUE_URL, "review-digest", _seconds_until_end_of(today, local),
+                    urgency="low")
+
+
+def _submitter_id(review):
+    revision = (EntryRevision.select(EntryRevision.submitted_by)
+                .where(EntryRevision.uuid == review.entry_uuid,
+                       EntryRevision.revision == review.revision)
+                .first())
+    if revision is not None:
+        return revision.submitted_by_id
+    model = ENTRY_MODELS.get(review.entry_type)
+    row = model.get_or_none(model.uuid == review.entry_uuid) if model else None
+    return row.created_by_id if row is not None else None
+
+
+def _entry_code(review):
+    model = ENTRY_MODELS.get(review.entry_type)
+    row = model.get_or_none(model.uuid == review.entry_uuid) if model else None
+    if row is None:
+        return None
+    return _code(row if model is Case else row.case)
+
+
+def decision_reminders(user, now_utc):
+    """The member's entries approved or returned by someone else in the last days."""
+    reviews = (Review.select()
+               .where(Review.club == user.club_id, Review.decision.in_(["approved", "returned"]),
+                      Review.decided_by != user.id,
+                      Review.decided_at >= now_utc - REVIEW_LOOKBACK,
+                      Review.decided_at <= now_utc)
+               .order_by(Review.id))
+    from .vocab import ENTRY_TYPES
+
+    for review in reviews:
+        if _submitter_id(review) != user.id:
+            continue
+        code = _entry_code(review) or "—"
+        kind = ENTRY_TYPES.label(review.entry_type)
+        if review.decision == "returned":
+            title = _("Entry returned")
+            body = _("%(kind)s %(code)s was returned: open it to correct it.", kind=kind,
+                     code=code)
+        else:
+            title = _("Entry approved")
+            body = _("%(kind)s %(code)s was approved.", kind=kind, code=code)
+        yield Reminder(f"review:{review.id}", title, body, AGENDA_URL, f"review-{review.id}",
+                       3 * 24 * 3600, urgency="normal" if review.decision == "returned" else "low",
+                       not_before=review.decided_at)
+
+
+def due_for(user, now_utc):
+    """Every reminder due for `user` at `now_utc` (naive UTC), in the user's language."""
+    local = local_now(now_utc)
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        reminders = list(appointment_reminders(user, local))
+        reminders += [r for r in (overdue_reminder(user, local), review_digest(user, local)) if r]
+        reminders += list(decision_reminders(user, now_utc))
+    return reminders
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending, each once
+
+
+def claim(key, user_id):
+    """Take the reminder `key` for sending; False when another sender already has it."""
+    try:
+        with database.atomic():
+            PushDelivery.create(key=key, user=user_id)
+        return True
+    except IntegrityError:
+        return False
+
+
+def release(key):
+    """Give a claimed reminder back, so that a later run retries it."""
+    with database.atomic():
+        PushDelivery.delete().where(PushDelivery.key == key).execute()
+
+
+def _naive_utc(now):
+    if now is None:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+    if now.tzinfo is not None:
+        now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    return now
+
+
+def send_due(now=None):
+    """Send every reminder due at `now` (aware, or naive UTC; default: the clock) that has not
+    gone out yet; returns counts per outcome."""
+    now_utc = _naive_utc(now)
+    counts = dict.fromkeys(("sent", "gone", "retry", "failed", "backed_off", "taken"), 0)
+    subscriptions = (PushSubscription.select(PushSubscription, User)
+                     .join(User)
+                     .where(User.is_active == True, User.role.in_(["member", "chair"]),  # noqa: E712
+                            User.club.is_null(False))
+                     .order_by(PushSubscription.user, PushSubscription.id))
+    by_user = {}
+    for subscription in subscriptions:
+        by_user.setdefault(subscription.user_id, (subscription.user, []))[1].append(subscription)
+    if not by_user:
+        return counts
+    vapid = push.load_key()
+    with requests.Session() as session:
+        for user, devices in by_user.values():
+            for reminder in due_for(user, now_utc):
+                for device in devices:
+                    outcome = _deliver(reminder, device, vapid, session)
+                    counts[outcome] += 1
+    return counts
+
+
+def _deliver(reminder, device, vapid, session):
+    if reminder.not_before is not None and device.created_at > reminder.not_before:
+        return "taken"  # the device subscribed after the event: not news to announce
+    if push.backed_off(device.endpoint):
+        return push.BACKED_OFF
+    key = f"{reminder.key}/s{device.id}"
+    if not claim(key, device.user_id):
+        return "taken"
+    try:
+        outcome = push.send(device, reminder.payload(), ttl=reminder.ttl,
+                            urgency=reminder.urgency, vapid=vapid, session=session)
+    except Exception:
+        release(key)
+        log.exception("push to subscription %s failed", device.id)
+        return push.RETRY
+    if outcome in (push.RETRY, push.BACKED_OFF):
+        release(key)
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------------
+# Running it: a command for cron or a timer, and a thread in the serving process
+
+
+def parse_now(value):
+    """An ISO-8601 moment; without a UTC offset it is local time (Asia/Ho_Chi_Minh)."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment
+
+
+@click.group("reminders", help="Web Push reminders.")
+def reminders_cli():
+    pass
+
+
+@reminders_cli.command("send")
+@click.option("--now", "now_text", default=None, metavar="ISO-8601",
+              help="Send what is due at this moment (local time unless it has an offset); "
+                   "default: now.")
+def send_command(now_text):
+    """Send the reminders that are due and have not gone out yet, once."""
+    try:
+        now = parse_now(now_text) if now_text else None
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-11-28T19:00 or 2026-11-28T12:00+00:00",
+                                 param_hint="--now")
+    counts = send_due(now)
+    click.echo(" ".join(f"{name}={value}" for name, value in counts.items()))
+
+
+class Sender(threading.Thread):
+    """Calls send_due every few minutes from the serving process."""
+
+    def __init__(self, app):
+        super().__init__(name="reminders", daemon=True)
+        self.app = app
+        self.stopping = threading.Event()
+
+    def run(self):
+        interval = self.app.config["REMINDERS_INTERVAL_SECONDS"]
+        wait = min(30, interval)  # a first run soon after start-up catches up after downtime
+        while not self.stopping.wait(wait):
+            wait = interval
+            with self.app.app_context():
+                try:
+                    send_due()
+                except Exception:
+                    log.exception("sending reminders failed")
+                finally:
+                    if not database.is_closed():
+                        database.close()
+
+
+_sender = None
+_sender_lock = threading.Lock()
+
+
+def start_sender(app):
+    """Start the background sender once per process (the first request starts it)."""
+    global _sender
+    with _sender_lock:
+        if _sender is None or not _sender.is_alive():
+            _sender = Sender(app)
+            _sender.start()
+    return _sender
+
+
+def init_app(app):
+    app.cli.add_command(reminders_cli)
+    if app.config.get("REMINDERS_THREAD") and not app.testing:
+        # Started by the first request, so that only a serving process (flask run, gunicorn
+        # workers) sends, and not every `flask` command.
+        @app.before_request
+        def _start_sender():
+            if _sender is None:
+                start_sender(app)

@@ -1,0 +1,555 @@
+"""Review (phê duyệt): the board's decisions on members' entries — every rule of it, once.
+
+The main row of an entry (Case, Visit, …) holds the version that counts: the approved one, or, for
+an entry never approved, its latest submitted revision. Every revision the phone sent is in
+EntryRevision. An approved entry is locked: an edit of it is an amendment that waits in
+EntryRevision (the row's `amendment_revision`/`amendment_status`) and is applied to the main row
+only when approved. Each decision is a Review row (read by push and the case timeline) and an
+audit row.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from . import audit, vocab
+from .db import database, utcnow
+from .models import Activity, Attendance, Case, EntryRevision, Referral, Review, User, Visit
+
+ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
+# What the queue can be filtered by: an entry type, or amendments of any type.
+KINDS = (*ENTRY_MODELS, "amendment")
+
+SUBMITTED, APPROVED, RETURNED, SELF_APPROVED = "submitted", "approved", "returned", "self_approved"
+MAX_REASON = 1000
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be taken, with a message in the user's language."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+# How an entry type's data is written to its main row: `fn(row, data)`. The domain module of each
+# type registers its own (see register_apply), so that an approved amendment is applied by the
+# same code as a submitted edit.
+_APPLY = {}
+
+
+def register_apply(entry_type, fn):
+    _APPLY[entry_type] = fn
+
+
+def type_of(row):
+    for entry_type, model in ENTRY_MODELS.items():
+        if isinstance(row, model):
+            return entry_type
+    raise TypeError(f"not an entry: {row!r}")
+
+
+# --- state of one entry ------------------------------------------------------------------------
+
+def is_locked(row):
+    """An approved entry: an edit of it becomes an amendment, reviewed again."""
+    return row.review_status == APPROVED
+
+
+def current_revision(row):
+    """The revision the next edit must be based on: a pending amendment's, else the row's."""
+    return row.amendment_revision or row.revision
+
+
+def has_pending_amendment(row):
+    return row.amendment_status == SUBMITTED
+
+
+def is_pending(row):
+    """Waiting for a decision: a submitted entry, or a submitted amendment of an approved one."""
+    return row.review_status == SUBMITTED or row.amendment_status == SUBMITTED
+
+
+def pending_revision(row):
+    """The revision a decision now would be about, or None if nothing waits."""
+    if row.amendment_status == SUBMITTED:
+        return row.amendment_revision
+    if row.review_status == SUBMITTED:
+        return row.revision
+    return None
+
+
+def waiting_for(row):
+    """The unapproved entry this one depends on (its case, or activity), or None."""
+    case = getattr(row, "case", None)
+    if case is not None and case.review_status != APPROVED:
+        return case
+    activity = getattr(row, "activity", None) if isinstance(row, Attendance) else None
+    if activity is not None and activity.review_status != APPROVED:
+        return activity
+    return None
+
+
+def stored_revision(row, revision):
+    """The EntryRevision the phone sent for one revision of `row`, or None (made another way)."""
+    return (EntryRevision.select()
+            .where((EntryRevision.uuid == row.uuid) & (EntryRevision.revision == revision))
+            .first())
+
+
+# --- the sync API's path: new entries and edits ------------------------------------------------
+
+def receive_new(row, user):
+    """A new entry was stored: it waits for review, unless a board member made it (self-approved)."""
+    row.review_status = SUBMITTED
+    row.save(only=[type(row).review_status])
+    if user.is_board and waiting_for(row) is None:
+        _decide(row, row.revision, SELF_APPROVED, user)
+
+
+def receive_edit(row, revision, data, user, apply=None):
+    """An accepted edit (`revision` on the current base) of an existing entry, by its maker.
+
+    A locked (approved) entry keeps its approved version on the main row: the edit becomes an
+    amendment that waits for review. Otherwise the edit replaces the row's data and is reviewed
+    again (a returned entry fixed and resubmitted). A board member's edit is approved at once.
+    The EntryRevision row is the caller's to write.
+    """
+    entry_type = type_of(row)
+    apply = apply or _APPLY[entry_type]
+    model = type(row)
+    if is_locked(row):
+        row.amendment_revision = revision
+        row.amendment_status = SUBMITTED
+        row.updated_at = utcnow()
+        row.save(only=[model.amendment_revision, model.amendment_status, model.updated_at])
+        if user.is_board:
+            _approve_amendment(row, user, SELF_APPROVED, data=data, apply=apply)
+        return
+    apply(row, data)
+    row.revision = revision
+    row.review_status = SUBMITTED
+    row.amendment_revision = None
+    row.amendment_status = None
+    row.updated_at = utcnow()
+    row.save()
+    if user.is_board and waiting_for(row) is None:
+        _decide(row, revision, SELF_APPROVED, user)
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+def _record(row, revision, decision, user, reason="", amendment=False):
+    entry_type = type_of(row)
+    review = Review.create(club=row.club, entry_type=entry_type, entry_uuid=row.uuid,
+                           revision=revision, decision=decision, reason=reason, decided_by=user)
+    details = dict(entry_type=entry_type, uuid=row.uuid, revision=revision, review_id=review.id)
+    if amendment:
+        details["amendment"] = True
+    audit.record(f"review.{decision}", row, user=user, **details)
+    return review
+
+
+def _decide(row, revision, decision, user, reason=""):
+    """A decision on a submitted entry (not an amendment): the row's status follows it."""
+    row.review_status = RETURNED if decision == RETURNED else APPROVED
+    row.save(only=[type(row).review_status])
+    return _record(row, revision, decision, user, reason)
+
+
+def _approve_amendment(row, user, decision, data=None, apply=None):
+    entry_type = type_of(row)
+    revision = row.amendment_revision
+    if data is None:
+        stored = stored_revision(row, revision)
+        if stored is None:
+            raise ReviewError(_("The amended version of this entry cannot be found."))
+        data = stored.data
+    (apply or _APPLY[entry_type])(row, data)
+    row.revision = revision
+    row.amendment_revision = None
+    row.amendment_status = None
+    row.updated_at = utcnow()
+    row.save()
+    return _record(row, revision, decision, user, amendment=True)
+
+
+def _reload(row):
+    return type(row).get_by_id(row.id)
+
+
+def approve(row, by):
+    """Approve what waits on `row` (the entry, or its amendment); refused while its case waits."""
+    with database.atomic():
+        row = _reload(row)
+        if row.amendment_status == SUBMITTED:
+            return _approve_amendment(row, by, APPROVED)
+        if row.review_status != SUBMITTED:
+            raise ReviewError(_("This entry is not waiting for review."))
+        if waiting_for(row) is not None:
+            raise ReviewError(_("This entry waits for its case to be approved: "
+                                "approve the case first."))
+        return _decide(row, row.revision, APPROVED, by)
+
+
+def return_entry(row, by, reason):
+    """Return what waits on `row` to its maker with a reason (required), to fix and resubmit."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewError(_("Write why the entry is returned: the member needs the reason to "
+                            "fix it."))
+    if len(reason) > MAX_REASON:
+        raise ReviewError(_("The reason must have at most %(n)d characters.", n=MAX_REASON))
+    with database.atomic():
+        row = _reload(row)
+        if row.amendment_status == SUBMITTED:
+            row.amendment_status = RETURNED
+            row.save(only=[type(row).amendment_status])
+            return _record(row, row.amendment_revision, RETURNED, by, reason, amendment=True)
+        if row.review_status != SUBMITTED:
+            raise ReviewError(_("This entry is not waiting for review."))
+        return _decide(row, row.revision, RETURNED, by, reason=reason)
+
+
+def approve_many(club, refs, by):
+    """Approve several entries of `club` at once; `refs` are (entry_type, id) pairs.
+
+    Each is decided on its own (one refusal does not block the others); a case is approved before
+    the entries that wait for it. Returns (approved rows, [(row, message)] refused); ids of
+    another club or unknown are ignored.
+    """
+    rows = []
+    for entry_type, entry_id in refs:
+        model = ENTRY_MODELS.get(entry_type)
+        row = model and model.get_or_none((model.id == entry_id) & (model.club == club))
+        if row is not None:
+            rows.append(row)
+    rows.sort(key=lambda r: 0 if isinstance(r, Case) else 1)
+    approved, refused = [], []
+    for row in rows:
+        try:
+            approve(row, by)
+        except ReviewError as error:
+            refused.append((row, error.message))
+        else:
+            approved.append(row)
+    return approved, refused
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+@dataclass
+class QueueItem:
+    entry_type: str
+    row: object
+    revision: int
+    is_amendment: bool
+    submitted_at: datetime
+    submitted_by: User
+    waiting_for: object
+
+    @property
+    def case(self):
+        return self.row if isinstance(self.row, Case) else getattr(self.row, "case", None)
+
+
+def _pending_rows(club, member_id=None, kind=None):
+    for entry_type, model in ENTRY_MODELS.items():
+        if kind in ENTRY_MODELS and kind != entry_type:
+            continue
+        if kind == "amendment":
+            condition = model.amendment_status == SUBMITTED
+        else:
+            condition = (model.review_status == SUBMITTED) | (model.amendment_status == SUBMITTED)
+        query = model.select().where((model.club == club) & condition)
+        if member_id:
+            query = query.where(model.created_by == member_id)
+        for row in query:
+            yield entry_type, row
+
+
+def queue(club, member_id=None, kind=None):
+    """Everything of `club` that waits for a decision, oldest submission first."""
+    pending = list(_pending_rows(club, member_id, kind))
+    uuids = [row.uuid for _type, row in pending]
+    revisions = {}
+    if uuids:
+        for rev in (EntryRevision.select(EntryRevision, User)
+                    .join(User)
+                    .where(EntryRevision.uuid.in_(uuids))):
+            revisions[(rev.uuid, rev.revision)] = rev
+    items = []
+    for entry_type, row in pending:
+        revision = pending_revision(row)
+        rev = revisions.get((row.uuid, revision))
+        items.append(QueueItem(
+            entry_type=entry_type, row=row, revision=revision,
+            is_amendment=row.amendment_status == SUBMITTED,
+            submitted_at=rev.submitted_at if rev else row.updated_at,
+            submitted_by=rev.submitted_by if rev else row.created_by,
+            waiting_for=waiting_for(row),
+        ))
+    items.sort(key=lambda item: (item.submitted_at, item.row.id))
+    return items
+
+
+def queue_count(club):
+    """How many entries of `club` wait for a decision (the navigation's badge)."""
+    total = 0
+    for model in ENTRY_MODELS.values():
+        total += (model.select()
+                  .where((model.club == club)
+                         & ((model.review_status == SUBMITTED)
+                            | (model.amendment_status == SUBMITTED)))
+                  .count())
+    return total
+
+
+# --- what the member gets back, and the trail -------------------------------------------------
+
+def returned_for(user):
+    """The user's returned entries, for the field app's Today screen (bootstrap's `returned`)."""
+    result = []
+    for entry_type, model in ENTRY_MODELS.items():
+        rows = (model.select()
+                .where((model.created_by == user)
+                       & ((model.review_status == RETURNED)
+                          | (model.amendment_status == RETURNED))))
+        for row in rows:
+            revision = row.amendment_revision if row.amendment_status == RETURNED else row.revision
+            decision = (Review.select()
+                        .where((Review.entry_uuid == row.uuid) & (Review.revision == revision)
+                               & (Review.decision == RETURNED))
+                        .order_by(Review.decided_at.desc(), Review.id.desc())
+                        .first())
+            stored = stored_revision(row, revision)
+            result.append({
+                "uuid": row.uuid,
+                "type": entry_type,
+                "revision": revision,
+                "data": stored.data if stored else {},
+                "reason": decision.reason if decision else "",
+                "returned_at": decision.decided_at.isoformat() + "Z" if decision else None,
+            })
+    result.sort(key=lambda item: item["returned_at"] or "")
+    return result
+
+
+def trail(row):
+    """The entry's whole history, oldest first: each revision submitted, each decision and why.
+
+    Each step is a dict: kind ("submitted" or a decision code), revision, by (User), at, reason.
+    """
+    steps = []
+    for rev in (EntryRevision.select(EntryRevision, User).join(User)
+                .where(EntryRevision.uuid == row.uuid)):
+        steps.append(dict(kind=SUBMITTED, revision=rev.revision, by=rev.submitted_by,
+                          at=rev.submitted_at, reason="", order=0))
+    for review in (Review.select(Review, User).join(User)
+                   .where((Review.entry_uuid == row.uuid) & (Review.club == row.club))):
+        steps.append(dict(kind=review.decision, revision=review.revision, by=review.decided_by,
+                          at=review.decided_at, reason=review.reason, order=1))
+    steps.sort(key=lambda step: (step["revision"], step["order"], step["at"]))
+    return steps
+
+
+def dependants_waiting(case):
+    """How many entries of other types belong to `case` (they wait while it is not approved)."""
+    return sum(model.select().where(model.case == case).count()
+               for model in (Visit, Referral, Attendance))
+
+
+def entry_for_club(entry_type, entry_id, club):
+    """The entry of that type and id in `club`, or None (another club's ids do not exist)."""
+    model = ENTRY_MODELS.get(entry_type)
+    if model is None or club is None:
+        return None
+    return model.get_or_none((model.id == entry_id) & (model.club == club))
+
+
+
+# --- showing an entry: its fields, an amendment's changes ------------------------------------
+
+# The fields of each entry's data in the order shown, with how to show their values.
+# TODO(book): take these from the field definitions once they are on main.
+_FIELDS = {
+    "case": [
+        ("full_name", _l("Full name"), "text"),
+        ("sex", _l("Sex"), "vocab:SEXES"),
+        ("birth_year", _l("Year of birth"), "text"),
+        ("address", _l("Address"), "text"),
+        ("neighbourhood", _l("Neighbourhood (group)"), "text"),
+        ("phone", _l("Phone number"), "text"),
+        ("categories", _l("Categories"), "vocab:CASE_CATEGORIES"),
+        ("risk_level", _l("Risk level"), "vocab:RISK_LEVELS"),
+        ("met_how", _l("How the club met them"), "text"),
+        ("consent", _l("Consent"), "consent"),
+        ("assigned_to", _l("Assigned member"), "user"),
+    ],
+    "visit": [
+        ("case_uuid", _l("Case"), "case"),
+        ("date", _l("Date"), "date"),
+        ("kind", _l("Kind"), "vocab:VISIT_KINDS"),
+        ("topics", _l("Topics"), "vocab:VISIT_TOPICS"),
+        ("notes", _l("Notes"), "text"),
+        ("needs", _l("Needs found"), "vocab:SERVICE_KINDS"),
+        ("members_present", _l("Members present"), "user"),
+        ("follow_up_date", _l("Follow-up date"), "date"),
+    ],
+    "referral": [
+        ("case_uuid", _l("Case"), "case"),
+        ("service_kind", _l("Service"), "vocab:SERVICE_KINDS"),
+        ("provider", _l("Provider"), "text"),
+        ("referred_on", _l("Referred on"), "date"),
+        ("reason", _l("Reason"), "text"),
+    ],
+    "attendance": [
+        ("activity_uuid", _l("Activity"), "activity"),
+        ("case_uuid", _l("Case"), "case"),
+        ("brought_by", _l("Brought by"), "user"),
+    ],
+}
+
+
+def _row_data(row):
+    """The entry's data as the phone sends it, made from the main row (for entries made elsewhere)."""
+    entry_type = type_of(row)
+    data = {}
+    for name, _label, _how in _FIELDS[entry_type]:
+        if name == "case_uuid":
+            data[name] = row.case.uuid
+        elif name == "activity_uuid":
+            data[name] = row.activity.uuid
+        elif name == "categories":
+            data[name] = [c.category for c in row.category_rows]
+        elif name == "consent":
+            data[name] = {c.purpose: c.given for c in row.consents if c.withdrawn_at is None}
+        elif name == "members_present":
+            data[name] = [m.user_id for m in row.member_rows]
+        elif hasattr(row, name + "_id"):
+            data[name] = getattr(row, name + "_id")
+        elif hasattr(row, name):
+            value = getattr(row, name)
+            data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return data
+
+
+def data_of(row, revision):
+    """The data of one revision of `row`: as the phone sent it, else as the main row holds it."""
+    stored = stored_revision(row, revision)
+    if stored is not None:
+        return stored.data
+    return _row_data(row) if revision == row.revision else {}
+
+
+def _show(how, value, club):
+    """A value as the chair reads it: vocabulary labels, names, dd/mm/yyyy."""
+    from .i18n import format_date
+
+    if value is None or value == "" or value == []:
+        return ""
+    values = value if isinstance(value, list) else [value]
+    if how.startswith("vocab:"):
+        vocabulary = getattr(vocab, how.split(":", 1)[1], None)
+        shown = [vocabulary.label(v) if vocabulary else str(v) for v in values]
+    elif how == "user":
+        names = {u.id: str(u) for u in User.select().where(User.id.in_(values))}
+        shown = [names.get(v, str(v)) for v in values]
+    elif how == "case":
+        cases = {c.uuid: c for c in Case.select().where((Case.uuid.in_(values))
+                                                        & (Case.club == club))}
+        shown = [f"{cases[v].code or ''} {cases[v].full_name}".strip() if v in cases else str(v)
+                 for v in values]
+    elif how == "activity":
+        activities = {a.uuid: a for a in Activity.select().where((Activity.uuid.in_(values))
+                                                                 & (Activity.club == club))}
+        shown = [f"{activities[v].title} ({format_date(activities[v].date)})"
+                 if v in activities else str(v) for v in values]
+    elif how == "date":
+        shown = [format_date(v) for v in values]
+    elif how == "consent" and isinstance(value, dict):
+        yes, no = _("yes"), _("no")
+        shown = [f"{vocab.CONSENT_PURPOSES.label(k)}: {yes if v else no}" for k, v in value.items()]
+    else:
+        shown = [str(v) for v in values]
+    return "; ".join(shown) if how == "consent" else ", ".join(shown)
+
+
+def fields_shown(row, data):
+    """[(label, shown value)] of an entry's data, in the order of its fields."""
+    return [(str(label), _show(how, data.get(name), row.club))
+            for name, label, how in _FIELDS[type_of(row)] if name in data]
+
+
+def amendment_changes(row):
+    """What a pending (or returned) amendment changes against the approved version, field by field:
+    [(label, approved value, amended value)]."""
+    if not row.amendment_revision:
+        return []
+    before = data_of(row, row.revision)
+    after = data_of(row, row.amendment_revision)
+    changes = []
+    for name, label, how in _FIELDS[type_of(row)]:
+        old, new = before.get(name), after.get(name)
+        if _comparable(old) != _comparable(new):
+            changes.append((str(label), _show(how, old, row.club), _show(how, new, row.club)))
+    return changes
+
+
+def _comparable(value):
+    if isinstance(value, list):
+        return sorted(map(str, value))
+    return None if value in ("", [], {}) else value
+
+
+def entry_code(row):
+    """A short name of an entry for messages: its case's code (no personal data)."""
+    case = row if isinstance(row, Case) else getattr(row, "case", None)
+    return (case.code if case is not None and case.code else "") or f"#{row.id}"
+
+
+def entry_view(row):
+    """Everything the entry's review page shows."""
+    entry_type = type_of(row)
+    revision = pending_revision(row) or (
+        row.amendment_revision if row.amendment_status == RETURNED else row.revision)
+    return dict(
+        entry_type=entry_type,
+        case=row if isinstance(row, Case) else getattr(row, "case", None),
+        revision=revision,
+        pending=is_pending(row),
+        is_amendment=row.amendment_revision is not None,
+        fields=fields_shown(row, data_of(row, revision)),
+        approved_fields=(fields_shown(row, data_of(row, row.revision))
+                         if row.amendment_revision and row.review_status == APPROVED else []),
+        changes=amendment_changes(row),
+        waiting_for=waiting_for(row),
+        dependants=dependants_waiting(row) if isinstance(row, Case) else 0,
+        trail=trail(row),
+    )
+
+
+def marks(row):
+    """The review marks the desk shows beside an entry: [(code, label)], e.g. self-approved,
+    pending amendment. Codes: submitted, returned, approved, self_approved, amendment_submitted,
+    amendment_returned."""
+    result = []
+    if row.review_status == APPROVED:
+        decision = (Review.select(Review.decision)
+                    .where((Review.entry_uuid == row.uuid) & (Review.revision == row.revision)
+                           & Review.decision.in_((APPROVED, SELF_APPROVED)))
+                    .order_by(Review.id.desc())
+                    .scalar())
+        if decision == SELF_APPROVED:
+            result.append((SELF_APPROVED, vocab.REVIEW_DECISIONS.label(SELF_APPROVED)))
+        else:
+            result.append((APPROVED, vocab.REVIEW_STATUSES.label(APPROVED)))
+    else:
+        result.append((row.review_status, vocab.REVIEW_STATUSES.label(row.review_status)))
+    if row.amendment_status == SUBMITTED:
+        result.append(("amendment_submitted", _("Pending amendment")))
+    elif row.amendment_status == RETURNED:
+        result.append(("amendment_returned", _("Amendment returned")))
+    return result
+

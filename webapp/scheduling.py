@@ -1,0 +1,259 @@
+"""Appointments (lịch hẹn): made from a visit's follow-up date or by the chair, moved, cancelled,
+and done when a visit to the case is recorded; and the agendas that list them."""
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+
+from . import audit
+from .db import database, utcnow
+from .models import Appointment, Case, User
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+UPCOMING_DAYS = 7
+
+
+class SchedulingError(ValueError):
+    """A change the rules refuse; `message` is shown to the user."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def local_now(now=None):
+    """`now` (aware, or naive UTC; default: the clock) in Asia/Ho_Chi_Minh."""
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    return now.astimezone(LOCAL_TZ)
+
+
+def local_today(now=None):
+    return local_now(now).date()
+
+
+# ---------------------------------------------------------------------------------------------
+# From the visits the members record
+
+
+def create_follow_up(visit):
+    """The appointment a visit's follow-up date promises, for the member who recorded it.
+
+    Called on every accepted revision of a visit: the same visit keeps one appointment, moved when
+    the date changes and cancelled when the date is removed. Returns the appointment or None.
+    """
+    with database.atomic():
+        existing = (Appointment.select()
+                    .where(Appointment.source_visit == visit, Appointment.source == "follow_up")
+                    .first())
+        if existing is not None:
+            if existing.status != "open":
+                return existing
+            if not visit.follow_up_date:
+                existing.status, existing.cancelled_reason = "cancelled", "follow-up date removed"
+                existing.updated_at = utcnow()
+                existing.save()
+            elif existing.due_date != visit.follow_up_date:
+                existing.due_date = visit.follow_up_date
+                existing.updated_at = utcnow()
+                existing.save()
+            return existing
+        if not visit.follow_up_date:
+            return None
+        appointment = Appointment.create(
+            club=visit.club_id, case=visit.case_id, member=visit.created_by_id,
+            due_date=visit.follow_up_date, source="follow_up", source_visit=visit,
+            created_by=visit.created_by_id)
+        audit.record("appointment_create", appointment, user=visit.created_by,
+                     case_code=visit.case.code, source="follow_up")
+        return appointment
+
+
+def close_open_for_visit(visit, appointment_id=None):
+    """Mark done the appointment a recorded visit fulfils; returns it, or None.
+
+    The visit names it (`appointment_id`, from the visit form) or else the open appointment of that
+    case and member whose date is nearest the visit's date closes. An appointment made from this
+    very visit's follow-up date is never closed by it.
+    """
+    open_for_case = (Appointment.select()
+                     .where(Appointment.case == visit.case_id, Appointment.status == "open",
+                            (Appointment.source_visit.is_null())
+                            | (Appointment.source_visit != visit.id)))
+    appointment = None
+    if appointment_id:
+        appointment = open_for_case.where(Appointment.id == int(appointment_id)).first()
+    if appointment is None:
+        candidates = list(open_for_case.where(Appointment.member == visit.created_by_id))
+        if candidates:
+            appointment = min(candidates,
+                              key=lambda a: (abs((a.due_date - visit.date).days), a.due_date, a.id))
+    if appointment is None:
+        return None
+    with database.atomic():
+        appointment.status, appointment.done_visit = "done", visit.id
+        appointment.updated_at = utcnow()
+        appointment.save()
+        audit.record("appointment_done", appointment, user=visit.created_by,
+                     case_code=visit.case.code, visit=visit.id)
+    return appointment
+
+
+# ---------------------------------------------------------------------------------------------
+# The chair's decisions
+
+
+def _check_date(due_date, today):
+    if not isinstance(due_date, date):
+        raise SchedulingError(_l("Choose a date."), "due_date")
+    if due_date < today:
+        raise SchedulingError(_l("The date is in the past."), "due_date")
+
+
+def assign_visit(chair, case, member, due_date, note="", today=None, source="assigned"):
+    """The chair asks `member` to visit `case` on `due_date` (with an optional note).
+
+    `source` says where the request came from: "assigned" from the agenda, "monthly_review" for a
+    task given at the monthly meeting (reports.assign_task).
+    """
+    _check_date(due_date, today or local_today())
+    if case.club_id != chair.club_id or member.club_id != chair.club_id:
+        raise SchedulingError(_l("Choose a case and a member of your club."))
+    if not member.is_active or member.role not in ("member", "chair"):
+        raise SchedulingError(_l("This member cannot receive visits."), "member")
+    with database.atomic():
+        appointment = Appointment.create(club=chair.club_id, case=case, member=member,
+                                         due_date=due_date, note=(note or "").strip(),
+                                         source=source, created_by=chair)
+        audit.record("appointment_assign", appointment, user=chair, case_code=case.code,
+                     member=member.id, source=source)
+    return appointment
+
+
+def _require_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise SchedulingError(_l("Give a reason."), "reason")
+    return reason
+
+
+def reschedule(appointment, by, due_date, reason, today=None):
+    """Move an open appointment to another date, saying why."""
+    if appointment.status != "open":
+        raise SchedulingError(_l("Only a scheduled visit can be moved."))
+    reason = _require_reason(reason)
+    _check_date(due_date, today or local_today())
+    with database.atomic():
+        previous = appointment.due_date
+        appointment.due_date, appointment.rescheduled_reason = due_date, reason
+        appointment.rescheduled_at = appointment.updated_at = utcnow()
+        appointment.save()
+        audit.record("appointment_reschedule", appointment, user=by,
+                     case_code=appointment.case.code, previous=previous.isoformat(),
+                     due_date=due_date.isoformat())
+    return appointment
+
+
+def cancel(appointment, by, reason):
+    """Cancel an open appointment, saying why."""
+    if appointment.status != "open":
+        raise SchedulingError(_l("Only a scheduled visit can be cancelled."))
+    reason = _require_reason(reason)
+    with database.atomic():
+        appointment.status, appointment.cancelled_reason = "cancelled", reason
+        appointment.updated_at = utcnow()
+        appointment.save()
+        audit.record("appointment_cancel", appointment, user=by, case_code=appointment.case.code)
+    return appointment
+
+
+def may_change(user, appointment):
+    """The chair of the club, or the member the visit is for."""
+    if user.club_id != appointment.club_id:
+        return False
+    return user.role == "chair" or appointment.member_id == user.id
+
+
+# ---------------------------------------------------------------------------------------------
+# Agendas
+
+
+def open_appointments():
+    return (Appointment.select(Appointment, Case, User)
+            .join(Case, on=(Appointment.case == Case.id))
+            .switch(Appointment)
+            .join(User, on=(Appointment.member == User.id))
+            .where(Appointment.status == "open", Case.erased_at.is_null())
+            .order_by(Appointment.due_date, Appointment.id))
+
+
+def member_agenda(user, today=None, days=UPCOMING_DAYS):
+    """A member's open appointments: {"overdue", "today", "upcoming" (next `days` days)}."""
+    today = today or local_today()
+    rows = open_appointments().where(Appointment.member == user,
+                                     Appointment.due_date <= today + timedelta(days=days))
+    agenda = {"overdue": [], "today": [], "upcoming": []}
+    for appointment in rows:
+        if appointment.due_date < today:
+            agenda["overdue"].append(appointment)
+        elif appointment.due_date == today:
+            agenda["today"].append(appointment)
+        else:
+            agenda["upcoming"].append(appointment)
+    return agenda
+
+
+def club_agenda(club, today=None, days=UPCOMING_DAYS):
+    """Per member of the club, their overdue, today's and next days' visits; members with overdue
+    visits first."""
+    today = today or local_today()
+    rows = open_appointments().where(Appointment.club == club,
+                                     Appointment.due_date <= today + timedelta(days=days))
+    by_member = {}
+    for appointment in rows:
+        entry = by_member.setdefault(appointment.member_id, {
+            "member": appointment.member, "overdue": [], "today": [], "upcoming": []})
+        if appointment.due_date < today:
+            entry["overdue"].append(appointment)
+        elif appointment.due_date == today:
+            entry["today"].append(appointment)
+        else:
+            entry["upcoming"].append(appointment)
+    return sorted(by_member.values(),
+                  key=lambda e: (-len(e["overdue"]), e["member"].full_name or e["member"].login))
+
+
+def appointment_json(appointment):
+    """One appointment as the field app's working set carries it (no name: the case's code)."""
+    return {
+        "id": appointment.id,
+        "case_id": appointment.case_id,
+        "case_uuid": appointment.case.uuid,
+        "case_code": appointment.case.code,
+        "due_date": appointment.due_date.isoformat(),
+        "note": appointment.note,
+        "status": appointment.status,
+        "source": appointment.source,
+        "member_id": appointment.member_id,
+    }
+
+
+def working_set_appointments(user, today=None):
+    """The open appointments a user's phone needs for the agenda (overdue, today, the next days,
+    and later ones too so that the case screen shows its next visit), oldest first."""
+    rows = open_appointments().where(Appointment.member == user)
+    return [appointment_json(a) for a in rows]
+
+
+def next_appointment(case, user=None):
+    """A case's next open appointment as {id, due_date}, or None."""
+    query = (Appointment.select()
+             .where(Appointment.case == case, Appointment.status == "open")
+             .order_by(Appointment.due_date, Appointment.id))
+    if user is not None:
+        query = query.where(Appointment.member == user)
+    appointment = query.first()
+    return None if appointment is None else {"id": appointment.id,
+                                             "due_date": appointment.due_date.isoformat()}

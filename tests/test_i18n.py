@@ -106,7 +106,7 @@ def test_the_account_choice_wins_over_the_cookie(app):
     client = app.test_client()
     client.set_cookie(LANG_COOKIE, "en")
     login_as(client, user)
-    assert '<html lang="vi">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="vi">' in client.get("/account").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])

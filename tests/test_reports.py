@@ -213,8 +213,9 @@ def test_the_evaluation_is_saved_and_audited(client, seeded):
 
 
 def test_a_monthly_task_becomes_an_appointment_on_the_members_agenda(client, seeded):
-    member = seeded.members[1]
-    case = next(c for c, _ in seeded.cases if c.status in ("active", "follow_up"))
+    case = next(c for c, _ in seeded.cases if c.status in ("active", "follow_up")
+                and c.assigned_to_id != seeded.chair.id)
+    member = next(m for m in seeded.members if m.id == case.assigned_to_id)
     login_as(client, seeded.chair)
     due = NEXT.start + timedelta(days=9)
     response = client.post(f"{MEETING}/tasks", data={
@@ -257,6 +258,7 @@ def english_chair(app):
     ({"task-due_date": ""}, "Enter the date of the task."),
     ({"task-due_date": "31/04/2025"}, "Not a valid date value."),
     ({"task-member": "other"}, "Choose a member of the club."),
+    ({"task-member": "colleague"}, "Another member follows this case"),
     ({"task-case": "other"}, "Choose a case of the club."),
     ({"task-note": "x" * 501}, "The note is too long (500 characters at most)."),
 ])
@@ -268,6 +270,8 @@ def test_bad_monthly_tasks_are_refused_with_a_clear_message(client, english_chai
     data.update(change)
     if data["task-member"] == "other":
         data["task-member"] = other.id
+    if data["task-member"] == "colleague":
+        data["task-member"] = make_user(club=chair.club).id
     if data["task-case"] == "other":
         data["task-case"] = other_case.id
     login_as(client, chair)

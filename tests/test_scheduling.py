@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from webapp import scheduling
-from webapp.models import Appointment, AuditLog
+from webapp.models import Appointment, AuditLog, Case
 
 from .factories import login_as, make_case, make_club, make_user, make_visit
 
@@ -32,7 +32,7 @@ def test_follow_up_date_makes_one_appointment_for_the_member(app):
     assert Appointment.select().count() == 1
     assert Appointment.get_by_id(appointment.id).due_date == TODAY + timedelta(days=5)
     visit.follow_up_date = None
-    scheduling.create_follow_up(visit)
+    assert scheduling.create_follow_up(visit) is None
     assert Appointment.get_by_id(appointment.id).status == "cancelled"
 
 
@@ -54,7 +54,7 @@ def test_visit_closes_the_nearest_open_appointment_of_that_case_and_member(app):
     near = _appointment(case, member, TODAY - timedelta(days=2))
     other_member = _appointment(case, make_user(club=case.club), TODAY)
     visit = make_visit(case, date=TODAY)
-    assert scheduling.close_open_for_visit(visit).id == near.id
+    assert [a.id for a in scheduling.close_open_for_visit(visit)] == [near.id]
     near = Appointment.get_by_id(near.id)
     assert near.status == "done" and near.done_visit_id == visit.id
     assert Appointment.get_by_id(far.id).status == "open"
@@ -68,7 +68,7 @@ def test_visit_closes_the_appointment_it_names(app):
     near = _appointment(case, member, TODAY)
     named = _appointment(case, member, TODAY + timedelta(days=10))
     visit = make_visit(case, date=TODAY)
-    assert scheduling.close_open_for_visit(visit, appointment_id=named.id).id == named.id
+    assert [a.id for a in scheduling.close_open_for_visit(visit, named.id)] == [named.id]
     assert Appointment.get_by_id(near.id).status == "open"
 
 
@@ -76,7 +76,7 @@ def test_a_visit_never_closes_its_own_follow_up(app):
     case = make_case()
     visit = make_visit(case, date=TODAY, follow_up_date=TODAY + timedelta(days=7))
     scheduling.create_follow_up(visit)
-    assert scheduling.close_open_for_visit(visit) is None
+    assert scheduling.close_open_for_visit(visit) == []
     assert Appointment.get().status == "open"
 
 
@@ -85,14 +85,14 @@ def test_a_visit_to_another_case_closes_nothing(app):
     case = make_case(created_by=member)
     appointment = _appointment(case, member, TODAY)
     other_visit = make_visit(make_case(club=case.club, created_by=member), date=TODAY)
-    assert scheduling.close_open_for_visit(other_visit, appointment_id=appointment.id) is None
+    assert scheduling.close_open_for_visit(other_visit, appointment_id=appointment.id) == []
     assert Appointment.get_by_id(appointment.id).status == "open"
 
 
 def test_chair_assigns_reschedules_and_cancels_with_a_reason(app):
     chair = make_user(role="chair")
     member = make_user(club=chair.club)
-    case = make_case(club=chair.club, created_by=chair)
+    case = make_case(club=chair.club, created_by=chair, assigned_to=member)
     appointment = scheduling.assign_visit(chair, case, member, TODAY, "Mang tờ rơi", today=TODAY)
     assert (appointment.source, appointment.member_id, appointment.note) == (
         "assigned", member.id, "Mang tờ rơi")
@@ -115,6 +115,18 @@ def test_chair_assigns_reschedules_and_cancels_with_a_reason(app):
     # The audit log holds ids and codes, never the reasons (they may name people).
     for row in AuditLog.select():
         assert "vắng" not in str(row.details) and "chuyển" not in str(row.details)
+
+
+def test_assigning_a_visit_to_a_member_who_cannot_see_the_case(app):
+    chair = make_user(role="chair")
+    follower, other = make_user(club=chair.club), make_user(club=chair.club)
+    followed = make_case(club=chair.club, created_by=chair, assigned_to=follower)
+    with pytest.raises(scheduling.SchedulingError) as error:
+        scheduling.assign_visit(chair, followed, other, TODAY, today=TODAY)
+    assert error.value.field == "member"
+    unassigned = make_case(club=chair.club, created_by=chair, assigned_to=None)
+    scheduling.assign_visit(chair, unassigned, other, TODAY, today=TODAY)
+    assert Case.get_by_id(unassigned.id).assigned_to_id == other.id
 
 
 def test_chair_cannot_assign_across_clubs(app):

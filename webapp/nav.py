@@ -16,6 +16,7 @@ def _review_count(user):
 # The optional count(user) is shown as a badge on the item (e.g. entries waiting for review).
 ITEMS = [
     ("home.index", _l("Home"), "home"),
+    ("shell.app", _l("Field app"), "today"),
     ("review.queue", _l("Review"), "review", _review_count),
     ("admin.clubs", _l("Clubs"), "club"),
     ("admin.users", _l("Accounts"), "users"),

@@ -42,7 +42,7 @@ def create_follow_up(visit):
     """The appointment a visit's follow-up date promises, for the member who recorded it.
 
     Called on every accepted revision of a visit: the same visit keeps one appointment, moved when
-    the date changes and cancelled when the date is removed. Returns the appointment or None.
+    the date changes and cancelled when the date is removed. Returns the open appointment or None.
     """
     with database.atomic():
         existing = (Appointment.select()
@@ -55,7 +55,8 @@ def create_follow_up(visit):
                 existing.status, existing.cancelled_reason = "cancelled", "follow-up date removed"
                 existing.updated_at = utcnow()
                 existing.save()
-            elif existing.due_date != visit.follow_up_date:
+                return None
+            if existing.due_date != visit.follow_up_date:
                 existing.due_date = visit.follow_up_date
                 existing.updated_at = utcnow()
                 existing.save()
@@ -71,15 +72,24 @@ def create_follow_up(visit):
         return appointment
 
 
+def open_appointment(club_id, case_id, appointment_id):
+    """The open appointment `appointment_id` on this case of this club, or None."""
+    return Appointment.get_or_none((Appointment.id == appointment_id)
+                                   & (Appointment.club == club_id)
+                                   & (Appointment.case == case_id)
+                                   & (Appointment.status == "open"))
+
+
 def close_open_for_visit(visit, appointment_id=None):
-    """Mark done the appointment a recorded visit fulfils; returns it, or None.
+    """Mark done the appointment a recorded visit fulfils; returns the list closed (0 or 1).
 
     The visit names it (`appointment_id`, from the visit form) or else the open appointment of that
     case and member whose date is nearest the visit's date closes. An appointment made from this
     very visit's follow-up date is never closed by it.
     """
     open_for_case = (Appointment.select()
-                     .where(Appointment.case == visit.case_id, Appointment.status == "open",
+                     .where(Appointment.club == visit.club_id, Appointment.case == visit.case_id,
+                            Appointment.status == "open",
                             (Appointment.source_visit.is_null())
                             | (Appointment.source_visit != visit.id)))
     appointment = None
@@ -91,14 +101,14 @@ def close_open_for_visit(visit, appointment_id=None):
             appointment = min(candidates,
                               key=lambda a: (abs((a.due_date - visit.date).days), a.due_date, a.id))
     if appointment is None:
-        return None
+        return []
     with database.atomic():
         appointment.status, appointment.done_visit = "done", visit.id
         appointment.updated_at = utcnow()
         appointment.save()
         audit.record("appointment_done", appointment, user=visit.created_by,
                      case_code=visit.case.code, visit=visit.id)
-    return appointment
+    return [appointment]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,6 +125,8 @@ def _check_date(due_date, today):
 def assign_visit(chair, case, member, due_date, note="", today=None, source="assigned"):
     """The chair asks `member` to visit `case` on `due_date` (with an optional note).
 
+    A member sees only the cases assigned to them or that they registered, so a case nobody
+    follows yet is assigned to them with the visit; a case another member follows is refused.
     `source` says where the request came from: "assigned" from the agenda, "monthly_review" for a
     task given at the monthly meeting (reports.assign_task).
     """
@@ -123,7 +135,14 @@ def assign_visit(chair, case, member, due_date, note="", today=None, source="ass
         raise SchedulingError(_l("Choose a case and a member of your club."))
     if not member.is_active or member.role not in ("member", "chair"):
         raise SchedulingError(_l("This member cannot receive visits."), "member")
+    follows = member.id in (case.assigned_to_id, case.created_by_id)
+    if member.role != "chair" and not follows and case.assigned_to_id is not None:
+        raise SchedulingError(_l("Another member follows this case: choose that member, or "
+                                 "assign the case to this one first."), "member")
     with database.atomic():
+        if member.role != "chair" and not follows:
+            Case.update(assigned_to=member).where(Case.id == case.id).execute()
+            audit.record("case_assign", case, user=chair, case_code=case.code, member=member.id)
         appointment = Appointment.create(club=chair.club_id, case=case, member=member,
                                          due_date=due_date, note=(note or "").strip(),
                                          source=source, created_by=chair)

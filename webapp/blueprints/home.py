@@ -1,5 +1,5 @@
 """The home page each role lands on after login."""
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..models import Club
@@ -12,6 +12,8 @@ bp = Blueprint("home", __name__)
 @access(LOGGED_IN)
 def index():
     """Home: the user's club, or the clubs of a supervisor's area, and where to go next."""
+    if current_user.role == "member":
+        return redirect(url_for("shell.app"))  # members work in the field app; chairs keep the desk
     area_clubs = []
     if current_user.role == "supervisor":
         area = current_user.area

@@ -1,0 +1,72 @@
+"""The field app: the app-shell page, its service worker, its manifest and the offline page."""
+import gzip
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from .. import shell
+from ..permissions import FIELD, PUBLIC, access
+
+bp = Blueprint("shell", __name__)
+
+
+@bp.route("/app/")
+@access(*FIELD)
+def app():
+    """The app shell: the same page for everyone, filled on the phone from IndexedDB."""
+    return render_template("shell/app.html", strings=shell.ui_strings(),
+                           version=shell.version())
+
+
+@bp.route("/app/offline")
+@access(PUBLIC)
+def offline():
+    """What the service worker shows for a desk page when there is no network."""
+    return render_template("shell/offline.html")
+
+
+@bp.route("/sw.js")
+@access(PUBLIC)
+def service_worker():
+    """The service worker at the root scope, with its version and precache list filled in."""
+    source = (shell.STATIC / "sw.js").read_text(encoding="utf-8")
+    source = (source
+              .replace('"__VERSION__"', f'"{shell.version()}"')
+              .replace('["__PRECACHE__"]', _js_list(shell.precache_urls()))
+              .replace('["__IMPORTS__"]', _js_list(shell.optional_worker_scripts())))
+    response = Response(source, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+@access(PUBLIC)
+def manifest():
+    """The web app manifest, so that the phone can install the book like an app."""
+    response = jsonify(shell.manifest())
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _js_list(items):
+    return current_app.json.dumps(list(items))
+
+
+@bp.after_app_request
+def compress(response):
+    """Gzip the shell and its static files (they hold no secret, so compression leaks nothing)."""
+    if (response.status_code != 200 or "Content-Encoding" in response.headers
+            or not shell.compressible(request.path, response.mimetype)
+            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+        return response
+    response.direct_passthrough = False
+    body = response.get_data()
+    if len(body) < 512:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    etag, weak = response.get_etag()
+    if etag:
+        response.set_etag(etag, weak=True)  # same content, another encoding
+    return response

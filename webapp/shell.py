@@ -1,0 +1,221 @@
+"""The field app's shell: what the service worker precaches, its version, the manifest, the UI strings.
+
+The shell is the same for every user (no personal data); the phone fills it from IndexedDB.
+"""
+import hashlib
+from pathlib import Path
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+
+WEBAPP = Path(__file__).parent
+STATIC = WEBAPP / "static"
+
+# Static files the shell needs offline (paths under /static/).
+STATIC_FILES = [
+    "css/app.css", "css/field.css",
+    "js/core.js", "js/app.js", "js/views.js", "js/forms.js", "js/ui.js",
+    "icons/icons.svg", "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png",
+    "icons/icon-maskable-512.png",
+]
+THEME_COLOUR = "#0b5d5b"
+
+
+def precache_urls():
+    """The shell page, the offline page for desk pages, the manifest and the static files."""
+    return ([url_for("shell.app"), url_for("shell.offline"), url_for("shell.manifest")]
+            + [url_for("static", filename=name) for name in STATIC_FILES])
+
+
+COMPRESSED_PATHS = ("/static/", "/sw.js", "/manifest.webmanifest", "/app/", "/api/v1/schema")
+TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/manifest+json",
+              "image/svg+xml")
+
+
+def compressible(path, mimetype):
+    """Whether an answer may be gzipped: the shell, static text and the schema — never a page or
+    an answer holding a token or a key next to text an attacker could influence (BREACH)."""
+    return path.startswith(COMPRESSED_PATHS) and (mimetype or "").startswith(TEXT_TYPES)
+
+
+def optional_worker_scripts():
+    """Scripts other features add to the service worker (push handlers), when present."""
+    return [url_for("static", filename=name) for name in ("js/sw-push.js",)
+            if (STATIC / name).exists()]
+
+
+def version():
+    """A hash of everything the precache holds: any change makes a new worker, hence an update."""
+    cached = current_app.extensions.get("shell_version")
+    if cached and not current_app.debug:
+        return cached
+    digest = hashlib.sha256()
+    files = [STATIC / name for name in STATIC_FILES + ["sw.js", "js/sw-push.js"]]
+    files += sorted((WEBAPP / "templates").glob("*.html"))
+    files += sorted((WEBAPP / "templates" / "shell").glob("*.html"))
+    files += sorted((WEBAPP / "translations").glob("*/LC_MESSAGES/*.po"))
+    files.append(Path(__file__))
+    for path in files:
+        if path.exists():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    value = digest.hexdigest()[:12]
+    current_app.extensions["shell_version"] = value
+    return value
+
+
+def manifest():
+    """The web app manifest: Vietnamese name, icons, standalone, starting at the shell."""
+    icon = lambda name, size, purpose="any": {  # noqa: E731
+        "src": url_for("static", filename=f"icons/{name}"), "sizes": f"{size}x{size}",
+        "type": "image/png", "purpose": purpose}
+    return {
+        "id": url_for("shell.app"),
+        "name": "Sổ Theo Dõi – CLB phòng, chống mua bán người",
+        "short_name": "Sổ Theo Dõi",
+        "description": "Sổ theo dõi, quản lý đối tượng đích của câu lạc bộ.",
+        "lang": "vi",
+        "dir": "ltr",
+        "start_url": url_for("shell.app"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": THEME_COLOUR,
+        "background_color": "#f4f6f7",
+        "icons": [icon("icon-192.png", 192), icon("icon-512.png", 512),
+                  icon("icon-maskable-512.png", 512, "maskable")],
+    }
+
+
+def ui_strings():
+    """Every string the field app's views show, in the current language (embedded in the shell)."""
+    return {key: str(value) for key, value in _strings().items()}
+
+
+def _strings():
+    return {
+        # Navigation and screens
+        "today": _("Today"),
+        "cases": _("My cases"),
+        "record": _("Record"),
+        "outbox": _("Outbox"),
+        "more": _("More"),
+        "hello": _("Hello, %(name)s"),
+        "desk": _("Open the desk"),
+        "account": _("Account and password"),
+        "logout": _("Log out"),
+        "loading": _("Opening the book…"),
+        "offline": _("No signal: what you record waits on the phone and goes out later."),
+        "need_login": _("Your session has ended. Log in again: your entries stay on the phone."),
+        "login_again": _("Log in again"),
+        "not_ready": _("Connect to the Internet once to load your cases onto this phone."),
+        "update_ready": _("A new version of the app is ready."),
+        "reload": _("Reload"),
+        "install_hint": _("Add the book to your home screen to open it like an app."),
+        "install": _("Install"),
+        "later": _("Later"),
+        # Today
+        "overdue": _("Overdue visits"),
+        "due": _("Visits due"),
+        "no_due": _("No visit due. Well done."),
+        "returned": _("Returned by the chair"),
+        "returned_reason": _("Reason: %(reason)s"),
+        "fix": _("Fix"),
+        "waiting": _("Waiting on the phone"),
+        "waiting_count": _("%(n)s entries waiting to be sent"),
+        "nothing_waiting": _("Nothing waiting: everything is sent."),
+        "last_sync": _("Last sync: %(when)s"),
+        "never_synced": _("Not synced yet"),
+        "due_on": _("Due %(date)s"),
+        "overdue_since": _("Overdue since %(date)s"),
+        # Cases
+        "search": _("Search by name or code"),
+        "no_cases": _("No case found."),
+        "new_case": _("Register a case"),
+        "not_sent": _("Not sent yet"),
+        "recent_visits": _("Recent visits"),
+        "no_visits": _("No visit yet."),
+        "referrals": _("Referrals"),
+        "no_referrals": _("No referral yet."),
+        "next_appointment": _("Next appointment"),
+        "none": _("None"),
+        "record_visit": _("Record a visit"),
+        "record_referral": _("Record a referral"),
+        "record_attendance": _("Record attendance"),
+        "born": _("Born %(year)s"),
+        "back": _("Back"),
+        "case_not_found": _("This case is not on the phone."),
+        # Forms
+        "save": _("Save on the phone"),
+        "saved": _("Saved on the phone. It goes out with the next sync."),
+        "cancel": _("Cancel"),
+        "choose": _("Choose…"),
+        "case": _("Case"),
+        "activity": _("Activity"),
+        "fix_errors": _("Check the fields marked in red."),
+        "err_required": _("This field is required."),
+        "err_max_length": _("At most %(n)s characters."),
+        "err_min_length": _("At least %(n)s characters."),
+        "err_choice": _("Choose one of the options."),
+        "err_date": _("Enter a date."),
+        "err_future": _("The date cannot be in the future."),
+        "err_number": _("Enter a number."),
+        "err_range": _("Enter a number from %(min)s to %(max)s."),
+        "err_min_items": _("Choose at least one."),
+        "yes": _("Yes"),
+        "no": _("No"),
+        # Field labels (used when the schema carries no title)
+        "f_full_name": _("Full name"),
+        "f_sex": _("Sex"),
+        "f_birth_year": _("Year of birth"),
+        "f_address": _("Address"),
+        "f_neighbourhood": _("Group / neighbourhood"),
+        "f_phone": _("Phone number"),
+        "f_categories": _("Categories"),
+        "f_risk_level": _("Risk level"),
+        "f_met_how": _("How the club met them"),
+        "f_consent": _("Consent"),
+        "f_assigned_to": _("Assigned member"),
+        "f_date": _("Date"),
+        "f_kind": _("Kind"),
+        "f_topics": _("Topics"),
+        "f_notes": _("Notes"),
+        "f_needs": _("Needs found"),
+        "f_members_present": _("Members present"),
+        "f_follow_up_date": _("Follow-up date"),
+        "f_appointment_id": _("Appointment this visit closes"),
+        "f_service_kind": _("Service"),
+        "f_provider": _("Provider"),
+        "f_referred_on": _("Referred on"),
+        "f_reason": _("Reason"),
+        "f_brought_by": _("Brought by"),
+        "f_follow": _("To be followed by the club"),
+        "f_refer": _("To be referred to services"),
+        "f_share": _("To share with other organisations"),
+        # Outbox
+        "sync_now": _("Sync now"),
+        "syncing": _("Sending %(done)s of %(total)s…"),
+        "sync_done": _("Everything is sent."),
+        "sync_failed": _("Could not reach the server. The app tries again by itself."),
+        "state_waiting": _("Waiting"),
+        "state_invalid": _("Rejected"),
+        "state_conflict": _("Conflict"),
+        "state_sending": _("Sending"),
+        "discard": _("Discard"),
+        "discard_confirm": _("Discard this entry for good? It has not reached the server."),
+        "conflict_help": _("Someone changed this entry meanwhile. Ask your chair, then fix or discard."),
+        "type_case": _("New case"),
+        "type_visit": _("Visit"),
+        "type_referral": _("Referral"),
+        "type_attendance": _("Attendance"),
+        "revision": _("revision %(n)s"),
+        "saved_at": _("Saved %(when)s"),
+        "empty_outbox": _("The outbox is empty."),
+        "locked_entries": _("%(n)s entries of another account wait on this phone."),
+        # Logout
+        "logout_waiting": _("%(n)s entries have not been sent yet. Send them before you log out?"),
+        "logout_sync_first": _("Send, then log out"),
+        "logout_anyway": _("Log out now (they stay locked on this phone)"),
+        "logout_offline": _("You are offline. Your data is removed from this phone now; the session ends on the server when you are online again."),
+        "storage_denied": _("The browser may clear this app's storage when space runs low. Sync often."),
+    }

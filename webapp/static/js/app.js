@@ -1,0 +1,283 @@
+// The field app: boot from IndexedDB, route between screens, sync when it can, install, update.
+import "./core.js";
+import { h, t } from "./ui.js";
+import * as views from "./views.js";
+
+const core = self.sotd;
+const view = document.getElementById("view");
+const banner = document.getElementById("banner");
+const badgeEl = document.getElementById("waiting-badge");
+
+const state = {
+  user: null, working: null, entries: [], counts: { waiting: 0, others: 0, rejected: 0 },
+  schema: null, lastSync: null, online: navigator.onLine, syncing: false,
+  progress: { done: 0, total: 0 }, message: "", needLogin: false, installPrompt: null,
+  updateWorker: null, failures: 0, retryTimer: null,
+};
+
+state.actions = {
+  async save(entry) {
+    await core.save(state.user, entry, "waiting");
+    await refresh();
+    registerBackgroundSync();
+    sync();
+  },
+  async discard(uuid) {
+    await core.discard(state.user, uuid);
+    await refresh();
+    render();
+  },
+  logout,
+  install,
+};
+
+// --- Loading what the phone holds ------------------------------------------------------------
+
+async function refresh() {
+  state.user = await core.currentUser();
+  if (!state.user) {
+    state.working = null;
+    state.entries = [];
+    state.counts = { waiting: 0, others: (await core.all("outbox")).length, rejected: 0 };
+    return;
+  }
+  state.working = await core.working(state.user);
+  state.entries = await core.entries(state.user);
+  state.counts = await core.counts(state.user.id);
+  state.schema = await core.get("meta", "schema");
+  state.lastSync = await core.get("meta", "last_sync:" + state.user.id);
+}
+
+// --- Screens ---------------------------------------------------------------------------------
+
+function route() {
+  const [path, query] = (location.hash.slice(1) || "/today").split("?");
+  const parts = path.split("/").filter(Boolean);
+  return { name: parts[0] || "today", arg: parts[1], params: new URLSearchParams(query || "") };
+}
+
+function render() {
+  renderChrome();
+  const { name, arg, params } = route();
+  let content;
+  if (!state.working) {
+    content = [h("section", { class: "card" }, h("p", {}, state.needLogin ? t("need_login") : t("not_ready")),
+      state.needLogin ? loginLink() : null)];
+  } else if (name === "cases") content = views.casesView(state, params);
+  else if (name === "case") content = views.caseView(state, arg);
+  else if (name === "record") content = views.recordView(state);
+  else if (name === "new") content = views.formView(state, arg, params, null);
+  else if (name === "fix") content = views.formView(state, null, params, arg);
+  else if (name === "outbox") content = views.outboxView(state);
+  else if (name === "more") content = views.moreView(state);
+  else content = views.todayView(state);
+  view.replaceChildren(...content.flat().filter(Boolean));
+  for (const link of document.querySelectorAll(".bottomnav__item")) {
+    const active = link.dataset.route === name || (link.dataset.route === "cases" && name === "case")
+      || (link.dataset.route === "record" && name === "new");
+    link.classList.toggle("is-active", active);
+    if (active) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+}
+
+// Re-render only what changed while the member types (keeps the keyboard open).
+state.rerenderList = () => {
+  const fresh = views.casesView(state, route().params)[1];
+  document.getElementById("case-list").replaceWith(fresh.querySelector("#case-list"));
+};
+
+function loginLink() {
+  return h("a", { class: "button button--block", href: "/login?next=/app/" }, t("login_again"));
+}
+
+function renderChrome() {
+  const title = document.getElementById("club-name");
+  if (state.working && state.working.user.club) title.textContent = state.working.user.club.name;
+  badgeEl.textContent = String(state.counts.waiting);
+  badgeEl.hidden = !state.counts.waiting;
+  const notes = [];
+  if (!state.online) notes.push(h("p", { class: "alert alert--warning", role: "status" }, t("offline")));
+  if (state.needLogin && state.working) notes.push(h("p", { class: "alert alert--error", role: "alert" }, t("need_login"), " ", loginLink()));
+  if (state.updateWorker) {
+    notes.push(h("p", { class: "alert", role: "status" }, t("update_ready"), " ",
+      h("button", { type: "button", class: "button", "data-action": "reload", onclick: applyUpdate }, t("reload"))));
+  }
+  if (state.installPrompt && !sessionStorage.getItem("install-later")) {
+    notes.push(h("div", { class: "alert install-hint" }, h("p", {}, t("install_hint")),
+      h("button", { type: "button", class: "button", onclick: install }, t("install")),
+      h("button", { type: "button", class: "link-button", onclick: () => {
+        sessionStorage.setItem("install-later", "1");
+        renderChrome();
+      } }, t("later"))));
+  }
+  banner.replaceChildren(...notes);
+}
+
+// --- Sync ------------------------------------------------------------------------------------
+
+async function sync() {
+  if (state.syncing || !navigator.onLine) return;
+  clearTimeout(state.retryTimer);
+  state.syncing = true;
+  state.progress = { done: 0, total: state.counts.waiting };
+  render();
+  try {
+    await core.sync((done, total) => {
+      state.progress = { done, total };
+      renderChrome();
+      const p = document.querySelector("progress");
+      if (p) { p.max = total || 1; p.value = done; }
+    });
+    state.needLogin = false;
+    state.failures = 0;
+    await refresh();
+    state.message = state.counts.rejected ? "" : t("sync_done");
+  } catch (error) {
+    if (error instanceof core.NeedLogin) {
+      state.needLogin = true;
+    } else {
+      state.failures += 1;
+      state.message = t("sync_failed");
+      // Back off: 2 s, 4 s, 8 s … up to 5 minutes, with some jitter.
+      const delay = Math.min(300000, 2000 * 2 ** Math.min(state.failures, 8)) * (0.75 + Math.random() / 2);
+      state.retryTimer = setTimeout(sync, delay);
+    }
+    await refresh();
+  } finally {
+    state.syncing = false;
+    if (!document.activeElement || !document.activeElement.closest("form")) render();
+    else renderChrome();
+  }
+}
+
+function registerBackgroundSync() {
+  navigator.serviceWorker?.ready.then((reg) => reg.sync && reg.sync.register("sotd-outbox")).catch(() => {});
+}
+
+// --- Logout ----------------------------------------------------------------------------------
+
+async function logout() {
+  const n = state.counts.waiting;
+  if (n && navigator.onLine) {
+    const choice = await ask(t("logout_waiting", { n }), [["sync", t("logout_sync_first")],
+      ["now", t("logout_anyway")], ["cancel", t("cancel")]]);
+    if (choice === "cancel") return;
+    if (choice === "sync") {
+      await sync();
+      if (state.needLogin) return;
+    }
+  }
+  let token = null;
+  try { token = await core.csrf(); } catch (e) { /* offline: the session ends when online */ }
+  const id = state.user && state.user.id;
+  if (id != null) await core.forget(id);
+  if (!token) {
+    await core.put("meta", true, "logout_pending");
+    state.working = null;
+    view.replaceChildren(h("section", { class: "card" }, h("p", {}, t("logout_offline"))));
+    return;
+  }
+  await core.del("meta", "logout_pending");
+  const form = h("form", { method: "post", action: "/logout" },
+    h("input", { type: "hidden", name: "csrf_token", value: token }));
+  document.body.append(form);
+  form.submit();
+}
+
+function ask(question, choices) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "dialog" }, h("p", {}, question),
+      choices.map(([value, text], i) => h("button", { type: "button", class: "button button--block" + (i ? " button--secondary" : ""),
+        onclick: () => { dialog.close(); dialog.remove(); resolve(value); } }, text)));
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+// --- Install and update ----------------------------------------------------------------------
+
+window.addEventListener("beforeinstallprompt", (event) => {
+  event.preventDefault();
+  state.installPrompt = event;
+  renderChrome();
+});
+
+async function install() {
+  const prompt = state.installPrompt;
+  state.installPrompt = null;
+  if (prompt) await prompt.prompt();
+  render();
+}
+
+function applyUpdate() {
+  if (state.updateWorker) state.updateWorker.postMessage({ type: "skip-waiting" });
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  const reg = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  const waiting = () => {
+    if (reg.waiting && navigator.serviceWorker.controller) {
+      state.updateWorker = reg.waiting;
+      renderChrome();
+    }
+  };
+  waiting();
+  reg.addEventListener("updatefound", () => {
+    reg.installing?.addEventListener("statechange", waiting);
+  });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (state.updateWorker && !reloading) {
+      reloading = true;
+      location.reload();
+    }
+  });
+  navigator.serviceWorker.addEventListener("message", async (event) => {
+    if (event.data && event.data.type === "synced") {
+      await refresh();
+      render();
+    }
+  });
+}
+
+// --- Start -----------------------------------------------------------------------------------
+
+async function start() {
+  if (await core.get("meta", "logout_pending")) {
+    // Logged out while offline: end the server session before anything else.
+    try {
+      const token = await core.csrf();
+      await core.call("/logout", { method: "POST", body: new URLSearchParams({ csrf_token: token }) });
+      await core.del("meta", "logout_pending");
+    } catch (e) { /* still offline */ }
+    location.replace("/login");
+    return;
+  }
+  await refresh();
+  render();
+  if (!state.working && navigator.onLine) {
+    // First open on this phone (or after logout): the working set comes with the key.
+    try {
+      await core.sync();
+    } catch (error) {
+      if (error instanceof core.NeedLogin) location.replace("/login?next=/app/");
+    }
+    await refresh();
+    render();
+  } else {
+    sync().then(() => navigator.onLine && core.fetchSchema()).then((s) => { if (s) state.schema = s; }).catch(() => {});
+  }
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+}
+
+window.addEventListener("hashchange", render);
+window.addEventListener("online", () => { state.online = true; renderChrome(); sync(); });
+window.addEventListener("offline", () => { state.online = false; renderChrome(); });
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") sync(); });
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-action=sync]")) sync();
+});
+
+registerWorker().catch(() => {});
+start();

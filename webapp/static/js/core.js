@@ -1,0 +1,268 @@
+/* The phone's store and its sync (DESIGN.md §4, the phone side): IndexedDB, AES-GCM, the outbox.
+   A plain script without import or export, so that the page imports it as a module and the
+   service worker loads it with importScripts; both then use self.sotd. */
+(() => {
+  "use strict";
+  const DB_NAME = "sotd";
+  const BATCH = 200;
+  const BATCH_BYTES = 900 * 1024;
+  const SENT = new Set(["created", "updated", "duplicate"]);
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+
+  class Offline extends Error {}
+  class NeedLogin extends Error {}
+  class ServerError extends Error {}
+
+  // --- IndexedDB: meta (no personal data), keys (CryptoKey per user, only while logged in),
+  // working (encrypted working set per user), outbox (encrypted records keyed by uuid).
+  let dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise((resolve, reject) => {
+        const req = indexedDB.open(DB_NAME, 1);
+        req.onupgradeneeded = () => {
+          const d = req.result;
+          d.createObjectStore("meta");
+          d.createObjectStore("keys");
+          d.createObjectStore("working");
+          d.createObjectStore("outbox", { keyPath: "uuid" }).createIndex("user", "user");
+        };
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    }
+    return dbPromise;
+  }
+  const done = (r) => new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  async function store(name, mode) {
+    return (await db()).transaction(name, mode || "readonly").objectStore(name);
+  }
+  const get = async (name, key) => done((await store(name)).get(key));
+  const put = async (name, value, key) => done((await store(name, "readwrite")).put(value, key));
+  const del = async (name, key) => done((await store(name, "readwrite")).delete(key));
+  const all = async (name) => done((await store(name)).getAll());
+
+  // --- WebCrypto: the user's key is imported non-extractable; every record has its own IV and
+  // is bound to its user and uuid, so that records cannot be swapped between users.
+  async function importKey(base64) {
+    const raw = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const key = await crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false,
+      ["encrypt", "decrypt"]);
+    raw.fill(0);
+    return key;
+  }
+  async function seal(key, value, bound) {
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(bound) },
+      key, enc.encode(JSON.stringify(value)));
+    return { iv, data };
+  }
+  async function unseal(key, box, bound) {
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: box.iv, additionalData: enc.encode(bound) }, key, box.data);
+    return JSON.parse(dec.decode(plain));
+  }
+
+  // --- Who is on the phone.
+  async function currentUser() {
+    const user = await get("meta", "user");
+    if (user == null) return null;
+    const key = await get("keys", user);
+    return key ? { id: user, key } : null;
+  }
+
+  /* Take the server's bootstrap: switch user if someone else logged in, keep the key (only as a
+     non-extractable CryptoKey) and the working set (encrypted, without key or token). */
+  async function adopt(boot) {
+    const id = boot.user.id;
+    const previous = await get("meta", "user");
+    if (previous != null && previous !== id) await forget(previous);
+    const key = boot.device_key ? await importKey(boot.device_key) : await get("keys", id);
+    if (!key) throw new ServerError("no device key");
+    await put("keys", key, id);
+    await put("meta", id, "user");
+    const working = Object.assign({}, boot);
+    delete working.device_key;
+    delete working.csrf_token;
+    await put("working", await seal(key, working, id + ":working"), id);
+    return { id, key };
+  }
+
+  /* Logging out: the user's working set and key go; their waiting entries stay, unreadable. */
+  async function forget(id) {
+    await del("working", id);
+    await del("keys", id);
+    if ((await get("meta", "user")) === id) await del("meta", "user");
+  }
+
+  async function working(user) {
+    const box = await get("working", user.id);
+    return box ? unseal(user.key, box, user.id + ":working") : null;
+  }
+
+  // --- The outbox: records, not requests. A record leaves only when the server names it
+  // created, updated or duplicate.
+  async function records(userId) {
+    return done((await store("outbox")).index("user").getAll(userId));
+  }
+  async function entries(user) {
+    const list = await records(user.id);
+    const out = [];
+    for (const rec of list) {
+      try {
+        out.push(Object.assign(await unseal(user.key, rec.box, user.id + ":" + rec.uuid),
+          { uuid: rec.uuid, state: rec.state, saved_at: rec.saved_at }));
+      } catch (e) { /* a record that does not open is left alone */ }
+    }
+    return out.sort((a, b) => a.saved_at - b.saved_at);
+  }
+  async function save(user, entry, state) {
+    const body = { type: entry.type, revision: entry.revision, data: entry.data,
+      client_created_at: entry.client_created_at || new Date().toISOString() };
+    if (entry.base_revision) body.base_revision = entry.base_revision;
+    if (entry.errors) body.errors = entry.errors;
+    const old = await get("outbox", entry.uuid);
+    if (old && old.user !== user.id) throw new Error("not yours");
+    await put("outbox", { uuid: entry.uuid, user: user.id, type: entry.type, state: state || "waiting",
+      saved_at: old ? old.saved_at : Date.now(), box: await seal(user.key, body, user.id + ":" + entry.uuid) });
+  }
+  async function discard(user, uuid) {
+    const rec = await get("outbox", uuid);
+    if (rec && rec.user === user.id) await del("outbox", uuid);
+  }
+  async function counts(userId) {
+    const list = await all("outbox");
+    const mine = list.filter((r) => r.user === userId);
+    return { waiting: mine.length, others: list.length - mine.length,
+      rejected: mine.filter((r) => r.state !== "waiting").length };
+  }
+
+  // --- Talking to the server.
+  async function call(url, options) {
+    let response;
+    try {
+      response = await fetch(url, Object.assign({ credentials: "same-origin", cache: "no-store",
+        headers: { Accept: "application/json" } }, options));
+    } catch (e) {
+      throw new Offline(String(e));
+    }
+    if (response.status === 401) throw new NeedLogin();
+    if (response.redirected && new URL(response.url).pathname.startsWith("/login")) throw new NeedLogin();
+    return response;
+  }
+  async function getJSON(url) {
+    const response = await call(url);
+    if (!response.ok) throw new ServerError(url + " " + response.status);
+    return response.json();
+  }
+  async function csrf() {
+    return (await getJSON("/api/v1/csrf")).csrf_token;
+  }
+
+  function batches(list) {
+    const out = [];
+    let current = [];
+    let size = 0;
+    for (const e of list) {
+      const n = JSON.stringify(e).length;
+      if (current.length && (current.length >= BATCH || size + n > BATCH_BYTES)) {
+        out.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push(e);
+      size += n;
+    }
+    if (current.length) out.push(current);
+    return out;
+  }
+
+  async function post(batch, token) {
+    const body = JSON.stringify({ entries: batch });
+    let response = await call("/api/v1/sync", { method: "POST", body,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" } });
+    if (response.status === 400 || response.status === 403) {
+      // The token may have gone stale with the session: one fresh try.
+      token = await csrf();
+      response = await call("/api/v1/sync", { method: "POST", body,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" } });
+    }
+    if (!response.ok) throw new ServerError("sync " + response.status);
+    return (await response.json()).results || [];
+  }
+
+  async function apply(user, sent, results) {
+    const byUuid = new Map(sent.map((e) => [e.uuid, e]));
+    let accepted = 0;
+    for (const r of results) {
+      const entry = byUuid.get(r.uuid);
+      const rec = entry && await get("outbox", r.uuid);
+      if (!rec || rec.user !== user.id) continue;
+      const now = await unseal(user.key, rec.box, user.id + ":" + rec.uuid);
+      if (now.revision !== entry.revision || JSON.stringify(now.data) !== JSON.stringify(entry.data)) {
+        continue; // edited on the phone while this copy was on its way: the edit goes next time
+      }
+      if (SENT.has(r.status)) {
+        await del("outbox", r.uuid);
+        accepted += 1;
+      } else if (r.status === "invalid" || r.status === "conflict") {
+        await save(user, Object.assign({}, now, { uuid: r.uuid, errors: r.errors || {} }), r.status);
+      }
+    }
+    return accepted;
+  }
+
+  /* One sync: learn who the session belongs to, send that user's waiting entries, refresh the
+     working set. Never sends one user's entries under another's session. */
+  async function syncOnce(progress) {
+    const report = progress || (() => {});
+    let boot = await getJSON("/api/v1/bootstrap");
+    const user = await adopt(boot);
+    let token = boot.csrf_token;
+    boot = null;
+    const waiting = (await entries(user)).filter((e) => e.state === "waiting");
+    const outgoing = waiting.map((e) => {
+      const x = { uuid: e.uuid, type: e.type, revision: e.revision, data: e.data,
+        client_created_at: e.client_created_at };
+      if (e.base_revision) x.base_revision = e.base_revision;
+      return x;
+    });
+    let sent = 0;
+    let accepted = 0;
+    report(0, outgoing.length);
+    if (outgoing.length) {
+      token = token || await csrf();
+      for (const batch of batches(outgoing)) {
+        accepted += await apply(user, batch, await post(batch, token));
+        sent += batch.length;
+        report(sent, outgoing.length);
+      }
+      await adopt(await getJSON("/api/v1/bootstrap"));
+    }
+    if (!(await get("meta", "schema"))) await fetchSchema();
+    await put("meta", new Date().toISOString(), "last_sync:" + user.id);
+    return { user, sent, accepted };
+  }
+
+  async function fetchSchema() {
+    const schema = await getJSON("/api/v1/schema");
+    await put("meta", schema, "schema");
+    return schema;
+  }
+
+  function sync(progress) {
+    // One sync at a time across the page and the service worker.
+    if (self.navigator && navigator.locks) {
+      return navigator.locks.request("sotd-sync", () => syncOnce(progress));
+    }
+    return syncOnce(progress);
+  }
+
+  self.sotd = { db, get, put, del, all, currentUser, adopt, forget, working, entries, records, save,
+    discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
+    Offline, NeedLogin, ServerError };
+})();

@@ -1,0 +1,178 @@
+// Entry forms drawn from the server's JSON Schema (/api/v1/schema, cached on the phone): the same
+// fields, labels and messages as the desk, checked on the phone for quick feedback — the server
+// has the last word. Extension keywords (x-order, x-widget, x-labels, x-messages, …) are
+// documented in webapp/fields.py.
+import { h, t, today } from "./ui.js";
+
+/** The schema of one entry type's data. */
+export function schemaFor(schema, type) {
+  return (schema && schema.$defs && schema.$defs[type]) || null;
+}
+
+const baseType = (prop) => (Array.isArray(prop.type) ? prop.type.find((x) => x !== "null") : prop.type) || "string";
+const codes = (prop) => (prop.enum || (prop.items && prop.items.enum) || []).filter((c) => c !== null);
+const messages = (prop) => prop["x-messages"] || {};
+
+function widgetOf(name, prop) {
+  if (prop["x-refers-to"]) return "refers";
+  return prop["x-widget"] || { array: "checkboxes", object: "consent", boolean: "checkbox",
+    integer: "number" }[baseType(prop)] || (prop.format === "date" ? "date" : "text");
+}
+
+/** The choices of a field: [value, label] pairs from the schema's labels or the working set. */
+function choices(name, prop, ctx) {
+  const refers = prop["x-refers-to"];
+  if (refers === "case") return ctx.cases.map((c) => [c.uuid, c.code ? `${c.full_name} · ${c.code}` : c.full_name]);
+  if (refers === "activity") return ctx.activities.map((a) => [a.uuid, `${a.title} · ${a.date.split("-").reverse().join("/")}`]);
+  if (prop["x-choices-from"] === "members") return ctx.members.map((m) => [m.id, m.full_name]);
+  const labels = prop["x-labels"] || {};
+  return codes(prop).map((c) => [c, labels[c] || c]);
+}
+
+function control(name, prop, ctx, value, id) {
+  const widget = widgetOf(name, prop);
+  const input = { id, name, class: "field__input" };
+  if (widget === "checkboxes" || widget === "members") {
+    const chosen = new Set((value || []).map(String));
+    return h("ul", { class: "field__input choices", id }, choices(name, prop, ctx).map(([code, text]) =>
+      h("li", {}, h("label", { class: "choice" }, h("input", { type: "checkbox", name, value: code,
+        checked: chosen.has(String(code)) }), h("span", {}, text)))));
+  }
+  if (widget === "consent") {
+    const sub = prop.properties || {};
+    return h("ul", { class: "field__input choices", id }, Object.keys(sub).map((key) =>
+      h("li", {}, h("label", { class: "choice" }, h("input", { type: "checkbox", name: name + "." + key,
+        checked: !!(value && value[key]) }), h("span", {}, sub[key].title || key)))));
+  }
+  if (widget === "checkbox") {
+    return h("label", { class: "choice" }, h("input", { type: "checkbox", id, name, checked: !!value }), h("span", {}, t("yes")));
+  }
+  if (widget === "select" || widget === "member" || widget === "refers") {
+    const options = choices(name, prop, ctx);
+    if (widget === "select" && options.length <= 4) {
+      // Few options: big buttons for a thumb rather than a drop-down.
+      return h("div", { class: "chips", id, role: "radiogroup" }, options.map(([code, text]) =>
+        h("label", { class: "chip" }, h("input", { type: "radio", name, value: code,
+          checked: value != null && String(value) === String(code) }), h("span", {}, text))));
+    }
+    return h("select", input, h("option", { value: "" }, t("choose")),
+      options.map(([code, text]) => h("option", { value: code, selected: value != null && String(value) === String(code) }, text)));
+  }
+  if (widget === "date") {
+    return h("input", Object.assign({ type: "date", value: value || "", max: prop["x-not-future"] ? today() : null }, input));
+  }
+  if (widget === "number") {
+    return h("input", Object.assign({ type: "text", inputmode: "numeric", pattern: "[0-9]*", value: value ?? "",
+      autocomplete: "off" }, input));
+  }
+  if (widget === "textarea") {
+    return h("textarea", Object.assign({ rows: 3, maxlength: prop.maxLength || null }, input), value || "");
+  }
+  return h("input", Object.assign({ type: name === "phone" ? "tel" : "text", value: value ?? "",
+    maxlength: prop.maxLength || null, autocomplete: "off" }, input));
+}
+
+/** A form for `type` filled with `values`; `fixed` fields are set by the screen and not shown.
+ * Returns {element, read(), show(errors)}. */
+export function entryForm(schema, type, ctx, values, fixed) {
+  const s = schemaFor(schema, type);
+  const required = new Set(s.required || []);
+  const order = s["x-order"] || Object.keys(s.properties);
+  const rows = {};
+  const element = h("div", { class: "entry-form" });
+  for (const name of order) {
+    const prop = s.properties[name];
+    if (!prop || name in fixed || (prop["x-widget"] === "hidden" && !prop["x-refers-to"])) continue;
+    if (name === "appointment_id") continue; // set from the appointment being visited
+    const id = "f-" + name;
+    const widget = widgetOf(name, prop);
+    const grouped = ["checkboxes", "members", "consent"].includes(widget)
+      || (widget === "select" && choices(name, prop, ctx).length <= 4);
+    const title = [prop.title || name, required.has(name) ? " *" : ""];
+    const error = h("p", { class: "field__error", id: id + "-error", hidden: true });
+    const row = h("div", { class: "field", "data-field": name },
+      grouped ? h("p", { class: "field__label" }, title) : h("label", { class: "field__label", for: id }, title),
+      control(name, prop, ctx, values[name], id), error);
+    rows[name] = { row, error, prop };
+    element.append(row);
+  }
+
+  function read() {
+    const data = Object.assign({}, values, fixed);
+    for (const [name, { prop }] of Object.entries(rows)) {
+      const widget = widgetOf(name, prop);
+      const inputs = [...element.querySelectorAll(`[name="${name}"], [name^="${name}."]`)];
+      if (widget === "checkboxes" || widget === "members") {
+        const numeric = prop.items && prop.items.type === "integer";
+        data[name] = inputs.filter((i) => i.checked).map((i) => (numeric ? Number(i.value) : i.value));
+      } else if (widget === "consent") {
+        data[name] = Object.fromEntries(inputs.map((i) => [i.name.split(".")[1], i.checked]));
+      } else if (widget === "checkbox") {
+        data[name] = inputs[0].checked;
+      } else {
+        const input = inputs.find((i) => i.type !== "radio" || i.checked);
+        const text = input ? input.value.trim() : "";
+        const type_ = baseType(prop);
+        data[name] = text === "" ? null
+          : type_ === "integer" && /^-?\d+$/.test(text) ? Number(text) : text;
+      }
+    }
+    for (const name of Object.keys(data)) if (data[name] === null && !required.has(name)) delete data[name];
+    return data;
+  }
+
+  function show(errors) {
+    let first = null;
+    for (const [name, { row, error }] of Object.entries(rows)) {
+      const list = errors[name] ? [].concat(errors[name]) : [];
+      row.classList.toggle("field--error", list.length > 0);
+      error.hidden = !list.length;
+      error.textContent = list.join(" ");
+      if (list.length && !first) first = row;
+    }
+    if (first && first.scrollIntoView) first.scrollIntoView({ block: "center" });
+    return first;
+  }
+  return { element, read, show };
+}
+
+/** The phone's checks of `data` against the schema: {field: message}, in the server's words. */
+export function validate(schema, type, data) {
+  const s = schemaFor(schema, type);
+  const errors = {};
+  for (const name of s.required || []) {
+    const v = data[name];
+    if (v == null || v === "" || (Array.isArray(v) && !v.length)) {
+      errors[name] = messages(s.properties[name] || {}).required || t("err_required");
+    }
+  }
+  for (const [name, prop] of Object.entries(s.properties || {})) {
+    const v = data[name];
+    if (errors[name] || v == null || v === "") continue;
+    const m = messages(prop);
+    const fail = (keyword, fallback) => { errors[name] = m[keyword] || m.type || fallback; };
+    const type_ = baseType(prop);
+    const allowed = codes(prop);
+    if (type_ === "string") {
+      if (typeof v !== "string") fail("type", t("err_choice"));
+      else if (prop.maxLength && v.length > prop.maxLength) fail("maxLength", t("err_max_length", { n: prop.maxLength }));
+      else if (prop.minLength && v.length < prop.minLength) fail("minLength", t("err_min_length", { n: prop.minLength }));
+      else if (allowed.length && !allowed.includes(v)) fail("enum", t("err_choice"));
+      else if (prop.format === "date" && !/^\d{4}-\d\d-\d\d$/.test(v)) fail("format", t("err_date"));
+      else if (prop.format === "date" && prop["x-not-future"] && v > today()) fail("x-not-future", t("err_future"));
+      else if (prop.format === "date" && prop["x-not-before"] && data[prop["x-not-before"]] && v < data[prop["x-not-before"]]) {
+        fail("x-not-before", t("err_date"));
+      }
+    } else if (type_ === "integer") {
+      if (typeof v !== "number" || !Number.isInteger(v)) fail("type", t("err_number"));
+      else if (prop.minimum != null && v < prop.minimum) fail("minimum", t("err_range", { min: prop.minimum, max: prop.maximum ?? "" }));
+      else if (prop.maximum != null && v > prop.maximum) fail("maximum", t("err_range", { min: prop.minimum ?? "", max: prop.maximum }));
+    } else if (type_ === "array") {
+      if (prop.minItems && v.length < prop.minItems) fail("minItems", t("err_min_items"));
+      else if (allowed.length && v.some((x) => !allowed.includes(x))) fail("enum", t("err_choice"));
+    } else if (type_ === "object" && prop.required) {
+      if (prop.required.some((k) => typeof v[k] !== "boolean")) fail("type", t("err_required"));
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,289 @@
+// The field app's screens, rendered from the working set and the outbox (online and offline alike).
+import { entryForm, schemaFor, validate } from "./forms.js";
+import { badge, card, date, h, icon, t, today, uuid } from "./ui.js";
+
+const TYPES = ["case", "visit", "referral", "attendance"];
+
+/** Cases from the server and those registered on the phone, not yet sent. */
+export function allCases(state) {
+  const server = state.working ? state.working.cases || [] : [];
+  const known = new Set(server.map((c) => c.uuid));
+  const fresh = state.entries
+    .filter((e) => e.type === "case" && !known.has(e.uuid))
+    .map((e) => Object.assign({ recent_visits: [], referrals: [], next_appointment: null },
+      e.data, { uuid: e.uuid, code: null, pending: true }));
+  return [...fresh, ...server];
+}
+
+const caseOf = (state, id) => allCases(state).find((c) => c.uuid === id);
+const caseName = (c) => (c ? (c.code ? `${c.full_name} · ${c.code}` : c.full_name) : "—");
+const typeLabel = (type) => t("type_" + type);
+
+function entryLabel(state, e) {
+  const data = e.data || {};
+  if (e.type === "case") return data.full_name || "—";
+  const c = caseOf(state, data.case_uuid);
+  const when = data.date || data.referred_on;
+  return [c ? c.full_name : "", when ? date(when) : ""].filter(Boolean).join(" · ");
+}
+
+const link = (href, text, cls) => h("a", { href, class: cls || "button button--secondary" }, text);
+
+function listItem(main, sub, action) {
+  return h("li", { class: "list__item" },
+    h("div", { class: "list__main" }, h("span", {}, main), sub ? h("span", { class: "muted small" }, sub) : null),
+    action ? h("div", { class: "list__actions" }, action) : null);
+}
+
+// --- Today -----------------------------------------------------------------------------------
+
+export function todayView(state) {
+  const w = state.working;
+  const now = today();
+  const soon = new Date(Date.now() + 7 * 864e5).toLocaleDateString("en-CA", { timeZone: "Asia/Ho_Chi_Minh" });
+  const closing = new Set(state.entries.filter((e) => e.type === "visit" && e.data.appointment_id)
+    .map((e) => Number(e.data.appointment_id)));
+  const open = (w.appointments || []).filter((a) => (a.status || "open") === "open" && !closing.has(a.id));
+  const overdue = open.filter((a) => a.due_date < now);
+  const due = open.filter((a) => a.due_date >= now && a.due_date <= soon);
+  const pendingUuids = new Set(state.entries.map((e) => e.uuid));
+  const returned = (w.returned || []).filter((r) => !pendingUuids.has(r.uuid));
+
+  const appointment = (a, late) => listItem(
+    caseName(caseOf(state, a.case_uuid) || { full_name: a.case_code }),
+    [late ? badge(t("overdue_since", { date: date(a.due_date) }), "danger") : badge(t("due_on", { date: date(a.due_date) }), "warn"),
+      a.note ? " " + a.note : ""],
+    link(`#/new/visit?case=${a.case_uuid}&appointment=${a.id}`, t("record_visit"), "button"));
+
+  return [
+    card(h("h1", {}, t("hello", { name: w.user.full_name })),
+      h("p", { class: "muted small" }, state.lastSync ? t("last_sync", { when: date(state.lastSync) }) : t("never_synced"))),
+    waitingCard(state),
+    overdue.length ? card(h("h2", {}, t("overdue"), " ", badge(String(overdue.length), "danger")),
+      h("ul", { class: "list" }, overdue.map((a) => appointment(a, true)))) : null,
+    card(h("h2", {}, t("due")), due.length ? h("ul", { class: "list" }, due.map((a) => appointment(a, false)))
+      : h("p", { class: "muted" }, overdue.length ? t("none") : t("no_due"))),
+    returned.length ? card(h("h2", {}, t("returned"), " ", badge(String(returned.length), "warn")),
+      h("ul", { class: "list" }, returned.map((r) => listItem(
+        `${typeLabel(r.type)}: ${entryLabel(state, r)}`,
+        t("returned_reason", { reason: r.reason || "—" }),
+        link(`#/fix/${r.uuid}`, t("fix"), "button"))))) : null,
+  ];
+}
+
+function waitingCard(state) {
+  const n = state.counts.waiting;
+  return card(h("h2", {}, t("waiting")),
+    h("p", { class: n ? "" : "muted", "data-testid": "waiting-count" }, n ? t("waiting_count", { n }) : t("nothing_waiting")),
+    state.counts.others ? h("p", { class: "muted small" }, t("locked_entries", { n: state.counts.others })) : null,
+    n ? h("div", { class: "actions" }, syncButton(state), link("#/outbox", t("outbox"))) : null);
+}
+
+export function syncButton(state) {
+  return h("button", { type: "button", class: "button", "data-action": "sync", disabled: state.syncing || !state.online },
+    icon("sync"), state.syncing ? t("syncing", state.progress) : t("sync_now"));
+}
+
+// --- Cases -----------------------------------------------------------------------------------
+
+export function casesView(state, params) {
+  const q = (params.get("q") || "").trim().toLowerCase();
+  const fold = (s) => (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").toLowerCase();
+  const list = allCases(state).filter((c) => !q || fold(c.full_name).includes(fold(q)) || (c.code || "").toLowerCase().includes(q));
+  const input = h("input", { type: "search", class: "field__input", name: "q", value: params.get("q") || "",
+    placeholder: t("search"), "aria-label": t("search"), autocomplete: "off" });
+  input.addEventListener("input", () => history.replaceState(null, "", "#/cases?q=" + encodeURIComponent(input.value))
+    || state.rerenderList(input.value));
+  return [
+    card(h("h1", {}, t("cases")), h("div", { class: "search" }, icon("search"), input)),
+    card(h("ul", { class: "list", id: "case-list" }, list.length ? list.map((c) => h("li", { class: "list__item" },
+      h("a", { class: "list__main", href: "#/case/" + c.uuid }, h("strong", {}, c.full_name),
+        h("span", { class: "muted small" }, c.code || t("not_sent"), c.birth_year ? " · " + t("born", { year: c.birth_year }) : "",
+          c.next_appointment ? " · " + t("due_on", { date: date(c.next_appointment.due_date) }) : "")),
+      c.pending ? badge(t("not_sent"), "warn") : null))
+      : h("li", { class: "list__item muted" }, t("no_cases")))),
+    link("#/new/case", [icon("plus"), t("new_case")], "button button--block"),
+  ];
+}
+
+export function caseView(state, id) {
+  const c = caseOf(state, id);
+  if (!c) return [card(h("p", {}, t("case_not_found")), link("#/cases", t("back")))];
+  const pendingFor = (type) => state.entries.filter((e) => e.type === type && e.data.case_uuid === id);
+  const known = new Set([...(c.recent_visits || []), ...(c.referrals || [])].map((v) => v.uuid));
+  const visits = [...pendingFor("visit").filter((e) => !known.has(e.uuid)).map((e) => Object.assign({ pending: true }, e.data)),
+    ...(c.recent_visits || [])].sort((a, b) => (b.date || "").localeCompare(a.date || ""));
+  const referrals = [...pendingFor("referral").filter((e) => !known.has(e.uuid)).map((e) => Object.assign({ pending: true }, e.data)),
+    ...(c.referrals || [])];
+  const label = (vocab, code) => vocabLabel(state, code);
+  return [
+    card(h("h1", {}, c.full_name), h("p", { class: "muted" }, c.code || t("not_sent"),
+      c.birth_year ? " · " + t("born", { year: c.birth_year }) : ""),
+    c.pending ? badge(t("not_sent"), "warn") : null,
+    h("dl", { class: "facts" },
+      c.neighbourhood || c.address ? [h("dt", {}, t("f_address")), h("dd", {}, [c.address, c.neighbourhood].filter(Boolean).join(", "))] : null,
+      c.phone ? [h("dt", {}, t("f_phone")), h("dd", {}, h("a", { href: "tel:" + c.phone }, c.phone))] : null,
+      (c.categories || []).length ? [h("dt", {}, t("f_categories")), h("dd", {}, c.categories.map((x) => label("", x)).join(", "))] : null,
+      c.risk_level ? [h("dt", {}, t("f_risk_level")), h("dd", {}, label("", c.risk_level))] : null,
+      h("dt", {}, t("next_appointment")), h("dd", {}, c.next_appointment ? date(c.next_appointment.due_date) : t("none")))),
+    h("div", { class: "actions actions--stack" },
+      link(`#/new/visit?case=${id}` + (c.next_appointment ? `&appointment=${c.next_appointment.id}` : ""), [icon("plus"), t("record_visit")], "button button--block"),
+      link(`#/new/referral?case=${id}`, t("record_referral"), "button button--secondary button--block")),
+    card(h("h2", {}, t("recent_visits")), visits.length ? h("ul", { class: "list" }, visits.map((v) => listItem(
+      `${date(v.date)} · ${label("", v.kind)}`, (v.topics || []).map((x) => label("", x)).join(", "),
+      v.pending ? badge(t("not_sent"), "warn") : v.review_status ? badge(label("", v.review_status)) : null)))
+      : h("p", { class: "muted" }, t("no_visits"))),
+    card(h("h2", {}, t("referrals")), referrals.length ? h("ul", { class: "list" }, referrals.map((r) => listItem(
+      label("", r.service_kind), date(r.referred_on), r.pending ? badge(t("not_sent"), "warn") : r.status ? badge(label("", r.status)) : null)))
+      : h("p", { class: "muted" }, t("no_referrals"))),
+  ];
+}
+
+function vocabLabel(state, code) {
+  for (const items of Object.values(state.working.vocabularies || {})) {
+    const found = items.find((i) => i.code === code);
+    if (found) return found.label;
+  }
+  return code;
+}
+
+// --- Recording -------------------------------------------------------------------------------
+
+export function recordView(state) {
+  const tile = (href, iconName, text) => h("a", { class: "tile", href }, icon(iconName), h("span", {}, text));
+  return [
+    card(h("h1", {}, t("record"))),
+    h("nav", { class: "tiles" },
+      tile("#/new/visit", "calendar", t("record_visit")),
+      tile("#/new/case", "plus", t("new_case")),
+      tile("#/new/referral", "review", t("record_referral")),
+      tile("#/new/attendance", "users", t("record_attendance"))),
+  ];
+}
+
+/** A new entry (`type`), or an edit of a waiting, rejected or returned one (`fixUuid`). */
+export function formView(state, type, params, fixUuid) {
+  let entry = null;
+  if (fixUuid) {
+    const waiting = state.entries.find((e) => e.uuid === fixUuid);
+    const returned = (state.working.returned || []).find((r) => r.uuid === fixUuid);
+    if (waiting) {
+      entry = { uuid: waiting.uuid, type: waiting.type, data: waiting.data, errors: waiting.errors,
+        revision: waiting.state === "conflict" ? waiting.revision + 1 : waiting.revision,
+        base_revision: waiting.state === "conflict" ? waiting.revision : waiting.base_revision };
+    } else if (returned) {
+      entry = { uuid: returned.uuid, type: returned.type, data: returned.data, reason: returned.reason,
+        revision: returned.revision + 1, base_revision: returned.revision };
+    } else {
+      return [card(h("p", {}, t("case_not_found")), link("#/outbox", t("back")))];
+    }
+    type = entry.type;
+  }
+  if (!state.schema || !schemaFor(state.schema, type)) return [card(h("p", {}, t("not_ready")))];
+  const fixed = {};
+  const caseId = params.get("case");
+  if (!entry && caseId) fixed.case_uuid = caseId;
+  if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
+  const values = entry ? Object.assign({}, entry.data) : defaults(state, type);
+  const ctx = { cases: allCases(state), members: state.working.members || [],
+    activities: state.working.activities || [], vocabularies: state.working.vocabularies || {} };
+  const form = entryForm(state.schema, type, ctx, values, fixed);
+  const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true }, t("fix_errors"));
+  const c = fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
+  const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance") };
+
+  async function submit(event) {
+    event.preventDefault();
+    const data = form.read();
+    const errors = validate(state.schema, type, data);
+    if (Object.keys(errors).length) {
+      alert.hidden = false;
+      form.show(errors);
+      return;
+    }
+    const saved = entry ? Object.assign({}, entry, { data }) : { uuid: uuid(), type, revision: 1, data };
+    delete saved.errors;
+    delete saved.reason;
+    await state.actions.save(saved);
+    location.hash = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid : "#/today";
+  }
+
+  const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
+    h("h1", {}, titles[type]),
+    c ? h("p", { class: "muted" }, caseName(c)) : null,
+    entry && entry.reason ? h("p", { class: "alert alert--warning" }, t("returned_reason", { reason: entry.reason })) : null,
+    alert, form.element,
+    h("div", { class: "form-actions" },
+      h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
+      h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel"))));
+  if (entry && entry.errors && Object.keys(entry.errors).length) {
+    queueMicrotask(() => { alert.hidden = false; form.show(entry.errors); });
+  }
+  return [view];
+}
+
+function defaults(state, type) {
+  if (type === "visit") return { date: today(), members_present: [state.working.user.id] };
+  if (type === "referral") return { referred_on: today() };
+  if (type === "attendance") return { brought_by: state.working.user.id };
+  if (type === "case") return { assigned_to: state.working.user.id };
+  return {};
+}
+
+// --- Outbox ----------------------------------------------------------------------------------
+
+export function outboxView(state) {
+  const list = state.entries;
+  return [
+    card(h("h1", {}, t("outbox")),
+      h("p", { "data-testid": "waiting-count" }, list.length ? t("waiting_count", { n: list.length }) : t("empty_outbox")),
+      state.syncing ? h("progress", { max: state.progress.total || 1, value: state.progress.done }) : null,
+      state.message ? h("p", { class: "muted small", role: "status" }, state.message) : null,
+      state.counts.others ? h("p", { class: "muted small" }, t("locked_entries", { n: state.counts.others })) : null,
+      syncButton(state)),
+    list.length ? card(h("ul", { class: "list outbox" }, list.map((e) => outboxItem(state, e)))) : null,
+  ];
+}
+
+function outboxItem(state, e) {
+  const kinds = { waiting: "", invalid: "danger", conflict: "danger" };
+  const errors = Object.entries(e.errors || {}).map(([field, msg]) =>
+    h("li", {}, (field === "__all__" || field === "_" ? "" : fieldName(state, e.type, field) + ": ") + [].concat(msg).join(" ")));
+  return h("li", { class: "list__item outbox__item", "data-uuid": e.uuid, "data-state": e.state },
+    h("div", { class: "list__main" },
+      h("strong", {}, typeLabel(e.type), " · ", entryLabel(state, e)),
+      h("span", { class: "muted small" }, t("saved_at", { when: date(new Date(e.saved_at).toISOString()) }),
+        e.revision > 1 ? " · " + t("revision", { n: e.revision }) : ""),
+      badge(t("state_" + e.state), kinds[e.state]),
+      errors.length ? h("ul", { class: "outbox__errors" }, errors) : null,
+      e.state === "conflict" ? h("p", { class: "small" }, t("conflict_help")) : null),
+    h("div", { class: "list__actions" },
+      link("#/fix/" + e.uuid, t("fix"), "button button--secondary"),
+      h("button", { type: "button", class: "button button--danger", onclick: async () => {
+        if (confirm(t("discard_confirm"))) await state.actions.discard(e.uuid);
+      } }, t("discard"))));
+}
+
+function fieldName(state, type, field) {
+  const s = schemaFor(state.schema, type);
+  const prop = s && s.properties && s.properties[field];
+  return (prop && prop.title) || t("f_" + field);
+}
+
+// --- More ------------------------------------------------------------------------------------
+
+export function moreView(state) {
+  const w = state.working;
+  return [
+    card(h("h1", {}, w.user.full_name), h("p", { class: "muted" }, w.user.club ? w.user.club.name : "")),
+    h("div", { class: "actions actions--stack" },
+      state.installPrompt ? h("button", { type: "button", class: "button button--block", onclick: state.actions.install },
+        t("install")) : null,
+      w.user.role === "chair" ? link("/", t("desk"), "button button--secondary button--block") : null,
+      link("/account", t("account"), "button button--secondary button--block"),
+      h("button", { type: "button", class: "button button--danger button--block", onclick: state.actions.logout },
+        icon("logout"), t("logout"))),
+  ];
+}
+
+export { TYPES };

@@ -1,0 +1,88 @@
+/* Sổ Theo Dõi service worker: event wiring only (STYLE.md: squoosh, svgomg).
+   It precaches the versioned app shell and static files — never personal data, API answers or
+   desk pages. The server fills in VERSION and the lists when it serves /sw.js. */
+const VERSION = "__VERSION__";
+const PRECACHE = ["__PRECACHE__"];
+const IMPORTS = ["__IMPORTS__"];
+const CACHE = `sotd-shell-${VERSION}`;
+const SHELL_URL = "/app/";
+const OFFLINE_URL = "/app/offline";
+
+importScripts("/static/js/core.js", ...IMPORTS);
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) =>
+    // "no-cache": revalidated with the server, so a file the page just loaded costs a 304.
+    cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "no-cache", credentials: "same-origin" })))));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(caches.keys()
+    .then((names) => Promise.all(names
+      .filter((name) => name.startsWith("sotd-") && name !== CACHE)
+      .map((name) => caches.delete(name))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method !== "GET") return;
+  if (url.pathname.startsWith("/api/")) return;
+  if (url.pathname === SHELL_URL || url.pathname === "/app") {
+    event.respondWith(shell(event));
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(deskPage(request));
+    return;
+  }
+  if (PRECACHE.includes(url.pathname)) event.respondWith(cacheFirst(request));
+});
+
+// Background Sync, where the browser has it: send the outbox of the user logged in.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "sotd-outbox") return;
+  event.waitUntil(self.sotd.sync().then(notifyClients, (error) => {
+    if (error instanceof self.sotd.NeedLogin) return undefined;
+    throw error; // the browser retries later
+  }));
+});
+
+async function notifyClients() {
+  for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage({ type: "synced" });
+}
+
+/* The shell from the cache at once, offline or not; refreshed behind it when online (so that a
+   change of language shows at the next open). Only a real 200 shell page is kept. */
+async function shell(event) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(SHELL_URL);
+  const fresh = fetch(SHELL_URL, { cache: "no-store", credentials: "same-origin" }).then((response) => {
+    if (response.ok && !response.redirected) cache.put(SHELL_URL, response.clone());
+    return response;
+  });
+  if (cached) {
+    event.waitUntil(fresh.catch(() => undefined));
+    return cached;
+  }
+  return fresh.catch(async () => (await cache.match(OFFLINE_URL)) || Response.error());
+}
+
+/* Desk pages come from the network only (never cached); without one, the offline page. */
+async function deskPage(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    return (await caches.match(OFFLINE_URL, { cacheName: CACHE })) || Response.error();
+  }
+}
+
+async function cacheFirst(request) {
+  return (await caches.match(request, { cacheName: CACHE, ignoreSearch: true })) || fetch(request);
+}

@@ -2,13 +2,8 @@
 
 
 def register_blueprints(app):
-<<<<<<< HEAD
-    from . import admin, agenda, area, auth, home, members, monthly, push, reports, review
+    from . import admin, agenda, area, auth, home, members, monthly, push, reports, review, shell
 
-    for module in (auth, home, admin, members, review, push, agenda, reports, monthly, area):
-=======
-    from . import admin, agenda, auth, home, members, push, review, shell
-
-    for module in (auth, home, admin, members, review, push, agenda, shell):
->>>>>>> main
+    for module in (auth, home, admin, members, review, push, agenda, shell, reports, monthly,
+                   area):
         app.register_blueprint(module.bp)

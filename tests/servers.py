@@ -56,7 +56,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited ({self.process.returncode}):\n{self.log()}")
             try:
-                if requests.get(self.url + "/login", timeout=2).status_code == 200:
+                if requests.get(self.url + "/login", timeout=5).status_code == 200:
                     return self
             except (requests.ConnectionError, requests.Timeout):
                 pass  # not listening yet, or a worker still starting up (migrations)
@@ -95,9 +95,9 @@ def start_gunicorn(env, log_path, workers=4, port=None):
     return Server(args, env, port, log_path).wait_ready()
 
 
-def start_flask(env, log_path, port=None):
+def start_flask(env, log_path, port=None, app_module="wsgi"):
     port = port or free_port()
-    args = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
+    args = [sys.executable, "-m", "flask", "--app", app_module, "run", "--host", "127.0.0.1",
             "--port", str(port), "--no-reload"]
     return Server(args, env, port, log_path).wait_ready()
 

@@ -186,7 +186,10 @@ def attendance_table(club, period, names):
 
 # HTCDS: IOM's Human Trafficking Case Data Standard, field names as in "HTCDS Field Reference.md"
 # of github.com/UNMigration/HTCDS at commit 38195b927cfde98924b94b1fb159e24ecde68855 (the
-# markdown reference; release 1.1 of October 2021 lists the same prs_/vic_/cas_ names used here).
+# markdown field reference, all fields "DRAFT"). Its revision history says release 1.0 (Sept.
+# 2021) later changed the gender values to IOM's standard and replaced the single consent
+# question with a consent section; those newer names live only in the .ods spreadsheets, which
+# were not readable here, so this export follows the markdown reference and says so.
 # Only fields we hold are filled; columns prefixed sotd_ are ours, not HTCDS's.
 # - prs_FirstName / prs_MiddleName / prs_SecondName: a Vietnamese full name is written family
 #   name first, given name last: "Nguyễn Thị Lan" -> SecondName "Nguyễn", MiddleName "Thị",

@@ -15,7 +15,8 @@ from .factories import make_case, make_user, make_visit
 
 KINDS = ["home_visit", "consultation", "phone_call", "group_session"]
 STATUSES = ["referred", "accepted", "completed", "declined"]
-SERVICES = ["medical", "legal_aid", "vocational", "psychological"]
+SERVICES = ["medical_care", "legal_aid", "vocational_training", "psychological"]
+OUTCOMES = ["", "service_received", "partly_received", "refused_by_person"]
 CATEGORIES = ["victim", "returnee", "at_risk", "labour_migrant", "relative", "being_identified"]
 REVIEW = ["approved"] * 6 + ["submitted", "returned"]
 
@@ -47,7 +48,7 @@ def make_attendance(activity, case, brought_by, **overrides):
 
 
 def make_referral(case, created_by, **overrides):
-    fields = dict(club=case.club, case=case, created_by=created_by, service_kind="medical",
+    fields = dict(club=case.club, case=case, created_by=created_by, service_kind="medical_care",
                   provider="Trung tâm Y tế", referred_on=date(2025, 5, 1), reason="",
                   status="referred", review_status="approved")
     fields.update(overrides)
@@ -104,6 +105,7 @@ def seed_year(year=2025, seed=7, club=None, n_cases=30):
         data.referrals.append(make_referral(
             case, author, referred_on=_day(rng, rng.choice([year - 1, year, year])),
             status=rng.choice(STATUSES), service_kind=rng.choice(SERVICES),
+            outcome=rng.choice(OUTCOMES),
             review_status=rng.choice(REVIEW)))
     for _ in range(6):
         activity = make_activity(club, chair, _day(rng, rng.choice([year - 1, year, year])))

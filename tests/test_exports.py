@@ -26,7 +26,8 @@ def book(app):
                        notes="Ghi chú bí mật", kind="home_visit")
     VisitMember.create(visit=visit, user=chair)
     make_referral(case, member, referred_on=date(2025, 4, 3), provider="Bệnh viện tỉnh",
-                  reason="Cần khám sức khoẻ", outcome="Đã khám", status="completed")
+                  reason="Cần khám sức khoẻ", outcome="service_received",
+                  outcome_note="Đã khám xong", status="completed")
     activity = make_activity(chair.club, chair, date(2025, 5, 1))
     make_attendance(activity, case, member)
     return dict(chair=chair, member=member, case=case)
@@ -53,7 +54,7 @@ def test_csv_exports_use_codes_not_names_by_default(client, book, dataset):
     text = response.get_data().decode("utf-8-sig")
     assert book["case"].code in text
     for secret in ("Nguyễn Thị Lan", "0912345678", "Số 7 ngõ Hoa", "Ghi chú bí mật",
-                   "Cần khám sức khoẻ", "Gặp ở chợ", "Trần Chủ Nhiệm", "Lê Thành Viên"):
+                   "Cần khám sức khoẻ", "Đã khám xong", "Gặp ở chợ", "Trần Chủ Nhiệm", "Lê Thành Viên"):
         assert secret not in text
     log = AuditLog.get(AuditLog.action == "export")
     assert log.details["names"] is False and log.details["dataset"] == dataset

@@ -95,6 +95,9 @@ def expected_figures(data, start, end, as_of=None):
     statuses = Counter(r.status for r in referrals)
     for status in ("referred", "accepted", "completed", "declined"):
         figures[f"referral-status-{status}"] = statuses[status]
+    outcomes = Counter(r.outcome for r in referrals)
+    for outcome in reports.vocab.REFERRAL_OUTCOMES.codes:
+        figures[f"referral-outcome-{outcome}"] = outcomes[outcome]
     services = Counter(r.service_kind for r in referrals)
     for service in reports.SERVICE_KINDS.codes:
         figures[f"service-{service}"] = services[service]

@@ -142,9 +142,9 @@ def visits_table(club, period, names):
 
 def referrals_table(club, period, names):
     headers = [_l("Case code"), _l("Referred on"), _l("Service"), _l("Provider"), _l("Status"),
-               _l("Status changed on"), _l("Recorded by"), _l("Review status")]
+               _l("Status changed on"), _l("Outcome"), _l("Recorded by"), _l("Review status")]
     if names:
-        headers += [_l("Reason"), _l("Outcome")]
+        headers += [_l("Reason"), _l("Note on the outcome")]
 
     def rows():
         query = (Referral.select(Referral, Case.code.alias("case_code"),
@@ -156,10 +156,10 @@ def referrals_table(club, period, names):
                  .order_by(Referral.referred_on, Referral.id).objects())
         for referral in query.iterator():
             row = [referral.case_code, referral.referred_on, referral.service_kind, referral.provider,
-                   referral.status, referral.status_changed_on,
+                   referral.status, referral.status_changed_on, referral.outcome,
                    _who(referral.by_login, referral.by_name, names), referral.review_status]
             if names:
-                row += [referral.reason, referral.outcome]
+                row += [referral.reason, referral.outcome_note]
             yield row
     return Table("referrals", headers, rows())
 
@@ -380,7 +380,7 @@ def area_table(report):
                 yield [club, year, str(label), row[key]]
             for label, value in row["categories"]:
                 yield [club, year, f"{_l('People reached')}: {label}", value]
-            for label, value in row["outcomes"]:
+            for label, value in row["statuses"] + row["outcomes"]:
                 yield [club, year, f"{_l('Referrals')}: {label}", value]
             for key, label in (("consultations", _l("Consultations target met")),
                                ("mobilised", _l("Mobilisation target met")),

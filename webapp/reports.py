@@ -40,35 +40,10 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIELD_ROLES = ("member", "chair")
 
 
-def _vocabulary(name, fallback):
-    """The shared vocabulary `name` from webapp.vocab, or the codes the demo data already stores."""
-    return getattr(vocab, name, None) or vocab.Vocabulary(name.lower(), fallback)
-
-
-VISIT_KINDS = _vocabulary("VISIT_KINDS", [
-    ("home_visit", _l("Home visit")),
-    ("consultation", _l("Consultation")),
-    ("phone_call", _l("Phone call")),
-    ("group_session", _l("Group session")),
-])
-REFERRAL_STATUSES = _vocabulary("REFERRAL_STATUSES", [
-    ("referred", _l("Referred")),
-    ("accepted", _l("Accepted")),
-    ("completed", _l("Completed")),
-    ("declined", _l("Declined")),
-])
-SERVICE_KINDS = _vocabulary("SERVICE_KINDS", [
-    ("essential_needs", _l("Essential needs")),
-    ("medical", _l("Medical care")),
-    ("interpretation", _l("Interpretation")),
-    ("legal_support", _l("Legal support")),
-    ("legal_aid", _l("Legal aid")),
-    ("travel", _l("Travel")),
-    ("psychological", _l("Psychological support")),
-    ("schooling", _l("Schooling")),
-    ("vocational", _l("Vocational training and job counselling")),
-    ("allowance_loan", _l("Initial hardship allowance and loans")),
-])
+VISIT_KINDS = vocab.VISIT_KINDS
+REFERRAL_STATUSES = vocab.REFERRAL_STATUSES
+REFERRAL_OUTCOMES = vocab.REFERRAL_OUTCOMES
+SERVICE_KINDS = vocab.SERVICE_KINDS
 
 DEFINITIONS = [
     (_l("Consultations"),
@@ -481,6 +456,8 @@ def dashboard(club, year, as_of=None):
         visit_kinds=_ordered(VISIT_KINDS, visits_by_kind([club.id], to_date)[club.id]),
         referral_statuses=_ordered(REFERRAL_STATUSES,
                                    referrals_by(Referral.status, [club.id], to_date)[club.id]),
+        referral_outcomes=_ordered(REFERRAL_OUTCOMES, referrals_by(Referral.outcome, [club.id],
+                                                                   to_date)[club.id]),
         service_kinds=_ordered(SERVICE_KINDS, referrals_by(Referral.service_kind, [club.id],
                                                            to_date)[club.id]),
         categories=_ordered(vocab.CASE_CATEGORIES, cases_by("category", club)),
@@ -495,7 +472,7 @@ def _ordered(vocabulary, counts, keep_zero=True):
     rows = [(code, vocabulary.label(code), counts.get(code, 0)) for code in vocabulary.codes
             if keep_zero or counts.get(code)]
     rows += [(code, code, count) for code, count in sorted(counts.items())
-             if code not in vocabulary]
+             if code and code not in vocabulary]
     return rows
 
 
@@ -617,6 +594,7 @@ def area_report(clubs, year):
     figures = club_figures(ids, period)
     categories = cases_reached_by_category(ids, period)
     statuses = referrals_by(Referral.status, ids, period)
+    outcomes = referrals_by(Referral.outcome, ids, period)
     months, series = monthly_series(ids, period)
     rows = []
     for club in clubs:
@@ -629,8 +607,10 @@ def area_report(clubs, year):
             categories=[(label, suppress(categories[club.id].get(code, 0)))
                         for code, label, _n in _ordered(vocab.CASE_CATEGORIES, {})],
             referrals=suppress(f["referrals"]),
-            outcomes=[(label, suppress(n)) for _c, label, n
+            statuses=[(label, suppress(n)) for _c, label, n
                       in _ordered(REFERRAL_STATUSES, statuses[club.id])],
+            outcomes=[(label, suppress(n)) for _c, label, n
+                      in _ordered(REFERRAL_OUTCOMES, outcomes[club.id])],
             mobilised=suppress(f["mobilised"]),
             targets_met=dict(consultations=done["consultations"]["met"],
                              mobilised=done["mobilised"]["met"],

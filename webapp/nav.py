@@ -1,5 +1,5 @@
 """The bottom navigation: which screens each role reaches in one tap."""
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -29,6 +29,26 @@ ITEMS = [
 ]
 
 
+# A 360 px bar holds five items with readable labels; past that, the bar keeps the first four and
+# the account, and the home page's tiles list every screen.
+BOTTOM_BAR_SIZE = 5
+
+
+def bottom_items():
+    """The items of the bottom bar: all of them, or the first four and the last (the account).
+
+    The screen being shown keeps its place on the bar, in the fourth slot, so one item is lit.
+    """
+    items = nav_items()
+    if len(items) <= BOTTOM_BAR_SIZE:
+        return items
+    bar = items[:BOTTOM_BAR_SIZE - 1] + items[-1:]
+    active = next((item for item in items[BOTTOM_BAR_SIZE - 1:-1] if item["active"]), None)
+    if active is not None:
+        bar[BOTTOM_BAR_SIZE - 2] = active
+    return bar
+
+
 def nav_items():
     if not current_user.is_authenticated:
         return []
@@ -37,10 +57,19 @@ def nav_items():
         if endpoint in current_app.view_functions and allowed(current_user, rule_for(endpoint)):
             items.append(dict(endpoint=endpoint, label=str(label), icon=icon,
                               count=count[0](current_user) if count else None,
-                              active=request.endpoint == endpoint
-                              or (request.endpoint or "").split(".")[0] == endpoint.split(".")[0]))
+                              url=url_for(endpoint), active=False))
+    # The item whose address is the longest start of this page's is the one lit: /admin/users/5
+    # lights Accounts, not Clubs, though both are admin pages. Home only lights on itself.
+    def covers(item):
+        base = item["url"].rstrip("/")
+        return request.path == item["url"] or (base and request.path.startswith(base + "/"))
+
+    current = max((item for item in items if covers(item)), key=lambda item: len(item["url"]),
+                  default=None)
+    if current is not None:
+        current["active"] = True
     return items
 
 
 def init_app(app):
-    app.context_processor(lambda: {"nav_items": nav_items})
+    app.context_processor(lambda: {"nav_items": nav_items, "bottom_items": bottom_items})

@@ -1,5 +1,6 @@
 """Flat factories with sensible defaults, and a login helper (STYLE.md: CTFd's tests/helpers.py)."""
 import itertools
+import secrets
 from datetime import date
 from types import SimpleNamespace
 
@@ -37,7 +38,8 @@ def make_user(club=None, role="member", password=PASSWORD, **overrides):
         club = make_club()
     fields = dict(login=f"user{n}", full_name=f"Người dùng {n}", role=role, club=club,
                   password_hash=accounts.hash_password(password), must_change_password=False,
-                  area="Hạ Long" if role == "supervisor" else "")
+                  area="Hạ Long" if role == "supervisor" else "",
+                  device_key=secrets.token_bytes(32))
     fields.update(overrides)
     return User.create(**fields)
 

@@ -1,7 +1,19 @@
 """Cases (hồ sơ đối tượng đích): the club-unique codes and the rules of one person's record."""
+from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from .models import Case
+from . import audit
+from .db import database, utcnow
+from .fields import Invalid, local_today
+from .models import (
+    Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral, Review,
+    SyncConflict, User, Visit,
+)
+from .permissions import CHAIR, FIELD
+from .vocab import CONSENT_PURPOSES
+
+# Fields of a case that hold personal data: emptied when the person asks to be erased.
+PERSONAL_FIELDS = ("full_name", "address", "neighbourhood", "phone", "met_how", "closed_reason")
 
 
 def next_code(club, year):
@@ -12,3 +24,208 @@ def next_code(club, year):
             .scalar())
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:03d}"
+
+
+# --- Consent ------------------------------------------------------------------------------------
+
+def consent_of(case):
+    """{purpose: True/False}: whether the person's consent for each purpose stands now."""
+    given = set(Consent.select(Consent.purpose)
+                .where((Consent.case == case) & Consent.given & Consent.withdrawn_at.is_null())
+                .tuples()
+                .iterator())
+    return {purpose: (purpose,) in given for purpose in CONSENT_PURPOSES.codes}
+
+
+def has_consent(case, purpose):
+    return consent_of(case)[purpose]
+
+
+def set_consent(case, purpose, given, by):
+    """Record consent given, or its withdrawal (or a refusal when nothing was recorded yet)."""
+    active = (Consent.select()
+              .where((Consent.case == case) & (Consent.purpose == purpose)
+                     & Consent.withdrawn_at.is_null())
+              .order_by(Consent.id.desc())
+              .first())
+    if given and not (active and active.given):
+        if active:
+            active.withdrawn_at, active.withdrawn_by = utcnow(), by
+            active.save()
+        Consent.create(case=case, purpose=purpose, given=True, recorded_by=by)
+        audit.record("consent_given", case, user=by, code=case.code, purpose=purpose)
+    elif not given and active and active.given:
+        active.withdrawn_at, active.withdrawn_by = utcnow(), by
+        active.save()
+        audit.record("consent_withdrawn", case, user=by, code=case.code, purpose=purpose)
+    elif not given and active is None:
+        Consent.create(case=case, purpose=purpose, given=False, recorded_by=by)
+        audit.record("consent_refused", case, user=by, code=case.code, purpose=purpose)
+
+
+# --- The record ---------------------------------------------------------------------------------
+
+def club_member(club_id, user_id):
+    """An active member or board member of the club, or None."""
+    if user_id is None:
+        return None
+    return User.get_or_none((User.id == user_id) & (User.club == club_id)
+                            & (User.role.in_(FIELD)) & User.is_active)
+
+
+def prepare(user, values, case=None):
+    """Check a case's data against the rules that need the database; returns what to store."""
+    assigned_id = values.get("assigned_to")
+    if assigned_id is None:
+        assignee = case.assigned_to if case is not None else user
+    else:
+        assignee = club_member(user.club_id, assigned_id)
+        if assignee is None:
+            raise Invalid({"assigned_to": _l("Choose a member of the club.")})
+        current = case.assigned_to_id if case is not None else user.id
+        if user.role != CHAIR and assignee.id not in (user.id, current):
+            raise Invalid({"assigned_to": _l("Only the club's board assigns cases to others.")})
+    return dict(values, assigned_to=assignee)
+
+
+def _write(case, values, by):
+    for name in ("full_name", "sex", "birth_year", "address", "neighbourhood", "phone",
+                 "risk_level", "met_how", "assigned_to"):
+        setattr(case, name, values[name])
+    case.updated_at = utcnow()
+    case.save()
+    wanted = set(values["categories"])
+    have = {row.category for row in case.category_rows}
+    (CaseCategory.delete()
+     .where((CaseCategory.case == case) & CaseCategory.category.not_in(list(wanted) or [""]))
+     .execute())
+    for category in sorted(wanted - have):
+        CaseCategory.create(case=case, category=category)
+    for purpose, given in values["consent"].items():
+        set_consent(case, purpose, given, by)
+
+
+def create(user, values, **entry):
+    """Register a new case in the user's club; the code is given here, on the server."""
+    case = Case(club=user.club_id, created_by=user, code=next_code(user.club, local_today().year),
+                **entry)
+    _write(case, values, user)
+    audit.record("case_registered", case, user=user, code=case.code)
+    return case
+
+
+def update(case, values, by):
+    _write(case, values, by)
+    audit.record("case_updated", case, user=by, code=case.code)
+    return case
+
+
+def data_of(case):
+    """The case as the `data` of a sync entry."""
+    return {
+        "full_name": case.full_name, "sex": case.sex or None, "birth_year": case.birth_year,
+        "address": case.address, "neighbourhood": case.neighbourhood, "phone": case.phone,
+        "categories": categories_of(case), "risk_level": case.risk_level,
+        "met_how": case.met_how, "consent": consent_of(case),
+        "assigned_to": case.assigned_to_id,
+    }
+
+
+def categories_of(case):
+    return sorted(row.category for row in case.category_rows)
+
+
+# --- The board's actions on a case --------------------------------------------------------------
+
+def assign(case, member, by):
+    """Give the case to a member of the club to follow."""
+    if club_member(case.club_id, getattr(member, "id", member)) is None:
+        raise Invalid({"member": _l("Choose a member of the club.")})
+    with database.atomic():
+        case.assigned_to = member
+        case.updated_at = utcnow()
+        case.save(only=[Case.assigned_to, Case.updated_at])
+        audit.record("case_assigned", case, user=by, code=case.code, member_id=case.assigned_to_id)
+
+
+def close(case, reason, by, referred=False):
+    """Close the case with a reason (closed_referred when the person was handed to a service)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": _l("Give the reason for closing the case.")})
+    if len(reason) > 2000:
+        raise Invalid({"reason": _l("Use at most %(n)d characters.", n=2000)})
+    with database.atomic():
+        case.status = "closed_referred" if referred else "closed"
+        case.closed_reason = reason
+        case.updated_at = utcnow()
+        case.save(only=[Case.status, Case.closed_reason, Case.updated_at])
+        (Appointment.update(status="cancelled", cancelled_reason="case closed",
+                            updated_at=utcnow())
+         .where((Appointment.case == case) & (Appointment.status == "open"))
+         .execute())
+        audit.record("case_closed", case, user=by, code=case.code, status=case.status)
+
+
+def reopen(case, by):
+    with database.atomic():
+        case.status = "active"
+        case.updated_at = utcnow()
+        case.save(only=[Case.status, Case.updated_at])
+        audit.record("case_reopened", case, user=by, code=case.code)
+
+
+def set_status(case, status, by):
+    """Active or follow-up (closing has its own function: it needs a reason)."""
+    with database.atomic():
+        case.status = status
+        case.updated_at = utcnow()
+        case.save(only=[Case.status, Case.updated_at])
+        audit.record("case_status", case, user=by, code=case.code, status=status)
+
+
+def search(query, text="", category="", status="", risk="", member=None):
+    """Narrow a query of cases by name or code, category, status, risk level and member."""
+    text = (text or "").strip()
+    if text:
+        query = query.where(fn.LOWER(Case.full_name).contains(text.lower())
+                            | fn.LOWER(Case.code).contains(text.lower()))
+    if category:
+        query = query.where(Case.id.in_(CaseCategory.select(CaseCategory.case)
+                                        .where(CaseCategory.category == category)))
+    if status:
+        query = query.where(Case.status == status)
+    if risk:
+        query = query.where(Case.risk_level == risk)
+    if member:
+        query = query.where(Case.assigned_to == member)
+    return query
+
+
+# --- Data-subject requests ----------------------------------------------------------------------
+
+def erase(case, by):
+    """Erase a person on request: personal fields emptied everywhere, de-identified counts kept.
+
+    The case row, its code, categories, visits' dates and kinds, referrals' kinds and statuses and
+    attendance stay, so that the club's figures do not change; names, contacts, notes and the
+    phone's copies of every revision go.
+    """
+    with database.atomic():
+        for name in PERSONAL_FIELDS:
+            setattr(case, name, "")
+        case.birth_year = None
+        case.erased_at = utcnow()
+        case.status = "closed" if case.status not in ("closed", "closed_referred") else case.status
+        case.save()
+        visits = Visit.select().where(Visit.case == case)
+        Visit.update(notes="").where(Visit.case == case).execute()
+        referrals = Referral.select().where(Referral.case == case)
+        Referral.update(reason="", outcome="", provider="").where(Referral.case == case).execute()
+        Appointment.update(note="").where(Appointment.case == case).execute()
+        uuids = ([case.uuid] + [v.uuid for v in visits] + [r.uuid for r in referrals]
+                 + [a.uuid for a in Attendance.select().where(Attendance.case == case)])
+        EntryRevision.update(data={"erased": True}).where(EntryRevision.uuid.in_(uuids)).execute()
+        SyncConflict.update(data={"erased": True}).where(SyncConflict.uuid.in_(uuids)).execute()
+        Review.update(reason="").where(Review.entry_uuid.in_(uuids)).execute()
+        audit.record("case_erased", case, user=by, code=case.code)

@@ -172,7 +172,8 @@ class Referral(EntryModel):
     referred_on = DateField()
     reason = TextField(default="")
     status = CharField(max_length=16, default="referred")  # referred, accepted, completed, declined
-    outcome = TextField(default="")
+    outcome = TextField(default="")  # vocab.REFERRAL_OUTCOMES
+    outcome_note = TextField(default="")
     status_changed_on = DateField(null=True)
 
 

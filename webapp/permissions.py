@@ -98,3 +98,44 @@ def same_club_or_404(user, record):
 
 def init_app(app):
     app.before_request(enforce)
+
+
+# --- The club's book: which cases each user may read and write ----------------------------------
+# A member reads and writes the cases assigned to them and those they registered; a board member
+# the whole club; supervisors and admins no case at all (DESIGN.md §5).
+
+def visible_cases(user):
+    """The cases `user` may read and write, as a query (erased records are gone from the book)."""
+    from .models import Case
+
+    if user.role not in FIELD or user.club_id is None:
+        return Case.select().where(Case.id.is_null())
+    query = Case.select().where((Case.club == user.club_id) & Case.erased_at.is_null())
+    if user.role == MEMBER:
+        query = query.where((Case.assigned_to == user.id) | (Case.created_by == user.id))
+    return query
+
+
+def may_write_case(user, case):
+    """True if `user` may read the case and record entries on it."""
+    if case is None or user.role not in FIELD or case.club_id != user.club_id:
+        return False
+    if case.erased_at is not None:
+        return False
+    return user.role == CHAIR or user.id in (case.assigned_to_id, case.created_by_id)
+
+
+def case_or_404(user, case_id):
+    """The case with this id if `user` may see it; otherwise 404, whatever the id."""
+    case = visible_cases(user).where(visible_cases(user).model.id == case_id).first()
+    if case is None:
+        abort(404)
+    return case
+
+
+def club_record_or_404(user, model, record_id):
+    """A record of the user's own club (activity, referral, …) by id, else 404."""
+    record = model.get_or_none((model.id == record_id) & (model.club == user.club_id))
+    if record is None or user.role not in FIELD:
+        abort(404)
+    return record

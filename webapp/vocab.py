@@ -91,3 +91,68 @@ ENTRY_TYPES = Vocabulary("entry_type", [
     ("referral", _l("Referral")),
     ("attendance", _l("Attendance")),
 ])
+
+VISIT_KINDS = Vocabulary("visit_kind", [
+    ("home_visit", _l("Home visit")),
+    ("consultation", _l("Consultation")),
+    ("phone_call", _l("Phone call")),
+    ("group_session", _l("Group session")),
+])
+
+VISIT_TOPICS = Vocabulary("topic", [
+    ("safe_migration", _l("Safe migration")),
+    ("legal_labour_export", _l("Working abroad legally")),
+    ("trafficking_tricks", _l("Recognising traffickers' tricks")),
+    ("online_job_scams", _l("Online job offers and scams")),
+    ("rights_support", _l("Rights and support regimes")),
+    ("reporting", _l("Where to report and ask for help")),
+    ("reintegration_livelihood", _l("Reintegration and livelihood")),
+    ("civil_papers", _l("Civil status papers and residence")),
+    ("other", _l("Other")),
+])
+
+# The support regimes of Law 53/2024/QH15 on Prevention and Combat of Human Trafficking, art. 37.
+SERVICE_KINDS = Vocabulary("service_kind", [
+    ("essential_needs", _l("Essential needs")),
+    ("medical_care", _l("Medical care")),
+    ("interpretation", _l("Interpretation")),
+    ("legal_support", _l("Legal advice and support")),
+    ("legal_aid", _l("Legal aid")),
+    ("travel", _l("Travel costs")),
+    ("psychological", _l("Psychological support")),
+    ("schooling", _l("Schooling")),
+    ("vocational_training", _l("Vocational training and job counselling")),
+    ("hardship_allowance", _l("Initial hardship allowance")),
+    ("loans", _l("Loans")),
+])
+
+REFERRAL_STATUSES = Vocabulary("referral_status", [
+    ("referred", _l("Referred")),
+    ("accepted", _l("Accepted")),
+    ("completed", _l("Completed")),
+    ("declined", _l("Declined")),
+])
+
+REFERRAL_OUTCOMES = Vocabulary("referral_outcome", [
+    ("service_received", _l("Received the service")),
+    ("partly_received", _l("Partly received the service")),
+    ("not_eligible", _l("Not eligible")),
+    ("refused_by_person", _l("The person refused the service")),
+    ("no_response", _l("No answer from the provider")),
+    ("other", _l("Other")),
+])
+
+ACTIVITY_KINDS = Vocabulary("activity_kind", [
+    ("awareness", _l("Awareness session")),
+    ("training", _l("Training")),
+    ("workshop", _l("Workshop")),
+    ("forum", _l("Talk or forum")),
+    ("contest", _l("Contest")),
+])
+
+# The vocabularies the field app receives in bootstrap, by name.
+FIELD_VOCABULARIES = [
+    CASE_CATEGORIES, CASE_STATUSES, RISK_LEVELS, SEXES, CONSENT_PURPOSES, REVIEW_STATUSES,
+    VISIT_KINDS, VISIT_TOPICS, SERVICE_KINDS, REFERRAL_STATUSES, ACTIVITY_KINDS, APPOINTMENT_STATUSES,
+    ENTRY_TYPES,
+]

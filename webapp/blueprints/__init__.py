@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from . import admin, agenda, auth, home, members, push, review, shell
+    from . import admin, agenda, api, auth, home, members, push, review, shell
 
-    for module in (auth, home, admin, members, review, push, agenda, shell):
+    for module in (auth, home, admin, members, review, push, agenda, shell, api):
         app.register_blueprint(module.bp)

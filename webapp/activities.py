@@ -1,0 +1,70 @@
+"""Activities (hoạt động tuyên truyền, tập huấn, hội thảo) and who came to them, brought by whom."""
+from flask_babel import lazy_gettext as _l
+
+from . import audit
+from .cases import club_member
+from .db import database, utcnow
+from .fields import Invalid
+from .models import Activity, Attendance
+
+FIELDS = ("title", "kind", "date", "place", "attendee_count")
+
+
+def save_activity(values, by, activity=None):
+    """Record an activity of the chair's club, or change one."""
+    with database.atomic():
+        if activity is None:
+            activity = Activity(club=by.club_id, created_by=by, review_status="approved")
+        for name in FIELDS:
+            setattr(activity, name, values[name])
+        if activity.attendee_count is None:
+            activity.attendee_count = 0
+        activity.updated_at = utcnow()
+        activity.save()
+        audit.record("activity_saved", activity, user=by, kind=activity.kind)
+    return activity
+
+
+def prepare(user, values, case, activity):
+    """Attendance: an activity of the club, a case not yet recorded there, a member who brought them."""
+    brought_by = user if values.get("brought_by") is None else club_member(user.club_id,
+                                                                           values["brought_by"])
+    if brought_by is None:
+        raise Invalid({"brought_by": _l("Choose a member of the club.")})
+    return dict(values, case=case, activity=activity, brought_by=brought_by)
+
+
+def _check_once(attendance_id, activity, case):
+    taken = Attendance.select().where((Attendance.activity == activity)
+                                      & (Attendance.case == case))
+    if attendance_id is not None:
+        taken = taken.where(Attendance.id != attendance_id)
+    if taken.exists():
+        raise Invalid({"case_uuid": _l("This person's attendance at this activity is already "
+                                       "recorded.")})
+
+
+def create(user, values, **entry):
+    _check_once(None, values["activity"], values["case"])
+    attendance = Attendance.create(club=user.club_id, activity=values["activity"],
+                                   case=values["case"], brought_by=values["brought_by"],
+                                   created_by=user, **entry)
+    audit.record("attendance_recorded", attendance, user=user, case_id=attendance.case_id,
+                 activity_id=attendance.activity_id)
+    return attendance
+
+
+def update(attendance, values, by):
+    _check_once(attendance.id, values["activity"], values["case"])
+    attendance.activity = values["activity"]
+    attendance.case = values["case"]
+    attendance.brought_by = values["brought_by"]
+    attendance.updated_at = utcnow()
+    attendance.save()
+    audit.record("attendance_updated", attendance, user=by, case_id=attendance.case_id)
+    return attendance
+
+
+def data_of(attendance):
+    return {"activity_uuid": attendance.activity.uuid, "case_uuid": attendance.case.uuid,
+            "brought_by": attendance.brought_by_id}

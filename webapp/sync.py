@@ -1,0 +1,331 @@
+"""The sync contract v1 (DESIGN.md §4): the entries a phone sends, and the working set it receives.
+
+Every write of an entry — from the phone, and from the desk's forms — goes through `submit_entry`,
+so the rules of revisions, duplicates, conflicts and review live here once:
+
+- Every revision sent is in `EntryRevision`; the uuid is unique, so the same entry sent twice at
+  once from two connections is stored once (the loser's IntegrityError makes it a duplicate).
+- What happens to the main row — submitted, amended, self-approved — is review.py's
+  (`receive_new`, `receive_edit`); this module registers how each type's data is applied.
+"""
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from peewee import IntegrityError
+
+from . import activities, cases, fields, referrals, review, scheduling, visits
+from .db import database, utcnow
+from .fields import Invalid
+from .models import (
+    Activity, Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral,
+    SyncConflict, User, Visit,
+)
+from .permissions import FIELD, may_write_case, visible_cases
+from .vocab import FIELD_VOCABULARIES
+
+MAX_ENTRIES = 200
+MAX_BYTES = 1024 * 1024
+RECENT_VISITS = 5
+ACTIVITY_DAYS = 90
+
+# entry type → (model, domain module); cases go first so that a batch may refer to its own cases.
+KINDS = {
+    "case": (Case, cases),
+    "visit": (Visit, visits),
+    "referral": (Referral, referrals),
+    "attendance": (Attendance, activities),
+}
+ORDER = {"case": 0, "visit": 1, "referral": 1, "attendance": 1}
+
+
+class Conflict(Exception):
+    """The entry cannot be taken without overwriting another version."""
+
+    def __init__(self, row, revision, message):
+        super().__init__(message)
+        self.row, self.revision, self.message = row, revision, message
+
+
+def _result(uuid, status, row=None, revision=None, errors=None):
+    return {"uuid": uuid, "status": status, "id": row.id if row is not None else None,
+            "revision": revision, "errors": {k: str(v) for k, v in (errors or {}).items()}}
+
+
+def _canonical(data):
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_envelope(entry):
+    """Check the entry around its data; returns (uuid, type, revision, base_revision, data, at)."""
+    if not isinstance(entry, dict):
+        raise Invalid({"entry": _l("Each entry must be an object.")})
+    errors = {}
+    uuid = entry.get("uuid")
+    if not fields.is_uuid(uuid):
+        errors["uuid"] = _l("The entry's uuid is missing or not valid.")
+    entry_type = entry.get("type")
+    if entry_type not in KINDS:
+        errors["type"] = _l("Unknown type of entry.")
+    revision = entry.get("revision")
+    if not _is_int(revision) or revision < 1:
+        errors["revision"] = _l("The revision must be a whole number from 1.")
+    base = entry.get("base_revision")
+    if base is not None and (not _is_int(base) or base < 1):
+        errors["base_revision"] = _l("The base revision must be a whole number from 1.")
+    data = entry.get("data")
+    if not isinstance(data, dict):
+        errors["data"] = _l("The entry's data must be an object.")
+    at = entry.get("client_created_at")
+    if at is not None:
+        try:
+            at = datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else None
+        except ValueError:
+            at = None
+        if at is None:
+            errors["client_created_at"] = _l("The time the entry was made is not valid.")
+        elif at.tzinfo is not None:
+            at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    if errors:
+        raise Invalid(errors)
+    return uuid, entry_type, revision, base, data, at
+
+
+def _resolve(user, entry_type, data):
+    """Validate `data` and turn its references into rows the user may write to."""
+    values = fields.validate(entry_type, data)
+    _, module = KINDS[entry_type]
+    if entry_type == "case":
+        return values
+    case = Case.get_or_none(Case.uuid == values["case_uuid"])
+    if not may_write_case(user, case):
+        raise Invalid({"case_uuid": _l("The server does not know this case, or you may not write "
+                                       "to it. A case registered on this phone goes first: sync "
+                                       "again once it is sent.")})
+    if entry_type == "attendance":
+        activity = Activity.get_or_none((Activity.uuid == values["activity_uuid"])
+                                        & (Activity.club == user.club_id))
+        if activity is None:
+            raise Invalid({"activity_uuid": _l("This activity is not one of your club's.")})
+        return module.prepare(user, values, case, activity)
+    return module.prepare(user, values, case)
+
+
+def _case_of(entry_type, row):
+    return row if entry_type == "case" else row.case
+
+
+def _find_row(uuid):
+    """(entry type, main row) of an entry the server holds under `uuid`, or (None, None)."""
+    for entry_type, (model, _module) in KINDS.items():
+        row = model.get_or_none(model.uuid == uuid)
+        if row is not None:
+            return entry_type, row
+    return None, None
+
+
+def _write(entry_type, row, values, by):
+    """Write checked values to an existing main row (an edit, or an approved amendment)."""
+    _, module = KINDS[entry_type]
+    if entry_type == "case":
+        values = module.prepare(by, values, row)
+    module.update(row, values, by)
+
+
+def _apply_stored(entry_type):
+    """How review.py applies an approved amendment: the same checks, as the entry's author."""
+    def apply(row, data):
+        try:
+            values = _resolve(row.created_by, entry_type, data)
+            _write(entry_type, row, values, row.created_by)
+        except Invalid as invalid:
+            raise review.ReviewError(" ".join(str(m) for m in invalid.errors.values()))
+    return apply
+
+
+for _entry_type in KINDS:
+    review.register_apply(_entry_type, _apply_stored(_entry_type))
+
+
+def _submit(user, uuid, entry_type, revision, base, data, at):
+    model, module = KINDS[entry_type]
+    # Revisions first, then rows: both are committed together, so on PostgreSQL (read committed,
+    # a snapshot per statement) a revision seen means its row is seen too.
+    known = EntryRevision.select().where(EntryRevision.uuid == uuid).exists()
+    held_type, row = _find_row(uuid)
+    if row is None:
+        if known:
+            raise Invalid({"uuid": _l("This entry was removed from the book.")})
+        values = _resolve(user, entry_type, data)
+        if entry_type == "case":
+            values = module.prepare(user, values)
+        row = module.create(user, values, uuid=uuid, revision=revision, client_created_at=at)
+        EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
+                             submitted_by=user)
+        review.receive_new(row, user)
+        return _result(uuid, "created", row, revision)
+
+    if held_type != entry_type or row.created_by_id != user.id:
+        raise Invalid({"uuid": _l("This entry belongs to someone else.")})
+    same = EntryRevision.get_or_none((EntryRevision.uuid == uuid)
+                                     & (EntryRevision.revision == revision))
+    current = review.current_revision(row)
+    if same is not None:
+        if _canonical(same.data) == _canonical(data):
+            return _result(uuid, "duplicate", row, revision)
+        raise Conflict(row, current, _l("The server holds other data for this revision. "
+                                        "Keep one of the two versions."))
+    if revision <= current:
+        raise Conflict(row, current, _l("The server has a newer version of this entry."))
+    if base is None:
+        raise Invalid({"base_revision": _l("An edit must name the revision it was made from.")})
+    if base != current:
+        raise Conflict(row, current, _l("Someone changed this entry meanwhile. "
+                                        "Compare the versions and keep one."))
+    if revision != base + 1:
+        raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
+    if not may_write_case(user, _case_of(entry_type, row)):
+        raise Invalid({"uuid": _l("You may no longer change this entry.")})
+    values = _resolve(user, entry_type, data)
+    EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
+                         submitted_by=user)
+    review.receive_edit(row, revision, data, user,
+                        apply=lambda r, _data: _write(entry_type, r, values, user))
+    return _result(uuid, "updated", row, revision)
+
+
+def _keep_conflict(user, uuid, entry_type, revision, base, data):
+    exists = (SyncConflict.select()
+              .where((SyncConflict.uuid == uuid) & (SyncConflict.revision == revision)
+                     & (SyncConflict.user == user) & SyncConflict.resolved_at.is_null())
+              .iterator())
+    if any(_canonical(c.data) == _canonical(data) for c in exists):
+        return
+    SyncConflict.create(entry_type=entry_type, uuid=uuid, revision=revision, base_revision=base,
+                        data=data, user=user)
+
+
+def submit_entry(user, entry):
+    """Take one entry; returns its result. Each entry is its own transaction, committed here."""
+    sent_uuid = entry.get("uuid") if isinstance(entry, dict) else None
+    sent_uuid = sent_uuid if isinstance(sent_uuid, str) else None
+    try:
+        uuid, entry_type, revision, base, data, at = parse_envelope(entry)
+    except Invalid as invalid:
+        return _result(sent_uuid, "invalid", errors=invalid.errors)
+    if user.role not in FIELD or user.club_id is None:
+        return _result(uuid, "invalid", errors={"entry": _l("Only club members record entries.")})
+    for _attempt in range(3):
+        try:
+            with database.atomic():
+                try:
+                    return _submit(user, uuid, entry_type, revision, base, data, at)
+                except Conflict as conflict:
+                    _keep_conflict(user, uuid, entry_type, revision, base, data)
+                    return _result(uuid, "conflict", conflict.row, conflict.revision,
+                                   {"revision": conflict.message})
+        except Invalid as invalid:
+            return _result(uuid, "invalid", errors=invalid.errors)
+        except IntegrityError:
+            # Another connection stored the same uuid (or took the same code) a moment ago:
+            # look again, and this entry is then a duplicate, a conflict or simply the next one.
+            continue
+    return _result(uuid, "invalid", errors={"entry": _l("The server was busy. Send it again.")})
+
+
+def submit_batch(user, entries):
+    """Take a batch in an order where cases come first; the answer keeps the order sent."""
+    results = [None] * len(entries)
+    order = sorted(range(len(entries)),
+                   key=lambda i: ORDER.get(entries[i].get("type") if isinstance(entries[i], dict)
+                                           else None, 1))
+    for i in order:
+        results[i] = submit_entry(user, entries[i])
+    return results
+
+
+def server_time():
+    return utcnow().isoformat(timespec="seconds") + "Z"
+
+
+# --- The working set ----------------------------------------------------------------------------
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _grouped(query, key):
+    groups = {}
+    for row in query:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
+def working_set(user):
+    """What the field app needs, for `user` only (bootstrap, DESIGN.md §3 and §4)."""
+    club = user.club
+    case_rows = list(visible_cases(user).order_by(Case.code))
+    ids = [c.id for c in case_rows] or [0]
+    categories = _grouped(CaseCategory.select().where(CaseCategory.case.in_(ids)),
+                          lambda r: r.case_id)
+    consents = _grouped(Consent.select().where(Consent.case.in_(ids) & Consent.given
+                                               & Consent.withdrawn_at.is_null()),
+                        lambda r: r.case_id)
+    recent = _grouped(Visit.select().where(Visit.case.in_(ids))
+                      .order_by(Visit.date.desc(), Visit.id.desc()), lambda r: r.case_id)
+    case_referrals = _grouped(Referral.select().where(Referral.case.in_(ids))
+                              .order_by(Referral.referred_on.desc()), lambda r: r.case_id)
+    open_appointments = _grouped(Appointment.select()
+                                 .where(Appointment.case.in_(ids) & (Appointment.status == "open"))
+                                 .order_by(Appointment.due_date, Appointment.id),
+                                 lambda r: r.case_id)
+    cases_out = []
+    for c in case_rows:
+        given = {row.purpose for row in consents.get(c.id, [])}
+        upcoming = open_appointments.get(c.id, [])
+        cases_out.append({
+            "id": c.id, "uuid": c.uuid, "code": c.code, "full_name": c.full_name, "sex": c.sex,
+            "birth_year": c.birth_year, "address": c.address, "neighbourhood": c.neighbourhood,
+            "phone": c.phone,
+            "categories": sorted(r.category for r in categories.get(c.id, [])),
+            "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
+            "consent": {p: p in given for p in ("follow", "refer", "share")},
+            "review_status": c.review_status, "revision": c.revision,
+            "recent_visits": [{"uuid": v.uuid, "date": _iso(v.date), "kind": v.kind,
+                               "topics": list(v.topics), "review_status": v.review_status}
+                              for v in recent.get(c.id, [])[:RECENT_VISITS]],
+            "referrals": [{"uuid": r.uuid, "service_kind": r.service_kind, "status": r.status,
+                           "referred_on": _iso(r.referred_on)}
+                          for r in case_referrals.get(c.id, [])],
+            "next_appointment": ({"id": upcoming[0].id, "due_date": _iso(upcoming[0].due_date)}
+                                 if upcoming else None),
+        })
+    appointments = scheduling.working_set_appointments(user)
+    since = fields.local_today() - timedelta(days=ACTIVITY_DAYS)
+    activity_rows = (Activity.select()
+                     .where((Activity.club == user.club_id) & (Activity.date >= since))
+                     .order_by(Activity.date.desc()))
+    members = (User.select()
+               .where((User.club == user.club_id) & User.role.in_(FIELD) & User.is_active)
+               .order_by(User.full_name))
+    return {
+        "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
+                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None},
+        "csrf_token": generate_csrf(),
+        "device_key": base64.b64encode(user.device_key).decode() if user.device_key else None,
+        "server_time": server_time(),
+        "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
+                         for v in FIELD_VOCABULARIES},
+        "members": [{"id": m.id, "full_name": m.full_name or m.login} for m in members],
+        "cases": cases_out,
+        "appointments": appointments,
+        "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
+                       for a in activity_rows],
+        "returned": review.returned_for(user),
+    }

@@ -1,0 +1,63 @@
+"""Visits (lượt tiếp cận, tư vấn): a contact with one case, the members present, and its follow-up."""
+from flask_babel import lazy_gettext as _l
+
+from . import audit, scheduling
+from .cases import club_member
+from .db import utcnow
+from .fields import Invalid
+from .models import Appointment, Visit, VisitMember
+
+FIELDS = ("date", "kind", "topics", "notes", "needs", "follow_up_date")
+
+
+def prepare(user, values, case):
+    """Check the rules that need the database: members of the club, an open appointment."""
+    members = []
+    for user_id in values["members_present"]:
+        member = club_member(user.club_id, user_id)
+        if member is None:
+            raise Invalid({"members_present": _l("Choose members of the club.")})
+        members.append(member)
+    if values.get("appointment_id") is not None and not (
+            Appointment.select()
+            .where((Appointment.id == values["appointment_id"]) & (Appointment.club == user.club_id)
+                   & (Appointment.case == case.id) & (Appointment.status == "open"))
+            .exists()):
+        raise Invalid({"appointment_id": _l("This appointment is not open on this case.")})
+    return dict(values, members_present=members, case=case)
+
+
+def _write(visit, values):
+    for name in FIELDS:
+        setattr(visit, name, values[name])
+    visit.updated_at = utcnow()
+    visit.save()
+    VisitMember.delete().where(VisitMember.visit == visit).execute()
+    for member in values["members_present"]:
+        VisitMember.create(visit=visit, user=member)
+    scheduling.close_open_for_visit(visit, values.get("appointment_id"))
+    scheduling.create_follow_up(visit)
+
+
+def create(user, values, **entry):
+    visit = Visit(club=user.club_id, case=values["case"], created_by=user, **entry)
+    _write(visit, values)
+    audit.record("visit_recorded", visit, user=user, case_id=visit.case_id)
+    return visit
+
+
+def update(visit, values, by):
+    if values["case"].id != visit.case_id:
+        raise Invalid({"case_uuid": _l("A visit cannot move to another case.")})
+    _write(visit, values)
+    audit.record("visit_updated", visit, user=by, case_id=visit.case_id)
+    return visit
+
+
+def data_of(visit):
+    return {
+        "case_uuid": visit.case.uuid, "date": visit.date.isoformat(), "kind": visit.kind,
+        "topics": list(visit.topics), "notes": visit.notes, "needs": list(visit.needs),
+        "members_present": [row.user_id for row in visit.member_rows],
+        "follow_up_date": visit.follow_up_date.isoformat() if visit.follow_up_date else None,
+    }

@@ -14,7 +14,8 @@ def create_app(test_config=None):
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
-    config_module.from_environment(app.config)
+    # The environment overrides the instance's config file, but not a test's explicit settings.
+    config_module.from_environment(app.config, keep=test_config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key
     if app.debug:

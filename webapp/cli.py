@@ -81,7 +81,10 @@ def demo_command(password):
 
     if User.select().exists() or Club.select().exists():
         raise click.ClickException("The database is not empty; the demo fills only an empty one.")
-    logins = fill(password)
+    try:
+        logins = fill(password)
+    except accounts.AccountError as error:  # e.g. a password too short: nothing was written
+        _fail(error)
     click.echo("Demo data created. Log in with any of these accounts "
                f"(password: {password}):")
     for login, role, club in logins:

@@ -71,14 +71,16 @@ def ensure_instance(path):
     return key_file.read_text().strip()
 
 
-def from_environment(config):
-    """Apply DATABASE_URL and SOTHEODOI_<NAME> variables over the loaded config."""
-    if os.environ.get("DATABASE_URL"):
+def from_environment(config, keep=()):
+    """Apply DATABASE_URL and SOTHEODOI_<NAME> variables over the loaded config, but `keep`'s keys."""
+    if os.environ.get("DATABASE_URL") and "DATABASE_URL" not in keep:
         config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     for name, value in os.environ.items():
         if not name.startswith("SOTHEODOI_") or name == "SOTHEODOI_INSTANCE":
             continue
         key = name[len("SOTHEODOI_"):]
+        if key in keep:
+            continue
         current = config.get(key)
         if isinstance(current, bool):
             value = value.lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,165 @@
+"""The command line of a fresh server: clubs, accounts and the demo data."""
+import pytest
+
+from webapp import accounts
+from webapp.models import AuditLog, Case, Club, User, Visit
+
+from .factories import make_club, make_user
+
+
+def test_clubs_create(runner):
+    result = runner.invoke(args=["clubs", "create", "--name", "CLB Tuần Châu", "--ward",
+                                 "Tuần Châu", "--city", "Hạ Long", "--province", "Quảng Ninh"])
+    assert result.exit_code == 0, result.output
+    club = Club.get(Club.name == "CLB Tuần Châu")
+    assert (club.ward, club.city, club.province, club.code_prefix) == (
+        "Tuần Châu", "Hạ Long", "Quảng Ninh", "TC")
+    assert "CLB Tuần Châu" in result.output and "TC-" in result.output
+
+
+@pytest.mark.parametrize("args, prefix", [
+    (["--name", "CLB Bạch Đằng", "--ward", "Bạch Đằng"], "BD"),
+    (["--name", "CLB Hồng Gai"], "HG"),
+    (["--name", "CLB Hà Khánh", "--prefix", "hk"], "HK"),
+])
+def test_clubs_create_code_prefix(runner, args, prefix):
+    result = runner.invoke(args=["clubs", "create", *args])
+    assert result.exit_code == 0, result.output
+    assert Club.get(Club.name == args[1]).code_prefix == prefix
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--name", "CLB Cũ"], "Đã có câu lạc bộ mang tên này."),
+    (["--name", "   "], "Nhập tên câu lạc bộ"),
+    (["--name", "CLB Mới", "--prefix", "X1"], "Tiền tố mã gồm 2 đến 8 chữ cái"),
+])
+def test_clubs_create_bad_input(runner, args, message):
+    make_club(name="CLB Cũ")
+    before = Club.select().count()
+    result = runner.invoke(args=["clubs", "create", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert Club.select().count() == before
+
+
+def test_clubs_create_needs_a_name(runner):
+    result = runner.invoke(args=["clubs", "create"])
+    assert result.exit_code == 2
+    assert "--name" in result.output
+
+
+def test_users_create_admin(runner):
+    result = runner.invoke(args=["users", "create", "--login", "admin", "--password",
+                                 "a-strong-pass", "--role", "admin", "--name", "Quản trị"])
+    assert result.exit_code == 0, result.output
+    user = User.get(User.login == "admin")
+    assert (user.role, user.full_name, user.club_id, user.must_change_password) == (
+        "admin", "Quản trị", None, False)
+    assert accounts.check_password(user, "a-strong-pass")
+    assert AuditLog.get(AuditLog.action == "account_created").object_id == user.id
+
+
+def test_users_create_member_of_a_club(runner):
+    club = make_club(name="CLB Cao Xanh")
+    result = runner.invoke(args=["users", "create", "--login", "cx.tv9", "--password",
+                                 "a-strong-pass", "--role", "member", "--club", "CLB Cao Xanh",
+                                 "--phone", "0912 345 678"])
+    assert result.exit_code == 0, result.output
+    user = User.get(User.login == "cx.tv9")
+    assert (user.club_id, user.phone) == (club.id, "0912345678")
+
+
+def test_users_create_supervisor_with_area(runner):
+    result = runner.invoke(args=["users", "create", "--login", "hl.theodoi", "--password",
+                                 "a-strong-pass", "--role", "supervisor", "--area", "Hạ Long"])
+    assert result.exit_code == 0, result.output
+    user = User.get(User.login == "hl.theodoi")
+    assert (user.role, user.area, user.club_id) == ("supervisor", "Hạ Long", None)
+
+
+@pytest.mark.parametrize("args, message, code", [
+    (["--login", "x1", "--password", "a-strong-pass", "--role", "admin"],
+     "Tên đăng nhập gồm 3 đến 64 ký tự", 1),
+    (["--login", "taken", "--password", "a-strong-pass", "--role", "admin"],
+     "Tên đăng nhập này đã có người dùng.", 1),
+    (["--login", "newone", "--password", "short", "--role", "admin"],
+     "Mật khẩu phải có ít nhất 8 ký tự.", 1),
+    (["--login", "newone", "--password", "a-strong-pass", "--role", "member"],
+     "Thành viên hoặc Ban chủ nhiệm phải thuộc một câu lạc bộ.", 1),
+    (["--login", "newone", "--password", "a-strong-pass", "--role", "member", "--club", "Nowhere"],
+     "No club named 'Nowhere'.", 1),
+    (["--login", "newone", "--password", "a-strong-pass", "--role", "supervisor"],
+     "Cán bộ theo dõi cần có địa bàn", 1),
+    (["--login", "newone", "--password", "a-strong-pass", "--role", "admin", "--phone", "abc"],
+     "Nhập số điện thoại gồm 9 đến 15 chữ số.", 1),
+    (["--login", "newone", "--password", "a-strong-pass", "--role", "king"], "king", 2),
+    (["--login", "newone", "--role", "admin"], "--password", 2),
+])
+def test_users_create_bad_input(runner, args, message, code):
+    make_user(role="admin", login="taken")
+    before = User.select().count()
+    result = runner.invoke(args=["users", "create", *args])
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert User.select().count() == before
+
+
+PILOT = ["CLB Hùng Thắng", "CLB Cao Xanh", "CLB Bạch Đằng", "CLB Hồng Gai", "CLB Tuần Châu"]
+
+
+def test_demo_fills_an_empty_database(runner):
+    result = runner.invoke(args=["demo", "--password", "pilot-2026"])
+    assert result.exit_code == 0, result.output
+    clubs = list(Club.select().order_by(Club.name))
+    assert sorted(c.name for c in clubs) == sorted(PILOT)
+    for club in clubs:
+        assert (club.city, club.province) == ("Hạ Long", "Quảng Ninh")
+        people = list(club.users)
+        assert [u.role for u in people].count("chair") == 1
+        assert [u.role for u in people].count("member") >= 2
+        cases = list(Case.select().where(Case.club == club))
+        assert len(cases) >= 3
+        assert all(c.code.startswith(club.code_prefix + "-") for c in cases)
+        assert all(c.assigned_to.club_id == club.id for c in cases)
+    assert Visit.select().count() > 0
+    supervisor = User.get(User.role == "supervisor")
+    assert supervisor.area == "Hạ Long"
+    assert User.select().where(User.role == "admin").count() == 1
+    # Every login is printed, and the one password opens each account.
+    for user in User.select():
+        assert user.login in result.output
+        assert accounts.check_password(user, "pilot-2026")
+        assert not user.must_change_password
+    assert "pilot-2026" in result.output
+
+
+def test_demo_default_password(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert accounts.check_password(User.get(User.login == "admin"), "demo12345")
+
+
+def test_demo_logins_work_on_the_site(runner, client):
+    runner.invoke(args=["demo", "--password", "pilot-2026"])
+    for user in list(User.select()):  # each request closes the connection: no open cursor
+        response = client.post("/login", data={"login": user.login, "password": "pilot-2026"})
+        assert response.status_code == 302, user.login
+        assert client.get("/account").status_code == 200
+        client.post("/logout")
+
+
+def test_demo_refuses_a_database_with_data(runner):
+    make_club()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 1
+    assert "not empty" in result.output
+    assert User.select().count() == 0
+
+
+def test_demo_refuses_a_short_password_and_writes_nothing(runner):
+    result = runner.invoke(args=["demo", "--password", "short"])
+    assert result.exit_code == 1
+    assert "Mật khẩu phải có ít nhất 8 ký tự." in result.output
+    assert Club.select().count() == 0 and User.select().count() == 0

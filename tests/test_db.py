@@ -1,0 +1,180 @@
+"""The database: an old database, holding rows, upgrades to the current schema without losing any,
+by `flask db upgrade` and at start-up; SQLite runs with its pragmas."""
+import json
+import uuid
+
+import pytest
+from peewee import Table, fn
+
+from webapp import create_app
+from webapp.db import database, is_postgres, make_database, migrate
+from webapp.models import ALL_MODELS, Case, Club, User
+
+from .conftest import PG_URL, USE_PG, _pg_admin
+from .factories import PASSWORD, login_as
+
+FIRST = "0001_initial"
+T = "2026-01-15 03:04:05"
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """The URL of a database without a single table (SQLite file or a new PostgreSQL database)."""
+    if USE_PG:
+        name = f"sotd_mig_{uuid.uuid4().hex[:10]}"
+        admin = _pg_admin(PG_URL)
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+        if not database.is_closed():
+            database.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    else:
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    if not database.is_closed():
+        database.close()
+
+
+def insert(table, **values):
+    """Insert a row with the first migration's columns only (no app model), returning its id."""
+    t = Table(table).bind(database)
+    t.insert({getattr(t.c, column): value for column, value in values.items()}).execute()
+    return t.select(fn.MAX(t.c.id)).scalar()
+
+
+def fill_first_schema():
+    """Rows in every table of the first schema, as an early installation would hold them."""
+    rows = []
+
+    def add(table, **values):
+        rows.append((table, insert(table, **values), values))
+        return rows[-1][1]
+
+    club = add("club", name="CLB Tuần Châu", ward="Tuần Châu", city="Hạ Long",
+               province="Quảng Ninh", code_prefix="TC", is_active=True, created_at=T)
+    chair = add("user", login="tc.chunhiem", phone="0912345678", full_name="Trần Văn Chủ",
+                password_hash="x", role="chair", club_id=club, area="", is_active=True,
+                must_change_password=False, locale="vi", device_key=b"k" * 32, reminder_hour=7,
+                created_at=T)
+    member = add("user", login="tc.tv1", full_name="Lê Thị Thành", password_hash="x",
+                 role="member", club_id=club, area="", is_active=True, must_change_password=False,
+                 reminder_hour=7, created_at=T)
+    entry = dict(revision=1, review_status="approved", created_by_id=member, created_at=T,
+                 updated_at=T, club_id=club)
+    case = add("case", uuid=str(uuid.uuid4()), code="TC-2026-001", full_name="Nguyễn Thị A",
+               sex="female", birth_year=1990, address="Tổ 3", neighbourhood="Khu 2",
+               phone="0900000001", risk_level="high", met_how="", status="active",
+               closed_reason="", assigned_to_id=member, **entry)
+    add("case_category", case_id=case, category="victim")
+    add("consent", case_id=case, purpose="follow", given=True, recorded_at=T,
+        recorded_by_id=member)
+    visit = add("visit", uuid=str(uuid.uuid4()), case_id=case, date="2026-01-15",
+                kind="home_visit", topics=json.dumps(["safe_migration"]), notes="Ghi chú",
+                needs=json.dumps(["medical"]), follow_up_date="2026-02-01", **entry)
+    add("visit_member", visit_id=visit, user_id=chair)
+    add("referral", uuid=str(uuid.uuid4()), case_id=case, service_kind="medical",
+        provider="Bệnh viện", referred_on="2026-01-16", reason="", status="referred",
+        outcome="", **entry)
+    activity = add("activity", uuid=str(uuid.uuid4()), kind="awareness", date="2026-01-20",
+                   place="Nhà văn hóa", title="Truyền thông", attendee_count=30, **entry)
+    add("attendance", uuid=str(uuid.uuid4()), activity_id=activity, case_id=case,
+        brought_by_id=member, **entry)
+    add("appointment", club_id=club, case_id=case, member_id=member, due_date="2026-02-01",
+        note="", source="follow_up", source_visit_id=visit, status="open", cancelled_reason="",
+        created_by_id=member, created_at=T, updated_at=T)
+    add("entry_revision", entry_type="visit", uuid=str(uuid.uuid4()), revision=1,
+        data=json.dumps({"kind": "home_visit"}), submitted_by_id=member, submitted_at=T)
+    add("review", club_id=club, entry_type="case", entry_uuid=str(uuid.uuid4()), revision=1,
+        decision="approved", reason="", decided_by_id=chair, decided_at=T)
+    add("target", club_id=club, year=2026, consultations=120, mobilised_per_member=2,
+        referred_percent=50)
+    add("monthly_review", club_id=club, year=2026, month=1, evaluation="Tốt",
+        updated_by_id=chair, updated_at=T)
+    add("push_subscription", user_id=member, endpoint="https://push.example/1", p256dh="p",
+        auth="a", device_label="", created_at=T)
+    add("audit_log", at=T, user_id=chair, club_id=club, action="login", object_type="",
+        details=None)
+    add("login_attempt", key="login:abc", at=T)
+    return rows
+
+
+def normalise(value):
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def assert_rows_kept(rows):
+    models = {model._meta.table_name: model for model in ALL_MODELS}
+    for table, row_id, values in rows:
+        model = models[table]
+        row = model.get_or_none(model._meta.primary_key == row_id)
+        assert row is not None, f"{table} {row_id} lost"
+        for column, value in values.items():
+            field = model._meta.columns[column]
+            expected = field.python_value(value) if not isinstance(value, bytes) else value
+            assert normalise(row.__data__[field.name]) == expected, (table, column)
+
+
+def test_a_database_of_the_first_migration_upgrades_without_losing_rows(
+        app_config, empty_database, tmp_path, monkeypatch):
+    database.initialize(make_database(empty_database, None))
+    assert migrate(target=FIRST) == [FIRST]
+    rows = fill_first_schema()
+    counts = {t: Table(t).bind(database).select().count() for t, _, _ in rows}
+    database.close()
+
+    monkeypatch.setenv("SOTHEODOI_INSTANCE", str(tmp_path / "instance"))
+    app_config.update(DATABASE_URL=empty_database, MIGRATE_ON_START=False)
+    app = create_app(app_config)
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Applied: ") or result.output.startswith("Database is up")
+    with app.app_context():
+        with database.connection_context():
+            assert_rows_kept(rows)
+            for table, count in counts.items():
+                assert Table(table).bind(database).select().count() == count, table
+            # The old database works with today's code: the chair of then logs in now.
+            from webapp import accounts
+            User.update(password_hash=accounts.hash_password(PASSWORD)).execute()
+        client = app.test_client()
+        chair = User.get(User.login == "tc.chunhiem")
+        assert login_as(client, chair).status_code == 302
+        assert "CLB Tuần Châu" in client.get("/").get_data(as_text=True)
+        assert Case.get(Case.code == "TC-2026-001").club.name == "CLB Tuần Châu"
+    again = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert again.output.strip() == "Database is up to date."
+
+
+def test_start_up_upgrades_too(app_config, empty_database, tmp_path, monkeypatch):
+    database.initialize(make_database(empty_database, None))
+    migrate(target=FIRST)
+    club = insert("club", name="CLB Cao Xanh", ward="Cao Xanh", city="Hạ Long", province="",
+                  code_prefix="CX", is_active=True, created_at=T)
+    database.close()
+    monkeypatch.setenv("SOTHEODOI_INSTANCE", str(tmp_path / "instance"))
+    app_config["DATABASE_URL"] = empty_database
+    app = create_app(app_config)  # migrates on start
+    with app.app_context(), database.connection_context():
+        assert Club.get_by_id(club).name == "CLB Cao Xanh"
+        status = app.test_cli_runner().invoke(args=["db", "status"]).output
+    assert "pending" not in status
+    assert FIRST in status
+
+
+def test_sqlite_pragmas(app):
+    if is_postgres():
+        assert database.execute_sql("SHOW server_encoding").fetchone()[0] == "UTF8"
+        return
+    database.connect(reuse_if_open=True)
+    assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10000
+
+
+def test_a_bad_database_url_is_a_clear_error():
+    import click
+
+    with pytest.raises(click.UsageError):
+        make_database("mysql://x/y", None)

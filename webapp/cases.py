@@ -233,3 +233,67 @@ def erase(case, by):
         SyncConflict.update(data={"erased": True}).where(SyncConflict.uuid.in_(uuids)).execute()
         Review.update(reason="").where(Review.entry_uuid.in_(uuids)).execute()
         audit.record("case_erased", case, user=by, code=case.code)
+
+
+# --- The case's page: its timeline, and everything held on the person ---------------------------
+
+def _day(value):
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def timeline(case):
+    """Everything that happened to the case, newest first: [{day, kind, row, ...}].
+
+    Kinds: registered, visit, referral, attendance, appointment, consent, review.
+    """
+    events = [{"day": _day(case.created_at), "kind": "registered", "row": case}]
+    visits = list(Visit.select().where(Visit.case == case))
+    referrals = list(Referral.select().where(Referral.case == case))
+    attendances = list(Attendance.select().where(Attendance.case == case))
+    events += [{"day": v.date, "kind": "visit", "row": v} for v in visits]
+    events += [{"day": r.referred_on, "kind": "referral", "row": r} for r in referrals]
+    events += [{"day": a.activity.date, "kind": "attendance", "row": a} for a in attendances]
+    events += [{"day": a.due_date, "kind": "appointment", "row": a}
+               for a in Appointment.select().where(Appointment.case == case)]
+    events += [{"day": _day(c.recorded_at), "kind": "consent", "row": c}
+               for c in Consent.select().where(Consent.case == case)]
+    uuids = [case.uuid] + [r.uuid for r in visits + referrals + attendances]
+    events += [{"day": _day(r.decided_at), "kind": "review", "row": r}
+               for r in Review.select().where(Review.entry_uuid.in_(uuids)
+                                              & (Review.club == case.club_id))]
+    order = {"review": 0, "consent": 1, "appointment": 2, "attendance": 3, "referral": 4,
+             "visit": 5, "registered": 6}
+    events.sort(key=lambda e: (e["day"], -order[e["kind"]], e["row"].id), reverse=True)
+    return events
+
+
+def everything_held(case):
+    """All the server holds on one person, for a data-subject request (printable)."""
+    visits = list(Visit.select().where(Visit.case == case).order_by(Visit.date))
+    referrals = list(Referral.select().where(Referral.case == case).order_by(Referral.referred_on))
+    attendances = list(Attendance.select().where(Attendance.case == case))
+    uuids = [case.uuid] + [r.uuid for r in visits + referrals + attendances]
+    return {
+        "case": case,
+        "categories": categories_of(case),
+        "consents": list(Consent.select().where(Consent.case == case).order_by(Consent.id)),
+        "visits": visits,
+        "referrals": referrals,
+        "attendances": attendances,
+        "appointments": list(Appointment.select().where(Appointment.case == case)
+                             .order_by(Appointment.due_date)),
+        "revisions": list(EntryRevision.select().where(EntryRevision.uuid.in_(uuids))
+                          .order_by(EntryRevision.submitted_at, EntryRevision.id)),
+        "conflicts": list(SyncConflict.select().where(SyncConflict.uuid.in_(uuids))),
+        "reviews": list(Review.select().where(Review.entry_uuid.in_(uuids)
+                                              & (Review.club == case.club_id))
+                        .order_by(Review.decided_at)),
+    }
+
+
+def correct(case, values, by):
+    """Correct a person's record on their request (the chair at the desk): the edit path, audited."""
+    from . import sync
+
+    sync.desk_edit(by, "case", case, values)
+    audit.record("data_request_corrected", case, user=by, code=case.code)

@@ -445,6 +445,10 @@ def clean(entry_type, data):
     return result
 
 
+def new_uuid():
+    return str(uuid_module.uuid4())
+
+
 def is_uuid(value):
     if not isinstance(value, str):
         return False

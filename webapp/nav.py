@@ -18,6 +18,7 @@ ITEMS = [
     ("home.index", _l("Home"), "home"),
     ("shell.app", _l("Field app"), "today"),
     ("review.queue", _l("Review"), "review", _review_count),
+    ("book.cases_list", _l("Cases"), "cases"),
     ("admin.clubs", _l("Clubs"), "club"),
     ("admin.users", _l("Accounts"), "users"),
     ("members.index", _l("Members"), "users"),

@@ -21,7 +21,7 @@ from .db import database, utcnow
 from .fields import Invalid
 from .models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral,
-    SyncConflict, User, Visit,
+    Review, SyncConflict, User, Visit,
 )
 from .permissions import FIELD, may_write_case, visible_cases
 from .vocab import FIELD_VOCABULARIES
@@ -237,6 +237,42 @@ def submit_entry(user, entry):
             # look again, and this entry is then a duplicate, a conflict or simply the next one.
             continue
     return _result(uuid, "invalid", errors={"entry": _l("The server was busy. Send it again.")})
+
+
+def new_entry(entry_type, data):
+    """A first revision made at the desk, as the phone would send it."""
+    return {"uuid": fields.new_uuid(), "type": entry_type, "revision": 1, "data": data,
+            "client_created_at": utcnow().isoformat() + "Z"}
+
+
+def desk_edit(user, entry_type, row, data):
+    """A board member changes an entry of their club at the desk (whoever made it).
+
+    The change is a new revision, approved on submit; a phone still holding the older revision
+    then meets a conflict, never a silent overwrite. Refused while an amendment waits for review.
+    Raises Invalid.
+    """
+    if user.role != "chair" or not may_write_case(user, _case_of(entry_type, row)):
+        raise Invalid({"entry": _l("You may not change this entry.")})
+    if review.has_pending_amendment(row):
+        raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "
+                                   "first.")})
+    with database.atomic():
+        values = _resolve(user, entry_type, data)
+        revision = review.current_revision(row) + 1
+        EntryRevision.create(entry_type=entry_type, uuid=row.uuid, revision=revision, data=data,
+                             submitted_by=user)
+        _write(entry_type, row, values, user)
+        model = type(row)
+        row.revision = revision
+        row.review_status = "approved"
+        row.amendment_revision = row.amendment_status = None
+        row.updated_at = utcnow()
+        row.save(only=[model.revision, model.review_status, model.amendment_revision,
+                       model.amendment_status, model.updated_at])
+        Review.create(club=row.club, entry_type=entry_type, entry_uuid=row.uuid,
+                             revision=revision, decision="self_approved", decided_by=user)
+    return row
 
 
 def submit_batch(user, entries):

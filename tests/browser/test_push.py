@@ -1,0 +1,112 @@
+"""Push in a real phone browser: a push delivered to the service worker over CDP shows a
+notification without personal data, and tapping it opens the page it is about (TESTING.md)."""
+import json
+from datetime import timedelta
+
+import pytest
+
+from webapp import reminders, scheduling
+
+from ..factories import PASSWORD, make_case, make_user, make_visit
+from .conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def open_app(page, server, user):
+    log_in(page, server.url, user.login, PASSWORD)
+    page.wait_for_url(f"{server.url}/app/**")
+    page.evaluate("navigator.serviceWorker.ready")
+    return page
+
+
+def registration_id(cdp, origin):
+    """The service worker registration of `origin` + "/", from CDP's own events."""
+    found = {}
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: found.update({r["scopeURL"]: r["registrationId"]
+                                       for r in event["registrations"] if not r["isDeleted"]}))
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if f"{origin}/" in found:
+            return found[f"{origin}/"]
+        cdp.send("Runtime.evaluate", {"expression": "1"})  # let events arrive
+    raise AssertionError(f"no service worker registration for {origin}/: {found}")
+
+
+def deliver(page, phone, server, payload):
+    phone.grant_permissions(["notifications"], origin=server.url)
+    cdp = phone.new_cdp_session(page)
+    cdp.send("ServiceWorker.deliverPushMessage", {
+        "origin": server.url, "registrationId": registration_id(cdp, server.url),
+        "data": payload})
+    for _ in range(100):  # the worker shows it asynchronously
+        shown = page.evaluate("""async () => {
+            const registration = await navigator.serviceWorker.ready;
+            return (await registration.getNotifications()).map(
+                (n) => ({title: n.title, body: n.body, tag: n.tag, data: n.data}));
+        }""")
+        if shown:
+            return shown
+        page.wait_for_timeout(100)
+    raise AssertionError("no notification shown")
+
+
+def test_a_reminder_pushed_to_the_phone_shows_and_opens_its_page(live_server, phone):
+    member = make_user(role="member")
+    case = make_case(created_by=member, full_name="Nguyễn Thị Lan", address="Tổ 5, Khu 3")
+    today = scheduling.local_today()
+    scheduling.create_follow_up(make_visit(case, follow_up_date=today + timedelta(days=1)))
+    # The very payload the server sends the evening before.
+    evening = scheduling.local_now().replace(hour=19, minute=30)
+    [reminder] = [r for r in reminders.due_for(member, evening) if ":eve:" in r.key]
+    payload = reminder.payload()
+
+    page = open_app(phone.new_page(), live_server, member)
+    [shown] = deliver(page, phone, live_server, payload)
+    assert shown["title"] == "Thăm lại ngày mai"
+    assert case.code in shown["body"]
+    assert "Nguyễn" not in json.dumps(shown, ensure_ascii=False)
+    assert shown["tag"] == f"appointment-{reminder.key.split(':')[1]}"
+    assert shown["data"]["url"] == f"{live_server.url}/app/"
+
+    # Tapping it. A headless browser cannot click a notification, and a synthetic click may not
+    # open or focus a window (no user activation), so the test records what the worker asks for.
+    worker = next(w for w in phone.service_workers if w.url.startswith(live_server.url))
+    tap = """async () => {
+        const opened = [];
+        Object.defineProperty(self.clients, "openWindow",
+            {configurable: true, value: async (url) => { opened.push("open " + url); return null; }});
+        WindowClient.prototype.focus = async function () { opened.push("focus " + this.url); return this; };
+        const [notification] = await self.registration.getNotifications();
+        try {
+            self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+        } catch (error) { /* waitUntil refuses untrusted events; the handler still ran */ }
+        for (let i = 0; i < 100 && !opened.length; i++) await new Promise((r) => setTimeout(r, 20));
+        return {opened, left: (await self.registration.getNotifications()).length};
+    }"""
+    # The app is open on that page: it is brought forward.
+    page.goto(f"{live_server.url}/app/")
+    assert worker.evaluate(tap) == {"opened": [f"focus {live_server.url}/app/"], "left": 0}
+    # The app is elsewhere (or closed): the page opens in a new window, the other is left alone.
+    deliver(page, phone, live_server, payload)
+    page.goto(f"{live_server.url}/account")
+    assert worker.evaluate(tap) == {"opened": [f"open {live_server.url}/app/"], "left": 0}
+    # That page is the field app, whose first screen lists the visits due.
+    assert page.goto(f"{live_server.url}/app/").ok
+
+
+def test_a_push_without_data_still_shows_a_notification(live_server, phone):
+    member = make_user(role="member")
+    page = open_app(phone.new_page(), live_server, member)
+    [shown] = deliver(page, phone, live_server, "")
+    assert shown["title"] == "Sổ Theo Dõi"
+    assert shown["data"]["url"] == f"{live_server.url}/app/"
+
+
+def test_a_payload_cannot_send_the_user_off_site(live_server, phone):
+    member = make_user(role="member")
+    page = open_app(phone.new_page(), live_server, member)
+    [shown] = deliver(page, phone, live_server, json.dumps(
+        {"title": "x", "body": "y", "url": "https://evil.example/"}))
+    assert shown["data"]["url"] == f"{live_server.url}/app/"

@@ -1,0 +1,372 @@
+"""The desk's book (chairs): cases and their timeline, consent, referrals, activities and
+data-subject requests. Views stay thin: the rules are in cases, referrals, activities and sync."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from playhouse.flask_utils import PaginatedQuery
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .. import activities, audit, cases, referrals, sync
+from ..entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
+from ..fields import Invalid
+from ..models import Activity, Attendance, Case, Referral, User
+from ..permissions import CHAIR, FIELD, access, case_or_404, club_record_or_404, visible_cases
+from ..vocab import (
+    CASE_CATEGORIES, CASE_STATUSES, CONSENT_PURPOSES, REFERRAL_OUTCOMES, REFERRAL_STATUSES,
+    RISK_LEVELS,
+)
+
+bp = Blueprint("book", __name__, url_prefix="/desk")
+PER_PAGE = 30
+
+
+class AssignForm(FlaskForm):
+    member = SelectField(_l("Member who follows the case"), validate_choice=False)
+
+
+class CloseForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for closing"), validators=[Optional()])
+    referred = BooleanField(_l("Closed because the person was referred to a service"))
+
+
+class ConsentForm(FlaskForm):
+    purpose = SelectField(_l("Purpose"), validate_choice=False)
+    given = SelectField(_l("Answer"), validate_choice=False)
+
+
+class ReferralStatusForm(FlaskForm):
+    status = SelectField(_l("New status"), validate_choice=False)
+    outcome = SelectField(_l("Outcome"), validate_choice=False)
+    note = TextAreaField(_l("Note on the outcome"), validators=[Optional()])
+
+
+class EraseForm(FlaskForm):
+    confirm = StringField(_l("Type the case's code to confirm"),
+                          validators=[DataRequired(_l("Type the case's code to confirm.")),
+                                      Length(max=24)])
+
+
+def _members():
+    return list(User.select()
+                .where((User.club == current_user.club_id) & User.role.in_(FIELD)
+                       & User.is_active)
+                .order_by(User.full_name))
+
+
+def _case(case_id):
+    return case_or_404(current_user, case_id)
+
+
+def _show_invalid(form, invalid):
+    for name, message in invalid.errors.items():
+        target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [str(message)]
+        else:
+            form.form_errors.append(str(message))
+
+
+def _submit(form, entry_type):
+    """Send a desk form's data through the sync path; True when it was stored."""
+    result = sync.submit_entry(current_user._get_current_object(),
+                               sync.new_entry(entry_type, form.entry_data()))
+    if result["status"] == "created":
+        form.created_id = result["id"]
+        return True
+    form.show_errors(result["errors"])
+    return False
+
+
+# --- The club's book ------------------------------------------------------------------------------
+
+@bp.route("/cases/")
+@access(CHAIR)
+def cases_list():
+    """The club's cases, searched by name or code and filtered."""
+    args = request.args
+    member = args.get("member", type=int)
+    query = cases.search(visible_cases(current_user), text=args.get("q", "")[:120],
+                         category=args.get("category", ""), status=args.get("status", ""),
+                         risk=args.get("risk", ""), member=member)
+    page = PaginatedQuery(query.order_by(Case.code), PER_PAGE, check_bounds=False)
+    filters = {k: v for k, v in args.items() if k != "page"}
+    return render_template("book/cases.html", page=page, rows=list(page.get_object_list()),
+                           members=_members(), args=args, filters=filters, per_page=PER_PAGE, categories=CASE_CATEGORIES,
+                           statuses=CASE_STATUSES, risks=RISK_LEVELS)
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@access(CHAIR)
+def case_new():
+    """Register a case: its code is given on the server."""
+    form = CaseForm(members=_members())
+    if form.validate_on_submit() and _submit(form, "case"):
+        flash(_("The case is registered."), "success")
+        return redirect(url_for("book.case_page", case_id=form.created_id))
+    return render_template("book/case_form.html", form=form, case=None)
+
+
+@bp.route("/cases/<int:case_id>")
+@access(CHAIR)
+def case_page(case_id):
+    """A case and its whole timeline (each view is audited)."""
+    case = _case(case_id)
+    audit.record("case_viewed", case, code=case.code)
+    assign = AssignForm(member=str(case.assigned_to_id or ""))
+    assign.member.choices = [(str(m.id), m.full_name or m.login) for m in _members()]
+    return render_template("book/case.html", case=case, timeline=cases.timeline(case),
+                           categories=cases.categories_of(case), consent=cases.consent_of(case),
+                           assign=assign, close=CloseForm(), consent_form=_consent_form(),
+                           status_form=_status_form())
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@access(CHAIR)
+def case_edit(case_id):
+    """Correct a case's record: a new revision, approved on submit."""
+    case = _case(case_id)
+    form = CaseForm(members=_members())
+    if request.method == "GET":
+        form.fill(cases.data_of(case))
+    if form.validate_on_submit():
+        try:
+            sync.desk_edit(current_user._get_current_object(), "case", case, form.entry_data())
+        except Invalid as invalid:
+            form.show_errors(invalid.errors)
+        else:
+            if request.args.get("request"):
+                audit.record("data_request_corrected", case, code=case.code)
+            flash(_("The case is saved."), "success")
+            return redirect(url_for("book.case_page", case_id=case.id))
+    return render_template("book/case_form.html", form=form, case=case)
+
+
+@bp.route("/cases/<int:case_id>/assign", methods=["POST"])
+@access(CHAIR)
+def case_assign(case_id):
+    """Give the case to a member to follow."""
+    case = _case(case_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        try:
+            member = int(form.member.data or 0)
+            cases.assign(case, member, current_user._get_current_object())
+        except (Invalid, ValueError):
+            flash(_("Choose a member of the club."), "error")
+        else:
+            flash(_("The case is assigned."), "success")
+    return redirect(url_for("book.case_page", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/close", methods=["POST"])
+@access(CHAIR)
+def case_close(case_id):
+    """Close a case with a reason."""
+    case = _case(case_id)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            cases.close(case, form.reason.data, current_user._get_current_object(),
+                        referred=form.referred.data)
+        except Invalid as invalid:
+            for message in invalid.errors.values():
+                flash(str(message), "error")
+        else:
+            flash(_("The case is closed."), "success")
+    return redirect(url_for("book.case_page", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/reopen", methods=["POST"])
+@access(CHAIR)
+def case_reopen(case_id):
+    """Reopen a closed case."""
+    case = _case(case_id)
+    if FlaskForm().validate_on_submit():
+        cases.reopen(case, current_user._get_current_object())
+        flash(_("The case is open again."), "success")
+    return redirect(url_for("book.case_page", case_id=case.id))
+
+
+def _consent_form():
+    form = ConsentForm()
+    form.purpose.choices = CONSENT_PURPOSES.choices()
+    form.given.choices = [("1", _("Agrees")), ("0", _("Does not agree / withdraws"))]
+    return form
+
+
+@bp.route("/cases/<int:case_id>/consent", methods=["GET", "POST"])
+@access(CHAIR)
+def case_consent(case_id):
+    """The person's consent per purpose: a printable page, and recording or withdrawing it."""
+    case = _case(case_id)
+    form = _consent_form()
+    if request.method == "POST":
+        if form.validate_on_submit() and form.purpose.data in CONSENT_PURPOSES:
+            cases.set_consent(case, form.purpose.data, form.given.data == "1",
+                              current_user._get_current_object())
+            flash(_("The consent is recorded."), "success")
+        else:
+            flash(_("Choose the purpose and the person's answer."), "error")
+        return redirect(url_for("book.case_page", case_id=case.id))
+    audit.record("consent_printed", case, code=case.code)
+    rows = cases.everything_held(case)["consents"]
+    return render_template("book/consent.html", case=case, consent=cases.consent_of(case),
+                           rows=rows)
+
+
+# --- Visits and referrals recorded at the desk -------------------------------------------------
+
+@bp.route("/cases/<int:case_id>/visits/new", methods=["GET", "POST"])
+@access(CHAIR)
+def visit_new(case_id):
+    """Record a visit to the case."""
+    case = _case(case_id)
+    form = VisitForm(members=_members(), extra={"case_uuid": case.uuid})
+    if form.validate_on_submit() and _submit(form, "visit"):
+        flash(_("The visit is recorded."), "success")
+        return redirect(url_for("book.case_page", case_id=case.id))
+    return render_template("book/entry_form.html", form=form, case=case,
+                           title=_("Record a visit"))
+
+
+@bp.route("/cases/<int:case_id>/referrals/new", methods=["GET", "POST"])
+@access(CHAIR)
+def referral_new(case_id):
+    """Refer the case to a service (needs the person's consent to be referred)."""
+    case = _case(case_id)
+    form = ReferralForm(extra={"case_uuid": case.uuid})
+    if form.validate_on_submit() and _submit(form, "referral"):
+        flash(_("The referral is recorded."), "success")
+        return redirect(url_for("book.case_page", case_id=case.id))
+    return render_template("book/entry_form.html", form=form, case=case,
+                           title=_("Refer to a service"))
+
+
+def _status_form():
+    form = ReferralStatusForm()
+    form.status.choices = [(c, label) for c, label in REFERRAL_STATUSES.choices() if c != "referred"]
+    form.outcome.choices = [("", _("— choose —"))] + REFERRAL_OUTCOMES.choices()
+    return form
+
+
+@bp.route("/referrals/<int:referral_id>/status", methods=["POST"])
+@access(CHAIR)
+def referral_status(referral_id):
+    """Move a referral on: accepted, completed or declined, with the outcome."""
+    referral = club_record_or_404(current_user, Referral, referral_id)
+    case = _case(referral.case_id)
+    form = _status_form()
+    if form.validate_on_submit():
+        try:
+            referrals.set_status(referral, form.status.data, form.outcome.data, form.note.data,
+                                 current_user._get_current_object())
+        except Invalid as invalid:
+            for message in invalid.errors.values():
+                flash(str(message), "error")
+        else:
+            flash(_("The referral is updated."), "success")
+    return redirect(url_for("book.case_page", case_id=case.id))
+
+
+# --- Activities and attendance -------------------------------------------------------------------
+
+@bp.route("/activities/", methods=["GET", "POST"])
+@access(CHAIR)
+def activities_list():
+    """The club's activities, and a form to record one."""
+    form = ActivityForm()
+    if form.validate_on_submit():
+        activity = activities.save_activity(form.values, current_user._get_current_object())
+        flash(_("The activity is recorded."), "success")
+        return redirect(url_for("book.activity_page", activity_id=activity.id))
+    rows = (Activity.select()
+            .where(Activity.club == current_user.club_id)
+            .order_by(Activity.date.desc(), Activity.id.desc()))
+    page = PaginatedQuery(rows, PER_PAGE, check_bounds=False)
+    return render_template("book/activities.html", rows=list(page.get_object_list()), page=page,
+                           form=form)
+
+
+def _attendance_form(activity, formdata=None):
+    case_choices = [(c.uuid, f"{c.code} · {c.full_name}")
+                    for c in visible_cases(current_user).order_by(Case.code)]
+    kwargs = {} if formdata is None else {"formdata": formdata}
+    return AttendanceForm(members=_members(), case_choices=case_choices,
+                          extra={"activity_uuid": activity.uuid}, **kwargs)
+
+
+@bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
+@access(CHAIR)
+def activity_page(activity_id):
+    """An activity, who came, who brought each, and a form to add someone."""
+    activity = club_record_or_404(current_user, Activity, activity_id)
+    form = _attendance_form(activity)
+    if form.validate_on_submit() and _submit(form, "attendance"):
+        flash(_("The attendance is recorded."), "success")
+        return redirect(url_for("book.activity_page", activity_id=activity.id))
+    attendances = (Attendance.select()
+                   .join(Case)
+                   .where((Attendance.activity == activity) & Case.erased_at.is_null())
+                   .order_by(Case.code))
+    return render_template("book/activity.html", activity=activity, attendances=attendances,
+                           form=form)
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@access(CHAIR)
+def activity_edit(activity_id):
+    """Change an activity's details."""
+    activity = club_record_or_404(current_user, Activity, activity_id)
+    form = ActivityForm()
+    if request.method == "GET":
+        form.fill({"title": activity.title, "kind": activity.kind,
+                   "date": activity.date.isoformat(), "place": activity.place,
+                   "attendee_count": activity.attendee_count})
+    if form.validate_on_submit():
+        activities.save_activity(form.values, current_user._get_current_object(), activity)
+        flash(_("The activity is saved."), "success")
+        return redirect(url_for("book.activity_page", activity_id=activity.id))
+    return render_template("book/entry_form.html", form=form, case=None,
+                           title=_("Change the activity"))
+
+
+# --- Data-subject requests -----------------------------------------------------------------------
+
+@bp.route("/requests/")
+@access(CHAIR)
+def requests_list():
+    """Find the person who asks to see, correct or erase what the club holds on them."""
+    text = request.args.get("q", "")[:120]
+    rows = (cases.search(visible_cases(current_user), text=text).order_by(Case.code).limit(50)
+            if text.strip() else [])
+    return render_template("book/requests.html", rows=rows, q=text)
+
+
+@bp.route("/requests/<int:case_id>")
+@access(CHAIR)
+def request_page(case_id):
+    """Everything held on one person, as a printable page (audited)."""
+    case = _case(case_id)
+    audit.record("data_request_shown", case, code=case.code)
+    return render_template("book/request.html", held=cases.everything_held(case), case=case,
+                           erase=EraseForm())
+
+
+@bp.route("/requests/<int:case_id>/erase", methods=["POST"])
+@access(CHAIR)
+def request_erase(case_id):
+    """Erase a person's data on their request: personal fields removed, counts kept."""
+    case = _case(case_id)
+    form = EraseForm()
+    if form.validate_on_submit() and form.confirm.data.strip().upper() == (case.code or "").upper():
+        cases.erase(case, current_user._get_current_object())
+        flash(_("The person's data is erased. The club's counts keep the case as %(code)s.",
+                code=case.code), "success")
+        return redirect(url_for("book.requests_list"))
+    if form.is_submitted() and not form.errors:
+        form.confirm.errors = [_("The code does not match: nothing was erased.")]
+    return render_template("book/request.html", held=cases.everything_held(case), case=case,
+                           erase=form), 400

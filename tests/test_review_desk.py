@@ -1,17 +1,51 @@
 """The review desk over HTTP (webapp/blueprints/review.py): queue, entry page, decisions, who may."""
 import re
+import uuid as uuid_module
 
 import pytest
 
-from webapp import review
+from webapp import fields, review
 from webapp.models import AuditLog, Case, EntryRevision, Review, Visit
 
 from .factories import login_as, make_case, make_club, make_user, make_visit
+
+TODAY = fields.local_today()
 
 
 def sent(row, revision, data, user):
     return EntryRevision.create(entry_type=review.type_of(row), uuid=row.uuid, revision=revision,
                                 data=data, submitted_by=user)
+
+
+def sync(client, *entries):
+    response = client.post("/api/v1/sync", json={"entries": list(entries)})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert all(r["status"] in ("created", "updated") for r in results), results
+    return results
+
+
+def entry(entry_type, data, uuid=None, revision=1, base=None):
+    body = {"uuid": uuid or str(uuid_module.uuid4()), "type": entry_type, "revision": revision,
+            "data": data}
+    if base:
+        body["base_revision"] = base
+    return body
+
+
+def case_data(**changes):
+    data = {"full_name": "Vũ Thị Hạnh", "sex": "female", "birth_year": 2001,
+            "categories": ["labour_migrant"], "risk_level": "high",
+            "consent": {"follow": True, "refer": False, "share": False}}
+    data.update(changes)
+    return data
+
+
+def visit_data(case_uuid, **changes):
+    data = {"case_uuid": case_uuid, "date": TODAY.isoformat(), "kind": "consultation",
+            "topics": ["legal_labour_export"], "notes": "Tư vấn đi làm việc ở nước ngoài"}
+    data.update(changes)
+    return data
 
 
 @pytest.fixture
@@ -99,7 +133,7 @@ def test_approve_from_the_entry_page(client, chair, visit):
     response = client.post(f"/desk/review/visit/{visit.id}/approve")
     assert response.status_code == 302
     assert Visit.get_by_id(visit.id).review_status == "approved"
-    assert AuditLog.select().where(AuditLog.action == "review.approved").count() == 1
+    assert AuditLog.select().where(AuditLog.action == "review_approved").count() == 1
     assert "Đã duyệt" in text(client.get(response.location))
 
 
@@ -121,7 +155,7 @@ def test_return_with_a_reason_then_the_trail_shows_it(client, chair, member, vis
     [returned] = review.returned_for(member)
     assert returned["reason"] == "Ghi rõ nhu cầu hỗ trợ"
     body = text(client.get(f"/desk/review/visit/{visit.id}"))
-    assert "Ghi rõ nhu cầu hỗ trợ" in body and "Bị trả lại" in body
+    assert "Ghi rõ nhu cầu hỗ trợ" in body and "Đã trả lại" in body
     assert "Trả lại cho thành viên" not in body  # nothing to decide now
 
 
@@ -154,29 +188,92 @@ def test_approve_a_visit_of_a_case_not_yet_approved_is_refused(client, chair, me
     assert "không bị mất" in case_page  # what happens to its visits if returned
 
 
-def test_an_amendment_shows_what_changed_field_by_field(client, chair, member, visit):
-    review.approve(visit, chair)
-    amended = {"case_uuid": visit.case.uuid, "date": visit.date.isoformat(), "kind": "phone_call",
-               "notes": "Tư vấn di cư an toàn, gọi lại sau"}
-    sent(visit, 2, amended, member)
-    visit.amendment_revision, visit.amendment_status = 2, "submitted"
-    visit.save()
+def test_an_amendment_shows_what_changed_field_by_field(app, client, chair, member):
+    phone = app.test_client()
+    login_as(phone, member)
+    case = entry("case", case_data())
+    sync(phone, case)
+    row = Case.get(Case.uuid == case["uuid"])
+    review.approve(row, chair)
+    sync(phone, entry("case", case_data(risk_level="medium", phone="0912345678"),
+                      uuid=case["uuid"], revision=2, base=1))
     login_as(client, chair)
-    body = text(client.get(f"/desk/review/visit/{visit.id}"))
+    body = text(client.get(f"/desk/review/case/{row.id}"))
     assert "Nội dung sửa đổi" in body and "Có sửa đổi chờ duyệt" in body
     changes = body.split("Nội dung sửa đổi")[1].split("</table>")[0]
-    assert "Ghi chú" in changes and "gọi lại sau" in changes
-    assert "Ngày" not in changes  # unchanged fields are not listed
+    assert "Mức độ nguy cơ" in changes and "<del>Cao</del>" in changes
+    assert "<ins>Trung bình</ins>" in changes and "0912345678" in changes
+    assert "Họ và tên" not in changes  # unchanged fields are not listed
     assert "Sửa đổi" in text(client.get("/desk/review/?kind=amendment"))
+    # Until approved, the approved version counts, on the desk too.
+    assert Case.get_by_id(row.id).risk_level == "high"
+    client.post(f"/desk/review/case/{row.id}/approve")
+    assert Case.get_by_id(row.id).risk_level == "medium"
 
 
-def test_self_approved_entries_are_marked_on_the_desk(client, chair):
-    case = make_case(created_by=chair, review_status="submitted")
-    review.receive_new(case, chair)
+def test_self_approved_entries_are_marked_on_the_desk(app, client, chair):
     login_as(client, chair)
-    body = text(client.get(f"/desk/review/case/{case.id}"))
-    assert "self_approved" not in body
-    assert review.marks(Case.get_by_id(case.id))[0][0] == "self_approved"
+    case = entry("case", case_data())
+    sync(client, case)
+    row = Case.get(Case.uuid == case["uuid"])
+    assert row.review_status == "approved"
+    assert "Không có mục nào chờ phê duyệt" in text(client.get("/desk/review/"))
+    body = text(client.get(f"/desk/review/case/{row.id}"))
+    assert body.count("Tự phê duyệt khi gửi (Ban chủ nhiệm)") == 2  # the mark, and the trail
+
+
+def test_the_whole_loop_submit_return_fix_resubmit_approve(app, client, chair, member):
+    phone = app.test_client()
+    login_as(phone, member)
+    case = entry("case", case_data())
+    first = entry("visit", visit_data(case["uuid"]))
+    second = entry("visit", visit_data(case["uuid"], kind="phone_call"))
+    sync(phone, case, first, second)
+
+    login_as(client, chair)
+    assert text(client.get("/desk/review/")).count('name="entry"') == 3
+    case_id = Case.get(Case.uuid == case["uuid"]).id
+    first_id = Visit.get(Visit.uuid == first["uuid"]).id
+    second_id = Visit.get(Visit.uuid == second["uuid"]).id
+    client.post(f"/desk/review/case/{case_id}/approve")
+    client.post(f"/desk/review/visit/{first_id}/return",
+                data={"reason": "Ghi rõ gia đình có đồng ý cho đi không"})
+    client.post("/desk/review/approve", data={"entry": f"visit:{second_id}"})
+
+    [returned] = phone.get("/api/v1/bootstrap").get_json()["returned"]
+    assert (returned["uuid"], returned["type"], returned["revision"]) == (first["uuid"], "visit", 1)
+    assert returned["reason"] == "Ghi rõ gia đình có đồng ý cho đi không"
+    fixed = dict(returned["data"], notes="Gia đình đồng ý, đã hướng dẫn hồ sơ")
+    sync(phone, entry("visit", fixed, uuid=first["uuid"], revision=2, base=1))
+    assert phone.get("/api/v1/bootstrap").get_json()["returned"] == []
+
+    queue = text(client.get("/desk/review/"))
+    assert queue.count('name="entry"') == 1 and f"visit:{first_id}" in queue
+    client.post(f"/desk/review/visit/{first_id}/approve")
+    assert {v.review_status for v in Visit.select()} == {"approved"}
+    assert Visit.get_by_id(first_id).notes == "Gia đình đồng ý, đã hướng dẫn hồ sơ"
+
+    trail = text(client.get(f"/desk/review/visit/{first_id}")).split("Quá trình xử lý")[1]
+    assert [m for m in re.findall(r"Đã gửi|Đã trả lại|Đã phê duyệt", trail)] == [
+        "Đã gửi", "Đã trả lại", "Đã gửi", "Đã phê duyệt"]
+    assert "Ghi rõ gia đình có đồng ý cho đi không" in trail
+    actions = [a.action for a in AuditLog.select().where(AuditLog.action.startswith("review_"))
+               .order_by(AuditLog.id)]
+    assert actions == ["review_approved", "review_returned", "review_approved", "review_approved"]
+    assert all(a.user_id == chair.id and a.club_id == chair.club_id
+               for a in AuditLog.select().where(AuditLog.action.startswith("review_")))
+    assert [r.decision for r in Review.select().where(Review.entry_uuid == first["uuid"])
+            .order_by(Review.id)] == ["returned", "approved"]
+
+
+def test_another_clubs_chair_cannot_decide_by_id_through_the_batch_either(client, member):
+    case = make_case(created_by=member, review_status="submitted")
+    stranger = make_user(club=make_club(), role="chair")
+    login_as(client, stranger)
+    client.post("/desk/review/approve", data={"entry": [f"case:{case.id}"]})
+    assert Case.get_by_id(case.id).review_status == "submitted"
+    assert Review.select().count() == 0
+    assert not AuditLog.select().where(AuditLog.action.startswith("review_")).exists()
 
 
 def test_decisions_need_the_csrf_token(csrf_app, visit):

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from . import audit, vocab
-from .db import database, utcnow
+from . import audit, fields, vocab
+from .db import database, is_postgres, utcnow
 from .models import Activity, Attendance, Case, EntryRevision, Referral, Review, User, Visit
 
 ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
@@ -147,7 +146,7 @@ def _record(row, revision, decision, user, reason="", amendment=False):
     details = dict(entry_type=entry_type, uuid=row.uuid, revision=revision, review_id=review.id)
     if amendment:
         details["amendment"] = True
-    audit.record(f"review.{decision}", row, user=user, **details)
+    audit.record(f"review_{decision}", row, user=user, **details)
     return review
 
 
@@ -176,7 +175,13 @@ def _approve_amendment(row, user, decision, data=None, apply=None):
 
 
 def _reload(row):
-    return type(row).get_by_id(row.id)
+    """The row as it is now, locked until the decision is written (two chairs deciding at once
+    then take turns: SQLite's write transactions already do, PostgreSQL needs FOR UPDATE)."""
+    model = type(row)
+    query = model.select().where(model.id == row.id)
+    if is_postgres():
+        query = query.for_update()
+    return query.get()
 
 
 def approve(row, by):
@@ -371,68 +376,11 @@ def entry_for_club(entry_type, entry_id, club):
 
 # --- showing an entry: its fields, an amendment's changes ------------------------------------
 
-# The fields of each entry's data in the order shown, with how to show their values.
-# TODO(book): take these from the field definitions once they are on main.
-_FIELDS = {
-    "case": [
-        ("full_name", _l("Full name"), "text"),
-        ("sex", _l("Sex"), "vocab:SEXES"),
-        ("birth_year", _l("Year of birth"), "text"),
-        ("address", _l("Address"), "text"),
-        ("neighbourhood", _l("Neighbourhood (group)"), "text"),
-        ("phone", _l("Phone number"), "text"),
-        ("categories", _l("Categories"), "vocab:CASE_CATEGORIES"),
-        ("risk_level", _l("Risk level"), "vocab:RISK_LEVELS"),
-        ("met_how", _l("How the club met them"), "text"),
-        ("consent", _l("Consent"), "consent"),
-        ("assigned_to", _l("Assigned member"), "user"),
-    ],
-    "visit": [
-        ("case_uuid", _l("Case"), "case"),
-        ("date", _l("Date"), "date"),
-        ("kind", _l("Kind"), "vocab:VISIT_KINDS"),
-        ("topics", _l("Topics"), "vocab:VISIT_TOPICS"),
-        ("notes", _l("Notes"), "text"),
-        ("needs", _l("Needs found"), "vocab:SERVICE_KINDS"),
-        ("members_present", _l("Members present"), "user"),
-        ("follow_up_date", _l("Follow-up date"), "date"),
-    ],
-    "referral": [
-        ("case_uuid", _l("Case"), "case"),
-        ("service_kind", _l("Service"), "vocab:SERVICE_KINDS"),
-        ("provider", _l("Provider"), "text"),
-        ("referred_on", _l("Referred on"), "date"),
-        ("reason", _l("Reason"), "text"),
-    ],
-    "attendance": [
-        ("activity_uuid", _l("Activity"), "activity"),
-        ("case_uuid", _l("Case"), "case"),
-        ("brought_by", _l("Brought by"), "user"),
-    ],
-}
-
-
 def _row_data(row):
     """The entry's data as the phone sends it, made from the main row (for entries made elsewhere)."""
-    entry_type = type_of(row)
-    data = {}
-    for name, _label, _how in _FIELDS[entry_type]:
-        if name == "case_uuid":
-            data[name] = row.case.uuid
-        elif name == "activity_uuid":
-            data[name] = row.activity.uuid
-        elif name == "categories":
-            data[name] = [c.category for c in row.category_rows]
-        elif name == "consent":
-            data[name] = {c.purpose: c.given for c in row.consents if c.withdrawn_at is None}
-        elif name == "members_present":
-            data[name] = [m.user_id for m in row.member_rows]
-        elif hasattr(row, name + "_id"):
-            data[name] = getattr(row, name + "_id")
-        elif hasattr(row, name):
-            value = getattr(row, name)
-            data[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return data
+    from .sync import KINDS  # the domain module of each entry type (sync imports this module)
+
+    return KINDS[type_of(row)][1].data_of(row)
 
 
 def data_of(row, revision):
@@ -443,43 +391,52 @@ def data_of(row, revision):
     return _row_data(row) if revision == row.revision else {}
 
 
-def _show(how, value, club):
-    """A value as the chair reads it: vocabulary labels, names, dd/mm/yyyy."""
+def _show(field, value, club):
+    """A value as the chair reads it: vocabulary labels, names, case codes, dd/mm/yyyy."""
     from .i18n import format_date
 
-    if value is None or value == "" or value == []:
+    if value is None or value == "" or value == [] or value == {}:
         return ""
     values = value if isinstance(value, list) else [value]
-    if how.startswith("vocab:"):
-        vocabulary = getattr(vocab, how.split(":", 1)[1], None)
-        shown = [vocabulary.label(v) if vocabulary else str(v) for v in values]
-    elif how == "user":
-        names = {u.id: str(u) for u in User.select().where(User.id.in_(values))}
+    if field.vocabulary is not None:
+        shown = [field.vocabulary.label(v) for v in values]
+    elif field.kind in ("user", "users"):
+        names = {u.id: str(u) for u in User.select().where((User.id.in_(values))
+                                                           & (User.club == club))}
         shown = [names.get(v, str(v)) for v in values]
-    elif how == "case":
+    elif field.refers_to == "case":
         cases = {c.uuid: c for c in Case.select().where((Case.uuid.in_(values))
                                                         & (Case.club == club))}
         shown = [f"{cases[v].code or ''} {cases[v].full_name}".strip() if v in cases else str(v)
                  for v in values]
-    elif how == "activity":
+    elif field.refers_to == "activity":
         activities = {a.uuid: a for a in Activity.select().where((Activity.uuid.in_(values))
                                                                  & (Activity.club == club))}
         shown = [f"{activities[v].title} ({format_date(activities[v].date)})"
                  if v in activities else str(v) for v in values]
-    elif how == "date":
+    elif field.kind == "date":
         shown = [format_date(v) for v in values]
-    elif how == "consent" and isinstance(value, dict):
+    elif field.kind == "consent" and isinstance(value, dict):
         yes, no = _("yes"), _("no")
-        shown = [f"{vocab.CONSENT_PURPOSES.label(k)}: {yes if v else no}" for k, v in value.items()]
+        return "; ".join(f"{vocab.CONSENT_PURPOSES.label(k)}: {yes if v else no}"
+                         for k, v in value.items())
+    elif field.kind == "boolean":
+        shown = [_("yes") if v else _("no") for v in values]
     else:
         shown = [str(v) for v in values]
-    return "; ".join(shown) if how == "consent" else ", ".join(shown)
+    return ", ".join(shown)
+
+
+def _fields(row):
+    """The field definitions of the entry's type, in the order the forms show them."""
+    # Fields the desk never draws and that refer to nothing (an appointment's id) say nothing here.
+    return [f for f in fields.ENTRY_FIELDS[type_of(row)] if f.desk or f.refers_to]
 
 
 def fields_shown(row, data):
     """[(label, shown value)] of an entry's data, in the order of its fields."""
-    return [(str(label), _show(how, data.get(name), row.club))
-            for name, label, how in _FIELDS[type_of(row)] if name in data]
+    return [(str(f.label), _show(f, data.get(f.name), row.club))
+            for f in _fields(row) if data.get(f.name) not in (None, "", [], {})]
 
 
 def amendment_changes(row):
@@ -490,10 +447,10 @@ def amendment_changes(row):
     before = data_of(row, row.revision)
     after = data_of(row, row.amendment_revision)
     changes = []
-    for name, label, how in _FIELDS[type_of(row)]:
-        old, new = before.get(name), after.get(name)
+    for f in _fields(row):
+        old, new = before.get(f.name), after.get(f.name)
         if _comparable(old) != _comparable(new):
-            changes.append((str(label), _show(how, old, row.club), _show(how, new, row.club)))
+            changes.append((str(f.label), _show(f, old, row.club), _show(f, new, row.club)))
     return changes
 
 

@@ -1,5 +1,5 @@
 """The bottom navigation: which screens each role reaches in one tap."""
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -35,8 +35,17 @@ def nav_items():
         if endpoint in current_app.view_functions and allowed(current_user, rule_for(endpoint)):
             items.append(dict(endpoint=endpoint, label=str(label), icon=icon,
                               count=count[0](current_user) if count else None,
-                              active=request.endpoint == endpoint
-                              or (request.endpoint or "").split(".")[0] == endpoint.split(".")[0]))
+                              url=url_for(endpoint), active=False))
+    # The item whose address is the longest start of this page's is the one lit: /admin/users/5
+    # lights Accounts, not Clubs, though both are admin pages. Home only lights on itself.
+    def covers(item):
+        base = item["url"].rstrip("/")
+        return request.path == item["url"] or (base and request.path.startswith(base + "/"))
+
+    current = max((item for item in items if covers(item)), key=lambda item: len(item["url"]),
+                  default=None)
+    if current is not None:
+        current["active"] = True
     return items
 
 

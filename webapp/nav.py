@@ -16,15 +16,17 @@ def _review_count(user):
 # The optional count(user) is shown as a badge on the item (e.g. entries waiting for review).
 ITEMS = [
     ("home.index", _l("Home"), "home"),
-    ("shell.app", _l("Field app"), "today"),
     ("review.queue", _l("Review"), "review", _review_count),
     ("book.cases_list", _l("Cases"), "cases"),
+    ("shell.app", _l("Field app"), "today"),
     ("admin.clubs", _l("Clubs"), "club"),
     ("admin.users", _l("Accounts"), "users"),
-    ("members.index", _l("Members"), "users"),
-    ("agenda.index", _l("Agenda"), "calendar"),
     ("reports.dashboard", _l("Figures"), "chart"),
     ("area.index", _l("Area figures"), "chart"),
+    ("agenda.index", _l("Agenda"), "calendar"),
+    ("members.index", _l("Members"), "users"),
+    ("book.activities_list", _l("Activities"), "calendar"),
+    ("book.requests_list", _l("Data requests"), "search"),
     ("auth.account", _l("Account"), "user"),
 ]
 

@@ -1,12 +1,14 @@
 """Cases (hồ sơ đối tượng đích): the club-unique codes and the rules of one person's record."""
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from . import audit
-from .db import database, utcnow
+from .db import database, is_postgres, utcnow
 from .fields import Invalid, local_today
 from .models import (
-    Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral, Review,
+    Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
     SyncConflict, User, Visit,
 )
 from .permissions import CHAIR, FIELD
@@ -18,6 +20,10 @@ PERSONAL_FIELDS = ("full_name", "address", "neighbourhood", "phone", "met_how", 
 
 def next_code(club, year):
     """The next free club-unique code for `year`, e.g. TC-2026-014 (call inside a write transaction)."""
+    if is_postgres():
+        # Registrations in one club take their turn: two at once would both read the same MAX and
+        # collide on the unique code (SQLite's IMMEDIATE transactions already serialise writers).
+        Club.select(Club.id).where(Club.id == club.id).for_update().execute()
     prefix = f"{club.code_prefix}-{year}-"
     last = (Case.select(fn.MAX(Case.code))
             .where((Case.club == club) & Case.code.startswith(prefix))
@@ -184,12 +190,21 @@ def set_status(case, status, by):
         audit.record("case_status", case, user=by, code=case.code, status=status)
 
 
+def folded(text):
+    """Text without case or Vietnamese accents, for searching by name."""
+    text = unicodedata.normalize("NFD", (text or "").strip().casefold().replace("đ", "d"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
 def search(query, text="", category="", status="", risk="", member=None):
     """Narrow a query of cases by name or code, category, status, risk level and member."""
-    text = (text or "").strip()
-    if text:
-        query = query.where(fn.LOWER(Case.full_name).contains(text.lower())
-                            | fn.LOWER(Case.code).contains(text.lower()))
+    needle = folded(text)
+    if needle:
+        # Matched in Python, without case or accents ("Đỗ" is found by "do"): SQLite's LOWER()
+        # knows ASCII only, and a club's book is small.
+        found = [row.id for row in query.select(Case.id, Case.full_name, Case.code)
+                 if needle in folded(row.full_name) or needle in folded(row.code)]
+        query = query.where(Case.id.in_(found or [0]))
     if category:
         query = query.where(Case.id.in_(CaseCategory.select(CaseCategory.case)
                                         .where(CaseCategory.category == category)))

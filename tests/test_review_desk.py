@@ -291,3 +291,17 @@ def test_decisions_need_the_csrf_token(csrf_app, visit):
                                 "csrf_token": token.group(1) if token else ""})
     assert client.post(f"/desk/review/visit/{visit.id}/approve").status_code == 400
     assert Visit.get_by_id(visit.id).review_status == "submitted"
+
+
+def test_bootstrap_gives_the_revision_to_base_the_next_edit_on(app, chair, member):
+    phone = app.test_client()
+    login_as(phone, member)
+    case = entry("case", case_data())
+    sync(phone, case)
+    review.approve(Case.get(Case.uuid == case["uuid"]), chair)
+    sync(phone, entry("case", case_data(phone="0912345678"), uuid=case["uuid"], revision=2, base=1))
+    [held] = phone.get("/api/v1/bootstrap").get_json()["cases"]
+    assert (held["revision"], held["phone"]) == (2, "")  # the amendment's revision, approved data
+    sync(phone, entry("case", case_data(phone="0987654321"), uuid=case["uuid"], revision=3,
+                      base=held["revision"]))
+    assert Case.get(Case.uuid == case["uuid"]).amendment_revision == 3

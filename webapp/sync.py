@@ -332,7 +332,7 @@ def working_set(user):
             "categories": sorted(r.category for r in categories.get(c.id, [])),
             "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
             "consent": {p: p in given for p in ("follow", "refer", "share")},
-            "review_status": c.review_status, "revision": c.revision,
+            "review_status": c.review_status, "revision": review.current_revision(c),
             "recent_visits": [{"uuid": v.uuid, "date": _iso(v.date), "kind": v.kind,
                                "topics": list(v.topics), "review_status": v.review_status}
                               for v in recent.get(c.id, [])[:RECENT_VISITS]],

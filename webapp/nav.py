@@ -18,10 +18,12 @@ ITEMS = [
     ("home.index", _l("Home"), "home"),
     ("shell.app", _l("Field app"), "today"),
     ("review.queue", _l("Review"), "review", _review_count),
-    ("book.cases_list", _l("Cases"), "cases"),
     ("admin.clubs", _l("Clubs"), "club"),
     ("admin.users", _l("Accounts"), "users"),
     ("members.index", _l("Members"), "users"),
+    ("book.cases_list", _l("Cases"), "cases"),
+    ("book.activities_list", _l("Activities"), "calendar"),
+    ("book.requests_list", _l("Data requests"), "search"),
     ("agenda.index", _l("Agenda"), "calendar"),
     ("auth.account", _l("Account"), "user"),
 ]

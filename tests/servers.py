@@ -88,10 +88,10 @@ class Server:
             self._log.close()
 
 
-def start_gunicorn(env, log_path, workers=4, port=None):
+def start_gunicorn(env, log_path, workers=4, port=None, app_module="wsgi"):
     port = port or free_port()
     args = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "wsgi:app"]
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), f"{app_module}:app"]
     return Server(args, env, port, log_path).wait_ready()
 
 

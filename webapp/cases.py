@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from . import audit
-from .db import database, utcnow
+from .db import database, is_postgres, utcnow
 from .fields import Invalid, local_today
 from .models import (
-    Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral, Review,
+    Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
     SyncConflict, User, Visit,
 )
 from .permissions import CHAIR, FIELD
@@ -20,6 +20,10 @@ PERSONAL_FIELDS = ("full_name", "address", "neighbourhood", "phone", "met_how", 
 
 def next_code(club, year):
     """The next free club-unique code for `year`, e.g. TC-2026-014 (call inside a write transaction)."""
+    if is_postgres():
+        # Registrations in one club take their turn: two at once would both read the same MAX and
+        # collide on the unique code (SQLite's IMMEDIATE transactions already serialise writers).
+        Club.select(Club.id).where(Club.id == club.id).for_update().execute()
     prefix = f"{club.code_prefix}-{year}-"
     last = (Case.select(fn.MAX(Case.code))
             .where((Case.club == club) & Case.code.startswith(prefix))

@@ -25,6 +25,8 @@ ITEMS = [
     ("book.activities_list", _l("Activities"), "calendar"),
     ("book.requests_list", _l("Data requests"), "search"),
     ("agenda.index", _l("Agenda"), "calendar"),
+    ("reports.dashboard", _l("Figures"), "chart"),
+    ("area.index", _l("Area figures"), "chart"),
     ("auth.account", _l("Account"), "user"),
 ]
 

@@ -33,7 +33,7 @@ def sync_entries():
         return _error(413, "too_large", _("Send at most 1 MB at a time."))
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python follows
         payload = None
     entries = payload.get("entries") if isinstance(payload, dict) else None
     if not isinstance(entries, list):

@@ -126,6 +126,12 @@ def test_the_entry_page_shows_it_in_full_with_its_case(client, chair, visit):
     assert "Tư vấn di cư an toàn" in body
     assert visit.date.strftime("%d/%m/%Y") in body
     assert "Trả lại cho thành viên" in body and "Duyệt" in body
+    viewed = AuditLog.get(AuditLog.action == "case_viewed")
+    assert (viewed.object_id, viewed.user_id, viewed.details) == (
+        visit.case.id, chair.id, {"code": visit.case.code, "via": "review"})
+    # The case's page in the book leads to each entry's review history.
+    case_page = text(client.get(f"/desk/cases/{visit.case.id}"))
+    assert f"/desk/review/visit/{visit.id}" in case_page
 
 
 def test_approve_from_the_entry_page(client, chair, visit):

@@ -27,6 +27,26 @@ ITEMS = [
 ]
 
 
+# A 360 px bar holds five items with readable labels; past that, the bar keeps the first four and
+# the account, and the home page's tiles list every screen.
+BOTTOM_BAR_SIZE = 5
+
+
+def bottom_items():
+    """The items of the bottom bar: all of them, or the first four and the last (the account).
+
+    The screen being shown keeps its place on the bar, in the fourth slot, so one item is lit.
+    """
+    items = nav_items()
+    if len(items) <= BOTTOM_BAR_SIZE:
+        return items
+    bar = items[:BOTTOM_BAR_SIZE - 1] + items[-1:]
+    active = next((item for item in items[BOTTOM_BAR_SIZE - 1:-1] if item["active"]), None)
+    if active is not None:
+        bar[BOTTOM_BAR_SIZE - 2] = active
+    return bar
+
+
 def nav_items():
     if not current_user.is_authenticated:
         return []
@@ -50,4 +70,4 @@ def nav_items():
 
 
 def init_app(app):
-    app.context_processor(lambda: {"nav_items": nav_items})
+    app.context_processor(lambda: {"nav_items": nav_items, "bottom_items": bottom_items})

@@ -478,8 +478,6 @@ def entry_view(row):
         pending=is_pending(row),
         is_amendment=row.amendment_revision is not None,
         fields=fields_shown(row, data_of(row, revision)),
-        approved_fields=(fields_shown(row, data_of(row, row.revision))
-                         if row.amendment_revision and row.review_status == APPROVED else []),
         changes=amendment_changes(row),
         waiting_for=waiting_for(row),
         dependants=dependants_waiting(row) if isinstance(row, Case) else 0,

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
-from .. import review
+from .. import audit, review
 from ..models import User
 from ..permissions import CHAIR, access
 from ..vocab import ENTRY_TYPES
@@ -76,6 +76,8 @@ def approve_many():
 def entry(entry_type, entry_id):
     """One entry in full, with its case, what an amendment changes, and its whole trail."""
     row = _entry_or_404(entry_type, entry_id)
+    case = row if entry_type == "case" else row.case
+    audit.record("case_viewed", case, code=case.code, via="review")
     return _render_entry(entry_type, row, ReturnForm())
 
 

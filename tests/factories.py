@@ -4,6 +4,8 @@ import secrets
 from datetime import date
 from types import SimpleNamespace
 
+from flask import current_app
+
 from webapp import accounts, cases
 from webapp.models import (
     ALL_MODELS,
@@ -32,12 +34,24 @@ def make_club(name=None, code_prefix=None, **overrides):
                           **overrides})
 
 
+def password_hash(password):
+    """A hash of `password` at the app's current cost, made once per test run (hashing is slow)."""
+    cfg = current_app.config
+    key = (password, cfg["PASSWORD_HASH_TIME_COST"], cfg["PASSWORD_HASH_MEMORY_KIB"])
+    if key not in _hashes:
+        _hashes[key] = accounts.hash_password(password)
+    return _hashes[key]
+
+
+_hashes = {}
+
+
 def make_user(club=None, role="member", password=PASSWORD, **overrides):
     n = next(_seq)
     if club is None and role in ("member", "chair"):
         club = make_club()
     fields = dict(login=f"user{n}", full_name=f"Người dùng {n}", role=role, club=club,
-                  password_hash=accounts.hash_password(password), must_change_password=False,
+                  password_hash=password_hash(password), must_change_password=False,
                   area="Hạ Long" if role == "supervisor" else "",
                   device_key=secrets.token_bytes(32))
     fields.update(overrides)

@@ -72,6 +72,8 @@ def test_search_by_name_code_and_filters(app):
     nam = make_case(created_by=member, full_name="Trần Văn Nam", categories=("at_risk",))
     query = visible_cases(member)
     assert list(cases.search(query, text="lan")) == [lan]
+    assert list(cases.search(query, text="NGUYEN thi")) == [lan]
+    assert list(cases.search(query, text="Trần")) == [nam]
     assert list(cases.search(query, text=nam.code.lower())) == [nam]
     assert list(cases.search(query, category="victim")) == [lan]
     assert list(cases.search(query, risk="high")) == [lan]

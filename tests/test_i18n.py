@@ -1,5 +1,6 @@
 """Languages: every UI string has a Vietnamese translation, Vietnamese is the default, the choice of
 English is remembered, and dates read dd/mm/yyyy in Hạ Long's time zone."""
+import functools
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 
 
+@functools.lru_cache(maxsize=1)
 def extracted_messages():
     """{msgid: [where it is used]} of every translatable string in the code and templates."""
     found = {}

@@ -55,7 +55,7 @@ def test_the_evening_before_sends_exactly_one_message(app, push_endpoint):
     [message] = push_endpoint.messages_for(browser)
     assert message.payload["title"] == "Thăm lại ngày mai"
     assert case.code in message.payload["body"] and "10/12/2026" in message.payload["body"]
-    assert message.payload["url"] == "/app/"
+    assert message.payload["url"] == f"/app/#/case/{case.uuid}"
     assert int(message.headers["ttl"]) > 0 and message.headers["urgency"] == "normal"
     assert_no_personal_data(push_endpoint, case, member)
     # Later runs the same evening send nothing again.
@@ -97,6 +97,7 @@ def test_daily_note_of_overdue_visits(app, push_endpoint):
     assert reminders.send_due(local("2026-12-05T07:00"))["sent"] == 1
     [message] = push_endpoint.messages
     assert message.payload["title"] == "Lượt thăm quá hạn: 1"
+    assert message.payload["url"] == "/app/#/today"
     assert case.code in message.payload["body"]
     assert_no_personal_data(push_endpoint, case, member)
     assert reminders.send_due(local("2026-12-05T20:00"))["sent"] == 0
@@ -120,7 +121,7 @@ def test_chair_gets_a_digest_of_entries_waiting_for_review(app, push_endpoint):
     subscribe(chair, browser)
     assert reminders.send_due(local("2026-12-05T07:00"))["sent"] == 1
     [message] = push_endpoint.messages_for(browser)
-    assert message.payload["url"] == "/desk/review"
+    assert message.payload["url"] == "/desk/review/"
     assert "2" in message.payload["body"]  # two visits wait (the case itself is approved)
     assert_no_personal_data(push_endpoint, case, member)
     assert reminders.send_due(local("2026-12-05T08:00"))["sent"] == 0
@@ -147,8 +148,9 @@ def test_member_hears_of_an_entry_returned_or_approved_once(app, push_endpoint):
                       decided_at=now)
     counts = reminders.send_due(now.replace(tzinfo=timezone.utc))
     assert counts["sent"] == 2
-    titles = sorted(m.payload["title"] for m in push_endpoint.messages)
-    assert titles == ["Mục nhập bị trả lại", "Mục nhập đã được duyệt"]
+    shown = sorted((m.payload["title"], m.payload["url"]) for m in push_endpoint.messages)
+    assert shown == [("Mục nhập bị trả lại", "/app/#/today"),
+                     ("Mục nhập đã được duyệt", f"/app/#/case/{case.uuid}")]
     for message in push_endpoint.messages:
         assert case.code in message.payload["body"]
         assert "Thiếu ghi chú" not in message.payload["body"]  # the reason may name people

@@ -526,3 +526,22 @@ def test_same_entry_twice_at_once_stores_one_row(app, member):
     finally:
         server.shutdown()
         thread.join()
+
+
+def test_an_amendment_that_breaks_a_rule_now_cannot_be_approved(client, member):
+    case = case_entry()
+    referral = referral_entry(case["uuid"])
+    sync(client, [case, referral])
+    chair = make_user(club=member.club, role="chair")
+    row = Case.get(Case.uuid == case["uuid"])
+    review.approve(row, chair)
+    review.approve(Referral.get(Referral.uuid == referral["uuid"]), chair)
+    amended = referral_entry(case["uuid"], uuid=referral["uuid"], provider="Bệnh viện tỉnh")
+    amended.update(revision=2, base_revision=1)
+    assert sync(client, [amended])[0]["status"] == "updated"
+    from webapp import cases
+
+    cases.set_consent(row, "refer", False, chair)
+    with pytest.raises(review.ReviewError):
+        review.approve(Referral.get(Referral.uuid == referral["uuid"]), chair)
+    assert Referral.get(Referral.uuid == referral["uuid"]).provider == "Trung tâm TGPL"

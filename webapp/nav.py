@@ -23,6 +23,8 @@ ITEMS = [
     ("admin.users", _l("Accounts"), "users"),
     ("members.index", _l("Members"), "users"),
     ("agenda.index", _l("Agenda"), "calendar"),
+    ("reports.dashboard", _l("Figures"), "chart"),
+    ("area.index", _l("Area figures"), "chart"),
     ("auth.account", _l("Account"), "user"),
 ]
 

@@ -16,20 +16,23 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from . import push
+from . import push, review
 from .db import database
-from .models import (
-    Appointment, Attendance, Case, EntryRevision, PushDelivery, PushSubscription, Referral, Review,
-    User, Visit,
-)
+from .models import Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User
 from .scheduling import LOCAL_TZ, local_now
+from .vocab import ENTRY_TYPES
 
 log = logging.getLogger(__name__)
 
-ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
 REVIEW_LOOKBACK = timedelta(days=7)  # decisions older than this are not announced any more
-AGENDA_URL = "/app/"
-REVIEW_QUEUE_URL = "/desk/review"
+# Pages a notification opens: the field app's screens (its hash routes) and the review queue.
+TODAY_URL = "/app/#/today"
+REVIEW_QUEUE_URL = "/desk/review/"
+
+
+def case_url(case):
+    """The field app's page of a case: by uuid, which says nothing about the person."""
+    return f"/app/#/case/{case.uuid}"
 
 
 class Reminder:
@@ -77,13 +80,13 @@ def appointment_reminders(user, local):
                            _("Visit tomorrow"),
                            _("%(code)s: a visit is planned for %(date)s.", code=code,
                              date=_fmt(tomorrow)),
-                           AGENDA_URL, f"appointment-{appointment.id}",
+                           case_url(appointment.case), f"appointment-{appointment.id}",
                            _seconds_until_end_of(tomorrow, local))
         elif appointment.due_date == today and local.hour >= user.reminder_hour:
             yield Reminder(f"appt:{appointment.id}:day:{today.isoformat()}",
                            _("Visit today"),
                            _("%(code)s: a visit is planned for today.", code=code),
-                           AGENDA_URL, f"appointment-{appointment.id}",
+                           case_url(appointment.case), f"appointment-{appointment.id}",
                            _seconds_until_end_of(today, local), urgency="high")
 
 
@@ -103,22 +106,14 @@ def overdue_reminder(user, local):
     return Reminder(f"user:{user.id}:overdue:{today.isoformat()}",
                     _("Overdue visits: %(count)d", count=len(codes)),
                     _("Visits past their date: %(codes)s.", codes=shown),
-                    AGENDA_URL, "overdue", _seconds_until_end_of(today, local))
-
-
-def waiting_for_review(club_id):
-    """How many entries of the club wait for the board's review."""
-    return sum(model.select()
-               .where(model.club == club_id, model.review_status == "submitted")
-               .count()
-               for model in ENTRY_MODELS.values())
+                    TODAY_URL, "overdue", _seconds_until_end_of(today, local))
 
 
 def review_digest(user, local):
     today = local.date()
     if user.role != "chair" or local.hour < user.reminder_hour:
         return None
-    count = waiting_for_review(user.club_id)
+    count = review.queue_count(user.club_id)
     if not count:
         return None
     return Reminder(f"user:{user.id}:review:{today.isoformat()}",
@@ -128,51 +123,51 @@ def review_digest(user, local):
                     urgency="low")
 
 
-def _submitter_id(review):
+def _submitter_id(decision):
     revision = (EntryRevision.select(EntryRevision.submitted_by)
-                .where(EntryRevision.uuid == review.entry_uuid,
-                       EntryRevision.revision == review.revision)
+                .where(EntryRevision.uuid == decision.entry_uuid,
+                       EntryRevision.revision == decision.revision)
                 .first())
     if revision is not None:
         return revision.submitted_by_id
-    model = ENTRY_MODELS.get(review.entry_type)
-    row = model.get_or_none(model.uuid == review.entry_uuid) if model else None
+    row = _entry(decision)
     return row.created_by_id if row is not None else None
 
 
-def _entry_code(review):
-    model = ENTRY_MODELS.get(review.entry_type)
-    row = model.get_or_none(model.uuid == review.entry_uuid) if model else None
-    if row is None:
-        return None
-    return _code(row if model is Case else row.case)
+def _entry(decision):
+    model = review.ENTRY_MODELS.get(decision.entry_type)
+    return model.get_or_none(model.uuid == decision.entry_uuid) if model else None
 
 
 def decision_reminders(user, now_utc):
     """The member's entries approved or returned by someone else in the last days."""
-    reviews = (Review.select()
-               .where(Review.club == user.club_id, Review.decision.in_(["approved", "returned"]),
-                      Review.decided_by != user.id,
-                      Review.decided_at >= now_utc - REVIEW_LOOKBACK,
-                      Review.decided_at <= now_utc)
-               .order_by(Review.id))
-    from .vocab import ENTRY_TYPES
-
-    for review in reviews:
-        if _submitter_id(review) != user.id:
+    decisions = (Review.select()
+                 .where(Review.club == user.club_id,
+                        Review.decision.in_([review.APPROVED, review.RETURNED]),
+                        Review.decided_by != user.id,
+                        Review.decided_at >= now_utc - REVIEW_LOOKBACK,
+                        Review.decided_at <= now_utc)
+                 .order_by(Review.id))
+    for decision in decisions:
+        if _submitter_id(decision) != user.id:
             continue
-        code = _entry_code(review) or "—"
-        kind = ENTRY_TYPES.label(review.entry_type)
-        if review.decision == "returned":
+        row = _entry(decision)
+        code = review.entry_code(row) if row is not None else "—"
+        kind = ENTRY_TYPES.label(decision.entry_type)
+        if decision.decision == review.RETURNED:
             title = _("Entry returned")
             body = _("%(kind)s %(code)s was returned: open it to correct it.", kind=kind,
                      code=code)
+            url = TODAY_URL  # where returned entries are listed, each with its Fix button
         else:
             title = _("Entry approved")
             body = _("%(kind)s %(code)s was approved.", kind=kind, code=code)
-        yield Reminder(f"review:{review.id}", title, body, AGENDA_URL, f"review-{review.id}",
-                       3 * 24 * 3600, urgency="normal" if review.decision == "returned" else "low",
-                       not_before=review.decided_at)
+            case = row if isinstance(row, Case) else getattr(row, "case", None)
+            url = case_url(case) if case is not None else TODAY_URL
+        yield Reminder(f"review:{decision.id}", title, body, url, f"review-{decision.id}",
+                       3 * 24 * 3600,
+                       urgency="normal" if decision.decision == review.RETURNED else "low",
+                       not_before=decision.decided_at)
 
 
 def due_for(user, now_utc):

@@ -122,11 +122,13 @@ def _check_date(due_date, today):
         raise SchedulingError(_l("The date is in the past."), "due_date")
 
 
-def assign_visit(chair, case, member, due_date, note="", today=None):
+def assign_visit(chair, case, member, due_date, note="", today=None, source="assigned"):
     """The chair asks `member` to visit `case` on `due_date` (with an optional note).
 
     A member sees only the cases assigned to them or that they registered, so a case nobody
     follows yet is assigned to them with the visit; a case another member follows is refused.
+    `source` says where the request came from: "assigned" from the agenda, "monthly_review" for a
+    task given at the monthly meeting (reports.assign_task).
     """
     _check_date(due_date, today or local_today())
     if case.club_id != chair.club_id or member.club_id != chair.club_id:
@@ -143,9 +145,9 @@ def assign_visit(chair, case, member, due_date, note="", today=None):
             audit.record("case_assign", case, user=chair, case_code=case.code, member=member.id)
         appointment = Appointment.create(club=chair.club_id, case=case, member=member,
                                          due_date=due_date, note=(note or "").strip(),
-                                         source="assigned", created_by=chair)
+                                         source=source, created_by=chair)
         audit.record("appointment_assign", appointment, user=chair, case_code=case.code,
-                     member=member.id)
+                     member=member.id, source=source)
     return appointment
 
 

@@ -2,32 +2,438 @@
 
 Every test asserts the server's rows (one per uuid), not only what the page says (TESTING.md).
 """
-import pytest
+import os
+import threading
+from collections import Counter
+from datetime import date
 
-from ..factories import PASSWORD, make_user
-from .conftest import log_in
+import pytest
+from werkzeug.serving import make_server
+
+from webapp.db import utcnow
+from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, Visit
+
+from ..factories import PASSWORD, make_case, make_club, make_user, make_visit
+from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in
 
 pytestmark = pytest.mark.browser
 
+# What a phone's storage may hold of a case after logout: nothing that reads as its name.
+STORAGE_DUMP = """async () => {
+  const out = [];
+  const text = (v) => {
+    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+      return new TextDecoder("utf-8", {fatal: false}).decode(v instanceof ArrayBuffer ? v : v.buffer);
+    }
+    if (v && typeof v === "object") return Object.values(v).map(text).join("|");
+    return String(v);
+  };
+  for (const info of await indexedDB.databases()) {
+    const db = await new Promise((ok, ko) => { const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = ko; });
+    for (const name of db.objectStoreNames) {
+      const values = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(r.result); });
+      values.forEach((v) => out.push(name + ":" + text(v)));
+    }
+    db.close();
+  }
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      out.push(name + " " + request.url + ":" + await (await cache.match(request)).text());
+    }
+  }
+  return out.join("\\n");
+}"""
+
+
+def member_of(club, **fields):
+    return make_user(club=club, role="member", device_key=os.urandom(32), **fields)
+
+
+def no_background_sync(page, server):
+    """Deny Background Sync to the app: a test browser is never really offline, so the browser
+    would fire it at once and race the test's own network cuts (it has a test of its own)."""
+    page.context.new_cdp_session(page).send("Browser.setPermission", {
+        "permission": {"name": "background-sync"}, "setting": "denied", "origin": server.url})
+
 
 def open_app(page, server, user):
-    """Log in as `user` and wait for the field app with its service worker in control."""
+    """Log in as `user` and wait until the field app shows their day, its worker in control."""
+    no_background_sync(page, server)
     log_in(page, server.url, user.login, PASSWORD)
     page.wait_for_url(f"{server.url}/app/**")
-    page.wait_for_function("navigator.serviceWorker.controller !== null"
-                           " || navigator.serviceWorker.ready.then(() => true)")
-    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("[data-testid=waiting-count]")
     return page
 
 
+def open_phone_offline(playwright_instance, profile_dir):
+    """open_phone, but offline from the first moment."""
+    device = dict(playwright_instance.devices["Pixel 5"])
+    device.pop("default_browser_type", None)
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(profile_dir), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+        locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", service_workers="allow", offline=True,
+        **device)
+    context.set_default_timeout(15000)
+    return context
+
+
+def stop_server(server):
+    server.stop()
+
+
+def start_server(server):
+    """Start the stopped live server again on the same address (the phone's origin)."""
+    server.server = make_server("127.0.0.1", int(server.url.rsplit(":", 1)[1]), server.app,
+                                threaded=True)
+    server.thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    server.thread.start()
+
+
+def go_offline(context):
+    context.route("**/*", lambda route: route.abort("internetdisconnected"))
+    context.set_offline(True)
+
+
+def go_online(context):
+    context.unroute("**/*")
+    context.set_offline(False)
+
+
+def waiting(page):
+    badge = page.locator("#waiting-badge")
+    return int(badge.inner_text()) if badge.is_visible() else 0
+
+
+def record_visit(page, case_uuid, notes):
+    page.evaluate(f"location.hash = '#/case/{case_uuid}'")
+    page.click("a[href^='#/new/visit']")
+    page.locator("[data-field=kind] .chip, [data-field=kind] select").first.click()
+    if page.locator("select#f-kind").count():
+        page.select_option("select#f-kind", index=1)
+    page.fill("#f-notes", notes)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case_uuid}")
+
+
+def register_case(page, full_name):
+    """Register a case on the phone; returns its uuid (made on the phone)."""
+    page.evaluate("location.hash = '#/new/case'")
+    page.fill("#f-full_name", full_name)
+    page.locator("[data-field=sex] .chip").first.click()
+    page.locator("[data-field=categories] input").first.check()
+    page.locator("[data-field=risk_level] .chip").first.click()
+    page.locator("[data-field=consent] input").first.check()
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/app/#/case/*")
+    return page.url.rsplit("/", 1)[1]
+
+
+def sync_until_empty(page, tries=12):
+    """Press "sync now" until nothing waits (a flaky network needs a few presses)."""
+    for _ in range(tries):
+        page.evaluate("location.hash = '#/outbox'")
+        button = page.locator("[data-action=sync]").first
+        button.wait_for()
+        page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled", timeout=20000)
+        if waiting(page) == 0:
+            return
+        page.locator("[data-action=sync]").first.click()
+        page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled", timeout=20000)
+    assert waiting(page) == 0
+
+
+def wait_all_sent(page):
+    """Until the phone, reading its own outbox, says nothing waits."""
+    page.evaluate("location.hash = '#/today'")
+    page.wait_for_selector("[data-testid=waiting-count][data-waiting='0']", timeout=30000)
+
+
+def visits_by_uuid(user):
+    return Counter(v.uuid for v in Visit.select().where(Visit.created_by == user))
+
+
 def test_the_app_is_installable(live_server, phone):
-    member = make_user(role="member")
+    member = member_of(make_club())
     page = open_app(phone.new_page(), live_server, member)
     cdp = phone.new_cdp_session(page)
-    manifest = cdp.send("Page.getAppManifest")
-    assert manifest["errors"] == []
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    assert cdp.send("Page.getAppManifest")["errors"] == []
     assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     # No overflow at a phone's width, the bottom navigation within reach of a thumb.
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     assert page.locator(".bottomnav").is_visible()
+
+
+def test_offline_entries_survive_reload_and_restart_and_arrive_once(
+        live_server, phone, playwright_instance, tmp_path):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Lê Thị Hoa")
+    page = open_app(phone.new_page(), live_server, member)
+    assert "Xin chào" in page.locator("h1").inner_text()
+
+    go_offline(phone)
+    for n in range(3):
+        record_visit(page, case.uuid, f"Lượt {n + 1}")
+    new_uuid = register_case(page, "Đỗ Văn Mới")
+    record_visit(page, new_uuid, "Lượt đầu")
+    assert waiting(page) == 5
+    assert "Đỗ Văn Mới" in page.locator("h1").inner_text()
+
+    page.reload()  # still offline: the shell comes from the service worker
+    page.wait_for_selector("#waiting-badge:not([hidden])")
+    assert waiting(page) == 5
+    page.goto(f"{live_server.url}/account")  # a desk page without network: the offline page
+    assert page.locator("h1").inner_text() == "Không có kết nối"
+    phone.close()
+
+    # The network is really gone (the server out of reach), then the phone opens again: its
+    # service worker may try Background Sync at once, and must keep everything when that fails.
+    stop_server(live_server)
+    again = open_phone_offline(playwright_instance, tmp_path / "profile")
+    try:
+        go_offline(again)
+        page = again.new_page()
+        no_background_sync(page, live_server)
+        page.goto(f"{live_server.url}/app/#/case/{new_uuid}")
+        page.wait_for_selector("h1:has-text('Đỗ Văn Mới')")
+        assert page.locator(".list__item:has-text('Chưa gửi')").count() == 1
+        assert waiting(page) == 5
+        assert Visit.select().count() == 0 and Case.select().count() == 1
+
+        start_server(live_server)
+        go_online(again)  # the page's `online` event sends the outbox
+        wait_all_sent(page)
+        page.evaluate(f"location.hash = '#/case/{new_uuid}'")  # now with its code from the server
+        page.wait_for_selector("h1:has-text('Đỗ Văn Mới')")
+        assert page.locator(".list__item:has-text('Chưa gửi')").count() == 0
+    finally:
+        again.close()
+    visits = visits_by_uuid(member)
+    assert sorted(visits.values()) == [1, 1, 1, 1]
+    new_case = Case.get(Case.uuid == new_uuid)
+    assert new_case.full_name == "Đỗ Văn Mới" and new_case.created_by_id == member.id
+    assert Visit.select().where(Visit.case == new_case).count() == 1
+    assert Visit.select().where(Visit.case == case).count() == 3
+    assert EntryRevision.select().count() == 5
+
+
+def test_flaky_network_and_a_server_stopped_mid_sync_lose_and_double_nothing(
+        live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    for n in range(6):
+        record_visit(page, case.uuid, f"Lượt {n + 1}")
+    assert waiting(page) == 6
+
+    calls = {"n": 0}
+
+    def flaky(route):
+        calls["n"] += 1
+        n = calls["n"]
+        if n % 3 == 1:
+            route.abort("connectionreset")  # lost on the way to the server
+        elif n % 3 == 2:
+            route.fetch()  # the server takes the batch, but its answer is lost
+            route.abort("connectionreset")
+        else:
+            route.fulfill(status=500, body="boom")
+
+    go_online(phone)
+    phone.route("**/api/v1/sync", flaky)
+    for _ in range(4):
+        page.evaluate("location.hash = '#/outbox'")
+        page.locator("[data-action=sync]").first.click()
+        page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+    assert sum(visits_by_uuid(member).values()) == 6  # the second kind of failure delivered them
+    assert waiting(page) == 6  # … but the phone never heard so: it keeps them
+    phone.unroute("**/api/v1/sync")
+
+    # A server stopped in the middle of a sync, then started again on the same address.
+    for n in range(3):
+        record_visit(page, case.uuid, f"Sau {n + 1}")
+
+    stopping = []
+
+    def stop_midway(route):
+        if stopping:
+            route.abort("connectionrefused")
+            return
+        route.fetch()  # the server takes the batch, then goes down before answering
+        stopping.append(threading.Thread(target=live_server.stop))
+        stopping[0].start()
+        route.abort("connectionreset")
+
+    phone.route("**/api/v1/sync", stop_midway)
+    page.evaluate("location.hash = '#/outbox'")
+    page.locator("[data-action=sync]").first.click()
+    page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+    phone.unroute("**/api/v1/sync")
+    assert waiting(page) > 0
+    stopping[0].join(timeout=10)
+    start_server(live_server)
+    sync_until_empty(page)
+    visits = visits_by_uuid(member)
+    assert len(visits) == 9 and set(visits.values()) == {1}
+
+
+def test_a_session_expired_offline_logs_in_again_and_sync_completes(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    record_visit(page, case.uuid, "Ghi khi mất sóng")
+    LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
+    go_online(phone)
+    page.wait_for_selector(".alert a[href^='/login']")
+    assert waiting(page) == 1
+    assert Visit.select().count() == 0
+    page.click(".alert a[href^='/login']")
+    page.fill("input[name=login]", member.login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/app/**")
+    wait_all_sent(page)
+    assert list(visits_by_uuid(member).values()) == [1]
+
+
+def test_a_rejected_entry_shows_the_reason_and_stays_until_fixed_or_discarded(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, consent=("follow",))  # not "refer"
+    page = open_app(phone.new_page(), live_server, member)
+    for provider in ("Trung tâm Công tác xã hội", "Bệnh viện Bãi Cháy"):
+        page.evaluate(f"location.hash = '#/new/referral?case={case.uuid}'")
+        page.select_option("#f-service_kind", index=1)
+        page.fill("#f-provider", provider)
+        page.click("form button[type=submit]")
+        page.wait_for_selector(".alert--success")  # "saved on the phone", on the case's page
+    sync_once(page)
+    page.evaluate("location.hash = '#/outbox'")
+    rejected = page.locator(".outbox__item[data-state=invalid]")
+    assert rejected.count() == 2
+    assert "chuyển gửi" in rejected.first.inner_text().lower() or "đồng ý" in rejected.first.inner_text().lower()
+    sync_once(page)
+    assert page.locator(".outbox__item[data-state=invalid]").count() == 2  # still there
+    assert Referral.select().count() == 0
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    rejected.first.locator("button.button--danger").click()
+    page.wait_for_function("() => document.querySelectorAll('.outbox__item').length === 1")
+
+    # The chair records the consent; the member fixes the entry (sends it again) and it goes.
+    from webapp.models import Consent
+    Consent.create(case=case, purpose="refer", recorded_by=member)
+    page.locator(".outbox__item a[href^='#/fix/']").click()
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".alert--success")
+    sync_once(page)
+    assert waiting(page) == 0
+    assert [r.provider for r in Referral.select()] in (["Bệnh viện Bãi Cháy"], ["Trung tâm Công tác xã hội"])
+
+
+def sync_once(page):
+    page.evaluate("location.hash = '#/outbox'")
+    page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+    page.locator("[data-action=sync]").first.click()
+    page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+
+
+def test_two_users_on_one_phone_keep_apart(live_server, phone):
+    club = make_club()
+    first, second = member_of(club), member_of(club)
+    case_a = make_case(club=club, created_by=first, full_name="Vũ Thị Riêng Tư")
+    case_b = make_case(club=club, created_by=second, full_name="Ngô Văn Khác")
+    page = open_app(phone.new_page(), live_server, first)
+    go_offline(phone)
+    record_visit(page, case_a.uuid, "Của người thứ nhất")
+    go_online(phone)
+    phone.route("**/api/v1/sync", lambda route: route.abort("connectionreset"))  # it stays waiting
+    page.evaluate("location.hash = '#/more'")
+    page.click("button.button--danger")
+    page.locator("dialog button").nth(1).click()  # log out now
+    page.wait_for_url("**/login")
+    phone.unroute("**/api/v1/sync")
+
+    dump = page.evaluate(STORAGE_DUMP)
+    assert "Vũ Thị Riêng Tư" not in dump and "Của người thứ nhất" not in dump
+    assert case_a.code not in dump
+
+    open_app(page, live_server, second)
+    page.wait_for_selector("text=mục của tài khoản khác")
+    record_visit(page, case_b.uuid, "Của người thứ hai")
+    wait_all_sent(page)
+    assert Visit.select().where(Visit.created_by == first).count() == 0
+    assert [v.created_by_id for v in Visit.select()] == [second.id]
+    assert "Vũ Thị Riêng Tư" not in page.content()
+
+    page.evaluate("location.hash = '#/more'")
+    page.click("button.button--danger")
+    page.wait_for_url("**/login")
+    open_app(page, live_server, first)
+    wait_all_sent(page)
+    assert Visit.select().where(Visit.created_by == first).count() == 1
+    assert Visit.select().where(Visit.created_by == second).count() == 1
+
+
+def test_a_returned_entry_fixed_on_the_phone_goes_back_as_a_new_revision(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=member)
+    visit = make_visit(case, created_by=member, notes="Ngắn quá", review_status="returned",
+                       date=date.today())
+    EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, submitted_by=member,
+                         data={"case_uuid": case.uuid, "date": date.today().isoformat(),
+                               "kind": "home_visit", "topics": ["safe_migration"],
+                               "notes": "Ngắn quá"})
+    Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
+                  decision="returned", reason="Ghi rõ nội dung tư vấn", decided_by=chair)
+    page = open_app(phone.new_page(), live_server, member)
+    returned = page.locator(".list__item:has-text('Ghi rõ nội dung tư vấn')")
+    returned.locator("a").click()
+    assert "Ghi rõ nội dung tư vấn" in page.locator("form").inner_text()
+    page.fill("#f-notes", "Tư vấn di cư an toàn, cách nhận biết thủ đoạn lừa đảo")
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".alert--success")
+    wait_all_sent(page)
+    revisions = [r.revision for r in EntryRevision.select().where(EntryRevision.uuid == visit.uuid)
+                 .order_by(EntryRevision.revision)]
+    assert revisions == [1, 2]
+    assert Visit.select().where(Visit.uuid == visit.uuid).count() == 1
+    assert Visit.get_by_id(visit.id).revision == 2
+
+
+def test_background_sync_sends_the_outbox_from_the_service_worker(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    record_visit(page, case.uuid, "Gửi bằng Background Sync")
+    assert waiting(page) == 1
+    # No page of the app runs any more: only the service worker can send it.
+    page.goto("about:blank")
+    go_online(phone)
+    cdp = phone.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(200)
+    registration = next(r for r in registrations if r["scopeURL"] == live_server.url + "/")
+    cdp.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": live_server.url, "registrationId": registration["registrationId"],
+        "tag": "sotd-outbox", "lastChance": False})
+    for _ in range(100):
+        if Visit.select().count():
+            break
+        page.wait_for_timeout(100)
+    assert list(visits_by_uuid(member).values()) == [1]
+    page.goto(f"{live_server.url}/app/#/outbox")
+    page.wait_for_selector("[data-testid=waiting-count][data-waiting='0']")

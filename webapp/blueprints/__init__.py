@@ -2,7 +2,9 @@
 
 
 def register_blueprints(app):
-    from . import admin, agenda, api, auth, book, home, members, push, review, shell
+    from . import (admin, agenda, api, area, auth, book, home, members, monthly, push, reports,
+                   review, shell)
 
-    for module in (auth, home, admin, members, review, push, agenda, shell, api, book):
+    for module in (auth, home, admin, members, review, push, agenda, shell, api, book, reports,
+                   monthly, area):
         app.register_blueprint(module.bp)

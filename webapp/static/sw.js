@@ -61,8 +61,9 @@ async function notifyClients() {
 /* The shell from the cache at once, offline or not; refreshed behind it when online (so that a
    change of language shows at the next open). Only a real 200 shell page is kept. */
 async function shell(event) {
-  const cache = await caches.open(CACHE);
+  const cache = await openCache();
   const cached = await cache.match(SHELL_URL);
+  if (cached && !navigator.onLine) return cached;
   const fresh = fetch(SHELL_URL, { cache: "no-store", credentials: "same-origin" }).then((response) => {
     if (response.ok && !response.redirected) cache.put(SHELL_URL, response.clone());
     return response;
@@ -79,10 +80,13 @@ async function deskPage(request) {
   try {
     return await fetch(request);
   } catch (error) {
-    return (await caches.match(OFFLINE_URL, { cacheName: CACHE })) || Response.error();
+    return (await (await openCache()).match(OFFLINE_URL)) || Response.error();
   }
 }
 
+let shellCache = null; // opened once per worker: every file of the shell comes from it
+const openCache = () => (shellCache = shellCache || caches.open(CACHE));
+
 async function cacheFirst(request) {
-  return (await caches.match(request, { cacheName: CACHE, ignoreSearch: true })) || fetch(request);
+  return (await (await openCache()).match(request)) || fetch(request);
 }

@@ -19,6 +19,8 @@ state.actions = {
   async save(entry) {
     await core.save(state.user, entry, "waiting");
     await refresh();
+    state.flash = t("saved");
+    state.flashOn = "";
     registerBackgroundSync();
     sync();
   },
@@ -34,18 +36,14 @@ state.actions = {
 // --- Loading what the phone holds ------------------------------------------------------------
 
 async function refresh() {
-  state.user = await core.currentUser();
-  if (!state.user) {
-    state.working = null;
-    state.entries = [];
-    state.counts = { waiting: 0, others: (await core.all("outbox")).length, rejected: 0 };
-    return;
-  }
-  state.working = await core.working(state.user);
-  state.entries = await core.entries(state.user);
-  state.counts = await core.counts(state.user.id);
-  state.schema = await core.get("meta", "schema");
-  state.lastSync = await core.get("meta", "last_sync:" + state.user.id);
+  const snap = await core.snapshot();
+  state.user = snap.user;
+  state.working = snap.working;
+  state.entries = snap.entries;
+  state.counts = snap.counts;
+  state.schema = snap.schema;
+  state.lastSync = snap.lastSync;
+  return snap;
 }
 
 // --- Screens ---------------------------------------------------------------------------------
@@ -71,13 +69,26 @@ function render() {
   else if (name === "outbox") content = views.outboxView(state);
   else if (name === "more") content = views.moreView(state);
   else content = views.todayView(state);
+  // A notice stays on the first screen after the form until the member goes elsewhere.
+  if (state.flash && name !== "new" && name !== "fix") {
+    state.flashOn = state.flashOn || location.hash;
+    if (state.flashOn === location.hash) content.unshift(h("p", { class: "alert alert--success", role: "status" }, state.flash));
+    else state.flash = state.flashOn = "";
+  }
   view.replaceChildren(...content.flat().filter(Boolean));
+  if (state.working && !performance.getEntriesByName("sotd:day").length) performance.mark("sotd:day");
   for (const link of document.querySelectorAll(".bottomnav__item")) {
     const active = link.dataset.route === name || (link.dataset.route === "cases" && name === "case")
       || (link.dataset.route === "record" && name === "new");
     link.classList.toggle("is-active", active);
     if (active) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
   }
+}
+
+/* After a sync: redraw the screen, but never a form the member is filling in. */
+function update() {
+  if (["new", "fix"].includes(route().name)) renderChrome();
+  else render();
 }
 
 // Re-render only what changed while the member types (keeps the keyboard open).
@@ -102,7 +113,7 @@ function renderChrome() {
     notes.push(h("p", { class: "alert", role: "status" }, t("update_ready"), " ",
       h("button", { type: "button", class: "button", "data-action": "reload", onclick: applyUpdate }, t("reload"))));
   }
-  if (state.installPrompt && !sessionStorage.getItem("install-later")) {
+  if (state.installPrompt && !sessionStorage.getItem("install-later") && route().name === "today") {
     notes.push(h("div", { class: "alert install-hint" }, h("p", {}, t("install_hint")),
       h("button", { type: "button", class: "button", onclick: install }, t("install")),
       h("button", { type: "button", class: "link-button", onclick: () => {
@@ -120,7 +131,7 @@ async function sync() {
   clearTimeout(state.retryTimer);
   state.syncing = true;
   state.progress = { done: 0, total: state.counts.waiting };
-  render();
+  update();
   try {
     await core.sync((done, total) => {
       state.progress = { done, total };
@@ -145,8 +156,7 @@ async function sync() {
     await refresh();
   } finally {
     state.syncing = false;
-    if (!document.activeElement || !document.activeElement.closest("form")) render();
-    else renderChrome();
+    update();
   }
 }
 
@@ -236,15 +246,17 @@ async function registerWorker() {
   navigator.serviceWorker.addEventListener("message", async (event) => {
     if (event.data && event.data.type === "synced") {
       await refresh();
-      render();
+      update();
     }
   });
+  navigator.serviceWorker.startMessages();
 }
 
 // --- Start -----------------------------------------------------------------------------------
 
 async function start() {
-  if (await core.get("meta", "logout_pending")) {
+  const snap = await refresh();
+  if (snap.logoutPending) {
     // Logged out while offline: end the server session before anything else.
     try {
       const token = await core.csrf();
@@ -254,7 +266,6 @@ async function start() {
     location.replace("/login");
     return;
   }
-  await refresh();
   render();
   if (!state.working && navigator.onLine) {
     // First open on this phone (or after logout): the working set comes with the key.

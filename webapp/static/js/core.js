@@ -67,6 +67,29 @@
     return JSON.parse(dec.decode(plain));
   }
 
+  /* Everything a screen needs, read in one transaction and opened in parallel: opening the
+     app offline on a slow phone is mostly waiting on IndexedDB. */
+  async function snapshot() {
+    const t = (await db()).transaction(["meta", "keys", "working", "outbox"]);
+    const req = (store, key) => done(t.objectStore(store).get(key));
+    const [id, schema, pending, outbox] = await Promise.all([req("meta", "user"),
+      req("meta", "schema"), req("meta", "logout_pending"), done(t.objectStore("outbox").getAll())]);
+    const t2 = id == null ? null : (await db()).transaction(["meta", "keys", "working"]);
+    const [key, box, lastSync] = id == null ? [] : await Promise.all([
+      done(t2.objectStore("keys").get(id)), done(t2.objectStore("working").get(id)),
+      done(t2.objectStore("meta").get("last_sync:" + id))]);
+    const user = key ? { id, key } : null;
+    const mine = user ? outbox.filter((r) => r.user === id) : [];
+    const [working_, opened] = user ? await Promise.all([
+      box ? unseal(key, box, id + ":working") : null,
+      Promise.all(mine.map((r) => unseal(key, r.box, id + ":" + r.uuid).then((e) =>
+        Object.assign(e, { uuid: r.uuid, state: r.state, saved_at: r.saved_at }), () => null)))]) : [null, []];
+    return { user, schema, logoutPending: !!pending, lastSync, working: working_,
+      entries: opened.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at),
+      counts: { waiting: mine.length, others: outbox.length - mine.length,
+        rejected: mine.filter((r) => r.state !== "waiting").length } };
+  }
+
   // --- Who is on the phone.
   async function currentUser() {
     const user = await get("meta", "user");
@@ -195,8 +218,26 @@
     return (await response.json()).results || [];
   }
 
+  /* What the server accepted, into the phone's working set at once: the member keeps seeing a
+     new case and its visits even if the fresh working set cannot be fetched right after. */
+  function merge(w, entry, result) {
+    const d = entry.data || {};
+    const c = (w.cases || []).find((x) => x.uuid === (entry.type === "case" ? entry.uuid : d.case_uuid));
+    if (entry.type === "case" && !c) {
+      w.cases = [Object.assign({ recent_visits: [], referrals: [], next_appointment: null }, d,
+        { id: result.id, uuid: entry.uuid, code: null, review_status: "submitted", revision: entry.revision })]
+        .concat(w.cases || []);
+    } else if (entry.type === "visit" && c && !c.recent_visits.some((v) => v.uuid === entry.uuid)) {
+      c.recent_visits.unshift({ uuid: entry.uuid, date: d.date, kind: d.kind, topics: d.topics || [], review_status: "submitted" });
+    } else if (entry.type === "referral" && c && !c.referrals.some((r) => r.uuid === entry.uuid)) {
+      c.referrals.unshift({ uuid: entry.uuid, service_kind: d.service_kind, status: "referred", referred_on: d.referred_on });
+    }
+    w.returned = (w.returned || []).filter((r) => r.uuid !== entry.uuid);
+  }
+
   async function apply(user, sent, results) {
     const byUuid = new Map(sent.map((e) => [e.uuid, e]));
+    const w = await working(user);
     let accepted = 0;
     for (const r of results) {
       const entry = byUuid.get(r.uuid);
@@ -207,12 +248,14 @@
         continue; // edited on the phone while this copy was on its way: the edit goes next time
       }
       if (SENT.has(r.status)) {
+        if (w) merge(w, now, r);
         await del("outbox", r.uuid);
         accepted += 1;
       } else if (r.status === "invalid" || r.status === "conflict") {
         await save(user, Object.assign({}, now, { uuid: r.uuid, errors: r.errors || {} }), r.status);
       }
     }
+    if (w && accepted) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
     return accepted;
   }
 
@@ -262,7 +305,7 @@
     return syncOnce(progress);
   }
 
-  self.sotd = { db, get, put, del, all, currentUser, adopt, forget, working, entries, records, save,
+  self.sotd = { db, get, put, del, all, snapshot, currentUser, adopt, forget, working, entries, records, save,
     discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

@@ -74,7 +74,7 @@ export function todayView(state) {
 function waitingCard(state) {
   const n = state.counts.waiting;
   return card(h("h2", {}, t("waiting")),
-    h("p", { class: n ? "" : "muted", "data-testid": "waiting-count" }, n ? t("waiting_count", { n }) : t("nothing_waiting")),
+    h("p", { class: n ? "" : "muted", "data-testid": "waiting-count", "data-waiting": n }, n ? t("waiting_count", { n }) : t("nothing_waiting")),
     state.counts.others ? h("p", { class: "muted small" }, t("locked_entries", { n: state.counts.others })) : null,
     n ? h("div", { class: "actions" }, syncButton(state), link("#/outbox", t("outbox"))) : null);
 }
@@ -236,7 +236,7 @@ export function outboxView(state) {
   const list = state.entries;
   return [
     card(h("h1", {}, t("outbox")),
-      h("p", { "data-testid": "waiting-count" }, list.length ? t("waiting_count", { n: list.length }) : t("empty_outbox")),
+      h("p", { "data-testid": "waiting-count", "data-waiting": list.length }, list.length ? t("waiting_count", { n: list.length }) : t("empty_outbox")),
       state.syncing ? h("progress", { max: state.progress.total || 1, value: state.progress.done }) : null,
       state.message ? h("p", { class: "muted small", role: "status" }, state.message) : null,
       state.counts.others ? h("p", { class: "muted small" }, t("locked_entries", { n: state.counts.others })) : null,

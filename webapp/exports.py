@@ -1,0 +1,400 @@
+"""Exports of the club's book (CSV, XLSX, and cases in HTCDS field names), and of the area figures.
+
+Codes stand for people by default: a case is its club code, a member their login name. Names and
+everything else that identifies someone (phone, address, free-text notes) go out only when the
+chair asks for them, and every export is audited with that choice. Files stream, and every text
+cell that a spreadsheet would read as a formula (= + - @, tab, carriage return) gets a leading '.
+"""
+import csv
+import io
+import tempfile
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from peewee import JOIN
+
+from . import audit, reports, vocab
+from .models import Activity, Attendance, Case, CaseCategory, Consent, Referral, User, Visit
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 64 * 1024
+
+DATASETS = vocab.Vocabulary("export_dataset", [
+    ("book", _l("The whole book (XLSX: one sheet per table)")),
+    ("cases", _l("Cases")),
+    ("visits", _l("Visits")),
+    ("referrals", _l("Referrals")),
+    ("attendance", _l("Attendance at activities")),
+    ("htcds", _l("Cases in HTCDS field names (IOM)")),
+])
+FORMATS = vocab.Vocabulary("export_format", [("csv", "CSV"), ("xlsx", "XLSX (Excel)")])
+
+
+def safe_cell(value):
+    """A cell value that no spreadsheet runs as a formula (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# --- Tables --------------------------------------------------------------------------------
+
+class Table:
+    """A named table: translated headers and a generator of rows (values, not yet made safe)."""
+
+    def __init__(self, name, headers, rows):
+        self.name = name
+        self.headers = [str(h) for h in headers]
+        self.rows = rows
+
+
+def _book_case_ids(club, period):
+    """The cases of the period, whatever their review status (the book shows pending ones too)."""
+    cid = [club.id]
+    worked = (Visit.select(Visit.case).where((Visit.club == club)
+                                             & Visit.date.between(period.start, period.end))
+              | Referral.select(Referral.case).where(
+                  (Referral.club == club)
+                  & Referral.referred_on.between(period.start, period.end))
+              | (Attendance.select(Attendance.case)
+                 .join(Activity, on=(Attendance.activity == Activity.id))
+                 .where(Attendance.club.in_(cid)
+                        & Activity.date.between(period.start, period.end))))
+    since, until = period.utc_bounds()
+    return (Case.select(Case.id)
+            .where((Case.club == club) & Case.erased_at.is_null()
+                   & (Case.id.in_(worked)
+                      | ((Case.created_at >= since) & (Case.created_at < until)))))
+
+
+def _who(user_login, user_name, names):
+    return (user_name or user_login) if names else user_login
+
+
+def _local_date(value):
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=reports.ZoneInfo("UTC")).astimezone(reports.LOCAL_TZ).date()
+    return value
+
+
+def _categories(case_ids):
+    """{case_id: [category, ...]} in one query."""
+    result = {}
+    query = (CaseCategory.select(CaseCategory.case, CaseCategory.category)
+             .where(CaseCategory.case.in_(case_ids)).order_by(CaseCategory.id))
+    for case_id, category in query.tuples():
+        result.setdefault(case_id, []).append(category)
+    return result
+
+
+def cases_table(club, period, names):
+    headers = [_l("Case code"), _l("Registered on"), _l("Sex"), _l("Birth year"),
+               _l("Categories"), _l("Risk level"), _l("Status"), _l("Assigned to"),
+               _l("Review status")]
+    if names:
+        headers += [_l("Full name"), _l("Phone"), _l("Address"), _l("Neighbourhood"),
+                    _l("How the club met them"), _l("Reason for closing")]
+    Assigned = User.alias()
+
+    def rows():
+        ids = _book_case_ids(club, period)
+        categories = _categories(ids)
+        query = (Case.select(Case, Assigned.login.alias("assigned_login"),
+                             Assigned.full_name.alias("assigned_name"))
+                 .join(Assigned, on=(Case.assigned_to == Assigned.id), join_type=JOIN.LEFT_OUTER)
+                 .where(Case.id.in_(ids)).order_by(Case.code).objects())
+        for case in query.iterator():
+            row = [case.code, _local_date(case.created_at), case.sex, case.birth_year,
+                   " ".join(categories.get(case.id, [])), case.risk_level, case.status,
+                   _who(case.assigned_login, case.assigned_name, names)
+                   if case.assigned_login else "",
+                   case.review_status]
+            if names:
+                row += [case.full_name, case.phone, case.address, case.neighbourhood,
+                        case.met_how, case.closed_reason]
+            yield row
+    return Table("cases", headers, rows())
+
+
+def visits_table(club, period, names):
+    headers = [_l("Case code"), _l("Date"), _l("Kind"), _l("Topics"), _l("Needs found"),
+               _l("Follow-up date"), _l("Recorded by"), _l("Review status")]
+    if names:
+        headers += [_l("Notes")]
+
+    def rows():
+        query = (Visit.select(Visit, Case.code.alias("case_code"), User.login.alias("by_login"),
+                              User.full_name.alias("by_name"))
+                 .join(Case, on=(Visit.case == Case.id))
+                 .switch(Visit).join(User, on=(Visit.created_by == User.id))
+                 .where((Visit.club == club) & Visit.date.between(period.start, period.end))
+                 .order_by(Visit.date, Visit.id).objects())
+        for visit in query.iterator():
+            row = [visit.case_code, visit.date, visit.kind, " ".join(visit.topics or []),
+                   " ".join(visit.needs or []), visit.follow_up_date,
+                   _who(visit.by_login, visit.by_name, names), visit.review_status]
+            if names:
+                row.append(visit.notes)
+            yield row
+    return Table("visits", headers, rows())
+
+
+def referrals_table(club, period, names):
+    headers = [_l("Case code"), _l("Referred on"), _l("Service"), _l("Provider"), _l("Status"),
+               _l("Status changed on"), _l("Outcome"), _l("Recorded by"), _l("Review status")]
+    if names:
+        headers += [_l("Reason"), _l("Note on the outcome")]
+
+    def rows():
+        query = (Referral.select(Referral, Case.code.alias("case_code"),
+                                 User.login.alias("by_login"), User.full_name.alias("by_name"))
+                 .join(Case, on=(Referral.case == Case.id))
+                 .switch(Referral).join(User, on=(Referral.created_by == User.id))
+                 .where((Referral.club == club)
+                        & Referral.referred_on.between(period.start, period.end))
+                 .order_by(Referral.referred_on, Referral.id).objects())
+        for referral in query.iterator():
+            row = [referral.case_code, referral.referred_on, referral.service_kind, referral.provider,
+                   referral.status, referral.status_changed_on, referral.outcome,
+                   _who(referral.by_login, referral.by_name, names), referral.review_status]
+            if names:
+                row += [referral.reason, referral.outcome_note]
+            yield row
+    return Table("referrals", headers, rows())
+
+
+def attendance_table(club, period, names):
+    headers = [_l("Activity date"), _l("Activity"), _l("Activity kind"), _l("Case code"),
+               _l("Brought by"), _l("Review status")]
+
+    def rows():
+        query = (Attendance.select(Attendance.review_status, Activity.date, Activity.title,
+                                   Activity.kind, Case.code, User.login, User.full_name)
+                 .join(Activity, on=(Attendance.activity == Activity.id))
+                 .switch(Attendance).join(Case, on=(Attendance.case == Case.id))
+                 .switch(Attendance)
+                 .join(User, on=(Attendance.brought_by == User.id), join_type=JOIN.LEFT_OUTER)
+                 .where((Attendance.club == club)
+                        & Activity.date.between(period.start, period.end))
+                 .order_by(Activity.date, Attendance.id).tuples())
+        for status, day, title, kind, code, login, full_name in query.iterator():
+            yield [day, title, kind, code, _who(login, full_name, names) if login else "",
+                   status]
+    return Table("attendance", headers, rows())
+
+
+# HTCDS: IOM's Human Trafficking Case Data Standard, field names as in "HTCDS Field Reference.md"
+# of github.com/UNMigration/HTCDS at commit 38195b927cfde98924b94b1fb159e24ecde68855 (the
+# markdown field reference, all fields "DRAFT"). Its revision history says release 1.0 (Sept.
+# 2021) later changed the gender values to IOM's standard and replaced the single consent
+# question with a consent section; those newer names live only in the .ods spreadsheets, which
+# were not readable here, so this export follows the markdown reference and says so.
+# Only fields we hold are filled; columns prefixed sotd_ are ours, not HTCDS's.
+# - prs_FirstName / prs_MiddleName / prs_SecondName: a Vietnamese full name is written family
+#   name first, given name last: "Nguyễn Thị Lan" -> SecondName "Nguyễn", MiddleName "Thị",
+#   FirstName "Lan". Only with names.
+# - prs_Birthdate is a full date; we hold a birth year only, so it stays out (sotd_BirthYear).
+# - prs_Gender picklist Male/Female/Transgender/NonConforming/Unknown: our "other" is a
+#   person who is neither, i.e. NonConforming; nothing recorded is Unknown.
+# - prs_MobilePhone, prs_MailingStreet (address and neighbourhood): only with names.
+#   prs_MailingCity/State/Country: the club's city, province and "VN" (ISO 3166).
+# - vic_AgreementToManagePersonalData (checkbox): consent "follow" given and not withdrawn.
+# - cas_Status picklist Active/FollowUp/Closed/ClosedReferred: the same four as ours.
+# - cas_ReferredOrganisation, cas_OutgoingReferralDate, cas_ReasonForOutgoingReferral,
+#   cas_OutgoingReferralDetails: the case's referrals ("There may be multiple referred
+#   organisations"), joined with " | " in date order. Our referrals send a person to a service,
+#   hence the reason "AdditionalServicesRequired"; the details (our free-text reason) only with
+#   names. cas_ReasonForCaseClosure: our closing reason, free text, only with names.
+HTCDS_COMMIT = "38195b927cfde98924b94b1fb159e24ecde68855"
+HTCDS_GENDER = {"female": "Female", "male": "Male", "other": "Transgender/NonConforming"}
+HTCDS_STATUS = {"active": "Active", "follow_up": "FollowUp", "closed": "Closed",
+                "closed_referred": "ClosedReferred"}
+
+
+def split_vietnamese_name(full_name):
+    """(first/given, middle, second/family) of a name written family name first."""
+    parts = (full_name or "").split()
+    if not parts:
+        return "", "", ""
+    if len(parts) == 1:
+        return parts[0], "", ""
+    return parts[-1], " ".join(parts[1:-1]), parts[0]
+
+
+def htcds_table(club, period, names):
+    headers = ["sotd_CaseCode", "sotd_BirthYear", "sotd_Categories", "prs_Gender",
+               "prs_MailingCity", "prs_MailingState", "prs_MailingCountry",
+               "vic_AgreementToManagePersonalData", "cas_Status", "cas_ReferredOrganisation",
+               "cas_OutgoingReferralDate", "cas_ReasonForOutgoingReferral"]
+    if names:
+        headers += ["prs_FirstName", "prs_MiddleName", "prs_SecondName", "prs_MobilePhone",
+                    "prs_MailingStreet", "cas_OutgoingReferralDetails", "cas_ReasonForCaseClosure"]
+
+    def rows():
+        ids = _book_case_ids(club, period)
+        categories = _categories(ids)
+        agreed = {case_id for (case_id,) in (
+            Consent.select(Consent.case)
+            .where(Consent.case.in_(ids) & (Consent.purpose == "follow") & Consent.given
+                   & Consent.withdrawn_at.is_null()).tuples())}
+        referrals = {}
+        for case_id, provider, day, reason in (
+                Referral.select(Referral.case, Referral.provider, Referral.referred_on,
+                                Referral.reason)
+                .where(Referral.case.in_(ids)).order_by(Referral.referred_on, Referral.id)
+                .tuples()):
+            referrals.setdefault(case_id, []).append((provider, day, reason))
+        for case in Case.select().where(Case.id.in_(ids)).order_by(Case.code).iterator():
+            made = referrals.get(case.id, [])
+            row = [case.code, case.birth_year, " ".join(categories.get(case.id, [])),
+                   HTCDS_GENDER.get(case.sex, "Unknown"), club.city, club.province, "VN",
+                   case.id in agreed, HTCDS_STATUS.get(case.status, case.status),
+                   " | ".join(p for p, _d, _r in made), " | ".join(d.isoformat() for _p, d, _r
+                                                                  in made),
+                   " | ".join("AdditionalServicesRequired" for _ in made)]
+            if names:
+                first, middle, second = split_vietnamese_name(case.full_name)
+                street = ", ".join(part for part in (case.address, case.neighbourhood) if part)
+                row += [first, middle, second, case.phone, street,
+                        " | ".join(r for _p, _d, r in made), case.closed_reason]
+            yield row
+    return Table("htcds_cases", headers, rows())
+
+
+TABLES = {"cases": cases_table, "visits": visits_table, "referrals": referrals_table,
+          "attendance": attendance_table, "htcds": htcds_table}
+
+
+def book_tables(club, dataset, period, names):
+    if dataset == "book":
+        return [TABLES[name](club, period, names)
+                for name in ("cases", "visits", "referrals", "attendance")]
+    return [TABLES[dataset](club, period, names)]
+
+
+# --- Writers -------------------------------------------------------------------------------
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_chunks(table):
+    """The table as UTF-8 CSV (with a BOM, so that Excel reads Vietnamese), in chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([safe_cell(h) for h in table.headers])
+    for row in table.rows:
+        writer.writerow([safe_cell(_text(v)) for v in row])
+        if buffer.tell() > CHUNK:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def xlsx_chunks(tables):
+    """The tables as one XLSX workbook (one sheet each), written to a temporary file, in chunks."""
+    workbook = Workbook(write_only=True)
+    for table in tables:
+        sheet = workbook.create_sheet(table.name[:31])
+        sheet.append([safe_cell(h) for h in table.headers])
+        for row in table.rows:
+            sheet.append([safe_cell(v) if not isinstance(v, bool) else int(v) for v in row])
+    with tempfile.TemporaryFile() as handle:
+        workbook.save(handle)
+        handle.seek(0)
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+def export_book(club, dataset, file_format, period, names, by):
+    """Audit the export, then return (filename, mimetype, chunk generator)."""
+    audit.record("export", None, user=by, club=club, dataset=dataset, format=file_format,
+                 names=bool(names), start=period.start.isoformat(), end=period.end.isoformat())
+    tables = book_tables(club, dataset, period, names)
+    stem = f"{club.code_prefix}-{dataset}-{period.start.isoformat()}-{period.end.isoformat()}"
+    return _package(stem, file_format, tables)
+
+
+def _package(stem, file_format, tables):
+    if file_format == "csv":
+        return f"{stem}.csv", "text/csv; charset=utf-8", csv_chunks(tables[0])
+    return (f"{stem}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            xlsx_chunks(tables))
+
+
+def monthly_table(data):
+    """The month's figures of the monthly review as a table (codes, no case content)."""
+    f = data["figures"]
+    ytd = data["year_to_date"]
+    rows = [
+        [_l("Consultations"), f["consultations"], ytd["consultations"],
+         data["targets"].consultations],
+        [_l("People mobilised"), f["mobilised"], ytd["mobilised"],
+         data["progress"]["mobilised"]["target"]],
+        [_l("Referrals"), f["referrals"], ytd["referrals"], ""],
+        [_l("Cases referred"), f["referred_cases"], ytd["referred_cases"], ""],
+        [_l("Cases of the period"), f["cases"], ytd["cases"], ""],
+        [_l("New cases"), f["new_cases"], ytd["new_cases"], ""],
+    ]
+    rows += [[label, n, "", ""] for _c, label, n in data["visit_kinds"]]
+    rows += [[label, n, "", ""] for _c, label, n in data["referral_statuses"]]
+    rows += [[_l("Member"), "", "", ""]]
+    for row in data["members"]:
+        rows.append([row["member"].login, row["visits"], row["consultations"],
+                     row["mobilised"], row["referrals"]])
+    rows += [[_l("Tasks for next month"), "", "", ""]]
+    for task in data["tasks"]:
+        rows.append([task.due_date, task.member.login, task.case.code, task.note])
+    rows = [[str(c) if not isinstance(c, (int, date)) else c for c in row] for row in rows]
+    return Table(f"{data['year']}-{data['month']:02d}",
+                 [_l("Figure"), _l("This month"), _l("Year to date"), _l("Target")], iter(rows))
+
+
+def export_monthly(data, file_format, by):
+    audit.record("export", None, user=by, club=data["club"], dataset="monthly",
+                 format=file_format, names=False, year=data["year"], month=data["month"])
+    stem = f"{data['club'].code_prefix}-monthly-{data['year']}-{data['month']:02d}"
+    return _package(stem, file_format, [monthly_table(data)])
+
+
+def area_table(report):
+    """The area figures (already suppressed by reports.area_report) as one long table."""
+    def rows():
+        year = report["year"]
+        for row in report["rows"]:
+            club = row["club"]
+            for key, label in (("consultations", _l("Consultations")),
+                               ("cases", _l("People reached")),
+                               ("referrals", _l("Referrals")),
+                               ("mobilised", _l("People mobilised"))):
+                yield [club, year, str(label), row[key]]
+            for label, value in row["categories"]:
+                yield [club, year, f"{_l('People reached')}: {label}", value]
+            for label, value in row["statuses"] + row["outcomes"]:
+                yield [club, year, f"{_l('Referrals')}: {label}", value]
+            for key, label in (("consultations", _l("Consultations target met")),
+                               ("mobilised", _l("Mobilisation target met")),
+                               ("referred", _l("Referred share target met"))):
+                yield [club, year, str(label), "yes" if row["targets_met"][key] else "no"]
+            for key, label in (("consultations", _l("Consultations")),
+                               ("mobilised", _l("People mobilised")),
+                               ("referrals", _l("Referrals"))):
+                for month, value in zip(report["months"], row["series"][key]):
+                    yield [club, month.start.strftime("%Y-%m"), str(label), value]
+    return Table("area", [_l("Club"), _l("Period"), _l("Figure"), _l("Value")], rows())
+
+
+def export_area(user, report, file_format):
+    audit.record("export", None, user=user, dataset="area", format=file_format, names=False,
+                 year=report["year"])
+    return _package(f"area-{report['year']}", file_format, [area_table(report)])

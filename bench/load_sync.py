@@ -123,9 +123,10 @@ def run(label, database_url, args, workdir):
         deadline = time.monotonic() + args.time_limit
 
         def send(session, batch):
-            token = session.get(server.url + "/api/v1/csrf", timeout=60).json()["csrf_token"]
             began = time.perf_counter()
             try:
+                token = session.get(server.url + "/api/v1/csrf", timeout=120).json()["csrf_token"]
+                began = time.perf_counter()
                 answer = session.post(server.url + "/api/v1/sync", json={"entries": batch},
                                       headers={"X-CSRFToken": token}, timeout=120)
             except Exception as error:  # counted as an error, the run goes on

@@ -8,6 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from webapp import fields, review
+from webapp.db import utcnow
 from webapp.models import (
     Appointment, Attendance, Case, Consent, EntryRevision, Referral, Review, SyncConflict, Visit,
 )
@@ -545,3 +546,60 @@ def test_an_amendment_that_breaks_a_rule_now_cannot_be_approved(client, member):
     with pytest.raises(review.ReviewError):
         review.approve(Referral.get(Referral.uuid == referral["uuid"]), chair)
     assert Referral.get(Referral.uuid == referral["uuid"]).provider == "Trung tâm TGPL"
+
+
+# --- What a batch reads once (sync.Lookup) --------------------------------------------------------
+
+def test_the_same_entry_twice_in_one_batch_is_stored_once(client, member):
+    case = case_entry()
+    visit = visit_entry(case["uuid"])
+    results = sync(client, [case, visit, visit, case])
+    assert [r["status"] for r in results] == ["created", "created", "duplicate", "duplicate"]
+    assert rows(Case, case["uuid"]) == 1 and rows(Visit, visit["uuid"]) == 1
+    assert rows(EntryRevision, visit["uuid"]) == 1
+
+
+def test_an_edit_after_its_entry_in_one_batch_updates_it(client, member):
+    case = case_entry()
+    visit = visit_entry(case["uuid"])
+    edit = visit_entry(case["uuid"], uuid=visit["uuid"], revision=2, notes="Sửa lại")
+    edit["base_revision"] = 1
+    results = sync(client, [case, visit, edit])
+    assert [r["status"] for r in results] == ["created", "created", "updated"]
+    saved = Visit.get(Visit.uuid == visit["uuid"])
+    assert saved.revision == 2 and saved.notes == "Sửa lại"
+
+
+def test_a_follow_up_made_in_a_batch_is_closed_by_a_later_visit_of_it(client, member):
+    """The batch knew the case had no open appointment; the first visit's follow-up makes one."""
+    case = make_case(created_by=member)
+    first = visit_entry(case.uuid, date=(TODAY - timedelta(days=2)).isoformat(),
+                        follow_up_date=(TODAY + timedelta(days=1)).isoformat())
+    second = visit_entry(case.uuid)
+    assert [r["status"] for r in sync(client, [first, second])] == ["created", "created"]
+    appointment = Appointment.get(Appointment.source_visit
+                                  == Visit.get(Visit.uuid == first["uuid"]))
+    assert appointment.status == "done"
+    assert appointment.done_visit.uuid == second["uuid"]
+
+
+def test_an_entry_stored_meanwhile_by_another_connection_is_a_duplicate(app, member):
+    """The batch read that the uuid was unknown; another request stored it before this one."""
+    from webapp import sync as sync_module
+
+    case = make_case(created_by=member)
+    entry = visit_entry(case.uuid)
+    with app.test_request_context():
+        lookup = sync_module.Lookup.for_batch(member, [entry])
+        assert sync_module.submit_entry(member, entry)["status"] == "created"
+        result = sync_module.submit_entry(member, entry, lookup)
+    assert result["status"] == "duplicate"
+    assert rows(Visit, entry["uuid"]) == 1 and rows(EntryRevision, entry["uuid"]) == 1
+
+
+def test_a_case_erased_before_the_batch_takes_no_visit(client, member):
+    case = make_case(created_by=member)
+    Case.update(erased_at=utcnow()).where(Case.id == case.id).execute()
+    [result] = sync(client, [visit_entry(case.uuid)])
+    assert result["status"] == "invalid" and "case_uuid" in result["errors"]
+    assert Visit.select().where(Visit.case == case).count() == 0

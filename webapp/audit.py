@@ -13,9 +13,10 @@ def record(action, obj=None, *, user=None, club=None, **details):
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user._get_current_object()
     if club is None:
-        club = getattr(obj, "club", None) if obj is not None else None
+        # The ids, not the rows: reading `obj.club` would load a Club for every entry logged.
+        club = getattr(obj, "club_id", None) if obj is not None else None
         if club is None and user is not None:
-            club = user.club
+            club = user.club_id
     return AuditLog.create(
         user=user,
         club=club,

@@ -31,9 +31,10 @@ trimmed of surrounding spaces before it is checked, and is stored as text (never
 import re
 import uuid as uuid_module
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 
 from . import vocab
 
@@ -290,6 +291,16 @@ def object_schema(fields):
 
 
 def entry_schema(entry_type):
+    """The schema of an entry type in the current language; shared, so not to be changed.
+
+    Made once per language and day (some bounds follow the date): a sync of 200 entries would
+    otherwise translate every label and message 200 times.
+    """
+    return _entry_schema(entry_type, str(get_locale()), local_today())
+
+
+@lru_cache(maxsize=64)
+def _entry_schema(entry_type, _locale, _today):
     return object_schema(ALL_FIELDS[entry_type])
 
 

@@ -101,8 +101,9 @@ def stored_revision(row, revision):
 
 def receive_new(row, user):
     """A new entry was stored: it waits for review, unless a board member made it (self-approved)."""
-    row.review_status = SUBMITTED
-    row.save(only=[type(row).review_status])
+    if row.review_status != SUBMITTED:
+        row.review_status = SUBMITTED
+        row.save(only=[type(row).review_status])
     if user.is_board and waiting_for(row) is None:
         _decide(row, row.revision, SELF_APPROVED, user)
 

@@ -38,16 +38,20 @@ def local_today(now=None):
 # From the visits the members record
 
 
-def create_follow_up(visit):
+def create_follow_up(visit, new=False):
     """The appointment a visit's follow-up date promises, for the member who recorded it.
 
     Called on every accepted revision of a visit: the same visit keeps one appointment, moved when
     the date changes and cancelled when the date is removed. Returns the open appointment or None.
+    `new`: the visit was just inserted, so it has no appointment yet.
     """
+    if new and not visit.follow_up_date:
+        return None
     with database.atomic():
-        existing = (Appointment.select()
-                    .where(Appointment.source_visit == visit, Appointment.source == "follow_up")
-                    .first())
+        existing = None if new else (
+            Appointment.select()
+            .where(Appointment.source_visit == visit, Appointment.source == "follow_up")
+            .first())
         if existing is not None:
             if existing.status != "open":
                 return existing

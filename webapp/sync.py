@@ -97,20 +97,118 @@ def parse_envelope(entry):
     return uuid, entry_type, revision, base, data, at
 
 
-def _resolve(user, entry_type, data):
+class Lookup:
+    """The reads an entry needs, which a batch makes once for all its entries (DESIGN.md §4).
+
+    Only absence is taken from the batch's reads: a uuid the server held no entry or revision of
+    when the batch began is created without asking again — if another connection stored it
+    meanwhile, the unique index refuses it and the entry is taken again with `fresh()` reads. An
+    entry the server holds is read again inside its own transaction. The cases and activities the
+    entries name are read once per batch, and a case the batch registers is added when stored.
+    """
+
+    def __init__(self):
+        self.absent = set()        # uuids with neither a main row nor a revision on the server
+        self.cases = {}            # case uuid → Case (or None: unknown)
+        self.activities = {}       # (club id, activity uuid) → Activity (or None)
+        self.no_open_appointment = set()  # case ids with no open appointment for a visit to close
+
+    @classmethod
+    def for_batch(cls, user, entries):
+        lookup = cls()
+        uuids = {e.get("uuid") for e in entries if isinstance(e, dict)}
+        uuids = [u for u in uuids if fields.is_uuid(u)]
+        case_uuids, activity_uuids = set(), set()
+        for e in entries:
+            data = e.get("data") if isinstance(e, dict) else None
+            if isinstance(data, dict):
+                if fields.is_uuid(data.get("case_uuid")):
+                    case_uuids.add(data["case_uuid"])
+                if fields.is_uuid(data.get("activity_uuid")):
+                    activity_uuids.add(data["activity_uuid"])
+        held = set()
+        for chunk in _chunks(uuids):
+            held.update(r.uuid for r in EntryRevision.select(EntryRevision.uuid)
+                        .where(EntryRevision.uuid.in_(chunk)))
+            for model, _module in KINDS.values():
+                held.update(r.uuid for r in model.select(model.uuid).where(model.uuid.in_(chunk)))
+        lookup.absent = set(uuids) - held
+        for chunk in _chunks(sorted(case_uuids)):
+            lookup.cases.update({c.uuid: c for c in Case.select().where(Case.uuid.in_(chunk))})
+        lookup.cases.update({u: None for u in case_uuids if u not in lookup.cases})
+        case_ids = {c.id for c in lookup.cases.values() if c is not None}
+        if case_ids:
+            with_open = {a.case_id for a in Appointment.select(Appointment.case).distinct().where(
+                Appointment.case.in_(sorted(case_ids)) & (Appointment.status == "open"))}
+            lookup.no_open_appointment = case_ids - with_open
+        if activity_uuids:
+            found = {a.uuid: a for a in Activity.select().where(
+                Activity.uuid.in_(sorted(activity_uuids)) & (Activity.club == user.club_id))}
+            lookup.activities = {(user.club_id, u): found.get(u) for u in activity_uuids}
+        return lookup
+
+    def is_known(self, uuid):
+        """True if the server holds a revision of `uuid` (the entry may since have been removed)."""
+        if uuid in self.absent:
+            return False
+        return EntryRevision.select().where(EntryRevision.uuid == uuid).exists()
+
+    def held(self, uuid):
+        """(entry type, main row) of an entry the server holds under `uuid`, or (None, None)."""
+        if uuid in self.absent:
+            return None, None
+        for entry_type, (model, _module) in KINDS.items():
+            row = model.get_or_none(model.uuid == uuid)
+            if row is not None:
+                return entry_type, row
+        return None, None
+
+    def case(self, uuid):
+        if uuid not in self.cases:
+            self.cases[uuid] = Case.get_or_none(Case.uuid == uuid)
+        return self.cases[uuid]
+
+    def activity(self, club_id, uuid):
+        key = (club_id, uuid)
+        if key not in self.activities:
+            self.activities[key] = Activity.get_or_none((Activity.uuid == uuid)
+                                                        & (Activity.club == club_id))
+        return self.activities[key]
+
+    def stored(self, entry_type, row):
+        """`row` was just committed under its uuid."""
+        self.absent.discard(row.uuid)
+        if entry_type == "case":
+            self.cases[row.uuid] = row
+        elif entry_type == "visit" and row.follow_up_date:
+            # Its follow-up date made an appointment, which a later visit may close.
+            self.no_open_appointment.discard(row.case_id)
+
+    def fresh(self, uuid):
+        """Forget what the batch read of `uuid`: another connection wrote it meanwhile."""
+        self.absent.discard(uuid)
+        self.cases.pop(uuid, None)
+
+
+def _chunks(items, size=500):
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _resolve(user, entry_type, data, lookup=None):
     """Validate `data` and turn its references into rows the user may write to."""
     values = fields.validate(entry_type, data)
     _, module = KINDS[entry_type]
     if entry_type == "case":
         return values
-    case = Case.get_or_none(Case.uuid == values["case_uuid"])
+    lookup = lookup or Lookup()
+    case = lookup.case(values["case_uuid"])
     if not may_write_case(user, case):
         raise Invalid({"case_uuid": _l("The server does not know this case, or you may not write "
                                        "to it. A case registered on this phone goes first: sync "
                                        "again once it is sent.")})
     if entry_type == "attendance":
-        activity = Activity.get_or_none((Activity.uuid == values["activity_uuid"])
-                                        & (Activity.club == user.club_id))
+        activity = lookup.activity(user.club_id, values["activity_uuid"])
         if activity is None:
             raise Invalid({"activity_uuid": _l("This activity is not one of your club's.")})
         return module.prepare(user, values, case, activity)
@@ -119,15 +217,6 @@ def _resolve(user, entry_type, data):
 
 def _case_of(entry_type, row):
     return row if entry_type == "case" else row.case
-
-
-def _find_row(uuid):
-    """(entry type, main row) of an entry the server holds under `uuid`, or (None, None)."""
-    for entry_type, (model, _module) in KINDS.items():
-        row = model.get_or_none(model.uuid == uuid)
-        if row is not None:
-            return entry_type, row
-    return None, None
 
 
 def _write(entry_type, row, values, by):
@@ -153,23 +242,25 @@ for _entry_type in KINDS:
     review.register_apply(_entry_type, _apply_stored(_entry_type))
 
 
-def _submit(user, uuid, entry_type, revision, base, data, at):
+def _submit(user, uuid, entry_type, revision, base, data, at, lookup):
     model, module = KINDS[entry_type]
     # Revisions first, then rows: both are committed together, so on PostgreSQL (read committed,
     # a snapshot per statement) a revision seen means its row is seen too.
-    known = EntryRevision.select().where(EntryRevision.uuid == uuid).exists()
-    held_type, row = _find_row(uuid)
+    known = lookup.is_known(uuid)
+    held_type, row = lookup.held(uuid)
     if row is None:
         if known:
             raise Invalid({"uuid": _l("This entry was removed from the book.")})
-        values = _resolve(user, entry_type, data)
+        values = _resolve(user, entry_type, data, lookup)
         if entry_type == "case":
             values = module.prepare(user, values)
+        elif entry_type == "visit" and values["case"].id in lookup.no_open_appointment:
+            values["no_open_appointment"] = True
         row = module.create(user, values, uuid=uuid, revision=revision, client_created_at=at)
         EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
                              submitted_by=user)
         review.receive_new(row, user)
-        return _result(uuid, "created", row, revision)
+        return dict(_result(uuid, "created", row, revision), row=row)
 
     if held_type != entry_type or row.created_by_id != user.id:
         raise Invalid({"uuid": _l("This entry belongs to someone else.")})
@@ -178,7 +269,7 @@ def _submit(user, uuid, entry_type, revision, base, data, at):
     current = review.current_revision(row)
     if same is not None:
         if _canonical(same.data) == _canonical(data):
-            return _result(uuid, "duplicate", row, revision)
+            return dict(_result(uuid, "duplicate", row, revision), row=row)
         raise Conflict(row, current, _l("The server holds other data for this revision. "
                                         "Keep one of the two versions."))
     if revision <= current:
@@ -192,12 +283,12 @@ def _submit(user, uuid, entry_type, revision, base, data, at):
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
     if not may_write_case(user, _case_of(entry_type, row)):
         raise Invalid({"uuid": _l("You may no longer change this entry.")})
-    values = _resolve(user, entry_type, data)
+    values = _resolve(user, entry_type, data, lookup)
     EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
     review.receive_edit(row, revision, data, user,
                         apply=lambda r, _data: _write(entry_type, r, values, user))
-    return _result(uuid, "updated", row, revision)
+    return dict(_result(uuid, "updated", row, revision), row=row)
 
 
 def _keep_conflict(user, uuid, entry_type, revision, base, data):
@@ -211,8 +302,12 @@ def _keep_conflict(user, uuid, entry_type, revision, base, data):
                         data=data, user=user)
 
 
-def submit_entry(user, entry):
-    """Take one entry; returns its result. Each entry is its own transaction, committed here."""
+def submit_entry(user, entry, lookup=None):
+    """Take one entry; returns its result. Each entry is its own transaction, committed here.
+
+    `lookup`: the reads a batch shared (Lookup.for_batch); by default this entry's own.
+    """
+    lookup = lookup or Lookup()
     sent_uuid = entry.get("uuid") if isinstance(entry, dict) else None
     sent_uuid = sent_uuid if isinstance(sent_uuid, str) else None
     try:
@@ -225,16 +320,20 @@ def submit_entry(user, entry):
         try:
             with database.atomic():
                 try:
-                    return _submit(user, uuid, entry_type, revision, base, data, at)
+                    result = _submit(user, uuid, entry_type, revision, base, data, at, lookup)
                 except Conflict as conflict:
                     _keep_conflict(user, uuid, entry_type, revision, base, data)
                     return _result(uuid, "conflict", conflict.row, conflict.revision,
                                    {"revision": conflict.message})
+                stored = result.pop("row")
+            lookup.stored(entry_type, stored)
+            return result
         except Invalid as invalid:
             return _result(uuid, "invalid", errors=invalid.errors)
         except IntegrityError:
             # Another connection stored the same uuid (or took the same code) a moment ago:
             # look again, and this entry is then a duplicate, a conflict or simply the next one.
+            lookup.fresh(uuid)
             continue
     return _result(uuid, "invalid", errors={"entry": _l("The server was busy. Send it again.")})
 
@@ -281,8 +380,9 @@ def submit_batch(user, entries):
     order = sorted(range(len(entries)),
                    key=lambda i: ORDER.get(entries[i].get("type") if isinstance(entries[i], dict)
                                            else None, 1))
+    lookup = Lookup.for_batch(user, entries)
     for i in order:
-        results[i] = submit_entry(user, entries[i])
+        results[i] = submit_entry(user, entries[i], lookup)
     return results
 
 

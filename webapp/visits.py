@@ -28,15 +28,18 @@ def prepare(user, values, case):
 
 
 def _write(visit, values):
+    new = visit.id is None
     for name in FIELDS:
         setattr(visit, name, values[name])
     visit.updated_at = utcnow()
     visit.save()
-    VisitMember.delete().where(VisitMember.visit == visit).execute()
+    if not new:
+        VisitMember.delete().where(VisitMember.visit == visit).execute()
     for member in values["members_present"]:
         VisitMember.create(visit=visit, user=member)
-    scheduling.close_open_for_visit(visit, values.get("appointment_id"))
-    scheduling.create_follow_up(visit)
+    if not values.get("no_open_appointment"):  # known by a sync batch (sync.Lookup)
+        scheduling.close_open_for_visit(visit, values.get("appointment_id"))
+    scheduling.create_follow_up(visit, new=new)
 
 
 def create(user, values, **entry):

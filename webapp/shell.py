@@ -15,7 +15,7 @@ STATIC = WEBAPP / "static"
 STATIC_FILES = [
     "css/app.css", "css/field.css",
     "js/core.js", "js/app.js", "js/views.js", "js/forms.js", "js/ui.js",
-    "icons/icons.svg", "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png",
+    "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png",
     "icons/icon-maskable-512.png",
 ]
 THEME_COLOUR = "#0b5d5b"

@@ -1,5 +1,5 @@
 // The field app: boot from IndexedDB, route between screens, sync when it can, install, update.
-import "./core.js";
+// core.js is a classic script that app.html runs first (it starts reading IndexedDB at once).
 import { h, t } from "./ui.js";
 import * as views from "./views.js";
 
@@ -36,7 +36,7 @@ state.actions = {
 // --- Loading what the phone holds ------------------------------------------------------------
 
 async function refresh() {
-  const snap = await core.snapshot();
+  const snap = await core.firstSnapshot();
   state.user = snap.user;
   state.working = snap.working;
   state.entries = snap.entries;

@@ -67,27 +67,40 @@
     return JSON.parse(dec.decode(plain));
   }
 
-  /* Everything a screen needs, read in one transaction and opened in parallel: opening the
-     app offline on a slow phone is mostly waiting on IndexedDB. */
+  /* Everything a screen needs, read in one transaction and one round trip: opening the app
+     offline on a slow phone is mostly waiting on IndexedDB. The keys and working sets of every
+     user are read (there is one at most: logging in forgets the previous user's), and only the
+     user of meta "user" is opened. */
   async function snapshot() {
     const t = (await db()).transaction(["meta", "keys", "working", "outbox"]);
-    const req = (store, key) => done(t.objectStore(store).get(key));
-    const [id, schema, pending, outbox] = await Promise.all([req("meta", "user"),
-      req("meta", "schema"), req("meta", "logout_pending"), done(t.objectStore("outbox").getAll())]);
-    const t2 = id == null ? null : (await db()).transaction(["meta", "keys", "working"]);
-    const [key, box, lastSync] = id == null ? [] : await Promise.all([
-      done(t2.objectStore("keys").get(id)), done(t2.objectStore("working").get(id)),
-      done(t2.objectStore("meta").get("last_sync:" + id))]);
+    const keyed = (name) => Promise.all([done(t.objectStore(name).getAllKeys()),
+      done(t.objectStore(name).getAll())]).then(([ks, vs]) => new Map(ks.map((k, i) => [k, vs[i]])));
+    const [meta, keys, boxes, outbox] = await Promise.all([keyed("meta"), keyed("keys"),
+      keyed("working"), done(t.objectStore("outbox").getAll())]);
+    const id = meta.get("user");
+    const key = id == null ? null : keys.get(id);
     const user = key ? { id, key } : null;
+    const box = user ? boxes.get(id) : null;
     const mine = user ? outbox.filter((r) => r.user === id) : [];
     const [working_, opened] = user ? await Promise.all([
       box ? unseal(key, box, id + ":working") : null,
       Promise.all(mine.map((r) => unseal(key, r.box, id + ":" + r.uuid).then((e) =>
         Object.assign(e, { uuid: r.uuid, state: r.state, saved_at: r.saved_at }), () => null)))]) : [null, []];
-    return { user, schema, logoutPending: !!pending, lastSync, working: working_,
+    return { user, schema: meta.get("schema"), logoutPending: !!meta.get("logout_pending"),
+      lastSync: user ? meta.get("last_sync:" + id) : undefined, working: working_,
       entries: opened.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at),
       counts: { waiting: mine.length, others: outbox.length - mine.length,
         rejected: mine.filter((r) => r.state !== "waiting").length } };
+  }
+
+  /* The page's first snapshot, begun as soon as this script runs (app.html loads it before the
+     modules), so that IndexedDB works while the browser still parses and compiles the views. */
+  let early = self.document ? snapshot() : null;
+  early?.catch(() => {});
+  function firstSnapshot() {
+    const first = early;
+    early = null;
+    return first || snapshot();
   }
 
   // --- Who is on the phone.
@@ -305,7 +318,7 @@
     return syncOnce(progress);
   }
 
-  self.sotd = { db, get, put, del, all, snapshot, currentUser, adopt, forget, working, entries, records, save,
+  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, working, entries, records, save,
     discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

@@ -31,32 +31,38 @@ function append(el, children) {
   }
 }
 
-/** An icon from the sprite (same as the desk's `icon` macro). */
+/** An icon from the page's sprite (as the desk's `icon` macro draws it). */
 export function icon(name) {
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("class", "icon");
   svg.setAttribute("aria-hidden", "true");
   const use = document.createElementNS("http://www.w3.org/2000/svg", "use");
-  use.setAttribute("href", "/static/icons/icons.svg#" + name);
+  use.setAttribute("href", "#" + name); // the sprite inlined in the page (base.html)
   svg.append(use);
   return svg;
 }
 
-/** dd/mm/yyyy for an ISO date or timestamp (timestamps shown in Asia/Ho_Chi_Minh). */
+// Hạ Long keeps UTC+7 all year (no daylight saving): local dates by arithmetic, not Intl, whose
+// time-zone formatters cost a phone tens of milliseconds to build on the first screen.
+const HA_LONG_OFFSET = 7 * 3600e3;
+const local = (ms) => new Date(ms + HA_LONG_OFFSET).toISOString();
+
+/** dd/mm/yyyy for an ISO date, dd/mm/yyyy hh:mm for a timestamp (shown in Asia/Ho_Chi_Minh). */
 export function date(value) {
   if (!value) return "";
   if (value.length <= 10) {
     const [y, m, d] = value.split("-");
     return `${d}/${m}/${y}`;
   }
-  const stamp = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : value + "Z");
-  return stamp.toLocaleString("en-GB", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit",
-    month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" }).replace(",", "");
+  const stamp = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : value + "Z");
+  if (Number.isNaN(stamp)) return value;
+  const iso = local(stamp);
+  return `${date(iso.slice(0, 10))} ${iso.slice(11, 16)}`;
 }
 
-/** Today's date in Hạ Long as YYYY-MM-DD. */
-export function today() {
-  return new Date().toLocaleDateString("en-CA", { timeZone: "Asia/Ho_Chi_Minh" });
+/** The date in Hạ Long as YYYY-MM-DD, `days` from today. */
+export function today(days = 0) {
+  return local(Date.now() + days * 864e5).slice(0, 10);
 }
 
 export function uuid() {

@@ -40,7 +40,7 @@ function listItem(main, sub, action) {
 export function todayView(state) {
   const w = state.working;
   const now = today();
-  const soon = new Date(Date.now() + 7 * 864e5).toLocaleDateString("en-CA", { timeZone: "Asia/Ho_Chi_Minh" });
+  const soon = today(7);
   const closing = new Set(state.entries.filter((e) => e.type === "visit" && e.data.appointment_id)
     .map((e) => Number(e.data.appointment_id)));
   const open = (w.appointments || []).filter((a) => (a.status || "open") === "open" && !closing.has(a.id));

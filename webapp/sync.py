@@ -116,8 +116,8 @@ class Lookup:
     @classmethod
     def for_batch(cls, user, entries):
         lookup = cls()
-        uuids = {e.get("uuid") for e in entries if isinstance(e, dict)}
-        uuids = [u for u in uuids if fields.is_uuid(u)]
+        uuids = sorted({e.get("uuid") for e in entries
+                        if isinstance(e, dict) and fields.is_uuid(e.get("uuid"))})
         case_uuids, activity_uuids = set(), set()
         for e in entries:
             data = e.get("data") if isinstance(e, dict) else None

@@ -183,7 +183,7 @@ def main():
     finally:
         server.stop()
     js_files = sorted(Path(app.static_folder, "js").glob("*.js"))
-    shell_js = [f for f in js_files if f.name in ("app.js", "core.js", "views.js", "forms.js", "ui.js")]
+    shell_js = [f for f in js_files if f.name in ("app.js", "core.js", "views.js", "forms.js", "ui.js", "logout.js")]
     js_raw = sum(f.stat().st_size for f in shell_js)
     api, direct = batch_figures(app, member_id, case_uuid)
     first_visit = login_bytes + today_bytes

@@ -14,7 +14,7 @@ STATIC = WEBAPP / "static"
 # Static files the shell needs offline (paths under /static/).
 STATIC_FILES = [
     "css/app.css", "css/field.css",
-    "js/core.js", "js/app.js", "js/views.js", "js/forms.js", "js/ui.js",
+    "js/core.js", "js/app.js", "js/views.js", "js/forms.js", "js/ui.js", "js/logout.js",
     "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png",
     "icons/icon-maskable-512.png",
 ]
@@ -90,6 +90,15 @@ def manifest():
 def ui_strings():
     """Every string the field app's views show, in the current language (embedded in the shell)."""
     return {key: str(value) for key, value in _strings().items()}
+
+
+# What the desk's account page needs to log out as the field app does (js/logout.js).
+LOGOUT_STRINGS = ("logout_waiting", "logout_sync_first", "logout_anyway", "cancel")
+
+
+def logout_strings():
+    strings = _strings()
+    return {key: str(strings[key]) for key in LOGOUT_STRINGS}
 
 
 def _strings():

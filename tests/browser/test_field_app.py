@@ -243,8 +243,8 @@ def test_flaky_network_and_a_server_stopped_mid_sync_lose_and_double_nothing(
         else:
             route.fulfill(status=500, body="boom")
 
+    phone.route("**/api/v1/sync", flaky)  # before the network returns: the app syncs at once
     go_online(phone)
-    phone.route("**/api/v1/sync", flaky)
     for _ in range(4):
         page.evaluate("location.hash = '#/outbox'")
         page.locator("[data-action=sync]").first.click()
@@ -352,8 +352,9 @@ def test_two_users_on_one_phone_keep_apart(live_server, phone):
     page = open_app(phone.new_page(), live_server, first)
     go_offline(phone)
     record_visit(page, case_a.uuid, "Của người thứ nhất")
+    # Before the network returns, or the app's sync on "online" sends it: it is to stay waiting.
+    phone.route("**/api/v1/sync", lambda route: route.abort("connectionreset"))
     go_online(phone)
-    phone.route("**/api/v1/sync", lambda route: route.abort("connectionreset"))  # it stays waiting
     page.evaluate("location.hash = '#/more'")
     page.click("button.button--danger")
     page.locator("dialog button").nth(1).click()  # log out now
@@ -437,3 +438,78 @@ def test_background_sync_sends_the_outbox_from_the_service_worker(live_server, p
     assert list(visits_by_uuid(member).values()) == [1]
     page.goto(f"{live_server.url}/app/#/outbox")
     page.wait_for_selector("[data-testid=waiting-count][data-waiting='0']")
+
+
+# How many keys and working sets the phone holds (any user's).
+HELD = """async () => {
+  const db = await new Promise((ok, ko) => { const r = indexedDB.open("sotd"); r.onsuccess = () => ok(r.result); r.onerror = ko; });
+  const count = (name) => new Promise((ok) => { const r = db.transaction(name).objectStore(name).count(); r.onsuccess = () => ok(r.result); });
+  const held = { keys: await count("keys"), working: await count("working"), outbox: await count("outbox") };
+  db.close();
+  return held;
+}"""
+
+
+def test_logging_out_on_the_desk_account_page_clears_the_phone_as_the_app_does(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Đặng Thị Kín Đáo")
+    page = open_app(phone.new_page(), live_server, member)
+    assert page.evaluate(HELD) == {"keys": 1, "working": 1, "outbox": 0}
+    phone.route("**/api/v1/sync", lambda route: route.abort("connectionreset"))  # it stays waiting
+    record_visit(page, case.uuid, "Ghi ở sân nhà hàng xóm")
+
+    page.goto(f"{live_server.url}/account")
+    page.click("#logout-form button[type=submit]")
+    dialog = page.locator("dialog[open]")
+    assert "1" in dialog.inner_text()  # one entry waits
+    dialog.locator("button").nth(2).click()  # cancel: still logged in, nothing forgotten
+    assert page.evaluate(HELD)["keys"] == 1
+    page.click("#logout-form button[type=submit]")
+    page.locator("dialog[open] button").nth(1).click()  # log out now
+    page.wait_for_url("**/login")
+    phone.unroute("**/api/v1/sync")
+
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 1}
+    dump = page.evaluate(STORAGE_DUMP)
+    assert case.full_name not in dump and "Ghi ở sân" not in dump and case.code not in dump
+    assert LoginSession.select().where((LoginSession.user == member)
+                                       & LoginSession.ended_at.is_null()).count() == 0
+    assert Visit.select().count() == 0
+
+    open_app(page, live_server, member)  # the same user: the key comes back, the entry goes
+    wait_all_sent(page)
+    assert list(visits_by_uuid(member).values()) == [1]
+
+
+def test_send_then_log_out_from_the_desk_account_page(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    phone.route("**/api/v1/sync", lambda route: route.abort("connectionreset"))
+    record_visit(page, case.uuid, "Gửi rồi mới đăng xuất")
+    phone.unroute("**/api/v1/sync")
+    page.goto(f"{live_server.url}/account")
+    page.click("#logout-form button[type=submit]")
+    page.locator("dialog[open] button").first.click()  # send, then log out
+    page.wait_for_url("**/login")
+    assert list(visits_by_uuid(member).values()) == [1]
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
+
+
+def test_the_login_form_leaves_no_key_on_the_phone(live_server, phone):
+    """A session ended elsewhere (expired, or logged out on another device): the login form, shown
+    by the service worker's page, clears what the phone held for the app."""
+    club = make_club()
+    member = member_of(club)
+    make_case(club=club, created_by=member, full_name="Lý Thị Bảo Mật")
+    page = open_app(phone.new_page(), live_server, member)
+    LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
+    assert page.evaluate(HELD)["keys"] == 1
+    page.goto(f"{live_server.url}/login")
+    for _ in range(50):
+        if page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}

@@ -9,10 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from .. import accounts, audit
+from .. import accounts, audit, shell
 from ..i18n import LANG_COOKIE
 from ..models import User
-from ..permissions import LOGGED_IN, PUBLIC, access
+from ..permissions import FIELD, LOGGED_IN, PUBLIC, access
 
 bp = Blueprint("auth", __name__)
 
@@ -83,7 +83,9 @@ def logout():
 @access(LOGGED_IN)
 def account():
     """The user's account: who they are, language, password."""
-    return render_template("auth/account.html")
+    # A member's or chair's phone may hold the field app's data: logging out here clears it too.
+    strings = shell.logout_strings() if current_user.role in FIELD else None
+    return render_template("auth/account.html", strings=strings)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -39,7 +39,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.mode === "navigate") {
-    event.respondWith(deskPage(request));
+    event.respondWith(deskPage(event, url));
     return;
   }
   if (PRECACHE.includes(url.pathname)) event.respondWith(cacheFirst(request));
@@ -75,10 +75,16 @@ async function shell(event) {
   return fresh.catch(async () => (await cache.match(OFFLINE_URL)) || Response.error());
 }
 
-/* Desk pages come from the network only (never cached); without one, the offline page. */
-async function deskPage(request) {
+/* Desk pages come from the network only (never cached); without one, the offline page.
+   The login form is shown only to a browser where nobody is logged in (a logout anywhere, an
+   expired session): then no key or working set stays on the phone (DESIGN.md §4). */
+async function deskPage(event, url) {
   try {
-    return await fetch(request);
+    const response = await fetch(event.request);
+    if (url.pathname === "/login" && response.status === 200) {
+      event.waitUntil(self.sotd.forgetAll().catch(() => undefined));
+    }
+    return response;
   } catch (error) {
     return (await (await openCache()).match(OFFLINE_URL)) || Response.error();
   }

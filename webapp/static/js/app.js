@@ -1,5 +1,6 @@
 // The field app: boot from IndexedDB, route between screens, sync when it can, install, update.
 // core.js is a classic script that app.html runs first (it starts reading IndexedDB at once).
+import { logOut, OFFLINE } from "./logout.js";
 import { h, t } from "./ui.js";
 import * as views from "./views.js";
 
@@ -167,41 +168,14 @@ function registerBackgroundSync() {
 // --- Logout ----------------------------------------------------------------------------------
 
 async function logout() {
-  const n = state.counts.waiting;
-  if (n && navigator.onLine) {
-    const choice = await ask(t("logout_waiting", { n }), [["sync", t("logout_sync_first")],
-      ["now", t("logout_anyway")], ["cancel", t("cancel")]]);
-    if (choice === "cancel") return;
-    if (choice === "sync") {
-      await sync();
-      if (state.needLogin) return;
-    }
-  }
-  let token = null;
-  try { token = await core.csrf(); } catch (e) { /* offline: the session ends when online */ }
-  const id = state.user && state.user.id;
-  if (id != null) await core.forget(id);
-  if (!token) {
-    await core.put("meta", true, "logout_pending");
+  const done = await logOut(async () => {
+    await sync();
+    return !state.needLogin;
+  });
+  if (done === OFFLINE) {
     state.working = null;
     view.replaceChildren(h("section", { class: "card" }, h("p", {}, t("logout_offline"))));
-    return;
   }
-  await core.del("meta", "logout_pending");
-  const form = h("form", { method: "post", action: "/logout" },
-    h("input", { type: "hidden", name: "csrf_token", value: token }));
-  document.body.append(form);
-  form.submit();
-}
-
-function ask(question, choices) {
-  return new Promise((resolve) => {
-    const dialog = h("dialog", { class: "dialog" }, h("p", {}, question),
-      choices.map(([value, text], i) => h("button", { type: "button", class: "button button--block" + (i ? " button--secondary" : ""),
-        onclick: () => { dialog.close(); dialog.remove(); resolve(value); } }, text)));
-    document.body.append(dialog);
-    dialog.showModal();
-  });
 }
 
 // --- Install and update ----------------------------------------------------------------------

@@ -93,9 +93,10 @@
         rejected: mine.filter((r) => r.state !== "waiting").length } };
   }
 
-  /* The page's first snapshot, begun as soon as this script runs (app.html loads it before the
-     modules), so that IndexedDB works while the browser still parses and compiles the views. */
-  let early = self.document ? snapshot() : null;
+  /* The app's first snapshot, begun as soon as this script runs (app.html loads it with
+     data-open, before the modules), so that IndexedDB works while the views are compiled. */
+  const opening = self.document && document.currentScript && "open" in document.currentScript.dataset;
+  let early = opening ? snapshot() : null;
   early?.catch(() => {});
   function firstSnapshot() {
     const first = early;
@@ -133,6 +134,21 @@
     await del("working", id);
     await del("keys", id);
     if ((await get("meta", "user")) === id) await del("meta", "user");
+  }
+
+  /* Nobody is logged in on this browser (the login form was shown, or a logout is under way):
+     every key and working set goes, in one transaction. Waiting entries stay, unreadable, until
+     their user logs in again and the server hands the key back. */
+  async function forgetAll() {
+    const t = (await db()).transaction(["meta", "keys", "working"], "readwrite");
+    t.objectStore("keys").clear();
+    t.objectStore("working").clear();
+    t.objectStore("meta").delete("user");
+    t.objectStore("meta").delete("logout_pending");
+    return new Promise((resolve, reject) => {
+      t.oncomplete = () => resolve();
+      t.onerror = t.onabort = () => reject(t.error);
+    });
   }
 
   async function working(user) {
@@ -318,7 +334,7 @@
     return syncOnce(progress);
   }
 
-  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, working, entries, records, save,
+  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, forgetAll, working, entries, records, save,
     discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

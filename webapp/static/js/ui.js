@@ -78,3 +78,14 @@ export function card(...children) {
 export function badge(text, kind) {
   return h("span", { class: "badge" + (kind ? " badge--" + kind : "") }, text);
 }
+
+/** A modal question; resolves with the value of the choice taken: [[value, text], …]. */
+export function ask(question, choices) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "dialog" }, h("p", {}, question),
+      choices.map(([value, text], i) => h("button", { type: "button", class: "button button--block" + (i ? " button--secondary" : ""),
+        onclick: () => { dialog.close(); dialog.remove(); resolve(value); } }, text)));
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

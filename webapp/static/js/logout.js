@@ -1,0 +1,32 @@
+/* Logging out, from the field app or the desk's account page (DESIGN.md §4): with entries
+   waiting, warn and offer to send them first; every key and working set leaves the phone; the
+   session ends on the server now, or at the app's next open when offline. */
+import { ask, h, t } from "./ui.js";
+
+const core = self.sotd;
+export const OFFLINE = "offline";
+
+/** `send()` syncs and resolves false if the logout must stop (the server wants a login first).
+ * Resolves false (stopped), OFFLINE (forgotten here, the session ends when online), or true. */
+export async function logOut(send) {
+  const user = await core.currentUser();
+  const n = user ? (await core.counts(user.id)).waiting : 0;
+  if (n && navigator.onLine) {
+    const choice = await ask(t("logout_waiting", { n }), [["sync", t("logout_sync_first")],
+      ["now", t("logout_anyway")], ["cancel", t("cancel")]]);
+    if (choice === "cancel") return false;
+    if (choice === "sync" && !(await send())) return false;
+  }
+  let token = null;
+  try { token = await core.csrf(); } catch (e) { /* offline: the session ends when online */ }
+  await core.forgetAll();
+  if (!token) {
+    await core.put("meta", true, "logout_pending");
+    return OFFLINE;
+  }
+  const form = h("form", { method: "post", action: "/logout" },
+    h("input", { type: "hidden", name: "csrf_token", value: token }));
+  document.body.append(form);
+  form.submit();
+  return true;
+}

@@ -513,3 +513,25 @@ def test_the_login_form_leaves_no_key_on_the_phone(live_server, phone):
             break
         page.wait_for_timeout(100)
     assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
+
+
+def test_a_new_version_is_offered_and_replaces_the_old_caches(live_server, phone):
+    member = member_of(make_club())
+    page = open_app(phone.new_page(), live_server, member)
+    old = page.evaluate("() => caches.keys()")
+    assert len(old) == 1 and old[0].startswith("sotd-shell-")
+    live_server.app.extensions["shell_version"] = "new-version"  # as after a deployment
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    button = page.locator("#banner [data-action=reload]")
+    button.wait_for()  # "update available — reload"
+    # The new version is ready beside the old, which still serves until the member says so.
+    assert sorted(page.evaluate("() => caches.keys()")) == sorted(old + ["sotd-shell-new-version"])
+    with page.expect_navigation():
+        button.click()
+    page.wait_for_selector("[data-testid=waiting-count]")
+    for _ in range(50):  # the old version's cache goes when the new worker activates
+        if page.evaluate("() => caches.keys()") == ["sotd-shell-new-version"]:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("() => caches.keys()") == ["sotd-shell-new-version"]
+    assert page.locator("#banner [data-action=reload]").count() == 0

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from webapp.models import AuditLog
 
-from .factories import login_as, make_club, make_user
+from .factories import login_as, make_case, make_club, make_user, make_visit
 from .report_data import seed_year
 
 YEAR = 2025
@@ -51,6 +51,36 @@ def assert_suppressed(values):
     """No count from 1 to 4 anywhere."""
     for value in values:
         assert value not in {"1", "2", "3", "4"}, values
+
+
+def test_no_small_count_can_be_worked_out_from_a_total(client, area):
+    """In each set of counts that adds up to a total shown exactly, none or several are hidden:
+    3 referrals completed of 10, or 2 consultations in January of 10, are never given away."""
+    from webapp import reports, vocab
+    from webapp.models import Referral
+
+    club = make_club(city="Hạ Long", province="Quảng Ninh")
+    member = make_user(club=club)
+    case = make_case(club=club, created_by=member, review_status="approved")
+    for n in range(10):
+        Referral.create(club=club, case=case, created_by=member, service_kind="legal_aid",
+                        referred_on=date(YEAR, 3, 1), review_status="approved",
+                        status="completed" if n < 3 else "referred")
+        make_visit(case, date=date(YEAR, 1 if n < 2 else 3, 5), review_status="approved")
+    [row] = reports.area_report([club], YEAR)["rows"]
+    statuses = dict(zip(vocab.REFERRAL_STATUSES.codes, [v for _l, v in row["statuses"]]))
+    assert row["referrals"] == 10 and statuses["completed"] == "<5" and statuses["referred"] == "*"
+    assert row["consultations"] == 10 and row["series"]["consultations"][:3] == ["<5", 0, "*"]
+    for total, parts in [(row["referrals"], [v for _l, v in row["statuses"]]),
+                         (row["referrals"], [v for _l, v in row["outcomes"]])] + [
+            (row[name], row["series"][name]) for name in ("consultations", "mobilised",
+                                                           "referrals")]:
+        hidden = [v for v in parts if v in ("<5", "*")]
+        assert total == "<5" or len(hidden) != 1, (total, parts)
+
+    login_as(client, area["supervisor"])
+    html = client.get(f"/area/?year={YEAR}").get_data(as_text=True)
+    assert "*" in CELL.findall(html)
 
 
 CELL = re.compile(r'<td class="num">([^<]*)</td>')

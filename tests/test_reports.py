@@ -405,3 +405,16 @@ def test_attendance_without_brought_by_counts_as_reached_not_mobilised(app):
     make_referral(case, chair, referred_on=date(YEAR, 6, 2))
     figures = reports.club_figures([chair.club.id], reports.Period.year(YEAR))[chair.club.id]
     assert figures["referred_cases"] == 1 and figures["referrals"] == 1
+
+
+@pytest.mark.parametrize("parts, total, seen", [
+    ([0, 7, 9], 16, [0, 7, 9]),                      # nothing small: nothing hidden
+    ([3, 7, 9], 19, ["<5", "*", 9]),                 # 19 − 7 − 9 would give the 3 away
+    ([3, 2, 9], 14, ["<5", "<5", 9]),                # two small ones hide each other
+    ([3, 0, 0], 3, ["<5", 0, 0]),                    # the total is small too: nothing exact
+    ([3, 0, 12], 15, ["<5", 0, "*"]),                # a zero cannot hide the small one
+    ([3, 6], 11, ["<5", "*"]),                       # parts short of the total: the rest known
+    ([6, 3, 6], 15, ["*", "<5", 6]),                 # the smallest shown count, first of equals
+])
+def test_suppress_parts_leaves_no_small_count_to_work_out(parts, total, seen):
+    assert reports.suppress_parts(parts, total) == seen

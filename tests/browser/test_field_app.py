@@ -253,9 +253,15 @@ def test_flaky_network_and_a_server_stopped_mid_sync_lose_and_double_nothing(
     assert waiting(page) == 6  # … but the phone never heard so: it keeps them
     phone.unroute("**/api/v1/sync")
 
-    # A server stopped in the middle of a sync, then started again on the same address.
+    # A server stopped in the middle of a sync, then started again on the same address. Each
+    # save syncs at once: the network drops the sync until the server is about to stop.
+    def drop(route):
+        route.abort("connectionreset")
+
+    phone.route("**/api/v1/sync", drop)
     for n in range(3):
         record_visit(page, case.uuid, f"Sau {n + 1}")
+    assert waiting(page) == 9
 
     stopping = []
 
@@ -268,7 +274,8 @@ def test_flaky_network_and_a_server_stopped_mid_sync_lose_and_double_nothing(
         stopping[0].start()
         route.abort("connectionreset")
 
-    phone.route("**/api/v1/sync", stop_midway)
+    phone.route("**/api/v1/sync", stop_midway)  # the last route set is the first asked
+    phone.unroute("**/api/v1/sync", drop)
     page.evaluate("location.hash = '#/outbox'")
     page.locator("[data-action=sync]").first.click()
     page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
@@ -489,8 +496,8 @@ def test_send_then_log_out_from_the_desk_account_page(live_server, phone):
     page = open_app(phone.new_page(), live_server, member)
     phone.route("**/api/v1/sync", lambda route: route.abort("connectionreset"))
     record_visit(page, case.uuid, "Gửi rồi mới đăng xuất")
+    page.goto(f"{live_server.url}/account")  # the app, and its retry timer, are gone
     phone.unroute("**/api/v1/sync")
-    page.goto(f"{live_server.url}/account")
     page.click("#logout-form button[type=submit]")
     page.locator("dialog[open] button").first.click()  # send, then log out
     page.wait_for_url("**/login")

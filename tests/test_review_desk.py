@@ -305,3 +305,19 @@ def test_bootstrap_gives_the_revision_to_base_the_next_edit_on(app, chair, membe
     sync(phone, entry("case", case_data(phone="0987654321"), uuid=case["uuid"], revision=3,
                       base=held["revision"]))
     assert Case.get(Case.uuid == case["uuid"]).amendment_revision == 3
+
+
+def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client, chair, member):
+    from webapp.blueprints.review import PER_PAGE
+
+    case = make_case(created_by=member, review_status="approved")
+    visits = [make_visit(case, notes=f"Lượt {n}") for n in range(PER_PAGE + 7)]
+    login_as(client, chair)
+    first = text(client.get(f"/desk/review/?member={member.id}"))
+    assert f"{PER_PAGE + 7} mục đang chờ phê duyệt" in first
+    assert first.count('name="entry"') == PER_PAGE
+    assert f'value="visit:{visits[0].id}"' in first and f'value="visit:{visits[-1].id}"' not in first
+    assert f'href="/desk/review/?page=2&amp;member={member.id}"' in first  # the filter is kept
+    second = text(client.get(f"/desk/review/?member={member.id}&page=2"))
+    assert second.count('name="entry"') == 7 and f'value="visit:{visits[-1].id}"' in second
+    assert "?page=3" not in second and "?page=1" in second

@@ -269,6 +269,14 @@ def _pending_rows(club, member_id=None, kind=None):
         else:
             condition = (model.review_status == SUBMITTED) | (model.amendment_status == SUBMITTED)
         query = model.select().where((model.club == club) & condition)
+        if model is not Case:  # the case (and activity) each item shows: read with it
+            query = model.select(model, Case).join(Case, on=(model.case == Case.id)).where(
+                (model.club == club) & condition)
+            if model is Attendance:
+                query = (model.select(model, Case, Activity)
+                         .join(Case, on=(model.case == Case.id))
+                         .switch(model).join(Activity, on=(model.activity == Activity.id))
+                         .where((model.club == club) & condition))
         if member_id:
             query = query.where(model.created_by == member_id)
         for row in query:
@@ -285,6 +293,7 @@ def queue(club, member_id=None, kind=None):
                     .join(User)
                     .where(EntryRevision.uuid.in_(uuids))):
             revisions[(rev.uuid, rev.revision)] = rev
+    users = {u.id: u for u in User.select().where(User.club == club)} if pending else {}
     items = []
     for entry_type, row in pending:
         revision = pending_revision(row)
@@ -293,7 +302,8 @@ def queue(club, member_id=None, kind=None):
             entry_type=entry_type, row=row, revision=revision,
             is_amendment=row.amendment_status == SUBMITTED,
             submitted_at=rev.submitted_at if rev else row.updated_at,
-            submitted_by=rev.submitted_by if rev else row.created_by,
+            submitted_by=(rev.submitted_by if rev
+                          else users.get(row.created_by_id) or row.created_by),
             waiting_for=waiting_for(row),
         ))
     items.sort(key=lambda item: (item.submitted_at, item.row.id))

@@ -13,6 +13,8 @@ from ..permissions import CHAIR, access
 from ..vocab import ENTRY_TYPES
 
 bp = Blueprint("review", __name__, url_prefix="/desk/review")
+# A chair on a phone, after a month without reviewing, may have hundreds waiting: a page at a time.
+PER_PAGE = 50
 # Every desk page may show an entry's review marks (self-approved, pending amendment, …).
 bp.add_app_template_global(review.marks, "review_marks")
 
@@ -42,11 +44,15 @@ def queue():
     member_id = request.args.get("member", type=int)
     kind = request.args.get("kind") if request.args.get("kind") in review.KINDS else None
     items = review.queue(club, member_id=member_id, kind=kind)
+    page = max(request.args.get("page", 1, type=int), 1)
     members = (User.select()
                .where((User.club == club) & User.role.in_(("member", "chair")))
                .order_by(User.full_name))
-    return render_template("review/queue.html", items=items, members=members,
-                           member_id=member_id, kind=kind, kinds=kind_choices())
+    filters = {name: value for name, value in (("member", member_id), ("kind", kind)) if value}
+    return render_template("review/queue.html", items=items[(page - 1) * PER_PAGE:page * PER_PAGE],
+                           total=len(items), page=page, has_next=page * PER_PAGE < len(items),
+                           filters=filters, members=members, member_id=member_id, kind=kind,
+                           kinds=kind_choices())
 
 
 @bp.route("/approve", methods=["POST"])

@@ -174,7 +174,8 @@ def test_search_and_filters(client, chair):
     make_case(club=make_club(), full_name="Lê Thị Mai Khác")
 
     def listed(**args):
-        page = client.get("/desk/cases/", query_string=args).get_data(as_text=True)
+        page = client.get("/desk/cases/", query_string=args,
+                          follow_redirects=True).get_data(as_text=True)
         return {c.code for c in (mai, hung) if c.code in page}, page
 
     assert listed(q="mai")[0] == {mai.code}
@@ -184,6 +185,29 @@ def test_search_and_filters(client, chair):
     assert listed(risk="high")[0] == {mai.code}
     assert listed(status="closed")[0] == set()
     assert listed(member=chair.id)[0] == {mai.code, hung.code}
+
+
+@pytest.mark.parametrize("url", ["/desk/cases/", "/desk/requests/"])
+def test_a_name_searched_for_never_appears_in_an_address(client, chair, url):
+    """History, bookmarks and logs keep addresses: the name travels posted, then sealed."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    mai = make_case(created_by=chair, full_name="Lê Thị Mai")
+    make_case(created_by=chair, full_name="Vũ Văn Hùng")
+    posted = client.post(url, data={"q": "Lê Thị Mai", "status": "active"})
+    assert posted.status_code == 303
+    address = unquote(posted.headers["Location"])
+    assert "Mai" not in address and "L%C3%AA" not in posted.headers["Location"]
+    page = client.get(posted.headers["Location"]).get_data(as_text=True)
+    assert mai.code in page and "Vũ Văn Hùng" not in page
+    assert 'value="Lê Thị Mai"' in page  # the box still shows what was searched
+    # A bookmark or link with the name in it is sent on to the sealed address, too.
+    moved = client.get(url, query_string={"q": "Lê Thị Mai"})
+    assert moved.status_code == 303 and "Mai" not in unquote(moved.headers["Location"])
+    # A token that is not the server's searches for nothing.
+    token = parse_qs(urlsplit(posted.headers["Location"]).query)["s"][0]
+    forged = client.get(url, query_string={"s": token[:-4] + "AAAA"}).get_data(as_text=True)
+    assert 'value="Lê Thị Mai"' not in forged
 
 
 def test_desk_edit_is_a_new_revision_and_the_phone_meets_a_conflict(client, chair):
@@ -258,7 +282,8 @@ def test_data_request_show_correct_and_erase(client, chair):
     case = make_case(created_by=chair, full_name="Phạm Thị Hoa", phone="0987654321")
     Visit.create(club=chair.club, case=case, created_by=chair, date=TODAY, kind="home_visit",
                  notes="Chuyện gia đình")
-    found = client.get("/desk/requests/", query_string={"q": "hoa"}).get_data(as_text=True)
+    found = client.post("/desk/requests/", data={"q": "hoa"},
+                        follow_redirects=True).get_data(as_text=True)
     assert case.code in found
     page = client.get(f"/desk/requests/{case.id}").get_data(as_text=True)
     assert "Phạm Thị Hoa" in page and "0987654321" in page and "Chuyện gia đình" in page

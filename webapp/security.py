@@ -1,4 +1,10 @@
-"""HTTP hardening: security headers and a CSP without inline script, and no caching of pages with data."""
+"""HTTP hardening: security headers and a CSP without inline script, no caching of pages with data,
+and no name in an address."""
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join([
@@ -38,3 +44,47 @@ def init_app(app):
     proxies = app.config.get("TRUSTED_PROXIES") or 0
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+# --- Searching by name, with no name in the address -----------------------------------------------
+# A search form posts the text; the page it lands on carries it sealed (encrypted and signed with
+# the installation's secret key) as `s`, so that a victim's name never sits in the browser's
+# history, a bookmark or a proxy's log, while back, reload and the pager still work.
+
+SEARCH_MAX_AGE = 12 * 3600
+
+
+def _search_box():
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"sotd search|" + secret).digest()))
+
+
+def seal_search(text):
+    return _search_box().encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def open_search(token):
+    """The text sealed in `token`, or "" when there is none, it is not ours, or it is too old."""
+    if not token:
+        return ""
+    try:
+        return _search_box().decrypt(token.encode("ascii"), ttl=SEARCH_MAX_AGE).decode("utf-8")
+    except (InvalidToken, UnicodeError, ValueError):
+        return ""
+
+
+def search_redirect(endpoint, keep=(), max_length=120):
+    """For a search posted (or a `q` in the address): the same page, the text sealed as `s`,
+    with the other fields named in `keep`."""
+    values = request.form if request.method == "POST" else request.args
+    args = {name: values.get(name) for name in keep if values.get(name)}
+    text = (values.get("q") or "").strip()[:max_length]
+    if text:
+        args["s"] = seal_search(text)
+    return redirect(url_for(endpoint, **args), 303)
+
+
+def searched_text():
+    """The text of the search this page shows (sealed in `s`)."""
+    return open_search(request.args.get("s", ""))

@@ -542,3 +542,23 @@ def test_a_new_version_is_offered_and_replaces_the_old_caches(live_server, phone
         page.wait_for_timeout(100)
     assert page.evaluate("() => caches.keys()") == ["sotd-shell-new-version"]
     assert page.locator("#banner [data-action=reload]").count() == 0
+
+
+def test_my_cases_are_found_by_name_without_accents_or_by_code_and_no_name_enters_the_address(
+        live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    hoa = make_case(club=club, created_by=member, full_name="Đặng Thị Hoà")
+    make_case(club=club, created_by=member, full_name="Phạm Văn Long")
+    page = open_app(phone.new_page(), live_server, member)
+    page.evaluate("location.hash = '#/cases'")
+    assert page.locator("#case-list li").count() == 2
+    page.locator("input[type=search]").press_sequentially("dang thi hoa")  # typed without accents
+    page.wait_for_function("() => document.querySelectorAll('#case-list li').length === 1")
+    assert "Đặng Thị Hoà" in page.locator("#case-list").inner_text()
+    assert page.url.endswith("#/cases")  # nothing of the name in the address, nor in history
+    page.locator("input[type=search]").fill(hoa.code.lower())
+    page.locator("input[type=search]").dispatch_event("input")
+    page.wait_for_function("() => document.querySelectorAll('#case-list li').length === 1")
+    assert hoa.code in page.locator("#case-list").inner_text()
+    assert "Long" not in page.locator("#case-list").inner_text()

@@ -14,6 +14,7 @@ from ..entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, 
 from ..fields import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
 from ..permissions import CHAIR, FIELD, access, case_or_404, club_record_or_404, visible_cases
+from ..security import search_redirect, searched_text
 from ..vocab import (
     CASE_CATEGORIES, CASE_STATUSES, CONSENT_PURPOSES, REFERRAL_OUTCOMES, REFERRAL_STATUSES,
     RISK_LEVELS,
@@ -82,19 +83,25 @@ def _submit(form, entry_type):
 
 # --- The club's book ------------------------------------------------------------------------------
 
-@bp.route("/cases/")
+CASE_FILTERS = ("category", "status", "risk", "member")
+
+
+@bp.route("/cases/", methods=["GET", "POST"])
 @access(CHAIR)
 def cases_list():
-    """The club's cases, searched by name or code and filtered."""
+    """The club's cases, searched by name or code and filtered (the name never in the address)."""
+    if request.method == "POST" or "q" in request.args:
+        return search_redirect("book.cases_list", keep=CASE_FILTERS)
     args = request.args
-    member = args.get("member", type=int)
-    query = cases.search(visible_cases(current_user), text=args.get("q", "")[:120],
+    text = searched_text()
+    query = cases.search(visible_cases(current_user), text=text,
                          category=args.get("category", ""), status=args.get("status", ""),
-                         risk=args.get("risk", ""), member=member)
+                         risk=args.get("risk", ""), member=args.get("member", type=int))
     page = PaginatedQuery(query.order_by(Case.code), PER_PAGE, check_bounds=False)
     filters = {k: v for k, v in args.items() if k != "page"}
     return render_template("book/cases.html", page=page, rows=list(page.get_object_list()),
-                           members=_members(), args=args, filters=filters, per_page=PER_PAGE, categories=CASE_CATEGORIES,
+                           members=_members(), args=args, q=text, filters=filters,
+                           per_page=PER_PAGE, categories=CASE_CATEGORIES,
                            statuses=CASE_STATUSES, risks=RISK_LEVELS)
 
 
@@ -335,11 +342,13 @@ def activity_edit(activity_id):
 
 # --- Data-subject requests -----------------------------------------------------------------------
 
-@bp.route("/requests/")
+@bp.route("/requests/", methods=["GET", "POST"])
 @access(CHAIR)
 def requests_list():
     """Find the person who asks to see, correct or erase what the club holds on them."""
-    text = request.args.get("q", "")[:120]
+    if request.method == "POST" or "q" in request.args:
+        return search_redirect("book.requests_list")
+    text = searched_text()
     rows = (cases.search(visible_cases(current_user), text=text).order_by(Case.code).limit(50)
             if text.strip() else [])
     return render_template("book/requests.html", rows=rows, q=text)

@@ -62,7 +62,7 @@ function render() {
   if (!state.working) {
     content = [h("section", { class: "card" }, h("p", {}, state.needLogin ? t("need_login") : t("not_ready")),
       state.needLogin ? loginLink() : null)];
-  } else if (name === "cases") content = views.casesView(state, params);
+  } else if (name === "cases") content = views.casesView(state);
   else if (name === "case") content = views.caseView(state, arg);
   else if (name === "record") content = views.recordView(state);
   else if (name === "new") content = views.formView(state, arg, params, null);
@@ -94,7 +94,7 @@ function update() {
 
 // Re-render only what changed while the member types (keeps the keyboard open).
 state.rerenderList = () => {
-  const fresh = views.casesView(state, route().params)[1];
+  const fresh = views.casesView(state)[1];
   document.getElementById("case-list").replaceWith(fresh.querySelector("#case-list"));
 };
 

@@ -86,14 +86,18 @@ export function syncButton(state) {
 
 // --- Cases -----------------------------------------------------------------------------------
 
-export function casesView(state, params) {
-  const q = (params.get("q") || "").trim().toLowerCase();
-  const fold = (s) => (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").toLowerCase();
+/* The text searched for stays in the page's memory, never in the address: the phone's history
+   is seen by whoever borrows it, and a name there would tell whom the club follows. */
+export function casesView(state) {
+  const q = (state.search || "").trim().toLowerCase();
+  const fold = (s) => (s || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d");
   const list = allCases(state).filter((c) => !q || fold(c.full_name).includes(fold(q)) || (c.code || "").toLowerCase().includes(q));
-  const input = h("input", { type: "search", class: "field__input", name: "q", value: params.get("q") || "",
+  const input = h("input", { type: "search", class: "field__input", name: "q", value: state.search || "",
     placeholder: t("search"), "aria-label": t("search"), autocomplete: "off" });
-  input.addEventListener("input", () => history.replaceState(null, "", "#/cases?q=" + encodeURIComponent(input.value))
-    || state.rerenderList(input.value));
+  input.addEventListener("input", () => {
+    state.search = input.value;
+    state.rerenderList();
+  });
   return [
     card(h("h1", {}, t("cases")), h("div", { class: "search" }, icon("search"), input)),
     card(h("ul", { class: "list", id: "case-list" }, list.length ? list.map((c) => h("li", { class: "list__item" },

@@ -276,3 +276,20 @@ def test_no_background_sender_in_tests(app):
     assert app.testing and reminders._sender is None
     app.test_client().get("/login")
     assert reminders._sender is None
+
+
+def test_deliveries_are_kept_while_their_reminder_can_be_due_then_pruned(app, push_endpoint):
+    member, case, browser = member_with_visit(push_endpoint)
+    assert reminders.send_due(local("2026-12-09T19:00"))["sent"] == 1
+    [sent] = list(PushDelivery.select())
+    PushDelivery.update(created_at=datetime(2026, 12, 9, 12, 0)).execute()  # sent "then"
+    stale = PushDelivery.create(key="appt:0:eve:2026-10-01/s0", user=member,
+                                created_at=datetime(2026, 10, 1, 12, 0))
+    # The same evening the sent reminder's row stays (it is not sent again); the old one goes.
+    assert reminders.send_due(local("2026-12-09T21:00"))["sent"] == 0
+    assert {d.key for d in PushDelivery.select()} == {sent.key}
+    assert PushDelivery.get_or_none(PushDelivery.id == stale.id) is None
+    assert len(push_endpoint.messages) == 1
+    # A month on, nothing of that evening can be due again, and its row is gone too.
+    reminders.send_due(local("2027-01-15T08:00"))
+    assert PushDelivery.get_or_none(PushDelivery.key == sent.key) is None

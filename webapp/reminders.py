@@ -25,6 +25,9 @@ from .vocab import ENTRY_TYPES
 log = logging.getLogger(__name__)
 
 REVIEW_LOOKBACK = timedelta(days=7)  # decisions older than this are not announced any more
+# A delivery row only matters while its reminder can still be due: every key names its day, or a
+# decision of the last REVIEW_LOOKBACK. Older rows are removed, with a wide margin.
+DELIVERY_KEPT = timedelta(days=30)
 # Pages a notification opens: the field app's screens (its hash routes) and the review queue.
 TODAY_URL = "/app/#/today"
 REVIEW_QUEUE_URL = "/desk/review/"
@@ -200,6 +203,13 @@ def release(key):
         PushDelivery.delete().where(PushDelivery.key == key).execute()
 
 
+def prune_deliveries(now_utc):
+    """Forget deliveries of reminders that can no longer be due; returns how many went."""
+    with database.atomic():
+        return (PushDelivery.delete()
+                .where(PushDelivery.created_at < now_utc - DELIVERY_KEPT).execute())
+
+
 def _naive_utc(now):
     if now is None:
         return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -213,6 +223,7 @@ def send_due(now=None):
     gone out yet; returns counts per outcome."""
     now_utc = _naive_utc(now)
     counts = dict.fromkeys(("sent", "gone", "retry", "failed", "backed_off", "taken"), 0)
+    prune_deliveries(now_utc)
     subscriptions = (PushSubscription.select(PushSubscription, User)
                      .join(User)
                      .where(User.is_active == True, User.role.in_(["member", "chair"]),  # noqa: E712

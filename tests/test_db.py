@@ -178,3 +178,34 @@ def test_a_bad_database_url_is_a_clear_error():
 
     with pytest.raises(click.UsageError):
         make_database("mysql://x/y", None)
+
+
+def test_two_processes_starting_at_once_apply_each_migration_once(empty_database):
+    """A web server and a cron job start together on a new database: no one fails, nothing twice."""
+    import threading
+
+    from peewee import Table
+
+    database.initialize(make_database(empty_database, None))
+    barrier, results, errors = threading.Barrier(3), [], []
+
+    def start():
+        barrier.wait()
+        try:
+            results.append(migrate())
+        except Exception as error:  # noqa: BLE001 — the test reports whatever went wrong
+            errors.append(error)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    applied = sorted(name for names in results for name in names)
+    with database.connection_context():
+        history = [row["name"] for row in Table("schema_migration").bind(database)
+                   .select().dicts()]
+    assert sorted(history) == applied and len(set(applied)) == len(applied) > 1

@@ -74,9 +74,19 @@ def is_postgres():
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+MIGRATION_LOCK = 0x534F5444  # "SOTD": PostgreSQL's advisory lock of the schema upgrade
+
+
 def migrate(target=None):
-    """Apply pending migrations in order; returns their names."""
-    with database.connection_context():
+    """Apply pending migrations in order; returns their names.
+
+    Under one lock, so that processes starting at once on a new or old database (the web server
+    and a cron job, say) never both apply a migration: SQLite's write lock (the transaction
+    begins IMMEDIATE) or PostgreSQL's advisory lock, taken before reading what is applied.
+    """
+    with database.connection_context(), database.atomic():
+        if is_postgres():
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         return Runner(database.obj, MIGRATIONS_DIR).up(target)
 
 

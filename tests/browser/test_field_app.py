@@ -562,3 +562,37 @@ def test_my_cases_are_found_by_name_without_accents_or_by_code_and_no_name_enter
     page.wait_for_function("() => document.querySelectorAll('#case-list li').length === 1")
     assert hoa.code in page.locator("#case-list").inner_text()
     assert "Long" not in page.locator("#case-list").inner_text()
+
+
+def test_a_referral_and_attendance_recorded_offline_arrive_once(live_server, phone):
+    from webapp.models import Activity, Attendance
+
+    club = make_club()
+    member = member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=member, consent=("follow", "refer"))
+    activity = Activity.create(club=club, created_by=chair, kind="awareness", date=date.today(),
+                               title="Truyền thông di cư an toàn", review_status="approved")
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+
+    page.evaluate(f"location.hash = '#/new/referral?case={case.uuid}'")
+    page.select_option("#f-service_kind", index=1)
+    page.fill("#f-provider", "Trung tâm Trợ giúp pháp lý")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+
+    page.evaluate("location.hash = '#/new/attendance'")
+    page.select_option("#f-activity_uuid", activity.uuid)
+    page.select_option("#f-case_uuid", case.uuid)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    assert waiting(page) == 2
+
+    go_online(phone)
+    wait_all_sent(page)
+    [referral] = Referral.select().where(Referral.case == case)
+    assert referral.provider == "Trung tâm Trợ giúp pháp lý" and referral.created_by_id == member.id
+    [attendance] = Attendance.select().where(Attendance.case == case)
+    assert attendance.activity_id == activity.id and attendance.brought_by_id == member.id
+    assert EntryRevision.select().count() == 2

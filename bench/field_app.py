@@ -6,9 +6,11 @@ with the CPU throttled 4×, a sync batch within 5× of the direct insert. Figure
 asserts a time.
 
     .venv/bin/python -m bench.field_app
+    .venv/bin/python -m bench.field_app --postgres    the sync batch only, on PostgreSQL
 """
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -25,11 +27,12 @@ PASSWORD = "bench-password-1"
 CASES = 40
 
 
-def make_app(folder):
+def make_app(folder, database_url=None):
     os.environ["SOTHEODOI_INSTANCE"] = str(folder / "instance")
     from webapp import create_app
     return create_app({
-        "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": database_url or f"sqlite:///{folder / 'bench.sqlite3'}",
         "SESSION_COOKIE_SECURE": False, "WTF_CSRF_ENABLED": True,
     })
 
@@ -172,7 +175,28 @@ def batch_figures(app, member_id, case_uuid, rounds=5):
     return api, direct
 
 
+def postgres_main():
+    """The sync batch against direct inserts on PostgreSQL (a city's or province's server)."""
+    from bench.common import fresh_postgres_database, throwaway_postgres
+
+    with throwaway_postgres() as server:
+        url = fresh_postgres_database(server, "sotd_bench_field")
+        header("Field app: sync batch of 200 against direct inserts, PostgreSQL", url)
+        app = make_app(Path(tempfile.mkdtemp(prefix="sotd-bench-field-")), url)
+        member_id, case_uuid = fill(app)
+        api, direct = batch_figures(app, member_id, case_uuid)
+        ratio = statistics.median(api) / statistics.median(direct)
+        report("field_app_postgres", {
+            "sync of 200 visits, ms median": round(statistics.median(api) * 1000, 1),
+            "direct insert of 200 visits, ms median": round(statistics.median(direct) * 1000, 1),
+            "sync / direct (budget < 5x)": round(ratio, 2),
+        }, url)
+        print(f"  {'within' if ratio <= 5 else 'OVER'}: sync batch within 5x")
+
+
 def main():
+    if "--postgres" in sys.argv[1:]:
+        return postgres_main()
     header("Field app: first visit bytes, JavaScript, offline open at 4x CPU, sync batch of 200")
     folder = Path(tempfile.mkdtemp(prefix="sotd-bench-field-"))
     app = make_app(folder)

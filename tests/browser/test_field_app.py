@@ -596,3 +596,47 @@ def test_a_referral_and_attendance_recorded_offline_arrive_once(live_server, pho
     [attendance] = Attendance.select().where(Attendance.case == case)
     assert attendance.activity_id == activity.id and attendance.brought_by_id == member.id
     assert EntryRevision.select().count() == 2
+
+
+def test_an_entry_edited_while_it_is_being_sent_goes_next_as_a_new_revision(
+        live_server, phone, monkeypatch):
+    """The server takes the copy that was on its way; the member's edit made meanwhile is not lost,
+    nor sent as other data for the same revision (a conflict): it is the revision after it."""
+    from webapp import sync as sync_module
+    from webapp.models import SyncConflict
+
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    record_visit(page, case.uuid, "Bản đầu")
+
+    edited, taking = threading.Event(), threading.Event()
+    original = sync_module.submit_batch
+
+    def held(user, entries):
+        taking.set()
+        assert edited.wait(20)  # the server holds the batch until the member has edited it
+        return original(user, entries)
+
+    monkeypatch.setattr(sync_module, "submit_batch", held)
+    go_online(phone)  # the app sends the outbox at once
+    assert taking.wait(20)
+    page.evaluate("location.hash = '#/outbox'")
+    page.locator(".outbox__item a[href^='#/fix/']").click()
+    page.fill("#f-notes", "Bản đã sửa")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    edited.set()
+
+    page.evaluate("location.hash = '#/outbox'")
+    page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+    assert waiting(page) == 1  # the edit, as revision 2
+    assert Visit.get(Visit.case == case).notes == "Bản đầu"
+    monkeypatch.setattr(sync_module, "submit_batch", original)
+    sync_until_empty(page)
+    [visit] = Visit.select().where(Visit.case == case)
+    assert visit.revision == 2 and visit.notes == "Bản đã sửa"
+    assert [r.revision for r in EntryRevision.select().order_by(EntryRevision.revision)] == [1, 2]
+    assert SyncConflict.select().count() == 0

@@ -264,6 +264,32 @@
     w.returned = (w.returned || []).filter((r) => r.uuid !== entry.uuid);
   }
 
+  /* Delete the outbox record `uuid` only if it is still the one read (same IV): a check and a
+     delete in one transaction, so that an edit saved in between is never deleted with it. */
+  async function delIfUnchanged(uuid, box) {
+    const t = (await db()).transaction("outbox", "readwrite");
+    const store = t.objectStore("outbox");
+    let deleted = false;
+    store.get(uuid).onsuccess = (event) => {
+      const current = event.target.result;
+      const iv = current && current.box && current.box.iv;
+      if (iv && iv.length === box.iv.length && iv.every((byte, i) => byte === box.iv[i])) {
+        store.delete(uuid);
+        deleted = true;
+      }
+    };
+    return new Promise((resolve, reject) => {
+      t.oncomplete = () => resolve(deleted);
+      t.onerror = t.onabort = () => reject(t.error);
+    });
+  }
+
+  async function opened(user, uuid) {
+    const rec = await get("outbox", uuid);
+    return rec && rec.user === user.id
+      ? Object.assign(await unseal(user.key, rec.box, user.id + ":" + uuid), { uuid }) : null;
+  }
+
   async function apply(user, sent, results) {
     const byUuid = new Map(sent.map((e) => [e.uuid, e]));
     const w = await working(user);
@@ -273,14 +299,19 @@
       const rec = entry && await get("outbox", r.uuid);
       if (!rec || rec.user !== user.id) continue;
       const now = await unseal(user.key, rec.box, user.id + ":" + rec.uuid);
-      if (now.revision !== entry.revision || JSON.stringify(now.data) !== JSON.stringify(entry.data)) {
-        continue; // edited on the phone while this copy was on its way: the edit goes next time
-      }
+      const same = now.revision === entry.revision && JSON.stringify(now.data) === JSON.stringify(entry.data);
       if (SENT.has(r.status)) {
-        if (w) merge(w, now, r);
-        await del("outbox", r.uuid);
+        if (w) merge(w, entry, r);
         accepted += 1;
-      } else if (r.status === "invalid" || r.status === "conflict") {
+        if (same && await delIfUnchanged(r.uuid, rec.box)) continue;
+        // Edited on the phone while this copy was on its way: the server took the copy, so the
+        // edit goes next time as the revision after it (not as other data for the same one).
+        const latest = same ? await opened(user, r.uuid) : Object.assign(now, { uuid: r.uuid });
+        if (latest && latest.revision === entry.revision) {
+          await save(user, Object.assign(latest, { revision: entry.revision + 1,
+            base_revision: entry.revision }), "waiting");
+        }
+      } else if (same && (r.status === "invalid" || r.status === "conflict")) {
         await save(user, Object.assign({}, now, { uuid: r.uuid, errors: r.errors || {} }), r.status);
       }
     }

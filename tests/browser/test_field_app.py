@@ -640,3 +640,33 @@ def test_an_entry_edited_while_it_is_being_sent_goes_next_as_a_new_revision(
     assert visit.revision == 2 and visit.notes == "Bản đã sửa"
     assert [r.revision for r in EntryRevision.select().order_by(EntryRevision.revision)] == [1, 2]
     assert SyncConflict.select().count() == 0
+
+
+def test_a_visit_refused_for_want_of_its_case_goes_by_itself_once_the_case_is_in(
+        live_server, phone):
+    """The server answers "sync again once the case is sent": the phone does so, unasked."""
+    import json
+
+    club = make_club()
+    member = member_of(club)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    case_uuid = register_case(page, "Trịnh Thị Sau")
+    record_visit(page, case_uuid, "Thăm trước khi hồ sơ tới")
+
+    def without_cases(route):  # this once, the case does not reach the server
+        body = json.loads(route.request.post_data)
+        body["entries"] = [e for e in body["entries"] if e["type"] != "case"]
+        route.continue_(post_data=json.dumps(body))
+
+    phone.route("**/api/v1/sync", without_cases)
+    go_online(phone)
+    page.evaluate("location.hash = '#/outbox'")
+    page.wait_for_selector(".outbox__item[data-state=invalid]")  # the visit: case unknown
+    phone.unroute("**/api/v1/sync", without_cases)
+    assert Visit.select().count() == 0 and Case.select().count() == 0
+
+    sync_once(page)  # one press: the case goes, then the visit that waited for it
+    assert waiting(page) == 0
+    case = Case.get(Case.uuid == case_uuid)
+    assert [v.notes for v in Visit.select().where(Visit.case == case)] == ["Thăm trước khi hồ sơ tới"]

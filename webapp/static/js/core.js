@@ -177,6 +177,7 @@
       client_created_at: entry.client_created_at || new Date().toISOString() };
     if (entry.base_revision) body.base_revision = entry.base_revision;
     if (entry.errors) body.errors = entry.errors;
+    if (entry.awaiting_case) body.awaiting_case = true;
     const old = await get("outbox", entry.uuid);
     if (old && old.user !== user.id) throw new Error("not yours");
     await put("outbox", { uuid: entry.uuid, user: user.id, type: entry.type, state: state || "waiting",
@@ -312,11 +313,30 @@
             base_revision: entry.revision }), "waiting");
         }
       } else if (same && (r.status === "invalid" || r.status === "conflict")) {
-        await save(user, Object.assign({}, now, { uuid: r.uuid, errors: r.errors || {} }), r.status);
+        // Refused for its case alone, a case the server does not hold: it waits for that case.
+        const caseUuid = (now.data || {}).case_uuid;
+        const awaiting = r.status === "invalid" && Object.keys(r.errors || {}).join() === "case_uuid"
+          && !(w && (w.cases || []).some((c) => c.uuid === caseUuid && c.id != null));
+        await save(user, Object.assign({}, now, { uuid: r.uuid, errors: r.errors || {},
+          awaiting_case: awaiting }), r.status);
       }
     }
     if (w && accepted) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
     return accepted;
+  }
+
+  /* Entries refused only because their case was not on the server yet (registered on this phone
+     and not sent, or refused first): once the server knows the case, they wait to go again. */
+  async function revive(user, cases) {
+    const known = new Set((cases || []).map((c) => c.uuid));
+    let revived = 0;
+    for (const e of await entries(user)) {
+      if (e.state === "invalid" && e.awaiting_case && known.has((e.data || {}).case_uuid)) {
+        await save(user, Object.assign({}, e, { errors: null, awaiting_case: false }), "waiting");
+        revived += 1;
+      }
+    }
+    return revived;
   }
 
   /* One sync: learn who the session belongs to, send that user's waiting entries, refresh the
@@ -326,25 +346,31 @@
     let boot = await getJSON("/api/v1/bootstrap");
     const user = await adopt(boot);
     let token = boot.csrf_token;
+    await revive(user, boot.cases);
     boot = null;
-    const waiting = (await entries(user)).filter((e) => e.state === "waiting");
-    const outgoing = waiting.map((e) => {
-      const x = { uuid: e.uuid, type: e.type, revision: e.revision, data: e.data,
-        client_created_at: e.client_created_at };
-      if (e.base_revision) x.base_revision = e.base_revision;
-      return x;
-    });
     let sent = 0;
     let accepted = 0;
-    report(0, outgoing.length);
-    if (outgoing.length) {
+    // A second pass sends what the first one revived (visits of a case it has just sent).
+    for (let pass = 0; pass < 2; pass += 1) {
+      const waiting = (await entries(user)).filter((e) => e.state === "waiting");
+      const outgoing = waiting.map((e) => {
+        const x = { uuid: e.uuid, type: e.type, revision: e.revision, data: e.data,
+          client_created_at: e.client_created_at };
+        if (e.base_revision) x.base_revision = e.base_revision;
+        return x;
+      });
+      const total = sent + outgoing.length;
+      report(sent, total);
+      if (!outgoing.length) break;
       token = token || await csrf();
       for (const batch of batches(outgoing)) {
         accepted += await apply(user, batch, await post(batch, token));
         sent += batch.length;
-        report(sent, outgoing.length);
+        report(sent, total);
       }
-      await adopt(await getJSON("/api/v1/bootstrap"));
+      const fresh = await getJSON("/api/v1/bootstrap");
+      await adopt(fresh);
+      if (!(await revive(user, fresh.cases))) break;
     }
     if (!(await get("meta", "schema"))) await fetchSchema();
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);

@@ -670,3 +670,37 @@ def test_a_visit_refused_for_want_of_its_case_goes_by_itself_once_the_case_is_in
     assert waiting(page) == 0
     case = Case.get(Case.uuid == case_uuid)
     assert [v.notes for v in Visit.select().where(Visit.case == case)] == ["Thăm trước khi hồ sơ tới"]
+
+
+def test_a_logout_made_offline_ends_the_session_as_soon_as_there_is_a_network(
+        live_server, phone):
+    """Whoever picks the phone up next, online, opens no page under the member's session."""
+    club = make_club()
+    member = member_of(club)
+    live = LoginSession.select().where((LoginSession.user == member)
+                                       & LoginSession.ended_at.is_null())
+
+    def log_out_offline(page):
+        go_offline(phone)
+        page.evaluate("location.hash = '#/more'")
+        page.click("button.button--danger")  # nothing waits: no question
+        page.wait_for_selector("text=Dữ liệu của bạn đã được xóa khỏi điện thoại")
+        assert page.evaluate(HELD)["keys"] == 0
+        assert live.count() == 1  # the server could not be told yet
+
+    # The app is still open when the network returns: it ends the session and shows the login.
+    page = open_app(phone.new_page(), live_server, member)
+    log_out_offline(page)
+    with page.expect_navigation(url="**/login**"):
+        go_online(phone)
+    assert live.count() == 0
+    assert page.evaluate(HELD)["keys"] == 0  # nothing was fetched again under that session
+
+    # The app is closed; the next page opened online is a desk page: the service worker ends it.
+    open_app(page, live_server, member)
+    log_out_offline(page)
+    page.goto("about:blank")
+    go_online(phone)
+    page.goto(f"{live_server.url}/account")
+    page.wait_for_url("**/login**")
+    assert live.count() == 0

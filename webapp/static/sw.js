@@ -80,6 +80,8 @@ async function shell(event) {
    expired session): then no key or working set stays on the phone (DESIGN.md §4). */
 async function deskPage(event, url) {
   try {
+    // A logout made offline ends the server session before any page is shown with it.
+    if (url.pathname !== "/login") await self.sotd.endPendingLogout().catch(() => false);
     const response = await fetch(event.request);
     if (url.pathname === "/login" && response.status === 200) {
       event.waitUntil(self.sotd.forgetAll().catch(() => undefined));

@@ -128,7 +128,7 @@ function renderChrome() {
 // --- Sync ------------------------------------------------------------------------------------
 
 async function sync() {
-  if (state.syncing || !navigator.onLine) return;
+  if (state.syncing || !navigator.onLine || state.loggedOut) return;
   clearTimeout(state.retryTimer);
   state.syncing = true;
   state.progress = { done: 0, total: state.counts.waiting };
@@ -174,6 +174,7 @@ async function logout() {
   });
   if (done === OFFLINE) {
     state.working = null;
+    state.loggedOut = true;
     view.replaceChildren(h("section", { class: "card" }, h("p", {}, t("logout_offline"))));
   }
 }
@@ -232,11 +233,7 @@ async function start() {
   const snap = await refresh();
   if (snap.logoutPending) {
     // Logged out while offline: end the server session before anything else.
-    try {
-      const token = await core.csrf();
-      await core.call("/logout", { method: "POST", body: new URLSearchParams({ csrf_token: token }) });
-      await core.del("meta", "logout_pending");
-    } catch (e) { /* still offline */ }
+    await core.endPendingLogout().catch(() => { /* still offline: at the next open */ });
     location.replace("/login");
     return;
   }
@@ -257,7 +254,16 @@ async function start() {
 }
 
 window.addEventListener("hashchange", render);
-window.addEventListener("online", () => { state.online = true; renderChrome(); sync(); });
+window.addEventListener("online", () => {
+  state.online = true;
+  if (state.loggedOut) {
+    // Logged out while offline: the server session ends now, and the login form is next.
+    core.endPendingLogout().catch(() => {}).then(() => location.replace("/login"));
+    return;
+  }
+  renderChrome();
+  sync();
+});
 window.addEventListener("offline", () => { state.online = false; renderChrome(); });
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") sync(); });
 document.addEventListener("click", (event) => {

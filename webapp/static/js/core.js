@@ -216,6 +216,19 @@
     return (await getJSON("/api/v1/csrf")).csrf_token;
   }
 
+  /* A logout made offline (meta logout_pending) ends the server session once there is a network:
+     at the app's next open, or at any page the service worker serves. True if it was pending. */
+  async function endPendingLogout() {
+    if (!(await get("meta", "logout_pending"))) return false;
+    try {
+      await call("/logout", { method: "POST", body: new URLSearchParams({ csrf_token: await csrf() }) });
+    } catch (error) {
+      if (!(error instanceof NeedLogin)) throw error; // no session left, or the logout's own redirect
+    }
+    await del("meta", "logout_pending");
+    return true;
+  }
+
   function batches(list) {
     const out = [];
     let current = [];
@@ -343,6 +356,8 @@
      working set. Never sends one user's entries under another's session. */
   async function syncOnce(progress) {
     const report = progress || (() => {});
+    // After a logout made offline, nothing is sent or fetched under that session: it ends first.
+    if (await endPendingLogout()) throw new NeedLogin();
     let boot = await getJSON("/api/v1/bootstrap");
     const user = await adopt(boot);
     let token = boot.csrf_token;
@@ -391,7 +406,7 @@
     return syncOnce(progress);
   }
 
-  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, forgetAll, working, entries, records, save,
+  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, forgetAll, endPendingLogout, working, entries, records, save,
     discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

@@ -704,3 +704,16 @@ def test_a_logout_made_offline_ends_the_session_as_soon_as_there_is_a_network(
     page.goto(f"{live_server.url}/account")
     page.wait_for_url("**/login**")
     assert live.count() == 0
+
+
+def test_after_a_long_form_the_next_screen_opens_at_its_top_with_the_saved_notice(
+        live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit(page, case.uuid, "Ghi ở cuối một biểu mẫu dài")  # submitted from its bottom
+    notice = page.locator(".alert--success")
+    notice.wait_for()
+    assert page.evaluate("scrollY") == 0
+    assert notice.bounding_box()["y"] < page.viewport_size["height"]

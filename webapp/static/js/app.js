@@ -253,7 +253,10 @@ async function start() {
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
 }
 
-window.addEventListener("hashchange", render);
+window.addEventListener("hashchange", () => {
+  render();
+  window.scrollTo(0, 0); // a new screen opens at its top, where the "saved" notice is
+});
 window.addEventListener("online", () => {
   state.online = true;
   if (state.loggedOut) {

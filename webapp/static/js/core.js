@@ -38,6 +38,10 @@
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });
+  const committed = (t) => new Promise((resolve, reject) => {
+    t.oncomplete = () => resolve();
+    t.onerror = t.onabort = () => reject(t.error);
+  });
   async function store(name, mode) {
     return (await db()).transaction(name, mode || "readonly").objectStore(name);
   }
@@ -82,13 +86,12 @@
     const user = key ? { id, key } : null;
     const box = user ? boxes.get(id) : null;
     const mine = user ? outbox.filter((r) => r.user === id) : [];
-    const [working_, opened] = user ? await Promise.all([
+    const [working_, list] = user ? await Promise.all([
       box ? unseal(key, box, id + ":working") : null,
-      Promise.all(mine.map((r) => unseal(key, r.box, id + ":" + r.uuid).then((e) =>
-        Object.assign(e, { uuid: r.uuid, state: r.state, saved_at: r.saved_at }), () => null)))]) : [null, []];
+      Promise.all(mine.map((r) => opened(user, r)))]) : [null, []];
     return { user, schema: meta.get("schema"), logoutPending: !!meta.get("logout_pending"),
       lastSync: user ? meta.get("last_sync:" + id) : undefined, working: working_,
-      entries: opened.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at),
+      entries: list.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at),
       counts: { waiting: mine.length, others: outbox.length - mine.length,
         rejected: mine.filter((r) => r.state !== "waiting").length } };
   }
@@ -145,10 +148,7 @@
     t.objectStore("working").clear();
     t.objectStore("meta").delete("user");
     t.objectStore("meta").delete("logout_pending");
-    return new Promise((resolve, reject) => {
-      t.oncomplete = () => resolve();
-      t.onerror = t.onabort = () => reject(t.error);
-    });
+    return committed(t);
   }
 
   async function working(user) {
@@ -161,16 +161,19 @@
   async function records(userId) {
     return done((await store("outbox")).index("user").getAll(userId));
   }
-  async function entries(user) {
-    const list = await records(user.id);
-    const out = [];
-    for (const rec of list) {
-      try {
-        out.push(Object.assign(await unseal(user.key, rec.box, user.id + ":" + rec.uuid),
-          { uuid: rec.uuid, state: rec.state, saved_at: rec.saved_at }));
-      } catch (e) { /* a record that does not open is left alone */ }
+  /* An outbox record as the entry it holds, or null if it does not open (it is left alone). */
+  async function opened(user, rec) {
+    if (!rec || rec.user !== user.id) return null;
+    try {
+      return Object.assign(await unseal(user.key, rec.box, user.id + ":" + rec.uuid),
+        { uuid: rec.uuid, state: rec.state, saved_at: rec.saved_at });
+    } catch (e) {
+      return null;
     }
-    return out.sort((a, b) => a.saved_at - b.saved_at);
+  }
+  async function entries(user) {
+    const list = await Promise.all((await records(user.id)).map((rec) => opened(user, rec)));
+    return list.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at);
   }
   async function save(user, entry, state) {
     const body = { type: entry.type, revision: entry.revision, data: entry.data,
@@ -292,16 +295,8 @@
         deleted = true;
       }
     };
-    return new Promise((resolve, reject) => {
-      t.oncomplete = () => resolve(deleted);
-      t.onerror = t.onabort = () => reject(t.error);
-    });
-  }
-
-  async function opened(user, uuid) {
-    const rec = await get("outbox", uuid);
-    return rec && rec.user === user.id
-      ? Object.assign(await unseal(user.key, rec.box, user.id + ":" + uuid), { uuid }) : null;
+    await committed(t);
+    return deleted;
   }
 
   async function apply(user, sent, results) {
@@ -320,7 +315,7 @@
         if (same && await delIfUnchanged(r.uuid, rec.box)) continue;
         // Edited on the phone while this copy was on its way: the server took the copy, so the
         // edit goes next time as the revision after it (not as other data for the same one).
-        const latest = same ? await opened(user, r.uuid) : Object.assign(now, { uuid: r.uuid });
+        const latest = same ? await opened(user, await get("outbox", r.uuid)) : Object.assign(now, { uuid: r.uuid });
         if (latest && latest.revision === entry.revision) {
           await save(user, Object.assign(latest, { revision: entry.revision + 1,
             base_revision: entry.revision }), "waiting");

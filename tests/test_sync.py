@@ -408,7 +408,10 @@ def test_bootstrap_holds_only_the_users_working_set(client, member):
     review.return_entry(Case.get(Case.uuid == returned["uuid"]), chair, "Thiếu năm sinh")
     data = client.get("/api/v1/bootstrap").get_json()
     assert data["user"]["id"] == member.id and data["user"]["club"]["id"] == member.club_id
-    assert data["csrf_token"] and len(data["device_key"]) == 44
+    assert data["full"] is True and data["cursor"]
+    assert "csrf_token" not in data and "device_key" not in data  # secrets only from /csrf
+    session = client.get("/api/v1/csrf").get_json()
+    assert session["user"] == member.id and len(session["device_key"]) == 44
     uuids = {c["uuid"] for c in data["cases"]}
     assert uuids == {mine.uuid, assigned.uuid, returned["uuid"]}
     assert not_mine.uuid not in uuids

@@ -307,6 +307,16 @@ class PushDelivery(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class WorkingSetCursor(BaseModel):
+    """What one bootstrap answer left on a user's phone, as a keyed digest per record: the base
+    the next answer is a delta of (book/working_set.py)."""
+
+    user = ForeignKeyField(User, backref="working_set_cursors", on_delete="CASCADE")
+    token = CharField(unique=True, max_length=32)
+    digests = JSONTextField()
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
 class AuditLog(BaseModel):
     """Who did what to which record; holds ids and codes, never names or notes."""
 
@@ -322,5 +332,5 @@ class AuditLog(BaseModel):
 ALL_MODELS = [
     Club, User, LoginSession, LoginAttempt, Case, CaseCategory, Consent, Visit, VisitMember,
     Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
-    MonthlyReview, PushSubscription, PushDelivery, AuditLog,
+    MonthlyReview, PushSubscription, PushDelivery, AuditLog, WorkingSetCursor,
 ]

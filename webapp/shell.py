@@ -27,7 +27,9 @@ def precache_urls():
             + [url_for("static", filename=name) for name in STATIC_FILES])
 
 
-COMPRESSED_PATHS = ("/static/", "/sw.js", "/manifest.webmanifest", "/app/", "/api/v1/schema")
+# The working set carries no secret (the CSRF token and the phone's key come from /api/v1/csrf).
+COMPRESSED_PATHS = ("/static/", "/sw.js", "/manifest.webmanifest", "/app/", "/api/v1/schema",
+                    "/api/v1/bootstrap")
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/manifest+json",
               "image/svg+xml")
 

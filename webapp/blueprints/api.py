@@ -1,4 +1,5 @@
 """The sync API v1 (DESIGN.md §4): sync, bootstrap, a CSRF token and the schema of the entries."""
+import base64
 import json
 
 from flask import Blueprint, current_app, jsonify, request
@@ -6,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from ..book import fields, sync
+from ..book import fields, sync, working_set
 from ..extensions import csrf
 from ..permissions import FIELD, LOGGED_IN, access
 
@@ -49,15 +50,25 @@ def sync_entries():
 @bp.route("/bootstrap")
 @access(*FIELD)
 def bootstrap():
-    """The user's working set for the field app, with a fresh CSRF token."""
-    return jsonify(sync.working_set(current_user._get_current_object()))
+    """The user's working set, whole or what changed since `?since=<cursor>` (no secret in it)."""
+    answer = working_set.answer(current_user._get_current_object(), request.args.get("since"))
+    return jsonify(dict(answer, server_time=sync.server_time()))
 
 
 @bp.route("/csrf")
 @access(LOGGED_IN)
 def csrf_token():
-    """A CSRF token for the next POST."""
-    return jsonify(csrf_token=generate_csrf())
+    """A CSRF token for the next POST, with whose session it is and the key of their phone.
+
+    The secrets of the API come only from here, never compressed (BREACH): the compressed
+    answers carry text other people wrote."""
+    user = current_user._get_current_object()
+    answer = {"csrf_token": generate_csrf(), "user": user.id}
+    if user.role in FIELD and user.device_key:
+        answer["device_key"] = base64.b64encode(user.device_key).decode()
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/schema")

@@ -1,4 +1,5 @@
-"""The sync contract v1 (DESIGN.md §4): the entries a phone sends, and the working set it receives.
+"""The sync contract v1 (DESIGN.md §4): the entries a phone sends (the working set it receives is
+working_set.py's).
 
 Every write of an entry — from the phone, and from the desk's forms — goes through `submit_entry`,
 so the rules of revisions, duplicates, conflicts and review live here once:
@@ -8,28 +9,22 @@ so the rules of revisions, duplicates, conflicts and review live here once:
 - What happens to the main row — submitted, amended, self-approved — is review.py's
   (`receive_new`, `receive_edit`); this module registers how each type's data is applied.
 """
-import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
-from . import activities, cases, fields, referrals, review, scheduling, visits
+from . import activities, cases, fields, referrals, review, visits
 from ..db import database, utcnow
 from .fields import Invalid
 from ..models import (
-    Activity, Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral,
-    Review, SyncConflict, User, Visit,
+    Activity, Appointment, Attendance, Case, EntryRevision, Referral, Review, SyncConflict, Visit,
 )
-from ..permissions import FIELD, may_write_case, visible_cases
-from .vocab import FIELD_VOCABULARIES
+from ..permissions import FIELD, may_write_case
 
 MAX_ENTRIES = 200
 MAX_BYTES = 1024 * 1024
-RECENT_VISITS = 5
-ACTIVITY_DAYS = 90
 
 # entry type → (model, domain module); cases go first so that a batch may refer to its own cases.
 KINDS = {
@@ -388,80 +383,3 @@ def submit_batch(user, entries):
 
 def server_time():
     return utcnow().isoformat(timespec="seconds") + "Z"
-
-
-# --- The working set ----------------------------------------------------------------------------
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def _grouped(query, key):
-    groups = {}
-    for row in query:
-        groups.setdefault(key(row), []).append(row)
-    return groups
-
-
-def working_set(user):
-    """What the field app needs, for `user` only (bootstrap, DESIGN.md §3 and §4)."""
-    club = user.club
-    case_rows = list(visible_cases(user).order_by(Case.code))
-    ids = [c.id for c in case_rows] or [0]
-    categories = _grouped(CaseCategory.select().where(CaseCategory.case.in_(ids)),
-                          lambda r: r.case_id)
-    consents = _grouped(Consent.select().where(Consent.case.in_(ids) & Consent.given
-                                               & Consent.withdrawn_at.is_null()),
-                        lambda r: r.case_id)
-    recent = _grouped(Visit.select().where(Visit.case.in_(ids))
-                      .order_by(Visit.date.desc(), Visit.id.desc()), lambda r: r.case_id)
-    case_referrals = _grouped(Referral.select().where(Referral.case.in_(ids))
-                              .order_by(Referral.referred_on.desc()), lambda r: r.case_id)
-    open_appointments = _grouped(Appointment.select()
-                                 .where(Appointment.case.in_(ids) & (Appointment.status == "open"))
-                                 .order_by(Appointment.due_date, Appointment.id),
-                                 lambda r: r.case_id)
-    cases_out = []
-    for c in case_rows:
-        given = {row.purpose for row in consents.get(c.id, [])}
-        upcoming = open_appointments.get(c.id, [])
-        cases_out.append({
-            "id": c.id, "uuid": c.uuid, "code": c.code, "full_name": c.full_name, "sex": c.sex,
-            "birth_year": c.birth_year, "address": c.address, "neighbourhood": c.neighbourhood,
-            "phone": c.phone,
-            "categories": sorted(r.category for r in categories.get(c.id, [])),
-            "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
-            "consent": {p: p in given for p in ("follow", "refer", "share")},
-            "review_status": c.review_status, "revision": review.current_revision(c),
-            "recent_visits": [{"uuid": v.uuid, "date": _iso(v.date), "kind": v.kind,
-                               "topics": list(v.topics), "review_status": v.review_status}
-                              for v in recent.get(c.id, [])[:RECENT_VISITS]],
-            "referrals": [{"uuid": r.uuid, "service_kind": r.service_kind, "status": r.status,
-                           "referred_on": _iso(r.referred_on)}
-                          for r in case_referrals.get(c.id, [])],
-            "next_appointment": ({"id": upcoming[0].id, "due_date": _iso(upcoming[0].due_date)}
-                                 if upcoming else None),
-        })
-    appointments = scheduling.working_set_appointments(user)
-    since = fields.local_today() - timedelta(days=ACTIVITY_DAYS)
-    activity_rows = (Activity.select()
-                     .where((Activity.club == user.club_id) & (Activity.date >= since))
-                     .order_by(Activity.date.desc()))
-    members = (User.select()
-               .where((User.club == user.club_id) & User.role.in_(FIELD) & User.is_active)
-               .order_by(User.full_name))
-    return {
-        "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
-                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None},
-        "csrf_token": generate_csrf(),
-        "device_key": base64.b64encode(user.device_key).decode() if user.device_key else None,
-        "server_time": server_time(),
-        "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
-                         for v in FIELD_VOCABULARIES},
-        "members": [{"id": m.id, "full_name": m.full_name or m.login} for m in members],
-        "cases": cases_out,
-        "appointments": appointments,
-        "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
-                       for a in activity_rows],
-        "returned": review.returned_for(user),
-    }

@@ -1,0 +1,195 @@
+"""The field app's working set (DESIGN.md §3 and §4): what a user's phone holds, sent whole the
+first time and after that as what changed since the cursor of the phone's last answer.
+
+A cursor names what an answer left on the phone, as one keyed digest per case, appointment,
+returned entry and activity, and one for each small part (the user, the members, the
+vocabularies, the schema). The next answer is computed whole on the server and compared with
+them: a record whose digest differs goes out, one that is no longer there is named in `removed`.
+So nothing written between two answers is missed, however the writes race the read: a delta is a
+comparison of what was sent with what is now, not a window of time.
+"""
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import get_locale
+
+from . import fields, review, scheduling
+from ..db import database, utcnow
+from ..models import (
+    Activity, Appointment, Case, CaseCategory, Consent, Referral, User, Visit, WorkingSetCursor,
+)
+from ..permissions import FIELD, visible_cases
+from .vocab import FIELD_VOCABULARIES
+
+RECENT_VISITS = 5
+ACTIVITY_DAYS = 90
+KEEP = 5                       # cursors kept per user: a phone whose last answer was lost still
+MAX_AGE = timedelta(days=30)   # has a known base; one older than a session lives is forgotten
+
+# The lists of the working set, each by the key the phone knows its records by.
+LISTS = {"cases": "uuid", "appointments": "id", "returned": "uuid", "activities": "uuid"}
+# The parts sent whole, and only when they changed.
+PARTS = ("user", "members", "vocabularies", "schema_version")
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _grouped(query, key):
+    groups = {}
+    for row in query:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
+def _cases(user):
+    case_rows = list(visible_cases(user).order_by(Case.code))
+    ids = [c.id for c in case_rows] or [0]
+    categories = _grouped(CaseCategory.select().where(CaseCategory.case.in_(ids)),
+                          lambda r: r.case_id)
+    consents = _grouped(Consent.select().where(Consent.case.in_(ids) & Consent.given
+                                               & Consent.withdrawn_at.is_null()),
+                        lambda r: r.case_id)
+    recent = _grouped(Visit.select().where(Visit.case.in_(ids))
+                      .order_by(Visit.date.desc(), Visit.id.desc()), lambda r: r.case_id)
+    case_referrals = _grouped(Referral.select().where(Referral.case.in_(ids))
+                              .order_by(Referral.referred_on.desc()), lambda r: r.case_id)
+    open_appointments = _grouped(Appointment.select()
+                                 .where(Appointment.case.in_(ids) & (Appointment.status == "open"))
+                                 .order_by(Appointment.due_date, Appointment.id),
+                                 lambda r: r.case_id)
+    out = []
+    for c in case_rows:
+        given = {row.purpose for row in consents.get(c.id, [])}
+        upcoming = open_appointments.get(c.id, [])
+        out.append({
+            "id": c.id, "uuid": c.uuid, "code": c.code, "full_name": c.full_name, "sex": c.sex,
+            "birth_year": c.birth_year, "address": c.address, "neighbourhood": c.neighbourhood,
+            "phone": c.phone,
+            "categories": sorted(r.category for r in categories.get(c.id, [])),
+            "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
+            "consent": {p: p in given for p in ("follow", "refer", "share")},
+            "review_status": c.review_status, "revision": review.current_revision(c),
+            "recent_visits": [{"uuid": v.uuid, "date": _iso(v.date), "kind": v.kind,
+                               "topics": list(v.topics), "review_status": v.review_status}
+                              for v in recent.get(c.id, [])[:RECENT_VISITS]],
+            "referrals": [{"uuid": r.uuid, "service_kind": r.service_kind, "status": r.status,
+                           "referred_on": _iso(r.referred_on)}
+                          for r in case_referrals.get(c.id, [])],
+            "next_appointment": ({"id": upcoming[0].id, "due_date": _iso(upcoming[0].due_date)}
+                                 if upcoming else None),
+        })
+    return out
+
+
+_schema_versions = {}
+
+
+def schema_version():
+    """A short digest of /api/v1/schema in the current language: the phone fetches the schema
+    again only when it changed (a new field, a new release's wording)."""
+    locale = str(get_locale())
+    if locale not in _schema_versions:
+        document = json.dumps(fields.api_schema(), sort_keys=True, ensure_ascii=False)
+        _schema_versions[locale] = hashlib.sha256(document.encode()).hexdigest()[:16]
+    return _schema_versions[locale]
+
+
+def whole(user):
+    """Everything the field app needs, for `user` only: the lists and the parts."""
+    club = user.club
+    since = fields.local_today() - timedelta(days=ACTIVITY_DAYS)
+    activity_rows = (Activity.select()
+                     .where((Activity.club == user.club_id) & (Activity.date >= since))
+                     .order_by(Activity.date.desc()))
+    members = (User.select()
+               .where((User.club == user.club_id) & User.role.in_(FIELD) & User.is_active)
+               .order_by(User.full_name))
+    return {
+        "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
+                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None},
+        "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
+                         for v in FIELD_VOCABULARIES},
+        "members": [{"id": m.id, "full_name": m.full_name or m.login} for m in members],
+        "schema_version": schema_version(),
+        "cases": _cases(user),
+        "appointments": scheduling.working_set_appointments(user),
+        "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
+                       for a in activity_rows],
+        "returned": review.returned_for(user),
+    }
+
+
+def _digest(value):
+    # Keyed, so that a cursor's row says nothing of the records it stands for.
+    key = hashlib.sha256(b"working-set:" + current_app.secret_key.encode()).digest()
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, text.encode(), hashlib.blake2s).hexdigest()[:16]
+
+
+def digests(working):
+    """{list: {key: digest}, part: digest} of a whole working set."""
+    out = {name: {str(item[key]): _digest(item) for item in working[name]}
+           for name, key in LISTS.items()}
+    out.update({part: _digest(working[part]) for part in PARTS})
+    return out
+
+
+def _known(user, token):
+    """The digests a cursor of `user` names, or None (no cursor, another's, or forgotten)."""
+    if not isinstance(token, str) or not token or len(token) > 32:
+        return None
+    row = (WorkingSetCursor.select()
+           .where((WorkingSetCursor.token == token) & (WorkingSetCursor.user == user.id)
+                  & (WorkingSetCursor.created_at > utcnow() - MAX_AGE))
+           .first())
+    return row.digests if row is not None else None
+
+
+def _remember(user, sent):
+    """A new cursor for `sent`; the user's oldest ones beyond KEEP are forgotten."""
+    token = secrets.token_urlsafe(16)
+    with database.atomic():
+        WorkingSetCursor.create(user=user.id, token=token, digests=sent)
+        old = [c.id for c in (WorkingSetCursor.select(WorkingSetCursor.id)
+                              .where(WorkingSetCursor.user == user.id)
+                              .order_by(WorkingSetCursor.created_at.desc(),
+                                        WorkingSetCursor.id.desc())
+                              .offset(KEEP))]
+        if old:
+            WorkingSetCursor.delete().where(WorkingSetCursor.id.in_(old)).execute()
+        (WorkingSetCursor.delete()
+         .where((WorkingSetCursor.user == user.id)
+                & (WorkingSetCursor.created_at <= utcnow() - MAX_AGE))
+         .execute())
+    return token
+
+
+def answer(user, since=None):
+    """The bootstrap answer: the whole working set (`full: true`) when `since` names no cursor
+    of this user's that the server still knows; otherwise only what changed since it."""
+    working = whole(user)
+    now = digests(working)
+    before = _known(user, since)
+    if before is None:
+        return dict(working, full=True, cursor=_remember(user, now))
+    delta = {"full": False,
+             "cursor": since if now == before else _remember(user, now),
+             "removed": {}}
+    for name, key in LISTS.items():
+        held = before.get(name, {})
+        delta[name] = [item for item in working[name]
+                       if held.get(str(item[key])) != now[name][str(item[key])]]
+        current = now[name]
+        # Keys go back as the phone holds them: appointment ids are numbers.
+        as_sent = int if key == "id" else str
+        delta["removed"][name] = sorted(as_sent(k) for k in held if k not in current)
+    for part in PARTS:
+        if before.get(part) != now[part]:
+            delta[part] = working[part]
+    return delta

@@ -16,7 +16,9 @@ DEFAULTS = dict(
     # A session survives closing the browser; it ends on logout, deactivation,
     # after SESSION_IDLE_DAYS without use and SESSION_MAX_DAYS at most.
     PERMANENT_SESSION_LIFETIME=timedelta(days=30),
-    SESSION_REFRESH_EACH_REQUEST=True,
+    # The cookie lives SESSION_MAX_DAYS from login and the server ends the session on idleness
+    # (accounts.py): a fresh cookie on every answer would only cost the phone its bytes.
+    SESSION_REFRESH_EACH_REQUEST=False,
     SESSION_IDLE_DAYS=7,
     SESSION_MAX_DAYS=30,
     WTF_CSRF_TIME_LIMIT=None,  # tied to the session, which already expires

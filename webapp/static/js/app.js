@@ -248,7 +248,7 @@ async function start() {
     await refresh();
     render();
   } else {
-    sync().then(() => navigator.onLine && core.fetchSchema()).then((s) => { if (s) state.schema = s; }).catch(() => {});
+    sync(); // it fetches the schema too when the working set names a new version of it
   }
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
 }

@@ -7,6 +7,7 @@
   const BATCH = 200;
   const BATCH_BYTES = 900 * 1024;
   const SENT = new Set(["created", "updated", "duplicate"]);
+  const RECENT_VISITS = 5;
   const enc = new TextEncoder();
   const dec = new TextDecoder();
 
@@ -115,21 +116,60 @@
     return key ? { id: user, key } : null;
   }
 
-  /* Take the server's bootstrap: switch user if someone else logged in, keep the key (only as a
-     non-extractable CryptoKey) and the working set (encrypted, without key or token). */
-  async function adopt(boot) {
-    const id = boot.user.id;
+  /* Whose the session is, a CSRF token and that user's key, from GET /api/v1/csrf (the only
+     answer with secrets, never compressed: BREACH). Switches the phone to that user if someone
+     else logged in; the key is kept only as a non-extractable CryptoKey. */
+  async function session() {
+    const answer = await getJSON("/api/v1/csrf");
+    const id = answer.user;
     const previous = await get("meta", "user");
     if (previous != null && previous !== id) await forget(previous);
-    const key = boot.device_key ? await importKey(boot.device_key) : await get("keys", id);
+    const key = answer.device_key ? await importKey(answer.device_key) : await get("keys", id);
     if (!key) throw new ServerError("no device key");
     await put("keys", key, id);
     await put("meta", id, "user");
-    const working = Object.assign({}, boot);
-    delete working.device_key;
-    delete working.csrf_token;
-    await put("working", await seal(key, working, id + ":working"), id);
-    return { id, key };
+    return { user: { id, key }, token: answer.csrf_token };
+  }
+
+  /* The working set's lists, by the key of their records, and how the server orders them. */
+  const byText = (field, desc) => (a, b) => {
+    const x = a[field] == null ? "" : String(a[field]);
+    const y = b[field] == null ? "" : String(b[field]);
+    return (x < y ? -1 : x > y ? 1 : 0) * (desc ? -1 : 1);
+  };
+  const LISTS = {
+    cases: { key: "uuid", order: byText("code") },
+    appointments: { key: "id", order: (a, b) => byText("due_date")(a, b) || a.id - b.id },
+    activities: { key: "uuid", order: byText("date", true) },
+    returned: { key: "uuid", order: byText("returned_at") },
+  };
+
+  /* The phone's working set after a bootstrap answer: the whole set, or the one held with the
+     records that changed put in and those that left taken out (DESIGN.md §4). */
+  function merged(held, answer) {
+    const w = Object.assign({}, answer.full || !held ? {} : held, answer);
+    if (!answer.full && held) {
+      for (const [name, { key, order }] of Object.entries(LISTS)) {
+        const fresh = answer[name] || [];
+        const gone = new Set(((answer.removed || {})[name] || []).concat(fresh.map((x) => x[key])));
+        w[name] = (held[name] || []).filter((x) => !gone.has(x[key])).concat(fresh).sort(order);
+      }
+    }
+    delete w.full;
+    delete w.removed;
+    return w;
+  }
+
+  /* One GET of the working set: what changed since the phone's cursor, or all of it the first
+     time; kept encrypted. Returns it with the answer's server_time. */
+  async function refreshWorking(user) {
+    const held = await working(user);
+    const since = held && held.cursor ? "?since=" + encodeURIComponent(held.cursor) : "";
+    const answer = await getJSON("/api/v1/bootstrap" + since);
+    const unchanged = held && !answer.full && answer.cursor === held.cursor;
+    const w = unchanged ? held : merged(held, answer);
+    if (!unchanged) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
+    return { working: w, serverTime: answer.server_time };
   }
 
   /* Logging out: the user's working set and key go; their waiting entries stay, unreadable. */
@@ -274,7 +314,9 @@
         { id: result.id, uuid: entry.uuid, code: null, review_status: "submitted", revision: entry.revision })]
         .concat(w.cases || []);
     } else if (entry.type === "visit" && c && !c.recent_visits.some((v) => v.uuid === entry.uuid)) {
-      c.recent_visits.unshift({ uuid: entry.uuid, date: d.date, kind: d.kind, topics: d.topics || [], review_status: "submitted" });
+      // As the server lists them (the latest five), so that the next delta's copy matches.
+      c.recent_visits = [{ uuid: entry.uuid, date: d.date, kind: d.kind, topics: d.topics || [], review_status: "submitted" }]
+        .concat(c.recent_visits).sort(byText("date", true)).slice(0, RECENT_VISITS);
     } else if (entry.type === "referral" && c && !c.referrals.some((r) => r.uuid === entry.uuid)) {
       c.referrals.unshift({ uuid: entry.uuid, service_kind: d.service_kind, status: "referred", referred_on: d.referred_on });
     }
@@ -347,44 +389,49 @@
     return revived;
   }
 
-  /* One sync: learn who the session belongs to, send that user's waiting entries, refresh the
-     working set. Never sends one user's entries under another's session. */
+  /* Send the user's waiting entries, in batches; what the server accepted goes into the
+     working set at once. Returns { sent, accepted }, counting on from `before` for the progress. */
+  async function sendWaiting(user, token, report, before) {
+    const waiting = (await entries(user)).filter((e) => e.state === "waiting");
+    const outgoing = waiting.map((e) => {
+      const x = { uuid: e.uuid, type: e.type, revision: e.revision, data: e.data,
+        client_created_at: e.client_created_at };
+      if (e.base_revision) x.base_revision = e.base_revision;
+      return x;
+    });
+    const total = before + outgoing.length;
+    let sent = before;
+    let accepted = 0;
+    report(sent, total);
+    for (const batch of batches(outgoing)) {
+      accepted += await apply(user, batch, await post(batch, token));
+      sent += batch.length;
+      report(sent, total);
+    }
+    return { sent: sent - before, accepted };
+  }
+
+  /* One sync: learn who the session belongs to, send that user's waiting entries, then fetch
+     the working set once — only what changed since the last sync. Never sends one user's
+     entries under another's session. */
   async function syncOnce(progress) {
     const report = progress || (() => {});
     // After a logout made offline, nothing is sent or fetched under that session: it ends first.
     if (await endPendingLogout()) throw new NeedLogin();
-    let boot = await getJSON("/api/v1/bootstrap");
-    const user = await adopt(boot);
-    let token = boot.csrf_token;
-    await revive(user, boot.cases);
-    boot = null;
-    let sent = 0;
-    let accepted = 0;
-    // A second pass sends what the first one revived (visits of a case it has just sent).
-    for (let pass = 0; pass < 2; pass += 1) {
-      const waiting = (await entries(user)).filter((e) => e.state === "waiting");
-      const outgoing = waiting.map((e) => {
-        const x = { uuid: e.uuid, type: e.type, revision: e.revision, data: e.data,
-          client_created_at: e.client_created_at };
-        if (e.base_revision) x.base_revision = e.base_revision;
-        return x;
-      });
-      const total = sent + outgoing.length;
-      report(sent, total);
-      if (!outgoing.length) break;
-      token = token || await csrf();
-      for (const batch of batches(outgoing)) {
-        accepted += await apply(user, batch, await post(batch, token));
-        sent += batch.length;
-        report(sent, total);
-      }
-      const fresh = await getJSON("/api/v1/bootstrap");
-      await adopt(fresh);
-      if (!(await revive(user, fresh.cases))) break;
+    const { user, token } = await session();
+    const held = await working(user);
+    if (held) await revive(user, held.cases);
+    const first = await sendWaiting(user, token, report, 0);
+    const { working: fresh, serverTime } = await refreshWorking(user);
+    // A second round sends what the fresh working set revived (visits of a case just sent).
+    const second = (await revive(user, fresh.cases))
+      ? await sendWaiting(user, token, report, first.sent) : { sent: 0, accepted: 0 };
+    if (!(await get("meta", "schema")) || (await get("meta", "schema_version")) !== fresh.schema_version) {
+      await fetchSchema();
+      await put("meta", fresh.schema_version, "schema_version");
     }
-    if (!(await get("meta", "schema"))) await fetchSchema();
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);
-    return { user, sent, accepted };
+    return { user, sent: first.sent + second.sent, accepted: first.accepted + second.accepted, serverTime };
   }
 
   async function fetchSchema() {
@@ -401,7 +448,7 @@
     return syncOnce(progress);
   }
 
-  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, forgetAll, endPendingLogout, working, entries, records, save,
+  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, session, refreshWorking, merged, forget, forgetAll, endPendingLogout, working, entries, records, save,
     discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

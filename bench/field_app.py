@@ -1,18 +1,25 @@
-"""The field app on a phone: bytes of a first visit, JavaScript weight, opening offline on a slow
-CPU, and the server's time to take a batch of 200 visits against inserting them directly.
+"""The field app on a phone, every byte counted on the server's socket (bench/meter.py): the page's
+requests, the service worker's and the browser's own (manifest, install icons) alike.
 
-Budgets (issue #4): first visit < 100 KB transferred, JavaScript < 30 KB, offline open < 300 ms
-with the CPU throttled 4×, a sync batch within 5× of the direct insert. Figures only: no test
-asserts a time.
+For a member with 40 cases and a chair with the whole club, 300 cases: bytes of the first visit,
+of a sync when nothing changed and of a sync after one change elsewhere, the chair's first load on
+Chromium's emulated "Slow 4G" (150 ms, 1.6 Mbit/s down, 750 kbit/s up), opening offline with the
+CPU throttled 4×; then the server's time to take a batch of 200 visits against inserting the same
+rows directly, on SQLite and on PostgreSQL (when installed).
+
+Budgets (issue #17): first visit ≤ 80 KB (member, 40 cases); a sync when nothing changed ≤ 2 KB,
+after one change elsewhere ≤ 4 KB; the chair's first load ≤ 120 KB with the working set drawn
+within 3 s on Slow 4G; JavaScript ≤ 30 KB compressed; offline open ≤ 200 ms (40 cases) and
+≤ 300 ms (300 cases) at 4× CPU; a sync batch within 2× of the direct insert on SQLite and 2.5× on
+PostgreSQL. Figures only: no test asserts a time.
 
     .venv/bin/python -m bench.field_app
-    .venv/bin/python -m bench.field_app --postgres    the sync batch only, on PostgreSQL
+    .venv/bin/python -m bench.field_app --no-postgres     SQLite only
 """
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -21,10 +28,19 @@ from pathlib import Path
 os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 from bench.common import header, report  # noqa: E402
+from bench.meter import MeteredServer  # noqa: E402
 
 CHROMIUM = os.environ.get("SOTD_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
 PASSWORD = "bench-password-1"
-CASES = 40
+MEMBER_CASES, CLUB_CASES, MEMBERS = 40, 300, 8
+SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 200000,
+           "uploadThroughput": 93750}
+KB = 1024
+
+WORKING_SET_STORED = """() => self.sotd && self.sotd.currentUser()
+  .then((u) => u && self.sotd.working(u)).then((w) => !!w)"""
 
 
 def make_app(folder, database_url=None):
@@ -38,108 +54,173 @@ def make_app(folder, database_url=None):
 
 
 def fill(app):
-    """A club with a member who follows CASES people, each with a few visits."""
+    """A club of CLUB_CASES people: MEMBER_CASES followed by tv1, the rest by the other members;
+    each case with a few visits, tv1 with a few appointments. The chair (cn1) sees them all."""
     from webapp import accounts
     from webapp.book import cases
     from webapp.db import database
-    from webapp.models import Case, CaseCategory, Consent, Visit
+    from webapp.models import Appointment, Case, CaseCategory, Consent, User, Visit
 
     with app.app_context(), database.atomic():
         club = accounts.create_club(name="CLB Tuần Châu", code_prefix="TC", ward="Tuần Châu",
                                     city="Hạ Long", province="Quảng Ninh")
         member = accounts.create_user(login="tv1", password=PASSWORD, role="member", club=club,
                                       full_name="Nguyễn Thị Lan", must_change_password=False)
-        for n in range(CASES):
+        chair = User.create(login="cn1", password_hash=accounts.hash_password(PASSWORD),
+                            role="chair", club=club, full_name="Trần Văn Chủ",
+                            device_key=os.urandom(32))
+        others = [accounts.create_user(login=f"tv{n}", password=PASSWORD, role="member",
+                                       club=club, full_name=f"Thành viên {n}",
+                                       must_change_password=False)
+                  for n in range(2, MEMBERS + 1)]
+        for n in range(CLUB_CASES):
+            follower = member if n < MEMBER_CASES else others[n % len(others)]
             case = Case.create(club=club, code=cases.next_code(club, date.today().year),
-                               created_by=member, assigned_to=member, full_name=f"Đối tượng {n}",
-                               sex="female", birth_year=1990 + n % 20, review_status="approved",
+                               created_by=follower, assigned_to=follower,
+                               full_name=f"Đối tượng {n}", sex="female",
+                               birth_year=1990 + n % 20, review_status="approved",
                                address=f"Tổ {n % 9 + 1}, khu {n % 5 + 1}")
             CaseCategory.create(case=case, category="at_risk")
-            Consent.create(case=case, purpose="follow", recorded_by=member)
+            Consent.create(case=case, purpose="follow", recorded_by=follower)
             for k in range(3):
-                Visit.create(club=club, case=case, created_by=member, kind="home_visit",
+                Visit.create(club=club, case=case, created_by=follower, kind="home_visit",
                              date=date.today() - timedelta(days=7 * k), topics=["safe_migration"],
                              review_status="approved")
-        return member.id, case.uuid
+            if follower == member and n % 4 == 0:
+                Appointment.create(club=club, case=case, member=member, created_by=chair,
+                                   due_date=date.today() + timedelta(days=n % 10))
+        return member.id, chair.id, case_of(member)
 
 
-class Server:
-    def __init__(self, app):
-        from werkzeug.serving import make_server
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
+def case_of(user):
+    from webapp.models import Case
+    return Case.select().where(Case.assigned_to == user).order_by(Case.id).first().uuid
 
 
-def phone_figures(url, profile):
-    """Bytes of a first visit (login, then today), JS bytes, and offline opens at 4× CPU."""
+def change_elsewhere(app, case_uuid, n):
+    """Someone at the desk changes one case of the phone's working set."""
+    from webapp.db import database
+    from webapp.models import Case
+
+    with app.app_context():
+        with database.atomic():
+            Case.update(phone=f"09123456{n:02d}").where(Case.uuid == case_uuid).execute()
+        database.close()
+
+
+def launch(p, profile):
+    device = dict(p.devices["Pixel 5"])
+    device.pop("default_browser_type", None)
+    return p.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=ARGS, locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh", service_workers="allow", **device)
+
+
+def log_in(page, url, login):
+    page.goto(f"{url}/login?next=/app/")  # a chair lands on the desk otherwise
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/app/**")
+
+
+def settle(page, meter, quiet=0.5):
+    """Wait until the server has answered nothing new for `quiet` seconds."""
+    count, since = meter.mark(), time.monotonic()
+    while time.monotonic() - since < quiet:
+        time.sleep(0.1)
+        if meter.mark() != count:
+            count, since = meter.mark(), time.monotonic()
+
+
+def sync_bytes(page, meter):
+    """One sync from the page: the bytes of its API answers and the requests made."""
+    mark = meter.mark()
+    page.evaluate("() => self.sotd.sync()")
+    settle(page, meter, 0.3)
+    requests = [r for r in meter.since(mark) if r[1].startswith("/api/")]
+    return sum(n for *_x, n in requests), [r[1].split("?")[0] for r in requests]
+
+
+def phone_figures(app, server, login, profile, case_uuid, n):
+    """First visit, two syncs and offline opens, for one user on a fresh phone."""
     from playwright.sync_api import sync_playwright
 
+    meter = server.meter
+    out = {}
     with sync_playwright() as p:
-        device = dict(p.devices["Pixel 5"])
-        device.pop("default_browser_type", None)
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run"], locale="vi-VN",
-            timezone_id="Asia/Ho_Chi_Minh", service_workers="allow", **device)
+        context = launch(p, profile)
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        responses, sizes = {}, {}
-        cdp.on("Network.responseReceived",
-               lambda e: responses.__setitem__(e["requestId"], (e["response"]["url"], e["type"])))
-        cdp.on("Network.loadingFinished",
-               lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
-
-        page.goto(f"{url}/login")
-        page.wait_for_load_state("networkidle")
-        login_bytes = sum(sizes.values())
-        seen = set(sizes)
-        page.fill("input[name=login]", "tv1")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{url}/app/**")
+        mark = meter.mark()
+        log_in(page, server.url, login)
         page.wait_for_selector("[data-testid=waiting-count]")
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        page.wait_for_function(WORKING_SET_STORED)
+        # What Chromium fetches to judge the app installable: the manifest and its icons.
+        context.new_cdp_session(page).send("Page.getInstallabilityErrors")
         page.wait_for_load_state("networkidle")
-        today_bytes = sum(v for k, v in sizes.items() if k not in seen)
-        js_wire = sum(v for k, v in sizes.items() if responses.get(k, ("", ""))[1] == "Script")
-        by_url = sorted(((responses.get(k, ("?", ""))[0].replace(url, ""), v)
-                         for k, v in sizes.items()), key=lambda x: -x[1])
+        settle(page, meter)
+        first = meter.since(mark)
+        out["first"] = sum(n for *_x, n in first)
+        out["first_by_path"] = first
+        out["js"] = sum(n for _m, path, n in first if path.startswith("/static/js/"))
+
+        out["quiet"], out["quiet_requests"] = sync_bytes(page, meter)
+        change_elsewhere(app, case_uuid, n)
+        out["changed"], out["changed_requests"] = sync_bytes(page, meter)
 
         # Offline, slow phone: from navigation to the day drawn from IndexedDB.
         context.route("**/*", lambda route: route.abort("internetdisconnected"))
         context.set_offline(True)
-        opens, phases = [], []
+        opens = []
         for _ in range(6):
             page = context.new_page()
-            slow = context.new_cdp_session(page)
-            slow.send("Emulation.setCPUThrottlingRate", {"rate": 4})
-            page.goto(f"{url}/app/", wait_until="load")
+            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+            page.goto(f"{server.url}/app/", wait_until="load")
             # Nothing of Playwright's runs in the page until the app has drawn: its selector
             # engine, injected by a wait_for_selector, costs ~30 ms of the throttled CPU.
             page.wait_for_timeout(1500)
-            # The app marks the moment the member's day is drawn from IndexedDB.
             opens.append(page.evaluate("""() => new Promise((resolve) => {
               const seen = () => performance.getEntriesByName('sotd:day')[0];
               if (seen()) return resolve(seen().startTime);
               new PerformanceObserver(() => seen() && resolve(seen().startTime))
                 .observe({ type: 'mark', buffered: true });
             })"""))
-            page.wait_for_selector("[data-testid=waiting-count]")
-            phases.append(page.evaluate("""() => {
-              const nav = performance.getEntriesByType('navigation')[0];
-              return {shell: nav.responseEnd, parsed: nav.domInteractive};
-            }"""))
             page.close()
+        out["opens"] = opens[1:]
         context.close()
-    for phase in phases[1:]:
-        print(f"    offline open: shell from the worker at {phase['shell']:.0f} ms,"
-              f" parsed at {phase['parsed']:.0f} ms")
-    return login_bytes, today_bytes, js_wire, by_url, opens[1:]
+    return out
+
+
+def slow_first_load(server, login, profile):
+    """A first load on Slow 4G: bytes from the login form's submit until the working set is
+    drawn, and the seconds it took."""
+    from playwright.sync_api import sync_playwright
+
+    meter = server.meter
+    with sync_playwright() as p:
+        context = launch(p, profile)
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+        page.goto(f"{server.url}/login?next=/app/")
+        page.fill("input[name=login]", login)
+        page.fill("input[name=password]", PASSWORD)
+        mark = meter.mark()
+        start = time.perf_counter()
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/app/**")
+        page.wait_for_function("() => performance.getEntriesByName('sotd:day').length > 0",
+                               polling=50, timeout=60000)
+        seconds = time.perf_counter() - start
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                               timeout=60000)
+        page.wait_for_load_state("networkidle")
+        settle(page, meter)
+        loaded = meter.bytes(mark)
+        context.close()
+    return loaded, seconds
 
 
 def batch_figures(app, member_id, case_uuid, rounds=5):
@@ -173,68 +254,87 @@ def batch_figures(app, member_id, case_uuid, rounds=5):
                                  kind="home_visit", topics=["safe_migration"], notes=f"Lượt {n}")
             direct.append(time.perf_counter() - start)
             database.close()
-    return api, direct
+    app.config["WTF_CSRF_ENABLED"] = True
+    return statistics.median(api), statistics.median(direct)
 
 
-def postgres_main():
-    """The sync batch against direct inserts on PostgreSQL (a city's or province's server)."""
-    from bench.common import fresh_postgres_database, throwaway_postgres
+def postgres_batch():
+    """The sync batch against direct inserts on PostgreSQL, or None when it is not installed."""
+    from bench.common import fresh_postgres_database, postgres_bin, throwaway_postgres
 
+    if postgres_bin() is None and not os.environ.get("BENCH_POSTGRES_URL"):
+        return None
     with throwaway_postgres() as server:
         url = fresh_postgres_database(server, "sotd_bench_field")
-        header("Field app: sync batch of 200 against direct inserts, PostgreSQL", url)
         app = make_app(Path(tempfile.mkdtemp(prefix="sotd-bench-field-")), url)
-        member_id, case_uuid = fill(app)
-        api, direct = batch_figures(app, member_id, case_uuid)
-        ratio = statistics.median(api) / statistics.median(direct)
-        report("field_app_postgres", {
-            "sync of 200 visits, ms median": round(statistics.median(api) * 1000, 1),
-            "direct insert of 200 visits, ms median": round(statistics.median(direct) * 1000, 1),
-            "sync / direct (budget < 5x)": round(ratio, 2),
-        }, url)
-        print(f"  {'within' if ratio <= 5 else 'OVER'}: sync batch within 5x")
+        member_id, _chair_id, case_uuid = fill(app)
+        return batch_figures(app, member_id, case_uuid)
+
+
+def kb(n):
+    return round(n / KB, 1)
 
 
 def main():
-    if "--postgres" in sys.argv[1:]:
-        return postgres_main()
-    header("Field app: first visit bytes, JavaScript, offline open at 4x CPU, sync batch of 200")
+    header("Field app: every byte a phone downloads, syncs, Slow 4G, offline open at 4x CPU, "
+           "sync batch of 200")
     folder = Path(tempfile.mkdtemp(prefix="sotd-bench-field-"))
     app = make_app(folder)
-    member_id, case_uuid = fill(app)
-    server = Server(app)
+    member_id, chair_id, case_uuid = fill(app)
+    server = MeteredServer(app).start()
     try:
-        login_bytes, today_bytes, js_wire, by_url, opens = phone_figures(server.url, folder / "profile")
+        member = phone_figures(app, server, "tv1", folder / "member", case_uuid, 1)
+        chair = phone_figures(app, server, "cn1", folder / "chair", case_uuid, 2)
+        slow_bytes, slow_seconds = slow_first_load(server, "cn1", folder / "chair-slow")
     finally:
         server.stop()
-    js_files = sorted(Path(app.static_folder, "js").glob("*.js"))
-    shell_js = [f for f in js_files if f.name in ("app.js", "core.js", "views.js", "forms.js", "ui.js", "logout.js")]
-    js_raw = sum(f.stat().st_size for f in shell_js)
-    api, direct = batch_figures(app, member_id, case_uuid)
-    first_visit = login_bytes + today_bytes
-    ratio = statistics.median(api) / statistics.median(direct)
-    print(f"  largest transfers of the first visit ({CASES} cases in the working set):")
-    for path, size in by_url[:8]:
-        print(f"    {size / 1024:7.1f} KB  {path}")
+    sqlite_api, sqlite_direct = batch_figures(app, member_id, case_uuid)
+    pg = postgres_batch() if "--no-postgres" not in sys.argv[1:] else None
+
+    print(f"  what a member's phone downloads on a first visit ({MEMBER_CASES} cases):")
+    for method, path, size in sorted(member["first_by_path"], key=lambda r: -r[2]):
+        print(f"    {size / KB:7.1f} KB  {method} {path.split('?')[0]}")
+    print(f"  a sync when nothing changed: {', '.join(member['quiet_requests'])}")
+    print(f"  a sync after one change elsewhere: {', '.join(member['changed_requests'])}")
     figures = {
-        "first visit: login page, KB transferred": round(login_bytes / 1024, 1),
-        "first visit: today, KB transferred": round(today_bytes / 1024, 1),
-        "first visit total, KB (budget < 100)": round(first_visit / 1024, 1),
-        "JavaScript, KB transferred (budget < 30)": round(js_wire / 1024, 1),
-        "JavaScript of the shell, KB uncompressed": round(js_raw / 1024, 1),
-        "offline open at 4x CPU, ms median (budget < 300)": round(statistics.median(opens)),
-        "offline open at 4x CPU, ms max": round(max(opens)),
-        "sync of 200 visits, ms median": round(statistics.median(api) * 1000, 1),
-        "direct insert of 200 visits, ms median": round(statistics.median(direct) * 1000, 1),
-        "sync / direct (budget < 5x)": round(ratio, 2),
+        "first visit, member (40 cases), KB, everything (budget 80)": kb(member["first"]),
+        "first visit, chair (300 cases), KB, everything": kb(chair["first"]),
+        "JavaScript, KB transferred (budget 30)": kb(member["js"]),
+        "sync when nothing changed, member, KB (budget 2)": kb(member["quiet"]),
+        "sync when nothing changed, chair, KB (budget 2)": kb(chair["quiet"]),
+        "sync after one change elsewhere, member, KB (budget 4)": kb(member["changed"]),
+        "sync after one change elsewhere, chair, KB (budget 4)": kb(chair["changed"]),
+        "chair's first load on Slow 4G, KB (budget 120)": kb(slow_bytes),
+        "chair's first load on Slow 4G, working set drawn, s (budget 3)": round(slow_seconds, 2),
+        "offline open at 4x CPU, member, ms median (budget 200)": round(
+            statistics.median(member["opens"])),
+        "offline open at 4x CPU, member, ms max": round(max(member["opens"])),
+        "offline open at 4x CPU, chair, ms median (budget 300)": round(
+            statistics.median(chair["opens"])),
+        "offline open at 4x CPU, chair, ms max": round(max(chair["opens"])),
+        "sync of 200 visits, SQLite, ms median": round(sqlite_api * 1000, 1),
+        "direct insert of 200 visits, SQLite, ms median": round(sqlite_direct * 1000, 1),
+        "sync / direct, SQLite (budget 2x)": round(sqlite_api / sqlite_direct, 2),
     }
+    if pg:
+        figures.update({
+            "sync of 200 visits, PostgreSQL, ms median": round(pg[0] * 1000, 1),
+            "direct insert of 200 visits, PostgreSQL, ms median": round(pg[1] * 1000, 1),
+            "sync / direct, PostgreSQL (budget 2.5x)": round(pg[0] / pg[1], 2),
+        })
     report("field_app", figures)
     within = {
-        "first visit < 100 KB": first_visit < 100 * 1024,
-        "JavaScript < 30 KB": js_wire < 30 * 1024,
-        "offline open < 300 ms": statistics.median(opens) < 300,
-        "sync batch within 5x": ratio <= 5,
+        "first visit ≤ 80 KB": member["first"] <= 80 * KB,
+        "sync when nothing changed ≤ 2 KB": max(member["quiet"], chair["quiet"]) <= 2 * KB,
+        "sync after one change ≤ 4 KB": max(member["changed"], chair["changed"]) <= 4 * KB,
+        "chair's first load ≤ 120 KB, ≤ 3 s": slow_bytes <= 120 * KB and slow_seconds <= 3,
+        "JavaScript ≤ 30 KB": member["js"] <= 30 * KB,
+        "offline open ≤ 200 ms / ≤ 300 ms": (statistics.median(member["opens"]) <= 200
+                                             and statistics.median(chair["opens"]) <= 300),
+        "sync batch ≤ 2x SQLite": sqlite_api / sqlite_direct <= 2,
     }
+    if pg:
+        within["sync batch ≤ 2.5x PostgreSQL"] = pg[0] / pg[1] <= 2.5
     for budget, ok in within.items():
         print(f"  {'within' if ok else 'OVER'}: {budget}")
 

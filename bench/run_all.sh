@@ -10,7 +10,7 @@ rm -f bench/results/latest.json
 status=0
 for script in bench/*.py; do
   name=$(basename "$script" .py)
-  case "$name" in __init__|common|_*) continue ;; esac
+  case "$name" in __init__|common|meter|_*) continue ;; esac
   echo
   .venv/bin/python -m "bench.$name" || { echo "!! bench/$name.py failed"; status=1; }
 done

@@ -23,16 +23,19 @@ CSP = "; ".join([
 ])
 
 
-# An API answer is read by a script, never shown as a document: the strictest policy is also the
-# shortest (OWASP REST Security), and the headers only documents use are left out of it — every
-# sync pays for its headers on a volunteer's own mobile data.
-API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# An API answer, a script, a style sheet or an image is never shown as a document: the strictest
+# policy is also the shortest (OWASP REST Security), and the headers only documents use are left
+# out — a phone pays for the headers of every answer and revalidation on its own mobile data.
+# (A worker's script is a document in this sense: the service worker's view sets CSP itself.)
+SUBRESOURCE_CSP = "default-src 'none'; frame-ancestors 'none'"
+SUBRESOURCE_TYPES = ("application/json", "text/javascript", "application/javascript", "text/css",
+                     "image/png", "application/manifest+json")
 
 
 def set_headers(response, app):
     headers = response.headers
-    document = response.mimetype != "application/json"
-    headers.setdefault("Content-Security-Policy", CSP if document else API_CSP)
+    document = response.mimetype not in SUBRESOURCE_TYPES
+    headers.setdefault("Content-Security-Policy", CSP if document else SUBRESOURCE_CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 WEBAPP = Path(__file__).parent
 STATIC = WEBAPP / "static"
 
-# Static files the shell needs offline (paths under /static/).
+# Static files the shell needs offline (paths under /static/). Not the PNG icons: only the
+# browser uses them, to install the app, and it keeps its own copy then.
 STATIC_FILES = [
     "css/app.css", "css/field.css",
     "js/core.js", "js/app.js", "js/views.js", "js/forms.js", "js/ui.js", "js/logout.js",
-    "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png",
-    "icons/icon-maskable-512.png",
+    "icons/icon.svg",
 ]
 THEME_COLOUR = "#0b5d5b"
 

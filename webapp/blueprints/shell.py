@@ -3,7 +3,7 @@ import gzip
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from .. import shell
+from .. import security, shell
 from ..permissions import FIELD, PUBLIC, access
 
 bp = Blueprint("shell", __name__)
@@ -13,8 +13,8 @@ bp = Blueprint("shell", __name__)
 @access(*FIELD)
 def app():
     """The app shell: the same page for everyone, filled on the phone from IndexedDB."""
-    return render_template("shell/app.html", strings=shell.ui_strings(),
-                           version=shell.version())
+    page = render_template("shell/app.html", strings=shell.ui_strings(), version=shell.version())
+    return _revalidated(Response(page, mimetype="text/html"))
 
 
 @bp.route("/app/offline")
@@ -35,6 +35,7 @@ def service_worker():
               .replace('["__IMPORTS__"]', _js_list(shell.optional_worker_scripts())))
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
+    response.headers["Content-Security-Policy"] = security.CSP  # the worker's own policy
     return response
 
 
@@ -44,8 +45,15 @@ def manifest():
     """The web app manifest, so that the phone can install the book like an app."""
     response = jsonify(shell.manifest())
     response.mimetype = "application/manifest+json"
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return _revalidated(response)
+
+
+def _revalidated(response):
+    """A page or file without personal data or token, fetched by the page and again by the
+    service worker (and the browser, for the manifest): kept, and revalidated for a 304."""
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _js_list(items):

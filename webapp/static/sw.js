@@ -64,7 +64,8 @@ async function shell(event) {
   const cache = await openCache();
   const cached = await cache.match(SHELL_URL);
   if (cached && !navigator.onLine) return cached;
-  const fresh = fetch(SHELL_URL, { cache: "no-store", credentials: "same-origin" }).then((response) => {
+  // "no-cache": revalidated, so an unchanged shell costs a 304, not the page again.
+  const fresh = fetch(SHELL_URL, { cache: "no-cache", credentials: "same-origin" }).then((response) => {
     if (response.ok && !response.redirected) cache.put(SHELL_URL, response.clone());
     return response;
   });

@@ -187,7 +187,9 @@ def test_demo_tells_a_year_of_the_clubs_work(runner):
         returned = Review.get((Review.club == club) & (Review.decision == "returned"))
         assert returned.reason
         assert any(c.review_status == "submitted" for c in cases)
-        statuses = {r.status for r in Referral.select().where(Referral.club == club)}
+        club_referrals = list(Referral.select().where(Referral.club == club))
+        assert {r.review_status for r in club_referrals} == {"approved"}
+        statuses = {r.status for r in club_referrals}
         assert statuses == {"referred", "accepted", "completed", "declined"}
         assert all(r.outcome for r in Referral.select().where(
             (Referral.club == club) & Referral.status.in_(("completed", "declined"))))

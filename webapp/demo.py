@@ -80,6 +80,7 @@ def _decide(row, chair, on, returned=None):
     else:
         review.approve(row, chair)
     Review.update(decided_at=_utc(on, 20)).where(Review.entry_uuid == row.uuid).execute()
+    return type(row).get_by_id(row.id)  # as decided (the decision wrote a fresh copy)
 
 
 def _visit_data(rng, case, day, members, follow_up=None):
@@ -154,7 +155,7 @@ def _club_story(rng, club, chair, members, today):
             "case_uuid": case.uuid, "service_kind": kind, "provider": PROVIDERS[kind],
             "referred_on": on.isoformat(), "reason": "Cần được hỗ trợ theo nhu cầu đã trao đổi.",
         }, on)
-        _decide(referral, chair, min(on + timedelta(days=1), today))
+        referral = _decide(referral, chair, min(on + timedelta(days=1), today))
         status, outcome = outcomes[n % len(outcomes)]
         moved = min(on + timedelta(days=rng.randint(3, 20)), today)
         if status in ("accepted", "completed"):

@@ -6,7 +6,7 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp.book import fields, review, sync
+from webapp.book import entries, fields, review, sync
 from webapp.models import AuditLog, Case, Review, Visit
 
 from .factories import make_case, make_club, make_user, make_visit
@@ -218,7 +218,7 @@ def test_approve_many_approves_cases_before_their_visits_and_ignores_other_clubs
     approved, refused = review.approve_many(
         club, [("visit", visit.id), ("case", case.id), ("visit", other.id),
                ("visit", stranger.id), ("nonsense", 1)], chair)
-    assert {(review.type_of(r), r.id) for r in approved} == {
+    assert {(entries.type_of(r).name, r.id) for r in approved} == {
         ("case", case.id), ("visit", visit.id), ("visit", other.id)}
     assert refused == []
     assert Visit.get_by_id(stranger.id).review_status == "submitted"

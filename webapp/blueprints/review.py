@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from .. import audit
-from ..book import review
+from ..book import entries, review
 from ..models import User
 from ..permissions import CHAIR, access
 from ..book.vocab import ENTRY_TYPES
@@ -63,7 +63,7 @@ def approve_many():
     refs = []
     for value in request.form.getlist("entry"):
         entry_type, _sep, entry_id = value.partition(":")
-        if entry_type in review.ENTRY_MODELS and entry_id.isdigit():
+        if entry_type in entries.TYPES and entry_id.isdigit():
             refs.append((entry_type, int(entry_id)))
     if not refs:
         flash(_("Tick the entries to approve first."), "error")
@@ -83,7 +83,7 @@ def approve_many():
 def entry(entry_type, entry_id):
     """One entry in full, with its case, what an amendment changes, and its whole trail."""
     row = _entry_or_404(entry_type, entry_id)
-    case = row if entry_type == "case" else row.case
+    case = entries.type_of(row).case_of(row)
     audit.record("case_viewed", case, code=case.code, via="review")
     return _render_entry(entry_type, row, ReturnForm())
 

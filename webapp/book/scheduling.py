@@ -84,6 +84,14 @@ def open_appointment(club_id, case_id, appointment_id):
                                    & (Appointment.status == "open"))
 
 
+def cases_with_open_appointment(case_ids):
+    """The ids among `case_ids` of the cases that have an open appointment."""
+    if not case_ids:
+        return set()
+    return {a.case_id for a in Appointment.select(Appointment.case).distinct().where(
+        Appointment.case.in_(sorted(case_ids)) & (Appointment.status == "open"))}
+
+
 def close_open_for_visit(visit, appointment_id=None):
     """Mark done the appointment a recorded visit fulfils; returns the list closed (0 or 1).
 

@@ -15,7 +15,7 @@ from . import audit
 from .extensions import csrf, login_manager
 from .db import database, utcnow
 from .models import Club, LoginAttempt, LoginSession, User
-from .book.vocab import ROLES
+from .permissions import ALL_ROLES
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")
@@ -87,7 +87,7 @@ def create_user(*, login, password, role, club=None, full_name="", phone=None, a
     if not LOGIN_RE.match(login):
         raise AccountError("login", _("A login name has 3 to 64 letters a-z, digits, dots, dashes "
                                       "or underscores, and starts with a letter or digit."))
-    if role not in ROLES:
+    if role not in ALL_ROLES:
         raise AccountError("role", _("Unknown role."))
     if role in ("member", "chair") and club is None:
         raise AccountError("club", _("A club member or board member must belong to a club."))

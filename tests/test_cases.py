@@ -2,7 +2,8 @@
 import pytest
 
 from webapp.book import cases, consent
-from webapp.book.fields import Invalid, local_today
+from webapp.book.fields import local_today
+from webapp.invalid import Invalid
 from webapp.models import Appointment, Case, Consent, EntryRevision, Referral, Visit
 from webapp.permissions import may_write_case, visible_cases
 

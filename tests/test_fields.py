@@ -5,7 +5,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from webapp.book import entries, fields
-from webapp.book.fields import Invalid
+from webapp.invalid import Invalid
 
 TODAY = fields.local_today()
 

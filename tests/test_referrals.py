@@ -3,7 +3,8 @@ import pytest
 
 from webapp.book import referrals
 from webapp.book.entries import Lookup
-from webapp.book.fields import Invalid, local_today
+from webapp.book.fields import local_today
+from webapp.invalid import Invalid
 from webapp.models import Referral
 
 from .factories import make_case

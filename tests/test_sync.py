@@ -9,6 +9,7 @@ from werkzeug.serving import make_server
 
 from webapp.book import fields, review
 from webapp.db import utcnow
+from webapp.invalid import Invalid
 from webapp.models import (
     Appointment, Attendance, Case, Consent, EntryRevision, Referral, Review, SyncConflict, Visit,
 )
@@ -543,7 +544,7 @@ def test_an_amendment_that_breaks_a_rule_now_cannot_be_approved(client, member):
     from webapp.book import consent
 
     consent.set_consent(row, "refer", False, chair)
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(Invalid):
         review.approve(Referral.get(Referral.uuid == referral["uuid"]), chair)
     assert Referral.get(Referral.uuid == referral["uuid"]).provider == "Trung tâm TGPL"
 

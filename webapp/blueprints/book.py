@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from .. import audit
 from ..book import activities, cases, consent, referrals, sync
 from ..book.entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
-from ..book.fields import Invalid
+from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
 from ..permissions import CHAIR, FIELD, access, case_or_404, club_record_or_404, visible_cases
 from ..security import search_redirect, searched_text

@@ -9,6 +9,7 @@ from wtforms import TextAreaField
 
 from .. import audit
 from ..book import entries, review
+from ..invalid import Invalid
 from ..models import User
 from ..permissions import CHAIR, access
 from ..book.vocab import ENTRY_TYPES
@@ -100,7 +101,7 @@ def approve(entry_type, entry_id):
     row = _entry_or_404(entry_type, entry_id)
     try:
         review.approve(row, current_user)
-    except review.ReviewError as error:
+    except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for("review.entry", entry_type=entry_type, entry_id=entry_id))
     flash(_("Approved."), "success")
@@ -116,7 +117,7 @@ def return_entry(entry_type, entry_id):
     if form.validate_on_submit():
         try:
             review.return_entry(row, current_user, form.reason.data)
-        except review.ReviewError as error:
+        except Invalid as error:
             form.reason.errors = [error.message]
         else:
             flash(_("Returned to the member with your reason."), "success")

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..db import database, utcnow
-from .fields import Invalid
+from ..invalid import Invalid
 from ..models import Activity, Attendance, User
 from .vocab import APPROVED
 

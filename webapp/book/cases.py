@@ -7,7 +7,8 @@ from peewee import fn
 from .. import audit
 from .consent import consent_of, set_consent
 from ..db import database, is_postgres, utcnow
-from .fields import Invalid, local_today
+from .fields import local_today
+from ..invalid import Invalid
 from ..models import (
     Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
     SyncConflict, User, Visit,

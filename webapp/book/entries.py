@@ -20,7 +20,7 @@ from types import ModuleType
 from flask_babel import lazy_gettext as _l
 
 from . import activities, cases, fields, referrals, visits
-from .fields import Invalid
+from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
 from ..permissions import may_write_case
 

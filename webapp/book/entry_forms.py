@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from . import fields
 from .entries import TYPES
-from .fields import Invalid
+from ..invalid import Invalid
 from .vocab import CONSENT_PURPOSES
 
 

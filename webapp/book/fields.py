@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale, lazy_gettext as _l
 
 from . import vocab
+from ..invalid import Invalid
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -51,14 +52,6 @@ CHECKED_KEYWORDS = ("enum", "minLength", "maxLength", "minimum", "maximum", "min
 def local_today():
     """Today where the clubs are (dates in the book are local dates)."""
     return datetime.now(LOCAL_TZ).date()
-
-
-class Invalid(ValueError):
-    """Input that breaks a rule of the book: messages in the user's language, keyed by field."""
-
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = dict(errors)  # lazy strings: rendered in the language of whoever reads them
 
 
 class Field:

@@ -4,7 +4,8 @@ from flask_babel import lazy_gettext as _l
 from .. import audit
 from .consent import has_consent
 from ..db import database, utcnow
-from .fields import Invalid, local_today
+from .fields import local_today
+from ..invalid import Invalid
 from ..models import Referral
 from .vocab import REFERRAL_OUTCOMES, REFERRAL_STATUSES
 

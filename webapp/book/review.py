@@ -16,7 +16,7 @@ from . import entries, vocab
 from .. import audit
 from ..db import database, is_postgres, utcnow
 from .entries import REFERENCES, TYPES, type_of
-from .fields import Invalid
+from ..invalid import Invalid
 from ..models import Activity, Case, EntryRevision, Review, User
 from .vocab import APPROVED, RETURNED, SELF_APPROVED, SUBMITTED
 
@@ -26,20 +26,9 @@ KINDS = (*TYPES, "amendment")
 MAX_REASON = 1000
 
 
-class ReviewError(ValueError):
-    """A decision that cannot be taken, with a message in the user's language."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
 def _apply(row, data):
     """Write an approved amendment: the same checks as a submitted edit, as the entry's author."""
-    try:
-        entries.apply(row, data, row.created_by)
-    except Invalid as invalid:
-        raise ReviewError(" ".join(str(m) for m in invalid.errors.values()))
+    entries.apply(row, data, row.created_by)
 
 
 # --- state of one entry ------------------------------------------------------------------------
@@ -153,7 +142,7 @@ def _approve_amendment(row, user, decision, data=None, apply=None):
     if data is None:
         stored = stored_revision(row, revision)
         if stored is None:
-            raise ReviewError(_("The amended version of this entry cannot be found."))
+            raise Invalid(_("The amended version of this entry cannot be found."), field="entry")
         data = stored.data
     (apply or _apply)(row, data)
     row.revision = revision
@@ -194,10 +183,10 @@ def approve(row, by):
         if row.amendment_status == SUBMITTED:
             return _approve_amendment(row, by, APPROVED)
         if row.review_status != SUBMITTED:
-            raise ReviewError(_("This entry is not waiting for review."))
+            raise Invalid(_("This entry is not waiting for review."), field="entry")
         if waiting_for(row) is not None:
-            raise ReviewError(_("This entry waits for its case to be approved: "
-                                "approve the case first."))
+            raise Invalid(_("This entry waits for its case to be approved: "
+                            "approve the case first."), field="entry")
         return _decide(row, row.revision, APPROVED, by)
 
 
@@ -205,10 +194,11 @@ def return_entry(row, by, reason):
     """Return what waits on `row` to its maker with a reason (required), to fix and resubmit."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReviewError(_("Write why the entry is returned: the member needs the reason to "
-                            "fix it."))
+        raise Invalid(_("Write why the entry is returned: the member needs the reason to fix it."),
+                      field="reason")
     if len(reason) > MAX_REASON:
-        raise ReviewError(_("The reason must have at most %(n)d characters.", n=MAX_REASON))
+        raise Invalid(_("The reason must have at most %(n)d characters.", n=MAX_REASON),
+                      field="reason")
     with database.atomic():
         row = _reload(row)
         if row.amendment_status == SUBMITTED:
@@ -216,7 +206,7 @@ def return_entry(row, by, reason):
             row.save(only=[type(row).amendment_status])
             return _record(row, row.amendment_revision, RETURNED, by, reason, amendment=True)
         if row.review_status != SUBMITTED:
-            raise ReviewError(_("This entry is not waiting for review."))
+            raise Invalid(_("This entry is not waiting for review."), field="entry")
         return _decide(row, row.revision, RETURNED, by, reason=reason)
 
 
@@ -237,7 +227,7 @@ def approve_many(club, refs, by):
     for row in rows:
         try:
             approve(row, by)
-        except ReviewError as error:
+        except Invalid as error:
             refused.append((row, error.message))
         else:
             approved.append(row)

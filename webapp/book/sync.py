@@ -20,7 +20,7 @@ from peewee import IntegrityError
 from . import fields, review, scheduling
 from ..db import database, utcnow
 from .entries import TYPES, Lookup, check, type_of
-from .fields import Invalid
+from ..invalid import Invalid
 from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, EntryRevision, Referral, SyncConflict,
     User, Visit,

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from . import scheduling
 from .. import audit
 from ..db import utcnow
-from .fields import Invalid
+from ..invalid import Invalid
 from ..models import Appointment, User, Visit, VisitMember
 
 FIELDS = ("date", "kind", "topics", "notes", "needs", "follow_up_date")

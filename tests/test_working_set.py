@@ -136,7 +136,7 @@ def test_a_new_schema_version_is_announced(client, member, monkeypatch):
     phone = apply({}, bootstrap(client))
     assert phone["schema_version"] == working_set.schema_version()
     monkeypatch.setattr(working_set, "_schema_versions", {})
-    monkeypatch.setattr(working_set.fields, "api_schema", lambda: {"x-new-field": True})
+    monkeypatch.setattr(working_set.entries, "api_schema", lambda: {"x-new-field": True})
     delta = bootstrap(client, phone["cursor"])
     assert delta["schema_version"] not in (None, phone["schema_version"])
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from ..book import fields, sync, working_set
+from ..book import entries, sync, working_set
 from ..extensions import csrf
 from ..permissions import FIELD, LOGGED_IN, access
 
@@ -75,4 +75,4 @@ def csrf_token():
 @access(LOGGED_IN)
 def schema():
     """JSON Schema (draft 2020-12) of each entry type's data, with labels and messages."""
-    return jsonify(fields.api_schema())
+    return jsonify(entries.api_schema())

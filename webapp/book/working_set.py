@@ -17,12 +17,12 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import get_locale
 
-from . import fields, review, scheduling
+from . import entries, fields, review, scheduling
 from ..db import database, utcnow
 from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, Referral, User, Visit, WorkingSetCursor,
 )
-from ..permissions import FIELD, visible_cases
+from ..permissions import visible_cases
 from .vocab import FIELD_VOCABULARIES
 
 RECENT_VISITS = 5
@@ -95,7 +95,7 @@ def schema_version():
     again only when it changed (a new field, a new release's wording)."""
     locale = str(get_locale())
     if locale not in _schema_versions:
-        document = json.dumps(fields.api_schema(), sort_keys=True, ensure_ascii=False)
+        document = json.dumps(entries.api_schema(), sort_keys=True, ensure_ascii=False)
         _schema_versions[locale] = hashlib.sha256(document.encode()).hexdigest()[:16]
     return _schema_versions[locale]
 
@@ -107,9 +107,7 @@ def whole(user):
     activity_rows = (Activity.select()
                      .where((Activity.club == user.club_id) & (Activity.date >= since))
                      .order_by(Activity.date.desc()))
-    members = (User.select()
-               .where((User.club == user.club_id) & User.role.in_(FIELD) & User.is_active)
-               .order_by(User.full_name))
+    members = User.active_members(user.club_id).order_by(User.full_name)
     return {
         "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
                  "role": user.role, "club": {"id": club.id, "name": club.name} if club else None},

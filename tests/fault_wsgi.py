@@ -4,8 +4,9 @@ Production serves `wsgi:app`; only the fault tests start a server on `tests.faul
 nothing here can be active in production. The fault points hold the request still (they sleep) so
 that the test can SIGKILL the server exactly there, as a power cut or an OOM kill would:
 
-- `pause_after_commits:N` — in POST /api/v1/sync, after the N-th committed transaction (each entry
-  is its own): the middle of a batch.
+- `pause_after_entries:N` — in POST /api/v1/sync, after the N-th entry of the batch was taken
+  (a batch is one transaction: nothing of it is committed yet), with the file named by
+  SOTD_TEST_FAULT_MARK made to tell the test it is there: the middle of a batch.
 - `pause_before_answer` — after the sync view returned (everything committed), before the answer
   leaves the server.
 """
@@ -15,7 +16,6 @@ import time
 from flask import has_request_context, request
 
 from webapp import create_app
-from webapp.db import database
 
 SYNC_PATH = "/api/v1/sync"
 HOLD_SECONDS = 120  # the test kills the server long before this
@@ -28,20 +28,24 @@ def _in_sync_request():
     return has_request_context() and request.path == SYNC_PATH
 
 
-if fault.startswith("pause_after_commits:"):
+if fault.startswith("pause_after_entries:"):
+    from webapp.book import sync
+
     after = int(fault.split(":", 1)[1])
-    commits = 0
-    real_commit = database.obj.commit
+    taken = 0
+    real_submit_entry = sync.submit_entry
 
-    def commit():
-        global commits
-        real_commit()
+    def submit_entry(*args, **kwargs):
+        global taken
+        result = real_submit_entry(*args, **kwargs)
         if _in_sync_request():
-            commits += 1
-            if commits == after:
+            taken += 1
+            if taken == after:
+                open(os.environ["SOTD_TEST_FAULT_MARK"], "w").close()
                 time.sleep(HOLD_SECONDS)
+        return result
 
-    database.obj.commit = commit
+    sync.submit_entry = submit_entry
 
 elif fault == "pause_before_answer":
     @app.after_request

@@ -1,8 +1,31 @@
 """The audit log: one call records who did what to which record, without personal data."""
+import contextlib
+import contextvars
+
 from flask import has_request_context
 from flask_login import current_user
 
+from .db import utcnow
 from .models import AuditLog
+
+# A list the lines go to instead of the database, while a sync batch writes them at its end.
+_deferred = contextvars.ContextVar("audit_deferred", default=None)
+
+
+@contextlib.contextmanager
+def deferred(lines):
+    """Within: `record` appends its line to `lines` (the caller writes them with `write`)."""
+    token = _deferred.set(lines)
+    try:
+        yield lines
+    finally:
+        _deferred.reset(token)
+
+
+def write(lines):
+    """Insert deferred lines, a few hundred a statement."""
+    for start in range(0, len(lines), 200):
+        AuditLog.insert_many(lines[start:start + 200]).execute()
 
 
 def record(action, obj=None, *, user=None, club=None, **details):
@@ -17,7 +40,7 @@ def record(action, obj=None, *, user=None, club=None, **details):
         club = getattr(obj, "club_id", None) if obj is not None else None
         if club is None and user is not None:
             club = user.club_id
-    return AuditLog.create(
+    line = dict(
         user=user,
         club=club,
         action=action,
@@ -25,3 +48,8 @@ def record(action, obj=None, *, user=None, club=None, **details):
         object_id=obj.id if obj is not None else None,
         details=details or None,
     )
+    lines = _deferred.get()
+    if lines is not None:
+        lines.append(dict(line, at=utcnow()))
+        return None
+    return AuditLog.create(**line)

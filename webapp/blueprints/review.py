@@ -9,10 +9,10 @@ from wtforms import TextAreaField
 
 from .. import audit
 from ..book import entries, review
+from ..book.entries import ENTRY_TYPES
 from ..invalid import Invalid
 from ..models import User
 from ..permissions import CHAIR, access
-from ..book.vocab import ENTRY_TYPES
 
 bp = Blueprint("review", __name__, url_prefix="/desk/review")
 # A chair on a phone, after a month without reviewing, may have hundreds waiting: a page at a time.

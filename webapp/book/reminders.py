@@ -19,10 +19,9 @@ from peewee import IntegrityError
 from . import review
 from .. import push
 from ..db import database
-from .entries import TYPES
+from .entries import ENTRY_TYPES, TYPES
 from ..models import Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User
 from .scheduling import LOCAL_TZ, local_now
-from .vocab import ENTRY_TYPES
 
 log = logging.getLogger(__name__)
 

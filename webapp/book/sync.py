@@ -19,7 +19,7 @@ from peewee import IntegrityError
 
 from . import fields, review, scheduling
 from ..db import database, utcnow
-from .entries import TYPES, Lookup, check, type_of
+from .entries import ENTRY_TYPES, TYPES, Lookup, check, type_of
 from ..invalid import Invalid
 from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, EntryRevision, Referral, SyncConflict,
@@ -296,7 +296,7 @@ def working_set(user):
         "device_key": base64.b64encode(user.device_key).decode() if user.device_key else None,
         "server_time": server_time(),
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
-                         for v in FIELD_VOCABULARIES},
+                         for v in (*FIELD_VOCABULARIES, ENTRY_TYPES)},
         "members": [{"id": m.id, "full_name": m.full_name or m.login} for m in members],
         "cases": cases_out,
         "appointments": appointments,

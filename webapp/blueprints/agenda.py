@@ -47,9 +47,7 @@ def _assign_form():
                                              Case.status.not_in(["closed", "closed_referred"]))
                          .order_by(Case.code)]
     form.member.choices = [(u.id, u.full_name or u.login) for u in
-                           User.select().where(User.club == club, User.is_active == True,  # noqa: E712
-                                               User.role.in_(["member", "chair"]))
-                           .order_by(User.full_name)]
+                           User.active_members(club).order_by(User.full_name)]
     return form
 
 

@@ -48,9 +48,7 @@ def index():
 def _task_form(club):
     form = TaskForm(prefix="task")
     form.member.choices = [(u.id, u.full_name or u.login) for u in
-                           User.select().where((User.club == club) & User.is_active
-                                               & User.role.in_(reports.FIELD_ROLES))
-                           .order_by(User.full_name)]
+                           User.active_members(club).order_by(User.full_name)]
     form.case.choices = [(c.id, c.code) for c in
                          Case.select(Case.id, Case.code)
                          .where((Case.club == club) & Case.erased_at.is_null()

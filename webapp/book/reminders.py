@@ -20,7 +20,9 @@ from . import review
 from .. import push
 from ..db import database
 from .entries import ENTRY_TYPES, TYPES
-from ..models import Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User
+from ..models import (
+    FIELD_ROLES, Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User,
+)
 from .scheduling import LOCAL_TZ, local_now
 
 log = logging.getLogger(__name__)
@@ -227,7 +229,7 @@ def send_due(now=None):
     prune_deliveries(now_utc)
     subscriptions = (PushSubscription.select(PushSubscription, User)
                      .join(User)
-                     .where(User.is_active == True, User.role.in_(["member", "chair"]),  # noqa: E712
+                     .where(User.is_active == True, User.role.in_(FIELD_ROLES),  # noqa: E712
                             User.club.is_null(False))
                      .order_by(PushSubscription.user, PushSubscription.id))
     by_user = {}

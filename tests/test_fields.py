@@ -1,11 +1,16 @@
 """The field definitions: one source for the schema, the sync validation and the desk forms."""
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from jsonschema import Draft202012Validator
 
 from webapp.book import fields
 from webapp.book.fields import Invalid
+
+from .factories import make_user, session_for
 
 TODAY = fields.local_today()
 
@@ -74,3 +79,30 @@ def test_the_same_rules_as_jsonschema(app):
             except Invalid:
                 ours = False
             assert ours == checker.is_valid(sample), sample
+
+
+# /api/v1/schema as main served it before the field kinds became classes (tests/fixtures/), made
+# on a day of SNAPSHOT_YEAR: the year of birth's upper bound is the one part that follows the date.
+FIXTURES = Path(__file__).parent / "fixtures"
+SNAPSHOT_YEAR = "2026"
+
+
+def _snapshot(name):
+    return (FIXTURES / name).read_text(encoding="utf-8").replace(
+        SNAPSHOT_YEAR, str(fields.local_today().year))
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_api_schema_is_served_byte_for_byte_as_before(app, client, lang):
+    session_for(client, make_user(locale=lang))
+    response = client.get("/api/v1/schema")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == _snapshot(f"api_schema.{lang}.json")
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_api_schema_keeps_its_order(app, lang):
+    """Keys in the order the phone reads them (the served document sorts them)."""
+    with app.test_request_context(), force_locale(lang):
+        text = json.dumps(fields.api_schema(), ensure_ascii=False, indent=1) + "\n"
+    assert text == _snapshot(f"api_schema.{lang}.ordered.json")

@@ -1,6 +1,6 @@
 """The field definitions: one source for the schema, the sync validation and the desk forms."""
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -8,9 +8,11 @@ from flask_babel import force_locale
 from jsonschema import Draft202012Validator
 
 from webapp.book import fields
+from webapp.book.entry_forms import CaseForm, VisitForm
 from webapp.book.fields import Invalid
+from webapp.models import Activity
 
-from .factories import make_user, session_for
+from .factories import make_case, make_user, session_for
 
 TODAY = fields.local_today()
 
@@ -106,3 +108,53 @@ def test_api_schema_keeps_its_order(app, lang):
     with app.test_request_context(), force_locale(lang):
         text = json.dumps(fields.api_schema(), ensure_ascii=False, indent=1) + "\n"
     assert text == _snapshot(f"api_schema.{lang}.ordered.json")
+
+
+def _field(entry_type, name):
+    return next(f for f in fields.ALL_FIELDS[entry_type] if f.name == name)
+
+
+def test_each_kind_shows_a_value_as_the_chair_reads_it(app):
+    case = make_case(code="AB-2026-007", full_name="Lê Thị Hoa")
+    elsewhere = make_case()  # another club's case: its uuid says nothing more
+    member = case.created_by
+    activity = Activity.create(club=case.club, title="Họp nhóm", kind="meeting",
+                               date=date(2026, 3, 8), created_by=member)
+    club = case.club
+    with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
+        assert _field("visit", "kind").show("home_visit", club) == "Home visit"
+        assert _field("visit", "topics").show([], club) == ""
+        assert _field("visit", "date").show("2026-03-08", club) == "08/03/2026"
+        assert _field("visit", "notes").show("  as typed ", club) == "  as typed "
+        assert _field("visit", "appointment_id").show(12, club) == "12"
+        assert (_field("visit", "members_present").show([member.id, 999999], club)
+                == f"{member.full_name}, 999999")
+        assert (_field("visit", "case_uuid").show(case.uuid, club)
+                == "AB-2026-007 Lê Thị Hoa")
+        assert _field("visit", "case_uuid").show(elsewhere.uuid, club) == elsewhere.uuid
+        assert (_field("attendance", "activity_uuid").show(activity.uuid, club)
+                == "Họp nhóm (08/03/2026)")
+        assert (_field("case", "consent").show({"follow": True, "refer": False}, club)
+                == "To be followed by the club: yes; To be referred to services: no")
+
+
+def test_a_desk_form_gives_back_the_data_it_was_filled_with(app):
+    """Each kind fills its desk widget from stored data and reads it back unchanged."""
+    member = make_user()
+    data = {"full_name": "Trần Văn An", "sex": "male", "birth_year": 1990, "address": "",
+            "neighbourhood": "Tổ 3", "phone": "", "categories": ["at_risk", "returnee"],
+            "risk_level": "high", "met_how": "", "assigned_to": member.id,
+            "consent": {"follow": True, "refer": False, "share": True}}
+    with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
+        form = CaseForm(formdata=None, members=[member])
+        form.fill(data)
+        assert form.entry_data() == data
+        assert fields.validate("case", form.entry_data())["birth_year"] == 1990
+        visit = VisitForm(formdata=None, members=[member], extra={"case_uuid": "x"})
+        visit.fill({"date": TODAY.isoformat(), "kind": "consultation", "topics": [],
+                    "notes": "", "needs": ["legal_aid"], "members_present": [member.id],
+                    "follow_up_date": None})
+        assert visit.entry_data() == {"date": TODAY.isoformat(), "kind": "consultation",
+                                      "topics": [], "notes": "", "needs": ["legal_aid"],
+                                      "members_present": [member.id], "follow_up_date": None,
+                                      "case_uuid": "x"}

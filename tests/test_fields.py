@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 from webapp.book import fields
 from webapp.book.entry_forms import CaseForm, VisitForm
 from webapp.book.fields import Invalid
+from webapp.book.kinds import CHECKED_KEYWORDS
 from webapp.models import Activity
 
 from .factories import make_case, make_user, session_for
@@ -34,7 +35,7 @@ def test_every_entry_schema_is_valid_draft_2020_12(app):
             schema["properties"])
         for prop in schema["properties"].values():
             assert prop["title"] and prop["x-messages"]["type"]
-            for keyword in fields.CHECKED_KEYWORDS:
+            for keyword in CHECKED_KEYWORDS:
                 if keyword in prop:
                     assert keyword in prop["x-messages"]
 

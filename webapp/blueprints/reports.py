@@ -11,6 +11,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired
 
 from ..book import exports, reports
+from ..clock import local_today
 from ..permissions import CHAIR, access
 
 bp = Blueprint("reports", __name__, url_prefix="/desk")
@@ -34,7 +35,7 @@ class ExportForm(FlaskForm):
 
 
 def _year():
-    year = request.args.get("year", type=int) or reports.today_local().year
+    year = request.args.get("year", type=int) or local_today().year
     if not 2000 <= year <= 2100:
         abort(404)
     return year
@@ -81,7 +82,7 @@ def targets():
 @access(CHAIR)
 def export_book():
     """Export the club's book by period: codes by default, names only when chosen (audited)."""
-    today = reports.today_local()
+    today = local_today()
     form = ExportForm()
     if request.method == "GET":
         form.start.data = date(today.year, 1, 1)

@@ -11,7 +11,7 @@ from ..models import (
     Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
     SyncConflict, User, Visit,
 )
-from ..permissions import CHAIR, FIELD
+from ..permissions import FIELD
 from .vocab import CONSENT_PURPOSES
 
 # Fields of a case that hold personal data: emptied when the person asks to be erased.
@@ -89,7 +89,7 @@ def prepare(user, values, case=None):
         if assignee is None:
             raise Invalid({"assigned_to": _l("Choose a member of the club.")})
         current = case.assigned_to_id if case is not None else user.id
-        if user.role != CHAIR and assignee.id not in (user.id, current):
+        if not user.is_board and assignee.id not in (user.id, current):
             raise Invalid({"assigned_to": _l("Only the club's board assigns cases to others.")})
     return dict(values, assigned_to=assignee)
 

@@ -31,26 +31,18 @@ trimmed of surrounding spaces before it is checked, and is stored as text (never
 """
 import re
 import uuid as uuid_module
-from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale, lazy_gettext as _l
 
 from . import vocab
+from ..clock import local_today
 from .kinds import (
-    CHECKED_KEYWORDS, Choice, Choices, Consent, Date, Integer, Member, Members, Reference, Text,
-    TextArea, parse_date,
+    Choice, Choices, Consent, Date, Integer, Member, Members, Reference, Text, TextArea, parse_date,
 )
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-def local_today():
-    """Today where the clubs are (dates in the book are local dates)."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 class Invalid(ValueError):
@@ -293,10 +285,6 @@ def validate(entry_type, data):
 def clean(entry_type, data):
     """Fill in what was left out and turn dates into `date` (data already checked)."""
     return {f.name: f.clean(data.get(f.name)) for f in ALL_FIELDS[entry_type]}
-
-
-def new_uuid():
-    return str(uuid_module.uuid4())
 
 
 def is_uuid(value):

@@ -20,8 +20,7 @@ What counts (shown in the dashboard's help text, `DEFINITIONS`):
 """
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from peewee import fn
@@ -29,6 +28,7 @@ from peewee import Case as SQLCase
 
 from . import scheduling, vocab
 from .. import audit
+from ..clock import local_today as today_local, utc_start_of
 from ..db import database, utcnow
 from ..models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Club, MonthlyReview, Referral, Target,
@@ -37,7 +37,6 @@ from ..models import (
 
 APPROVED = "approved"
 PENDING = "submitted"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIELD_ROLES = ("member", "chair")
 
 
@@ -95,14 +94,7 @@ class Period:
 
     def utc_bounds(self):
         """The period as naive-UTC datetimes [from, until): local days in Asia/Ho_Chi_Minh."""
-        def utc(day):
-            local = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
-            return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-        return utc(self.start), utc(self.end + timedelta(days=1))
-
-
-def today_local():
-    return datetime.now(LOCAL_TZ).date()
+        return utc_start_of(self.start), utc_start_of(self.end + timedelta(days=1))
 
 
 def suppress(value):

@@ -1,15 +1,14 @@
 """Appointments (lịch hẹn): made from a visit's follow-up date or by the chair, moved, cancelled,
 and done when a visit to the case is recorded; and the agendas that list them."""
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
+from ..clock import local_today
 from ..db import database, utcnow
 from ..models import Appointment, Case, User
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 UPCOMING_DAYS = 7
 
 
@@ -20,18 +19,6 @@ class SchedulingError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def local_now(now=None):
-    """`now` (aware, or naive UTC; default: the clock) in Asia/Ho_Chi_Minh."""
-    now = now or datetime.now(timezone.utc)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    return now.astimezone(LOCAL_TZ)
-
-
-def local_today(now=None):
-    return local_now(now).date()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,11 +127,11 @@ def assign_visit(chair, case, member, due_date, note="", today=None, source="ass
     if not member.is_active or member.role not in ("member", "chair"):
         raise SchedulingError(_l("This member cannot receive visits."), "member")
     follows = member.id in (case.assigned_to_id, case.created_by_id)
-    if member.role != "chair" and not follows and case.assigned_to_id is not None:
+    if not member.is_board and not follows and case.assigned_to_id is not None:
         raise SchedulingError(_l("Another member follows this case: choose that member, or "
                                  "assign the case to this one first."), "member")
     with database.atomic():
-        if member.role != "chair" and not follows:
+        if not member.is_board and not follows:
             Case.update(assigned_to=member).where(Case.id == case.id).execute()
             audit.record("case_assign", case, user=chair, case_code=case.code, member=member.id)
         appointment = Appointment.create(club=chair.club_id, case=case, member=member,
@@ -196,7 +183,7 @@ def may_change(user, appointment):
     """The chair of the club, or the member the visit is for."""
     if user.club_id != appointment.club_id:
         return False
-    return user.role == "chair" or appointment.member_id == user.id
+    return user.is_board or appointment.member_id == user.id
 
 
 # ---------------------------------------------------------------------------------------------

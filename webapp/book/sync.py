@@ -17,7 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
 from . import activities, cases, fields, referrals, review, scheduling, visits
-from ..db import database, utcnow
+from ..db import database, new_uuid, utcnow
 from .fields import Invalid
 from ..models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral,
@@ -340,7 +340,7 @@ def submit_entry(user, entry, lookup=None):
 
 def new_entry(entry_type, data):
     """A first revision made at the desk, as the phone would send it."""
-    return {"uuid": fields.new_uuid(), "type": entry_type, "revision": 1, "data": data,
+    return {"uuid": new_uuid(), "type": entry_type, "revision": 1, "data": data,
             "client_created_at": utcnow().isoformat() + "Z"}
 
 
@@ -351,7 +351,7 @@ def desk_edit(user, entry_type, row, data):
     then meets a conflict, never a silent overwrite. Refused while an amendment waits for review.
     Raises Invalid.
     """
-    if user.role != "chair" or not may_write_case(user, _case_of(entry_type, row)):
+    if not user.is_board or not may_write_case(user, _case_of(entry_type, row)):
         raise Invalid({"entry": _l("You may not change this entry.")})
     if review.has_pending_amendment(row):
         raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "

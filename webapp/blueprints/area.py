@@ -7,8 +7,8 @@ from wtforms import SelectField
 
 from ..book import exports, reports
 from ..clock import local_today
+from ..downloads import download
 from ..permissions import SUPERVISOR, access
-from .reports import download
 
 bp = Blueprint("area", __name__, url_prefix="/area")
 

@@ -9,9 +9,9 @@ from wtforms.validators import InputRequired, Optional
 
 from ..book import exports, reports
 from ..clock import local_today
+from ..downloads import download
 from ..models import Case, User
 from ..permissions import CHAIR, access
-from .reports import download
 
 bp = Blueprint("monthly", __name__, url_prefix="/desk/monthly")
 

@@ -38,7 +38,8 @@ from flask_babel import get_locale, lazy_gettext as _l
 from . import vocab
 from ..clock import local_today
 from .kinds import (
-    Choice, Choices, Consent, Date, Integer, Member, Members, Reference, Text, TextArea, parse_date,
+    Choice, Choices, Consent, Date, Integer, Member, Members, Reference, Text, TextArea,
+    parse_date,
 )
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -199,19 +199,26 @@ def open_appointments():
             .order_by(Appointment.due_date, Appointment.id))
 
 
+def _bucket(agenda, appointment, today):
+    """File an appointment under "overdue", "today" or "upcoming" of `agenda`."""
+    if appointment.due_date < today:
+        agenda["overdue"].append(appointment)
+    elif appointment.due_date == today:
+        agenda["today"].append(appointment)
+    else:
+        agenda["upcoming"].append(appointment)
+
+
+def _due_by(today, days):
+    return Appointment.due_date <= today + timedelta(days=days)
+
+
 def member_agenda(user, today=None, days=UPCOMING_DAYS):
     """A member's open appointments: {"overdue", "today", "upcoming" (next `days` days)}."""
     today = today or local_today()
-    rows = open_appointments().where(Appointment.member == user,
-                                     Appointment.due_date <= today + timedelta(days=days))
     agenda = {"overdue": [], "today": [], "upcoming": []}
-    for appointment in rows:
-        if appointment.due_date < today:
-            agenda["overdue"].append(appointment)
-        elif appointment.due_date == today:
-            agenda["today"].append(appointment)
-        else:
-            agenda["upcoming"].append(appointment)
+    for appointment in open_appointments().where(Appointment.member == user, _due_by(today, days)):
+        _bucket(agenda, appointment, today)
     return agenda
 
 
@@ -219,18 +226,11 @@ def club_agenda(club, today=None, days=UPCOMING_DAYS):
     """Per member of the club, their overdue, today's and next days' visits; members with overdue
     visits first."""
     today = today or local_today()
-    rows = open_appointments().where(Appointment.club == club,
-                                     Appointment.due_date <= today + timedelta(days=days))
     by_member = {}
-    for appointment in rows:
-        entry = by_member.setdefault(appointment.member_id, {
+    for appointment in open_appointments().where(Appointment.club == club, _due_by(today, days)):
+        agenda = by_member.setdefault(appointment.member_id, {
             "member": appointment.member, "overdue": [], "today": [], "upcoming": []})
-        if appointment.due_date < today:
-            entry["overdue"].append(appointment)
-        elif appointment.due_date == today:
-            entry["today"].append(appointment)
-        else:
-            entry["upcoming"].append(appointment)
+        _bucket(agenda, appointment, today)
     return sorted(by_member.values(),
                   key=lambda e: (-len(e["overdue"]), e["member"].full_name or e["member"].login))
 

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta, timezone
 from . import accounts
 from .book import activities, referrals, review, scheduling, sync
 from .book import cases as consents
-from .book.fields import LOCAL_TZ, local_today
+from .clock import LOCAL_TZ, local_today
 from .db import database
 from .models import Attendance, Case, EntryRevision, Referral, Review, Visit
 

@@ -35,3 +35,14 @@ from .targets import (
     TARGET_DEFAULTS, TARGET_LIMITS, TargetError, months_left, progress, set_targets,
     target_progress, targets_for, validate_targets,
 )
+
+__all__ = [
+    "APPROVED", "area_clubs", "area_report", "assign_task", "cases_by",
+    "cases_reached_by_category", "club_figures", "dashboard", "DEFINITIONS", "FIELD_ROLES",
+    "HIDDEN", "member_figures", "monthly", "monthly_series", "monthly_tasks", "months_left",
+    "next_month", "overdue_appointments", "PENDING", "pending_counts", "Period", "period_case_ids",
+    "progress", "REFERRAL_OUTCOMES", "REFERRAL_STATUSES", "referrals_by", "save_evaluation",
+    "SERVICE_KINDS", "set_targets", "SMALL", "suppress", "suppress_parts", "TARGET_DEFAULTS",
+    "TARGET_LIMITS", "target_progress", "TargetError", "targets_for", "TaskError", "today_local",
+    "validate_targets", "VISIT_KINDS", "visits_by_kind", "vocab",
+]

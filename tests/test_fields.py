@@ -7,10 +7,10 @@ import pytest
 from flask_babel import force_locale
 from jsonschema import Draft202012Validator
 
-from webapp.book import fields
+from webapp.book import entries, fields
 from webapp.book.entry_forms import CaseForm, VisitForm
-from webapp.book.fields import Invalid
 from webapp.book.kinds import CHECKED_KEYWORDS
+from webapp.invalid import Invalid
 from webapp.models import Activity
 
 from .factories import make_case, make_user, session_for
@@ -27,7 +27,7 @@ def valid_visit(**overrides):
 
 def test_every_entry_schema_is_valid_draft_2020_12(app):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
-        document = fields.api_schema()
+        document = entries.api_schema()
     Draft202012Validator.check_schema(document)
     assert set(document["$defs"]) == {"case", "visit", "referral", "attendance"}
     for schema in document["$defs"].values():
@@ -42,7 +42,7 @@ def test_every_entry_schema_is_valid_draft_2020_12(app):
 
 def test_clean_data_has_every_field(app):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
-        clean = fields.validate("visit", valid_visit(notes="  hello  "))
+        clean = fields.validate(fields.VISIT, valid_visit(notes="  hello  "))
     assert clean["date"] == TODAY and clean["notes"] == "hello"
     assert clean["topics"] == [] and clean["follow_up_date"] is None
 
@@ -63,21 +63,21 @@ def test_clean_data_has_every_field(app):
 def test_visit_rules(app, overrides, field, message):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
         with pytest.raises(Invalid) as caught:
-            fields.validate("visit", valid_visit(**overrides))
+            fields.validate(fields.VISIT, valid_visit(**overrides))
     assert caught.value.errors == {field: message}
 
 
 def test_the_same_rules_as_jsonschema(app):
     """What our validator refuses, jsonschema refuses too (and the other way round)."""
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
-        schema = fields.entry_schema("visit")
+        schema = fields.entry_schema(fields.VISIT)
         checker = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         samples = [valid_visit(), valid_visit(kind="x"), valid_visit(topics="x"),
                    valid_visit(notes=None), valid_visit(extra=1), valid_visit(date="2026-13-01"),
                    valid_visit(members_present=[1, 1]), valid_visit(appointment_id=0)]
         for sample in samples:
             try:
-                fields.validate("visit", sample)
+                fields.validate(fields.VISIT, sample)
                 ours = True
             except Invalid:
                 ours = False
@@ -107,12 +107,12 @@ def test_api_schema_is_served_byte_for_byte_as_before(app, client, lang):
 def test_api_schema_keeps_its_order(app, lang):
     """Keys in the order the phone reads them (the served document sorts them)."""
     with app.test_request_context(), force_locale(lang):
-        text = json.dumps(fields.api_schema(), ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps(entries.api_schema(), ensure_ascii=False, indent=1) + "\n"
     assert text == _snapshot(f"api_schema.{lang}.ordered.json")
 
 
 def _field(entry_type, name):
-    return next(f for f in fields.ALL_FIELDS[entry_type] if f.name == name)
+    return next(f for f in entries.TYPES[entry_type].fields if f.name == name)
 
 
 def test_each_kind_shows_a_value_as_the_chair_reads_it(app):
@@ -150,7 +150,7 @@ def test_a_desk_form_gives_back_the_data_it_was_filled_with(app):
         form = CaseForm(formdata=None, members=[member])
         form.fill(data)
         assert form.entry_data() == data
-        assert fields.validate("case", form.entry_data())["birth_year"] == 1990
+        assert fields.validate(fields.CASE, form.entry_data())["birth_year"] == 1990
         visit = VisitForm(formdata=None, members=[member], extra={"case_uuid": "x"})
         visit.fill({"date": TODAY.isoformat(), "kind": "consultation", "topics": [],
                     "notes": "", "needs": ["legal_aid"], "members_present": [member.id],

@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Optional
 from ..book import exports, reports
 from ..clock import local_today
 from ..downloads import download
-from ..models import Case, User
+from ..models import FIELD_ROLES, Case, User
 from ..permissions import CHAIR, access
 
 bp = Blueprint("monthly", __name__, url_prefix="/desk/monthly")
@@ -50,7 +50,7 @@ def _task_form(club):
     form = TaskForm(prefix="task")
     form.member.choices = [(u.id, u.full_name or u.login) for u in
                            User.select().where((User.club == club) & User.is_active
-                                               & User.role.in_(reports.FIELD_ROLES))
+                                               & User.role.in_(FIELD_ROLES))
                            .order_by(User.full_name)]
     form.case.choices = [(c.id, c.code) for c in
                          Case.select(Case.id, Case.code)

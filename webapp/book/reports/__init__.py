@@ -25,7 +25,7 @@ from ...clock import local_today as today_local
 from .area import HIDDEN, SMALL, area_clubs, area_report, suppress, suppress_parts
 from .dashboard import dashboard
 from .figures import (
-    APPROVED, DEFINITIONS, FIELD_ROLES, PENDING, REFERRAL_OUTCOMES, REFERRAL_STATUSES,
+    DEFINITIONS, REFERRAL_OUTCOMES, REFERRAL_STATUSES,
     SERVICE_KINDS, VISIT_KINDS, Period, cases_by, cases_reached_by_category, club_figures,
     member_figures, monthly_series, overdue_appointments, pending_counts, period_case_ids,
     referrals_by, visits_by_kind,
@@ -37,10 +37,10 @@ from .targets import (
 )
 
 __all__ = [
-    "APPROVED", "area_clubs", "area_report", "assign_task", "cases_by",
-    "cases_reached_by_category", "club_figures", "dashboard", "DEFINITIONS", "FIELD_ROLES",
+    "area_clubs", "area_report", "assign_task", "cases_by",
+    "cases_reached_by_category", "club_figures", "dashboard", "DEFINITIONS",
     "HIDDEN", "member_figures", "monthly", "monthly_series", "monthly_tasks", "months_left",
-    "next_month", "overdue_appointments", "PENDING", "pending_counts", "Period", "period_case_ids",
+    "next_month", "overdue_appointments", "pending_counts", "Period", "period_case_ids",
     "progress", "REFERRAL_OUTCOMES", "REFERRAL_STATUSES", "referrals_by", "save_evaluation",
     "SERVICE_KINDS", "set_targets", "SMALL", "suppress", "suppress_parts", "TARGET_DEFAULTS",
     "TARGET_LIMITS", "target_progress", "TargetError", "targets_for", "TaskError", "today_local",

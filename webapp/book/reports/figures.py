@@ -10,14 +10,13 @@ from peewee import fn
 from peewee import Case as SQLCase
 
 from .. import vocab
+from ..vocab import APPROVED, SUBMITTED
 from ...clock import utc_start_of
 from ...models import (
-    Activity, Appointment, Attendance, Case, CaseCategory, Referral, User, Visit, VisitMember,
+    FIELD_ROLES, Activity, Appointment, Attendance, Case, CaseCategory, Referral, User, Visit,
+    VisitMember,
 )
 
-APPROVED = "approved"
-PENDING = "submitted"
-FIELD_ROLES = ("member", "chair")
 
 
 VISIT_KINDS = vocab.VISIT_KINDS
@@ -228,16 +227,16 @@ def monthly_series(club_ids, period):
 def pending_counts(club, period):
     """Entries of the period waiting for review, by entry type: shown apart, never counted."""
     return {
-        "case": (Case.select().where((Case.club == club) & (Case.review_status == PENDING)
+        "case": (Case.select().where((Case.club == club) & (Case.review_status == SUBMITTED)
                                      & _created_in(Case, period)).count()),
-        "visit": (Visit.select().where((Visit.club == club) & (Visit.review_status == PENDING)
+        "visit": (Visit.select().where((Visit.club == club) & (Visit.review_status == SUBMITTED)
                                        & in_period(Visit.date, period)).count()),
         "referral": (Referral.select().where((Referral.club == club)
-                                             & (Referral.review_status == PENDING)
+                                             & (Referral.review_status == SUBMITTED)
                                              & in_period(Referral.referred_on, period)).count()),
         "attendance": (Attendance.select()
                        .join(Activity, on=(Attendance.activity == Activity.id))
-                       .where((Attendance.club == club) & (Attendance.review_status == PENDING)
+                       .where((Attendance.club == club) & (Attendance.review_status == SUBMITTED)
                               & in_period(Activity.date, period)).count()),
     }
 

@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 from .. import scheduling
 from ... import audit
 from ...db import database, utcnow
-from ...models import Appointment, Case, MonthlyReview, Referral, User
+from ...invalid import Invalid
+from ...models import FIELD_ROLES, Appointment, Case, MonthlyReview, Referral, User
 from .figures import (
-    FIELD_ROLES, REFERRAL_STATUSES, VISIT_KINDS, Period, club_figures, in_period, labelled_counts,
+    REFERRAL_STATUSES, VISIT_KINDS, Period, club_figures, in_period, labelled_counts,
     member_figures, overdue_appointments, pending_counts, referrals_by, visits_by_kind,
 )
 from .targets import target_progress, targets_for
@@ -101,7 +102,7 @@ def assign_task(club, year, month, *, member_id, case_id, due_date, note, by):
         try:
             appointment = scheduling.assign_visit(by, case, member, due_date, note,
                                                   source="monthly_review")
-        except scheduling.SchedulingError as error:
+        except Invalid as error:
             raise TaskError(error.field or "due_date", error.message) from error
         audit.record("monthly_task_assigned", appointment, user=by, club=club,
                      case_code=case.code, member_id=member.id, year=year, month=month)

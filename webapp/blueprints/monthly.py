@@ -8,9 +8,10 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from ..book import exports, reports
+from ..clock import local_today
+from ..downloads import download
 from ..models import Case, User
 from ..permissions import CHAIR, access
-from .reports import download
 
 bp = Blueprint("monthly", __name__, url_prefix="/desk/monthly")
 
@@ -41,7 +42,7 @@ def _month_or_404(year, month):
 @access(CHAIR)
 def index():
     """This month's meeting."""
-    today = reports.today_local()
+    today = local_today()
     return redirect(url_for("monthly.month", year=today.year, month=today.month))
 
 

@@ -18,12 +18,12 @@ from peewee import IntegrityError
 
 from . import review
 from .. import push
+from ..clock import LOCAL_TZ, local_now
 from ..db import database
 from .entries import ENTRY_TYPES, TYPES
 from ..models import (
     FIELD_ROLES, Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User,
 )
-from .scheduling import LOCAL_TZ, local_now
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def overdue_reminder(user, local):
 
 def review_digest(user, local):
     today = local.date()
-    if user.role != "chair" or local.hour < user.reminder_hour:
+    if not user.is_board or local.hour < user.reminder_hour:
         return None
     count = review.queue_count(user.club_id)
     if not count:

@@ -19,7 +19,7 @@ from peewee import IntegrityError
 
 from . import fields, review
 from .. import audit
-from ..db import database, utcnow
+from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, type_of
 from ..invalid import Invalid
 from ..models import EntryRevision, SyncConflict
@@ -219,7 +219,7 @@ def submit_entry(user, entry, lookup=None, later=None):
 
 def new_entry(entry_type, data):
     """A first revision made at the desk, as the phone would send it."""
-    return {"uuid": fields.new_uuid(), "type": entry_type, "revision": 1, "data": data,
+    return {"uuid": new_uuid(), "type": entry_type, "revision": 1, "data": data,
             "client_created_at": utcnow().isoformat() + "Z"}
 
 
@@ -231,7 +231,7 @@ def desk_edit(user, row, data):
     waits for review. Raises Invalid.
     """
     kind = type_of(row)
-    if user.role != "chair" or not may_write_case(user, kind.case_of(row)):
+    if not user.is_board or not may_write_case(user, kind.case_of(row)):
         raise Invalid({"entry": _l("You may not change this entry.")})
     if review.has_pending_amendment(row):
         raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "

@@ -112,7 +112,7 @@ def whole(user):
         "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
                  "role": user.role, "club": {"id": club.id, "name": club.name} if club else None},
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
-                         for v in FIELD_VOCABULARIES},
+                         for v in (*FIELD_VOCABULARIES, entries.ENTRY_TYPES)},
         "members": [{"id": m.id, "full_name": m.full_name or m.login} for m in members],
         "schema_version": schema_version(),
         "cases": _cases(user),

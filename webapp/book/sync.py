@@ -255,7 +255,9 @@ def submit_batch(user, entries):
     """Take a batch in an order where cases come first; the answer keeps the order sent.
 
     One transaction, a savepoint per entry: one invalid entry never blocks the others, and what
-    the answer calls created or updated is committed when this returns.
+    the answer calls created or updated is committed when this returns. The entries others refer
+    to (new cases) go first, each committed on its own: a new case takes its club's turn for the
+    next code (cases.next_code), which the club's other phones must not wait a whole batch for.
     """
     try:
         return _take(user, entries, Later())
@@ -269,10 +271,15 @@ def _take(user, entries, later):
     results = [None] * len(entries)
     order = sorted(range(len(entries)), key=lambda i: _order(entries[i]))
     lookup = Lookup.for_batch(entries)
+    first = min(t.order for t in TYPES.values())
+    for i in order:
+        if _order(entries[i]) == first:
+            results[i] = submit_entry(user, entries[i], lookup)
     with database.atomic():
         with audit.deferred(later.audit) if later is not None else contextlib.nullcontext():
             for i in order:
-                results[i] = submit_entry(user, entries[i], lookup, later)
+                if results[i] is None:
+                    results[i] = submit_entry(user, entries[i], lookup, later)
             if later is not None:
                 later.write()
     return results

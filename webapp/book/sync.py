@@ -23,7 +23,7 @@ from ..models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral,
     Review, SyncConflict, User, Visit,
 )
-from ..permissions import FIELD, may_write_case, visible_cases
+from ..permissions import FIELD, may_edit_case, may_write_case, visible_cases
 from .vocab import FIELD_VOCABULARIES
 
 MAX_ENTRIES = 200
@@ -41,12 +41,19 @@ KINDS = {
 ORDER = {"case": 0, "visit": 1, "referral": 1, "attendance": 1}
 
 
-class Conflict(Exception):
-    """The entry cannot be taken without overwriting another version."""
+# One wording for every edit that meets another: the phone then shows the two versions side by side.
+CHANGED_MEANWHILE = _l("Someone changed this record meanwhile. Compare the two versions and "
+                       "choose what to keep.")
+PASSED_ON = _l("You may not change this record now: someone else follows it. Your version is "
+               "kept for the club's board to see.")
 
-    def __init__(self, row, revision, message):
+
+class Conflict(Exception):
+    """The entry cannot be taken without overwriting another version (or another's record)."""
+
+    def __init__(self, row, revision, message=CHANGED_MEANWHILE, key="revision"):
         super().__init__(message)
-        self.row, self.revision, self.message = row, revision, message
+        self.row, self.revision, self.message, self.key = row, revision, message, key
 
 
 def _result(uuid, status, row=None, revision=None, errors=None):
@@ -262,33 +269,61 @@ def _submit(user, uuid, entry_type, revision, base, data, at, lookup):
         review.receive_new(row, user)
         return dict(_result(uuid, "created", row, revision), row=row)
 
-    if held_type != entry_type or row.created_by_id != user.id:
+    if held_type != entry_type:
         raise Invalid({"uuid": _l("This entry belongs to someone else.")})
     same = EntryRevision.get_or_none((EntryRevision.uuid == uuid)
                                      & (EntryRevision.revision == revision))
+    if (same is not None and same.submitted_by_id == user.id
+            and _canonical(same.data) == _canonical(data)):
+        return dict(_result(uuid, "duplicate", row, revision), row=row)
     current = review.current_revision(row)
-    if same is not None:
-        if _canonical(same.data) == _canonical(data):
-            return dict(_result(uuid, "duplicate", row, revision), row=row)
-        raise Conflict(row, current, _l("The server holds other data for this revision. "
-                                        "Keep one of the two versions."))
-    if revision <= current:
-        raise Conflict(row, current, _l("The server has a newer version of this entry."))
+    if not may_edit(user, entry_type, row):
+        # An edit by someone who made the entry or changed it before (a case since passed to
+        # another member) is kept for the board to see; any other uuid is simply not theirs.
+        if not _has_held(user, row):
+            raise Invalid({"uuid": _l("This entry belongs to someone else.")})
+        raise Conflict(row, current, PASSED_ON, key="entry")
+    # Revisions of one record are one sequence, whoever writes them (phone, desk, a chair in the
+    # field app): a revision already taken, or an older base, is someone else's change.
+    if same is not None or revision <= current:
+        raise Conflict(row, current)
     if base is None:
         raise Invalid({"base_revision": _l("An edit must name the revision it was made from.")})
     if base != current:
-        raise Conflict(row, current, _l("Someone changed this entry meanwhile. "
-                                        "Compare the versions and keep one."))
+        raise Conflict(row, current)
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
-    if not may_write_case(user, _case_of(entry_type, row)):
-        raise Invalid({"uuid": _l("You may no longer change this entry.")})
     values = _resolve(user, entry_type, data, lookup)
     EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
     review.receive_edit(row, revision, data, user,
                         apply=lambda r, _data: _write(entry_type, r, values, user))
     return dict(_result(uuid, "updated", row, revision), row=row)
+
+
+def may_edit(user, entry_type, row):
+    """Who may change an entry the server holds: a case, as permissions.may_edit_case says; a
+    visit, referral or attendance, its maker and the board, while they may write to its case."""
+    if entry_type == "case":
+        return may_edit_case(user, row)
+    return may_write_case(user, row.case) and (user.is_board or row.created_by_id == user.id)
+
+
+def _has_held(user, row):
+    """True if `user` made the entry or sent a revision of it."""
+    return row.created_by_id == user.id or (
+        EntryRevision.select()
+        .where((EntryRevision.uuid == row.uuid) & (EntryRevision.submitted_by == user))
+        .exists())
+
+
+def server_version(user, entry_type, row):
+    """The version the server holds — what the next edit must be based on — for a conflict's
+    answer, or None when `user` may not read the record."""
+    if not may_write_case(user, _case_of(entry_type, row)):
+        return None
+    revision = review.current_revision(row)
+    return {"revision": revision, "data": review.data_of(row, revision)}
 
 
 def _keep_conflict(user, uuid, entry_type, revision, base, data):
@@ -323,8 +358,12 @@ def submit_entry(user, entry, lookup=None):
                     result = _submit(user, uuid, entry_type, revision, base, data, at, lookup)
                 except Conflict as conflict:
                     _keep_conflict(user, uuid, entry_type, revision, base, data)
-                    return _result(uuid, "conflict", conflict.row, conflict.revision,
-                                   {"revision": conflict.message})
+                    result = _result(uuid, "conflict", conflict.row, conflict.revision,
+                                     {conflict.key: conflict.message})
+                    server = server_version(user, entry_type, conflict.row)
+                    if server is not None:
+                        result["server"] = server
+                    return result
                 stored = result.pop("row")
             lookup.stored(entry_type, stored)
             return result

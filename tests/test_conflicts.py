@@ -216,3 +216,172 @@ def test_a_visit_is_edited_by_its_maker_and_the_chair_only(app, chair, member, c
     assert result["status"] == "updated"
     assert Visit.get_by_id(visit.id).notes == "Chủ nhiệm sửa"
     assert Review.get(Review.entry_uuid == visit.uuid).decision == "self_approved"
+
+
+# --- 3. Decisions bound to the revision the chair saw ------------------------------------------
+
+def visit_data(case_uuid, **changes):
+    data = {"case_uuid": case_uuid, "date": TODAY.isoformat(), "kind": "consultation",
+            "topics": ["safe_migration"], "notes": "Tư vấn lần đầu"}
+    data.update(changes)
+    return data
+
+
+def shown_revision(page):
+    """The revision the entry page's decision forms carry."""
+    import re
+
+    values = set(re.findall(r'name="revision"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="revision"',
+                            page))
+    values = {a or b for a, b in values}
+    assert len(values) == 1, values
+    return int(values.pop())
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def submitted(app, member):
+    """A case the member registered, waiting for review at revision 1."""
+    sent = entry("case", case_data())
+    [result] = sync(phone_of(app, member), sent)
+    assert result["status"] == "created"
+    return Case.get(Case.uuid == sent["uuid"])
+
+
+def test_approve_on_a_revision_that_moved_decides_nothing_and_shows_what_changed(
+        app, chair, member, submitted):
+    desk = phone_of(app, chair)
+    page = text(desk.get(f"/desk/review/case/{submitted.id}"))
+    assert shown_revision(page) == 1
+    # Meanwhile the member's second version arrives (an entry waiting for review is not locked).
+    [result] = sync(phone_of(app, member), entry("case", case_data(risk_level="high"),
+                                                 uuid=submitted.uuid, revision=2, base=1))
+    assert result["status"] == "updated"
+    response = desk.post(f"/desk/review/case/{submitted.id}/approve", data={"revision": 1})
+    assert response.status_code == 302 and "since=1" in response.location
+    assert Review.select().count() == 0
+    assert Case.get_by_id(submitted.id).review_status == "submitted"
+    page = text(desk.get(response.location))
+    assert "This entry changed since you opened it: nothing was decided." in page
+    moved = page.split('id="moved"')[1].split("</table>")[0]
+    assert "Risk level" in moved and "<del>Medium</del>" in moved and "<ins>High</ins>" in moved
+    assert "Full name" not in moved  # only what differs
+    assert shown_revision(page) == 2
+    assert desk.post(f"/desk/review/case/{submitted.id}/approve",
+                     data={"revision": 2}).status_code == 302
+    assert [(r.revision, r.decision) for r in Review.select()] == [(2, "approved")]
+
+
+def test_return_on_a_revision_that_moved_keeps_the_reason_and_decides_nothing(
+        app, chair, member, submitted):
+    desk = phone_of(app, chair)
+    sync(phone_of(app, member), entry("case", case_data(phone="0900000009"), uuid=submitted.uuid,
+                                      revision=2, base=1))
+    response = desk.post(f"/desk/review/case/{submitted.id}/return",
+                         data={"revision": 1, "reason": "Ghi rõ địa chỉ"})
+    assert response.status_code == 409
+    page = text(response)
+    assert "Ghi rõ địa chỉ</textarea>" in page
+    assert "0900000009" in page.split('id="moved"')[1].split("</table>")[0]
+    assert Review.select().count() == 0
+    assert Case.get_by_id(submitted.id).review_status == "submitted"
+
+
+def test_bulk_approve_skips_what_moved_and_shows_its_changes(app, chair, member, submitted):
+    desk = phone_of(app, chair)
+    ready = make_visit(make_case(club=chair.club, created_by=member))
+    queue = text(desk.get("/desk/review/"))
+    assert f'value="case:{submitted.id}:1"' in queue and f'value="visit:{ready.id}:1"' in queue
+    sync(phone_of(app, member), entry("case", case_data(birth_year=1999), uuid=submitted.uuid,
+                                      revision=2, base=1))
+    response = desk.post("/desk/review/approve",
+                         data={"entry": [f"case:{submitted.id}:1", f"visit:{ready.id}:1"]})
+    assert Visit.get_by_id(ready.id).review_status == "approved"
+    assert Case.get_by_id(submitted.id).review_status == "submitted"
+    assert [r.entry_uuid for r in Review.select()] == [ready.uuid]
+    page = text(desk.get(response.location))
+    assert "1 entry approved." in page
+    moved = page.split('class="card moved"')[1].split("</table>")[0]
+    assert "<del>1997</del>" in moved and "<ins>1999</ins>" in moved
+    assert f'value="case:{submitted.id}:2"' in page  # ticked again, it is the new revision
+
+
+def test_two_chairs_deciding_the_same_entry_make_one_decision(app, chair, member, club,
+                                                             submitted):
+    first, second = phone_of(app, chair), phone_of(app, make_user(club=club, role="chair"))
+    assert shown_revision(text(first.get(f"/desk/review/case/{submitted.id}"))) == 1
+    assert shown_revision(text(second.get(f"/desk/review/case/{submitted.id}"))) == 1
+    assert first.post(f"/desk/review/case/{submitted.id}/approve",
+                      data={"revision": 1}).status_code == 302
+    response = second.post(f"/desk/review/case/{submitted.id}/return",
+                           data={"revision": 1, "reason": "Thiếu số điện thoại"})
+    assert response.status_code == 302
+    told = text(second.get(response.location))
+    assert f"{chair.full_name} already decided on this entry (Approved)" in told
+    again = second.post(f"/desk/review/case/{submitted.id}/approve", data={"revision": 1},
+                        follow_redirects=True)
+    assert "already decided on this entry" in text(again)
+    assert [(r.decision, r.decided_by_id) for r in Review.select()] == [("approved", chair.id)]
+    assert Case.get_by_id(submitted.id).review_status == "approved"
+
+
+def test_two_chairs_at_the_same_moment_make_one_decision(app, chair, club, submitted):
+    """Two connections deciding at once: the row lock makes them take turns."""
+    import threading
+
+    from webapp.book import review
+    from webapp.db import database
+
+    other = make_user(club=club, role="chair")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def decide(by, action):
+        with app.app_context(), database.connection_context():
+            row = Case.get_by_id(submitted.id)
+            barrier.wait()
+            try:
+                if action == "approve":
+                    review.approve(row, by, seen=1)
+                else:
+                    review.return_entry(row, by, "Thiếu thông tin", seen=1)
+            except review.ReviewError as error:
+                outcomes.append(("refused", error.message))
+            else:
+                outcomes.append(("decided", action))
+
+    database.close()  # the test's own connection must not hold SQLite's write lock
+    threads = [threading.Thread(target=decide, args=(chair, "approve")),
+               threading.Thread(target=decide, args=(other, "return"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    database.connect(reuse_if_open=True)
+    assert sorted(kind for kind, _detail in outcomes) == ["decided", "refused"]
+    assert Review.select().where(Review.entry_uuid == submitted.uuid).count() == 1
+    decided_by = Review.get(Review.entry_uuid == submitted.uuid).decided_by
+    assert next(d for kind, d in outcomes if kind == "refused").startswith(str(decided_by))
+
+
+# --- 4. A returned entry sent again shows what changed ------------------------------------------
+
+def test_a_resubmitted_returned_entry_shows_its_changes_since_the_returned_revision(
+        app, chair, member, registered):
+    phone, desk = phone_of(app, member), phone_of(app, chair)
+    sent = entry("visit", visit_data(registered.uuid))
+    sync(phone, sent)
+    visit = Visit.get(Visit.uuid == sent["uuid"])
+    assert desk.post(f"/desk/review/visit/{visit.id}/return",
+                     data={"revision": 1, "reason": "Ghi rõ nhu cầu"}).status_code == 302
+    page = text(desk.get(f"/desk/review/visit/{visit.id}"))
+    assert 'id="since-returned"' not in page  # nothing sent again yet
+    sync(phone, entry("visit", visit_data(registered.uuid, notes="Cần hỗ trợ học nghề"),
+                      uuid=sent["uuid"], revision=2, base=1))
+    page = text(desk.get(f"/desk/review/visit/{visit.id}"))
+    section = page.split('id="since-returned"')[1].split("</section>")[0]
+    assert "What the member changed since it was returned" in section
+    assert "<del>Tư vấn lần đầu</del>" in section and "<ins>Cần hỗ trợ học nghề</ins>" in section
+    assert "Kind of contact" not in section and "revision 1 → 2" in section

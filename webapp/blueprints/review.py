@@ -5,7 +5,7 @@ from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 
 from .. import audit
 from ..book import review
@@ -18,11 +18,31 @@ bp = Blueprint("review", __name__, url_prefix="/desk/review")
 PER_PAGE = 50
 # Every desk page may show an entry's review marks (self-approved, pending amendment, …).
 bp.add_app_template_global(review.marks, "review_marks")
+bp.add_app_template_global(review.entry_code, "review_code")
 
 
 class ReturnForm(FlaskForm):
     # Required, but checked by review.return_entry so that the rule and its message live once.
     reason = TextAreaField(_l("Why is it returned? (the member sees this)"))
+    # The revision the page showed: a decision is about what the chair saw (review._check_seen).
+    revision = HiddenField()
+
+
+def _seen():
+    """The revision the decided page showed; 0 (never waiting) when the form did not say."""
+    return request.form.get("revision", 0, type=int)
+
+
+def _moved(error):
+    """The entry's page showing what changed since the revision the chair decided on."""
+    flash(error.message, "error")
+    row = error.row
+    return redirect(url_for("review.entry", entry_type=review.type_of(row), entry_id=row.id,
+                            since=error.seen))
+
+
+# At most this many entries that moved on are shown with their changes after a bulk approval.
+MAX_MOVED = 20
 
 
 def kind_choices():
@@ -53,18 +73,37 @@ def queue():
     return render_template("review/queue.html", items=items[(page - 1) * PER_PAGE:page * PER_PAGE],
                            total=len(items), page=page, has_next=page * PER_PAGE < len(items),
                            filters=filters, members=members, member_id=member_id, kind=kind,
-                           kinds=kind_choices())
+                           kinds=kind_choices(), moved=_moved_since(club))
+
+
+def _refs(values):
+    """(entry type, id, revision) of each `type:id:revision` value; malformed values are skipped."""
+    refs = []
+    for value in values:
+        parts = value.split(":")
+        if (len(parts) == 3 and parts[0] in review.ENTRY_MODELS and parts[1].isdigit()
+                and parts[2].isdigit()):
+            refs.append((parts[0], int(parts[1]), int(parts[2])))
+    return refs
+
+
+def _moved_since(club):
+    """The entries a bulk approval left undecided because they changed, each with its changes."""
+    moved = []
+    for entry_type, entry_id, seen in _refs(request.args.getlist("moved")[:MAX_MOVED]):
+        row = review.entry_for_club(entry_type, entry_id, club)
+        revision = row and review.pending_revision(row)
+        if revision and revision != seen:
+            moved.append(dict(entry_type=entry_type, row=row, seen=seen, revision=revision,
+                              changes=review.changes_between(row, seen, revision)))
+    return moved
 
 
 @bp.route("/approve", methods=["POST"])
 @access(CHAIR)
 def approve_many():
     """Approve the entries ticked in the queue."""
-    refs = []
-    for value in request.form.getlist("entry"):
-        entry_type, _sep, entry_id = value.partition(":")
-        if entry_type in review.ENTRY_MODELS and entry_id.isdigit():
-            refs.append((entry_type, int(entry_id)))
+    refs = _refs(request.form.getlist("entry"))
     if not refs:
         flash(_("Tick the entries to approve first."), "error")
         return redirect(url_for("review.queue"))
@@ -72,10 +111,14 @@ def approve_many():
     if approved:
         flash(ngettext("%(num)d entry approved.", "%(num)d entries approved.", len(approved)),
               "success")
-    for row, message in refused:
-        flash(_("%(code)s: %(message)s", code=review.entry_code(row), message=message), "error")
-    return redirect(url_for("review.queue", **{k: v for k, v in request.args.items()
-                                               if k in ("member", "kind")}))
+    moved = []
+    for row, error in refused:
+        flash(_("%(code)s: %(message)s", code=review.entry_code(row), message=error.message),
+              "error")
+        if isinstance(error, review.Moved):
+            moved.append(f"{review.type_of(row)}:{row.id}:{error.seen}")
+    kept = {k: v for k, v in request.args.items() if k in ("member", "kind")}
+    return redirect(url_for("review.queue", moved=moved[:MAX_MOVED], **kept))
 
 
 @bp.route("/<entry_type>/<int:entry_id>")
@@ -88,9 +131,15 @@ def entry(entry_type, entry_id):
     return _render_entry(entry_type, row, ReturnForm())
 
 
-def _render_entry(entry_type, row, form, status=200):
+def _render_entry(entry_type, row, form, status=200, since=None):
+    view = review.entry_view(row)
+    form.revision.data = view["revision"]
+    # After a decision refused because the entry moved on: what changed since the chair's page.
+    since = since or request.args.get("since", type=int)
+    moved = (review.changes_between(row, since, view["revision"])
+             if view["pending"] and since and since != view["revision"] else None)
     return render_template("review/entry.html", entry_type=entry_type, row=row, form=form,
-                           view=review.entry_view(row)), status
+                           view=view, since=since, moved=moved), status
 
 
 @bp.route("/<entry_type>/<int:entry_id>/approve", methods=["POST"])
@@ -99,7 +148,9 @@ def approve(entry_type, entry_id):
     """Approve the entry, or its pending amendment."""
     row = _entry_or_404(entry_type, entry_id)
     try:
-        review.approve(row, current_user)
+        review.approve(row, current_user, seen=_seen())
+    except review.Moved as moved:
+        return _moved(moved)
     except review.ReviewError as error:
         flash(error.message, "error")
         return redirect(url_for("review.entry", entry_type=entry_type, entry_id=entry_id))
@@ -115,8 +166,17 @@ def return_entry(entry_type, entry_id):
     form = ReturnForm()
     if form.validate_on_submit():
         try:
-            review.return_entry(row, current_user, form.reason.data)
+            review.return_entry(row, current_user, form.reason.data, seen=_seen())
+        except review.Moved as moved:
+            # Shown at once, with the reason the chair wrote kept in its box.
+            flash(moved.message, "error")
+            return _render_entry(entry_type, row, form, status=409, since=moved.seen)
         except review.ReviewError as error:
+            if not review.is_pending(_entry_or_404(entry_type, entry_id)):
+                # Decided meanwhile (another board member): there is no form left to fix.
+                flash(error.message, "error")
+                return redirect(url_for("review.entry", entry_type=entry_type,
+                                        entry_id=entry_id))
             form.reason.errors = [error.message]
         else:
             flash(_("Returned to the member with your reason."), "success")

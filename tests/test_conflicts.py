@@ -385,3 +385,148 @@ def test_a_resubmitted_returned_entry_shows_its_changes_since_the_returned_revis
     assert "What the member changed since it was returned" in section
     assert "<del>Tư vấn lần đầu</del>" in section and "<ins>Cần hỗ trợ học nghề</ins>" in section
     assert "Kind of contact" not in section and "revision 1 → 2" in section
+
+
+# --- 5. The board's conflicts list -------------------------------------------------------------
+
+DESK_FORM = {"full_name": "Phạm Thị Hoa", "sex": "female", "birth_year": "1997",
+             "address": "Số 12, tổ 4", "neighbourhood": "Khu 2", "phone": "0987654321",
+             "categories": ["returnee"], "risk_level": "medium", "met_how": "Khảo sát",
+             "consent_follow": "y", "consent_refer": "y"}
+
+
+@pytest.fixture
+def kept(app, chair, member, registered):
+    """The chair corrects the address at the desk while the member's phone changes the phone
+    number on the old revision: the member's copy is kept as a conflict."""
+    desk = phone_of(app, chair)
+    assert desk.post(f"/desk/cases/{registered.id}/edit",
+                     data=dict(DESK_FORM, assigned_to=str(member.id))).status_code == 302
+    [result] = sync(phone_of(app, member),
+                    entry("case", case_data(phone="0911222333", risk_level="high"),
+                          uuid=registered.uuid, revision=2, base=1))
+    assert result["status"] == "conflict"
+    return SyncConflict.get(SyncConflict.uuid == registered.uuid)
+
+
+def badge(page):
+    import re
+
+    found = re.search(r'class="bottomnav__count"[^>]*>(\d+)<', page)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_chair_merges_a_kept_copy_field_by_field_into_a_new_revision(
+        app, chair, member, registered, kept):
+    desk = phone_of(app, chair)
+    listing = text(desk.get("/desk/review/conflicts/"))
+    assert badge(listing) == 1 and registered.code in listing
+    assert f"/desk/review/conflicts/{kept.id}" in listing
+    page = text(desk.get(f"/desk/review/conflicts/{kept.id}"))
+    merge = page.split('class="card conflict-merge"')[1].split("</form>")[0]
+    # Only the fields that differ, each with the kept copy beside the record now.
+    assert merge.count('class="fieldset conflict-field"') == 3
+    assert "0911222333" in merge and "0987654321" in merge
+    assert "Tổ 4, khu 2" in merge and "Số 12, tổ 4" in merge
+    assert "Full name" not in merge
+    assert 'name="revision" value="2"' in merge
+
+    response = desk.post(f"/desk/review/conflicts/{kept.id}/resolve",
+                         data={"revision": 2, "take-phone": "kept", "take-risk_level": "kept",
+                               "take-address": "current"})
+    assert response.status_code == 302
+    case = Case.get_by_id(registered.id)
+    assert (case.address, case.phone, case.risk_level) == ("Số 12, tổ 4", "0911222333", "high")
+    assert revisions(registered.uuid) == [(1, member.id), (2, chair.id), (3, chair.id)]
+    kept = SyncConflict.get_by_id(kept.id)
+    assert kept.resolved_at is not None and kept.resolved_by_id == chair.id
+    assert (kept.resolution, kept.resolved_revision) == ("merged", 3)
+    logged = AuditLog.get(AuditLog.action == "conflict_merged")
+    assert (logged.user_id, logged.object_id, logged.details["resolved_revision"]) == (
+        chair.id, kept.id, 3)
+    assert badge(text(desk.get("/desk/review/conflicts/"))) == 0
+
+    # The member's phone learns the outcome, and bases its next edit on revision 3.
+    answer = phone_of(app, member).get("/api/v1/bootstrap").get_json()
+    [outcome] = answer["conflict_outcomes"]
+    assert outcome["uuid"] == registered.uuid and outcome["outcome"] == "merged"
+    assert outcome["revision"] == 2 and outcome["resolved_revision"] == 3
+    [held] = answer["cases"]
+    assert held["revision"] == 3 and held["phone"] == "0911222333"
+
+
+def test_a_merge_on_a_record_that_moved_saves_nothing(app, chair, member, registered, kept):
+    desk = phone_of(app, chair)
+    assert desk.post(f"/desk/cases/{registered.id}/edit",
+                     data=dict(DESK_FORM, assigned_to=str(member.id),
+                               neighbourhood="Khu 3")).status_code == 302
+    response = desk.post(f"/desk/review/conflicts/{kept.id}/resolve",
+                         data={"revision": 2, "take-phone": "kept"})
+    assert response.status_code == 409
+    assert "The record changed since you opened this page" in text(response)
+    assert 'name="revision" value="3"' in text(response)  # compare again, on revision 3
+    assert SyncConflict.get_by_id(kept.id).resolved_at is None
+    assert len(revisions(registered.uuid)) == 3
+    # Nothing taken from the copy: not a merge.
+    response = desk.post(f"/desk/review/conflicts/{kept.id}/resolve", data={"revision": 3})
+    assert response.status_code == 409 and "Choose at least one field" in text(response)
+    assert len(revisions(registered.uuid)) == 3
+
+
+def test_dismissed_with_a_reason_the_copy_stays_readable_until_the_case_is_erased(
+        app, chair, member, registered, kept):
+    desk = phone_of(app, chair)
+    response = desk.post(f"/desk/review/conflicts/{kept.id}/dismiss", data={"reason": "  "})
+    assert response.status_code == 400 and "Write why the copy is dismissed" in text(response)
+    assert SyncConflict.get_by_id(kept.id).resolved_at is None
+    response = desk.post(f"/desk/review/conflicts/{kept.id}/dismiss",
+                         data={"reason": "Số điện thoại cũ, đã xác minh lại"})
+    assert response.status_code == 302
+    kept = SyncConflict.get_by_id(kept.id)
+    assert (kept.resolution, kept.resolved_by_id, kept.reason) == (
+        "dismissed", chair.id, "Số điện thoại cũ, đã xác minh lại")
+    assert Case.get_by_id(registered.id).phone == "0987654321"
+    assert len(revisions(registered.uuid)) == 2
+    logged = AuditLog.get(AuditLog.action == "conflict_dismissed")
+    assert "Số điện thoại" not in str(logged.details)  # the reason is a note: not in the log
+
+    [outcome] = phone_of(app, member).get("/api/v1/bootstrap").get_json()["conflict_outcomes"]
+    assert (outcome["outcome"], outcome["reason"]) == ("dismissed",
+                                                      "Số điện thoại cũ, đã xác minh lại")
+    # Still readable by the board, in full.
+    assert "/desk/review/conflicts/" + str(kept.id) not in text(desk.get("/desk/review/conflicts/"))
+    resolved = text(desk.get("/desk/review/conflicts/?state=resolved"))
+    assert f"/desk/review/conflicts/{kept.id}" in resolved
+    page = text(desk.get(f"/desk/review/conflicts/{kept.id}"))
+    assert "0911222333" in page and "Số điện thoại cũ, đã xác minh lại" in page
+    assert 'conflict-merge' not in page
+    # Gone with the person's erasure.
+    cases.erase(Case.get_by_id(registered.id), chair)
+    assert desk.get(f"/desk/review/conflicts/{kept.id}").status_code == 404
+    assert f"/desk/review/conflicts/{kept.id}" not in text(
+        desk.get("/desk/review/conflicts/?state=resolved"))
+    assert SyncConflict.get_by_id(kept.id).reason == ""
+    assert phone_of(app, member).get("/api/v1/bootstrap").get_json()["conflict_outcomes"] == []
+
+
+def test_two_chairs_resolving_one_conflict_one_is_told(app, chair, club, kept):
+    first, second = phone_of(app, chair), phone_of(app, make_user(club=club, role="chair"))
+    assert first.post(f"/desk/review/conflicts/{kept.id}/dismiss",
+                      data={"reason": "Trùng"}).status_code == 302
+    response = second.post(f"/desk/review/conflicts/{kept.id}/resolve",
+                           data={"revision": 2, "take-phone": "kept"})
+    assert response.status_code == 409
+    assert f"{chair.full_name} already resolved this conflict" in text(response)
+    assert Case.get(Case.uuid == kept.uuid).phone == "0987654321"
+    assert AuditLog.select().where(AuditLog.action.startswith("conflict_")).count() == 1
+
+
+def test_another_clubs_chair_sees_no_conflict(app, kept):
+    stranger = phone_of(app, make_user(club=make_club(), role="chair"))
+    assert "conflicts/" + str(kept.id) not in text(stranger.get("/desk/review/conflicts/"))
+    assert stranger.get(f"/desk/review/conflicts/{kept.id}").status_code == 404
+    assert stranger.post(f"/desk/review/conflicts/{kept.id}/dismiss",
+                         data={"reason": "x"}).status_code == 404
+    assert stranger.post(f"/desk/review/conflicts/{kept.id}/resolve",
+                         data={"revision": 2, "take-phone": "kept"}).status_code == 404
+    assert SyncConflict.get_by_id(kept.id).resolved_at is None

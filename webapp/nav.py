@@ -12,9 +12,11 @@ from .permissions import allowed, rule_for
 
 
 def _review_count(user):
+    from .book.conflicts import open_count
     from .book.review import queue_count
 
-    return queue_count(user.club)
+    # Entries waiting for a decision, and copies kept by sync conflicts waiting for the board.
+    return queue_count(user.club) + open_count(user.club)
 
 
 # (endpoint, label, icon[, count]) in the order shown; each appears only where the user may use it.

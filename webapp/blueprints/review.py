@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
 from .. import audit
-from ..book import review
+from ..book import conflicts, review
 from ..models import User
 from ..permissions import CHAIR, access
 from ..book.vocab import ENTRY_TYPES
@@ -73,7 +73,8 @@ def queue():
     return render_template("review/queue.html", items=items[(page - 1) * PER_PAGE:page * PER_PAGE],
                            total=len(items), page=page, has_next=page * PER_PAGE < len(items),
                            filters=filters, members=members, member_id=member_id, kind=kind,
-                           kinds=kind_choices(), moved=_moved_since(club))
+                           kinds=kind_choices(), moved=_moved_since(club),
+                           conflict_count=conflicts.open_count(club))
 
 
 def _refs(values):
@@ -182,3 +183,82 @@ def return_entry(entry_type, entry_id):
             flash(_("Returned to the member with your reason."), "success")
             return redirect(url_for("review.queue"))
     return _render_entry(entry_type, row, form, status=400)
+
+
+# --- Sync conflicts: the copies kept instead of overwriting, side by side with the record --------
+
+class DismissForm(FlaskForm):
+    # Required, but checked by conflicts.dismiss so that the rule and its message live once.
+    reason = TextAreaField(_l("Why is the copy dismissed? (the member sees this)"))
+
+
+def _conflict_or_404(sync_conflict_id):
+    conflict = conflicts.conflict_for_club(sync_conflict_id, current_user.club)
+    if conflict is None:
+        abort(404)
+    return conflict
+
+
+@bp.route("/conflicts/")
+@access(CHAIR)
+def conflicts_list():
+    """The copies kept by sync conflicts: those waiting, or (state=resolved) those decided."""
+    resolved = request.args.get("state") == "resolved"
+    club = current_user.club
+    rows = conflicts.resolved_conflicts(club) if resolved else conflicts.open_conflicts(club)
+    return render_template("review/conflicts.html", rows=rows, resolved=resolved,
+                           entries={c.id: conflicts.entry_of(c) for c in rows},
+                           open_count=conflicts.open_count(club))
+
+
+@bp.route("/conflicts/<int:sync_conflict_id>")
+@access(CHAIR)
+def conflict(sync_conflict_id):
+    """One kept copy beside the current version of its record, field by field."""
+    return _render_conflict(_conflict_or_404(sync_conflict_id), DismissForm())
+
+
+def _render_conflict(conflict, form, status=200):
+    view = conflicts.comparison(conflict)
+    if view and view["case"] is not None:
+        audit.record("case_viewed", view["case"], code=view["case"].code, via="conflict")
+    return render_template("review/conflict.html", conflict=conflict, view=view, form=form,
+                           resolved_by=(User.get_or_none(User.id == conflict.resolved_by_id)
+                                        if conflict.resolved_by_id else None)), status
+
+
+@bp.route("/conflicts/<int:sync_conflict_id>/resolve", methods=["POST"])
+@access(CHAIR)
+def conflict_resolve(sync_conflict_id):
+    """Merge the fields ticked from the kept copy into the record's next revision."""
+    conflict = _conflict_or_404(sync_conflict_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    take = [name[len("take-"):] for name, value in request.form.items()
+            if name.startswith("take-") and value == "kept"]
+    try:
+        revision = conflicts.resolve(conflict, current_user._get_current_object(), take,
+                                     seen=_seen())
+    except conflicts.ConflictError as error:
+        flash(error.message, "error")
+        return _render_conflict(conflict, DismissForm(formdata=None), status=409)
+    flash(_("Merged into revision %(n)d of the record.", n=revision), "success")
+    return redirect(url_for("review.conflicts_list"))
+
+
+@bp.route("/conflicts/<int:sync_conflict_id>/dismiss", methods=["POST"])
+@access(CHAIR)
+def conflict_dismiss(sync_conflict_id):
+    """Set the kept copy aside with a reason; the record stays as it is."""
+    conflict = _conflict_or_404(sync_conflict_id)
+    form = DismissForm()
+    if form.validate_on_submit():
+        try:
+            conflicts.dismiss(conflict, current_user._get_current_object(), form.reason.data)
+        except conflicts.ConflictError as error:
+            form.reason.errors = [error.message]
+        else:
+            flash(_("The copy is dismissed; the member sees your reason."), "success")
+            return redirect(url_for("review.conflicts_list"))
+    return _render_conflict(conflicts.conflict_for_club(conflict.id, current_user.club), form,
+                            status=400)

@@ -510,14 +510,20 @@ def amendment_changes(row):
 def changes_between(row, old_revision, new_revision):
     """What changed from one revision of `row` to another, field by field:
     [(label, value before, value after)]."""
-    before = data_of(row, old_revision)
-    after = data_of(row, new_revision)
-    changes = []
+    return [(d["label"], d["before"], d["after"])
+            for d in differences(row, data_of(row, old_revision), data_of(row, new_revision))]
+
+
+def differences(row, before, after):
+    """The fields whose value differs between two versions of `row`'s data, in the forms' order:
+    [{"name", "label", "before", "after"}], values as the chair reads them."""
+    found = []
     for f in _fields(row):
         old, new = before.get(f.name), after.get(f.name)
         if _comparable(old) != _comparable(new):
-            changes.append((str(f.label), _show(f, old, row.club), _show(f, new, row.club)))
-    return changes
+            found.append({"name": f.name, "label": str(f.label),
+                          "before": _show(f, old, row.club), "after": _show(f, new, row.club)})
+    return found
 
 
 def _comparable(value):

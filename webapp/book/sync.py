@@ -334,7 +334,7 @@ def _keep_conflict(user, uuid, entry_type, revision, base, data):
     if any(_canonical(c.data) == _canonical(data) for c in exists):
         return
     SyncConflict.create(entry_type=entry_type, uuid=uuid, revision=revision, base_revision=base,
-                        data=data, user=user)
+                        data=data, user=user, club=user.club_id)
 
 
 def submit_entry(user, entry, lookup=None):
@@ -444,6 +444,7 @@ def _grouped(query, key):
 
 def working_set(user):
     """What the field app needs, for `user` only (bootstrap, DESIGN.md §3 and §4)."""
+    from . import conflicts  # which writes through this module
     club = user.club
     case_rows = list(visible_cases(user).order_by(Case.code))
     ids = [c.id for c in case_rows] or [0]
@@ -503,4 +504,5 @@ def working_set(user):
         "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
                        for a in activity_rows],
         "returned": review.returned_for(user),
+        "conflict_outcomes": conflicts.outcomes_for(user),
     }

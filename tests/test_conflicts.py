@@ -333,6 +333,7 @@ def test_two_chairs_at_the_same_moment_make_one_decision(app, chair, club, submi
     import threading
 
     from webapp.book import review
+    from webapp.invalid import Invalid
     from webapp.db import database
 
     other = make_user(club=club, role="chair")
@@ -347,7 +348,7 @@ def test_two_chairs_at_the_same_moment_make_one_decision(app, chair, club, submi
                     review.approve(row, by, seen=1)
                 else:
                     review.return_entry(row, by, "Thiếu thông tin", seen=1)
-            except review.ReviewError as error:
+            except Invalid as error:
                 outcomes.append(("refused", error.message))
             else:
                 outcomes.append(("decided", action))

@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
 from .. import audit
-from ..book import conflicts, review
+from ..book import conflicts, entries, review
+from ..invalid import Invalid
 from ..models import User
 from ..permissions import CHAIR, access
 from ..book.vocab import ENTRY_TYPES
@@ -37,7 +38,7 @@ def _moved(error):
     """The entry's page showing what changed since the revision the chair decided on."""
     flash(error.message, "error")
     row = error.row
-    return redirect(url_for("review.entry", entry_type=review.type_of(row), entry_id=row.id,
+    return redirect(url_for("review.entry", entry_type=entries.type_of(row).name, entry_id=row.id,
                             since=error.seen))
 
 
@@ -82,7 +83,7 @@ def _refs(values):
     refs = []
     for value in values:
         parts = value.split(":")
-        if (len(parts) == 3 and parts[0] in review.ENTRY_MODELS and parts[1].isdigit()
+        if (len(parts) == 3 and parts[0] in entries.TYPES and parts[1].isdigit()
                 and parts[2].isdigit()):
             refs.append((parts[0], int(parts[1]), int(parts[2])))
     return refs
@@ -117,7 +118,7 @@ def approve_many():
         flash(_("%(code)s: %(message)s", code=review.entry_code(row), message=error.message),
               "error")
         if isinstance(error, review.Moved):
-            moved.append(f"{review.type_of(row)}:{row.id}:{error.seen}")
+            moved.append(f"{entries.type_of(row).name}:{row.id}:{error.seen}")
     kept = {k: v for k, v in request.args.items() if k in ("member", "kind")}
     return redirect(url_for("review.queue", moved=moved[:MAX_MOVED], **kept))
 
@@ -127,7 +128,7 @@ def approve_many():
 def entry(entry_type, entry_id):
     """One entry in full, with its case, what an amendment changes, and its whole trail."""
     row = _entry_or_404(entry_type, entry_id)
-    case = row if entry_type == "case" else row.case
+    case = entries.type_of(row).case_of(row)
     audit.record("case_viewed", case, code=case.code, via="review")
     return _render_entry(entry_type, row, ReturnForm())
 
@@ -152,7 +153,7 @@ def approve(entry_type, entry_id):
         review.approve(row, current_user, seen=_seen())
     except review.Moved as moved:
         return _moved(moved)
-    except review.ReviewError as error:
+    except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for("review.entry", entry_type=entry_type, entry_id=entry_id))
     flash(_("Approved."), "success")
@@ -172,7 +173,7 @@ def return_entry(entry_type, entry_id):
             # Shown at once, with the reason the chair wrote kept in its box.
             flash(moved.message, "error")
             return _render_entry(entry_type, row, form, status=409, since=moved.seen)
-        except review.ReviewError as error:
+        except Invalid as error:
             if not review.is_pending(_entry_or_404(entry_type, entry_id)):
                 # Decided meanwhile (another board member): there is no form left to fix.
                 flash(error.message, "error")
@@ -239,7 +240,7 @@ def conflict_resolve(sync_conflict_id):
     try:
         revision = conflicts.resolve(conflict, current_user._get_current_object(), take,
                                      seen=_seen())
-    except conflicts.ConflictError as error:
+    except Invalid as error:
         flash(error.message, "error")
         return _render_conflict(conflict, DismissForm(formdata=None), status=409)
     flash(_("Merged into revision %(n)d of the record.", n=revision), "success")
@@ -255,7 +256,7 @@ def conflict_dismiss(sync_conflict_id):
     if form.validate_on_submit():
         try:
             conflicts.dismiss(conflict, current_user._get_current_object(), form.reason.data)
-        except conflicts.ConflictError as error:
+        except Invalid as error:
             form.reason.errors = [error.message]
         else:
             flash(_("The copy is dismissed; the member sees your reason."), "success")

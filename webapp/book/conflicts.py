@@ -5,29 +5,17 @@ A merge is written as a desk edit (sync.desk_edit), so it takes the record's nex
 every phone still holding the old one meets a conflict in turn. Nothing is deleted: a dismissed
 copy stays readable by the board until the person's case is erased (cases.erase empties it).
 """
-from datetime import timedelta
-
 from flask_babel import gettext as _
 
-from . import review, sync
+from . import entries, review, sync
 from .. import audit
 from ..db import database, is_postgres, utcnow
-from .fields import Invalid
-from ..models import Case, SyncConflict, User
+from ..invalid import Invalid
+from ..models import SyncConflict, User
 
 MERGED, DISMISSED = "merged", "dismissed"
-ERASED = {"erased": True}  # what cases.erase leaves of a copy
+ERASED = sync.ERASED
 MAX_REASON = 1000
-# How long the member's phone is told how their kept copy ended (bootstrap's conflict_outcomes).
-OUTCOME_DAYS = 30
-
-
-class ConflictError(ValueError):
-    """A resolution that cannot be made, with a message in the user's language."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 def _of_club(club):
@@ -68,12 +56,12 @@ def conflict_for_club(conflict_id, club):
 
 def entry_of(conflict):
     """The record the copy belongs to, or None if it is no longer in the book."""
-    model = review.ENTRY_MODELS.get(conflict.entry_type)
-    return model and model.get_or_none(model.uuid == conflict.uuid)
+    kind = entries.TYPES.get(conflict.entry_type)
+    return kind and kind.model.get_or_none(kind.model.uuid == conflict.uuid)
 
 
 def case_of(row):
-    return row if isinstance(row, Case) else getattr(row, "case", None)
+    return entries.type_of(row).case_of(row)
 
 
 def _differences(row, conflict, current):
@@ -106,8 +94,8 @@ def _locked(conflict):
     conflict = query.get()
     if conflict.resolved_at is not None:
         by = User.get_or_none(User.id == conflict.resolved_by_id)
-        raise ConflictError(_("%(name)s already resolved this conflict: nothing more was done.",
-                              name=str(by) if by else "—"))
+        raise Invalid(_("%(name)s already resolved this conflict: nothing more was done.",
+                        name=str(by) if by else "—"), field="entry")
     return conflict
 
 
@@ -128,28 +116,26 @@ def resolve(conflict, by, take, seen):
     as the current version; the result is the record's next revision (a desk edit by `by`).
 
     `seen`: the current revision the chair's page showed; if the record moved on, nothing is
-    done. Raises ConflictError. Returns the new revision.
+    done. Raises Invalid. Returns the new revision.
     """
     with database.atomic():
         conflict = _locked(conflict)
         row = entry_of(conflict)
         if row is None:
-            raise ConflictError(_("This record is no longer in the book: dismiss the copy."))
+            raise Invalid(_("This record is no longer in the book: dismiss the copy."),
+                          field="entry")
         current = review.current_revision(row)
         if current != seen:
-            raise ConflictError(_("The record changed since you opened this page: nothing was "
-                                  "saved. Compare the versions again."))
+            raise Invalid(_("The record changed since you opened this page: nothing was "
+                            "saved. Compare the versions again."), field="entry")
         data = review.data_of(row, current)
         differing = {d["name"] for d in _differences(row, conflict, data)}
         taken = sorted(set(take) & differing)
         if not taken:
-            raise ConflictError(_("Choose at least one field of the kept copy, or dismiss the "
-                                  "copy with a reason."))
+            raise Invalid(_("Choose at least one field of the kept copy, or dismiss the "
+                            "copy with a reason."), field="entry")
         merged = dict(data, **{name: conflict.data.get(name) for name in taken})
-        try:
-            row = sync.desk_edit(by, conflict.entry_type, row, merged)
-        except Invalid as invalid:
-            raise ConflictError(" ".join(str(m) for m in invalid.errors.values()))
+        row = sync.desk_edit(by, row, merged)  # its rules refuse what they refuse: Invalid
         _close(conflict, by, MERGED, revision=row.revision)
         return row.revision
 
@@ -158,23 +144,11 @@ def dismiss(conflict, by, reason):
     """Set the kept copy aside with a reason (required): the record stays as it is."""
     reason = (reason or "").strip()
     if not reason:
-        raise ConflictError(_("Write why the copy is dismissed: the member sees the reason."))
+        raise Invalid(_("Write why the copy is dismissed: the member sees the reason."),
+                      field="reason")
     if len(reason) > MAX_REASON:
-        raise ConflictError(_("The reason must have at most %(n)d characters.", n=MAX_REASON))
+        raise Invalid(_("The reason must have at most %(n)d characters.", n=MAX_REASON),
+                      field="reason")
     with database.atomic():
         conflict = _locked(conflict)
         _close(conflict, by, DISMISSED, reason=reason)
-
-
-def outcomes_for(user):
-    """How the user's kept copies ended, for the phone (bootstrap's `conflict_outcomes`)."""
-    since = utcnow() - timedelta(days=OUTCOME_DAYS)
-    rows = (SyncConflict.select()
-            .where((SyncConflict.user == user) & (SyncConflict.resolved_at >= since)
-                   & (SyncConflict.data != ERASED))
-            .order_by(SyncConflict.resolved_at))
-    return [{"uuid": c.uuid, "type": c.entry_type, "revision": c.revision,
-             "outcome": c.resolution, "reason": c.reason,
-             "resolved_revision": c.resolved_revision,
-             "resolved_at": c.resolved_at.isoformat(timespec="seconds") + "Z"}
-            for c in rows]

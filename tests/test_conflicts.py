@@ -446,6 +446,13 @@ def test_the_chair_merges_a_kept_copy_field_by_field_into_a_new_revision(
     assert (logged.user_id, logged.object_id, logged.details["resolved_revision"]) == (
         chair.id, kept.id, 3)
     assert badge(text(desk.get("/desk/review/conflicts/"))) == 0
+    # The phone sends its copy again before it hears the outcome: answered, not kept twice.
+    [again] = sync(phone_of(app, member),
+                   entry("case", case_data(phone="0911222333", risk_level="high"),
+                         uuid=registered.uuid, revision=2, base=1))
+    assert again["status"] == "conflict" and again["server"]["revision"] == 3
+    assert SyncConflict.select().where(SyncConflict.uuid == registered.uuid).count() == 1
+    assert badge(text(desk.get("/desk/review/conflicts/"))) == 0
 
     # The member's phone learns the outcome, and bases its next edit on revision 3.
     answer = phone_of(app, member).get("/api/v1/bootstrap").get_json()

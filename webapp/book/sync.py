@@ -176,9 +176,11 @@ def server_version(user, row):
 
 
 def _keep_conflict(user, uuid, entry_type, revision, base, data):
+    # Kept once, even once resolved: a phone sending the same copy again until it hears the
+    # board's outcome (conflict_outcomes) does not open it again.
     exists = (SyncConflict.select()
               .where((SyncConflict.uuid == uuid) & (SyncConflict.revision == revision)
-                     & (SyncConflict.user == user) & SyncConflict.resolved_at.is_null())
+                     & (SyncConflict.user == user))
               .iterator())
     if any(_canonical(c.data) == _canonical(data) for c in exists):
         return

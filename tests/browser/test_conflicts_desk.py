@@ -59,7 +59,7 @@ def test_the_chair_resolves_conflicts_on_a_phone(live_server, phone, tmp_path):
     page.goto(f"{live_server.url}/desk/review/")
     # Two copies wait: counted on the review badge and linked from the queue.
     assert page.locator(".bottomnav__count").first.inner_text().strip() == "2"
-    page.get_by_role("link", name="Trùng sửa cần xử lý").click()
+    page.get_by_role("link", name="Xung đột cần xử lý").click()
     page.wait_for_url("**/desk/review/conflicts/")
     items = page.locator(".conflicts .list__item a")
     assert items.count() == 2
@@ -99,10 +99,10 @@ def test_the_chair_resolves_conflicts_on_a_phone(live_server, phone, tmp_path):
     dismissed = SyncConflict.get(SyncConflict.uuid == dismissed_uuid)
     items.first.click()
     page.wait_for_url(f"**/desk/review/conflicts/{dismissed.id}")
-    page.get_by_role("button", name="Bỏ bản này, giữ nguyên hồ sơ hiện tại").click()
+    page.get_by_role("button", name="Bỏ bản này, giữ nguyên bản hiện tại").click()
     assert "Hãy ghi lý do bỏ bản này" in page.locator("main").inner_text()  # a reason is needed
     page.fill("textarea[name=reason]", "Khu 9 là nhầm, đã hỏi lại thành viên")
-    page.get_by_role("button", name="Bỏ bản này, giữ nguyên hồ sơ hiện tại").click()
+    page.get_by_role("button", name="Bỏ bản này, giữ nguyên bản hiện tại").click()
     page.wait_for_url("**/desk/review/conflicts/")
     assert page.locator(".conflicts .list__item a").count() == 0
     assert page.locator(".bottomnav__count").count() == 0

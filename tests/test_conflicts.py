@@ -538,3 +538,32 @@ def test_another_clubs_chair_sees_no_conflict(app, kept):
     assert stranger.post(f"/desk/review/conflicts/{kept.id}/resolve",
                          data={"revision": 2, "take-phone": "kept"}).status_code == 404
     assert SyncConflict.get_by_id(kept.id).resolved_at is None
+
+
+def test_a_desk_edit_on_a_revision_that_moved_is_kept_as_a_conflict_not_written(
+        app, chair, member, submitted):
+    desk = phone_of(app, chair)
+    form_page = text(desk.get(f"/desk/cases/{submitted.id}/edit"))
+    assert 'name="base_revision" value="1"' in form_page
+    # While the chair types, the member's correction arrives from the phone.
+    [result] = sync(phone_of(app, member), entry("case", case_data(phone="0933444555"),
+                                                 uuid=submitted.uuid, revision=2, base=1))
+    assert result["status"] == "updated"
+    response = desk.post(f"/desk/cases/{submitted.id}/edit",
+                         data=dict(DESK_FORM, assigned_to=str(member.id), base_revision="1"))
+    kept = SyncConflict.get(SyncConflict.uuid == submitted.uuid)
+    assert response.status_code == 302
+    assert response.location.endswith(f"/desk/review/conflicts/{kept.id}")
+    assert (kept.user_id, kept.revision, kept.base_revision) == (chair.id, 2, 1)
+    assert revisions(submitted.uuid) == [(1, member.id), (2, member.id)]
+    case = Case.get_by_id(submitted.id)
+    assert (case.address, case.phone) == ("Tổ 4, khu 2", "0933444555")  # nothing overwritten
+    page = text(desk.get(response.location))
+    assert "Someone changed this record while you were editing it" in page
+    merge = page.split('class="card conflict-merge"')[1].split("</form>")[0]
+    assert "Số 12, tổ 4" in merge and "0933444555" in merge  # each side's change, side by side
+    assert desk.post(f"/desk/review/conflicts/{kept.id}/resolve",
+                     data={"revision": 2, "take-address": "kept"}).status_code == 302
+    case = Case.get_by_id(submitted.id)
+    assert (case.address, case.phone) == ("Số 12, tổ 4", "0933444555")
+    assert revisions(submitted.uuid) == [(1, member.id), (2, member.id), (3, chair.id)]

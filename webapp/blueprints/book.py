@@ -10,7 +10,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import audit
-from ..book import activities, cases, consent, referrals, sync
+from ..book import activities, cases, consent, referrals, review, sync
 from ..book.entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
@@ -125,11 +125,16 @@ def case_edit(case_id):
     """Correct a case's record: a new revision, approved on submit."""
     case = _case(case_id)
     form = CaseForm(members=_members())
+    # The revision the form was opened on: an edit of one that moved on is kept, not written.
+    base = request.form.get("base_revision", type=int) or review.current_revision(case)
     if request.method == "GET":
         form.fill(cases.data_of(case))
     if form.validate_on_submit():
         try:
-            sync.desk_edit(current_user._get_current_object(), case, form.entry_data())
+            sync.desk_edit(current_user._get_current_object(), case, form.entry_data(), base=base)
+        except sync.KeptAside as kept:
+            flash(kept.message, "error")
+            return redirect(url_for("review.conflict", sync_conflict_id=kept.conflict.id))
         except Invalid as invalid:
             form.show_errors(invalid.errors)
         else:
@@ -137,7 +142,7 @@ def case_edit(case_id):
                 audit.record("data_request_corrected", case, code=case.code)
             flash(_("The case is saved."), "success")
             return redirect(url_for("book.case_page", case_id=case.id))
-    return render_template("book/case_form.html", form=form, case=case)
+    return render_template("book/case_form.html", form=form, case=case, base_revision=base)
 
 
 @bp.route("/cases/<int:case_id>/assign", methods=["POST"])

@@ -44,6 +44,16 @@ PASSED_ON = _l("You may not change this record now: someone else follows it. You
                "kept for the club's board to see.")
 
 
+class KeptAside(Invalid):
+    """A desk edit made on a revision that moved on: kept as a conflict (`conflict`), not written."""
+
+    def __init__(self, conflict):
+        super().__init__(_l("Someone changed this record while you were editing it: nothing "
+                            "was overwritten. Your version is kept: compare the two and choose."),
+                         field="entry")
+        self.conflict = conflict
+
+
 class Conflict(Exception):
     """The entry cannot be taken without overwriting another version (or another's record)."""
 
@@ -182,10 +192,11 @@ def _keep_conflict(user, uuid, entry_type, revision, base, data):
               .where((SyncConflict.uuid == uuid) & (SyncConflict.revision == revision)
                      & (SyncConflict.user == user))
               .iterator())
-    if any(_canonical(c.data) == _canonical(data) for c in exists):
-        return
-    SyncConflict.create(entry_type=entry_type, uuid=uuid, revision=revision, base_revision=base,
-                        data=data, user=user, club=user.club_id)
+    for kept in exists:
+        if _canonical(kept.data) == _canonical(data):
+            return kept
+    return SyncConflict.create(entry_type=entry_type, uuid=uuid, revision=revision,
+                               base_revision=base, data=data, user=user, club=user.club_id)
 
 
 def submit_entry(user, entry, lookup=None):
@@ -235,12 +246,15 @@ def new_entry(entry_type, data):
             "client_created_at": utcnow().isoformat() + "Z"}
 
 
-def desk_edit(user, row, data):
+def desk_edit(user, row, data, base=None):
     """A board member changes an entry of their club at the desk (whoever made it).
 
     The change is a new revision, approved on submit (review.desk_approved); a phone still holding
     the older revision then meets a conflict, never a silent overwrite. Refused while an amendment
     waits for review. Raises Invalid.
+
+    `base`: the revision the desk's form was opened on. If the record moved on meanwhile, the
+    edit is kept as a conflict for the board to merge (KeptAside), like a phone's.
     """
     kind = type_of(row)
     if user.role != "chair" or not may_write_case(user, kind.case_of(row)):
@@ -248,6 +262,10 @@ def desk_edit(user, row, data):
     if review.has_pending_amendment(row):
         raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "
                                    "first.")})
+    if base is not None and base != review.current_revision(row):
+        with database.atomic():
+            kept = _keep_conflict(user, row.uuid, kind.name, base + 1, base, data)
+        raise KeptAside(kept)
     with database.atomic():
         values = check(user, kind, data)
         revision = review.current_revision(row) + 1

@@ -9,11 +9,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import fn
 
 from . import audit
 from .extensions import csrf, login_manager
-from .db import database, utcnow
+from .db import database, is_postgres, utcnow
 from .models import Club, LoginAttempt, LoginSession, User
 from .vocab import ROLES
 
@@ -47,8 +49,10 @@ def check_password(user, password):
     """True if `password` is the user's; rehashes when the cost settings changed."""
     try:
         _hasher().verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except VerificationError:
         return False
+    except InvalidHashError:
+        return _dummy_verify(password)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         user.save(only=[User.password_hash])
@@ -68,16 +72,24 @@ def validate_password(password):
         raise AccountError("password", _("The password must have at most 128 characters."))
 
 
+def normalise_login(login):
+    """A login as typed, read as the lookup reads it: trimmed and in lower case, a phone number
+    without its spaces, dots, dashes or brackets. The throttle counts tries by this."""
+    text = (login or "").strip().lower()
+    phone = normalise_phone(text)
+    return phone if phone and PHONE_RE.match(phone) else text
+
+
 def find_by_login(login):
     """The user whose login name or phone number is `login`, or None."""
-    login = (login or "").strip()
-    if not login:
+    name = (login or "").strip().lower()
+    if not name:
         return None
-    phone = normalise_phone(login)
-    query = User.select().where(fn.LOWER(User.login) == login.lower())
-    if phone and PHONE_RE.match(phone):
-        query = User.select().where((fn.LOWER(User.login) == login.lower()) | (User.phone == phone))
-    return query.first()
+    condition = fn.LOWER(User.login) == name
+    normalised = normalise_login(login)
+    if PHONE_RE.match(normalised):
+        condition |= User.phone == normalised
+    return User.select().where(condition).first()
 
 
 def create_user(*, login, password, role, club=None, full_name="", phone=None, area="",
@@ -167,54 +179,164 @@ def set_club_active(club, active, *, by):
 
 
 # --- Throttling ---------------------------------------------------------------------------
+# OWASP's "device cookies": failures slow guessing down, but never keep a member out of the browser
+# where they last logged in. A try from that browser counts against its device cookie alone; a try
+# from anywhere else counts against the login name (read as the lookup reads it) and against the
+# address, which is slowed by how many accounts it tried, not by one account's failures (a
+# carrier's NAT puts many members behind one address). Checking the allowance and recording the
+# try are one step, so parallel tries cannot all pass the check before any of them is recorded.
+
+DEVICE_COOKIE = "sotd_device"
+THROTTLE_LOCK = 0x534F544C  # "SOTL": PostgreSQL's advisory lock of the throttle's check
+
+
+class LoginThrottled(Exception):
+    """Too many failed tries: `seconds` before the next one is allowed."""
+
+    def __init__(self, seconds):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+    @property
+    def message(self):
+        return _("Too many failed attempts. Try again in %(wait)s.", wait=wait_text(self.seconds))
+
+
+def wait_text(seconds):
+    """"45 seconds", "3 minutes": how long to wait, rounded up, in the user's language."""
+    if seconds < 60:
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", -(-seconds // 60))
+
 
 def _key(kind, value):
     secret = current_app.config["SECRET_KEY"].encode()
-    return kind + ":" + hmac.new(secret, value.lower().encode(), hashlib.sha256).hexdigest()[:40]
+    return kind + ":" + hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def login_wait_seconds(login, address):
-    """Seconds before another try is allowed for this login name or address (0: now).
+def _throttle_keys(login, address, device):
+    """[(key, free failures, counts accounts)] that a try counts against."""
+    cfg = current_app.config
+    if device:
+        return [(_key("device", device), cfg["LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT"], False)]
+    return [(_key("login", normalise_login(login)), cfg["LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT"],
+             False),
+            (_key("addr", address or ""), cfg["LOGIN_THROTTLE_FREE_ACCOUNTS_ADDRESS"], True)]
+
+
+def _wait(key, free, counts_accounts, now):
+    cfg = current_app.config
+    since = now - timedelta(minutes=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"])
+    counted = (fn.COUNT(fn.DISTINCT(LoginAttempt.subject)) if counts_accounts
+               else fn.COUNT(LoginAttempt.id))
+    row = (LoginAttempt
+           .select(counted.alias("n"), fn.MAX(LoginAttempt.at).alias("last"))
+           .where((LoginAttempt.key == key) & (LoginAttempt.at > since))
+           .dicts()
+           .get())
+    failures, last = row["n"], row["last"]
+    if failures < free or last is None:
+        return 0
+    if isinstance(last, str):  # SQLite returns MAX() of a datetime as text
+        last = datetime.fromisoformat(last)
+    delay = min(2 ** (failures - free), cfg["LOGIN_THROTTLE_MAX_DELAY_SECONDS"])
+    return max(0, int((last + timedelta(seconds=delay) - now).total_seconds() + 0.999))
+
+
+def login_wait_seconds(login, address, device=None):
+    """Seconds before another try is allowed for this login from this address, or from the browser
+    of the device cookie `device` (0: now).
 
     Failures past the free allowance double the wait, capped: a member is slowed down, never
     locked out for good by someone guessing their password.
     """
-    cfg = current_app.config
     now = utcnow()
-    since = now - timedelta(minutes=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"])
-    wait = 0
-    for key, free in ((_key("login", login or ""), cfg["LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT"]),
-                      (_key("addr", address or ""), cfg["LOGIN_THROTTLE_FREE_FAILURES_ADDRESS"])):
-        row = (LoginAttempt
-               .select(fn.COUNT(LoginAttempt.id).alias("n"), fn.MAX(LoginAttempt.at).alias("last"))
-               .where((LoginAttempt.key == key) & (LoginAttempt.at > since))
-               .dicts()
-               .get())
-        failures, last = row["n"], row["last"]
-        if failures >= free and last is not None:
-            if isinstance(last, str):  # SQLite returns MAX() of a datetime as text
-                last = datetime.fromisoformat(last)
-            delay = min(2 ** (failures - free), cfg["LOGIN_THROTTLE_MAX_DELAY_SECONDS"])
-            wait = max(wait, (last + timedelta(seconds=delay) - now).total_seconds())
-    return max(0, int(wait + 0.999))
+    return max(_wait(key, free, counts, now) for key, free, counts in
+               _throttle_keys(login, address, device))
 
 
-def record_failure(login, address):
+def record_failure(login, address, device=None):
+    """Count one try against each of its keys; returns the rows' ids."""
+    subject = _key("login", normalise_login(login))
     with database.atomic():
-        LoginAttempt.create(key=_key("login", login or ""))
-        LoginAttempt.create(key=_key("addr", address or ""))
+        return [LoginAttempt.create(key=key, subject=subject if counts else "").id
+                for key, _free, counts in _throttle_keys(login, address, device)]
 
 
-def authenticate(login, password, address):
-    """Return (user, None) on success or (None, message). Records the outcome in the audit log."""
-    wait = login_wait_seconds(login, address)
-    if wait:
-        return None, _("Too many failed attempts. Try again in %(s)d seconds.", s=wait)
+def _begin_try(login, address, device):
+    """Check the allowance and count the try as failed, in one step; raises LoginThrottled.
+
+    Returns the rows to forget if the password turns out right.
+    """
+    with database.atomic():
+        if is_postgres():
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (THROTTLE_LOCK,))
+        wait = login_wait_seconds(login, address, device)
+        if wait:
+            raise LoginThrottled(wait)
+        return record_failure(login, address, device)
+
+
+def _device_signer(user):
+    # Salted with the account's id: a cookie works for the account it was issued to only.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"sotd device {user.id}")
+
+
+def device_of(cookie, user):
+    """The id of the browser in a device cookie this installation gave `user`, or None."""
+    if not cookie or user is None:
+        return None
+    try:
+        device = _device_signer(user).loads(
+            cookie, max_age=current_app.config["LOGIN_DEVICE_COOKIE_DAYS"] * 86400)
+    except BadSignature:
+        return None
+    return device if isinstance(device, str) else None
+
+
+def set_device_cookie(response, user):
+    """After a successful login: this browser keeps its own allowance for `user` (a new id each
+    time). It logs no one in, and goes to the login page only."""
+    days = current_app.config["LOGIN_DEVICE_COOKIE_DAYS"]
+    response.set_cookie(DEVICE_COOKIE, _device_signer(user).dumps(secrets.token_urlsafe(16)),
+                        max_age=days * 86400, path="/login", httponly=True, samesite="Strict",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+_dummy_hashes = {}
+
+
+def _dummy_verify(password):
+    """Spend the time a real check takes, so that an unknown login answers as slowly as a known
+    one: the answer's time must not tell which logins and phone numbers exist."""
+    hasher = _hasher()
+    try:
+        hasher.verify(_dummy_hash(hasher), password)
+    except VerificationError:
+        pass
+    return False
+
+
+def _dummy_hash(hasher):
+    cost = (hasher.time_cost, hasher.memory_cost)
+    if cost not in _dummy_hashes:
+        _dummy_hashes[cost] = hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[cost]
+
+
+def authenticate(login, password, address, device_cookie=None):
+    """Return (user, None) on success or (None, message); raises LoginThrottled while this login,
+    address or browser must wait. Records the outcome in the audit log."""
     user = find_by_login(login)
+    device = device_of(device_cookie, user)
+    attempt = _begin_try(login, address, device)
+    if user is None:
+        _dummy_verify(password or "")
     if user is None or not check_password(user, password or ""):
-        record_failure(login, address)
         audit.record("login_failed", user=user, club=user.club if user else None)
         return None, _("Wrong login name or password.")
+    LoginAttempt.delete().where(LoginAttempt.id.in_(attempt)).execute()
     if not user.is_active or (user.club is not None and not user.club.is_active):
         audit.record("login_refused_inactive", user=user, club=user.club)
         return None, _("This account is deactivated. Ask your club's chair or the administrator.")
@@ -286,3 +408,5 @@ def init_app(app):
     login_manager.login_message = None
     login_manager.user_loader(load_session)
     csrf.init_app(app)
+    with app.app_context():
+        _dummy_hash(_hasher())  # made now, so that not even the first unknown login is faster

@@ -24,10 +24,13 @@ DEFAULTS = dict(
     BABEL_DEFAULT_LOCALE="vi",
     BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
     LANGUAGES=("vi", "en"),
-    # Login throttling: a delay that grows with failures, never a permanent lock.
+    # Login throttling (webapp/accounts.py): a delay that grows with failures, never a permanent
+    # lock. Free failures per login name (or per browser it last logged in from), and the number
+    # of accounts one address may fail on, within the window.
     LOGIN_THROTTLE_WINDOW_MINUTES=15,
     LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT=5,
-    LOGIN_THROTTLE_FREE_FAILURES_ADDRESS=20,
+    LOGIN_THROTTLE_FREE_ACCOUNTS_ADDRESS=20,
+    LOGIN_DEVICE_COOKIE_DAYS=365,
     LOGIN_THROTTLE_MAX_DELAY_SECONDS=300,
     # argon2id at the OWASP minimum (m=19 MiB, t=2, p=1).
     PASSWORD_HASH_TIME_COST=2,

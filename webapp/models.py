@@ -75,9 +75,12 @@ class LoginSession(BaseModel):
 
 
 class LoginAttempt(BaseModel):
-    """A failed login, keyed by a keyed hash of the login name or the address (no personal data)."""
+    """A failed login (or one being checked), keyed by a keyed hash of the login name, the address
+    or the browser's device cookie (no personal data)."""
 
     key = CharField(max_length=64, index=True)
+    # For an address's rows: the keyed hash of the login tried, to count accounts, not failures.
+    subject = CharField(max_length=64, default="")
     at = DateTimeField(default=utcnow, index=True)
 
 

@@ -52,8 +52,13 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user, error = accounts.authenticate(form.login.data, form.password.data,
-                                            request.remote_addr)
+        try:
+            user, error = accounts.authenticate(form.login.data, form.password.data,
+                                                request.remote_addr,
+                                                request.cookies.get(accounts.DEVICE_COOKIE))
+        except accounts.LoginThrottled as throttled:
+            return (render_template("auth/login.html", form=form, error=throttled.message), 429,
+                    {"Retry-After": str(throttled.seconds)})
         if user is not None:
             session.clear()  # a fresh session at every login
             accounts.start_session(user)
@@ -61,8 +66,10 @@ def login():
             session.permanent = True
             if user.must_change_password:
                 flash(_("Choose a new password before you go on."), "info")
-                return redirect(url_for("auth.change_password"))
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+                response = redirect(url_for("auth.change_password"))
+            else:
+                response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            return accounts.set_device_cookie(response, user)
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
 
 

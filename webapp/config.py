@@ -45,6 +45,13 @@ DEFAULTS = dict(
     # that push services may use to reach the installation's operator.
     VAPID_SUBJECT="mailto:admin@sotheodoi.invalid",
     PUSH_TIMEOUT_SECONDS=10,
+    # The only hosts push messages go to (webapp/push.py): names, `*.suffix` patterns, or IP
+    # addresses. By default Google's (Chrome, Android), Mozilla's (Firefox), Apple's (Safari) and
+    # Microsoft's (Edge on Windows) push services. An IP address, or a name that resolves to a
+    # private, loopback or link-local address, is refused unless that address is listed here.
+    PUSH_SERVICE_HOSTS=("fcm.googleapis.com,android.googleapis.com,"
+                        "updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+                        "web.push.apple.com,*.push.apple.com,*.notify.windows.com"),
     REMINDERS_THREAD=True,  # send due reminders from a thread of the serving process (not in tests)
     REMINDERS_INTERVAL_SECONDS=300,
     REMINDER_EVENING_HOUR=19,  # local hour of the "tomorrow" reminder

@@ -10,7 +10,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import click
-import requests
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -235,7 +234,7 @@ def send_due(now=None):
     if not by_user:
         return counts
     vapid = push.load_key()
-    with requests.Session() as session:
+    with push.new_session() as session:
         for user, devices in by_user.values():
             for reminder in due_for(user, now_utc):
                 for device in devices:

@@ -307,7 +307,8 @@ def vapid_claims():
 
 
 def payload_json(title, body, url, tag=None):
-    """The message a notification shows: never a name or any personal detail (lock screens)."""
+    """The message a notification shows: never a name, a case code or any personal detail
+    (lock screens)."""
     data = {"title": title, "body": body, "url": url}
     if tag:
         data["tag"] = tag

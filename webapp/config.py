@@ -66,19 +66,27 @@ def instance_path():
 def ensure_instance(path):
     """Create the instance folder with a random secret key and a config file on first start."""
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)  # the database, keys and settings: the owner's only
     key_file = folder / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        _write_private(key_file, secrets.token_hex(32))
     config_file = folder / "config.py"
     if not config_file.exists():
-        config_file.write_text(
+        _write_private(
+            config_file,
             "# Settings of this installation (Python). Environment variables\n"
             "# DATABASE_URL and SOTHEODOI_<NAME> override what is set here.\n"
             "# DATABASE_URL = 'postgresql://user:password@localhost/sotheodoi'\n"
         )
     return key_file.read_text().strip()
+
+
+def _write_private(path, text):
+    """A new file that only its owner may read (0600 from the start, whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
 
 
 def from_environment(config, keep=()):

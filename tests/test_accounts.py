@@ -368,27 +368,29 @@ def test_audit_log_of_logins_and_account_changes_without_names(app):
     club = make_club()
     client = app.test_client()
     login_as(client, admin)
-    # An account created, its password reset, deactivated, by the admin's pages.
+    # An account created, a setup code for it, deactivated, by the admin's pages.
     client.post("/admin/users", data={"full_name": "Phạm Thị Hoa", "login": "pt.hoa",
                                       "phone": "0987654321", "role": "member", "club": club.id,
-                                      "area": "", "password": "first-pass-1"})
+                                      "area": ""})
     created = User.get(User.login == "pt.hoa")
-    client.post(f"/admin/users/{created.id}", data={"reset-password": "new-pass-12"})
+    client.post(f"/admin/users/{created.id}/setup-code")
     client.post(f"/admin/users/{created.id}/active", data={"active": "0"})
     client.post("/logout")
     login_as(client, admin, password=WRONG)
     login_as(client, make_user(login="unknown-but-real"), password=WRONG)
     client.post("/login", data={"login": "nobody-at-all", "password": WRONG})
     actions = [row.action for row in AuditLog.select().order_by(AuditLog.id)]
-    assert actions == ["login", "account_created", "password_reset", "account_deactivated",
-                       "logout", "login_failed", "login_failed", "login_failed"]
+    assert actions == ["login", "account_created", "setup_code_issued", "setup_code_issued",
+                       "account_deactivated", "logout", "login_failed", "login_failed",
+                       "login_failed"]
     rows = list(AuditLog.select().order_by(AuditLog.id))
     assert rows[0].user_id == admin.id
     assert rows[1].object_type == "user" and rows[1].object_id == created.id
     assert rows[1].user_id == admin.id and rows[1].club_id == club.id
     assert rows[2].object_id == created.id and rows[3].object_id == created.id
-    assert rows[5].user_id == admin.id  # a failure on a real account names its id
-    assert rows[7].user_id is None
+    assert rows[3].details["purpose"] == "reset" and rows[4].object_id == created.id
+    assert rows[6].user_id == admin.id  # a failure on a real account names its id
+    assert rows[8].user_id is None
     for row in rows:
         text = audit_text(row)
         for personal in ("Phạm Thị Hoa", "pt.hoa", "0987654321", admin.login, admin.full_name,
@@ -401,12 +403,14 @@ def test_audit_of_a_chairs_member_changes(app):
     client = app.test_client()
     login_as(client, chair)
     client.post("/club/members/", data={"full_name": "Lê Văn Nam", "login": "lv.nam",
-                                        "phone": "", "role": "member", "password": "first-pass-1"})
+                                        "phone": "", "role": "member"})
     member = User.get(User.login == "lv.nam")
     client.post(f"/club/members/{member.id}/active", data={"active": "0"})
     client.post(f"/club/members/{member.id}/active", data={"active": "1"})
-    rows = list(AuditLog.select().where(AuditLog.object_id == member.id).order_by(AuditLog.id))
-    assert [r.action for r in rows] == ["account_created", "account_deactivated",
-                                        "account_reactivated"]
+    rows = list(AuditLog.select().where((AuditLog.object_id == member.id)
+                                        & (AuditLog.object_type == "user"))
+                .order_by(AuditLog.id))
+    assert [r.action for r in rows] == ["account_created", "setup_code_issued",
+                                        "account_deactivated", "account_reactivated"]
     assert all(r.user_id == chair.id and r.club_id == chair.club_id for r in rows)
     assert not any("Lê Văn Nam" in audit_text(r) or "lv.nam" in audit_text(r) for r in rows)

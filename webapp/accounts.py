@@ -9,14 +9,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import fn
 
 from . import audit
 from .extensions import csrf, login_manager
+from .i18n import format_date_time
 from .db import database, is_postgres, utcnow
-from .models import Club, LoginAttempt, LoginSession, User
+from .models import AccountEvent, Club, LoginAttempt, LoginSession, SetupCode, User
 from .book.vocab import ROLES
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -176,6 +178,142 @@ def set_club_active(club, active, *, by):
             for user in club.users:
                 end_sessions(user)
         audit.record("club_reactivated" if active else "club_deactivated", club, user=by, club=club)
+
+
+# --- Setup codes and the board's view of its accounts -------------------------------------
+# An admin makes clubs and their first chair. After that, what would let someone else into a
+# club's account — a new account, the role of chair, a new password — goes through a one-time
+# code with which the account's holder sets their own password: whoever issues it never knows a
+# working password, and the club's board sees each code issued (who, when, for whom) until one of
+# them acknowledges it; the holder is told at their next login. Only a hash of a code is kept.
+
+SETUP_PURPOSES = {"new_account": _l("New account"), "make_chair": _l("Made a board member"),
+                  "reset": _l("Password reset")}
+SETUP_CODE_HOURS = 24
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+
+
+def _code_hash(code):
+    text = re.sub(r"[\s-]", "", code or "").upper()
+    return hashlib.sha256(("sotd setup|" + text).encode()).hexdigest()
+
+
+def club_has_chair(club):
+    return (club is not None
+            and User.select().where((User.club == club) & (User.role == "chair")).exists())
+
+
+def issue_setup_code(user, *, by, purpose, role=None):
+    """A new one-time code for `user` (earlier unused ones stop working); returns its row, with
+    the code's text as `code`, to show once to whoever issued it. The club's board will see that
+    it was issued."""
+    if purpose not in SETUP_PURPOSES:
+        raise ValueError(purpose)
+    code = "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(3))
+    now = utcnow()
+    with database.atomic():
+        (SetupCode.update(used_at=now)
+         .where((SetupCode.user == user) & SetupCode.used_at.is_null()).execute())
+        row = SetupCode.create(user=user, code_hash=_code_hash(code), purpose=purpose, role=role,
+                               created_by=by, created_at=now,
+                               expires_at=now + timedelta(hours=SETUP_CODE_HOURS))
+        if user.club_id is not None:
+            AccountEvent.create(club=user.club_id, user=user, purpose=purpose, role=role, by=by,
+                                by_role=by.role if by is not None else "", at=now)
+        audit.record("setup_code_issued", user, user=by, club=user.club_id, purpose=purpose,
+                     role=role, code=row.id)
+    row.code = code  # never stored: only its hash is
+    return row
+
+
+def create_account_with_code(*, login, role, club, full_name="", phone=None, by):
+    """A new account of a club that its holder opens with a setup code; returns (user, the issued
+    code's row)."""
+    with database.atomic():
+        user = create_user(login=login, password=secrets.token_urlsafe(24), role=role, club=club,
+                           full_name=full_name, phone=phone, by=by)
+        code = issue_setup_code(user, by=by, purpose="new_account")
+    return user, code
+
+
+def use_setup_code(login, code, password, address):
+    """Set the holder's password with their setup code (and take the role it carries); returns
+    the user. Raises AccountError for a wrong or expired code, LoginThrottled when guessing."""
+    validate_password(password)
+    user = find_by_login(login)
+    attempt = _begin_try(login, address, None)
+    now = utcnow()
+    row = None
+    if user is not None:
+        row = (SetupCode.select()
+               .where((SetupCode.user == user) & (SetupCode.code_hash == _code_hash(code))
+                      & SetupCode.used_at.is_null() & (SetupCode.expires_at > now))
+               .first())
+    if row is None or not user.is_active or (user.club is not None and not user.club.is_active):
+        audit.record("setup_code_refused", user=user, club=user.club_id if user else None)
+        raise AccountError("code", _("This setup code is wrong, used or expired. Ask your club's "
+                                     "chair for a new one."))
+    with database.atomic():
+        used = (SetupCode.update(used_at=now)
+                .where((SetupCode.id == row.id) & SetupCode.used_at.is_null()).execute())
+        if not used:  # the same code, used at the same moment elsewhere
+            raise AccountError("code", _("This setup code is wrong, used or expired. Ask your "
+                                         "club's chair for a new one."))
+        user.password_hash = hash_password(password)
+        user.must_change_password = False
+        if row.role:
+            user.role = row.role
+        user.last_login_at = now
+        user.save(only=[User.password_hash, User.must_change_password, User.role,
+                        User.last_login_at])
+        end_sessions(user)
+        LoginAttempt.delete().where(LoginAttempt.id.in_(attempt)).execute()
+        audit.record("setup_code_used", user, user=user, club=user.club_id, code=row.id)
+    return user
+
+
+def open_account_events(club):
+    """The club's account events that no one on its board has acknowledged yet, newest first."""
+    return list(AccountEvent.select()
+                .where((AccountEvent.club == club) & AccountEvent.acknowledged_at.is_null())
+                .order_by(AccountEvent.at.desc()))
+
+
+def acknowledge_account_event(event, *, by):
+    """A board member other than the one who issued the code has seen the event."""
+    if event.by_id == by.id:
+        raise AccountError("", _("Another board member must acknowledge what you did."))
+    with database.atomic():
+        event.acknowledged_at = utcnow()
+        event.acknowledged_by = by
+        event.save(only=[AccountEvent.acknowledged_at, AccountEvent.acknowledged_by])
+        audit.record("account_event_acknowledged", event, user=by, club=event.club_id)
+
+
+def setup_purpose(purpose):
+    return SETUP_PURPOSES.get(purpose, purpose)
+
+
+def holder_message(event):
+    """What the holder of an account is told at login about an event of their account."""
+    who = ROLES.label(event.by_role) if event.by_role else "—"
+    if event.by_id == event.user_id:
+        who = _("you")
+    return _("On %(when)s, %(who)s issued a setup code for your account (%(what)s). If you did not "
+             "ask for it, tell your club's board at once.", when=format_date_time(event.at),
+             who=who, what=setup_purpose(event.purpose))
+
+
+def news_for_holder(user):
+    """What was done to `user`'s account since they last heard (shown once, at login)."""
+    with database.atomic():
+        events = list(AccountEvent.select()
+                      .where((AccountEvent.user == user) & AccountEvent.holder_told_at.is_null())
+                      .order_by(AccountEvent.at))
+        if events:
+            (AccountEvent.update(holder_told_at=utcnow())
+             .where(AccountEvent.id.in_([e.id for e in events])).execute())
+    return events
 
 
 # --- Throttling ---------------------------------------------------------------------------
@@ -408,5 +546,6 @@ def init_app(app):
     login_manager.login_message = None
     login_manager.user_loader(load_session)
     csrf.init_app(app)
+    app.jinja_env.globals["setup_purpose"] = setup_purpose
     with app.app_context():
         _dummy_hash(_hasher())  # made now, so that not even the first unknown login is faster

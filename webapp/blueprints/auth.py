@@ -10,6 +10,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, audit, shell
+from ..forms import apply_account_error
 from ..i18n import LANG_COOKIE
 from ..models import User
 from ..permissions import FIELD, LOGGED_IN, PUBLIC, access
@@ -23,6 +24,18 @@ class LoginForm(FlaskForm):
                                     Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          Length(max=128)])
+
+
+class SetupForm(FlaskForm):
+    login = StringField(_l("Login name or phone number"),
+                        validators=[DataRequired(_l("Enter your login name or phone number.")),
+                                    Length(max=64)])
+    code = StringField(_l("Setup code"), validators=[DataRequired(_l("Enter the setup code.")),
+                                                     Length(max=32)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password.")),
+                                                        Length(max=128)])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[EqualTo("new", _l("The two new passwords differ."))])
 
 
 class PasswordForm(FlaskForm):
@@ -60,10 +73,7 @@ def login():
             return (render_template("auth/login.html", form=form, error=throttled.message), 429,
                     {"Retry-After": str(throttled.seconds)})
         if user is not None:
-            session.clear()  # a fresh session at every login
-            accounts.start_session(user)
-            login_user(user)
-            session.permanent = True
+            _log_in(user)
             if user.must_change_password:
                 flash(_("Choose a new password before you go on."), "info")
                 response = redirect(url_for("auth.change_password"))
@@ -71,6 +81,41 @@ def login():
                 response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
             return accounts.set_device_cookie(response, user)
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+def _log_in(user):
+    session.clear()  # a fresh session at every login
+    accounts.start_session(user)
+    login_user(user)
+    session.permanent = True
+    for event in accounts.news_for_holder(user):
+        flash(accounts.holder_message(event), "warning")
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@access(PUBLIC)
+def setup():
+    """Set one's own password with a one-time setup code (a new account, a reset), and log in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SetupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.use_setup_code(form.login.data, form.code.data, form.new.data,
+                                           request.remote_addr)
+        except accounts.LoginThrottled as throttled:
+            return (render_template("auth/setup.html", form=form, error=throttled.message), 429,
+                    {"Retry-After": str(throttled.seconds)})
+        except accounts.AccountError as error:
+            if error.field == "password":
+                form.new.errors = list(form.new.errors) + [error.message]
+            else:
+                apply_account_error(form, error)
+        else:
+            _log_in(user)
+            flash(_("Your password is set."), "success")
+            return accounts.set_device_cookie(redirect(url_for("home.index")), user)
+    return render_template("auth/setup.html", form=form, error=None)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -7,6 +7,7 @@ import pytest
 from flask_babel import force_locale
 
 from webapp import push
+from webapp.invalid import Invalid
 from webapp.models import PushSubscription
 
 from .conftest import make_test_app
@@ -67,10 +68,10 @@ def test_the_push_services_of_the_four_browsers_are_accepted(app, dns, url):
 ])
 def test_other_hosts_and_ip_literals_are_refused(app, dns, url, says):
     dns["fcm.googleapis.com"] = PUBLIC
-    with pytest.raises(push.SubscriptionError) as refused:
+    with pytest.raises(Invalid) as refused:
         push.validate_subscription(_valid(url))
     assert refused.value.field == "endpoint"
-    assert says in english(refused.value.message)
+    assert says in english(refused.value.errors["endpoint"])
 
 
 @pytest.mark.parametrize("addresses", [{"127.0.0.1"}, {"10.1.2.3"}, {"169.254.169.254"},
@@ -78,9 +79,9 @@ def test_other_hosts_and_ip_literals_are_refused(app, dns, url, says):
                                        {"::ffff:10.0.0.1"}, {"100.64.0.1"}])
 def test_a_push_service_name_leading_to_a_private_address_is_refused(app, dns, addresses):
     dns["fcm.googleapis.com"] = addresses
-    with pytest.raises(push.SubscriptionError) as refused:
+    with pytest.raises(Invalid) as refused:
         push.validate_subscription(_valid())
-    assert "private or local" in english(refused.value.message)
+    assert "private or local" in english(refused.value.errors["endpoint"])
 
 
 def test_the_operator_may_list_a_host_and_its_private_address(app, dns):
@@ -91,10 +92,10 @@ def test_the_operator_may_list_a_host_and_its_private_address(app, dns):
     assert push.validate_subscription(_valid("https://a.push.example.org/x"))
     assert push.validate_subscription(_valid("https://10.1.2.3/x"))
     # What the operator listed replaces the defaults.
-    with pytest.raises(push.SubscriptionError):
+    with pytest.raises(Invalid):
         push.validate_subscription(_valid())
     dns["push.intranet.example"] = {"10.1.2.4"}
-    with pytest.raises(push.SubscriptionError):
+    with pytest.raises(Invalid):
         push.validate_subscription(_valid("https://push.intranet.example/x"))
 
 
@@ -108,7 +109,7 @@ def test_the_setting_comes_from_the_environment(app_config, tmp_path, monkeypatc
     with application.app_context():
         assert push.service_hosts() == ["push.example.net", "*.push.example.org"]
         assert push.validate_subscription(_valid("https://push.example.net/abc"))
-        with pytest.raises(push.SubscriptionError):
+        with pytest.raises(Invalid):
             push.validate_subscription(_valid())
 
 

@@ -16,22 +16,13 @@ from peewee import fn
 
 from . import audit
 from .extensions import csrf, login_manager
-from .i18n import format_date_time
 from .db import database, is_postgres, utcnow
+from .invalid import Invalid
 from .models import AccountEvent, Club, LoginAttempt, LoginSession, SetupCode, User
-from .book.vocab import ROLES
+from .permissions import ALL_ROLES
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")
-
-
-class AccountError(ValueError):
-    """Bad input for an account, with a message in the user's language, keyed by field."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def _hasher():
@@ -68,10 +59,10 @@ def normalise_phone(phone):
 
 def validate_password(password):
     if len(password or "") < current_app.config["PASSWORD_MIN_LENGTH"]:
-        raise AccountError("password", _("The password must have at least %(n)d characters.",
-                                         n=current_app.config["PASSWORD_MIN_LENGTH"]))
+        raise Invalid(_("The password must have at least %(n)d characters.",
+                        n=current_app.config["PASSWORD_MIN_LENGTH"]), field="password")
     if len(password) > 128:
-        raise AccountError("password", _("The password must have at most 128 characters."))
+        raise Invalid(_("The password must have at most 128 characters."), field="password")
 
 
 def normalise_login(login):
@@ -96,29 +87,29 @@ def find_by_login(login):
 
 def create_user(*, login, password, role, club=None, full_name="", phone=None, area="",
                 must_change_password=True, by=None):
-    """Create an account after checking every rule; raises AccountError."""
+    """Create an account after checking every rule; raises Invalid."""
     login = (login or "").strip().lower()
     if not LOGIN_RE.match(login):
-        raise AccountError("login", _("A login name has 3 to 64 letters a-z, digits, dots, dashes "
-                                      "or underscores, and starts with a letter or digit."))
-    if role not in ROLES:
-        raise AccountError("role", _("Unknown role."))
+        raise Invalid(_("A login name has 3 to 64 letters a-z, digits, dots, dashes "
+                        "or underscores, and starts with a letter or digit."), field="login")
+    if role not in ALL_ROLES:
+        raise Invalid(_("Unknown role."), field="role")
     if role in ("member", "chair") and club is None:
-        raise AccountError("club", _("A club member or board member must belong to a club."))
+        raise Invalid(_("A club member or board member must belong to a club."), field="club")
     if role in ("supervisor", "admin"):
         club = None
     if role == "supervisor" and not (area or "").strip():
-        raise AccountError("area", _("A supervisor needs an area: a city or a province."))
+        raise Invalid(_("A supervisor needs an area: a city or a province."), field="area")
     phone = normalise_phone(phone)
     if phone and not PHONE_RE.match(phone):
-        raise AccountError("phone", _("Enter a phone number of 9 to 15 digits."))
+        raise Invalid(_("Enter a phone number of 9 to 15 digits."), field="phone")
     if len(full_name or "") > 120:
-        raise AccountError("full_name", _("The name must have at most 120 characters."))
+        raise Invalid(_("The name must have at most 120 characters."), field="full_name")
     validate_password(password)
     if User.select().where(fn.LOWER(User.login) == login).exists():
-        raise AccountError("login", _("This login name is taken."))
+        raise Invalid(_("This login name is taken."), field="login")
     if phone and User.select().where(User.phone == phone).exists():
-        raise AccountError("phone", _("This phone number belongs to another account."))
+        raise Invalid(_("This phone number belongs to another account."), field="phone")
     with database.atomic():
         user = User.create(
             login=login, phone=phone, full_name=(full_name or "").strip(), role=role, club=club,
@@ -131,15 +122,15 @@ def create_user(*, login, password, role, club=None, full_name="", phone=None, a
 
 
 def create_club(*, name, code_prefix, ward="", city="", province="", by=None):
-    """Create a club; raises AccountError on bad input."""
+    """Create a club; raises Invalid on bad input."""
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise AccountError("name", _("Enter the club's name (at most 120 characters)."))
+        raise Invalid(_("Enter the club's name (at most 120 characters)."), field="name")
     code_prefix = (code_prefix or "").strip().upper()
     if not re.match(r"^[A-Z]{2,8}$", code_prefix):
-        raise AccountError("code_prefix", _("The code prefix has 2 to 8 letters A-Z."))
+        raise Invalid(_("The code prefix has 2 to 8 letters A-Z."), field="code_prefix")
     if Club.select().where(fn.LOWER(Club.name) == name.lower()).exists():
-        raise AccountError("name", _("A club with this name exists."))
+        raise Invalid(_("A club with this name exists."), field="name")
     with database.atomic():
         club = Club.create(name=name, code_prefix=code_prefix, ward=(ward or "").strip(),
                            city=(city or "").strip(), province=(province or "").strip())
@@ -238,7 +229,7 @@ def create_account_with_code(*, login, role, club, full_name="", phone=None, by)
 
 def use_setup_code(login, code, password, address):
     """Set the holder's password with their setup code (and take the role it carries); returns
-    the user. Raises AccountError for a wrong or expired code, LoginThrottled when guessing."""
+    the user. Raises Invalid for a wrong or expired code, LoginThrottled when guessing."""
     validate_password(password)
     user = find_by_login(login)
     attempt = _begin_try(login, address, None)
@@ -251,14 +242,12 @@ def use_setup_code(login, code, password, address):
                .first())
     if row is None or not user.is_active or (user.club is not None and not user.club.is_active):
         audit.record("setup_code_refused", user=user, club=user.club_id if user else None)
-        raise AccountError("code", _("This setup code is wrong, used or expired. Ask your club's "
-                                     "chair for a new one."))
+        raise _wrong_code()
     with database.atomic():
         used = (SetupCode.update(used_at=now)
                 .where((SetupCode.id == row.id) & SetupCode.used_at.is_null()).execute())
         if not used:  # the same code, used at the same moment elsewhere
-            raise AccountError("code", _("This setup code is wrong, used or expired. Ask your "
-                                         "club's chair for a new one."))
+            raise _wrong_code()
         user.password_hash = hash_password(password)
         user.must_change_password = False
         if row.role:
@@ -272,6 +261,11 @@ def use_setup_code(login, code, password, address):
     return user
 
 
+def _wrong_code():
+    return Invalid(_("This setup code is wrong, used or expired. Ask your club's chair for a new "
+                     "one."), field="code")
+
+
 def open_account_events(club):
     """The club's account events that no one on its board has acknowledged yet, newest first."""
     return list(AccountEvent.select()
@@ -282,7 +276,7 @@ def open_account_events(club):
 def acknowledge_account_event(event, *, by):
     """A board member other than the one who issued the code has seen the event."""
     if event.by_id == by.id:
-        raise AccountError("", _("Another board member must acknowledge what you did."))
+        raise Invalid(_("Another board member must acknowledge what you did."))
     with database.atomic():
         event.acknowledged_at = utcnow()
         event.acknowledged_by = by
@@ -292,16 +286,6 @@ def acknowledge_account_event(event, *, by):
 
 def setup_purpose(purpose):
     return SETUP_PURPOSES.get(purpose, purpose)
-
-
-def holder_message(event):
-    """What the holder of an account is told at login about an event of their account."""
-    who = ROLES.label(event.by_role) if event.by_role else "—"
-    if event.by_id == event.user_id:
-        who = _("you")
-    return _("On %(when)s, %(who)s issued a setup code for your account (%(what)s). If you did not "
-             "ask for it, tell your club's board at once.", when=format_date_time(event.at),
-             who=who, what=setup_purpose(event.purpose))
 
 
 def news_for_holder(user):

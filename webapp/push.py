@@ -25,6 +25,7 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from .db import database, utcnow
+from .invalid import Invalid
 from .models import PushSubscription
 
 log = logging.getLogger(__name__)
@@ -33,15 +34,6 @@ KEY_FILE = "vapid_private.pem"
 DEFAULT_TTL = 24 * 3600  # a phone offline for a day still gets yesterday's reminder
 URGENCIES = ("very-low", "low", "normal", "high")
 DEFAULT_RETRY_AFTER = 60  # seconds, when a 429 names no Retry-After
-
-
-class SubscriptionError(ValueError):
-    """A subscription the browser sent that cannot be used; `message` says why (English msgid)."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,14 +132,14 @@ def resolve(host, port):
 
 
 def check_endpoint(endpoint, allow_local_http=False, must_resolve=False):
-    """Raise SubscriptionError unless `endpoint` is an https:// address on a push service host of
+    """Raise Invalid unless `endpoint` is an https:// address on a push service host of
     PUSH_SERVICE_HOSTS whose addresses are public, or listed themselves.
 
     A name that does not resolve now (the server may be offline) is refused only if
     `must_resolve`: the sender checks again, against the addresses of the moment, before each post.
     """
     if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2000:
-        raise SubscriptionError("endpoint", _l("The endpoint is missing or too long."))
+        raise Invalid(_l("The endpoint is missing or too long."), field="endpoint")
     parts = urlsplit(endpoint)
     try:
         host, port = (parts.hostname or "").rstrip("."), parts.port
@@ -156,52 +148,51 @@ def check_endpoint(endpoint, allow_local_http=False, must_resolve=False):
     entries = service_hosts()
     local = (parts.scheme == "http" and host in ("127.0.0.1", "localhost") and allow_local_http)
     if not host or not (parts.scheme == "https" or local):
-        raise SubscriptionError("endpoint", _l("The endpoint must be an https:// address."))
+        raise Invalid(_l("The endpoint must be an https:// address."), field="endpoint")
     if "@" in parts.netloc or "\\" in endpoint or any(ord(c) <= 32 for c in endpoint):
-        raise SubscriptionError("endpoint", _l("The endpoint is not a push service's address."))
+        raise Invalid(_l("The endpoint is not a push service's address."), field="endpoint")
     literal = _ip(host)
     if literal is not None:
         if str(literal) not in entries:
-            raise SubscriptionError("endpoint", _l("The endpoint must name a push service, not an "
-                                                   "IP address."))
+            raise Invalid(_l("The endpoint must name a push service, not an IP address."),
+                          field="endpoint")
         return endpoint
     if not _listed(host, entries):
-        raise SubscriptionError("endpoint", _l("The endpoint is not on a known push service "
-                                               "(Google, Mozilla, Apple or Microsoft)."))
+        raise Invalid(_l("The endpoint is not on a known push service (Google, Mozilla, Apple "
+                         "or Microsoft)."), field="endpoint")
     try:
         addresses = resolve(host, port or (443 if parts.scheme == "https" else 80))
     except (OSError, UnicodeError):
         if must_resolve:
-            raise SubscriptionError("endpoint", _l("The push service cannot be reached now."))
+            raise Invalid(_l("The push service cannot be reached now."), field="endpoint")
         return endpoint
     for text in addresses:
         address = _ip(text.split("%", 1)[0])
         if address is None or (not address.is_global and str(address) not in entries):
-            raise SubscriptionError("endpoint", _l("The push service's name leads to a private or "
-                                                   "local address."))
+            raise Invalid(_l("The push service's name leads to a private or local address."),
+                          field="endpoint")
     return endpoint
 
 
 def validate_subscription(payload, allow_local_http=False):
     """Check `PushSubscription.toJSON()`; returns (endpoint, p256dh, auth) or raises
-    SubscriptionError."""
+    Invalid."""
     if not isinstance(payload, dict):
-        raise SubscriptionError("", _l("Send the subscription as a JSON object."))
+        raise Invalid(_l("Send the subscription as a JSON object."))
     endpoint = check_endpoint(payload.get("endpoint"), allow_local_http)
     keys = payload.get("keys")
     if not isinstance(keys, dict):
-        raise SubscriptionError("keys", _l("The subscription keys are missing."))
+        raise Invalid(_l("The subscription keys are missing."), field="keys")
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
     raw = _b64url_bytes(p256dh)
     if raw is None or len(raw) != 65 or raw[0] != 4:
-        raise SubscriptionError("keys.p256dh", _l("The p256dh key must be a 65-byte P-256 point."))
+        raise Invalid(_l("The p256dh key must be a 65-byte P-256 point."), field="keys.p256dh")
     raw = _b64url_bytes(auth)
     if raw is None or len(raw) != 16:
-        raise SubscriptionError("keys.auth", _l("The auth secret must be 16 bytes."))
+        raise Invalid(_l("The auth secret must be 16 bytes."), field="keys.auth")
     expiration = payload.get("expirationTime")
     if expiration is not None and not isinstance(expiration, (int, float)):
-        raise SubscriptionError("expirationTime",
-                                _l("The expiration time must be a number or null."))
+        raise Invalid(_l("The expiration time must be a number or null."), field="expirationTime")
     return endpoint, p256dh, auth
 
 
@@ -338,7 +329,7 @@ def send(subscription, payload, *, ttl=DEFAULT_TTL, urgency="normal", vapid=None
         # Again before each post, against what the name resolves to now and today's setting.
         check_endpoint(subscription.endpoint, current_app.testing or current_app.debug,
                        must_resolve=True)
-    except SubscriptionError as refused:
+    except Invalid as refused:
         log.warning("push to subscription %s not sent: %s", subscription.id, refused.message)
         return FAILED
     session = session or new_session()

@@ -10,8 +10,12 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, audit, shell
+from ..book.vocab import ROLES
 from ..forms import apply_account_error
+from ..i18n import format_date_time
+from ..invalid import Invalid
 from ..i18n import LANG_COOKIE
+from ..invalid import Invalid
 from ..models import User
 from ..permissions import FIELD, LOGGED_IN, PUBLIC, access
 
@@ -89,7 +93,16 @@ def _log_in(user):
     login_user(user)
     session.permanent = True
     for event in accounts.news_for_holder(user):
-        flash(accounts.holder_message(event), "warning")
+        flash(holder_message(event), "warning")
+
+
+def holder_message(event):
+    """What the holder of an account is told at login about a setup code issued for it."""
+    who = _("you") if event.by_id == event.user_id else (
+        ROLES.label(event.by_role) if event.by_role else "—")
+    return _("On %(when)s, %(who)s issued a setup code for your account (%(what)s). If you did not "
+             "ask for it, tell your club's board at once.", when=format_date_time(event.at),
+             who=who, what=accounts.setup_purpose(event.purpose))
 
 
 @bp.route("/login/setup", methods=["GET", "POST"])
@@ -106,7 +119,7 @@ def setup():
         except accounts.LoginThrottled as throttled:
             return (render_template("auth/setup.html", form=form, error=throttled.message), 429,
                     {"Retry-After": str(throttled.seconds)})
-        except accounts.AccountError as error:
+        except Invalid as error:
             if error.field == "password":
                 form.new.errors = list(form.new.errors) + [error.message]
             else:
@@ -154,7 +167,7 @@ def change_password():
             try:
                 accounts.set_password(current_user, form.new.data, by=current_user,
                                       must_change=False)
-            except accounts.AccountError as error:
+            except Invalid as error:
                 form.new.errors.append(error.message)
             else:
                 accounts.end_sessions(current_user, keep_token=current_user.session_token)

@@ -7,6 +7,7 @@ from playhouse.flask_utils import get_object_or_404
 
 from .. import accounts
 from ..forms import MemberAccountForm, apply_account_error
+from ..invalid import Invalid
 from ..models import AccountEvent, User
 from ..permissions import CHAIR, access
 from ..book.vocab import ROLES
@@ -25,7 +26,7 @@ def index():
             user, code = accounts.create_account_with_code(
                 login=form.login.data, role=form.role.data, club=current_user.club,
                 full_name=form.full_name.data, phone=form.phone.data, by=current_user)
-        except accounts.AccountError as error:
+        except Invalid as error:
             apply_account_error(form, error)
         else:
             return show_setup_code(user, code, url_for("members.index"))
@@ -80,7 +81,7 @@ def acknowledge(account_event_id):
                               & (AccountEvent.club == current_user.club))
     try:
         accounts.acknowledge_account_event(event, by=current_user)
-    except accounts.AccountError as error:
+    except Invalid as error:
         flash(error.message, "error")
     return redirect(safe_back() or url_for("members.index"))
 

@@ -11,6 +11,7 @@ from playhouse.flask_utils import get_object_or_404
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from .. import audit
 from ..book import scheduling
 from ..invalid import Invalid
 from ..models import Appointment, Case, User
@@ -80,6 +81,8 @@ def index():
             return redirect(url_for("agenda.index"))
     today = scheduling.local_today()
     rows = scheduling.club_agenda(current_user.club_id, today)
+    audit.read("agenda", [a.case_id for r in rows
+                          for a in r["overdue"] + r["today"] + r["upcoming"]])
     until = today + timedelta(days=scheduling.UPCOMING_DAYS)
     return render_template("agenda/index.html", rows=rows, form=form, today=today, until=until,
                            overdue_total=sum(len(r["overdue"]) for r in rows))

@@ -3,13 +3,12 @@ changes to the club's accounts that its board has to see."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from playhouse.flask_utils import get_object_or_404
 
 from .. import accounts
 from ..forms import MemberAccountForm, apply_account_error
 from ..invalid import Invalid
 from ..models import AccountEvent, User
-from ..permissions import CHAIR, access
+from ..permissions import CHAIR, access, club_record_or_404
 from ..book.vocab import ROLES
 
 bp = Blueprint("members", __name__, url_prefix="/club/members")
@@ -44,8 +43,7 @@ def show_setup_code(account, issued, back):
 
 
 def _own_member(user_id):
-    member = get_object_or_404(User.select(), (User.id == user_id)
-                               & (User.club == current_user.club))
+    member = club_record_or_404(User, user_id)
     if member.role not in ("member", "chair"):
         abort(404)
     return member
@@ -77,8 +75,7 @@ def make_chair(user_id):
 @access(CHAIR)
 def acknowledge(account_event_id):
     """A board member has seen a change to one of the club's accounts."""
-    event = get_object_or_404(AccountEvent.select(), (AccountEvent.id == account_event_id)
-                              & (AccountEvent.club == current_user.club))
+    event = club_record_or_404(AccountEvent, account_event_id)
     try:
         accounts.acknowledge_account_event(event, by=current_user)
     except Invalid as error:

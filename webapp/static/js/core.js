@@ -7,6 +7,7 @@
   const BATCH = 200;
   const BATCH_BYTES = 900 * 1024;
   const SENT = new Set(["created", "updated", "duplicate"]);
+  const LOGOUT_PENDING = "logout_pending"; // meta: a logout made offline, the server not yet told
   const enc = new TextEncoder();
   const dec = new TextDecoder();
 
@@ -89,7 +90,7 @@
     const [working_, list] = user ? await Promise.all([
       box ? unseal(key, box, id + ":working") : null,
       Promise.all(mine.map((r) => opened(user, r)))]) : [null, []];
-    return { user, schema: meta.get("schema"), logoutPending: !!meta.get("logout_pending"),
+    return { user, schema: meta.get("schema"), logoutPending: !!meta.get(LOGOUT_PENDING),
       lastSync: user ? meta.get("last_sync:" + id) : undefined, working: working_,
       entries: list.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at),
       counts: { waiting: mine.length, others: outbox.length - mine.length,
@@ -141,15 +142,20 @@
 
   /* Nobody is logged in on this browser (the login form was shown, or a logout is under way):
      every key and working set goes, in one transaction. Waiting entries stay, unreadable, until
-     their user logs in again and the server hands the key back. */
-  async function forgetAll() {
+     their user logs in again and the server hands the key back. `pending`: the server could not
+     be told (offline), so the session is to end there at the next network. */
+  async function forgetAll(pending) {
     const t = (await db()).transaction(["meta", "keys", "working"], "readwrite");
     t.objectStore("keys").clear();
     t.objectStore("working").clear();
     t.objectStore("meta").delete("user");
-    t.objectStore("meta").delete("logout_pending");
+    if (pending) t.objectStore("meta").put(true, LOGOUT_PENDING);
+    else t.objectStore("meta").delete(LOGOUT_PENDING);
     return committed(t);
   }
+
+  /* An edit of a record the server holds at `revision`: the next number, on that base. */
+  const nextRevision = (revision) => ({ revision: revision + 1, base_revision: revision });
 
   async function working(user) {
     const box = await get("working", user.id);
@@ -219,16 +225,16 @@
     return (await getJSON("/api/v1/csrf")).csrf_token;
   }
 
-  /* A logout made offline (meta logout_pending) ends the server session once there is a network:
+  /* A logout made offline (meta LOGOUT_PENDING) ends the server session once there is a network:
      at the app's next open, or at any page the service worker serves. True if it was pending. */
   async function endPendingLogout() {
-    if (!(await get("meta", "logout_pending"))) return false;
+    if (!(await get("meta", LOGOUT_PENDING))) return false;
     try {
       await call("/logout", { method: "POST", body: new URLSearchParams({ csrf_token: await csrf() }) });
     } catch (error) {
       if (!(error instanceof NeedLogin)) throw error; // no session left, or the logout's own redirect
     }
-    await del("meta", "logout_pending");
+    await del("meta", LOGOUT_PENDING);
     return true;
   }
 
@@ -317,8 +323,7 @@
         // edit goes next time as the revision after it (not as other data for the same one).
         const latest = same ? await opened(user, await get("outbox", r.uuid)) : Object.assign(now, { uuid: r.uuid });
         if (latest && latest.revision === entry.revision) {
-          await save(user, Object.assign(latest, { revision: entry.revision + 1,
-            base_revision: entry.revision }), "waiting");
+          await save(user, Object.assign(latest, nextRevision(entry.revision)), "waiting");
         }
       } else if (same && (r.status === "invalid" || r.status === "conflict")) {
         // Refused for its case alone, a case the server does not hold: it waits for that case.
@@ -401,7 +406,7 @@
     return syncOnce(progress);
   }
 
-  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, forgetAll, endPendingLogout, working, entries, records, save,
+  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, forgetAll, nextRevision, endPendingLogout, working, entries, records, save,
     discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

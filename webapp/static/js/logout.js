@@ -19,11 +19,8 @@ export async function logOut(send) {
   }
   let token = null;
   try { token = await core.csrf(); } catch (e) { /* offline: the session ends when online */ }
-  await core.forgetAll();
-  if (!token) {
-    await core.put("meta", true, "logout_pending");
-    return OFFLINE;
-  }
+  await core.forgetAll(!token);
+  if (!token) return OFFLINE;
   const form = h("form", { method: "post", action: "/logout" },
     h("input", { type: "hidden", name: "csrf_token", value: token }));
   document.body.append(form);

@@ -2,7 +2,7 @@
 import { entryForm, schemaFor, validate } from "./forms.js";
 import { badge, card, date, h, icon, t, today, uuid } from "./ui.js";
 
-const TYPES = ["case", "visit", "referral", "attendance"];
+const core = self.sotd;
 
 /** Cases from the server and those registered on the phone, not yet sent. */
 export function allCases(state) {
@@ -119,37 +119,65 @@ export function caseView(state, id) {
     ...(c.recent_visits || [])].sort((a, b) => (b.date || "").localeCompare(a.date || ""));
   const referrals = [...pendingFor("referral").filter((e) => !known.has(e.uuid)).map((e) => Object.assign({ pending: true }, e.data)),
     ...(c.referrals || [])];
-  const label = (vocab, code) => vocabLabel(state, code);
+  const facts = ["address", "neighbourhood", "phone", "categories", "risk_level"].filter((n) => filled(c[n]))
+    .map((n) => [h("dt", {}, fieldLabel(state, "case", n)),
+      h("dd", {}, n === "phone" ? h("a", { href: "tel:" + c.phone }, c.phone) : shown(state, "case", n, c[n]))]);
   return [
     card(h("h1", {}, c.full_name), h("p", { class: "muted" }, c.code || t("not_sent"),
       c.birth_year ? " · " + t("born", { year: c.birth_year }) : ""),
     c.pending ? badge(t("not_sent"), "warn") : null,
-    h("dl", { class: "facts" },
-      c.neighbourhood || c.address ? [h("dt", {}, t("f_address")), h("dd", {}, [c.address, c.neighbourhood].filter(Boolean).join(", "))] : null,
-      c.phone ? [h("dt", {}, t("f_phone")), h("dd", {}, h("a", { href: "tel:" + c.phone }, c.phone))] : null,
-      (c.categories || []).length ? [h("dt", {}, t("f_categories")), h("dd", {}, c.categories.map((x) => label("", x)).join(", "))] : null,
-      c.risk_level ? [h("dt", {}, t("f_risk_level")), h("dd", {}, label("", c.risk_level))] : null,
+    h("dl", { class: "facts" }, facts,
       h("dt", {}, t("next_appointment")), h("dd", {}, c.next_appointment ? date(c.next_appointment.due_date) : t("none")))),
     h("div", { class: "actions actions--stack" },
       link(`#/new/visit?case=${id}` + (c.next_appointment ? `&appointment=${c.next_appointment.id}` : ""), [icon("plus"), t("record_visit")], "button button--block"),
       link(`#/new/referral?case=${id}`, t("record_referral"), "button button--secondary button--block")),
     card(h("h2", {}, t("recent_visits")), visits.length ? h("ul", { class: "list" }, visits.map((v) => listItem(
-      `${date(v.date)} · ${label("", v.kind)}`, (v.topics || []).map((x) => label("", x)).join(", "),
-      v.pending ? badge(t("not_sent"), "warn") : v.review_status ? badge(label("", v.review_status)) : null)))
+      `${date(v.date)} · ${shown(state, "visit", "kind", v.kind)}`, shown(state, "visit", "topics", v.topics || [], ""),
+      v.pending ? badge(t("not_sent"), "warn") : v.review_status ? badge(vocabLabel(state, "review_status", v.review_status)) : null)))
       : h("p", { class: "muted" }, t("no_visits"))),
     card(h("h2", {}, t("referrals")), referrals.length ? h("ul", { class: "list" }, referrals.map((r) => listItem(
-      label("", r.service_kind), date(r.referred_on), r.pending ? badge(t("not_sent"), "warn") : r.status ? badge(label("", r.status)) : null)))
+      shown(state, "referral", "service_kind", r.service_kind), date(r.referred_on),
+      r.pending ? badge(t("not_sent"), "warn") : r.status ? badge(vocabLabel(state, "referral_status", r.status)) : null)))
       : h("p", { class: "muted" }, t("no_referrals"))),
   ];
 }
 
-function vocabLabel(state, code) {
-  for (const items of Object.values(state.working.vocabularies || {})) {
-    const found = items.find((i) => i.code === code);
-    if (found) return found.label;
-  }
-  return code;
+// --- Words from the server: a field's label and its codes' labels come from /api/v1/schema and
+// the working set's vocabularies, never from a copy of the phone's own.
+
+const filled = (v) => v != null && v !== "" && !(Array.isArray(v) && !v.length);
+const propOf = (state, type, name) => ((schemaFor(state.schema, type) || {}).properties || {})[name] || {};
+
+/** A field's label, as the desk shows it (null for what is not a field of the entry). */
+export const fieldLabel = (state, type, name) => propOf(state, type, name).title || null;
+
+/** The label of `code` in the vocabulary named `vocabulary`. */
+export function vocabLabel(state, vocabulary, code) {
+  const found = (((state.working || {}).vocabularies || {})[vocabulary] || []).find((i) => i.code === code);
+  return found ? found.label : code;
 }
+
+/** A field's value as the member reads it: codes by the vocabulary their field names, dates
+ * dd/mm/yyyy, members and cases by name, consent per purpose. */
+export function shown(state, type, name, value, empty = "—") {
+  const p = propOf(state, type, name);
+  if (!filled(value)) return empty;
+  const one = (v) => {
+    if (p["x-vocabulary"]) return vocabLabel(state, p["x-vocabulary"], v);
+    if (p["x-choices-from"] === "members") return ((state.working.members || []).find((m) => m.id === v) || { full_name: v }).full_name;
+    if (p["x-refers-to"] === "case") return caseName(caseOf(state, v));
+    if (p.format === "date") return date(v);
+    if (typeof v === "boolean") return v ? t("yes") : t("no");
+    return String(v);
+  };
+  if (Array.isArray(value)) return value.map(one).join(", ");
+  if (typeof value === "object") {
+    return Object.entries(p.properties || {}).map(([k, sub]) => `${sub.title || k}: ${consentWord(value[k])}`).join("; ");
+  }
+  return one(value);
+}
+
+const consentWord = (v) => (v === true ? t("yes") : v === false ? t("no") : t("not_asked"));
 
 // --- Recording -------------------------------------------------------------------------------
 
@@ -172,12 +200,12 @@ export function formView(state, type, params, fixUuid) {
     const waiting = state.entries.find((e) => e.uuid === fixUuid);
     const returned = (state.working.returned || []).find((r) => r.uuid === fixUuid);
     if (waiting) {
-      entry = { uuid: waiting.uuid, type: waiting.type, data: waiting.data, errors: waiting.errors,
-        revision: waiting.state === "conflict" ? waiting.revision + 1 : waiting.revision,
-        base_revision: waiting.state === "conflict" ? waiting.revision : waiting.base_revision };
+      entry = Object.assign({ uuid: waiting.uuid, type: waiting.type, data: waiting.data, errors: waiting.errors },
+        waiting.state === "conflict" ? core.nextRevision(waiting.revision)
+          : { revision: waiting.revision, base_revision: waiting.base_revision });
     } else if (returned) {
-      entry = { uuid: returned.uuid, type: returned.type, data: returned.data, reason: returned.reason,
-        revision: returned.revision + 1, base_revision: returned.revision };
+      entry = Object.assign({ uuid: returned.uuid, type: returned.type, data: returned.data, reason: returned.reason },
+        core.nextRevision(returned.revision));
     } else {
       return [card(h("p", {}, t("case_not_found")), link("#/outbox", t("back")))];
     }
@@ -252,7 +280,7 @@ export function outboxView(state) {
 function outboxItem(state, e) {
   const kinds = { waiting: "", invalid: "danger", conflict: "danger" };
   const errors = Object.entries(e.errors || {}).map(([field, msg]) =>
-    h("li", {}, (field === "__all__" || field === "_" ? "" : fieldName(state, e.type, field) + ": ") + [].concat(msg).join(" ")));
+    h("li", {}, (fieldLabel(state, e.type, field) ? fieldLabel(state, e.type, field) + ": " : "") + [].concat(msg).join(" ")));
   return h("li", { class: "list__item outbox__item", "data-uuid": e.uuid, "data-state": e.state },
     h("div", { class: "list__main" },
       h("strong", {}, typeLabel(e.type), " · ", entryLabel(state, e)),
@@ -266,12 +294,6 @@ function outboxItem(state, e) {
       h("button", { type: "button", class: "button button--danger", onclick: async () => {
         if (confirm(t("discard_confirm"))) await state.actions.discard(e.uuid);
       } }, t("discard"))));
-}
-
-function fieldName(state, type, field) {
-  const s = schemaFor(state.schema, type);
-  const prop = s && s.properties && s.properties[field];
-  return (prop && prop.title) || t("f_" + field);
 }
 
 // --- More ------------------------------------------------------------------------------------
@@ -289,5 +311,3 @@ export function moreView(state) {
         icon("logout"), t("logout"))),
   ];
 }
-
-export { TYPES };

@@ -93,7 +93,8 @@ def ui_strings():
 
 
 # What the desk's account page needs to log out as the field app does (js/logout.js).
-LOGOUT_STRINGS = ("logout_waiting", "logout_sync_first", "logout_anyway", "cancel")
+LOGOUT_STRINGS = ("logout_waiting", "logout_offline_waiting", "logout_sync_first", "logout_anyway",
+                  "cancel")
 
 
 def logout_strings():
@@ -154,9 +155,23 @@ def _strings():
         "born": _("Born %(year)s"),
         "back": _("Back"),
         "case_not_found": _("This case is not on the phone."),
+        "record_consent": _("Record consent"),
+        "referral_no_consent": _("This person has not agreed to be referred to services yet: the "
+                                 "server refuses the referral until their consent is recorded."),
+        "save_anyway": _("Save without it"),
+        "gone": _("A person asked to be erased: their record and its entries are removed from "
+                  "this phone."),
+        "clock_off": _("The phone's clock is %(n)s minutes off. Set the date and time in the "
+                       "phone's settings."),
+        "hand_in": _("This account is no longer active. What waits on this phone is being sent; "
+                     "then the phone logs out and is cleared."),
+        "handed_in": _("This account is no longer active. What waited on this phone has been "
+                       "sent; you are logged out and the phone is cleared."),
+        "hand_in_left": _("%(n)s entries could not be sent: ask your chair."),
         # Forms
         "save": _("Save on the phone"),
         "saved": _("Saved on the phone. It goes out with the next sync."),
+        "sent": _("Sent: it has reached the club's book."),
         "cancel": _("Cancel"),
         "choose": _("Choose…"),
         "case": _("Case"),
@@ -185,6 +200,8 @@ def _strings():
         "state_sending": _("Sending"),
         "discard": _("Discard"),
         "discard_confirm": _("Discard this entry for good? It has not reached the server."),
+        "discard_with": _("Discard this case and the %(n)s entries waiting for it? None of them "
+                          "has reached the server."),
         "conflict_help": _("Someone changed this entry meanwhile. Ask your chair, then fix or discard."),
         "type_case": _("New case"),
         "type_visit": _("Visit"),
@@ -198,6 +215,12 @@ def _strings():
         "logout_waiting": _("%(n)s entries have not been sent yet. Send them before you log out?"),
         "logout_sync_first": _("Send, then log out"),
         "logout_anyway": _("Log out now (they stay locked on this phone)"),
+        "logout_offline_waiting": _("You are offline and %(n)s entries have not been sent. If you "
+                                    "log out now, they stay locked on this phone until you log "
+                                    "in again."),
+        "logout_offline_kept": _("You are offline. Your cases are removed from this phone; the "
+                                 "%(n)s entries not sent stay on it, locked, and go out when you "
+                                 "log in again."),
         "logout_offline": _("You are offline. Your data is removed from this phone now; the session ends on the server when you are online again."),
         "storage_denied": _("The browser may clear this app's storage when space runs low. Sync often."),
     }

@@ -4,15 +4,24 @@ cases, waiting counts, clocks, consent in the field, two versions side by side (
 Each test counts what the server holds as well as what the phone shows (TESTING.md).
 """
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
-from webapp.models import Referral
+from webapp.book import cases
+from webapp.book import sync as sync_module
+from webapp.models import Case, EntryRevision, LoginSession, Referral, Visit
 
-from ..factories import make_case, make_club
-from .test_field_app import member_of, open_app, sync_once
+from ..factories import make_case, make_club, make_user
+from .test_field_app import (
+    HELD, STORAGE_DUMP, go_offline, go_online, member_of, open_app, record_visit, register_case,
+    sync_once, wait_all_sent, waiting,
+)
 
 pytestmark = pytest.mark.browser
+
+# Everything the phone holds for the user logged in, decrypted as the app reads it.
+STORAGE_DUMP_OPEN = "async () => JSON.stringify(await self.sotd.snapshot())"
 
 
 def test_labels_and_codes_come_from_the_schema_and_the_fields_vocabulary(live_server, phone):
@@ -48,6 +57,7 @@ def test_labels_and_codes_come_from_the_schema_and_the_fields_vocabulary(live_se
     page.select_option("#f-service_kind", index=1)
     page.fill("#f-provider", "Trung tâm Công tác xã hội")
     page.click("form button[type=submit]")
+    page.locator("dialog[open] button").nth(1).click()  # no consent to refer: save it anyway
     page.wait_for_selector(".alert--success")
     sync_once(page)
     errors = page.locator(".outbox__item[data-state=invalid] .outbox__errors").inner_text()
@@ -55,3 +65,250 @@ def test_labels_and_codes_come_from_the_schema_and_the_fields_vocabulary(live_se
         "async () => (await self.sotd.snapshot()).schema.$defs.referral.properties.case_uuid.title")
     assert errors.startswith(label + ": ") and "case_uuid" not in errors
     assert Referral.select().count() == 0
+
+
+def record_visit_offline(page, phone, case, notes):
+    go_offline(phone)
+    record_visit(page, case.uuid, notes)
+
+
+def test_every_sync_posts_once_with_the_waiting_count_and_saved_becomes_sent(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    posts = []
+
+    def count(route):
+        posts.append(json.loads(route.request.post_data))
+        route.continue_()
+
+    phone.route("**/api/v1/sync", count)
+    page = open_app(phone.new_page(), live_server, member)
+    page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+    assert posts and posts[0] == {"entries": [], "waiting": 0}  # nothing to send: it posts anyway
+
+    record_visit_offline(page, phone, case, "Lượt một")
+    record_visit(page, case.uuid, "Lượt hai")
+    posts.clear()
+    go_online(phone)
+    page.evaluate(f"location.hash = '#/case/{case.uuid}'")
+    sync_once(page)
+    assert (len(posts[0]["entries"]), posts[0]["waiting"]) == (2, 2)
+    assert all(p == {"entries": [], "waiting": 0} for p in posts[1:])  # then nothing waits
+    assert Visit.select().count() == 2
+
+    # Saved online: the notice says "saved on the phone", then "sent" once the server has it.
+    posts.clear()
+    record_visit(page, case.uuid, "Lượt ba")
+    page.wait_for_selector(".alert--success:has-text('Đã gửi')")
+    assert (len(posts[0]["entries"]), posts[0]["waiting"]) == (1, 1)
+    assert Visit.select().count() == 3 and waiting(page) == 0
+
+
+def test_an_erased_case_leaves_the_phone_at_once_with_one_line(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=member, full_name="Trần Thị Xin Xóa")
+    other = make_case(club=club, created_by=member, full_name="Lê Văn Ở Lại")
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Ghi chú về người xin xóa")
+    record_visit(page, other.uuid, "Lượt của người ở lại")
+    [gone_visit] = [e for e in page.evaluate("async () => (await self.sotd.snapshot()).entries")
+                    if e["data"]["case_uuid"] == case.uuid]
+    cases.erase(case, chair)  # at the person's request, while the phone is offline
+
+    def answer_gone(route):  # the sync contract's answer (DESIGN.md §4) for the erased case
+        body = json.loads(route.request.post_data)
+        results = []
+        for entry in body["entries"]:
+            if entry["data"].get("case_uuid") == case.uuid:
+                results.append({"uuid": entry["uuid"], "status": "gone", "id": None,
+                                "revision": None, "errors": {}, "case_uuid": case.uuid})
+            else:
+                results.append(sync_module.submit_entry(member, entry))
+        route.fulfill(json={"results": results, "server_time": sync_module.server_time()})
+
+    phone.route("**/api/v1/sync", answer_gone)  # before the network returns: the app syncs at once
+    go_online(phone)
+    sync_once(page)
+    page.wait_for_selector("#banner :text('yêu cầu xóa thông tin')")
+    assert waiting(page) == 0
+    dump = page.evaluate(STORAGE_DUMP_OPEN)
+    assert "Trần Thị Xin Xóa" not in dump and "Ghi chú về người xin xóa" not in dump
+    assert gone_visit["uuid"] not in dump and "Lê Văn Ở Lại" in dump
+    page.evaluate("location.hash = '#/cases'")
+    assert "Trần Thị Xin Xóa" not in page.locator("#view").inner_text()
+    assert [v.notes for v in Visit.select()] == ["Lượt của người ở lại"]
+
+
+def test_logging_out_offline_with_entries_waiting_warns_first(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Chưa gửi được")
+    page.evaluate("location.hash = '#/more'")
+    page.click("button.button--danger")
+    dialog = page.locator("dialog[open]")
+    assert "mất sóng" in dialog.inner_text() and "1" in dialog.inner_text()
+    dialog.locator("button").nth(1).click()  # cancel: nothing forgotten
+    assert page.evaluate(HELD) == {"keys": 1, "working": 1, "outbox": 1}
+    page.click("button.button--danger")
+    page.locator("dialog[open] button").first.click()  # log out now
+    page.wait_for_selector("text=1 mục chưa gửi vẫn nằm lại")
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 1}
+
+
+def test_a_phone_whose_clock_is_off_is_told(live_server, phone):
+    member = member_of(make_club())
+    ahead = {"minutes": 0}
+
+    def shifted(route):
+        response = route.fetch()
+        body = response.json()
+        if "server_time" not in body:  # a refusal (a stale token): as it came
+            route.fulfill(response=response)
+            return
+        at = datetime.fromisoformat(body["server_time"].replace("Z", "+00:00"))
+        body["server_time"] = (at + timedelta(minutes=ahead["minutes"])).isoformat()
+        route.fulfill(response=response, json=body)
+
+    phone.route("**/api/v1/sync", shifted)
+    page = open_app(phone.new_page(), live_server, member)
+    sync_once(page)
+    assert page.locator("[data-testid=clock]").count() == 0
+    ahead["minutes"] = 9  # within ten minutes: nothing to say
+    sync_once(page)
+    assert page.locator("[data-testid=clock]").count() == 0
+    ahead["minutes"] = -42
+    sync_once(page)
+    assert "lệch 42 phút" in page.locator("[data-testid=clock]").inner_text()
+    ahead["minutes"] = 0
+    sync_once(page)
+    assert page.locator("[data-testid=clock]").count() == 0
+
+
+def test_discarding_a_refused_case_discards_what_waits_for_it_after_asking(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    case_uuid = register_case(page, "Hồ Thị Bị Từ Chối")
+    record_visit(page, case_uuid, "Thăm người chưa lên sổ")
+
+    def refuse(route):  # the case refused (its code taken, say), its visit waiting for it
+        body = json.loads(route.request.post_data)
+        route.fulfill(json={"server_time": sync_module.server_time(), "results": [
+            {"uuid": e["uuid"], "status": "invalid", "id": None, "revision": None,
+             "errors": {"full_name": "Tên này không hợp lệ."} if e["type"] == "case"
+             else {"case_uuid": "Máy chủ chưa có hồ sơ này."}} for e in body["entries"]]})
+
+    phone.route("**/api/v1/sync", refuse)
+    go_online(phone)
+    sync_once(page)
+    items = page.locator(".outbox__item[data-state=invalid]")
+    assert items.count() == 2
+    messages = []
+    discard = page.locator(f".outbox__item[data-uuid='{case_uuid}'] button.button--danger")
+    page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.dismiss()))
+    discard.click()
+    page.wait_for_timeout(200)
+    assert messages and "1 mục" in messages[0]  # it asks, naming what waits for the case
+    assert items.count() == 2  # dismissed: both stay
+    page.once("dialog", lambda dialog: dialog.accept())
+    discard.click()
+    page.wait_for_selector("[data-testid=waiting-count][data-waiting='0']")
+    assert page.evaluate(HELD)["outbox"] == 0
+    assert Case.select().count() == 0 and Visit.select().count() == 0
+
+
+def test_consent_recorded_offline_on_the_case_screen_lets_the_referral_through(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, consent=("follow",), review_status="submitted")
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    page.evaluate(f"location.hash = '#/new/referral?case={case.uuid}'")
+    page.select_option("#f-service_kind", index=1)
+    page.fill("#f-provider", "Trung tâm Trợ giúp pháp lý")
+    page.click("form button[type=submit]")
+    dialog = page.locator("dialog[open]")
+    assert "chưa đồng ý" in dialog.inner_text()  # warned before it is saved
+    dialog.locator("button").first.click()  # record the consent now
+    page.wait_for_url(f"**/app/#/consent/{case.uuid}")
+    refer = page.locator("[data-field=consent] fieldset[data-purpose=refer]")
+    follow = page.locator("[data-field=consent] fieldset[data-purpose=follow]")
+    assert follow.locator("input:checked").get_attribute("value") == "true"  # as the book has it
+    refer.locator(".chip:has-text('Có')").click()
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    assert "Chưa gửi" in page.locator("[data-testid=consent]").inner_text()
+    assert waiting(page) == 2
+
+    go_online(phone)
+    wait_all_sent(page)
+    [referral] = Referral.select().where(Referral.case == case)
+    assert referral.provider == "Trung tâm Trợ giúp pháp lý"
+    assert cases.consent_of(case)["refer"] is True
+    revisions = (EntryRevision.select().where(EntryRevision.uuid == case.uuid)
+                 .order_by(EntryRevision.revision))
+    [edit] = list(revisions)
+    assert (edit.revision, edit.data["consent"]["refer"], edit.data["full_name"]) == (
+        2, True, case.full_name)  # the whole case, as its next revision
+
+
+def test_registering_a_case_asks_each_purpose(live_server, phone):
+    member = member_of(make_club())
+    page = open_app(phone.new_page(), live_server, member)
+    page.evaluate("location.hash = '#/new/case'")
+    page.fill("#f-full_name", "Mai Thị Hỏi Rõ")
+    page.locator("[data-field=sex] .chip").first.click()
+    page.locator("[data-field=categories] input").first.check()
+    page.locator("[data-field=risk_level] .chip").first.click()
+    consent = page.locator("[data-field=consent]")
+    consent.locator("fieldset[data-purpose=follow] .chip:has-text('Có')").click()
+    consent.locator("fieldset[data-purpose=refer] .chip:has-text('Chưa hỏi')").click()
+    page.click("form button[type=submit]")  # "share" not answered: not saved
+    assert "field--error" in consent.get_attribute("class")
+    assert waiting(page) == 0
+    consent.locator("fieldset[data-purpose=share] .chip:has-text('Không')").click()
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/app/#/case/*")
+    wait_all_sent(page)
+    [revision] = EntryRevision.select().where(EntryRevision.entry_type == "case")
+    refer = page.evaluate("async () => (await self.sotd.snapshot()).schema.$defs.case"
+                          ".properties.consent.properties.refer.type")
+    not_asked = None if "null" in refer else False  # a server without "not asked yet": "no"
+    assert revision.data["consent"] == {"follow": True, "refer": not_asked, "share": False}
+
+
+def test_a_hand_in_only_session_sends_what_waits_then_logs_out_and_clears(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Phan Thị Bàn Giao")
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Ghi trước khi nghỉ")
+
+    def hand_in_only(route):  # the account deactivated meanwhile (DESIGN.md §4's bootstrap)
+        response = route.fetch()
+        body = response.json()
+        body["user"]["hand_in_only"] = True
+        for name in ("cases", "appointments", "activities", "returned", "members"):
+            body[name] = []
+        route.fulfill(response=response, json=body)
+
+    phone.route("**/api/v1/bootstrap*", hand_in_only)
+    go_online(phone)
+    page.wait_for_selector("[data-testid=handed-in]")
+    assert "không còn hoạt động" in page.locator("#view").inner_text()
+    assert [v.notes for v in Visit.select()] == ["Ghi trước khi nghỉ"]
+    for _ in range(50):
+        if page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
+    assert "Phan Thị Bàn Giao" not in page.evaluate(STORAGE_DUMP)
+    assert LoginSession.select().where((LoginSession.user == member)
+                                       & LoginSession.ended_at.is_null()).count() == 0
+

@@ -8,6 +8,7 @@
   const BATCH_BYTES = 900 * 1024;
   const SENT = new Set(["created", "updated", "duplicate"]);
   const LOGOUT_PENDING = "logout_pending"; // meta: a logout made offline, the server not yet told
+  const CLOCK = "clock_skew"; // meta: the server's clock minus the phone's, in ms, at the last sync
   const enc = new TextEncoder();
   const dec = new TextDecoder();
 
@@ -90,7 +91,7 @@
     const [working_, list] = user ? await Promise.all([
       box ? unseal(key, box, id + ":working") : null,
       Promise.all(mine.map((r) => opened(user, r)))]) : [null, []];
-    return { user, schema: meta.get("schema"), logoutPending: !!meta.get(LOGOUT_PENDING),
+    return { user, schema: meta.get("schema"), logoutPending: !!meta.get(LOGOUT_PENDING), clockSkew: meta.get(CLOCK) || 0,
       lastSync: user ? meta.get("last_sync:" + id) : undefined, working: working_,
       entries: list.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at),
       counts: { waiting: mine.length, others: outbox.length - mine.length,
@@ -187,6 +188,7 @@
     if (entry.base_revision) body.base_revision = entry.base_revision;
     if (entry.errors) body.errors = entry.errors;
     if (entry.awaiting_case) body.awaiting_case = true;
+    if (entry.server) body.server = entry.server; // the server's version, for a conflict
     const old = await get("outbox", entry.uuid);
     if (old && old.user !== user.id) throw new Error("not yours");
     await put("outbox", { uuid: entry.uuid, user: user.id, type: entry.type, state: state || "waiting",
@@ -256,8 +258,10 @@
     return out;
   }
 
-  async function post(batch, token) {
-    const body = JSON.stringify({ entries: batch });
+  /* One POST of a batch; `waiting` is how many entries wait on the phone, this batch included
+     (the chair's members page shows it). The answer's clock is compared with the phone's. */
+  async function post(batch, token, waiting) {
+    const body = JSON.stringify({ entries: batch, waiting });
     let response = await call("/api/v1/sync", { method: "POST", body,
       headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" } });
     if (response.status === 400 || response.status === 403) {
@@ -267,7 +271,10 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" } });
     }
     if (!response.ok) throw new ServerError("sync " + response.status);
-    return (await response.json()).results || [];
+    const answer = await response.json();
+    const at = Date.parse(answer.server_time || "");
+    if (at) await put("meta", at - Date.now(), CLOCK);
+    return answer.results || [];
   }
 
   /* What the server accepted, into the phone's working set at once: the member keeps seeing a
@@ -305,12 +312,31 @@
     return deleted;
   }
 
-  async function apply(user, sent, results) {
+  /* The person asked to be erased: the phone keeps nothing of them — the case's copy, its
+     appointments, and every entry of it, waiting or not. */
+  async function erase(user, w, caseUuid) {
+    for (const e of await entries(user)) {
+      if (e.uuid === caseUuid || (e.data || {}).case_uuid === caseUuid) await discard(user, e.uuid);
+    }
+    if (!w) return;
+    w.cases = (w.cases || []).filter((c) => c.uuid !== caseUuid);
+    w.appointments = (w.appointments || []).filter((a) => a.case_uuid !== caseUuid);
+    w.returned = (w.returned || []).filter((r) => r.uuid !== caseUuid && (r.data || {}).case_uuid !== caseUuid);
+  }
+
+  async function apply(user, sent, results, tally) {
     const byUuid = new Map(sent.map((e) => [e.uuid, e]));
     const w = await working(user);
     let accepted = 0;
+    let changed = false;
     for (const r of results) {
       const entry = byUuid.get(r.uuid);
+      if (entry && r.status === "gone") {
+        await erase(user, w, r.case_uuid || (entry.type === "case" ? entry.uuid : entry.data.case_uuid));
+        tally.gone += 1;
+        changed = true;
+        continue;
+      }
       const rec = entry && await get("outbox", r.uuid);
       if (!rec || rec.user !== user.id) continue;
       const now = await unseal(user.key, rec.box, user.id + ":" + rec.uuid);
@@ -331,10 +357,10 @@
         const awaiting = r.status === "invalid" && Object.keys(r.errors || {}).join() === "case_uuid"
           && !(w && (w.cases || []).some((c) => c.uuid === caseUuid && c.id != null));
         await save(user, Object.assign({}, now, { uuid: r.uuid, errors: r.errors || {},
-          awaiting_case: awaiting }), r.status);
+          awaiting_case: awaiting, server: r.server || null }), r.status);
       }
     }
-    if (w && accepted) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
+    if (w && (accepted || changed)) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
     return accepted;
   }
 
@@ -362,9 +388,12 @@
     const user = await adopt(boot);
     let token = boot.csrf_token;
     await revive(user, boot.cases);
+    const handInOnly = !!boot.user.hand_in_only;
     boot = null;
+    if (!(await get("meta", "schema"))) await fetchSchema(); // the forms need it before anything
     let sent = 0;
     let accepted = 0;
+    const tally = { gone: 0 };
     // A second pass sends what the first one revived (visits of a case it has just sent).
     for (let pass = 0; pass < 2; pass += 1) {
       const waiting = (await entries(user)).filter((e) => e.state === "waiting");
@@ -376,20 +405,22 @@
       });
       const total = sent + outgoing.length;
       report(sent, total);
-      if (!outgoing.length) break;
+      // Every sync posts once, even with nothing to send: the server learns what waits here.
+      if (!outgoing.length && pass) break;
       token = token || await csrf();
-      for (const batch of batches(outgoing)) {
-        accepted += await apply(user, batch, await post(batch, token));
+      for (const batch of outgoing.length ? batches(outgoing) : [[]]) {
+        const waitingNow = (await records(user.id)).length;
+        accepted += await apply(user, batch, await post(batch, token, waitingNow), tally);
         sent += batch.length;
         report(sent, total);
       }
+      if (!outgoing.length) break;
       const fresh = await getJSON("/api/v1/bootstrap");
       await adopt(fresh);
       if (!(await revive(user, fresh.cases))) break;
     }
-    if (!(await get("meta", "schema"))) await fetchSchema();
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);
-    return { user, sent, accepted };
+    return { user, sent, accepted, gone: tally.gone, handInOnly };
   }
 
   async function fetchSchema() {

@@ -1,18 +1,20 @@
 // The field app's screens, rendered from the working set and the outbox (online and offline alike).
 import { entryForm, schemaFor, validate } from "./forms.js";
-import { badge, card, date, h, icon, t, today, uuid } from "./ui.js";
+import { ask, badge, card, date, h, icon, t, today, uuid } from "./ui.js";
 
 const core = self.sotd;
 
-/** Cases from the server and those registered on the phone, not yet sent. */
+/** Cases from the server (as edited on the phone, if an edit waits) and those registered on the
+ * phone, not yet sent. */
 export function allCases(state) {
   const server = state.working ? state.working.cases || [] : [];
+  const edits = new Map(state.entries.filter((e) => e.type === "case").map((e) => [e.uuid, e.data]));
   const known = new Set(server.map((c) => c.uuid));
   const fresh = state.entries
     .filter((e) => e.type === "case" && !known.has(e.uuid))
     .map((e) => Object.assign({ recent_visits: [], referrals: [], next_appointment: null },
       e.data, { uuid: e.uuid, code: null, pending: true }));
-  return [...fresh, ...server];
+  return [...fresh, ...server.map((c) => (edits.has(c.uuid) ? Object.assign({}, c, edits.get(c.uuid), { edited: true }) : c))];
 }
 
 const caseOf = (state, id) => allCases(state).find((c) => c.uuid === id);
@@ -127,10 +129,13 @@ export function caseView(state, id) {
       c.birth_year ? " · " + t("born", { year: c.birth_year }) : ""),
     c.pending ? badge(t("not_sent"), "warn") : null,
     h("dl", { class: "facts" }, facts,
+      h("dt", {}, fieldLabel(state, "case", "consent")), h("dd", { "data-testid": "consent" }, shown(state, "case", "consent", c.consent),
+        c.edited ? [" ", badge(t("not_sent"), "warn")] : null),
       h("dt", {}, t("next_appointment")), h("dd", {}, c.next_appointment ? date(c.next_appointment.due_date) : t("none")))),
     h("div", { class: "actions actions--stack" },
       link(`#/new/visit?case=${id}` + (c.next_appointment ? `&appointment=${c.next_appointment.id}` : ""), [icon("plus"), t("record_visit")], "button button--block"),
-      link(`#/new/referral?case=${id}`, t("record_referral"), "button button--secondary button--block")),
+      link(`#/new/referral?case=${id}`, t("record_referral"), "button button--secondary button--block"),
+      link(`#/consent/${id}`, t("record_consent"), "button button--secondary button--block")),
     card(h("h2", {}, t("recent_visits")), visits.length ? h("ul", { class: "list" }, visits.map((v) => listItem(
       `${date(v.date)} · ${shown(state, "visit", "kind", v.kind)}`, shown(state, "visit", "topics", v.topics || [], ""),
       v.pending ? badge(t("not_sent"), "warn") : v.review_status ? badge(vocabLabel(state, "review_status", v.review_status)) : null)))
@@ -193,8 +198,9 @@ export function recordView(state) {
   ];
 }
 
-/** A new entry (`type`), or an edit of a waiting, rejected or returned one (`fixUuid`). */
-export function formView(state, type, params, fixUuid) {
+/** A new entry (`type`), or an edit of a waiting, rejected or returned one (`fixUuid`); `only`:
+ * the fields shown (consent from the case screen: an edit of the case, its next revision). */
+export function formView(state, type, params, fixUuid, only) {
   let entry = null;
   if (fixUuid) {
     const waiting = state.entries.find((e) => e.uuid === fixUuid);
@@ -206,13 +212,18 @@ export function formView(state, type, params, fixUuid) {
     } else if (returned) {
       entry = Object.assign({ uuid: returned.uuid, type: returned.type, data: returned.data, reason: returned.reason },
         core.nextRevision(returned.revision));
+    } else if (only && caseOf(state, fixUuid)) {
+      const c = caseOf(state, fixUuid);
+      const fields = Object.keys((schemaFor(state.schema, "case") || {}).properties || {});
+      entry = Object.assign({ uuid: c.uuid, type: "case", data: Object.fromEntries(fields.filter((k) => k in c).map((k) => [k, c[k]])) },
+        core.nextRevision(c.revision));
     } else {
       return [card(h("p", {}, t("case_not_found")), link("#/outbox", t("back")))];
     }
     type = entry.type;
   }
   if (!state.schema || !schemaFor(state.schema, type)) return [card(h("p", {}, t("not_ready")))];
-  const fixed = {};
+  const fixed = only ? Object.fromEntries(Object.entries(entry.data).filter(([k]) => !only.includes(k))) : {};
   const caseId = params.get("case");
   if (!entry && caseId) fixed.case_uuid = caseId;
   if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
@@ -221,7 +232,7 @@ export function formView(state, type, params, fixUuid) {
     activities: state.working.activities || [], vocabularies: state.working.vocabularies || {} };
   const form = entryForm(state.schema, type, ctx, values, fixed);
   const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true }, t("fix_errors"));
-  const c = fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
+  const c = only ? caseOf(state, entry.uuid) : fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
   const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance") };
 
   async function submit(event) {
@@ -236,12 +247,22 @@ export function formView(state, type, params, fixUuid) {
     const saved = entry ? Object.assign({}, entry, { data }) : { uuid: uuid(), type, revision: 1, data };
     delete saved.errors;
     delete saved.reason;
+    delete saved.server;
+    const target = caseOf(state, data.case_uuid);
+    let next = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid : "#/today";
+    if (type === "referral" && target && !(target.consent || {}).refer) {
+      // Refused by the server until the person agrees: say so now, and offer to record it.
+      const choice = await ask(t("referral_no_consent"), [["consent", t("record_consent")],
+        ["save", t("save_anyway")], ["cancel", t("cancel")]]);
+      if (choice === "cancel") return;
+      if (choice === "consent") next = "#/consent/" + target.uuid;
+    }
     await state.actions.save(saved);
-    location.hash = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid : "#/today";
+    location.hash = next;
   }
 
   const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
-    h("h1", {}, titles[type]),
+    h("h1", {}, only ? t("record_consent") : titles[type]),
     c ? h("p", { class: "muted" }, caseName(c)) : null,
     entry && entry.reason ? h("p", { class: "alert alert--warning" }, t("returned_reason", { reason: entry.reason })) : null,
     alert, form.element,
@@ -292,7 +313,12 @@ function outboxItem(state, e) {
     h("div", { class: "list__actions" },
       link("#/fix/" + e.uuid, t("fix"), "button button--secondary"),
       h("button", { type: "button", class: "button button--danger", onclick: async () => {
-        if (confirm(t("discard_confirm"))) await state.actions.discard(e.uuid);
+        // A case the server never took: what waits for it goes with it, once the member agrees.
+        const server = (state.working.cases || []).some((c) => c.uuid === e.uuid);
+        const others = e.type === "case" && !server ? state.entries.filter((x) => x.uuid !== e.uuid && (x.data || {}).case_uuid === e.uuid) : [];
+        if (confirm(others.length ? t("discard_with", { n: others.length }) : t("discard_confirm"))) {
+          await state.actions.discard(e.uuid, ...others.map((x) => x.uuid));
+        }
       } }, t("discard"))));
 }
 

@@ -202,7 +202,17 @@ def _strings():
         "discard_confirm": _("Discard this entry for good? It has not reached the server."),
         "discard_with": _("Discard this case and the %(n)s entries waiting for it? None of them "
                           "has reached the server."),
-        "conflict_help": _("Someone changed this entry meanwhile. Ask your chair, then fix or discard."),
+        "conflict_help": _("Someone changed this record meanwhile. Ask your chair, then fix or "
+                           "discard."),
+        "conflict_compare": _("Someone changed this record meanwhile. Compare the two versions "
+                              "and choose what to keep."),
+        "compare": _("Compare and choose"),
+        "compare_intro": _("Only the fields that differ are shown. For each, keep yours or take "
+                           "the one on the server."),
+        "mine": _("Yours (on this phone):"),
+        "theirs": _("On the server (revision %(n)s):"),
+        "keep_mine": _("Keep all mine"),
+        "take_theirs": _("Take all the server's"),
         "type_case": _("New case"),
         "type_visit": _("Visit"),
         "type_referral": _("Referral"),

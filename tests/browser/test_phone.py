@@ -4,15 +4,15 @@ cases, waiting counts, clocks, consent in the field, two versions side by side (
 Each test counts what the server holds as well as what the phone shows (TESTING.md).
 """
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from webapp.book import cases
 from webapp.book import sync as sync_module
-from webapp.models import Case, EntryRevision, LoginSession, Referral, Visit
+from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, Visit
 
-from ..factories import make_case, make_club, make_user
+from ..factories import make_case, make_club, make_user, make_visit
 from .test_field_app import (
     HELD, STORAGE_DUMP, go_offline, go_online, member_of, open_app, record_visit, register_case,
     sync_once, wait_all_sent, waiting,
@@ -312,3 +312,60 @@ def test_a_hand_in_only_session_sends_what_waits_then_logs_out_and_clears(live_s
     assert LoginSession.select().where((LoginSession.user == member)
                                        & LoginSession.ended_at.is_null()).count() == 0
 
+
+def test_a_conflict_shows_the_two_versions_and_the_mix_goes_on_the_servers_revision(
+        live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=member)
+    first = {"case_uuid": case.uuid, "date": date.today().isoformat(), "kind": "home_visit",
+             "topics": ["safe_migration"], "notes": "Ngắn quá"}
+    visit = make_visit(case, created_by=member, notes="Ngắn quá", review_status="returned")
+    EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, submitted_by=member,
+                         data=first)
+    Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
+                  decision="returned", reason="Ghi rõ hơn", decided_by=chair)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    page.locator(".list__item:has-text('Ghi rõ hơn') a").click()
+    page.fill("#f-notes", "Bản của thành viên")
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".alert--success")
+    # Meanwhile the chair corrects it at the desk: the same record's next revision.
+    sync_module.desk_edit(chair, "visit", Visit.get_by_id(visit.id),
+                          dict(first, kind="phone_call", notes="Bản của chủ nhiệm"))
+
+    def with_server(route):  # DESIGN.md §4: a conflict carries the server's version
+        response = route.fetch()
+        body = response.json()
+        for result in body.get("results", []):
+            if result["status"] == "conflict" and "server" not in result:
+                held = Visit.get(Visit.uuid == result["uuid"])
+                current = EntryRevision.get((EntryRevision.uuid == held.uuid)
+                                            & (EntryRevision.revision == held.revision))
+                result["server"] = {"revision": current.revision, "data": current.data}
+        route.fulfill(response=response, json=body)
+
+    phone.route("**/api/v1/sync", with_server)
+    go_online(phone)
+    page.evaluate("location.hash = '#/outbox'")
+    page.locator(".outbox__item[data-state=conflict] a[href^='#/compare/']").click()
+    rows = page.locator("form fieldset[data-field]")
+    assert sorted(rows.evaluate_all("rows => rows.map((r) => r.dataset.field)")) == ["kind", "notes"]
+    kind = page.locator("fieldset[data-field=kind]")
+    label = page.evaluate(
+        "async () => (await self.sotd.snapshot()).schema.$defs.visit.properties.kind.title")
+    assert label in kind.inner_text() and "Gọi điện thoại" in kind.inner_text()  # labels, not codes
+    assert "phone_call" not in kind.inner_text()
+    kind.locator("input[value=theirs]").check()  # the chair's kind, the member's notes
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/app/#/outbox")
+    phone.unroute("**/api/v1/sync", with_server)
+    wait_all_sent(page)
+
+    revisions = {r.revision: r for r in EntryRevision.select().where(EntryRevision.uuid == visit.uuid)}
+    assert sorted(revisions) == [1, 2, 3]
+    assert revisions[3].data["kind"] == "phone_call"
+    assert revisions[3].data["notes"] == "Bản của thành viên"
+    assert Visit.select().where(Visit.uuid == visit.uuid).count() == 1

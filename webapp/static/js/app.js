@@ -76,6 +76,7 @@ function render() {
   else if (name === "new") content = views.formView(state, arg, params, null);
   else if (name === "fix") content = views.formView(state, null, params, arg);
   else if (name === "consent") content = views.formView(state, "case", params, arg, ["consent"]);
+  else if (name === "compare") content = views.compareView(state, arg);
   else if (name === "outbox") content = views.outboxView(state);
   else if (name === "more") content = views.moreView(state);
   else content = views.todayView(state);

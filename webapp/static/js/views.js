@@ -309,9 +309,10 @@ function outboxItem(state, e) {
         e.revision > 1 ? " · " + t("revision", { n: e.revision }) : ""),
       badge(t("state_" + e.state), kinds[e.state]),
       errors.length ? h("ul", { class: "outbox__errors" }, errors) : null,
-      e.state === "conflict" ? h("p", { class: "small" }, t("conflict_help")) : null),
+      e.state === "conflict" ? h("p", { class: "small" }, t(e.server ? "conflict_compare" : "conflict_help")) : null),
     h("div", { class: "list__actions" },
-      link("#/fix/" + e.uuid, t("fix"), "button button--secondary"),
+      e.state === "conflict" && e.server ? link("#/compare/" + e.uuid, t("compare"), "button")
+        : link("#/fix/" + e.uuid, t("fix"), "button button--secondary"),
       h("button", { type: "button", class: "button button--danger", onclick: async () => {
         // A case the server never took: what waits for it goes with it, once the member agrees.
         const server = (state.working.cases || []).some((c) => c.uuid === e.uuid);
@@ -320,6 +321,49 @@ function outboxItem(state, e) {
           await state.actions.discard(e.uuid, ...others.map((x) => x.uuid));
         }
       } }, t("discard"))));
+}
+
+// --- Two versions of one record ---------------------------------------------------------------
+
+const same = (a, b) => JSON.stringify(filled(a) ? a : null) === JSON.stringify(filled(b) ? b : null);
+
+/** A conflict the server answered with its version: the fields that differ side by side, each
+ * kept from the phone or taken from the server; the result is the revision after the server's. */
+export function compareView(state, id) {
+  const e = state.entries.find((x) => x.uuid === id && x.state === "conflict" && x.server);
+  if (!e || !state.schema) return [card(h("p", {}, t("case_not_found")), link("#/outbox", t("back")))];
+  const s = schemaFor(state.schema, e.type);
+  const theirs = e.server.data || {};
+  const names = (s["x-order"] || Object.keys(s.properties)).filter((n) => !same(e.data[n], theirs[n]));
+  const side = (n, value, text, mine) => h("label", { class: "choice" },
+    h("input", { type: "radio", name: "pick-" + n, value: mine ? "mine" : "theirs", checked: mine }),
+    h("span", {}, h("span", { class: "muted small" }, text), " ", shown(state, e.type, n, value)));
+  const pickAll = (value) => view.querySelectorAll(`input[value=${value}]`).forEach((i) => { i.checked = true; });
+
+  async function submit(event) {
+    event.preventDefault();
+    const data = Object.assign({}, e.data);
+    for (const n of names) {
+      if (view.querySelector(`[name="pick-${n}"]:checked`).value === "theirs") {
+        if (n in theirs) data[n] = theirs[n]; else delete data[n];
+      }
+    }
+    await state.actions.save(Object.assign({ uuid: e.uuid, type: e.type, data }, core.nextRevision(e.server.revision)));
+    location.hash = "#/outbox";
+  }
+
+  const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
+    h("h1", {}, t("compare")), h("p", {}, typeLabel(e.type), " · ", entryLabel(state, e)),
+    h("p", { class: "muted small" }, t("compare_intro")),
+    names.map((n) => h("fieldset", { class: "fieldset field", "data-field": n }, h("legend", { class: "field__label" }, fieldLabel(state, e.type, n) || n),
+      side(n, e.data[n], t("mine"), true), side(n, theirs[n], t("theirs", { n: e.server.revision }), false))),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("mine") }, t("keep_mine")),
+      h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("theirs") }, t("take_theirs"))),
+    h("div", { class: "form-actions" },
+      h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
+      h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel"))));
+  return [view];
 }
 
 // --- More ------------------------------------------------------------------------------------

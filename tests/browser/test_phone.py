@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from webapp.book import cases
+from webapp.book import cases, consent
 from webapp.book import sync as sync_module
 from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, Visit
 
@@ -35,9 +35,9 @@ def test_labels_and_codes_come_from_the_schema_and_the_fields_vocabulary(live_se
 
     page.evaluate(f"location.hash = '#/case/{case.uuid}'")
     facts = page.locator("dl.facts").inner_text()
-    assert "Địa chỉ (tổ, đường phố)" in facts and "Số 4 ngõ 12" in facts  # fields.py's words
+    assert "Số 4 ngõ 12" in facts and "Tổ 3" in facts
     titles = page.evaluate("async () => (await self.sotd.snapshot()).schema.$defs.case.properties")
-    for name in ("neighbourhood", "categories", "risk_level"):
+    for name in ("address", "neighbourhood", "categories", "risk_level"):  # fields.py's words
         assert titles[name]["title"] in facts
     assert "Nhóm đối tượng" in facts and "Người có nguy cơ trở thành nạn nhân" in facts
 
@@ -250,7 +250,7 @@ def test_consent_recorded_offline_on_the_case_screen_lets_the_referral_through(l
     wait_all_sent(page)
     [referral] = Referral.select().where(Referral.case == case)
     assert referral.provider == "Trung tâm Trợ giúp pháp lý"
-    assert cases.consent_of(case)["refer"] is True
+    assert consent.consent_of(case)["refer"] is True
     revisions = (EntryRevision.select().where(EntryRevision.uuid == case.uuid)
                  .order_by(EntryRevision.revision))
     [edit] = list(revisions)
@@ -333,7 +333,7 @@ def test_a_conflict_shows_the_two_versions_and_the_mix_goes_on_the_servers_revis
     page.click("form button[type=submit]")
     page.wait_for_selector(".alert--success")
     # Meanwhile the chair corrects it at the desk: the same record's next revision.
-    sync_module.desk_edit(chair, "visit", Visit.get_by_id(visit.id),
+    sync_module.desk_edit(chair, Visit.get_by_id(visit.id),
                           dict(first, kind="phone_call", notes="Bản của chủ nhiệm"))
 
     def with_server(route):  # DESIGN.md §4: a conflict carries the server's version

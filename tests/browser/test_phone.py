@@ -142,6 +142,27 @@ def test_an_erased_case_leaves_the_phone_at_once_with_one_line(live_server, phon
     assert [v.notes for v in Visit.select()] == ["Lượt của người ở lại"]
 
 
+def test_the_servers_notice_on_an_accepted_entry_reaches_its_author(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, status="closed")
+    notice = "Hồ sơ đã đóng: ngày theo dõi tiếp không tạo lịch hẹn mới."
+
+    def with_notice(route):  # as the server tells the author of an accepted entry
+        response = route.fetch()
+        body = response.json()
+        for result in body.get("results", []):
+            if result["status"] == "created":
+                result["notice"] = notice
+        route.fulfill(response=response, json=body)
+
+    page = open_app(phone.new_page(), live_server, member)
+    phone.route("**/api/v1/sync", with_notice)
+    record_visit(page, case.uuid, "Thăm sau khi đóng hồ sơ")
+    page.wait_for_selector(f"#banner :text('{notice}')")
+    assert Visit.select().count() == 1
+
+
 def test_logging_out_offline_with_entries_waiting_warns_first(live_server, phone):
     club = make_club()
     member = member_of(club)

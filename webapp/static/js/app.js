@@ -159,7 +159,9 @@ async function sync() {
     });
     state.needLogin = false;
     state.failures = 0;
-    if (result.gone) state.notice = t("gone");
+    // One line for what the member should know of this sync: an erasure, the server's notices.
+    const said = (result.gone ? [t("gone")] : []).concat(result.notices || []);
+    if (said.length) state.notice = said.join(" ");
     await refresh();
     state.message = state.counts.rejected ? "" : t("sync_done");
     if (result.handInOnly) return handIn();
@@ -287,6 +289,7 @@ async function start() {
 }
 
 window.addEventListener("hashchange", () => {
+  state.notice = ""; // said once, on the screen where the sync ended
   render();
   window.scrollTo(0, 0); // a new screen opens at its top, where the "saved" notice is
 });

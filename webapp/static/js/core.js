@@ -343,6 +343,7 @@
       const same = now.revision === entry.revision && JSON.stringify(now.data) === JSON.stringify(entry.data);
       if (SENT.has(r.status)) {
         if (w) merge(w, entry, r);
+        if (r.notice) tally.notices.push(r.notice); // taken, with a word for its author
         accepted += 1;
         if (same && await delIfUnchanged(r.uuid, rec.box)) continue;
         // Edited on the phone while this copy was on its way: the server took the copy, so the
@@ -393,7 +394,7 @@
     if (!(await get("meta", "schema"))) await fetchSchema(); // the forms need it before anything
     let sent = 0;
     let accepted = 0;
-    const tally = { gone: 0 };
+    const tally = { gone: 0, notices: [] };
     // A second pass sends what the first one revived (visits of a case it has just sent).
     for (let pass = 0; pass < 2; pass += 1) {
       const waiting = (await entries(user)).filter((e) => e.state === "waiting");
@@ -420,7 +421,7 @@
       if (!(await revive(user, fresh.cases))) break;
     }
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);
-    return { user, sent, accepted, gone: tally.gone, handInOnly };
+    return { user, sent, accepted, gone: tally.gone, notices: tally.notices, handInOnly };
   }
 
   async function fetchSchema() {

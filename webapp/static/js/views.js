@@ -12,8 +12,7 @@ export function allCases(state) {
   const known = new Set(server.map((c) => c.uuid));
   const fresh = state.entries
     .filter((e) => e.type === "case" && !known.has(e.uuid))
-    .map((e) => Object.assign({ recent_visits: [], referrals: [], next_appointment: null },
-      e.data, { uuid: e.uuid, code: null, pending: true }));
+    .map((e) => Object.assign({}, e.data, { uuid: e.uuid, code: null, pending: true }));
   return [...fresh, ...server.map((c) => (edits.has(c.uuid) ? Object.assign({}, c, edits.get(c.uuid), { edited: true }) : c))];
 }
 

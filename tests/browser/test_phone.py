@@ -3,6 +3,7 @@ cases, waiting counts, clocks, consent in the field, two versions side by side (
 
 Each test counts what the server holds as well as what the phone shows (TESTING.md).
 """
+import importlib.util
 import json
 from datetime import date, datetime, timedelta
 
@@ -10,9 +11,10 @@ import pytest
 
 from webapp.book import cases, consent
 from webapp.book import sync as sync_module
-from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, Visit
+from webapp.db import utcnow
+from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, User, Visit
 
-from ..factories import make_case, make_club, make_user, make_visit
+from ..factories import PASSWORD, make_case, make_club, make_user, make_visit
 from .test_field_app import (
     HELD, STORAGE_DUMP, go_offline, go_online, member_of, open_app, record_visit, register_case,
     sync_once, wait_all_sent, waiting,
@@ -390,3 +392,74 @@ def test_a_conflict_shows_the_two_versions_and_the_mix_goes_on_the_servers_revis
     assert revisions[3].data["kind"] == "phone_call"
     assert revisions[3].data["notes"] == "Bản của thành viên"
     assert Visit.select().where(Visit.uuid == visit.uuid).count() == 1
+
+
+# --- End to end, against the server side of issue 13 (webapp/book/holders.py comes with it) ---
+
+edges = pytest.mark.skipif(importlib.util.find_spec("webapp.book.holders") is None,
+                           reason="needs the server side of issue 13 (edges) on main")
+
+
+@edges
+def test_end_to_end_an_erased_case_answers_gone_and_leaves_the_phone(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=member, full_name="Đinh Thị Đã Xin Xóa")
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Chuyện riêng của người xin xóa")
+    cases.erase(case, chair)
+    go_online(phone)
+    page.wait_for_selector("#banner :text('yêu cầu xóa thông tin')")
+    wait_all_sent(page)
+    dump = page.evaluate(STORAGE_DUMP_OPEN)
+    assert "Đinh Thị Đã Xin Xóa" not in dump and "Chuyện riêng" not in dump
+    assert Visit.select().where(Visit.case == case).count() == 0
+
+
+@edges
+def test_end_to_end_a_reassigned_case_leaves_the_phone_after_its_visit_went_out(
+        live_server, phone):
+    club = make_club()
+    member, other = member_of(club), member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=chair, assigned_to=member, full_name="Cao Thị Chuyển")
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Ghi khi còn theo dõi")
+    cases.assign(case, other, chair)  # the monthly meeting gives the case to another member
+    go_online(phone)
+    wait_all_sent(page)
+    [visit] = Visit.select().where(Visit.case == case)
+    assert visit.created_by_id == member.id and visit.notes == "Ghi khi còn theo dõi"
+    page.evaluate("location.hash = '#/cases'")
+    page.wait_for_selector("#case-list")
+    assert "Cao Thị Chuyển" not in page.locator("#view").inner_text()
+    assert "Cao Thị Chuyển" not in page.evaluate(STORAGE_DUMP_OPEN)
+
+
+@edges
+def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    from webapp.book import holders
+    holders.hand_over(case, member, at=utcnow() - timedelta(days=1))  # hers since yesterday
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Ghi trước khi thôi tham gia")
+    User.update(is_active=False).where(User.id == member.id).execute()
+    LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
+    go_online(phone)
+    page.wait_for_selector(".alert a[href^='/login']")  # the session ended: log in again
+    page.click(".alert a[href^='/login']")
+    page.fill("input[name=login]", member.login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=handed-in]")
+    assert [v.notes for v in Visit.select()] == ["Ghi trước khi thôi tham gia"]
+    for _ in range(50):
+        if page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
+    assert LoginSession.select().where((LoginSession.user == member)
+                                       & LoginSession.ended_at.is_null()).count() == 0

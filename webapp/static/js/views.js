@@ -146,8 +146,7 @@ export function caseView(state, id) {
   ];
 }
 
-// --- Words from the server: a field's label and its codes' labels come from /api/v1/schema and
-// the working set's vocabularies, never from a copy of the phone's own.
+// --- Words from the server (/api/v1/schema, the working set's vocabularies), never a copy.
 
 const filled = (v) => v != null && v !== "" && !(Array.isArray(v) && !v.length);
 const propOf = (state, type, name) => ((schemaFor(state.schema, type) || {}).properties || {})[name] || {};
@@ -265,14 +264,16 @@ export function formView(state, type, params, fixUuid, only) {
     c ? h("p", { class: "muted" }, caseName(c)) : null,
     entry && entry.reason ? h("p", { class: "alert alert--warning" }, t("returned_reason", { reason: entry.reason })) : null,
     alert, form.element,
-    h("div", { class: "form-actions" },
-      h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
-      h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel"))));
+    formActions());
   if (entry && entry.errors && Object.keys(entry.errors).length) {
     queueMicrotask(() => { alert.hidden = false; form.show(entry.errors); });
   }
   return [view];
 }
+
+const formActions = () => h("div", { class: "form-actions" },
+  h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
+  h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel")));
 
 function defaults(state, type) {
   if (type === "visit") return { date: today(), members_present: [state.working.user.id] };
@@ -300,7 +301,7 @@ export function outboxView(state) {
 function outboxItem(state, e) {
   const kinds = { waiting: "", invalid: "danger", conflict: "danger" };
   const errors = Object.entries(e.errors || {}).map(([field, msg]) =>
-    h("li", {}, (fieldLabel(state, e.type, field) ? fieldLabel(state, e.type, field) + ": " : "") + [].concat(msg).join(" ")));
+    h("li", {}, [fieldLabel(state, e.type, field), [].concat(msg).join(" ")].filter(Boolean).join(": ")));
   return h("li", { class: "list__item outbox__item", "data-uuid": e.uuid, "data-state": e.state },
     h("div", { class: "list__main" },
       h("strong", {}, typeLabel(e.type), " · ", entryLabel(state, e)),
@@ -359,9 +360,7 @@ export function compareView(state, id) {
     h("div", { class: "actions" },
       h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("mine") }, t("keep_mine")),
       h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("theirs") }, t("take_theirs"))),
-    h("div", { class: "form-actions" },
-      h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
-      h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel"))));
+    formActions());
   return [view];
 }
 

@@ -159,7 +159,7 @@ def test_conflict_wording_in_vietnamese(app, member, registered):
     [result] = sync(phone, entry("case", case_data(phone="0900000002"), uuid=registered.uuid,
                                  revision=2, base=1))
     assert result["status"] == "conflict"
-    assert result["errors"]["revision"].startswith("Có người đã sửa mục này trong lúc đó.")
+    assert result["errors"]["revision"].startswith("Trong lúc đó đã có người sửa hồ sơ này.")
 
 
 # --- 2. Who may edit a case, a visit ----------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from webapp.audit import READ
 from webapp.models import Appointment, AuditLog
 
-from .factories import login_as, make_case, make_user, make_visit, make_world, session_for
+from .factories import make_case, make_user, make_visit, make_world, session_for
 
 
 def reads(view=None):

@@ -78,7 +78,8 @@ READ_VIEWS = {
     "case_edit": _l("Edit form"), "visit_form": _l("Visit form"),
     "referral_form": _l("Referral form"), "agenda": _l("Agenda"),
     "attendance": _l("An activity's attendance"), "review_queue": _l("Review queue"),
-    "bootstrap": _l("Field app (sync)"),
+    "bootstrap": _l("Field app (sync)"), "requests_list": _l("Data requests: search"),
+    "appointment": _l("A planned visit"), "consent_printed": _l("Consent form"),
 }
 
 
@@ -367,8 +368,10 @@ def requests_list():
     if request.method == "POST" or "q" in request.args:
         return search_redirect("book.requests_list")
     text = searched_text()
-    rows = (cases.search(visible_cases(current_user), text=text).order_by(Case.code).limit(50)
-            if text.strip() else [])
+    rows = (list(cases.search(visible_cases(current_user), text=text).order_by(Case.code)
+                 .limit(50)) if text.strip() else [])
+    if rows:
+        audit.read("requests_list", [c.id for c in rows])
     return render_template("book/requests.html", rows=rows, q=text)
 
 

@@ -39,7 +39,8 @@ def make_app(folder, database_url=None):
 
 def fill(app):
     """A club with a member who follows CASES people, each with a few visits."""
-    from webapp import accounts, cases
+    from webapp import accounts
+    from webapp.book import cases
     from webapp.db import database
     from webapp.models import Case, CaseCategory, Consent, Visit
 

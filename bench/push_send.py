@@ -94,7 +94,8 @@ def main():
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["SOTHEODOI_INSTANCE"] = folder
-        from webapp import create_app, reminders
+        from webapp import create_app
+        from webapp.book import reminders
         from webapp.models import PushDelivery
 
         app = create_app({"TESTING": True, "SECRET_KEY": "bench",

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 from flask import current_app
 
-from webapp import accounts, cases
+from webapp import accounts
+from webapp.book import cases
 from webapp.models import (
     ALL_MODELS,
     Activity,

@@ -56,7 +56,7 @@ def assert_suppressed(values):
 def test_no_small_count_can_be_worked_out_from_a_total(client, area):
     """In each set of counts that adds up to a total shown exactly, none or several are hidden:
     3 referrals completed of 10, or 2 consultations in January of 10, are never given away."""
-    from webapp import reports, vocab
+    from webapp.book import reports, vocab
     from webapp.models import Referral
 
     club = make_club(city="Hạ Long", province="Quảng Ninh")
@@ -168,7 +168,7 @@ def test_a_supervisor_without_an_area_sees_no_club(client, app):
 
 
 def test_targets_met_follow_the_counts(client, app):
-    from webapp import reports
+    from webapp.book import reports
     from .factories import make_case, make_visit
     chair = make_user(role="chair")
     case = make_case(club=chair.club, created_by=chair)

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.fields import local_today
+from webapp.book.fields import local_today
 from webapp.models import (
     Activity, Appointment, Attendance, AuditLog, Case, Consent, EntryRevision, Referral, Review, Visit,
 )

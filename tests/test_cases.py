@@ -1,8 +1,8 @@
 """Cases: codes, consent per purpose, who sees which case, closing, search and erasure."""
 import pytest
 
-from webapp import cases
-from webapp.fields import Invalid, local_today
+from webapp.book import cases
+from webapp.book.fields import Invalid, local_today
 from webapp.models import Appointment, Case, Consent, EntryRevision, Referral, Visit
 from webapp.permissions import may_write_case, visible_cases
 

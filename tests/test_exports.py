@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from webapp import exports
+from webapp.book import exports
 from webapp.models import AuditLog, VisitMember
 
 from .factories import login_as, make_case, make_user, make_visit

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from jsonschema import Draft202012Validator
 
-from webapp import fields
-from webapp.fields import Invalid
+from webapp.book import fields
+from webapp.book.fields import Invalid
 
 TODAY = fields.local_today()
 

@@ -1,8 +1,8 @@
 """Referrals: consent to be referred, and the status steps with their outcome."""
 import pytest
 
-from webapp import referrals
-from webapp.fields import Invalid, local_today
+from webapp.book import referrals
+from webapp.book.fields import Invalid, local_today
 from webapp.models import Referral
 
 from .factories import make_case

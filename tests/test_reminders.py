@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from webapp import push, reminders, scheduling
+from webapp import push
+from webapp.book import reminders, scheduling
 from webapp.db import database, utcnow
 from webapp.models import Appointment, PushDelivery, PushSubscription, Review
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from webapp import reports
+from webapp.book import reports
 from webapp.models import Appointment, AuditLog, MonthlyReview, Target
 
 from .factories import login_as, make_case, make_user, make_visit

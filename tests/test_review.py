@@ -6,7 +6,7 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp import fields, review, sync
+from webapp.book import fields, review, sync
 from webapp.models import AuditLog, Case, Review, Visit
 
 from .factories import make_case, make_club, make_user, make_visit

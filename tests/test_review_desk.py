@@ -4,7 +4,7 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp import fields, review
+from webapp.book import fields, review
 from webapp.models import AuditLog, Case, EntryRevision, Review, Visit
 
 from .factories import login_as, make_case, make_club, make_user, make_visit

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from webapp import scheduling
+from webapp.book import scheduling
 from webapp.models import Appointment, AuditLog, Case
 
 from .factories import login_as, make_case, make_club, make_user, make_visit

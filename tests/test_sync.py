@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.serving import make_server
 
-from webapp import fields, review
+from webapp.book import fields, review
 from webapp.db import utcnow
 from webapp.models import (
     Appointment, Attendance, Case, Consent, EntryRevision, Referral, Review, SyncConflict, Visit,
@@ -540,7 +540,7 @@ def test_an_amendment_that_breaks_a_rule_now_cannot_be_approved(client, member):
     amended = referral_entry(case["uuid"], uuid=referral["uuid"], provider="Bệnh viện tỉnh")
     amended.update(revision=2, base_revision=1)
     assert sync(client, [amended])[0]["status"] == "updated"
-    from webapp import cases
+    from webapp.book import cases
 
     cases.set_consent(row, "refer", False, chair)
     with pytest.raises(review.ReviewError):
@@ -585,7 +585,7 @@ def test_a_follow_up_made_in_a_batch_is_closed_by_a_later_visit_of_it(client, me
 
 def test_an_entry_stored_meanwhile_by_another_connection_is_a_duplicate(app, member):
     """The batch read that the uuid was unknown; another request stored it before this one."""
-    from webapp import sync as sync_module
+    from webapp.book import sync as sync_module
 
     case = make_case(created_by=member)
     entry = visit_entry(case.uuid)

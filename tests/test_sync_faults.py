@@ -121,7 +121,7 @@ def test_killed_server_then_replayed_outbox_gives_each_entry_once(app, tmp_path,
 
 def test_members_of_one_club_registering_cases_at_once_all_get_their_codes(app):
     """On PostgreSQL writers run side by side: each new case must still get the next free code."""
-    from webapp import sync
+    from webapp.book import sync
 
     club = make_user(role="member").club
     members = [make_user(club=club) for _ in range(10)]

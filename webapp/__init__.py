@@ -21,7 +21,8 @@ def create_app(test_config=None):
     if app.debug:
         app.config["SESSION_COOKIE_SECURE"] = False
 
-    from . import accounts, cli, db, errors, i18n, nav, permissions, push, reminders, security
+    from . import accounts, cli, db, errors, i18n, nav, permissions, push, security
+    from .book import reminders
     from .blueprints import register_blueprints
 
     db.init_app(app)

@@ -15,7 +15,7 @@ from . import audit
 from .extensions import csrf, login_manager
 from .db import database, utcnow
 from .models import Club, LoginAttempt, LoginSession, User
-from .vocab import ROLES
+from .book.vocab import ROLES
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")

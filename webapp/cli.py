@@ -4,7 +4,7 @@ import unicodedata
 
 from . import accounts
 from .models import Club, User
-from .vocab import ROLES
+from .book.vocab import ROLES
 
 
 def _fail(error):

@@ -2,7 +2,8 @@
 import random
 from datetime import date, timedelta
 
-from . import accounts, cases
+from . import accounts
+from .book import cases
 from .db import database, utcnow
 from .models import Case, CaseCategory, Consent, Review, Visit
 

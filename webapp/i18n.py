@@ -6,7 +6,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 
-from . import vocab
+from .book import vocab
 
 babel = Babel()
 TRANSLATIONS = Path(__file__).parent / "translations"

@@ -13,7 +13,7 @@ from .permissions import allowed, rule_for
 
 
 def _review_count(user):
-    from .review import queue_count
+    from .book.review import queue_count
 
     return queue_count(user.club)
 

@@ -602,7 +602,7 @@ def test_an_entry_edited_while_it_is_being_sent_goes_next_as_a_new_revision(
         live_server, phone, monkeypatch):
     """The server takes the copy that was on its way; the member's edit made meanwhile is not lost,
     nor sent as other data for the same revision (a conflict): it is the revision after it."""
-    from webapp import sync as sync_module
+    from webapp.book import sync as sync_module
     from webapp.models import SyncConflict
 
     club = make_club()

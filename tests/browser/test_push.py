@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from webapp import reminders, scheduling
+from webapp.book import reminders, scheduling
 
 from ..factories import PASSWORD, make_case, make_user, make_visit
 from .conftest import log_in

@@ -4,7 +4,7 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp import fields, review, sync
+from webapp.book import fields, review, sync
 from webapp.models import EntryRevision, Visit
 
 from ..factories import PASSWORD, make_case, make_club, make_user

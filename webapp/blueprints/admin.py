@@ -13,7 +13,7 @@ from .. import accounts, audit
 from ..forms import NewAccountForm, PasswordResetForm, apply_account_error
 from ..models import Club, User
 from ..permissions import ADMIN, access
-from ..vocab import ROLES
+from ..book.vocab import ROLES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -11,7 +11,7 @@ from playhouse.flask_utils import get_object_or_404
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from .. import scheduling
+from ..book import scheduling
 from ..models import Appointment, Case, User
 from ..permissions import CHAIR, access, same_club_or_404
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import fields, sync
+from ..book import fields, sync
 from ..extensions import csrf
 from ..permissions import FIELD, LOGGED_IN, access
 

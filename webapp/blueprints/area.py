@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from .. import exports, reports
+from ..book import exports, reports
 from ..permissions import SUPERVISOR, access
 from .reports import download
 

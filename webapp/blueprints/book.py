@@ -9,13 +9,14 @@ from playhouse.flask_utils import PaginatedQuery
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from .. import activities, audit, cases, referrals, sync
-from ..entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
-from ..fields import Invalid
+from .. import audit
+from ..book import activities, cases, referrals, sync
+from ..book.entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
+from ..book.fields import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
 from ..permissions import CHAIR, FIELD, access, case_or_404, club_record_or_404, visible_cases
 from ..security import search_redirect, searched_text
-from ..vocab import (
+from ..book.vocab import (
     CASE_CATEGORIES, CASE_STATUSES, CONSENT_PURPOSES, REFERRAL_OUTCOMES, REFERRAL_STATUSES,
     RISK_LEVELS,
 )

@@ -8,7 +8,7 @@ from .. import accounts
 from ..forms import NewAccountForm, apply_account_error
 from ..models import User
 from ..permissions import CHAIR, access
-from ..vocab import ROLES
+from ..book.vocab import ROLES
 
 bp = Blueprint("members", __name__, url_prefix="/club/members")
 

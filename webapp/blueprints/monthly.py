@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from .. import exports, reports
+from ..book import exports, reports
 from ..models import Case, User
 from ..permissions import CHAIR, access
 from .reports import download

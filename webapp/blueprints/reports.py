@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired
 
-from .. import exports, reports
+from ..book import exports, reports
 from ..permissions import CHAIR, access
 
 bp = Blueprint("reports", __name__, url_prefix="/desk")

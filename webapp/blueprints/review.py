@@ -7,10 +7,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
-from .. import audit, review
+from .. import audit
+from ..book import review
 from ..models import User
 from ..permissions import CHAIR, access
-from ..vocab import ENTRY_TYPES
+from ..book.vocab import ENTRY_TYPES
 
 bp = Blueprint("review", __name__, url_prefix="/desk/review")
 # A chair on a phone, after a month without reviewing, may have hundreds waiting: a page at a time.

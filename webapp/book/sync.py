@@ -17,13 +17,13 @@ from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
 from . import activities, cases, fields, referrals, review, scheduling, visits
-from .db import database, utcnow
+from ..db import database, utcnow
 from .fields import Invalid
-from .models import (
+from ..models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral,
     Review, SyncConflict, User, Visit,
 )
-from .permissions import FIELD, may_write_case, visible_cases
+from ..permissions import FIELD, may_write_case, visible_cases
 from .vocab import FIELD_VOCABULARIES
 
 MAX_ENTRIES = 200

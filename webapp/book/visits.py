@@ -1,11 +1,12 @@
 """Visits (lượt tiếp cận, tư vấn): a contact with one case, the members present, and its follow-up."""
 from flask_babel import lazy_gettext as _l
 
-from . import audit, scheduling
+from . import scheduling
+from .. import audit
 from .cases import club_member
-from .db import utcnow
+from ..db import utcnow
 from .fields import Invalid
-from .models import Appointment, Visit, VisitMember
+from ..models import Appointment, Visit, VisitMember
 
 FIELDS = ("date", "kind", "topics", "notes", "needs", "follow_up_date")
 

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from peewee import JOIN
 
-from . import audit, reports, vocab
-from .models import Activity, Attendance, Case, CaseCategory, Consent, Referral, User, Visit
+from . import reports, vocab
+from .. import audit
+from ..models import Activity, Attendance, Case, CaseCategory, Consent, Referral, User, Visit
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 64 * 1024

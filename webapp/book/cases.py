@@ -4,14 +4,14 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from . import audit
-from .db import database, is_postgres, utcnow
+from .. import audit
+from ..db import database, is_postgres, utcnow
 from .fields import Invalid, local_today
-from .models import (
+from ..models import (
     Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
     SyncConflict, User, Visit,
 )
-from .permissions import CHAIR, FIELD
+from ..permissions import CHAIR, FIELD
 from .vocab import CONSENT_PURPOSES
 
 # Fields of a case that hold personal data: emptied when the person asks to be erased.

@@ -12,9 +12,10 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from . import audit, fields, vocab
-from .db import database, is_postgres, utcnow
-from .models import Activity, Attendance, Case, EntryRevision, Referral, Review, User, Visit
+from . import fields, vocab
+from .. import audit
+from ..db import database, is_postgres, utcnow
+from ..models import Activity, Attendance, Case, EntryRevision, Referral, Review, User, Visit
 
 ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
 # What the queue can be filtered by: an entry type, or amendments of any type.
@@ -404,7 +405,7 @@ def data_of(row, revision):
 
 def _show(field, value, club):
     """A value as the chair reads it: vocabulary labels, names, case codes, dd/mm/yyyy."""
-    from .i18n import format_date
+    from ..i18n import format_date
 
     if value is None or value == "" or value == [] or value == {}:
         return ""

@@ -1,11 +1,11 @@
 """Activities (hoạt động tuyên truyền, tập huấn, hội thảo) and who came to them, brought by whom."""
 from flask_babel import lazy_gettext as _l
 
-from . import audit
+from .. import audit
 from .cases import club_member
-from .db import database, utcnow
+from ..db import database, utcnow
 from .fields import Invalid
-from .models import Activity, Attendance
+from ..models import Activity, Attendance
 
 FIELDS = ("title", "kind", "date", "place", "attendee_count")
 

@@ -1,11 +1,11 @@
 """Referrals (chuyển gửi): a case sent to a service provider, and how it went."""
 from flask_babel import lazy_gettext as _l
 
-from . import audit
+from .. import audit
 from .cases import has_consent
-from .db import database, utcnow
+from ..db import database, utcnow
 from .fields import Invalid, local_today
-from .models import Referral
+from ..models import Referral
 from .vocab import REFERRAL_OUTCOMES, REFERRAL_STATUSES
 
 FIELDS = ("service_kind", "provider", "referred_on", "reason")

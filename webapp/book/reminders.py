@@ -16,9 +16,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from . import push, review
-from .db import database
-from .models import Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User
+from . import review
+from .. import push
+from ..db import database
+from ..models import Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User
 from .scheduling import LOCAL_TZ, local_now
 from .vocab import ENTRY_TYPES
 

@@ -27,9 +27,10 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 from peewee import Case as SQLCase
 
-from . import audit, scheduling, vocab
-from .db import database, utcnow
-from .models import (
+from . import scheduling, vocab
+from .. import audit
+from ..db import database, utcnow
+from ..models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Club, MonthlyReview, Referral, Target,
     User, Visit, VisitMember,
 )

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from . import audit
-from .db import database, utcnow
-from .models import Appointment, Case, User
+from .. import audit
+from ..db import database, utcnow
+from ..models import Appointment, Case, User
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 UPCOMING_DAYS = 7

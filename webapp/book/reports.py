@@ -413,14 +413,16 @@ def cases_by(field_name, club):
 
 def overdue_appointments(club, as_of, limit=20):
     """Open appointments past their date: (count, the oldest `limit` of them)."""
-    where = ((Appointment.club == club) & (Appointment.status == "open")
-             & (Appointment.due_date < as_of))
-    count = Appointment.select().where(where).count()
-    rows = (Appointment.select(Appointment, Case, User)
-            .join(Case, on=(Appointment.case == Case.id))
-            .switch(Appointment).join(User, on=(Appointment.member == User.id))
-            .where(where).order_by(Appointment.due_date).limit(limit))
-    return count, list(rows)
+    rows = scheduling.overdue(club, as_of)
+    return rows.count(), list(rows.limit(limit))
+
+
+def overdue_for_month(club, period, today):
+    """The monthly meeting's overdue figure: as of today while the month lasts (a visit due later
+    in the month is not late yet), at the month's end once it is over."""
+    if period.end < today:
+        return scheduling.overdue_at_end_of(club, period.end)
+    return scheduling.overdue(club, today).count()
 
 
 def months_left(period, as_of):
@@ -513,8 +515,9 @@ def next_month(year, month):
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def monthly(club, year, month):
+def monthly(club, year, month, today=None):
     """The month's figures, its evaluation and the tasks assigned for next month."""
+    today = today or today_local()
     period = Period.month(year, month)
     figures = club_figures([club.id], period)[club.id]
     year_to_date = club_figures([club.id], Period(date(year, 1, 1), period.end))[club.id]
@@ -531,7 +534,7 @@ def monthly(club, year, month):
         referral_statuses=_ordered(REFERRAL_STATUSES,
                                    referrals_by(Referral.status, [club.id], period)[club.id]),
         pending=pending_counts(club, period),
-        overdue_count=overdue_appointments(club, period.end + timedelta(days=1), limit=0)[0],
+        overdue_count=overdue_for_month(club, period, today), month_over=period.end < today,
         review=review,
         tasks=list(monthly_tasks(club, following)),
     )

@@ -263,6 +263,26 @@ def load_session(token):
     return user
 
 
+def last_seen(users):
+    """{user id: when the user's phone or browser last reached the server (naive UTC)}, for the
+    users ever seen.
+
+    Each request of a session marks it (to the minute), a sync as much as a page, so this is when
+    a member last synced, near enough, until the server keeps a log of syncs of its own; the login
+    time stands in for a session that left no mark.
+    """
+    ids = [user.id for user in users]
+    seen = {}
+    for user_id, when in (LoginSession.select(LoginSession.user, fn.MAX(LoginSession.last_seen_at))
+                          .where(LoginSession.user.in_(ids or [0]))
+                          .group_by(LoginSession.user).tuples()):
+        seen[user_id] = datetime.fromisoformat(when) if isinstance(when, str) else when
+    for user in users:
+        if user.last_login_at and (user.id not in seen or seen[user.id] < user.last_login_at):
+            seen[user.id] = user.last_login_at
+    return seen
+
+
 def end_session(token):
     if token:
         (LoginSession.update(ended_at=utcnow())

@@ -117,7 +117,8 @@ def create_user(*, login, password, role, club=None, full_name="", phone=None, a
 
 
 def create_club(*, name, code_prefix, ward="", city="", province="", by=None):
-    """Create a club; raises AccountError on bad input."""
+    """Create a club with a prefix of its own, in a ward, city and province; raises AccountError
+    on bad input."""
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise AccountError("name", _("Enter the club's name (at most 120 characters)."))
@@ -126,9 +127,22 @@ def create_club(*, name, code_prefix, ward="", city="", province="", by=None):
         raise AccountError("code_prefix", _("The code prefix has 2 to 8 letters A-Z."))
     if Club.select().where(fn.LOWER(Club.name) == name.lower()).exists():
         raise AccountError("name", _("A club with this name exists."))
+    # Case codes start with the prefix: two clubs with one prefix would print the same codes.
+    used_by = Club.get_or_none(fn.UPPER(Club.code_prefix) == code_prefix)
+    if used_by is not None:
+        raise AccountError("code_prefix", _("%(club)s already uses the prefix %(prefix)s: choose "
+                                            "another.", club=used_by.name, prefix=code_prefix))
+    # Reports for the city and the province group clubs by where they are.
+    place = {}
+    for field, value, message in (
+            ("ward", ward, _("Enter the ward the club works in.")),
+            ("city", city, _("Enter the city (or district).")),
+            ("province", province, _("Enter the province."))):
+        place[field] = (value or "").strip()
+        if not place[field]:
+            raise AccountError(field, message)
     with database.atomic():
-        club = Club.create(name=name, code_prefix=code_prefix, ward=(ward or "").strip(),
-                           city=(city or "").strip(), province=(province or "").strip())
+        club = Club.create(name=name, code_prefix=code_prefix, **place)
         audit.record("club_created", club, user=by, club=club)
     return club
 

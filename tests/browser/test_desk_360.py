@@ -69,15 +69,16 @@ def seed():
     new_case = make_case(
         club=world.club, created_by=world.member, review_status="submitted",
         categories=("victim", "being_identified"), consent=("follow", "refer"),
-        full_name="Nguyễn Thị Phương Thảo", address="Số 127, tổ 8, khu 7, đường Trần Quốc Nghiễn",
-        neighbourhood="Khu phố Hồng Hải 7", phone="0912345678", risk_level="high",
-        met_how="Gặp trong buổi truyền thông tại nhà văn hoá khu phố, được người thân giới thiệu")
+        full_name="Nguyễn Thị Phương Thảo", phone="0912345678", risk_level="high",
+        address="Số 127, tổ 8, khu 7, đường Trần Quốc Nghiễn", neighbourhood="Khu phố Hồng Hải 7",
+        met_how="Gặp trong buổi truyền thông tại nhà văn hoá khu phố, người thân giới thiệu")
     make_visit(new_case, date=date.today() - timedelta(days=2), notes="Gia đình khó khăn " * 20)
     make_appointment(new_case, world.member, date.today() - timedelta(days=4))
     users = {
         "chair": world.chair,
         "member": world.member,
-        "supervisor": make_user(role="supervisor", area=world.club.city, full_name="Phạm Văn Tỉnh"),
+        "supervisor": make_user(role="supervisor", area=world.club.city,
+                                full_name="Phạm Văn Tỉnh"),
         "admin": make_user(role="admin", full_name="Quản Trị Viên"),
     }
     entries = {"case": new_case, "visit": Visit.get_by_id(world.visit.id),

@@ -14,6 +14,7 @@ from ..forms import NewAccountForm, PasswordResetForm, apply_account_error
 from ..models import Club, User
 from ..permissions import ADMIN, access
 from ..book.vocab import ROLES
+from .members import confirm_deactivation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -23,9 +24,13 @@ class ClubForm(FlaskForm):
                                                     Length(max=120)])
     code_prefix = StringField(_l("Case code prefix (e.g. TC)"),
                               validators=[DataRequired(_l("Enter a code prefix.")), Length(max=8)])
-    ward = StringField(_l("Ward"), validators=[Optional(), Length(max=120)])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
-    province = StringField(_l("Province"), validators=[Optional(), Length(max=120)])
+    ward = StringField(_l("Ward"),
+                       validators=[DataRequired(_l("Enter the ward the club works in.")),
+                                   Length(max=120)])
+    city = StringField(_l("City"), validators=[DataRequired(_l("Enter the city (or district).")),
+                                               Length(max=120)])
+    province = StringField(_l("Province"), validators=[DataRequired(_l("Enter the province.")),
+                                                       Length(max=120)])
 
 
 class AdminAccountForm(NewAccountForm):
@@ -134,9 +139,13 @@ def user(user_id):
 def user_active(user_id):
     """Deactivate or reactivate an account."""
     account = get_object_or_404(User.select(), User.id == user_id)
+    active = request.form.get("active") == "1"
     if account.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
+    elif not active and request.form.get("confirmed") != "1":
+        return confirm_deactivation(account, url_for("admin.user_active", user_id=account.id),
+                                    url_for("admin.user", user_id=account.id))
     else:
-        accounts.set_active(account, request.form.get("active") == "1", by=current_user)
+        accounts.set_active(account, active, by=current_user)
         flash(_("Account saved."), "success")
     return redirect(url_for("admin.user", user_id=account.id))

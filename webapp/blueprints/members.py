@@ -1,4 +1,4 @@
-"""The chair's page of the club's members: add, deactivate, reactivate."""
+"""The chair's page of the club's members: add, deactivate (after a question), reactivate."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -45,11 +45,21 @@ def set_active(user_id):
                                & (User.club == current_user.club))
     if member.role not in ("member", "chair"):
         abort(404)
+    active = request.form.get("active") == "1"
     if member.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
+    elif not active and request.form.get("confirmed") != "1":
+        return confirm_deactivation(member, url_for("members.set_active", user_id=member.id),
+                                    url_for("members.index"))
     else:
-        active = request.form.get("active") == "1"
         accounts.set_active(member, active, by=current_user)
         flash(_("%(name)s is reactivated.", name=member.full_name) if active
               else _("%(name)s is deactivated.", name=member.full_name), "success")
     return redirect(url_for("members.index"))
+
+
+def confirm_deactivation(member, action, cancel):
+    """The question asked before an account is deactivated: nothing changes until it is answered."""
+    seen = accounts.last_seen([member]).get(member.id)
+    return render_template("members/deactivate.html", member=member, seen=seen, action=action,
+                           cancel=cancel)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from ..book import fields, sync
+from ..book import entries, sync
 from ..extensions import csrf
 from ..permissions import FIELD, LOGGED_IN, access
 
@@ -64,4 +64,4 @@ def csrf_token():
 @access(LOGGED_IN)
 def schema():
     """JSON Schema (draft 2020-12) of each entry type's data, with labels and messages."""
-    return jsonify(fields.api_schema())
+    return jsonify(entries.api_schema())

@@ -35,7 +35,9 @@ def index():
     members = (User.select()
                .where(User.club == current_user.club)
                .order_by(User.is_active.desc(), User.full_name))
-    return render_template("members/index.html", members=members, form=form)
+    members = list(members)
+    return render_template("members/index.html", members=members, form=form,
+                           seen=accounts.last_seen(members))
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])

@@ -63,8 +63,14 @@ def test_admin_deactivates_and_reactivates_a_club(admin_client, app):
     chair = make_user(club=club, role="chair")
     phone = app.test_client()
     login_as(phone, chair)
-    response = admin_client.post(f"/admin/clubs/{club.id}/active", data={"active": "0"},
-                                 follow_redirects=True)
+    question = page_text(admin_client.post(f"/admin/clubs/{club.id}/active",
+                                           data={"active": "0"}))
+    assert f"Ngừng hoạt động {club.name}?" in question
+    assert "1 tài khoản đang dùng của câu lạc bộ bị đăng xuất ngay" in question
+    assert Club.get_by_id(club.id).is_active  # asked first: nothing changed
+    assert phone.get("/account").status_code == 200
+    response = admin_client.post(f"/admin/clubs/{club.id}/active",
+                                 data={"active": "0", "confirmed": "1"}, follow_redirects=True)
     assert "Câu lạc bộ đã ngừng hoạt động." in page_text(response)
     assert not Club.get_by_id(club.id).is_active
     assert "/login" in phone.get("/account").headers.get("Location", "")  # its chair's session ended

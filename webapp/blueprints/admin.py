@@ -71,9 +71,13 @@ def clubs():
 @bp.route("/clubs/<int:club_id>/active", methods=["POST"])
 @access(ADMIN)
 def club_active(club_id):
-    """Deactivate or reactivate a club (its accounts can no longer log in while inactive)."""
+    """Deactivate (after a question) or reactivate a club: its accounts can no longer log in
+    while it is inactive."""
     club = get_object_or_404(Club.select(), Club.id == club_id)
     active = request.form.get("active") == "1"
+    if not active and request.form.get("confirmed") != "1":
+        users = User.select().where((User.club == club) & User.is_active).count()
+        return render_template("admin/club_deactivate.html", club=club, users=users)
     accounts.set_club_active(club, active, by=current_user)
     flash(_("Club reactivated.") if active else _("Club deactivated."), "success")
     return redirect(url_for("admin.clubs"))

@@ -23,6 +23,7 @@ from . import activities, cases, fields, referrals, visits
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
 from ..permissions import may_write_case
+from .vocab import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ REFERENCES = {
 @dataclass(frozen=True)
 class EntryType:
     name: str
+    label: object  # lazy string
     model: type
     module: ModuleType
     fields: list
@@ -70,11 +72,13 @@ class EntryType:
 
 
 TYPES = {t.name: t for t in (
-    EntryType("case", Case, cases, fields.CASE, order=0),
-    EntryType("visit", Visit, visits, fields.VISIT, order=1),
-    EntryType("referral", Referral, referrals, fields.REFERRAL, order=1),
-    EntryType("attendance", Attendance, activities, fields.ATTENDANCE, order=1),
+    EntryType("case", _l("New case"), Case, cases, fields.CASE, order=0),
+    EntryType("visit", _l("Visit"), Visit, visits, fields.VISIT, order=1),
+    EntryType("referral", _l("Referral"), Referral, referrals, fields.REFERRAL, order=1),
+    EntryType("attendance", _l("Attendance"), Attendance, activities, fields.ATTENDANCE, order=1),
 )}
+# Their names, as the desk and the field app show them.
+ENTRY_TYPES = Vocabulary("entry_type", [(t.name, t.label) for t in TYPES.values()])
 
 
 def type_of(row):

@@ -2,6 +2,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from .. import accounts
 from ..book import reports
 from ..models import Club
 from ..permissions import LOGGED_IN, access
@@ -22,5 +23,8 @@ def index():
         area_clubs = list(Club.select()
                           .where((Club.city == area) | (Club.province == area))
                           .order_by(Club.name))
+    events = (accounts.open_account_events(current_user.club_id) if current_user.role == "chair"
+              else [])
     glance = reports.month_at_a_glance(current_user.club) if current_user.role == "chair" else None
-    return render_template("home/index.html", area_clubs=area_clubs, glance=glance)
+    return render_template("home/index.html", area_clubs=area_clubs, account_events=events,
+                           glance=glance)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from .. import audit
 from ..book import entries, sync, working_set
 from ..extensions import csrf
 from ..permissions import FIELD, LOGGED_IN, access
@@ -52,6 +53,9 @@ def sync_entries():
 def bootstrap():
     """The user's working set, whole or what changed since `?since=<cursor>` (no secret in it)."""
     answer = working_set.answer(current_user._get_current_object(), request.args.get("since"))
+    # The cases whose data this answer shows (a delta: only those sent).
+    audit.read("bootstrap", [c["id"] for c in answer["cases"]]
+               + [a["case_id"] for a in answer["appointments"]])
     return jsonify(dict(answer, server_time=sync.server_time()))
 
 

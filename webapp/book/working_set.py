@@ -17,10 +17,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import get_locale
 
-from . import entries, fields, review, scheduling
+from . import entries, fields, review, scheduling, sync
 from ..db import database, utcnow
 from ..models import (
-    Activity, Appointment, Case, CaseCategory, Consent, Referral, User, Visit, WorkingSetCursor,
+    Activity, Appointment, Case, CaseCategory, Consent, Referral, SyncConflict, User, Visit,
+    WorkingSetCursor,
 )
 from ..permissions import visible_cases
 from .vocab import FIELD_VOCABULARIES
@@ -33,7 +34,7 @@ MAX_AGE = timedelta(days=30)   # has a known base; one older than a session live
 # The lists of the working set, each by the key the phone knows its records by.
 LISTS = {"cases": "uuid", "appointments": "id", "returned": "uuid", "activities": "uuid"}
 # The parts sent whole, and only when they changed.
-PARTS = ("user", "members", "vocabularies", "schema_version")
+PARTS = ("user", "members", "vocabularies", "schema_version", "conflict_outcomes")
 
 
 def _iso(value):
@@ -87,6 +88,20 @@ def _cases(user):
     return out
 
 
+def conflict_outcomes(user):
+    """How the board ended the user's kept copies (book/conflicts.py), for the phone to tell."""
+    since = utcnow() - timedelta(days=sync.OUTCOME_DAYS)
+    rows = (SyncConflict.select()
+            .where((SyncConflict.user == user) & (SyncConflict.resolved_at >= since)
+                   & (SyncConflict.data != sync.ERASED))
+            .order_by(SyncConflict.resolved_at))
+    return [{"uuid": c.uuid, "type": c.entry_type, "revision": c.revision,
+             "outcome": c.resolution, "reason": c.reason,
+             "resolved_revision": c.resolved_revision,
+             "resolved_at": c.resolved_at.isoformat(timespec="seconds") + "Z"}
+            for c in rows]
+
+
 _schema_versions = {}
 
 
@@ -120,6 +135,7 @@ def whole(user):
         "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
                        for a in activity_rows],
         "returned": review.returned_for(user),
+        "conflict_outcomes": conflict_outcomes(user),
     }
 
 

@@ -64,17 +64,17 @@ def test_a_sync_fetches_only_what_changed_once(metered, phone):
     page = open_app(phone.new_page(), metered, member)
     page.wait_for_function("() => self.sotd.currentUser().then((u) => u && self.sotd.working(u))")
 
-    # Nothing changed: the token, an empty delta — a few hundred bytes, one bootstrap.
+    # Nothing changed: the token, the sync's one POST (what waits: nothing), an empty delta.
     quiet = sync(page, metered)
-    assert paths(quiet) == ["/api/v1/csrf", "/api/v1/bootstrap"]
-    assert "since=" in quiet[1][1]
+    assert paths(quiet) == ["/api/v1/csrf", "/api/v1/sync", "/api/v1/bootstrap"]
+    assert "since=" in quiet[2][1]
     assert sum(n for *_x, n in quiet) < 2048, quiet
 
     # A change elsewhere: the chair changes a phone number and gives a case to someone else.
     Case.update(phone="0987654321").where(Case.id == mine[0].id).execute()
     cases.assign(mine[1], colleague, chair)
     changed = sync(page, metered)
-    assert paths(changed) == ["/api/v1/csrf", "/api/v1/bootstrap"]
+    assert paths(changed) == ["/api/v1/csrf", "/api/v1/sync", "/api/v1/bootstrap"]
     assert sum(n for *_x, n in changed) < 4096, changed
     held = page.evaluate(HELD)
     assert mine[1].uuid not in {c["uuid"] for c in held["cases"]}

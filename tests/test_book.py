@@ -271,7 +271,7 @@ def test_activity_and_attendance(client, chair):
     assert "Choose the case." in missing.get_data(as_text=True)
     other = make_case(club=make_club())
     foreign = client.post(f"/desk/activities/{activity.id}", data={"case_uuid": other.uuid})
-    assert "may not write" in foreign.get_data(as_text=True)
+    assert "does not have this case" in foreign.get_data(as_text=True)
     assert Attendance.select().count() == 1
     edit = client.post(f"/desk/activities/{activity.id}/edit", data={
         "title": "Tập huấn kỹ năng", "kind": "training", "date": TODAY.isoformat()})

@@ -119,6 +119,16 @@ class Case(EntryModel):
         indexes = ((("club", "code"), True),)
 
 
+class CaseHolder(BaseModel):
+    """Who held a case (was assigned it), from when to when: what they recorded meanwhile is theirs
+    to hand in, even after the case passed to someone else."""
+
+    case = ForeignKeyField(Case, backref="holders", on_delete="CASCADE")
+    member = ForeignKeyField(User, backref="held_cases", on_delete="CASCADE")
+    since = DateTimeField(default=utcnow)
+    until = DateTimeField(null=True)
+
+
 class CaseCategory(BaseModel):
     case = ForeignKeyField(Case, backref="category_rows", on_delete="CASCADE")
     category = CharField(max_length=24)  # vocab.CASE_CATEGORIES
@@ -320,7 +330,7 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Club, User, LoginSession, LoginAttempt, Case, CaseCategory, Consent, Visit, VisitMember,
+    Club, User, LoginSession, LoginAttempt, Case, CaseHolder, CaseCategory, Consent, Visit, VisitMember,
     Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
     MonthlyReview, PushSubscription, PushDelivery, AuditLog,
 ]

@@ -4,6 +4,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
+from . import holders
 from .. import audit
 from ..db import database, is_postgres, utcnow
 from .fields import Invalid, local_today
@@ -91,15 +92,24 @@ def prepare(user, values, case=None):
         current = case.assigned_to_id if case is not None else user.id
         if user.role != CHAIR and assignee.id not in (user.id, current):
             raise Invalid({"assigned_to": _l("Only the club's board assigns cases to others.")})
+        if user.role != CHAIR and case is not None:
+            # Only the board moves a case: a member's edit (perhaps made on the copy they had
+            # before the case passed to another) keeps whoever holds it now.
+            assignee = case.assigned_to
     return dict(values, assigned_to=assignee)
 
 
 def _write(case, values, by):
+    new, previous_id = case.id is None, case.assigned_to_id
     for name in ("full_name", "sex", "birth_year", "address", "neighbourhood", "phone",
                  "risk_level", "met_how", "assigned_to"):
         setattr(case, name, values[name])
     case.updated_at = utcnow()
     case.save()
+    if case.assigned_to_id is not None:
+        # Registered offline, the case was held from the moment it was recorded on the phone.
+        since = min(case.client_created_at or case.updated_at, case.updated_at) if new else None
+        holders.hand_over(case, case.assigned_to_id, previous_id, at=since)
     wanted = set(values["categories"])
     have = {row.category for row in case.category_rows}
     (CaseCategory.delete()
@@ -118,6 +128,14 @@ def create(user, values, **entry):
     _write(case, values, user)
     audit.record("case_registered", case, user=user, code=case.code)
     return case
+
+
+def keep_assignment(values, base_data):
+    """An edit that leaves the assignee as it was in the revision it was made from keeps the
+    case's holder now: a phone's older copy never takes back a case the board gave to another."""
+    if base_data is not None and values.get("assigned_to") == base_data.get("assigned_to"):
+        return dict(values, assigned_to=None)
+    return values
 
 
 def update(case, values, by):
@@ -148,6 +166,7 @@ def assign(case, member, by):
     if club_member(case.club_id, getattr(member, "id", member)) is None:
         raise Invalid({"member": _l("Choose a member of the club.")})
     with database.atomic():
+        holders.hand_over(case, member, case.assigned_to_id)
         case.assigned_to = member
         case.updated_at = utcnow()
         case.save(only=[Case.assigned_to, Case.updated_at])

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from . import fields, vocab
+from . import fields, holders, vocab
 from .. import audit
 from ..db import database, is_postgres, utcnow
 from ..models import Activity, Attendance, Case, EntryRevision, Referral, Review, User, Visit
@@ -255,6 +255,7 @@ class QueueItem:
     submitted_at: datetime
     submitted_by: User
     waiting_for: object
+    previous_holder: object = None  # the author, if the case has since passed to another
 
     @property
     def case(self):
@@ -307,6 +308,9 @@ def queue(club, member_id=None, kind=None):
                           else users.get(row.created_by_id) or row.created_by),
             waiting_for=waiting_for(row),
         ))
+    previous = holders.previous_holders([item.row for item in items])
+    for item in items:
+        item.previous_holder = previous.get(item.row.uuid)
     items.sort(key=lambda item: (item.submitted_at, item.row.id))
     return items
 
@@ -494,6 +498,7 @@ def entry_view(row):
         waiting_for=waiting_for(row),
         dependants=dependants_waiting(row) if isinstance(row, Case) else 0,
         trail=trail(row),
+        previous_holder=holders.previous_holders([row]).get(row.uuid),
     )
 
 

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from . import holders
 from .. import audit
 from ..db import database, utcnow
 from ..models import Appointment, Case, User
@@ -145,6 +146,7 @@ def assign_visit(chair, case, member, due_date, note="", today=None, source="ass
                                  "assign the case to this one first."), "member")
     with database.atomic():
         if member.role != "chair" and not follows:
+            holders.hand_over(case, member, case.assigned_to_id)
             Case.update(assigned_to=member).where(Case.id == case.id).execute()
             audit.record("case_assign", case, user=chair, case_code=case.code, member=member.id)
         appointment = Appointment.create(club=chair.club_id, case=case, member=member,

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
-from . import activities, cases, fields, referrals, review, scheduling, visits
+from . import activities, cases, fields, holders, referrals, review, scheduling, visits
 from ..db import database, utcnow
 from .fields import Invalid
 from ..models import (
@@ -195,18 +195,23 @@ def _chunks(items, size=500):
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _resolve(user, entry_type, data, lookup=None):
-    """Validate `data` and turn its references into rows the user may write to."""
+def _resolve(user, entry_type, data, lookup=None, at=None):
+    """Validate `data` and turn its references into rows the user may write to (or held when the
+    entry was made, at `at`)."""
     values = fields.validate(entry_type, data)
     _, module = KINDS[entry_type]
     if entry_type == "case":
         return values
     lookup = lookup or Lookup()
     case = lookup.case(values["case_uuid"])
-    if not may_write_case(user, case):
-        raise Invalid({"case_uuid": _l("The server does not know this case, or you may not write "
-                                       "to it. A case registered on this phone goes first: sync "
-                                       "again once it is sent.")})
+    if case is None or case.club_id != user.club_id:  # another club's case: as if unknown
+        raise Invalid({"case_uuid": _l("The server does not have this case yet. If it was "
+                                       "registered on this phone, it goes first: sync again once "
+                                       "it is sent.")})
+    if not holders.may_record(user, case, at):
+        raise Invalid({"case_uuid": _l("You do not follow this case, and did not when this entry "
+                                       "was made. Ask your club's chair to assign it to you, "
+                                       "then send the entry again.")})
     if entry_type == "attendance":
         activity = lookup.activity(user.club_id, values["activity_uuid"])
         if activity is None:
@@ -231,7 +236,8 @@ def _apply_stored(entry_type):
     """How review.py applies an approved amendment: the same checks, as the entry's author."""
     def apply(row, data):
         try:
-            values = _resolve(row.created_by, entry_type, data)
+            values = _resolve(row.created_by, entry_type, data,
+                              at=row.client_created_at or row.created_at)
             _write(entry_type, row, values, row.created_by)
         except Invalid as invalid:
             raise review.ReviewError(" ".join(str(m) for m in invalid.errors.values()))
@@ -251,7 +257,7 @@ def _submit(user, uuid, entry_type, revision, base, data, at, lookup):
     if row is None:
         if known:
             raise Invalid({"uuid": _l("This entry was removed from the book.")})
-        values = _resolve(user, entry_type, data, lookup)
+        values = _resolve(user, entry_type, data, lookup, at)
         if entry_type == "case":
             values = module.prepare(user, values)
         elif entry_type == "visit" and values["case"].id in lookup.no_open_appointment:
@@ -281,9 +287,13 @@ def _submit(user, uuid, entry_type, revision, base, data, at, lookup):
                                         "Compare the versions and keep one."))
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
-    if not may_write_case(user, _case_of(entry_type, row)):
-        raise Invalid({"uuid": _l("You may no longer change this entry.")})
-    values = _resolve(user, entry_type, data, lookup)
+    if not holders.may_record(user, _case_of(entry_type, row), at):
+        raise Invalid({"uuid": _l("You no longer follow this case, so this change cannot be "
+                                  "taken. Ask your club's chair to make it, then discard it.")})
+    values = _resolve(user, entry_type, data, lookup, at)
+    if entry_type == "case":
+        stored = review.stored_revision(row, base)
+        values = cases.keep_assignment(values, stored.data if stored else None)
     EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
     review.receive_edit(row, revision, data, user,

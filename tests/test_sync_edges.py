@@ -1,0 +1,187 @@
+"""Issue 13 at the server: nothing a member records is trapped or brought back when the club
+changes around it (reassignment, cancelled appointments, erasure, deactivation, consent, clocks,
+hostile numbers), counting rows per uuid."""
+import uuid as uuid_module
+from datetime import timedelta
+
+import pytest
+
+from webapp.book import cases, fields, review, scheduling, sync as book_sync
+from webapp.book.reminders import due_for
+from webapp.db import utcnow
+from webapp.models import (
+    Activity, Appointment, Attendance, Case, CaseHolder, EntryRevision, Referral, Visit,
+)
+
+from .factories import login_as, make_case, make_user
+
+TODAY = fields.local_today()
+
+
+def new_uuid():
+    return str(uuid_module.uuid4())
+
+
+def at(delta):
+    """A client_created_at `delta` from now, as the phone writes it."""
+    return (utcnow() + delta).isoformat() + "Z"
+
+
+def entry(entry_type, data, uuid=None, revision=1, made=None, **envelope):
+    return {"uuid": uuid or new_uuid(), "type": entry_type, "revision": revision, "data": data,
+            "client_created_at": made or at(timedelta(minutes=-5)), **envelope}
+
+
+def case_data(**data):
+    return {"full_name": "Phạm Thị Mai", "sex": "female", "birth_year": 1999,
+            "address": "Tổ 7, khu 2", "neighbourhood": "Khu 2", "phone": "0987654321",
+            "categories": ["at_risk"], "risk_level": "medium", "met_how": "Gặp ở chợ",
+            "consent": {"follow": True, "refer": True, "share": False}, **data}
+
+
+def visit_data(case_uuid, **data):
+    return {"case_uuid": case_uuid, "date": TODAY.isoformat(), "kind": "home_visit",
+            "topics": ["safe_migration"], "notes": "Đã tư vấn", "needs": [],
+            "members_present": [], **data}
+
+
+def referral_data(case_uuid, **data):
+    return {"case_uuid": case_uuid, "service_kind": "legal_aid", "provider": "Trung tâm TGPL",
+            "referred_on": TODAY.isoformat(), "reason": "Cần tư vấn", **data}
+
+
+def send(client, entries, **body):
+    response = client.post("/api/v1/sync", json={"entries": entries, **body})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"]
+
+
+def rows(model, uuid):
+    return model.select().where(model.uuid == uuid).count()
+
+
+def as_user(client, user):
+    client.post("/logout")
+    login_as(client, user)
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.set_cookie("sotd_lang", "en")
+
+
+@pytest.fixture
+def club(app):
+    """A chair and two members; member `a` follows a case the chair gave them an hour ago."""
+    chair = make_user(role="chair")
+    a = make_user(club=chair.club, role="member")
+    b = make_user(club=chair.club, role="member")
+    case = make_case(club=chair.club, created_by=chair, assigned_to=None,
+                     consent=("follow", "refer"))
+    cases.assign(case, a, by=chair)
+    CaseHolder.update(since=utcnow() - timedelta(hours=1)).execute()
+    case = Case.get_by_id(case.id)
+    return type("Club", (), dict(chair=chair, a=a, b=b, case=case))
+
+
+# --- 1. Reassignment ------------------------------------------------------------------------------
+
+def test_entries_recorded_before_a_reassignment_are_created(client, club):
+    activity = Activity.create(club=club.chair.club, created_by=club.chair, kind="awareness",
+                               date=TODAY, title="Truyền thông", review_status="approved")
+    made = at(timedelta(minutes=-30))
+    entries = [entry("visit", visit_data(club.case.uuid), made=made),
+               entry("referral", referral_data(club.case.uuid), made=made),
+               entry("attendance", {"activity_uuid": activity.uuid, "case_uuid": club.case.uuid},
+                     made=made)]
+    cases.assign(Case.get_by_id(club.case.id), club.b, by=club.chair)  # before they sync
+    login_as(client, club.a)
+    results = send(client, entries)
+    assert [r["status"] for r in results] == ["created"] * 3, results
+    for model, sent in zip((Visit, Referral, Attendance), entries):
+        assert rows(model, sent["uuid"]) == 1
+        assert EntryRevision.select().where(EntryRevision.uuid == sent["uuid"]).count() == 1
+        assert model.get(model.uuid == sent["uuid"]).review_status == "submitted"
+    # The same batch again (the answer was lost): duplicates, nothing more.
+    assert [r["status"] for r in send(client, entries)] == ["duplicate"] * 3
+    assert rows(Visit, entries[0]["uuid"]) == 1
+
+    # The review says who recorded them and that the case has moved on.
+    items = review.queue(club.chair.club)
+    assert {i.row.uuid for i in items if i.previous_holder == club.a} == {e["uuid"]
+                                                                          for e in entries}
+    as_user(client, club.chair)
+    visit = Visit.get(Visit.uuid == entries[0]["uuid"])
+    page = client.get(f"/desk/review/visit/{visit.id}").get_data(as_text=True)
+    assert "who followed this case before it passed to another member" in page
+    assert "Recorded by the previous holder" in client.get("/desk/review/").get_data(as_text=True)
+
+
+def test_an_entry_made_after_the_case_left_the_member_is_refused_with_a_reason(client, club):
+    cases.assign(Case.get_by_id(club.case.id), club.b, by=club.chair)
+    login_as(client, club.a)
+    late = entry("visit", visit_data(club.case.uuid), made=at(timedelta(seconds=30)))
+    [result] = send(client, [late])
+    assert result["status"] == "invalid"
+    assert "Ask your club's chair to assign it to you" in result["errors"]["case_uuid"]
+    assert rows(Visit, late["uuid"]) == 0
+
+
+def test_history_is_kept_and_appointments_move_to_the_new_holder(client, club):
+    appointment = scheduling.assign_visit(club.chair, club.case, club.a, TODAY,
+                                          note="Hỏi về người môi giới ở Móng Cái")
+    done = Appointment.create(club=club.chair.club, case=club.case, member=club.a,
+                              due_date=TODAY, status="done", created_by=club.chair)
+    cases.assign(Case.get_by_id(club.case.id), club.b, by=club.chair)
+    history = list(CaseHolder.select().where(CaseHolder.case == club.case)
+                   .order_by(CaseHolder.id))
+    assert [(h.member_id, h.until is None) for h in history] == [(club.a.id, False),
+                                                                 (club.b.id, True)]
+    assert history[0].until == history[1].since
+    assert Appointment.get_by_id(appointment.id).member_id == club.b.id
+    assert Appointment.get_by_id(done.id).member_id == club.a.id  # the past stays theirs
+
+    login_as(client, club.a)
+    working = client.get("/api/v1/bootstrap").get_json()
+    assert working["cases"] == [] and working["appointments"] == []
+    assert "Móng Cái" not in client.get("/api/v1/bootstrap").get_data(as_text=True)
+    local_noon = utcnow().replace(hour=5, minute=0)  # 12:00 in Hạ Long: reminders are due
+    assert [r for r in due_for(club.a, local_noon) if "appt" in r.key] == []
+    assert [r.key for r in due_for(club.b, local_noon) if r.key.startswith("appt:")] == [
+        f"appt:{appointment.id}:day:{TODAY.isoformat()}"]
+    as_user(client, club.b)
+    working = client.get("/api/v1/bootstrap").get_json()
+    assert [c["uuid"] for c in working["cases"]] == [club.case.uuid]
+    assert [a["note"] for a in working["appointments"]] == ["Hỏi về người môi giới ở Móng Cái"]
+
+
+def test_a_case_edit_from_the_previous_holders_old_copy_keeps_the_new_holder(client, club):
+    login_as(client, club.a)
+    first = entry("case", case_data(assigned_to=club.a.id), made=at(timedelta(minutes=-50)))
+    [result] = send(client, [first])
+    assert result["status"] == "created"
+    registered = Case.get(Case.uuid == first["uuid"])
+    cases.assign(registered, club.b, by=club.chair)
+    edit = entry("case", case_data(assigned_to=club.a.id, risk_level="high"),
+                 uuid=first["uuid"], revision=2, base_revision=1,
+                 made=at(timedelta(minutes=-10)))
+    [result] = send(client, [edit])
+    assert result["status"] == "updated", result
+    assert Case.get(Case.uuid == first["uuid"]).assigned_to_id == club.b.id
+    # A chair's edit made on an older copy does not undo the assignment either.
+    as_user(client, club.chair)
+    theirs = entry("case", case_data(assigned_to=club.a.id))
+    assert send(client, [theirs])[0]["status"] == "created"
+    cases.assign(Case.get(Case.uuid == theirs["uuid"]), club.b, by=club.chair)
+    chair_edit = entry("case", case_data(assigned_to=club.a.id, risk_level="low"),
+                       uuid=theirs["uuid"], revision=2, base_revision=1)
+    [result] = send(client, [chair_edit])
+    assert result["status"] == "updated", result
+    stored = Case.get(Case.uuid == theirs["uuid"])
+    assert stored.assigned_to_id == club.b.id and stored.risk_level == "low"
+    # …while a chair's edit that names another member does move the case.
+    move = entry("case", case_data(assigned_to=club.a.id), uuid=theirs["uuid"], revision=3,
+                 base_revision=2)
+    move["data"]["assigned_to"] = club.chair.id
+    assert send(client, [move])[0]["status"] == "updated"
+    assert Case.get(Case.uuid == theirs["uuid"]).assigned_to_id == club.chair.id

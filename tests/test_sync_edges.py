@@ -185,3 +185,62 @@ def test_a_case_edit_from_the_previous_holders_old_copy_keeps_the_new_holder(cli
     move["data"]["assigned_to"] = club.chair.id
     assert send(client, [move])[0]["status"] == "updated"
     assert Case.get(Case.uuid == theirs["uuid"]).assigned_to_id == club.chair.id
+
+
+# --- 2. Appointments ------------------------------------------------------------------------------
+
+def test_a_visit_for_an_appointment_no_longer_open_is_recorded_without_the_link(client, club):
+    cancelled = scheduling.assign_visit(club.chair, club.case, club.a, TODAY)
+    scheduling.cancel(cancelled, club.chair, "Chị ấy đi vắng")
+    login_as(client, club.a)
+    first = entry("visit", visit_data(club.case.uuid, appointment_id=cancelled.id))
+    [result] = send(client, [first])
+    assert result["status"] == "created", result
+    assert rows(Visit, first["uuid"]) == 1
+    assert Appointment.get_by_id(cancelled.id).status == "cancelled"
+
+    # Two visits recorded from the case screen for the same appointment: both are kept.
+    due = scheduling.assign_visit(club.chair, club.case, club.a, TODAY)
+    two = [entry("visit", visit_data(club.case.uuid, appointment_id=due.id),
+                 made=at(timedelta(seconds=1))) for _ in range(2)]
+    results = send(client, two)
+    assert [r["status"] for r in results] == ["created", "created"], results
+    assert [rows(Visit, e["uuid"]) for e in two] == [1, 1]
+    assert Appointment.get_by_id(due.id).done_visit.uuid == two[0]["uuid"]
+
+
+def test_an_old_visit_synced_late_leaves_a_newer_appointment_open(client, club):
+    login_as(client, club.a)
+    old = entry("visit", visit_data(club.case.uuid), made=at(timedelta(minutes=-40)))
+    newer = scheduling.assign_visit(club.chair, club.case, club.a, TODAY + timedelta(days=2))
+    [result] = send(client, [old])
+    assert result["status"] == "created"
+    assert Appointment.get_by_id(newer.id).status == "open"
+    # Even when the old visit names it.
+    named = entry("visit", visit_data(club.case.uuid, appointment_id=newer.id),
+                  made=at(timedelta(minutes=-30)))
+    assert send(client, [named])[0]["status"] == "created"
+    assert Appointment.get_by_id(newer.id).status == "open"
+    # A visit made after it closes it.
+    recent = entry("visit", visit_data(club.case.uuid), made=at(timedelta(seconds=1)))
+    assert send(client, [recent])[0]["status"] == "created"
+    assert Appointment.get_by_id(newer.id).done_visit.uuid == recent["uuid"]
+
+
+def test_a_closed_case_gets_no_appointment_from_a_follow_up_date(client, club):
+    cases.close(Case.get_by_id(club.case.id), "Đã ổn định", club.chair)
+    login_as(client, club.a)
+    visit = entry("visit", visit_data(club.case.uuid,
+                                      follow_up_date=(TODAY + timedelta(days=7)).isoformat()))
+    [result] = send(client, [visit])
+    assert result["status"] == "created"
+    assert "The case is closed" in result["notice"]
+    assert Appointment.select().where(Appointment.case == club.case).count() == 0
+    assert rows(Visit, visit["uuid"]) == 1
+    # An open case's follow-up date does make one, and the answer has no notice.
+    cases.reopen(Case.get_by_id(club.case.id), club.chair)
+    again = entry("visit", visit_data(club.case.uuid,
+                                      follow_up_date=(TODAY + timedelta(days=7)).isoformat()))
+    [result] = send(client, [again])
+    assert "notice" not in result
+    assert Appointment.select().where(Appointment.case == club.case).count() == 1

@@ -5,12 +5,13 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from . import holders
+from . import holders, notices
 from .. import audit
 from ..db import database, utcnow
 from ..models import Appointment, Case, User
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CLOSED_STATUSES = ("closed", "closed_referred")
 UPCOMING_DAYS = 7
 
 
@@ -68,6 +69,11 @@ def create_follow_up(visit, new=False):
             return existing
         if not visit.follow_up_date:
             return None
+        if visit.case.status in CLOSED_STATUSES:
+            notices.tell(visit, _l("The case is closed, so the follow-up date made no "
+                                   "appointment. Ask your club's chair to reopen it if the "
+                                   "person needs more visits."))
+            return None
         appointment = Appointment.create(
             club=visit.club_id, case=visit.case_id, member=visit.created_by_id,
             due_date=visit.follow_up_date, source="follow_up", source_visit=visit,
@@ -90,11 +96,14 @@ def close_open_for_visit(visit, appointment_id=None):
 
     The visit names it (`appointment_id`, from the visit form) or else the open appointment of that
     case and member whose date is nearest the visit's date closes. An appointment made from this
-    very visit's follow-up date is never closed by it.
+    very visit's follow-up date, or made after the visit was recorded, is never closed by it.
     """
+    # Only an appointment made before the visit was: an old visit synced late leaves a newer
+    # appointment open.
+    made = visit.client_created_at or visit.created_at
     open_for_case = (Appointment.select()
                      .where(Appointment.club == visit.club_id, Appointment.case == visit.case_id,
-                            Appointment.status == "open",
+                            Appointment.status == "open", Appointment.created_at <= made,
                             (Appointment.source_visit.is_null())
                             | (Appointment.source_visit != visit.id)))
     appointment = None

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
-from . import activities, cases, fields, holders, referrals, review, scheduling, visits
+from . import activities, cases, fields, holders, notices, referrals, review, scheduling, visits
 from ..db import database, utcnow
 from .fields import Invalid
 from ..models import (
@@ -337,6 +337,8 @@ def submit_entry(user, entry, lookup=None):
                                    {"revision": conflict.message})
                 stored = result.pop("row")
             lookup.stored(entry_type, stored)
+            if notices.of(stored):
+                result["notice"] = notices.of(stored)
             return result
         except Invalid as invalid:
             return _result(uuid, "invalid", errors=invalid.errors)

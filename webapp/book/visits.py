@@ -19,13 +19,17 @@ def prepare(user, values, case):
         if member is None:
             raise Invalid({"members_present": _l("Choose members of the club.")})
         members.append(member)
-    if values.get("appointment_id") is not None and not (
-            Appointment.select()
-            .where((Appointment.id == values["appointment_id"]) & (Appointment.club == user.club_id)
-                   & (Appointment.case == case.id) & (Appointment.status == "open"))
-            .exists()):
-        raise Invalid({"appointment_id": _l("This appointment is not open on this case.")})
-    return dict(values, members_present=members, case=case)
+    appointment_id = values.get("appointment_id")
+    if appointment_id is not None:
+        appointment = Appointment.get_or_none((Appointment.id == appointment_id)
+                                              & (Appointment.case == case.id))
+        if appointment is None:
+            raise Invalid({"appointment_id": _l("This appointment is not one of this case's. "
+                                                "Record the visit again from the case's page.")})
+        if appointment.status != "open":
+            # Cancelled, or done by another visit meanwhile: the visit is recorded all the same.
+            appointment_id = None
+    return dict(values, members_present=members, case=case, appointment_id=appointment_id)
 
 
 def _write(visit, values):

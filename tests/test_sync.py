@@ -601,5 +601,5 @@ def test_a_case_erased_before_the_batch_takes_no_visit(client, member):
     case = make_case(created_by=member)
     Case.update(erased_at=utcnow()).where(Case.id == case.id).execute()
     [result] = sync(client, [visit_entry(case.uuid)])
-    assert result["status"] == "invalid" and "case_uuid" in result["errors"]
+    assert result["status"] == "gone" and result["case_uuid"] == case.uuid  # issue 13
     assert Visit.select().where(Visit.case == case).count() == 0

@@ -244,3 +244,101 @@ def test_a_closed_case_gets_no_appointment_from_a_follow_up_date(client, club):
     [result] = send(client, [again])
     assert "notice" not in result
     assert Appointment.select().where(Appointment.case == club.case).count() == 1
+
+
+# --- 3. Erasure: gone -----------------------------------------------------------------------------
+
+NAME = "Hoàng Thị Xuyến"
+
+
+def text_columns():
+    """Every (model, field) of the schema that holds text: where an erased name could hide."""
+    from peewee import CharField, TextField
+
+    from webapp.models import ALL_MODELS
+
+    return [(model, field) for model in ALL_MODELS for field in model._meta.sorted_fields
+            if isinstance(field, (CharField, TextField))]
+
+
+def where_the_name_is(name):
+    found = []
+    for model, field in text_columns():
+        for value in model.select(field).where(field.is_null(False)).tuples():
+            if name in str(value[0]):
+                found.append(f"{model.__name__}.{field.name}")
+    return sorted(set(found))
+
+
+def test_every_entry_of_an_erased_case_is_gone_and_its_name_nowhere(client, club):
+    from webapp.models import AuditLog, Review, SyncConflict
+
+    activity = Activity.create(club=club.chair.club, created_by=club.chair, kind="awareness",
+                               date=TODAY, title="Truyền thông", review_status="approved")
+    login_as(client, club.a)
+    registered = entry("case", case_data(full_name=NAME, address=f"Nhà {NAME}",
+                                         neighbourhood=NAME, phone="0911222333",
+                                         met_how=f"{NAME} ở chợ"))
+    visit = entry("visit", visit_data(registered["uuid"], notes=f"Đã gặp {NAME}"))
+    referral = entry("referral", referral_data(registered["uuid"], provider=f"Nơi của {NAME}",
+                                               reason=f"{NAME} cần trợ giúp"))
+    attendance = entry("attendance", {"activity_uuid": activity.uuid,
+                                      "case_uuid": registered["uuid"]})
+    batch = [registered, visit, referral, attendance]
+    assert [r["status"] for r in send(client, batch)] == ["created"] * 4
+    # Every other text column that refers to the case holds the name too.
+    case = Case.get(Case.uuid == registered["uuid"])
+    Case.update(closed_reason=f"{NAME} chuyển đi").where(Case.id == case.id).execute()
+    Referral.update(outcome_note=NAME).execute()
+    Appointment.create(club=case.club, case=case, member=club.a, due_date=TODAY,
+                       created_by=club.chair, note=NAME, cancelled_reason=NAME,
+                       rescheduled_reason=NAME)
+    Review.create(club=case.club, entry_type="visit", entry_uuid=visit["uuid"], revision=1,
+                  decision="returned", reason=f"Ghi rõ hơn về {NAME}", decided_by=club.chair)
+    Visit.update(review_status="returned").where(Visit.uuid == visit["uuid"]).execute()
+    assert [r["uuid"] for r in review.returned_for(club.a)] == [visit["uuid"]]
+    conflicting = dict(referral, data=dict(referral["data"], reason=f"{NAME} lần hai"))
+    assert send(client, [conflicting])[0]["status"] == "conflict"
+    assert set(where_the_name_is(NAME)) >= {"Case.full_name", "Visit.notes", "Referral.reason",
+                                            "EntryRevision.data", "SyncConflict.data",
+                                            "Appointment.note", "Review.reason"}
+
+    cases.erase(case, club.chair)
+    revisions, conflicts, audits = (EntryRevision.select().count(), SyncConflict.select().count(),
+                                    AuditLog.select().count())
+    # The phone retries the batch whose answer it lost, edits an entry, sends new ones.
+    edit = dict(visit, revision=2, base_revision=1,
+                data=dict(visit["data"], notes=f"{NAME} sửa"))
+    fresh = [entry("visit", visit_data(case.uuid, notes=f"{NAME} mới")),
+             entry("referral", referral_data(case.uuid, reason=NAME)),
+             entry("attendance", {"activity_uuid": activity.uuid, "case_uuid": case.uuid}),
+             entry("case", case_data(full_name=f"{NAME} sửa"), uuid=case.uuid, revision=2,
+                   base_revision=1)]
+    for sent in (batch, [conflicting], [edit], fresh):
+        results = send(client, sent)
+        assert [r["status"] for r in results] == ["gone"] * len(sent), results
+        assert all(r["case_uuid"] == case.uuid and r["id"] is None and r["revision"] is None
+                   and r["errors"] == {} for r in results)
+    assert where_the_name_is(NAME) == []
+    assert EntryRevision.select().count() == revisions
+    assert SyncConflict.select().count() == conflicts
+    assert AuditLog.select().count() == audits
+    assert [rows(Visit, e["uuid"]) for e in (visit, fresh[0])] == [1, 0]
+
+    # Its entries leave the review queue and the pages, and the member's returned entries.
+    assert [i for i in review.queue(club.chair.club) if i.case.id == case.id] == []
+    assert review.queue_count(club.chair.club) == 0
+    assert review.returned_for(club.a) == []
+    as_user(client, club.chair)
+    stored_visit = Visit.get(Visit.uuid == visit["uuid"])
+    assert client.get(f"/desk/review/visit/{stored_visit.id}").status_code == 404
+
+
+def test_a_case_erased_while_its_batch_waits_takes_nothing_of_it(app, club):
+    """The batch read the case before it was erased: each entry looks again in its transaction."""
+    lookup = book_sync.Lookup.for_batch(club.a, [entry("visit", visit_data(club.case.uuid))])
+    cases.erase(Case.get_by_id(club.case.id), club.chair)
+    late = entry("visit", visit_data(club.case.uuid, notes=NAME))
+    result = book_sync.submit_entry(club.a, late, lookup)
+    assert result["status"] == "gone" and rows(Visit, late["uuid"]) == 0
+    assert where_the_name_is(NAME) == []

@@ -255,8 +255,10 @@ def erase(case, by):
         visits = Visit.select().where(Visit.case == case)
         Visit.update(notes="").where(Visit.case == case).execute()
         referrals = Referral.select().where(Referral.case == case)
-        Referral.update(reason="", outcome="", provider="").where(Referral.case == case).execute()
-        Appointment.update(note="").where(Appointment.case == case).execute()
+        (Referral.update(reason="", outcome="", provider="", outcome_note="")
+         .where(Referral.case == case).execute())
+        (Appointment.update(note="", cancelled_reason="", rescheduled_reason="")
+         .where(Appointment.case == case).execute())
         uuids = ([case.uuid] + [v.uuid for v in visits] + [r.uuid for r in referrals]
                  + [a.uuid for a in Attendance.select().where(Attendance.case == case)])
         EntryRevision.update(data={"erased": True}).where(EntryRevision.uuid.in_(uuids)).execute()

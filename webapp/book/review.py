@@ -43,6 +43,15 @@ def register_apply(entry_type, fn):
     _APPLY[entry_type] = fn
 
 
+def not_erased(model, query):
+    """`query` of `model`'s entries without those of erased cases: an erased person's entries
+    leave the review queue, the returned entries and the desk's review pages."""
+    erased = Case.select(Case.id).where(Case.erased_at.is_null(False))
+    if model is Case:
+        return query.where(Case.id.not_in(erased))
+    return query.where(model.case.not_in(erased))
+
+
 def type_of(row):
     for entry_type, model in ENTRY_MODELS.items():
         if isinstance(row, model):
@@ -229,7 +238,8 @@ def approve_many(club, refs, by):
     rows = []
     for entry_type, entry_id in refs:
         model = ENTRY_MODELS.get(entry_type)
-        row = model and model.get_or_none((model.id == entry_id) & (model.club == club))
+        row = model and not_erased(model, model.select().where(
+            (model.id == entry_id) & (model.club == club))).first()
         if row is not None:
             rows.append(row)
     rows.sort(key=lambda r: 0 if isinstance(r, Case) else 1)
@@ -281,7 +291,7 @@ def _pending_rows(club, member_id=None, kind=None):
                          .where((model.club == club) & condition))
         if member_id:
             query = query.where(model.created_by == member_id)
-        for row in query:
+        for row in not_erased(model, query):
             yield entry_type, row
 
 
@@ -319,11 +329,10 @@ def queue_count(club):
     """How many entries of `club` wait for a decision (the navigation's badge)."""
     total = 0
     for model in ENTRY_MODELS.values():
-        total += (model.select()
-                  .where((model.club == club)
-                         & ((model.review_status == SUBMITTED)
-                            | (model.amendment_status == SUBMITTED)))
-                  .count())
+        total += not_erased(model, model.select()
+                            .where((model.club == club)
+                                   & ((model.review_status == SUBMITTED)
+                                      | (model.amendment_status == SUBMITTED)))).count()
     return total
 
 
@@ -333,10 +342,10 @@ def returned_for(user):
     """The user's returned entries, for the field app's Today screen (bootstrap's `returned`)."""
     result = []
     for entry_type, model in ENTRY_MODELS.items():
-        rows = (model.select()
-                .where((model.created_by == user)
-                       & ((model.review_status == RETURNED)
-                          | (model.amendment_status == RETURNED))))
+        rows = not_erased(model, model.select()
+                          .where((model.created_by == user)
+                                 & ((model.review_status == RETURNED)
+                                    | (model.amendment_status == RETURNED))))
         for row in rows:
             revision = row.amendment_revision if row.amendment_status == RETURNED else row.revision
             decision = (Review.select()
@@ -386,7 +395,8 @@ def entry_for_club(entry_type, entry_id, club):
     model = ENTRY_MODELS.get(entry_type)
     if model is None or club is None:
         return None
-    return model.get_or_none((model.id == entry_id) & (model.club == club))
+    return not_erased(model, model.select().where((model.id == entry_id)
+                                                  & (model.club == club))).first()
 
 
 

@@ -301,6 +301,24 @@ def _submit(user, uuid, entry_type, revision, base, data, at, lookup):
     return dict(_result(uuid, "updated", row, revision), row=row)
 
 
+def _erased_case(uuid, data, lookup):
+    """The erased case an entry belongs to, or None: such an entry answers `gone`, and nothing
+    of it is stored anywhere, not even as a conflict or a revision (DESIGN.md §4).
+
+    Read inside the entry's transaction: a case erased while a batch runs keeps its entries out.
+    """
+    held_type, row = lookup.held(uuid)
+    if row is not None:
+        case_id = row.id if held_type == "case" else row.case_id
+    else:
+        case = lookup.case(data["case_uuid"]) if fields.is_uuid(data.get("case_uuid")) else None
+        case_id = case.id if case is not None else None
+    if case_id is None:
+        return None
+    return Case.select(Case.id, Case.uuid).where((Case.id == case_id)
+                                                 & Case.erased_at.is_null(False)).first()
+
+
 def _keep_conflict(user, uuid, entry_type, revision, base, data):
     exists = (SyncConflict.select()
               .where((SyncConflict.uuid == uuid) & (SyncConflict.revision == revision)
@@ -329,6 +347,9 @@ def submit_entry(user, entry, lookup=None):
     for _attempt in range(3):
         try:
             with database.atomic():
+                erased = _erased_case(uuid, data, lookup)
+                if erased is not None:
+                    return dict(_result(uuid, "gone"), case_uuid=erased.uuid)
                 try:
                     result = _submit(user, uuid, entry_type, revision, base, data, at, lookup)
                 except Conflict as conflict:

@@ -342,3 +342,112 @@ def test_a_case_erased_while_its_batch_waits_takes_nothing_of_it(app, club):
     result = book_sync.submit_entry(club.a, late, lookup)
     assert result["status"] == "gone" and rows(Visit, late["uuid"]) == 0
     assert where_the_name_is(NAME) == []
+
+
+# --- 4. Deactivation and role change --------------------------------------------------------------
+
+def test_each_sync_keeps_what_waits_on_the_phone_and_the_members_page_shows_it(client, club):
+    login_as(client, club.a)
+    visit = entry("visit", visit_data(club.case.uuid))
+    bad = entry("visit", visit_data(club.case.uuid, kind="no-such-kind"))
+    send(client, [visit, bad], waiting=5)  # 5 wait, this batch included: 1 taken, 4 remain
+    a = type(club.a).get_by_id(club.a.id)
+    assert a.waiting_count == 4 and a.last_sync_at is not None
+    first_sync = a.last_sync_at
+    send(client, [])  # an older phone that does not say: the count stays, the time moves
+    a = type(club.a).get_by_id(club.a.id)
+    assert a.waiting_count == 4 and a.last_sync_at >= first_sync
+    for nonsense in ("3", -1, 10 ** 30, True, None, [1]):
+        send(client, [], waiting=nonsense)
+        assert type(club.a).get_by_id(club.a.id).waiting_count == 4
+    send(client, [], waiting=0)
+    assert type(club.a).get_by_id(club.a.id).waiting_count == 0
+    send(client, [], waiting=2)
+
+    as_user(client, club.chair)
+    page = client.get("/club/members/").get_data(as_text=True)
+    assert "2 entries wait on the phone" in page
+    assert "Never synced" in page  # member b
+    assert "Last sync:" in page
+
+
+def test_deactivating_a_member_whose_phone_holds_entries_warns_the_chair(client, club):
+    type(club.a).update(waiting_count=3, last_sync_at=utcnow()).where(
+        type(club.a).id == club.a.id).execute()
+    login_as(client, club.chair)
+    page = client.post(f"/club/members/{club.a.id}/active", data={"active": "0"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "still held 3 entries not sent" in page and "log in once more" in page
+    quiet = client.post(f"/club/members/{club.b.id}/active", data={"active": "0"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "still held" not in quiet
+
+
+def test_a_deactivated_member_logs_in_once_only_to_hand_in_what_waits(client, club):
+    from webapp import accounts
+    from webapp.models import LoginSession, User
+
+    other = make_case(club=club.chair.club, created_by=club.chair, assigned_to=club.b)
+    made = at(timedelta(minutes=-20))
+    waiting = [entry("visit", visit_data(club.case.uuid), made=made),
+               entry("referral", referral_data(club.case.uuid), made=made)]
+    not_theirs = entry("visit", visit_data(other.uuid), made=made)
+    accounts.set_active(User.get_by_id(club.a.id), False, by=club.chair)
+
+    response = login_as(client, club.a)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/app/")
+    assert client.get("/app/").status_code == 200
+    working = client.get("/api/v1/bootstrap").get_json()
+    assert working["user"]["hand_in_only"] is True and working["device_key"]
+    assert working["cases"] == working["appointments"] == working["returned"] == []
+    # No reading: every desk page leads back to the field app, other API answers are refused.
+    for page in ("/", "/account", "/desk/review/", f"/desk/cases/{club.case.id}"):
+        answer = client.get(page)
+        assert answer.status_code == 302 and answer.headers["Location"].endswith("/app/"), page
+
+    answer = client.post("/api/v1/sync", json={"entries": waiting + [not_theirs], "waiting": 3})
+    body = answer.get_json()
+    assert [r["status"] for r in body["results"]] == ["created", "created", "invalid"]
+    assert body["hand_in_only"] is True
+    assert [rows(Visit, waiting[0]["uuid"]), rows(Referral, waiting[1]["uuid"]),
+            rows(Visit, not_theirs["uuid"])] == [1, 1, 0]
+    assert Visit.get(Visit.uuid == waiting[0]["uuid"]).club_id == club.chair.club_id
+    # Recorded after they lost the case (their phone is no longer theirs to record on): refused.
+    later = entry("visit", visit_data(club.case.uuid), made=at(timedelta(seconds=5)))
+    cases.assign(Case.get_by_id(club.case.id), club.b, by=club.chair)
+    assert send(client, [later], waiting=2)[0]["status"] == "invalid"
+    assert User.get_by_id(club.a.id).handed_in_at is None  # something still waits: not done
+
+    send(client, [], waiting=0)  # the member discarded it: nothing waits any more
+    a = User.get_by_id(club.a.id)
+    assert a.handed_in_at is not None and a.waiting_count == 0
+    assert client.get("/api/v1/bootstrap").status_code == 200  # time to log out
+    User.update(handed_in_at=utcnow() - timedelta(hours=2)).where(User.id == a.id).execute()
+    assert client.get("/api/v1/bootstrap").status_code == 401
+    assert LoginSession.select().where((LoginSession.user == a)
+                                       & LoginSession.ended_at.is_null()).count() == 0
+    refused = login_as(client, club.a)
+    assert refused.status_code == 401 and "deactivated" in refused.get_data(as_text=True)
+
+    # Deactivated again later (after a reactivation), they may hand in once more.
+    accounts.set_active(a, True, by=club.chair)
+    accounts.set_active(User.get_by_id(a.id), False, by=club.chair)
+    assert login_as(client, club.a).status_code == 302
+
+
+def test_a_role_change_keeps_what_waits_on_the_phone(client, club):
+    from webapp.models import User
+
+    visit = entry("visit", visit_data(club.case.uuid), made=at(timedelta(minutes=-20)))
+    registered = entry("case", case_data(), made=at(timedelta(minutes=-20)))
+    User.update(role="supervisor", club=None, area="Hạ Long").where(User.id == club.a.id).execute()
+    login_as(client, club.a)
+    assert client.get("/app/").status_code == 200
+    working = client.get("/api/v1/bootstrap").get_json()
+    assert working["user"]["hand_in_only"] is True and working["cases"] == []
+    results = send(client, [visit, registered], waiting=2)
+    assert results[0]["status"] == "created"
+    assert Visit.get(Visit.uuid == visit["uuid"]).club_id == club.chair.club_id
+    assert results[1]["status"] == "invalid"
+    assert "Ask the club's chair to register them" in results[1]["errors"]["entry"]
+    assert rows(Case, registered["uuid"]) == 0

@@ -34,6 +34,7 @@ class User(UserMixin, BaseModel):
     """An account: a member or board member of one club, a supervisor of an area, or an admin."""
 
     session_token = None  # set when loaded from a live LoginSession
+    hand_in_only = False  # set when that session only hands in what waits on the phone
 
     login = CharField(unique=True, max_length=64)
     phone = CharField(unique=True, null=True, max_length=20)
@@ -51,6 +52,16 @@ class User(UserMixin, BaseModel):
     reminder_hour = IntegerField(default=7)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    # What the phone said at its last sync: how many entries still wait on it (a count only).
+    last_sync_at = DateTimeField(null=True)
+    waiting_count = IntegerField(null=True)
+    # A deactivated account's one hand-in session left nothing waiting: no more logins.
+    handed_in_at = DateTimeField(null=True)
+
+    @property
+    def is_authenticated(self):
+        # Flask-Login's own says "is active": a deactivated member's hand-in session is logged in.
+        return self.is_active or self.hand_in_only
 
     def get_id(self):
         # The session token, not the user id: ending the session row ends the login.
@@ -72,6 +83,8 @@ class LoginSession(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_seen_at = DateTimeField(default=utcnow)
     ended_at = DateTimeField(null=True)
+    # A deactivated member's login: it may only send what waits on the phone (accounts.py).
+    hand_in_only = BooleanField(default=False)
 
 
 class LoginAttempt(BaseModel):

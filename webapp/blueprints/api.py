@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from .. import accounts
 from ..book import fields, sync
 from ..extensions import csrf
-from ..permissions import FIELD, LOGGED_IN, access
+from ..permissions import LOGGED_IN, access
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -20,7 +21,7 @@ def _error(status, error, message):
 
 
 @bp.route("/sync", methods=["POST"])
-@access(*FIELD)
+@access(LOGGED_IN)  # a former member hands in what waits (sync.hand_in_set); others get invalid
 @csrf.exempt  # checked below, once the login is known: a logged-out phone gets 401, not 400
 def sync_entries():
     """Take a batch of entries; answer each one's status."""
@@ -43,14 +44,21 @@ def sync_entries():
                                          n=sync.MAX_ENTRIES))
     user = current_user._get_current_object()
     results = sync.submit_batch(user, entries)
-    return jsonify(results=results, server_time=sync.server_time())
+    accounts.note_sync(user, payload.get("waiting"), results)
+    answer = {"results": results, "server_time": sync.server_time()}
+    if sync.hands_in_only(user):
+        answer["hand_in_only"] = True
+    return jsonify(answer)
 
 
 @bp.route("/bootstrap")
-@access(*FIELD)
+@access(LOGGED_IN)
 def bootstrap():
     """The user's working set for the field app, with a fresh CSRF token."""
-    return jsonify(sync.working_set(current_user._get_current_object()))
+    user = current_user._get_current_object()
+    if sync.hands_in_only(user):
+        return jsonify(sync.hand_in_set(user))
+    return jsonify(sync.working_set(user))
 
 
 @bp.route("/csrf")

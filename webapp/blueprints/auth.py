@@ -57,8 +57,10 @@ def login():
         if user is not None:
             session.clear()  # a fresh session at every login
             accounts.start_session(user)
-            login_user(user)
+            login_user(user, force=user.hand_in_only)  # a hand-in session: deactivated
             session.permanent = True
+            if user.hand_in_only:  # deactivated: the field app sends what waits, then logs out
+                return redirect(url_for("shell.app"))
             if user.must_change_password:
                 flash(_("Choose a new password before you go on."), "info")
                 return redirect(url_for("auth.change_password"))

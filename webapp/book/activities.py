@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from .cases import club_member
+from .cases import member_of_record
 from ..db import database, utcnow
 from .fields import Invalid
 from ..models import Activity, Attendance
@@ -27,8 +27,8 @@ def save_activity(values, by, activity=None):
 
 def prepare(user, values, case, activity):
     """Attendance: an activity of the club, a case not yet recorded there, a member who brought them."""
-    brought_by = user if values.get("brought_by") is None else club_member(user.club_id,
-                                                                           values["brought_by"])
+    brought_by = (user if values.get("brought_by") in (None, user.id)
+                  else member_of_record(case.club_id, values["brought_by"]))
     if brought_by is None:
         raise Invalid({"brought_by": _l("Choose a member of the club.")})
     return dict(values, case=case, activity=activity, brought_by=brought_by)
@@ -46,7 +46,7 @@ def _check_once(attendance_id, activity, case):
 
 def create(user, values, **entry):
     _check_once(None, values["activity"], values["case"])
-    attendance = Attendance.create(club=user.club_id, activity=values["activity"],
+    attendance = Attendance.create(club=values["case"].club_id, activity=values["activity"],
                                    case=values["case"], brought_by=values["brought_by"],
                                    created_by=user, **entry)
     audit.record("attendance_recorded", attendance, user=user, case_id=attendance.case_id,

@@ -80,13 +80,22 @@ def club_member(club_id, user_id):
                             & (User.role.in_(FIELD)) & User.is_active)
 
 
+def member_of_record(club_id, user_id):
+    """A member or board member of the club, active or not: one named in an entry already made
+    (present at a visit, who brought someone) may have left the club since."""
+    if user_id is None:
+        return None
+    return User.get_or_none((User.id == user_id) & (User.club == club_id)
+                            & (User.role.in_(FIELD)))
+
+
 def prepare(user, values, case=None):
     """Check a case's data against the rules that need the database; returns what to store."""
     assigned_id = values.get("assigned_to")
     if assigned_id is None:
         assignee = case.assigned_to if case is not None else user
     else:
-        assignee = club_member(user.club_id, assigned_id)
+        assignee = user if assigned_id == user.id else club_member(user.club_id, assigned_id)
         if assignee is None:
             raise Invalid({"assigned_to": _l("Choose a member of the club.")})
         current = case.assigned_to_id if case is not None else user.id

@@ -3,7 +3,7 @@ recorded before it is trapped on their phone (DESIGN.md §4), and the appointmen
 from .. import audit
 from ..db import utcnow
 from ..models import Appointment, Case, CaseHolder, User
-from ..permissions import may_write_case
+from ..permissions import FIELD, may_write_case
 
 
 def hand_over(case, member, previous_id=None, at=None):
@@ -20,7 +20,9 @@ def hand_over(case, member, previous_id=None, at=None):
     if any(h.member_id == member_id for h in current):
         return
     previous = {h.member_id for h in current}
-    if previous_id not in (None, member_id) and previous_id not in previous:
+    if (previous_id not in (None, member_id) and previous_id not in previous
+            and not CaseHolder.select().where((CaseHolder.case == case.id)
+                                              & (CaseHolder.member == previous_id)).exists()):
         # A holder from before the history was kept (or made by hand): they held it until now.
         CaseHolder.create(case=case.id, member=previous_id, since=case.created_at, until=at)
         previous.add(previous_id)
@@ -53,7 +55,13 @@ def held(user, case, at):
 def may_record(user, case, at):
     """True if an entry `user` made at `at` on `case` may be taken: they may write to the case now,
     or they held it when they made the entry (it has passed to someone else since)."""
-    if case is None or case.erased_at is not None or case.club_id != user.club_id:
+    if case is None or case.erased_at is not None:
+        return False
+    if user.hand_in_only or user.role not in FIELD:
+        # Handing in what waits (deactivated, or no longer a member): only what they recorded
+        # while they held the case.
+        return held(user, case, at)
+    if case.club_id != user.club_id:
         return False
     return may_write_case(user, case) or held(user, case, at)
 

@@ -34,7 +34,8 @@ def _write(referral, values):
 
 
 def create(user, values, **entry):
-    referral = Referral(club=user.club_id, case=values["case"], created_by=user, **entry)
+    referral = Referral(club=values["case"].club_id, case=values["case"], created_by=user,
+                        **entry)
     _write(referral, values)
     audit.record("referral_recorded", referral, user=user, case_id=referral.case_id,
                  service_kind=referral.service_kind)

@@ -204,7 +204,8 @@ def _resolve(user, entry_type, data, lookup=None, at=None):
         return values
     lookup = lookup or Lookup()
     case = lookup.case(values["case_uuid"])
-    if case is None or case.club_id != user.club_id:  # another club's case: as if unknown
+    if case is None or (user.club_id is not None and case.club_id != user.club_id):
+        # Another club's case: as if unknown.
         raise Invalid({"case_uuid": _l("The server does not have this case yet. If it was "
                                        "registered on this phone, it goes first: sync again once "
                                        "it is sent.")})
@@ -213,7 +214,7 @@ def _resolve(user, entry_type, data, lookup=None, at=None):
                                        "was made. Ask your club's chair to assign it to you, "
                                        "then send the entry again.")})
     if entry_type == "attendance":
-        activity = lookup.activity(user.club_id, values["activity_uuid"])
+        activity = lookup.activity(case.club_id, values["activity_uuid"])
         if activity is None:
             raise Invalid({"activity_uuid": _l("This activity is not one of your club's.")})
         return module.prepare(user, values, case, activity)
@@ -342,8 +343,12 @@ def submit_entry(user, entry, lookup=None):
         uuid, entry_type, revision, base, data, at = parse_envelope(entry)
     except Invalid as invalid:
         return _result(sent_uuid, "invalid", errors=invalid.errors)
-    if user.role not in FIELD or user.club_id is None:
-        return _result(uuid, "invalid", errors={"entry": _l("Only club members record entries.")})
+    if user.club_id is None and entry_type == "case":
+        # Once a member, now a supervisor or admin: what they recorded on cases they held goes
+        # in (holders.may_record), but a person they registered has no club to go to.
+        return _result(uuid, "invalid", errors={"entry": _l(
+            "This account no longer belongs to a club, so it cannot register a person. Ask the "
+            "club's chair to register them, then discard this entry.")})
     for _attempt in range(3):
         try:
             with database.atomic():
@@ -436,6 +441,29 @@ def _grouped(query, key):
     return groups
 
 
+def hands_in_only(user):
+    """True for an account that may only send what waits on its phone: deactivated (a hand-in
+    session, accounts.py), or whose role is no longer one that records in the field."""
+    return user.hand_in_only or user.role not in FIELD
+
+
+def hand_in_set(user):
+    """The working set of an account that only hands in: nothing to read, the key to send with."""
+    club = user.club if user.club_id is not None else None
+    return {
+        "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
+                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None,
+                 "hand_in_only": True},
+        "csrf_token": generate_csrf(),
+        "device_key": base64.b64encode(user.device_key).decode() if user.device_key else None,
+        "server_time": server_time(),
+        "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
+                         for v in FIELD_VOCABULARIES},
+        "members": [], "cases": [], "appointments": [], "activities": [], "returned": [],
+        "full": True,
+    }
+
+
 def working_set(user):
     """What the field app needs, for `user` only (bootstrap, DESIGN.md §3 and §4)."""
     club = user.club
@@ -485,7 +513,8 @@ def working_set(user):
                .order_by(User.full_name))
     return {
         "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
-                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None},
+                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None,
+                 "hand_in_only": False},
         "csrf_token": generate_csrf(),
         "device_key": base64.b64encode(user.device_key).decode() if user.device_key else None,
         "server_time": server_time(),

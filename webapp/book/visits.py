@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import scheduling
 from .. import audit
-from .cases import club_member
+from .cases import member_of_record
 from ..db import utcnow
 from .fields import Invalid
 from ..models import Appointment, Visit, VisitMember
@@ -15,7 +15,7 @@ def prepare(user, values, case):
     """Check the rules that need the database: members of the club, an open appointment."""
     members = []
     for user_id in values["members_present"]:
-        member = club_member(user.club_id, user_id)
+        member = member_of_record(case.club_id, user_id)
         if member is None:
             raise Invalid({"members_present": _l("Choose members of the club.")})
         members.append(member)
@@ -48,7 +48,7 @@ def _write(visit, values):
 
 
 def create(user, values, **entry):
-    visit = Visit(club=user.club_id, case=values["case"], created_by=user, **entry)
+    visit = Visit(club=values["case"].club_id, case=values["case"], created_by=user, **entry)
     _write(visit, values)
     audit.record("visit_recorded", visit, user=user, case_id=visit.case_id)
     return visit

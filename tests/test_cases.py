@@ -1,8 +1,9 @@
 """Cases: codes, consent per purpose, who sees which case, closing, search and erasure."""
 import pytest
 
-from webapp.book import cases
-from webapp.book.fields import Invalid, local_today
+from webapp.book import cases, consent
+from webapp.book.fields import local_today
+from webapp.invalid import Invalid
 from webapp.models import Appointment, Case, Consent, EntryRevision, Referral, Visit
 from webapp.permissions import may_write_case, visible_cases
 
@@ -39,13 +40,13 @@ def test_members_see_their_cases_chairs_the_club(app):
 def test_consent_given_withdrawn_and_refused(app):
     case = make_case(consent=())
     by = case.created_by
-    cases.set_consent(case, "refer", False, by)
-    assert cases.consent_of(case) == {"follow": False, "refer": False, "share": False}
+    consent.set_consent(case, "refer", False, by)
+    assert consent.consent_of(case) == {"follow": False, "refer": False, "share": False}
     assert Consent.get(Consent.case == case).given is False
-    cases.set_consent(case, "refer", True, by)
-    assert cases.has_consent(case, "refer")
-    cases.set_consent(case, "refer", False, by)
-    assert not cases.has_consent(case, "refer")
+    consent.set_consent(case, "refer", True, by)
+    assert consent.has_consent(case, "refer")
+    consent.set_consent(case, "refer", False, by)
+    assert not consent.has_consent(case, "refer")
     withdrawn = Consent.get((Consent.case == case) & Consent.given)
     assert withdrawn.withdrawn_at is not None and withdrawn.withdrawn_by_id == by.id
 

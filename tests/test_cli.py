@@ -167,3 +167,42 @@ def test_demo_refuses_a_short_password_and_writes_nothing(runner):
     assert result.exit_code == 1
     assert "Mật khẩu phải có ít nhất 8 ký tự." in result.output
     assert Club.select().count() == 0 and User.select().count() == 0
+
+
+def test_demo_tells_a_year_of_the_clubs_work(runner):
+    """Every page of every role shows something real on first start (issue: demo data)."""
+    from webapp.book.fields import local_today
+    from webapp.models import Activity, Appointment, Attendance, Referral, Review
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    today = local_today()
+    for club in Club.select():
+        cases = list(Case.select().where(Case.club == club))
+        months = {c.created_at.strftime("%Y-%m") for c in cases}
+        assert len(months) >= 5, months  # registered across the year, not all today
+        visits = list(Visit.select().where(Visit.club == club))
+        assert all(v.date <= today for v in visits)
+        assert {v.review_status for v in visits} == {"approved", "submitted", "returned"}
+        returned = Review.get((Review.club == club) & (Review.decision == "returned"))
+        assert returned.reason
+        assert any(c.review_status == "submitted" for c in cases)
+        club_referrals = list(Referral.select().where(Referral.club == club))
+        assert {r.review_status for r in club_referrals} == {"approved"}
+        statuses = {r.status for r in club_referrals}
+        assert statuses == {"referred", "accepted", "completed", "declined"}
+        assert all(r.outcome for r in Referral.select().where(
+            (Referral.club == club) & Referral.status.in_(("completed", "declined"))))
+        assert Activity.select().where(Activity.club == club).count() >= 2
+        brought = Attendance.select().where((Attendance.club == club)
+                                            & Attendance.brought_by.is_null(False))
+        assert brought.count() >= 3
+        due = [a.due_date for a in Appointment.select().where(
+            (Appointment.club == club) & (Appointment.status == "open"))]
+        assert any(d < today for d in due) and any(d >= today for d in due)
+    # A member's Today starts with work: appointments and the entry returned to them.
+    tv1 = User.get(User.login == "tc.tv1")
+    assert Appointment.select().where((Appointment.member == tv1)
+                                      & (Appointment.status == "open")).exists()
+    assert Visit.select().where((Visit.created_by == tv1)
+                                & (Visit.review_status == "returned")).exists()

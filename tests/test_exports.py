@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from webapp.book import exports
+from webapp.book import exports, reports, vocab
 from webapp.models import AuditLog, VisitMember
 
 from .factories import login_as, make_case, make_user, make_visit
@@ -80,9 +80,12 @@ def test_the_book_as_xlsx_opens_with_openpyxl(client, book):
     workbook = load_workbook(io.BytesIO(response.get_data()))
     assert workbook.sheetnames == ["cases", "visits", "referrals", "attendance"]
     cases = list(workbook["cases"].values)
-    assert cases[1][0] == book["case"].code and cases[1][4] == "victim returnee"
+    assert cases[1][0] == book["case"].code
+    assert cases[1][4] == f"{vocab.CASE_CATEGORIES.label('victim')}, " \
+                          f"{vocab.CASE_CATEGORIES.label('returnee')}"
     visits = list(workbook["visits"].values)
-    assert visits[1][0] == book["case"].code and visits[1][2] == "home_visit"
+    assert visits[1][0] == book["case"].code
+    assert visits[1][2] == vocab.VISIT_KINDS.label("home_visit") == "Thăm hộ gia đình"
     assert visits[1][1].date() == date(2025, 4, 2)
     assert len(list(workbook["attendance"].values)) == 2
     assert "Nguyễn Thị Lan" not in str(cases)
@@ -187,3 +190,58 @@ def test_monthly_export_as_csv_and_xlsx(client, book):
     assert workbook.sheetnames == ["2025-04"]
     assert "Nguyễn Thị Lan" not in response.get_data(as_text=False).decode("latin-1")
     assert AuditLog.select().where(AuditLog.action == "export").count() == 2
+
+
+CODES = ("female", "victim", "returnee", "at_risk", "home_visit", "approved", "completed",
+         "service_received", "legal_support", "medical_care", "awareness", "medium", "active")
+
+
+@pytest.mark.parametrize("locale, labels", [
+    ("vi", None),
+    ("en", {"cases": ["Female", "Trafficking victim, Returned irregular migrant", "Active",
+                      "Approved"],
+            "visits": ["Home visit"],
+            "referrals": ["Medical care", "Completed", "Received the service"],
+            "attendance": ["Awareness session"]}),
+])
+def test_exports_speak_labels_not_codes(client, book, locale, labels):
+    """A ward hands its files to the city: every coded value in the reader's language."""
+    book["chair"].locale = locale
+    book["chair"].save()
+    login_as(client, book["chair"])
+    workbook = load_workbook(io.BytesIO(download(client, dataset="book",
+                                                 file_format="xlsx").get_data()))
+    for sheet in ("cases", "visits", "referrals", "attendance"):
+        values = [v for row in list(workbook[sheet].values)[1:] for v in row
+                  if isinstance(v, str)]
+        assert values, sheet
+        for code in CODES:
+            assert code not in values, (sheet, code)
+        for label in (labels or {}).get(sheet, []):
+            assert label in values, (sheet, label, values)
+    if locale == "vi":
+        cases = list(workbook["cases"].values)[1]
+        assert vocab.SEXES.label("female") in cases and "Nữ" in cases
+
+
+def test_the_monthly_workbook_is_laid_out_for_the_meeting(client, book):
+    """Title, section headings, column headers, widths, members by name, all three targets."""
+    login_as(client, book["chair"])
+    response = client.post("/desk/monthly/2025/4/export", data={"export-file_format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.get_data()))["2025-04"]
+    rows = [[c for c in row if c is not None] for row in sheet.values]
+    assert book["chair"].club.name in rows[0][0] and "04/2025" in rows[0][0]
+    assert sheet["A1"].font.bold
+    assert sheet.column_dimensions["A"].width >= 30
+    flat = [c for row in rows for c in row]
+    for heading in ("Thành viên", "Nhiệm vụ tháng tới", "Kết quả so với chỉ tiêu năm"):
+        assert heading in flat, heading
+    headers = next(row for row in rows if "Từ đầu năm" in row)
+    assert sheet.cell(row=rows.index(headers) + 1, column=1).font.bold
+    assert book["member"].full_name in flat and book["member"].login not in flat
+    targets = reports.targets_for(book["chair"].club, 2025)
+    by_label = {row[0]: row for row in rows if row}
+    assert by_label["Lượt tư vấn"][1:] == [1, 1, targets.consultations]
+    assert by_label["Tỉ lệ đối tượng được chuyển gửi dịch vụ"][-1] == f"{targets.referred_percent}%"
+    assert by_label["Số người được vận động"][-1] == targets.mobilised_per_member * 2
+    assert "Nguyễn Thị Lan" not in flat

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from jsonschema import Draft202012Validator
 
-from webapp.book import fields
-from webapp.book.fields import Invalid
+from webapp.book import entries, fields
+from webapp.invalid import Invalid
 
 TODAY = fields.local_today()
 
@@ -19,7 +19,7 @@ def valid_visit(**overrides):
 
 def test_every_entry_schema_is_valid_draft_2020_12(app):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
-        document = fields.api_schema()
+        document = entries.api_schema()
     Draft202012Validator.check_schema(document)
     assert set(document["$defs"]) == {"case", "visit", "referral", "attendance"}
     for schema in document["$defs"].values():
@@ -34,7 +34,7 @@ def test_every_entry_schema_is_valid_draft_2020_12(app):
 
 def test_clean_data_has_every_field(app):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
-        clean = fields.validate("visit", valid_visit(notes="  hello  "))
+        clean = fields.validate(fields.VISIT, valid_visit(notes="  hello  "))
     assert clean["date"] == TODAY and clean["notes"] == "hello"
     assert clean["topics"] == [] and clean["follow_up_date"] is None
 
@@ -55,21 +55,21 @@ def test_clean_data_has_every_field(app):
 def test_visit_rules(app, overrides, field, message):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
         with pytest.raises(Invalid) as caught:
-            fields.validate("visit", valid_visit(**overrides))
+            fields.validate(fields.VISIT, valid_visit(**overrides))
     assert caught.value.errors == {field: message}
 
 
 def test_the_same_rules_as_jsonschema(app):
     """What our validator refuses, jsonschema refuses too (and the other way round)."""
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
-        schema = fields.entry_schema("visit")
+        schema = fields.entry_schema(fields.VISIT)
         checker = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         samples = [valid_visit(), valid_visit(kind="x"), valid_visit(topics="x"),
                    valid_visit(notes=None), valid_visit(extra=1), valid_visit(date="2026-13-01"),
                    valid_visit(members_present=[1, 1]), valid_visit(appointment_id=0)]
         for sample in samples:
             try:
-                fields.validate("visit", sample)
+                fields.validate(fields.VISIT, sample)
                 ours = True
             except Invalid:
                 ours = False

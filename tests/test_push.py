@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from webapp import push
+from webapp.invalid import Invalid
 from webapp.models import PushSubscription
 
 from .factories import make_user
@@ -170,14 +171,14 @@ def _valid(endpoint_url="https://push.example.net/abc"):
 def test_invalid_subscriptions_are_refused(app, change, field):
     subscription = _valid()
     change(subscription)
-    with pytest.raises(push.SubscriptionError) as error:
+    with pytest.raises(Invalid) as error:
         push.validate_subscription(subscription)
     assert error.value.field == field
 
 
 def test_local_http_endpoint_only_when_allowed(app):
     local = _valid("http://127.0.0.1:9999/push/x")
-    with pytest.raises(push.SubscriptionError):
+    with pytest.raises(Invalid):
         push.validate_subscription(local)
     assert push.validate_subscription(local, allow_local_http=True)[0] == local["endpoint"]
     assert push.validate_subscription(_valid())[0] == "https://push.example.net/abc"

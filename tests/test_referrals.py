@@ -2,7 +2,9 @@
 import pytest
 
 from webapp.book import referrals
-from webapp.book.fields import Invalid, local_today
+from webapp.book.entries import Lookup
+from webapp.book.fields import local_today
+from webapp.invalid import Invalid
 from webapp.models import Referral
 
 from .factories import make_case
@@ -16,9 +18,9 @@ def make_referral(case):
 
 def test_referral_needs_consent(app):
     with pytest.raises(Invalid) as caught:
-        referrals.prepare(None, {}, make_case(consent=("follow",)))
+        referrals.prepare(None, {"case": make_case(consent=("follow",))}, Lookup())
     assert "case_uuid" in caught.value.errors
-    assert referrals.prepare(None, {}, make_case(consent=("refer",)))["case"]
+    assert referrals.prepare(None, {"case": make_case(consent=("refer",))}, Lookup())["case"]
 
 
 def test_status_steps(app):

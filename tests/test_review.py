@@ -6,7 +6,8 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp.book import fields, review, sync
+from webapp.book import entries, fields, review, sync
+from webapp.invalid import Invalid
 from webapp.models import AuditLog, Case, Review, Visit
 
 from .factories import make_case, make_club, make_user, make_visit
@@ -90,14 +91,14 @@ def test_approve_records_the_decision_and_audits_it(club, chair, member):
     assert log.details == {"entry_type": "case", "uuid": case.uuid, "revision": 1,
                            "review_id": decision.id}
     assert review.queue_count(club) == 0
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(Invalid):
         review.approve(case, chair)
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_return_needs_a_reason(chair, member, reason):
     case = new_case(member)
-    with pytest.raises(review.ReviewError) as error:
+    with pytest.raises(Invalid) as error:
         review.return_entry(case, chair, reason)
     assert "lý do" in error.value.message
     assert Case.get_by_id(case.id).review_status == "submitted"
@@ -196,7 +197,7 @@ def test_entries_of_a_case_not_yet_approved_wait_for_it(club, chair, member):
     visit = new_visit(member, case)
     [case_item, visit_item] = review.queue(club)
     assert visit_item.waiting_for == case and case_item.waiting_for is None
-    with pytest.raises(review.ReviewError) as error:
+    with pytest.raises(Invalid) as error:
         review.approve(visit, chair)
     assert "hãy duyệt hồ sơ trước" in error.value.message
     review.return_entry(case, chair, "Thiếu năm sinh")
@@ -218,7 +219,7 @@ def test_approve_many_approves_cases_before_their_visits_and_ignores_other_clubs
     approved, refused = review.approve_many(
         club, [("visit", visit.id), ("case", case.id), ("visit", other.id),
                ("visit", stranger.id), ("nonsense", 1)], chair)
-    assert {(review.type_of(r), r.id) for r in approved} == {
+    assert {(entries.type_of(r).name, r.id) for r in approved} == {
         ("case", case.id), ("visit", visit.id), ("visit", other.id)}
     assert refused == []
     assert Visit.get_by_id(stranger.id).review_status == "submitted"
@@ -281,7 +282,7 @@ def test_an_amendment_that_no_longer_passes_the_rules_is_refused(chair, member):
     send(member, "case", case_data(assigned_to=other.id), uuid=case.uuid, revision=2, base=1)
     other.club = make_club()  # the member assigned meanwhile left the club
     other.save()
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(Invalid):
         review.approve(Case.get_by_id(case.id), chair)
     case = Case.get_by_id(case.id)
     assert (case.revision, case.amendment_status) == (1, "submitted")

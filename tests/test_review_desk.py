@@ -4,7 +4,7 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp.book import fields, review
+from webapp.book import entries, fields, review
 from webapp.models import AuditLog, Case, EntryRevision, Review, Visit
 
 from .factories import login_as, make_case, make_club, make_user, make_visit
@@ -13,7 +13,7 @@ TODAY = fields.local_today()
 
 
 def sent(row, revision, data, user):
-    return EntryRevision.create(entry_type=review.type_of(row), uuid=row.uuid, revision=revision,
+    return EntryRevision.create(entry_type=entries.type_of(row).name, uuid=row.uuid, revision=revision,
                                 data=data, submitted_by=user)
 
 

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from webapp.book import scheduling
+from webapp.invalid import Invalid
 from webapp.models import Appointment, AuditLog, Case
 
 from .factories import login_as, make_case, make_club, make_user, make_visit
@@ -96,21 +97,21 @@ def test_chair_assigns_reschedules_and_cancels_with_a_reason(app):
     appointment = scheduling.assign_visit(chair, case, member, TODAY, "Mang tờ rơi", today=TODAY)
     assert (appointment.source, appointment.member_id, appointment.note) == (
         "assigned", member.id, "Mang tờ rơi")
-    with pytest.raises(scheduling.SchedulingError):
+    with pytest.raises(Invalid):
         scheduling.reschedule(appointment, chair, TODAY + timedelta(days=1), " ", today=TODAY)
-    with pytest.raises(scheduling.SchedulingError):
+    with pytest.raises(Invalid):
         scheduling.reschedule(appointment, chair, TODAY - timedelta(days=1), "ốm", today=TODAY)
     scheduling.reschedule(appointment, chair, TODAY + timedelta(days=2), "Gia đình vắng nhà",
                           today=TODAY)
     appointment = Appointment.get_by_id(appointment.id)
     assert appointment.due_date == TODAY + timedelta(days=2)
     assert appointment.rescheduled_reason == "Gia đình vắng nhà"
-    with pytest.raises(scheduling.SchedulingError):
+    with pytest.raises(Invalid):
         scheduling.cancel(appointment, chair, "")
     scheduling.cancel(appointment, chair, "Đã chuyển đi nơi khác")
     appointment = Appointment.get_by_id(appointment.id)
     assert appointment.status == "cancelled"
-    with pytest.raises(scheduling.SchedulingError):
+    with pytest.raises(Invalid):
         scheduling.cancel(appointment, chair, "again")
     # The audit log holds ids and codes, never the reasons (they may name people).
     for row in AuditLog.select():
@@ -121,7 +122,7 @@ def test_assigning_a_visit_to_a_member_who_cannot_see_the_case(app):
     chair = make_user(role="chair")
     follower, other = make_user(club=chair.club), make_user(club=chair.club)
     followed = make_case(club=chair.club, created_by=chair, assigned_to=follower)
-    with pytest.raises(scheduling.SchedulingError) as error:
+    with pytest.raises(Invalid) as error:
         scheduling.assign_visit(chair, followed, other, TODAY, today=TODAY)
     assert error.value.field == "member"
     unassigned = make_case(club=chair.club, created_by=chair, assigned_to=None)
@@ -132,7 +133,7 @@ def test_assigning_a_visit_to_a_member_who_cannot_see_the_case(app):
 def test_chair_cannot_assign_across_clubs(app):
     chair = make_user(role="chair")
     other_case = make_case(club=make_club())
-    with pytest.raises(scheduling.SchedulingError):
+    with pytest.raises(Invalid):
         scheduling.assign_visit(chair, other_case, chair, TODAY, today=TODAY)
 
 

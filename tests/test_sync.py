@@ -9,6 +9,7 @@ from werkzeug.serving import make_server
 
 from webapp.book import fields, review
 from webapp.db import utcnow
+from webapp.invalid import Invalid
 from webapp.models import (
     Appointment, Attendance, Case, Consent, EntryRevision, Referral, Review, SyncConflict, Visit,
 )
@@ -543,10 +544,10 @@ def test_an_amendment_that_breaks_a_rule_now_cannot_be_approved(client, member):
     amended = referral_entry(case["uuid"], uuid=referral["uuid"], provider="Bệnh viện tỉnh")
     amended.update(revision=2, base_revision=1)
     assert sync(client, [amended])[0]["status"] == "updated"
-    from webapp.book import cases
+    from webapp.book import consent
 
-    cases.set_consent(row, "refer", False, chair)
-    with pytest.raises(review.ReviewError):
+    consent.set_consent(row, "refer", False, chair)
+    with pytest.raises(Invalid):
         review.approve(Referral.get(Referral.uuid == referral["uuid"]), chair)
     assert Referral.get(Referral.uuid == referral["uuid"]).provider == "Trung tâm TGPL"
 
@@ -593,7 +594,7 @@ def test_an_entry_stored_meanwhile_by_another_connection_is_a_duplicate(app, mem
     case = make_case(created_by=member)
     entry = visit_entry(case.uuid)
     with app.test_request_context():
-        lookup = sync_module.Lookup.for_batch(member, [entry])
+        lookup = sync_module.Lookup.for_batch([entry])
         assert sync_module.submit_entry(member, entry)["status"] == "created"
         result = sync_module.submit_entry(member, entry, lookup)
     assert result["status"] == "duplicate"

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from webapp.book import cases, fields, review, scheduling, sync as book_sync
+from webapp.book.entries import Lookup
 from webapp.book.reminders import due_for
 from webapp.db import utcnow
 from webapp.models import (
@@ -336,7 +337,7 @@ def test_every_entry_of_an_erased_case_is_gone_and_its_name_nowhere(client, club
 
 def test_a_case_erased_while_its_batch_waits_takes_nothing_of_it(app, club):
     """The batch read the case before it was erased: each entry looks again in its transaction."""
-    lookup = book_sync.Lookup.for_batch(club.a, [entry("visit", visit_data(club.case.uuid))])
+    lookup = Lookup.for_batch([entry("visit", visit_data(club.case.uuid))])
     cases.erase(Case.get_by_id(club.case.id), club.chair)
     late = entry("visit", visit_data(club.case.uuid, notes=NAME))
     result = book_sync.submit_entry(club.a, late, lookup)

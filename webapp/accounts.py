@@ -14,20 +14,12 @@ from peewee import fn
 from . import audit
 from .extensions import csrf, login_manager
 from .db import database, utcnow
+from .invalid import Invalid
 from .models import Club, LoginAttempt, LoginSession, User
-from .book.vocab import ROLES
+from .permissions import ALL_ROLES
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")
-
-
-class AccountError(ValueError):
-    """Bad input for an account, with a message in the user's language, keyed by field."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def _hasher():
@@ -62,10 +54,10 @@ def normalise_phone(phone):
 
 def validate_password(password):
     if len(password or "") < current_app.config["PASSWORD_MIN_LENGTH"]:
-        raise AccountError("password", _("The password must have at least %(n)d characters.",
-                                         n=current_app.config["PASSWORD_MIN_LENGTH"]))
+        raise Invalid(_("The password must have at least %(n)d characters.",
+                        n=current_app.config["PASSWORD_MIN_LENGTH"]), field="password")
     if len(password) > 128:
-        raise AccountError("password", _("The password must have at most 128 characters."))
+        raise Invalid(_("The password must have at most 128 characters."), field="password")
 
 
 def find_by_login(login):
@@ -82,29 +74,29 @@ def find_by_login(login):
 
 def create_user(*, login, password, role, club=None, full_name="", phone=None, area="",
                 must_change_password=True, by=None):
-    """Create an account after checking every rule; raises AccountError."""
+    """Create an account after checking every rule; raises Invalid."""
     login = (login or "").strip().lower()
     if not LOGIN_RE.match(login):
-        raise AccountError("login", _("A login name has 3 to 64 letters a-z, digits, dots, dashes "
-                                      "or underscores, and starts with a letter or digit."))
-    if role not in ROLES:
-        raise AccountError("role", _("Unknown role."))
+        raise Invalid(_("A login name has 3 to 64 letters a-z, digits, dots, dashes "
+                        "or underscores, and starts with a letter or digit."), field="login")
+    if role not in ALL_ROLES:
+        raise Invalid(_("Unknown role."), field="role")
     if role in ("member", "chair") and club is None:
-        raise AccountError("club", _("A club member or board member must belong to a club."))
+        raise Invalid(_("A club member or board member must belong to a club."), field="club")
     if role in ("supervisor", "admin"):
         club = None
     if role == "supervisor" and not (area or "").strip():
-        raise AccountError("area", _("A supervisor needs an area: a city or a province."))
+        raise Invalid(_("A supervisor needs an area: a city or a province."), field="area")
     phone = normalise_phone(phone)
     if phone and not PHONE_RE.match(phone):
-        raise AccountError("phone", _("Enter a phone number of 9 to 15 digits."))
+        raise Invalid(_("Enter a phone number of 9 to 15 digits."), field="phone")
     if len(full_name or "") > 120:
-        raise AccountError("full_name", _("The name must have at most 120 characters."))
+        raise Invalid(_("The name must have at most 120 characters."), field="full_name")
     validate_password(password)
     if User.select().where(fn.LOWER(User.login) == login).exists():
-        raise AccountError("login", _("This login name is taken."))
+        raise Invalid(_("This login name is taken."), field="login")
     if phone and User.select().where(User.phone == phone).exists():
-        raise AccountError("phone", _("This phone number belongs to another account."))
+        raise Invalid(_("This phone number belongs to another account."), field="phone")
     with database.atomic():
         user = User.create(
             login=login, phone=phone, full_name=(full_name or "").strip(), role=role, club=club,
@@ -117,15 +109,15 @@ def create_user(*, login, password, role, club=None, full_name="", phone=None, a
 
 
 def create_club(*, name, code_prefix, ward="", city="", province="", by=None):
-    """Create a club; raises AccountError on bad input."""
+    """Create a club; raises Invalid on bad input."""
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise AccountError("name", _("Enter the club's name (at most 120 characters)."))
+        raise Invalid(_("Enter the club's name (at most 120 characters)."), field="name")
     code_prefix = (code_prefix or "").strip().upper()
     if not re.match(r"^[A-Z]{2,8}$", code_prefix):
-        raise AccountError("code_prefix", _("The code prefix has 2 to 8 letters A-Z."))
+        raise Invalid(_("The code prefix has 2 to 8 letters A-Z."), field="code_prefix")
     if Club.select().where(fn.LOWER(Club.name) == name.lower()).exists():
-        raise AccountError("name", _("A club with this name exists."))
+        raise Invalid(_("A club with this name exists."), field="name")
     with database.atomic():
         club = Club.create(name=name, code_prefix=code_prefix, ward=(ward or "").strip(),
                            city=(city or "").strip(), province=(province or "").strip())

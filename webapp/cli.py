@@ -3,6 +3,7 @@ import click
 import unicodedata
 
 from . import accounts
+from .invalid import Invalid
 from .models import Club, User
 from .book.vocab import ROLES
 
@@ -29,7 +30,7 @@ def create_club_command(name, code_prefix, ward, city, province):
     try:
         club = accounts.create_club(name=name, code_prefix=code_prefix, ward=ward, city=city,
                                     province=province)
-    except accounts.AccountError as error:
+    except Invalid as error:
         _fail(error)
     click.echo(f"Club created: {club.name} (id {club.id}, case codes {club.code_prefix}-…)")
 
@@ -67,7 +68,7 @@ def create_user_command(login, password, role, club_name, full_name, phone, area
         user = accounts.create_user(login=login, password=password, role=role, club=club,
                                     full_name=full_name, phone=phone, area=area,
                                     must_change_password=False)
-    except accounts.AccountError as error:
+    except Invalid as error:
         _fail(error)
     click.echo(f"Account created: {user.login} ({user.role})")
 
@@ -83,7 +84,7 @@ def demo_command(password):
         raise click.ClickException("The database is not empty; the demo fills only an empty one.")
     try:
         logins = fill(password)
-    except accounts.AccountError as error:  # e.g. a password too short: nothing was written
+    except Invalid as error:  # e.g. a password too short: nothing was written
         _fail(error)
     click.echo("Demo data created. Log in with any of these accounts "
                f"(password: {password}):")

@@ -1,11 +1,23 @@
-"""Demo data: the five pilot clubs of Hạ Long with their boards, members and fictional cases."""
+"""Demo data: the five pilot clubs of Hạ Long with their boards, members and a year of fictional work.
+
+Every entry goes through the book's own write path (sync.submit_entry, review, referrals,
+activities, scheduling), as a member's phone and a chair's desk would make it, and then has its
+dates moved back to when it happened — so that each page of each role shows a real story on first
+start: cases registered across the year, visits and follow-ups before and after today, referrals
+in each status, activities with the people members brought, entries waiting for review and one
+returned with a reason, appointments due and overdue. All names are made up.
+"""
 import random
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from . import accounts
-from .book import cases
-from .db import database, utcnow
-from .models import Case, CaseCategory, Consent, Review, Visit
+from .book import activities, referrals, review, scheduling, sync
+from .book import cases as consents
+from .book.fields import LOCAL_TZ, local_today
+from .db import database
+from .models import Attendance, Case, EntryRevision, Referral, Review, Visit
+
+ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
 
 PILOT_WARDS = [
     ("Hùng Thắng", "HT"), ("Cao Xanh", "CX"), ("Bạch Đằng", "BD"), ("Hồng Gai", "HG"),
@@ -17,17 +29,165 @@ MIDDLE = ["Thị", "Văn", "Minh", "Thu", "Ngọc", "Đức", "Hải", "Thanh"]
 GIVEN = ["Lan", "Hoa", "Mai", "Hùng", "Nam", "Hương", "Tuấn", "Linh", "Dũng", "Trang", "Phương",
          "Quang"]
 CATEGORIES = ["victim", "returnee", "at_risk", "labour_migrant", "relative", "being_identified"]
+MET_HOW = ["Gặp trong buổi truyền thông tại khu phố", "Tổ trưởng dân phố giới thiệu",
+           "Người nhà tìm đến câu lạc bộ", "Công an phường chuyển sang",
+           "Gặp khi đi khảo sát hộ gia đình"]
+NOTES = ["Đã tư vấn về di cư an toàn, đưa số đường dây nóng 111.",
+         "Chị kể có người trên mạng mời sang nước ngoài làm việc lương cao; đã giải thích cách "
+         "nhận biết lời mời lừa đảo.",
+         "Gia đình đang khó khăn về kinh tế, cần hỗ trợ học nghề.",
+         "Đã hướng dẫn làm lại giấy tờ tùy thân tại phường.",
+         "Sức khỏe ổn hơn lần trước; hẹn tuần sau quay lại.",
+         "Anh muốn đi làm việc ở nước ngoài theo hợp đồng; đã hướng dẫn tìm doanh nghiệp được cấp "
+         "phép."]
+PROVIDERS = {
+    "legal_support": "Trung tâm Trợ giúp pháp lý tỉnh Quảng Ninh",
+    "vocational_training": "Trường Cao đẳng nghề Hạ Long",
+    "medical_care": "Trung tâm Y tế thành phố Hạ Long",
+    "psychological": "Phòng tư vấn tâm lý, Hội Liên hiệp Phụ nữ tỉnh",
+    "loans": "Ngân hàng Chính sách xã hội thành phố",
+}
+ACTIVITIES = [("awareness", "Truyền thông phòng, chống mua bán người tại nhà văn hóa khu"),
+              ("training", "Tập huấn kỹ năng tư vấn cho thành viên câu lạc bộ"),
+              ("forum", "Diễn đàn: đi làm việc ở nước ngoài an toàn, hợp pháp")]
+RETURN_REASON = "Ghi rõ chị đã được tư vấn những nội dung gì và hẹn ngày thăm lại."
 
 
 def _name(rng):
     return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
 
 
+def _utc(day, hour=9):
+    """A naive UTC moment on a local day (the database keeps UTC)."""
+    local = datetime.combine(day, time(hour), LOCAL_TZ)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _submit(user, entry_type, data, on):
+    """Record one entry as the user's phone would; its trail is then dated `on`."""
+    result = sync.submit_batch(user, [sync.new_entry(entry_type, data)])[0]
+    if result["status"] != "created":
+        raise RuntimeError(f"demo {entry_type} refused: {result['errors']}")
+    row = ENTRY_MODELS[entry_type].get_by_id(result["id"])
+    EntryRevision.update(submitted_at=_utc(on)).where(EntryRevision.uuid == row.uuid).execute()
+    return row
+
+
+def _decide(row, chair, on, returned=None):
+    """The chair approves (or returns) the entry a day or two after it came in."""
+    if returned:
+        review.return_entry(row, chair, returned)
+    else:
+        review.approve(row, chair)
+    Review.update(decided_at=_utc(on, 20)).where(Review.entry_uuid == row.uuid).execute()
+    return type(row).get_by_id(row.id)  # as decided (the decision wrote a fresh copy)
+
+
+def _visit_data(rng, case, day, members, follow_up=None):
+    return {"case_uuid": case.uuid, "date": day.isoformat(),
+            "kind": rng.choice(["home_visit", "home_visit", "consultation", "phone_call"]),
+            "topics": rng.sample(["safe_migration", "trafficking_tricks", "online_job_scams",
+                                  "rights_support", "reporting", "civil_papers"],
+                                 rng.randint(1, 3)),
+            "notes": rng.choice(NOTES),
+            "needs": rng.sample(sorted(PROVIDERS), rng.randint(0, 2)),
+            "members_present": [m.id for m in members],
+            "follow_up_date": follow_up.isoformat() if follow_up else None}
+
+
+def _club_story(rng, club, chair, members, today):
+    """A year of one club's work, oldest first."""
+    start = today - timedelta(days=300)
+    days = sorted(rng.sample(range(0, 290), 11))
+    made = []
+    for n, offset in enumerate(days):
+        member = members[n % len(members)]
+        registered = start + timedelta(days=offset)
+        refer = n % 3 != 2
+        case = _submit(member, "case", {
+            "full_name": _name(rng), "sex": rng.choice(["female", "female", "male"]),
+            "birth_year": rng.randint(1972, 2008), "address": f"Tổ {rng.randint(1, 12)}",
+            "neighbourhood": f"Khu {rng.randint(1, 8)}",
+            "phone": f"09{rng.randint(10000000, 99999999)}",
+            "categories": rng.sample(CATEGORIES, rng.randint(1, 2)),
+            "risk_level": rng.choice(["low", "medium", "high"]), "met_how": rng.choice(MET_HOW),
+            "consent": {"follow": True, "refer": refer, "share": n % 2 == 0},
+            "assigned_to": member.id,
+        }, registered)
+        Case.update(created_at=_utc(registered), updated_at=_utc(registered)).where(
+            Case.id == case.id).execute()
+        if n == len(days) - 1:
+            made.append((case, member, None))  # the newest case still waits for the chair
+            continue
+        _decide(case, chair, min(registered + timedelta(days=1), today))
+        made.append((case, member, registered))
+
+    for n, (case, member, registered) in enumerate(made):
+        if registered is None:
+            continue
+        count = rng.randint(1, 4)
+        span = (today - registered).days
+        visit_days = sorted({registered + timedelta(days=rng.randint(0, max(span - 1, 0)))
+                             for _ in range(count)})
+        for i, day in enumerate(visit_days):
+            last = i == len(visit_days) - 1
+            follow_up = None
+            if last:
+                # Follow-ups of the last visit: some overdue, some due this week, some later.
+                follow_up = max(day, today + timedelta(days=rng.choice([-9, -4, 0, 1, 3, 6, 12])))
+            others = [m for m in members if m is not member and rng.random() < 0.3]
+            visit = _submit(member, "visit", _visit_data(rng, case, day, others, follow_up), day)
+            if last and n == 0:
+                _decide(visit, chair, min(day + timedelta(days=1), today), returned=RETURN_REASON)
+            elif last and n in (2, 4):
+                pass  # waits for review
+            else:
+                _decide(visit, chair, min(day + timedelta(days=1), today))
+
+    outcomes = [("referred", None), ("accepted", None), ("completed", "service_received"),
+                ("declined", "no_response"), ("completed", "partly_received")]
+    referred = [(c, m, r) for c, m, r in made
+                if r is not None and consents.has_consent(c, "refer")][:len(outcomes)]
+    for n, (case, member, registered) in enumerate(referred):
+        kind = sorted(PROVIDERS)[n % len(PROVIDERS)]
+        on = min(registered + timedelta(days=rng.randint(5, 40)), today)
+        referral = _submit(member, "referral", {
+            "case_uuid": case.uuid, "service_kind": kind, "provider": PROVIDERS[kind],
+            "referred_on": on.isoformat(), "reason": "Cần được hỗ trợ theo nhu cầu đã trao đổi.",
+        }, on)
+        referral = _decide(referral, chair, min(on + timedelta(days=1), today))
+        status, outcome = outcomes[n % len(outcomes)]
+        moved = min(on + timedelta(days=rng.randint(3, 20)), today)
+        if status in ("accepted", "completed"):
+            referrals.set_status(referral, "accepted", None, "", chair, on=moved)
+        if status in ("completed", "declined"):
+            referrals.set_status(referral, status, outcome,
+                                 "Cơ sở đã phản hồi cho câu lạc bộ.", chair,
+                                 on=min(moved + timedelta(days=7), today))
+
+    approved = [(c, m) for c, m, r in made if r is not None]
+    for n, (kind, title) in enumerate(ACTIVITIES):
+        day = today - timedelta(days=200 - 80 * n)
+        activity = activities.save_activity({"title": title, "kind": kind, "date": day,
+                                             "place": "Nhà văn hóa khu phố",
+                                             "attendee_count": 25 + 10 * n}, chair)
+        for case, member in rng.sample(approved, min(3, len(approved))):
+            attendance = _submit(member, "attendance", {
+                "activity_uuid": activity.uuid, "case_uuid": case.uuid, "brought_by": member.id,
+            }, day)
+            _decide(attendance, chair, min(day + timedelta(days=1), today))
+
+    # The chair gives a member a visit to make this week, with a note.
+    case, member, _registered = made[0]
+    scheduling.assign_visit(chair, case, member, today + timedelta(days=2),
+                            note="Hỏi thăm tình hình việc làm.", today=today)
+
+
 def fill(password, seed=2026):
-    """Create the demo clubs, accounts and cases; returns (login, role, club name) rows."""
+    """Create the demo clubs, accounts and a year of their work; returns (login, role, club)."""
     rng = random.Random(seed)
     logins = []
-    today = date.today()
+    today = local_today()
     with database.atomic():
         admin = accounts.create_user(login="admin", password=password, role="admin",
                                      full_name="Quản trị hệ thống", must_change_password=False)
@@ -50,27 +210,5 @@ def fill(password, seed=2026):
                                               must_change_password=False)
                 members.append(member)
                 logins.append((member.login, "member", club.name))
-            for _ in range(8):
-                member = rng.choice(members)
-                case = Case.create(
-                    club=club, code=cases.next_code(club, today.year), full_name=_name(rng),
-                    sex=rng.choice(["female", "male"]), birth_year=rng.randint(1970, 2008),
-                    address=f"Tổ {rng.randint(1, 12)}", neighbourhood=f"Khu {rng.randint(1, 8)}",
-                    risk_level=rng.choice(["low", "medium", "high"]), assigned_to=member,
-                    created_by=member, review_status="approved",
-                    met_how="Gặp trong buổi truyền thông tại khu phố",
-                )
-                for category in rng.sample(CATEGORIES, rng.randint(1, 2)):
-                    CaseCategory.create(case=case, category=category)
-                Consent.create(case=case, purpose="follow", given=True, recorded_by=member)
-                for _ in range(rng.randint(0, 3)):
-                    visit = Visit.create(
-                        club=club, case=case, created_by=member, review_status="approved",
-                        date=today - timedelta(days=rng.randint(1, 120)),
-                        kind=rng.choice(["home_visit", "consultation", "phone_call"]),
-                        topics=["safe_migration"], notes="Đã tư vấn về di cư an toàn.",
-                    )
-                    Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid,
-                                  revision=1, decision="approved", decided_by=chair,
-                                  decided_at=utcnow())
+            _club_story(rng, club, chair, members, today)
     return logins

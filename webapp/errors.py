@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .invalid import Invalid
 from .permissions import wants_json
 
 
@@ -32,8 +33,20 @@ def handle(error):
     return render_template("error.html", code=code, message=message), code
 
 
+def invalid(error):
+    """Input or a decision that breaks a rule, which the view left to this handler: its messages,
+    on a page or as JSON under /api/ (400)."""
+    if wants_json():
+        response = jsonify(error="invalid", field=error.field, message=error.message,
+                           errors={field: str(message) for field, message in error.errors.items()})
+        response.status_code = 400
+        return response
+    return render_template("error.html", code=400, message=error.message), 400
+
+
 def init_app(app):
     app.register_error_handler(HTTPException, handle)
+    app.register_error_handler(Invalid, invalid)
 
     @app.errorhandler(Exception)
     def _unexpected(error):

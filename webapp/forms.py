@@ -65,7 +65,7 @@ class PasswordResetForm(FlaskForm):
 
 
 def apply_account_error(form, error):
-    """Show an accounts.AccountError on the form field it is about."""
+    """Show an Invalid (from accounts) on the form field it is about."""
     field = getattr(form, error.field, None)
     if field is not None:
         field.errors = list(field.errors) + [error.message]

@@ -6,8 +6,6 @@ from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 
-from .book import vocab
-
 babel = Babel()
 TRANSLATIONS = Path(__file__).parent / "translations"
 LANG_COOKIE = "sotd_lang"
@@ -75,5 +73,4 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_date_time
-    app.jinja_env.globals["vocab"] = vocab
     app.jinja_env.globals["get_locale"] = get_locale

@@ -13,6 +13,8 @@ from peewee import (
 
 from .db import BaseModel, JSONTextField, ListField, new_uuid, utcnow
 
+FIELD_ROLES = ("member", "chair")  # the roles that record entries in the field
+
 
 class Club(BaseModel):
     """One ward's club."""
@@ -70,6 +72,27 @@ class User(UserMixin, BaseModel):
     @property
     def is_board(self):
         return self.role == "chair"
+
+    @classmethod
+    def active_members(cls, club):
+        """The active members and board members of `club` (a Club or its id): who records entries."""
+        return cls.select().where((cls.club == club) & cls.role.in_(FIELD_ROLES) & cls.is_active)
+
+    @classmethod
+    def active_member(cls, club, user_id):
+        """That active member or board member of `club`, or None."""
+        if user_id is None:
+            return None
+        return cls.active_members(club).where(cls.id == user_id).first()
+
+    @classmethod
+    def member_of_record(cls, club, user_id):
+        """That member or board member of `club`, active or not: one named in an entry already
+        made (present at a visit, who brought someone) may have left the club since."""
+        if user_id is None:
+            return None
+        return cls.get_or_none((cls.id == user_id) & (cls.club == club)
+                               & cls.role.in_(FIELD_ROLES))
 
     def __str__(self):
         return self.full_name or self.login

@@ -8,10 +8,12 @@ from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .models import FIELD_ROLES
+
 PUBLIC = "public"
 LOGGED_IN = "logged_in"
 MEMBER, CHAIR, SUPERVISOR, ADMIN = "member", "chair", "supervisor", "admin"
-FIELD = (MEMBER, CHAIR)  # people who record entries in the field
+FIELD = FIELD_ROLES  # people who record entries in the field: (MEMBER, CHAIR)
 ALL_ROLES = (MEMBER, CHAIR, SUPERVISOR, ADMIN)
 
 # Endpoints a user who must change their password may still reach.

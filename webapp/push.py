@@ -23,6 +23,7 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from .db import database, utcnow
+from .invalid import Invalid
 from .models import PushSubscription
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,6 @@ KEY_FILE = "vapid_private.pem"
 DEFAULT_TTL = 24 * 3600  # a phone offline for a day still gets yesterday's reminder
 URGENCIES = ("very-low", "low", "normal", "high")
 DEFAULT_RETRY_AFTER = 60  # seconds, when a 429 names no Retry-After
-
-
-class SubscriptionError(ValueError):
-    """A subscription the browser sent that cannot be used; `message` says why (English msgid)."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,30 +102,29 @@ def _b64url_bytes(value):
 
 def validate_subscription(payload, allow_local_http=False):
     """Check `PushSubscription.toJSON()`; returns (endpoint, p256dh, auth) or raises
-    SubscriptionError."""
+    Invalid."""
     if not isinstance(payload, dict):
-        raise SubscriptionError("", _l("Send the subscription as a JSON object."))
+        raise Invalid(_l("Send the subscription as a JSON object."))
     endpoint = payload.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2000:
-        raise SubscriptionError("endpoint", _l("The endpoint is missing or too long."))
+        raise Invalid(_l("The endpoint is missing or too long."), field="endpoint")
     parts = urlsplit(endpoint)
     local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
     if not parts.netloc or not (parts.scheme == "https" or (local and allow_local_http)):
-        raise SubscriptionError("endpoint", _l("The endpoint must be an https:// address."))
+        raise Invalid(_l("The endpoint must be an https:// address."), field="endpoint")
     keys = payload.get("keys")
     if not isinstance(keys, dict):
-        raise SubscriptionError("keys", _l("The subscription keys are missing."))
+        raise Invalid(_l("The subscription keys are missing."), field="keys")
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
     raw = _b64url_bytes(p256dh)
     if raw is None or len(raw) != 65 or raw[0] != 4:
-        raise SubscriptionError("keys.p256dh", _l("The p256dh key must be a 65-byte P-256 point."))
+        raise Invalid(_l("The p256dh key must be a 65-byte P-256 point."), field="keys.p256dh")
     raw = _b64url_bytes(auth)
     if raw is None or len(raw) != 16:
-        raise SubscriptionError("keys.auth", _l("The auth secret must be 16 bytes."))
+        raise Invalid(_l("The auth secret must be 16 bytes."), field="keys.auth")
     expiration = payload.get("expirationTime")
     if expiration is not None and not isinstance(expiration, (int, float)):
-        raise SubscriptionError("expirationTime",
-                                _l("The expiration time must be a number or null."))
+        raise Invalid(_l("The expiration time must be a number or null."), field="expirationTime")
     return endpoint, p256dh, auth
 
 

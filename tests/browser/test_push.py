@@ -113,3 +113,17 @@ def test_a_payload_cannot_send_the_user_off_site(live_server, phone):
     shown = deliver(page, phone, live_server, json.dumps(
         {"title": "x", "body": "y", "url": "https://evil.example/"}))[0]
     assert shown["data"]["url"] == f"{live_server.url}/app/"
+
+
+def test_the_notifications_page_offers_one_switch_at_a_time(live_server, phone):
+    """'Bật' and 'Tắt' are never shown together: the hidden attribute wins over the button style."""
+    member = make_user(role="member")
+    page = open_app(phone.new_page(), live_server, member)
+    page.goto(f"{live_server.url}/account/notifications")
+    page.wait_for_function("!document.getElementById('push-on').hidden || "
+                           "!document.getElementById('push-off').hidden")
+    shown = page.evaluate("""() => ['push-on', 'push-off'].filter((id) => {
+        const el = document.getElementById(id);
+        return el.getBoundingClientRect().height > 0;
+    })""")
+    assert shown == ['push-on'], shown

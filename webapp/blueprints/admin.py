@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import accounts, audit
 from ..forms import NewAccountForm, PasswordResetForm, apply_account_error
+from ..invalid import Invalid
 from ..models import Club, User
 from ..permissions import ADMIN, access
 from ..book.vocab import ROLES
@@ -53,7 +54,7 @@ def clubs():
             club = accounts.create_club(name=form.name.data, code_prefix=form.code_prefix.data,
                                         ward=form.ward.data, city=form.city.data,
                                         province=form.province.data, by=current_user)
-        except accounts.AccountError as error:
+        except Invalid as error:
             apply_account_error(form, error)
         else:
             flash(_("Club %(name)s created.", name=club.name), "success")
@@ -87,7 +88,7 @@ def users():
                                         role=form.role.data, club=club,
                                         full_name=form.full_name.data, phone=form.phone.data,
                                         area=form.area.data, by=current_user)
-        except accounts.AccountError as error:
+        except Invalid as error:
             apply_account_error(form, error)
         else:
             flash(_("Account %(login)s created.", login=user.login), "success")
@@ -112,7 +113,7 @@ def user(user_id):
         try:
             accounts.set_password(account, reset_form.password.data, by=current_user,
                                   must_change=True)
-        except accounts.AccountError as error:
+        except Invalid as error:
             apply_account_error(reset_form, error)
         else:
             accounts.end_sessions(account)

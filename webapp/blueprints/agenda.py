@@ -12,6 +12,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..book import scheduling
+from ..invalid import Invalid
 from ..models import Appointment, Case, User
 from ..permissions import CHAIR, access, same_club_or_404
 
@@ -72,7 +73,7 @@ def index():
         try:
             scheduling.assign_visit(current_user._get_current_object(), case, member,
                                     form.due_date.data, form.note.data)
-        except scheduling.SchedulingError as error:
+        except Invalid as error:
             _apply(form, error)
         else:
             flash(_("The visit is planned."), "success")
@@ -108,7 +109,7 @@ def detail(appointment_id):
             scheduling.cancel(appointment, chair, cancel.reason.data)
             flash(_("The visit is cancelled."), "success")
             return redirect(url_for("agenda.index"))
-    except scheduling.SchedulingError as error:
+    except Invalid as error:
         _apply(move if action == "move" else cancel, error)
     return render_template("agenda/detail.html", appointment=appointment, move=move,
                            cancel=cancel)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from .. import accounts
-from ..book import fields, sync
+from ..book import entries, sync
 from ..extensions import csrf
 from ..permissions import LOGGED_IN, access
 
@@ -72,4 +72,4 @@ def csrf_token():
 @access(LOGGED_IN)
 def schema():
     """JSON Schema (draft 2020-12) of each entry type's data, with labels and messages."""
-    return jsonify(fields.api_schema())
+    return jsonify(entries.api_schema())

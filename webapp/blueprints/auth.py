@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, audit, shell
 from ..i18n import LANG_COOKIE
+from ..invalid import Invalid
 from ..models import User
 from ..permissions import FIELD, LOGGED_IN, PUBLIC, access
 
@@ -104,7 +105,7 @@ def change_password():
             try:
                 accounts.set_password(current_user, form.new.data, by=current_user,
                                       must_change=False)
-            except accounts.AccountError as error:
+            except Invalid as error:
                 form.new.errors.append(error.message)
             else:
                 accounts.end_sessions(current_user, keep_token=current_user.session_token)

@@ -10,9 +10,9 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import audit
-from ..book import activities, cases, referrals, sync
+from ..book import activities, cases, consent, referrals, sync
 from ..book.entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
-from ..book.fields import Invalid
+from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
 from ..permissions import CHAIR, FIELD, access, case_or_404, club_record_or_404, visible_cases
 from ..security import search_redirect, searched_text
@@ -52,23 +52,11 @@ class EraseForm(FlaskForm):
 
 
 def _members():
-    return list(User.select()
-                .where((User.club == current_user.club_id) & User.role.in_(FIELD)
-                       & User.is_active)
-                .order_by(User.full_name))
+    return list(User.active_members(current_user.club_id).order_by(User.full_name))
 
 
 def _case(case_id):
     return case_or_404(current_user, case_id)
-
-
-def _show_invalid(form, invalid):
-    for name, message in invalid.errors.items():
-        target = getattr(form, name, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [str(message)]
-        else:
-            form.form_errors.append(str(message))
 
 
 def _submit(form, entry_type):
@@ -126,7 +114,7 @@ def case_page(case_id):
     assign = AssignForm(member=str(case.assigned_to_id or ""))
     assign.member.choices = [(str(m.id), m.full_name or m.login) for m in _members()]
     return render_template("book/case.html", case=case, timeline=cases.timeline(case),
-                           categories=cases.categories_of(case), consent=cases.consent_of(case),
+                           categories=cases.categories_of(case), consent=consent.consent_of(case),
                            assign=assign, close=CloseForm(), consent_form=_consent_form(),
                            status_form=_status_form())
 
@@ -141,7 +129,7 @@ def case_edit(case_id):
         form.fill(cases.data_of(case))
     if form.validate_on_submit():
         try:
-            sync.desk_edit(current_user._get_current_object(), "case", case, form.entry_data())
+            sync.desk_edit(current_user._get_current_object(), case, form.entry_data())
         except Invalid as invalid:
             form.show_errors(invalid.errors)
         else:
@@ -213,7 +201,7 @@ def case_consent(case_id):
     form = _consent_form()
     if request.method == "POST":
         if form.validate_on_submit() and form.purpose.data in CONSENT_PURPOSES:
-            cases.set_consent(case, form.purpose.data, form.given.data == "1",
+            consent.set_consent(case, form.purpose.data, form.given.data == "1",
                               current_user._get_current_object())
             flash(_("The consent is recorded."), "success")
         else:
@@ -221,7 +209,7 @@ def case_consent(case_id):
         return redirect(url_for("book.case_page", case_id=case.id))
     audit.record("consent_printed", case, code=case.code)
     rows = cases.everything_held(case)["consents"]
-    return render_template("book/consent.html", case=case, consent=cases.consent_of(case),
+    return render_template("book/consent.html", case=case, consent=consent.consent_of(case),
                            rows=rows)
 
 

@@ -6,6 +6,7 @@ from playhouse.flask_utils import get_object_or_404
 
 from .. import accounts
 from ..forms import NewAccountForm, apply_account_error
+from ..invalid import Invalid
 from ..models import User
 from ..permissions import CHAIR, access
 from ..book.vocab import ROLES
@@ -25,7 +26,7 @@ def index():
                                         role=form.role.data, club=current_user.club,
                                         full_name=form.full_name.data, phone=form.phone.data,
                                         by=current_user)
-        except accounts.AccountError as error:
+        except Invalid as error:
             apply_account_error(form, error)
         else:
             flash(_("%(name)s can now log in as %(login)s.", name=user.full_name,

@@ -44,11 +44,8 @@ def subscribe():
     """Store the browser's PushSubscription.toJSON() for the current user."""
     payload = request.get_json(silent=True)
     allow_local = current_app.testing or current_app.debug
-    try:
-        subscription = push.subscribe(current_user._get_current_object(), payload,
-                                      request.headers.get("User-Agent", ""), allow_local)
-    except push.SubscriptionError as error:
-        return _json_error(str(error.message), error.field)
+    subscription = push.subscribe(current_user._get_current_object(), payload,
+                                  request.headers.get("User-Agent", ""), allow_local)
     audit.record("push_subscribe", subscription)
     return jsonify(id=subscription.id, device_label=subscription.device_label), 201
 

@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from .. import audit
-from ..book import review
+from ..book import entries, review
+from ..invalid import Invalid
 from ..models import User
 from ..permissions import CHAIR, access
 from ..book.vocab import ENTRY_TYPES
@@ -63,7 +64,7 @@ def approve_many():
     refs = []
     for value in request.form.getlist("entry"):
         entry_type, _sep, entry_id = value.partition(":")
-        if entry_type in review.ENTRY_MODELS and entry_id.isdigit():
+        if entry_type in entries.TYPES and entry_id.isdigit():
             refs.append((entry_type, int(entry_id)))
     if not refs:
         flash(_("Tick the entries to approve first."), "error")
@@ -83,7 +84,7 @@ def approve_many():
 def entry(entry_type, entry_id):
     """One entry in full, with its case, what an amendment changes, and its whole trail."""
     row = _entry_or_404(entry_type, entry_id)
-    case = row if entry_type == "case" else row.case
+    case = entries.type_of(row).case_of(row)
     audit.record("case_viewed", case, code=case.code, via="review")
     return _render_entry(entry_type, row, ReturnForm())
 
@@ -100,7 +101,7 @@ def approve(entry_type, entry_id):
     row = _entry_or_404(entry_type, entry_id)
     try:
         review.approve(row, current_user)
-    except review.ReviewError as error:
+    except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for("review.entry", entry_type=entry_type, entry_id=entry_id))
     flash(_("Approved."), "success")
@@ -116,7 +117,7 @@ def return_entry(entry_type, entry_id):
     if form.validate_on_submit():
         try:
             review.return_entry(row, current_user, form.reason.data)
-        except review.ReviewError as error:
+        except Invalid as error:
             form.reason.errors = [error.message]
         else:
             flash(_("Returned to the member with your reason."), "success")

@@ -2,10 +2,10 @@
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from .cases import member_of_record
 from ..db import database, utcnow
-from .fields import Invalid
-from ..models import Activity, Attendance
+from ..invalid import Invalid
+from ..models import Activity, Attendance, User
+from .vocab import APPROVED
 
 FIELDS = ("title", "kind", "date", "place", "attendee_count")
 
@@ -14,7 +14,7 @@ def save_activity(values, by, activity=None):
     """Record an activity of the chair's club, or change one."""
     with database.atomic():
         if activity is None:
-            activity = Activity(club=by.club_id, created_by=by, review_status="approved")
+            activity = Activity(club=by.club_id, created_by=by, review_status=APPROVED)
         for name in FIELDS:
             setattr(activity, name, values[name])
         if activity.attendee_count is None:
@@ -25,13 +25,16 @@ def save_activity(values, by, activity=None):
     return activity
 
 
-def prepare(user, values, case, activity):
+def prepare(user, values, lookup):
     """Attendance: an activity of the club, a case not yet recorded there, a member who brought them."""
+    case = values["case"]
     brought_by = (user if values.get("brought_by") in (None, user.id)
-                  else member_of_record(case.club_id, values["brought_by"]))
+                  else User.member_of_record(case.club_id, values["brought_by"]))
     if brought_by is None:
         raise Invalid({"brought_by": _l("Choose a member of the club.")})
-    return dict(values, case=case, activity=activity, brought_by=brought_by)
+    if values["activity"].club_id != case.club_id:
+        raise Invalid({"activity_uuid": _l("This activity is not one of your club's.")})
+    return dict(values, brought_by=brought_by)
 
 
 def _check_once(attendance_id, activity, case):
@@ -44,7 +47,7 @@ def _check_once(attendance_id, activity, case):
                                        "recorded.")})
 
 
-def create(user, values, **entry):
+def create(user, values, lookup, **entry):
     _check_once(None, values["activity"], values["case"])
     attendance = Attendance.create(club=values["case"].club_id, activity=values["activity"],
                                    case=values["case"], brought_by=values["brought_by"],

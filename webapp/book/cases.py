@@ -6,14 +6,15 @@ from peewee import fn
 
 from . import holders
 from .. import audit
+from .consent import consent_of, set_consent
 from ..db import database, is_postgres, utcnow
-from .fields import Invalid, local_today
+from .fields import local_today
+from ..invalid import Invalid
 from ..models import (
     Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
     SyncConflict, User, Visit,
 )
-from ..permissions import CHAIR, FIELD
-from .vocab import CONSENT_PURPOSES
+from ..permissions import CHAIR
 
 # Fields of a case that hold personal data: emptied when the person asks to be erased.
 PERSONAL_FIELDS = ("full_name", "address", "neighbourhood", "phone", "met_how", "closed_reason")
@@ -33,79 +34,29 @@ def next_code(club, year):
     return f"{prefix}{number:03d}"
 
 
-# --- Consent ------------------------------------------------------------------------------------
-
-def consent_of(case):
-    """{purpose: True/False}: whether the person's consent for each purpose stands now."""
-    given = set(Consent.select(Consent.purpose)
-                .where((Consent.case == case) & Consent.given & Consent.withdrawn_at.is_null())
-                .tuples()
-                .iterator())
-    return {purpose: (purpose,) in given for purpose in CONSENT_PURPOSES.codes}
-
-
-def has_consent(case, purpose):
-    return consent_of(case)[purpose]
-
-
-def set_consent(case, purpose, given, by):
-    """Record consent given, or its withdrawal (or a refusal when nothing was recorded yet)."""
-    active = (Consent.select()
-              .where((Consent.case == case) & (Consent.purpose == purpose)
-                     & Consent.withdrawn_at.is_null())
-              .order_by(Consent.id.desc())
-              .first())
-    if given and not (active and active.given):
-        if active:
-            active.withdrawn_at, active.withdrawn_by = utcnow(), by
-            active.save()
-        Consent.create(case=case, purpose=purpose, given=True, recorded_by=by)
-        audit.record("consent_given", case, user=by, code=case.code, purpose=purpose)
-    elif not given and active and active.given:
-        active.withdrawn_at, active.withdrawn_by = utcnow(), by
-        active.save()
-        audit.record("consent_withdrawn", case, user=by, code=case.code, purpose=purpose)
-    elif not given and active is None:
-        Consent.create(case=case, purpose=purpose, given=False, recorded_by=by)
-        audit.record("consent_refused", case, user=by, code=case.code, purpose=purpose)
-
-
 # --- The record ---------------------------------------------------------------------------------
 
-def club_member(club_id, user_id):
-    """An active member or board member of the club, or None."""
-    if user_id is None:
-        return None
-    return User.get_or_none((User.id == user_id) & (User.club == club_id)
-                            & (User.role.in_(FIELD)) & User.is_active)
+def prepare(user, values, lookup):
+    """A case refers to nothing: its rules (who it is assigned to) are checked when written."""
+    return values
 
 
-def member_of_record(club_id, user_id):
-    """A member or board member of the club, active or not: one named in an entry already made
-    (present at a visit, who brought someone) may have left the club since."""
-    if user_id is None:
-        return None
-    return User.get_or_none((User.id == user_id) & (User.club == club_id)
-                            & (User.role.in_(FIELD)))
-
-
-def prepare(user, values, case=None):
-    """Check a case's data against the rules that need the database; returns what to store."""
+def _assignee(user, values, case=None):
+    """Who the case is assigned to after `user`'s change (the rule depends on the row as it is)."""
     assigned_id = values.get("assigned_to")
     if assigned_id is None:
-        assignee = case.assigned_to if case is not None else user
-    else:
-        assignee = user if assigned_id == user.id else club_member(user.club_id, assigned_id)
-        if assignee is None:
-            raise Invalid({"assigned_to": _l("Choose a member of the club.")})
-        current = case.assigned_to_id if case is not None else user.id
-        if user.role != CHAIR and assignee.id not in (user.id, current):
-            raise Invalid({"assigned_to": _l("Only the club's board assigns cases to others.")})
-        if user.role != CHAIR and case is not None:
-            # Only the board moves a case: a member's edit (perhaps made on the copy they had
-            # before the case passed to another) keeps whoever holds it now.
-            assignee = case.assigned_to
-    return dict(values, assigned_to=assignee)
+        return case.assigned_to if case is not None else user
+    assignee = user if assigned_id == user.id else User.active_member(user.club_id, assigned_id)
+    if assignee is None:
+        raise Invalid({"assigned_to": _l("Choose a member of the club.")})
+    current = case.assigned_to_id if case is not None else user.id
+    if user.role != CHAIR and assignee.id not in (user.id, current):
+        raise Invalid({"assigned_to": _l("Only the club's board assigns cases to others.")})
+    if user.role != CHAIR and case is not None:
+        # Only the board moves a case: a member's edit (perhaps made on the copy they had before
+        # the case passed to another) keeps whoever holds it now.
+        return case.assigned_to
+    return assignee
 
 
 def _write(case, values, by):
@@ -130,8 +81,9 @@ def _write(case, values, by):
         set_consent(case, purpose, given, by)
 
 
-def create(user, values, **entry):
+def create(user, values, lookup, **entry):
     """Register a new case in the user's club; the code is given here, on the server."""
+    values = dict(values, assigned_to=_assignee(user, values))
     case = Case(club=user.club_id, created_by=user, code=next_code(user.club, local_today().year),
                 **entry)
     _write(case, values, user)
@@ -139,15 +91,17 @@ def create(user, values, **entry):
     return case
 
 
-def keep_assignment(values, base_data):
-    """An edit that leaves the assignee as it was in the revision it was made from keeps the
-    case's holder now: a phone's older copy never takes back a case the board gave to another."""
+def edit_from(values, base_data):
+    """An edit's values, given the data of the revision it was made from: leaving the assignee
+    as it was there keeps the case's holder now, so a phone's older copy never takes back a case
+    the board gave to another."""
     if base_data is not None and values.get("assigned_to") == base_data.get("assigned_to"):
         return dict(values, assigned_to=None)
     return values
 
 
 def update(case, values, by):
+    values = dict(values, assigned_to=_assignee(by, values, case))
     _write(case, values, by)
     audit.record("case_updated", case, user=by, code=case.code)
     return case
@@ -172,7 +126,7 @@ def categories_of(case):
 
 def assign(case, member, by):
     """Give the case to a member of the club to follow."""
-    if club_member(case.club_id, getattr(member, "id", member)) is None:
+    if User.active_member(case.club_id, getattr(member, "id", member)) is None:
         raise Invalid({"member": _l("Choose a member of the club.")})
     with database.atomic():
         holders.hand_over(case, member, case.assigned_to_id)
@@ -331,10 +285,3 @@ def everything_held(case):
                         .order_by(Review.decided_at)),
     }
 
-
-def correct(case, values, by):
-    """Correct a person's record on their request (the chair at the desk): the edit path, audited."""
-    from . import sync
-
-    sync.desk_edit(by, "case", case, values)
-    audit.record("data_request_corrected", case, user=by, code=case.code)

@@ -9,7 +9,8 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from . import fields
-from .fields import Invalid
+from .entries import TYPES
+from ..invalid import Invalid
 from .vocab import CONSENT_PURPOSES
 
 
@@ -47,9 +48,10 @@ def _wtf_field(f):
 
 
 class EntryForm(FlaskForm):
-    """Base of the book's desk forms; `entry_type` names the field definitions it is made from."""
+    """Base of the book's desk forms, made from field definitions: `form_fields` all of them (CASE,
+    VISIT, …), `definitions` those the desk draws."""
 
-    entry_type = None
+    form_fields = ()
     definitions = ()
 
     def __init__(self, *args, members=(), case_choices=(), extra=None, **kwargs):
@@ -136,28 +138,28 @@ class EntryForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
         try:
-            self.values = fields.validate(self.entry_type, self.entry_data())
+            self.values = fields.validate(self.form_fields, self.entry_data())
         except Invalid as invalid:
             self.show_errors(invalid.errors)
             return False
         return True
 
 
-def form_class(entry_type, skip=()):
-    """An EntryForm subclass for `entry_type`, drawn from its field definitions."""
-    definitions = [f for f in fields.ALL_FIELDS[entry_type] if f.desk and f.name not in skip]
-    attrs = {"entry_type": entry_type, "definitions": definitions}
+def form_class(name, form, skip=()):
+    """An EntryForm subclass drawn from the field definitions `form` (CASE, VISIT, …)."""
+    definitions = [f for f in form if f.desk and f.name not in skip]
+    attrs = {"form_fields": form, "definitions": definitions}
     for f in definitions:
         if f.kind == "consent":
             for purpose, label in CONSENT_PURPOSES.items.items():
                 attrs[f"consent_{purpose}"] = BooleanField(label)
         else:
             attrs[f.name] = _wtf_field(f)
-    return type(f"{entry_type.title()}Form", (EntryForm,), attrs)
+    return type(f"{name.title()}Form", (EntryForm,), attrs)
 
 
-CaseForm = form_class("case")
-VisitForm = form_class("visit")
-ReferralForm = form_class("referral")
-AttendanceForm = form_class("attendance")
-ActivityForm = form_class("activity")
+CaseForm = form_class("case", TYPES["case"].fields)
+VisitForm = form_class("visit", TYPES["visit"].fields)
+ReferralForm = form_class("referral", TYPES["referral"].fields)
+AttendanceForm = form_class("attendance", TYPES["attendance"].fields)
+ActivityForm = form_class("activity", fields.ACTIVITY)

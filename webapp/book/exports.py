@@ -69,6 +69,15 @@ def _book_case_ids(club, period):
                       | ((Case.created_at >= since) & (Case.created_at < until)))))
 
 
+def _label(vocabulary, code):
+    """A coded value as the reader of the file says it, in the user's language."""
+    return vocabulary.label(code) if code else ""
+
+
+def _labels(vocabulary, codes):
+    return ", ".join(_label(vocabulary, code) for code in codes or [])
+
+
 def _who(user_login, user_name, names):
     return (user_name or user_login) if names else user_login
 
@@ -106,11 +115,13 @@ def cases_table(club, period, names):
                  .join(Assigned, on=(Case.assigned_to == Assigned.id), join_type=JOIN.LEFT_OUTER)
                  .where(Case.id.in_(ids)).order_by(Case.code).objects())
         for case in query.iterator():
-            row = [case.code, _local_date(case.created_at), case.sex, case.birth_year,
-                   " ".join(categories.get(case.id, [])), case.risk_level, case.status,
+            row = [case.code, _local_date(case.created_at), _label(vocab.SEXES, case.sex),
+                   case.birth_year, _labels(vocab.CASE_CATEGORIES, categories.get(case.id)),
+                   _label(vocab.RISK_LEVELS, case.risk_level),
+                   _label(vocab.CASE_STATUSES, case.status),
                    _who(case.assigned_login, case.assigned_name, names)
                    if case.assigned_login else "",
-                   case.review_status]
+                   _label(vocab.REVIEW_STATUSES, case.review_status)]
             if names:
                 row += [case.full_name, case.phone, case.address, case.neighbourhood,
                         case.met_how, case.closed_reason]
@@ -132,9 +143,11 @@ def visits_table(club, period, names):
                  .where((Visit.club == club) & Visit.date.between(period.start, period.end))
                  .order_by(Visit.date, Visit.id).objects())
         for visit in query.iterator():
-            row = [visit.case_code, visit.date, visit.kind, " ".join(visit.topics or []),
-                   " ".join(visit.needs or []), visit.follow_up_date,
-                   _who(visit.by_login, visit.by_name, names), visit.review_status]
+            row = [visit.case_code, visit.date, _label(vocab.VISIT_KINDS, visit.kind),
+                   _labels(vocab.VISIT_TOPICS, visit.topics),
+                   _labels(vocab.SERVICE_KINDS, visit.needs), visit.follow_up_date,
+                   _who(visit.by_login, visit.by_name, names),
+                   _label(vocab.REVIEW_STATUSES, visit.review_status)]
             if names:
                 row.append(visit.notes)
             yield row
@@ -156,9 +169,12 @@ def referrals_table(club, period, names):
                         & Referral.referred_on.between(period.start, period.end))
                  .order_by(Referral.referred_on, Referral.id).objects())
         for referral in query.iterator():
-            row = [referral.case_code, referral.referred_on, referral.service_kind, referral.provider,
-                   referral.status, referral.status_changed_on, referral.outcome,
-                   _who(referral.by_login, referral.by_name, names), referral.review_status]
+            row = [referral.case_code, referral.referred_on,
+                   _label(vocab.SERVICE_KINDS, referral.service_kind), referral.provider,
+                   _label(vocab.REFERRAL_STATUSES, referral.status), referral.status_changed_on,
+                   _label(vocab.REFERRAL_OUTCOMES, referral.outcome),
+                   _who(referral.by_login, referral.by_name, names),
+                   _label(vocab.REVIEW_STATUSES, referral.review_status)]
             if names:
                 row += [referral.reason, referral.outcome_note]
             yield row
@@ -180,8 +196,9 @@ def attendance_table(club, period, names):
                         & Activity.date.between(period.start, period.end))
                  .order_by(Activity.date, Attendance.id).tuples())
         for status, day, title, kind, code, login, full_name in query.iterator():
-            yield [day, title, kind, code, _who(login, full_name, names) if login else "",
-                   status]
+            yield [day, title, _label(vocab.ACTIVITY_KINDS, kind), code,
+                   _who(login, full_name, names) if login else "",
+                   _label(vocab.REVIEW_STATUSES, status)]
     return Table("attendance", headers, rows())
 
 
@@ -333,39 +350,114 @@ def _package(stem, file_format, tables):
             xlsx_chunks(tables))
 
 
-def monthly_table(data):
-    """The month's figures of the monthly review as a table (codes, no case content)."""
-    f = data["figures"]
-    ytd = data["year_to_date"]
-    rows = [
-        [_l("Consultations"), f["consultations"], ytd["consultations"],
-         data["targets"].consultations],
-        [_l("People mobilised"), f["mobilised"], ytd["mobilised"],
-         data["progress"]["mobilised"]["target"]],
-        [_l("Referrals"), f["referrals"], ytd["referrals"], ""],
-        [_l("Cases referred"), f["referred_cases"], ytd["referred_cases"], ""],
-        [_l("Cases of the period"), f["cases"], ytd["cases"], ""],
-        [_l("New cases"), f["new_cases"], ytd["new_cases"], ""],
-    ]
-    rows += [[label, n, "", ""] for _c, label, n in data["visit_kinds"]]
-    rows += [[label, n, "", ""] for _c, label, n in data["referral_statuses"]]
-    rows += [[_l("Member"), "", "", ""]]
-    for row in data["members"]:
-        rows.append([row["member"].login, row["visits"], row["consultations"],
-                     row["mobilised"], row["referrals"]])
-    rows += [[_l("Tasks for next month"), "", "", ""]]
-    for task in data["tasks"]:
-        rows.append([task.due_date, task.member.login, task.case.code, task.note])
-    rows = [[str(c) if not isinstance(c, (int, date)) else c for c in row] for row in rows]
-    return Table(f"{data['year']}-{data['month']:02d}",
-                 [_l("Figure"), _l("This month"), _l("Year to date"), _l("Target")], iter(rows))
+class Sheet(Table):
+    """A table laid out for people: a title, sections each with a heading and its column
+    headers, and column widths. `rows` holds (style, values) pairs: style "title", "section",
+    "header" or "" (a row of figures)."""
+
+    def __init__(self, name, title, widths, rows):
+        super().__init__(name, [], rows)
+        self.title = title
+        self.widths = widths
+
+
+def _section(title, headers, rows):
+    yield "", []
+    yield "section", [str(title)]
+    yield "header", [str(h) for h in headers]
+    for row in rows:
+        yield "", [c if isinstance(c, (int, date)) else str(c) for c in row]
+
+
+def _percent(referred, cases):
+    return f"{round(100 * referred / cases)}%" if cases else "0%"
+
+
+def monthly_sheet(data):
+    """The month's figures of the monthly meeting as one sheet (codes, no case content)."""
+    f, ytd, targets = data["figures"], data["year_to_date"], data["targets"]
+    title = _l("%(club)s: monthly meeting, %(month)02d/%(year)d", club=data["club"].name,
+               month=data["month"], year=data["year"])
+
+    def rows():
+        yield "title", [str(title)]
+        yield from _section(_l("Results against the year's targets"),
+                            [_l("Figure"), _l("This month"), _l("Year to date"),
+                             _l("Target for the year")], [
+            [_l("Consultations"), f["consultations"], ytd["consultations"],
+             targets.consultations],
+            [_l("People mobilised"), f["mobilised"], ytd["mobilised"],
+             data["progress"]["mobilised"]["target"]],
+            [_l("Share of cases referred to a service"),
+             _percent(f["referred_cases"], f["cases"]),
+             _percent(ytd["referred_cases"], ytd["cases"]), f"{targets.referred_percent}%"],
+            [_l("Referrals"), f["referrals"], ytd["referrals"], ""],
+            [_l("Cases referred"), f["referred_cases"], ytd["referred_cases"], ""],
+            [_l("Cases of the period"), f["cases"], ytd["cases"], ""],
+            [_l("New cases"), f["new_cases"], ytd["new_cases"], ""],
+        ])
+        yield from _section(_l("Visits by kind"), [_l("Kind"), _l("This month")],
+                            [[label, n] for _c, label, n in data["visit_kinds"]])
+        yield from _section(_l("Referrals by status"), [_l("Status"), _l("This month")],
+                            [[label, n] for _c, label, n in data["referral_statuses"]])
+        yield from _section(_l("Members"), [_l("Member"), _l("Visits"), _l("Consultations"),
+                                            _l("People mobilised"), _l("Referrals")],
+                            [[row["member"].full_name or row["member"].login, row["visits"],
+                              row["consultations"], row["mobilised"], row["referrals"]]
+                             for row in data["members"]])
+        yield from _section(_l("Tasks for next month"),
+                            [_l("Date"), _l("Member"), _l("Case code"), _l("Task")],
+                            [[task.due_date, task.member.full_name or task.member.login,
+                              task.case.code, task.note] for task in data["tasks"]])
+    return Sheet(f"{data['year']}-{data['month']:02d}", title, [40, 16, 16, 20, 14], rows())
+
+
+def monthly_csv_chunks(sheet):
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    for _style, values in sheet.rows:
+        if values:  # blank rows only space out the workbook
+            writer.writerow([safe_cell(_text(v)) for v in values])
+    yield buffer.getvalue().encode("utf-8")
+
+
+def monthly_xlsx_chunks(sheet):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(sheet.name[:31])
+    for i, width in enumerate(sheet.widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    fonts = {"title": Font(bold=True, size=14), "section": Font(bold=True, size=12),
+             "header": Font(bold=True)}
+    for style, values in sheet.rows:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value=safe_cell(value))
+            if style in fonts:
+                cell.font = fonts[style]
+            cells.append(cell)
+        ws.append(cells)
+    with tempfile.TemporaryFile() as handle:
+        workbook.save(handle)
+        handle.seek(0)
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def export_monthly(data, file_format, by):
     audit.record("export", None, user=by, club=data["club"], dataset="monthly",
                  format=file_format, names=False, year=data["year"], month=data["month"])
     stem = f"{data['club'].code_prefix}-monthly-{data['year']}-{data['month']:02d}"
-    return _package(stem, file_format, [monthly_table(data)])
+    sheet = monthly_sheet(data)
+    if file_format == "csv":
+        return f"{stem}.csv", "text/csv; charset=utf-8", monthly_csv_chunks(sheet)
+    return (f"{stem}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            monthly_xlsx_chunks(sheet))
 
 
 def area_table(report):
@@ -386,7 +478,8 @@ def area_table(report):
             for key, label in (("consultations", _l("Consultations target met")),
                                ("mobilised", _l("Mobilisation target met")),
                                ("referred", _l("Referred share target met"))):
-                yield [club, year, str(label), "yes" if row["targets_met"][key] else "no"]
+                yield [club, year, str(label),
+                       str(_l("yes") if row["targets_met"][key] else _l("no"))]
             for key, label in (("consultations", _l("Consultations")),
                                ("mobilised", _l("People mobilised")),
                                ("referrals", _l("Referrals"))):

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale, lazy_gettext as _l
 
 from . import vocab
+from ..invalid import Invalid
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -51,14 +52,6 @@ CHECKED_KEYWORDS = ("enum", "minLength", "maxLength", "minimum", "maximum", "min
 def local_today():
     """Today where the clubs are (dates in the book are local dates)."""
     return datetime.now(LOCAL_TZ).date()
-
-
-class Invalid(ValueError):
-    """Input that breaks a rule of the book: messages in the user's language, keyed by field."""
-
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = dict(errors)  # lazy strings: rendered in the language of whoever reads them
 
 
 class Field:
@@ -273,10 +266,6 @@ ACTIVITY = [
     Field("attendee_count", "integer", _l("Number of attendees"), minimum=0, maximum=100000),
 ]
 
-ENTRY_FIELDS = {"case": CASE, "visit": VISIT, "referral": REFERRAL, "attendance": ATTENDANCE}
-ALL_FIELDS = dict(ENTRY_FIELDS, activity=ACTIVITY)
-
-
 def object_schema(fields):
     """The JSON Schema of a record made of `fields`."""
     return {
@@ -290,29 +279,31 @@ def object_schema(fields):
     }
 
 
-def entry_schema(entry_type):
-    """The schema of an entry type in the current language; shared, so not to be changed.
+def entry_schema(form):
+    """The schema of a record made of the fields `form` (CASE, VISIT, …) in the current language;
+    shared, so not to be changed.
 
     Made once per language and day (some bounds follow the date): a sync of 200 entries would
     otherwise translate every label and message 200 times.
     """
-    return _entry_schema(entry_type, str(get_locale()), local_today())
+    return _entry_schema(tuple(form), str(get_locale()), local_today())
 
 
 @lru_cache(maxsize=64)
-def _entry_schema(entry_type, _locale, _today):
-    return object_schema(ALL_FIELDS[entry_type])
+def _entry_schema(form, _locale, _today):
+    return object_schema(form)
 
 
-def api_schema():
-    """The document served at /api/v1/schema: one schema per entry type, in `$defs`."""
+def api_schema(forms):
+    """The document served at /api/v1/schema: one schema per entry type ({name: fields}), in
+    `$defs`."""
     return {
         "$schema": SCHEMA_DIALECT,
         "$id": "/api/v1/schema",
         "title": str(_l("Sổ Theo Dõi: data of the entries sent to /api/v1/sync")),
         "x-sync-version": 1,
-        "x-entry-types": list(ENTRY_FIELDS),
-        "$defs": {name: entry_schema(name) for name in ENTRY_FIELDS},
+        "x-entry-types": list(forms),
+        "$defs": {name: entry_schema(form) for name, form in forms.items()},
     }
 
 
@@ -411,13 +402,14 @@ def _trim(value):
     return value
 
 
-def validate(entry_type, data):
-    """Check `data` against the entry type's schema; returns the cleaned data or raises Invalid.
+def validate(form, data):
+    """Check `data` against the schema of `form` (a list of fields: CASE, VISIT, …); returns the
+    cleaned data or raises Invalid.
 
     The clean data has text trimmed, dates as `date`, and every field present (None, "" or []
     for what was left out).
     """
-    schema = entry_schema(entry_type)
+    schema = entry_schema(form)
     if not isinstance(data, dict):
         raise Invalid({"data": _message(schema, "type")})
     data = {key: _trim(value) for key, value in data.items()}
@@ -435,13 +427,13 @@ def validate(entry_type, data):
             errors[name] = _message(s, failed)
     if errors:
         raise Invalid(errors)
-    return clean(entry_type, data)
+    return clean(form, data)
 
 
-def clean(entry_type, data):
+def clean(form, data):
     """Fill in what was left out and turn dates into `date` (data already checked)."""
     result = {}
-    for f in ALL_FIELDS[entry_type]:
+    for f in form:
         value = data.get(f.name)
         if f.kind == "date":
             value = _parse_date(value)

@@ -2,9 +2,10 @@
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from .cases import has_consent
+from .consent import has_consent
 from ..db import database, utcnow
-from .fields import Invalid, local_today
+from .fields import local_today
+from ..invalid import Invalid
 from ..models import Referral
 from .vocab import REFERRAL_OUTCOMES, REFERRAL_STATUSES
 
@@ -18,12 +19,12 @@ NEXT_STATUSES = {
 }
 
 
-def prepare(user, values, case):
+def prepare(user, values, lookup):
     """A referral needs the person's consent to be referred to services."""
-    if not has_consent(case, "refer"):
+    if not has_consent(values["case"], "refer"):
         raise Invalid({"case_uuid": _l("This person has not agreed to be referred to services. "
                                        "Record their consent first.")})
-    return dict(values, case=case)
+    return values
 
 
 def _write(referral, values):
@@ -33,7 +34,7 @@ def _write(referral, values):
     referral.save()
 
 
-def create(user, values, **entry):
+def create(user, values, lookup, **entry):
     referral = Referral(club=values["case"].club_id, case=values["case"], created_by=user,
                         **entry)
     _write(referral, values)

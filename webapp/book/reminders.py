@@ -19,6 +19,7 @@ from peewee import IntegrityError
 from . import review
 from .. import push
 from ..db import database
+from .entries import TYPES
 from ..models import Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User
 from .scheduling import LOCAL_TZ, local_now
 from .vocab import ENTRY_TYPES
@@ -139,8 +140,8 @@ def _submitter_id(decision):
 
 
 def _entry(decision):
-    model = review.ENTRY_MODELS.get(decision.entry_type)
-    return model.get_or_none(model.uuid == decision.entry_uuid) if model else None
+    kind = TYPES.get(decision.entry_type)
+    return kind.model.get_or_none(kind.model.uuid == decision.entry_uuid) if kind else None
 
 
 def decision_reminders(user, now_utc):

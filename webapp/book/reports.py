@@ -30,15 +30,14 @@ from peewee import Case as SQLCase
 from . import scheduling, vocab
 from .. import audit
 from ..db import database, utcnow
+from ..invalid import Invalid
 from ..models import (
-    Activity, Appointment, Attendance, Case, CaseCategory, Club, MonthlyReview, Referral, Target,
-    User, Visit, VisitMember,
+    FIELD_ROLES, Activity, Appointment, Attendance, Case, CaseCategory, Club, MonthlyReview,
+    Referral, Target, User, Visit, VisitMember,
 )
+from .vocab import APPROVED, SUBMITTED
 
-APPROVED = "approved"
-PENDING = "submitted"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-FIELD_ROLES = ("member", "chair")
 
 
 VISIT_KINDS = vocab.VISIT_KINDS
@@ -346,16 +345,16 @@ def monthly_series(club_ids, period):
 def pending_counts(club, period):
     """Entries of the period waiting for review, by entry type: shown apart, never counted."""
     return {
-        "case": (Case.select().where((Case.club == club) & (Case.review_status == PENDING)
+        "case": (Case.select().where((Case.club == club) & (Case.review_status == SUBMITTED)
                                      & _created_in(Case, period)).count()),
-        "visit": (Visit.select().where((Visit.club == club) & (Visit.review_status == PENDING)
+        "visit": (Visit.select().where((Visit.club == club) & (Visit.review_status == SUBMITTED)
                                        & _in(Visit.date, period)).count()),
         "referral": (Referral.select().where((Referral.club == club)
-                                             & (Referral.review_status == PENDING)
+                                             & (Referral.review_status == SUBMITTED)
                                              & _in(Referral.referred_on, period)).count()),
         "attendance": (Attendance.select()
                        .join(Activity, on=(Attendance.activity == Activity.id))
-                       .where((Attendance.club == club) & (Attendance.review_status == PENDING)
+                       .where((Attendance.club == club) & (Attendance.review_status == SUBMITTED)
                               & _in(Activity.date, period)).count()),
     }
 
@@ -586,7 +585,7 @@ def assign_task(club, year, month, *, member_id, case_id, due_date, note, by):
         try:
             appointment = scheduling.assign_visit(by, case, member, due_date, note,
                                                   source="monthly_review")
-        except scheduling.SchedulingError as error:
+        except Invalid as error:
             raise TaskError(error.field or "due_date", error.message) from error
         audit.record("monthly_task_assigned", appointment, user=by, club=club,
                      case_code=case.code, member_id=member.id, year=year, month=month)

@@ -12,35 +12,24 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from . import fields, holders, vocab
+from . import entries, holders, vocab
 from .. import audit
 from ..db import database, is_postgres, utcnow
-from ..models import Activity, Attendance, Case, EntryRevision, Referral, Review, User, Visit
+from .entries import REFERENCES, TYPES, type_of
+from ..invalid import Invalid
+from ..models import Activity, Case, EntryRevision, Review, User
+from .vocab import APPROVED, RETURNED, SELF_APPROVED, SUBMITTED
 
-ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
 # What the queue can be filtered by: an entry type, or amendments of any type.
-KINDS = (*ENTRY_MODELS, "amendment")
+KINDS = (*TYPES, "amendment")
 
-SUBMITTED, APPROVED, RETURNED, SELF_APPROVED = "submitted", "approved", "returned", "self_approved"
 MAX_REASON = 1000
 
 
-class ReviewError(ValueError):
-    """A decision that cannot be taken, with a message in the user's language."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-# How an entry type's data is written to its main row: `fn(row, data)`. The domain module of each
-# type registers its own (see register_apply), so that an approved amendment is applied by the
-# same code as a submitted edit.
-_APPLY = {}
-
-
-def register_apply(entry_type, fn):
-    _APPLY[entry_type] = fn
+def _apply(row, data):
+    """Write an approved amendment: the same checks as a submitted edit, as the entry's author
+    (who may have held its case only when they made it)."""
+    entries.apply(row, data, row.created_by, at=row.client_created_at or row.created_at)
 
 
 def not_erased(model, query):
@@ -50,13 +39,6 @@ def not_erased(model, query):
     if model is Case:
         return query.where(Case.id.not_in(erased))
     return query.where(model.case.not_in(erased))
-
-
-def type_of(row):
-    for entry_type, model in ENTRY_MODELS.items():
-        if isinstance(row, model):
-            return entry_type
-    raise TypeError(f"not an entry: {row!r}")
 
 
 # --- state of one entry ------------------------------------------------------------------------
@@ -91,12 +73,10 @@ def pending_revision(row):
 
 def waiting_for(row):
     """The unapproved entry this one depends on (its case, or activity), or None."""
-    case = getattr(row, "case", None)
-    if case is not None and case.review_status != APPROVED:
-        return case
-    activity = getattr(row, "activity", None) if isinstance(row, Attendance) else None
-    if activity is not None and activity.review_status != APPROVED:
-        return activity
+    for f in type_of(row).references:
+        target = getattr(row, f.refers_to)
+        if target is not None and target.review_status != APPROVED:
+            return target
     return None
 
 
@@ -126,8 +106,7 @@ def receive_edit(row, revision, data, user, apply=None):
     again (a returned entry fixed and resubmitted). A board member's edit is approved at once.
     The EntryRevision row is the caller's to write.
     """
-    entry_type = type_of(row)
-    apply = apply or _APPLY[entry_type]
+    apply = apply or _apply
     model = type(row)
     if is_locked(row):
         row.amendment_revision = revision
@@ -151,7 +130,7 @@ def receive_edit(row, revision, data, user, apply=None):
 # --- decisions -----------------------------------------------------------------------------------
 
 def _record(row, revision, decision, user, reason="", amendment=False):
-    entry_type = type_of(row)
+    entry_type = type_of(row).name
     review = Review.create(club=row.club, entry_type=entry_type, entry_uuid=row.uuid,
                            revision=revision, decision=decision, reason=reason, decided_by=user)
     details = dict(entry_type=entry_type, uuid=row.uuid, revision=revision, review_id=review.id)
@@ -169,20 +148,32 @@ def _decide(row, revision, decision, user, reason=""):
 
 
 def _approve_amendment(row, user, decision, data=None, apply=None):
-    entry_type = type_of(row)
     revision = row.amendment_revision
     if data is None:
         stored = stored_revision(row, revision)
         if stored is None:
-            raise ReviewError(_("The amended version of this entry cannot be found."))
+            raise Invalid(_("The amended version of this entry cannot be found."), field="entry")
         data = stored.data
-    (apply or _APPLY[entry_type])(row, data)
+    (apply or _apply)(row, data)
     row.revision = revision
     row.amendment_revision = None
     row.amendment_status = None
     row.updated_at = utcnow()
     row.save()
     return _record(row, revision, decision, user, amendment=True)
+
+
+def desk_approved(row, revision, by):
+    """A board member's desk edit, already written to the main row as `revision`: approved on
+    submit, with its decision and audit line."""
+    model = type(row)
+    row.revision = revision
+    row.review_status = APPROVED
+    row.amendment_revision = row.amendment_status = None
+    row.updated_at = utcnow()
+    row.save(only=[model.revision, model.review_status, model.amendment_revision,
+                   model.amendment_status, model.updated_at])
+    return _record(row, revision, SELF_APPROVED, by)
 
 
 def _reload(row):
@@ -202,10 +193,10 @@ def approve(row, by):
         if row.amendment_status == SUBMITTED:
             return _approve_amendment(row, by, APPROVED)
         if row.review_status != SUBMITTED:
-            raise ReviewError(_("This entry is not waiting for review."))
+            raise Invalid(_("This entry is not waiting for review."), field="entry")
         if waiting_for(row) is not None:
-            raise ReviewError(_("This entry waits for its case to be approved: "
-                                "approve the case first."))
+            raise Invalid(_("This entry waits for its case to be approved: "
+                            "approve the case first."), field="entry")
         return _decide(row, row.revision, APPROVED, by)
 
 
@@ -213,10 +204,11 @@ def return_entry(row, by, reason):
     """Return what waits on `row` to its maker with a reason (required), to fix and resubmit."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReviewError(_("Write why the entry is returned: the member needs the reason to "
-                            "fix it."))
+        raise Invalid(_("Write why the entry is returned: the member needs the reason to fix it."),
+                      field="reason")
     if len(reason) > MAX_REASON:
-        raise ReviewError(_("The reason must have at most %(n)d characters.", n=MAX_REASON))
+        raise Invalid(_("The reason must have at most %(n)d characters.", n=MAX_REASON),
+                      field="reason")
     with database.atomic():
         row = _reload(row)
         if row.amendment_status == SUBMITTED:
@@ -224,7 +216,7 @@ def return_entry(row, by, reason):
             row.save(only=[type(row).amendment_status])
             return _record(row, row.amendment_revision, RETURNED, by, reason, amendment=True)
         if row.review_status != SUBMITTED:
-            raise ReviewError(_("This entry is not waiting for review."))
+            raise Invalid(_("This entry is not waiting for review."), field="entry")
         return _decide(row, row.revision, RETURNED, by, reason=reason)
 
 
@@ -237,17 +229,15 @@ def approve_many(club, refs, by):
     """
     rows = []
     for entry_type, entry_id in refs:
-        model = ENTRY_MODELS.get(entry_type)
-        row = model and not_erased(model, model.select().where(
-            (model.id == entry_id) & (model.club == club))).first()
+        row = entry_for_club(entry_type, entry_id, club)
         if row is not None:
             rows.append(row)
-    rows.sort(key=lambda r: 0 if isinstance(r, Case) else 1)
+    rows.sort(key=lambda r: type_of(r).order)
     approved, refused = [], []
     for row in rows:
         try:
             approve(row, by)
-        except ReviewError as error:
+        except Invalid as error:
             refused.append((row, error.message))
         else:
             approved.append(row)
@@ -269,26 +259,24 @@ class QueueItem:
 
     @property
     def case(self):
-        return self.row if isinstance(self.row, Case) else getattr(self.row, "case", None)
+        return type_of(self.row).case_of(self.row)
 
 
 def _pending_rows(club, member_id=None, kind=None):
-    for entry_type, model in ENTRY_MODELS.items():
-        if kind in ENTRY_MODELS and kind != entry_type:
+    for entry_type, t in TYPES.items():
+        if kind in TYPES and kind != entry_type:
             continue
+        model = t.model
         if kind == "amendment":
             condition = model.amendment_status == SUBMITTED
         else:
             condition = (model.review_status == SUBMITTED) | (model.amendment_status == SUBMITTED)
-        query = model.select().where((model.club == club) & condition)
-        if model is not Case:  # the case (and activity) each item shows: read with it
-            query = model.select(model, Case).join(Case, on=(model.case == Case.id)).where(
-                (model.club == club) & condition)
-            if model is Attendance:
-                query = (model.select(model, Case, Activity)
-                         .join(Case, on=(model.case == Case.id))
-                         .switch(model).join(Activity, on=(model.activity == Activity.id))
-                         .where((model.club == club) & condition))
+        # The case (and activity) each item shows: read with it.
+        targets = [REFERENCES[f.refers_to].model for f in t.references]
+        query = model.select(model, *targets)
+        for f, target in zip(t.references, targets):
+            query = query.switch(model).join(target, on=(getattr(model, f.refers_to) == target.id))
+        query = query.where((model.club == club) & condition)
         if member_id:
             query = query.where(model.created_by == member_id)
         for row in not_erased(model, query):
@@ -328,7 +316,7 @@ def queue(club, member_id=None, kind=None):
 def queue_count(club):
     """How many entries of `club` wait for a decision (the navigation's badge)."""
     total = 0
-    for model in ENTRY_MODELS.values():
+    for model in (t.model for t in TYPES.values()):
         total += not_erased(model, model.select()
                             .where((model.club == club)
                                    & ((model.review_status == SUBMITTED)
@@ -341,7 +329,7 @@ def queue_count(club):
 def returned_for(user):
     """The user's returned entries, for the field app's Today screen (bootstrap's `returned`)."""
     result = []
-    for entry_type, model in ENTRY_MODELS.items():
+    for entry_type, model in ((name, t.model) for name, t in TYPES.items()):
         rows = not_erased(model, model.select()
                           .where((model.created_by == user)
                                  & ((model.review_status == RETURNED)
@@ -384,37 +372,33 @@ def trail(row):
     return steps
 
 
-def dependants_waiting(case):
-    """How many entries of other types belong to `case` (they wait while it is not approved)."""
-    return sum(model.select().where(model.case == case).count()
-               for model in (Visit, Referral, Attendance))
+def dependants_waiting(row):
+    """How many entries of other types refer to `row`, a case (they wait while it is not
+    approved)."""
+    name = type_of(row).name
+    return sum(t.model.select().where(getattr(t.model, name) == row).count()
+               for t in TYPES.values() if t.refers_to(name))
 
 
 def entry_for_club(entry_type, entry_id, club):
     """The entry of that type and id in `club`, or None (another club's ids do not exist)."""
-    model = ENTRY_MODELS.get(entry_type)
-    if model is None or club is None:
+    kind = TYPES.get(entry_type)
+    if kind is None or club is None:
         return None
-    return not_erased(model, model.select().where((model.id == entry_id)
-                                                  & (model.club == club))).first()
+    return not_erased(kind.model, kind.model.select().where(
+        (kind.model.id == entry_id) & (kind.model.club == club))).first()
 
 
 
 # --- showing an entry: its fields, an amendment's changes ------------------------------------
-
-def _row_data(row):
-    """The entry's data as the phone sends it, made from the main row (for entries made elsewhere)."""
-    from .sync import KINDS  # the domain module of each entry type (sync imports this module)
-
-    return KINDS[type_of(row)][1].data_of(row)
-
 
 def data_of(row, revision):
     """The data of one revision of `row`: as the phone sent it, else as the main row holds it."""
     stored = stored_revision(row, revision)
     if stored is not None:
         return stored.data
-    return _row_data(row) if revision == row.revision else {}
+    # An entry made elsewhere (the demo, an import): its data as the main row holds it.
+    return entries.data_of(row) if revision == row.revision else {}
 
 
 def _show(field, value, club):
@@ -456,7 +440,7 @@ def _show(field, value, club):
 def _fields(row):
     """The field definitions of the entry's type, in the order the forms show them."""
     # Fields the desk never draws and that refer to nothing (an appointment's id) say nothing here.
-    return [f for f in fields.ENTRY_FIELDS[type_of(row)] if f.desk or f.refers_to]
+    return [f for f in type_of(row).fields if f.desk or f.refers_to]
 
 
 def fields_shown(row, data):
@@ -488,25 +472,25 @@ def _comparable(value):
 
 def entry_code(row):
     """A short name of an entry for messages: its case's code (no personal data)."""
-    case = row if isinstance(row, Case) else getattr(row, "case", None)
+    case = type_of(row).case_of(row)
     return (case.code if case is not None and case.code else "") or f"#{row.id}"
 
 
 def entry_view(row):
     """Everything the entry's review page shows."""
-    entry_type = type_of(row)
+    kind = type_of(row)
     revision = pending_revision(row) or (
         row.amendment_revision if row.amendment_status == RETURNED else row.revision)
     return dict(
-        entry_type=entry_type,
-        case=row if isinstance(row, Case) else getattr(row, "case", None),
+        entry_type=kind.name,
+        case=kind.case_of(row),
         revision=revision,
         pending=is_pending(row),
         is_amendment=row.amendment_revision is not None,
         fields=fields_shown(row, data_of(row, revision)),
         changes=amendment_changes(row),
         waiting_for=waiting_for(row),
-        dependants=dependants_waiting(row) if isinstance(row, Case) else 0,
+        dependants=dependants_waiting(row),
         trail=trail(row),
         previous_holder=holders.previous_holders([row]).get(row.uuid),
     )

@@ -8,20 +8,12 @@ from flask_babel import lazy_gettext as _l
 from . import holders, notices
 from .. import audit
 from ..db import database, utcnow
-from ..models import Appointment, Case, User
+from ..invalid import Invalid
+from ..models import FIELD_ROLES, Appointment, Case, User
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CLOSED_STATUSES = ("closed", "closed_referred")
 UPCOMING_DAYS = 7
-
-
-class SchedulingError(ValueError):
-    """A change the rules refuse; `message` is shown to the user."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def local_now(now=None):
@@ -91,6 +83,14 @@ def open_appointment(club_id, case_id, appointment_id):
                                    & (Appointment.status == "open"))
 
 
+def cases_with_open_appointment(case_ids):
+    """The ids among `case_ids` of the cases that have an open appointment."""
+    if not case_ids:
+        return set()
+    return {a.case_id for a in Appointment.select(Appointment.case).distinct().where(
+        Appointment.case.in_(sorted(case_ids)) & (Appointment.status == "open"))}
+
+
 def close_open_for_visit(visit, appointment_id=None):
     """Mark done the appointment a recorded visit fulfils; returns the list closed (0 or 1).
 
@@ -131,9 +131,9 @@ def close_open_for_visit(visit, appointment_id=None):
 
 def _check_date(due_date, today):
     if not isinstance(due_date, date):
-        raise SchedulingError(_l("Choose a date."), "due_date")
+        raise Invalid(_l("Choose a date."), field="due_date")
     if due_date < today:
-        raise SchedulingError(_l("The date is in the past."), "due_date")
+        raise Invalid(_l("The date is in the past."), field="due_date")
 
 
 def assign_visit(chair, case, member, due_date, note="", today=None, source="assigned"):
@@ -146,13 +146,13 @@ def assign_visit(chair, case, member, due_date, note="", today=None, source="ass
     """
     _check_date(due_date, today or local_today())
     if case.club_id != chair.club_id or member.club_id != chair.club_id:
-        raise SchedulingError(_l("Choose a case and a member of your club."))
-    if not member.is_active or member.role not in ("member", "chair"):
-        raise SchedulingError(_l("This member cannot receive visits."), "member")
+        raise Invalid(_l("Choose a case and a member of your club."))
+    if not member.is_active or member.role not in FIELD_ROLES:
+        raise Invalid(_l("This member cannot receive visits."), field="member")
     follows = member.id in (case.assigned_to_id, case.created_by_id)
     if member.role != "chair" and not follows and case.assigned_to_id is not None:
-        raise SchedulingError(_l("Another member follows this case: choose that member, or "
-                                 "assign the case to this one first."), "member")
+        raise Invalid(_l("Another member follows this case: choose that member, or "
+                         "assign the case to this one first."), field="member")
     with database.atomic():
         if member.role != "chair" and not follows:
             holders.hand_over(case, member, case.assigned_to_id)
@@ -169,14 +169,14 @@ def assign_visit(chair, case, member, due_date, note="", today=None, source="ass
 def _require_reason(reason):
     reason = (reason or "").strip()
     if not reason:
-        raise SchedulingError(_l("Give a reason."), "reason")
+        raise Invalid(_l("Give a reason."), field="reason")
     return reason
 
 
 def reschedule(appointment, by, due_date, reason, today=None):
     """Move an open appointment to another date, saying why."""
     if appointment.status != "open":
-        raise SchedulingError(_l("Only a scheduled visit can be moved."))
+        raise Invalid(_l("Only a scheduled visit can be moved."))
     reason = _require_reason(reason)
     _check_date(due_date, today or local_today())
     with database.atomic():
@@ -193,7 +193,7 @@ def reschedule(appointment, by, due_date, reason, today=None):
 def cancel(appointment, by, reason):
     """Cancel an open appointment, saying why."""
     if appointment.status != "open":
-        raise SchedulingError(_l("Only a scheduled visit can be cancelled."))
+        raise Invalid(_l("Only a scheduled visit can be cancelled."))
     reason = _require_reason(reason)
     with database.atomic():
         appointment.status, appointment.cancelled_reason = "cancelled", reason

@@ -5,8 +5,9 @@ so the rules of revisions, duplicates, conflicts and review live here once:
 
 - Every revision sent is in `EntryRevision`; the uuid is unique, so the same entry sent twice at
   once from two connections is stored once (the loser's IntegrityError makes it a duplicate).
-- What happens to the main row — submitted, amended, self-approved — is review.py's
-  (`receive_new`, `receive_edit`); this module registers how each type's data is applied.
+- What an entry of each type checks and writes is its domain module's, found in the registry
+  (entries.py); what happens to the main row — submitted, amended, self-approved — is review.py's
+  (`receive_new`, `receive_edit`).
 """
 import base64
 import json
@@ -16,12 +17,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
-from . import activities, cases, fields, holders, notices, referrals, review, scheduling, visits
+from . import fields, holders, notices, review, scheduling
 from ..db import database, utcnow
-from .fields import Invalid
+from .entries import TYPES, Lookup, check, type_of
+from ..invalid import Invalid
 from ..models import (
-    Activity, Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral,
-    Review, SyncConflict, User, Visit,
+    Activity, Appointment, Case, CaseCategory, Consent, EntryRevision, Referral, SyncConflict,
+    User, Visit,
 )
 from ..permissions import FIELD, may_write_case, visible_cases
 from .vocab import FIELD_VOCABULARIES
@@ -30,15 +32,6 @@ MAX_ENTRIES = 200
 MAX_BYTES = 1024 * 1024
 RECENT_VISITS = 5
 ACTIVITY_DAYS = 90
-
-# entry type → (model, domain module); cases go first so that a batch may refer to its own cases.
-KINDS = {
-    "case": (Case, cases),
-    "visit": (Visit, visits),
-    "referral": (Referral, referrals),
-    "attendance": (Attendance, activities),
-}
-ORDER = {"case": 0, "visit": 1, "referral": 1, "attendance": 1}
 
 
 class Conflict(Exception):
@@ -71,7 +64,7 @@ def parse_envelope(entry):
     if not fields.is_uuid(uuid):
         errors["uuid"] = _l("The entry's uuid is missing or not valid.")
     entry_type = entry.get("type")
-    if entry_type not in KINDS:
+    if entry_type not in TYPES:
         errors["type"] = _l("Unknown type of entry.")
     revision = entry.get("revision")
     if not _is_int(revision) or revision < 1:
@@ -97,179 +90,23 @@ def parse_envelope(entry):
     return uuid, entry_type, revision, base, data, at
 
 
-class Lookup:
-    """The reads an entry needs, which a batch makes once for all its entries (DESIGN.md §4).
-
-    Only absence is taken from the batch's reads: a uuid the server held no entry or revision of
-    when the batch began is created without asking again — if another connection stored it
-    meanwhile, the unique index refuses it and the entry is taken again with `fresh()` reads. An
-    entry the server holds is read again inside its own transaction. The cases and activities the
-    entries name are read once per batch, and a case the batch registers is added when stored.
-    """
-
-    def __init__(self):
-        self.absent = set()        # uuids with neither a main row nor a revision on the server
-        self.cases = {}            # case uuid → Case (or None: unknown)
-        self.activities = {}       # (club id, activity uuid) → Activity (or None)
-        self.no_open_appointment = set()  # case ids with no open appointment for a visit to close
-
-    @classmethod
-    def for_batch(cls, user, entries):
-        lookup = cls()
-        uuids = sorted({e.get("uuid") for e in entries
-                        if isinstance(e, dict) and fields.is_uuid(e.get("uuid"))})
-        case_uuids, activity_uuids = set(), set()
-        for e in entries:
-            data = e.get("data") if isinstance(e, dict) else None
-            if isinstance(data, dict):
-                if fields.is_uuid(data.get("case_uuid")):
-                    case_uuids.add(data["case_uuid"])
-                if fields.is_uuid(data.get("activity_uuid")):
-                    activity_uuids.add(data["activity_uuid"])
-        held = set()
-        for chunk in _chunks(uuids):
-            held.update(r.uuid for r in EntryRevision.select(EntryRevision.uuid)
-                        .where(EntryRevision.uuid.in_(chunk)))
-            for model, _module in KINDS.values():
-                held.update(r.uuid for r in model.select(model.uuid).where(model.uuid.in_(chunk)))
-        lookup.absent = set(uuids) - held
-        for chunk in _chunks(sorted(case_uuids)):
-            lookup.cases.update({c.uuid: c for c in Case.select().where(Case.uuid.in_(chunk))})
-        lookup.cases.update({u: None for u in case_uuids if u not in lookup.cases})
-        case_ids = {c.id for c in lookup.cases.values() if c is not None}
-        if case_ids:
-            with_open = {a.case_id for a in Appointment.select(Appointment.case).distinct().where(
-                Appointment.case.in_(sorted(case_ids)) & (Appointment.status == "open"))}
-            lookup.no_open_appointment = case_ids - with_open
-        if activity_uuids:
-            found = {a.uuid: a for a in Activity.select().where(
-                Activity.uuid.in_(sorted(activity_uuids)) & (Activity.club == user.club_id))}
-            lookup.activities = {(user.club_id, u): found.get(u) for u in activity_uuids}
-        return lookup
-
-    def is_known(self, uuid):
-        """True if the server holds a revision of `uuid` (the entry may since have been removed)."""
-        if uuid in self.absent:
-            return False
-        return EntryRevision.select().where(EntryRevision.uuid == uuid).exists()
-
-    def held(self, uuid):
-        """(entry type, main row) of an entry the server holds under `uuid`, or (None, None)."""
-        if uuid in self.absent:
-            return None, None
-        for entry_type, (model, _module) in KINDS.items():
-            row = model.get_or_none(model.uuid == uuid)
-            if row is not None:
-                return entry_type, row
-        return None, None
-
-    def case(self, uuid):
-        if uuid not in self.cases:
-            self.cases[uuid] = Case.get_or_none(Case.uuid == uuid)
-        return self.cases[uuid]
-
-    def activity(self, club_id, uuid):
-        key = (club_id, uuid)
-        if key not in self.activities:
-            self.activities[key] = Activity.get_or_none((Activity.uuid == uuid)
-                                                        & (Activity.club == club_id))
-        return self.activities[key]
-
-    def stored(self, entry_type, row):
-        """`row` was just committed under its uuid."""
-        self.absent.discard(row.uuid)
-        if entry_type == "case":
-            self.cases[row.uuid] = row
-        elif entry_type == "visit" and row.follow_up_date:
-            # Its follow-up date made an appointment, which a later visit may close.
-            self.no_open_appointment.discard(row.case_id)
-
-    def fresh(self, uuid):
-        """Forget what the batch read of `uuid`: another connection wrote it meanwhile."""
-        self.absent.discard(uuid)
-        self.cases.pop(uuid, None)
-
-
-def _chunks(items, size=500):
-    items = list(items)
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-def _resolve(user, entry_type, data, lookup=None, at=None):
-    """Validate `data` and turn its references into rows the user may write to (or held when the
-    entry was made, at `at`)."""
-    values = fields.validate(entry_type, data)
-    _, module = KINDS[entry_type]
-    if entry_type == "case":
-        return values
-    lookup = lookup or Lookup()
-    case = lookup.case(values["case_uuid"])
-    if case is None or (user.club_id is not None and case.club_id != user.club_id):
-        # Another club's case: as if unknown.
-        raise Invalid({"case_uuid": _l("The server does not have this case yet. If it was "
-                                       "registered on this phone, it goes first: sync again once "
-                                       "it is sent.")})
-    if not holders.may_record(user, case, at):
-        raise Invalid({"case_uuid": _l("You do not follow this case, and did not when this entry "
-                                       "was made. Ask your club's chair to assign it to you, "
-                                       "then send the entry again.")})
-    if entry_type == "attendance":
-        activity = lookup.activity(case.club_id, values["activity_uuid"])
-        if activity is None:
-            raise Invalid({"activity_uuid": _l("This activity is not one of your club's.")})
-        return module.prepare(user, values, case, activity)
-    return module.prepare(user, values, case)
-
-
-def _case_of(entry_type, row):
-    return row if entry_type == "case" else row.case
-
-
-def _write(entry_type, row, values, by):
-    """Write checked values to an existing main row (an edit, or an approved amendment)."""
-    _, module = KINDS[entry_type]
-    if entry_type == "case":
-        values = module.prepare(by, values, row)
-    module.update(row, values, by)
-
-
-def _apply_stored(entry_type):
-    """How review.py applies an approved amendment: the same checks, as the entry's author."""
-    def apply(row, data):
-        try:
-            values = _resolve(row.created_by, entry_type, data,
-                              at=row.client_created_at or row.created_at)
-            _write(entry_type, row, values, row.created_by)
-        except Invalid as invalid:
-            raise review.ReviewError(" ".join(str(m) for m in invalid.errors.values()))
-    return apply
-
-
-for _entry_type in KINDS:
-    review.register_apply(_entry_type, _apply_stored(_entry_type))
-
-
-def _submit(user, uuid, entry_type, revision, base, data, at, lookup):
-    model, module = KINDS[entry_type]
+def _submit(user, uuid, kind, revision, base, data, at, lookup):
     # Revisions first, then rows: both are committed together, so on PostgreSQL (read committed,
     # a snapshot per statement) a revision seen means its row is seen too.
     known = lookup.is_known(uuid)
-    held_type, row = lookup.held(uuid)
+    held_kind, row = lookup.held(uuid)
     if row is None:
         if known:
             raise Invalid({"uuid": _l("This entry was removed from the book.")})
-        values = _resolve(user, entry_type, data, lookup, at)
-        if entry_type == "case":
-            values = module.prepare(user, values)
-        elif entry_type == "visit" and values["case"].id in lookup.no_open_appointment:
-            values["no_open_appointment"] = True
-        row = module.create(user, values, uuid=uuid, revision=revision, client_created_at=at)
-        EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
+        values = check(user, kind, data, lookup, at)
+        row = kind.module.create(user, values, lookup, uuid=uuid, revision=revision,
+                                 client_created_at=at)
+        EntryRevision.create(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                              submitted_by=user)
         review.receive_new(row, user)
         return dict(_result(uuid, "created", row, revision), row=row)
 
-    if held_type != entry_type or row.created_by_id != user.id:
+    if held_kind is not kind or row.created_by_id != user.id:
         raise Invalid({"uuid": _l("This entry belongs to someone else.")})
     same = EntryRevision.get_or_none((EntryRevision.uuid == uuid)
                                      & (EntryRevision.revision == revision))
@@ -288,35 +125,36 @@ def _submit(user, uuid, entry_type, revision, base, data, at, lookup):
                                         "Compare the versions and keep one."))
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
-    if not holders.may_record(user, _case_of(entry_type, row), at):
+    if not holders.may_record(user, kind.case_of(row), at):
         raise Invalid({"uuid": _l("You no longer follow this case, so this change cannot be "
                                   "taken. Ask your club's chair to make it, then discard it.")})
-    values = _resolve(user, entry_type, data, lookup, at)
-    if entry_type == "case":
+    values = check(user, kind, data, lookup, at)
+    edit_from = getattr(kind.module, "edit_from", None)
+    if edit_from is not None:  # what the edit left as it was in its base keeps its value now
         stored = review.stored_revision(row, base)
-        values = cases.keep_assignment(values, stored.data if stored else None)
-    EntryRevision.create(entry_type=entry_type, uuid=uuid, revision=revision, data=data,
+        values = edit_from(values, stored.data if stored else None)
+    EntryRevision.create(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
     review.receive_edit(row, revision, data, user,
-                        apply=lambda r, _data: _write(entry_type, r, values, user))
+                        apply=lambda r, _data: kind.module.update(r, values, user))
     return dict(_result(uuid, "updated", row, revision), row=row)
 
 
-def _erased_case(uuid, data, lookup):
+def _erased_case(uuid, kind, data, lookup):
     """The erased case an entry belongs to, or None: such an entry answers `gone`, and nothing
     of it is stored anywhere, not even as a conflict or a revision (DESIGN.md §4).
 
     Read inside the entry's transaction: a case erased while a batch runs keeps its entries out.
     """
-    held_type, row = lookup.held(uuid)
+    held_kind, row = lookup.held(uuid)
     if row is not None:
-        case_id = row.id if held_type == "case" else row.case_id
+        case = held_kind.case_of(row)
     else:
-        case = lookup.case(data["case_uuid"]) if fields.is_uuid(data.get("case_uuid")) else None
-        case_id = case.id if case is not None else None
-    if case_id is None:
+        case = next((lookup.get("case", data[f.name]) for f in kind.references
+                     if f.refers_to == "case" and fields.is_uuid(data.get(f.name))), None)
+    if case is None:
         return None
-    return Case.select(Case.id, Case.uuid).where((Case.id == case_id)
+    return Case.select(Case.id, Case.uuid).where((Case.id == case.id)
                                                  & Case.erased_at.is_null(False)).first()
 
 
@@ -343,7 +181,8 @@ def submit_entry(user, entry, lookup=None):
         uuid, entry_type, revision, base, data, at = parse_envelope(entry)
     except Invalid as invalid:
         return _result(sent_uuid, "invalid", errors=invalid.errors)
-    if user.club_id is None and entry_type == "case":
+    kind = TYPES[entry_type]
+    if user.club_id is None and not kind.refers_to("case"):
         # Once a member, now a supervisor or admin: what they recorded on cases they held goes
         # in (holders.may_record), but a person they registered has no club to go to.
         return _result(uuid, "invalid", errors={"entry": _l(
@@ -352,17 +191,17 @@ def submit_entry(user, entry, lookup=None):
     for _attempt in range(3):
         try:
             with database.atomic():
-                erased = _erased_case(uuid, data, lookup)
+                erased = _erased_case(uuid, kind, data, lookup)
                 if erased is not None:
                     return dict(_result(uuid, "gone"), case_uuid=erased.uuid)
                 try:
-                    result = _submit(user, uuid, entry_type, revision, base, data, at, lookup)
+                    result = _submit(user, uuid, kind, revision, base, data, at, lookup)
                 except Conflict as conflict:
                     _keep_conflict(user, uuid, entry_type, revision, base, data)
                     return _result(uuid, "conflict", conflict.row, conflict.revision,
                                    {"revision": conflict.message})
                 stored = result.pop("row")
-            lookup.stored(entry_type, stored)
+            lookup.stored(kind, stored)
             if notices.of(stored):
                 result["notice"] = notices.of(stored)
             return result
@@ -382,43 +221,39 @@ def new_entry(entry_type, data):
             "client_created_at": utcnow().isoformat() + "Z"}
 
 
-def desk_edit(user, entry_type, row, data):
+def desk_edit(user, row, data):
     """A board member changes an entry of their club at the desk (whoever made it).
 
-    The change is a new revision, approved on submit; a phone still holding the older revision
-    then meets a conflict, never a silent overwrite. Refused while an amendment waits for review.
-    Raises Invalid.
+    The change is a new revision, approved on submit (review.desk_approved); a phone still holding
+    the older revision then meets a conflict, never a silent overwrite. Refused while an amendment
+    waits for review. Raises Invalid.
     """
-    if user.role != "chair" or not may_write_case(user, _case_of(entry_type, row)):
+    kind = type_of(row)
+    if user.role != "chair" or not may_write_case(user, kind.case_of(row)):
         raise Invalid({"entry": _l("You may not change this entry.")})
     if review.has_pending_amendment(row):
         raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "
                                    "first.")})
     with database.atomic():
-        values = _resolve(user, entry_type, data)
+        values = check(user, kind, data)
         revision = review.current_revision(row) + 1
-        EntryRevision.create(entry_type=entry_type, uuid=row.uuid, revision=revision, data=data,
+        EntryRevision.create(entry_type=kind.name, uuid=row.uuid, revision=revision, data=data,
                              submitted_by=user)
-        _write(entry_type, row, values, user)
-        model = type(row)
-        row.revision = revision
-        row.review_status = "approved"
-        row.amendment_revision = row.amendment_status = None
-        row.updated_at = utcnow()
-        row.save(only=[model.revision, model.review_status, model.amendment_revision,
-                       model.amendment_status, model.updated_at])
-        Review.create(club=row.club, entry_type=entry_type, entry_uuid=row.uuid,
-                             revision=revision, decision="self_approved", decided_by=user)
+        kind.module.update(row, values, user)
+        review.desk_approved(row, revision, user)
     return row
+
+
+def _order(entry):
+    kind = TYPES.get(entry.get("type")) if isinstance(entry, dict) else None
+    return kind.order if kind is not None else max(t.order for t in TYPES.values())
 
 
 def submit_batch(user, entries):
     """Take a batch in an order where cases come first; the answer keeps the order sent."""
     results = [None] * len(entries)
-    order = sorted(range(len(entries)),
-                   key=lambda i: ORDER.get(entries[i].get("type") if isinstance(entries[i], dict)
-                                           else None, 1))
-    lookup = Lookup.for_batch(user, entries)
+    order = sorted(range(len(entries)), key=lambda i: _order(entries[i]))
+    lookup = Lookup.for_batch(entries)
     for i in order:
         results[i] = submit_entry(user, entries[i], lookup)
     return results
@@ -508,9 +343,7 @@ def working_set(user):
     activity_rows = (Activity.select()
                      .where((Activity.club == user.club_id) & (Activity.date >= since))
                      .order_by(Activity.date.desc()))
-    members = (User.select()
-               .where((User.club == user.club_id) & User.role.in_(FIELD) & User.is_active)
-               .order_by(User.full_name))
+    members = User.active_members(user.club_id).order_by(User.full_name)
     return {
         "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
                  "role": user.role, "club": {"id": club.id, "name": club.name} if club else None,

@@ -3,19 +3,19 @@ from flask_babel import lazy_gettext as _l
 
 from . import scheduling
 from .. import audit
-from .cases import member_of_record
 from ..db import utcnow
-from .fields import Invalid
-from ..models import Appointment, Visit, VisitMember
+from ..invalid import Invalid
+from ..models import Appointment, User, Visit, VisitMember
 
 FIELDS = ("date", "kind", "topics", "notes", "needs", "follow_up_date")
 
 
-def prepare(user, values, case):
+def prepare(user, values, lookup):
     """Check the rules that need the database: members of the club, an open appointment."""
+    case = values["case"]
     members = []
     for user_id in values["members_present"]:
-        member = member_of_record(case.club_id, user_id)
+        member = User.member_of_record(case.club_id, user_id)
         if member is None:
             raise Invalid({"members_present": _l("Choose members of the club.")})
         members.append(member)
@@ -29,10 +29,25 @@ def prepare(user, values, case):
         if appointment.status != "open":
             # Cancelled, or done by another visit meanwhile: the visit is recorded all the same.
             appointment_id = None
-    return dict(values, members_present=members, case=case, appointment_id=appointment_id)
+    return dict(values, members_present=members, appointment_id=appointment_id)
 
 
-def _write(visit, values):
+def _may_have_open_appointment(lookup, case):
+    """False only when the batch knows the case has no open appointment for the visit to close.
+
+    The cases the batch read are asked once (one query for the whole batch); a follow-up date the
+    batch stores makes an appointment, so its case may then have one.
+    """
+    known = lookup.memo.get("visits.open_appointments")
+    if known is None:
+        asked = {c.id for c in lookup.read("case")}
+        with_open = scheduling.cases_with_open_appointment(asked)
+        known = lookup.memo["visits.open_appointments"] = (asked, with_open)
+    asked, with_open = known
+    return case.id not in asked or case.id in with_open
+
+
+def _write(visit, values, close_appointment=True):
     new = visit.id is None
     for name in FIELDS:
         setattr(visit, name, values[name])
@@ -42,14 +57,16 @@ def _write(visit, values):
         VisitMember.delete().where(VisitMember.visit == visit).execute()
     for member in values["members_present"]:
         VisitMember.create(visit=visit, user=member)
-    if not values.get("no_open_appointment"):  # known by a sync batch (sync.Lookup)
+    if close_appointment:
         scheduling.close_open_for_visit(visit, values.get("appointment_id"))
     scheduling.create_follow_up(visit, new=new)
 
 
-def create(user, values, **entry):
+def create(user, values, lookup, **entry):
     visit = Visit(club=values["case"].club_id, case=values["case"], created_by=user, **entry)
-    _write(visit, values)
+    _write(visit, values, close_appointment=_may_have_open_appointment(lookup, visit.case))
+    if visit.follow_up_date:
+        lookup.memo["visits.open_appointments"][1].add(visit.case_id)
     audit.record("visit_recorded", visit, user=user, case_id=visit.case_id)
     return visit
 

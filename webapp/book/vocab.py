@@ -67,16 +67,19 @@ CONSENT_PURPOSES = Vocabulary("consent_purpose", [
     ("share", _l("To share with other organisations")),
 ])
 
+# The review states of an entry and the board's decisions (the rules are review.py's).
+SUBMITTED, APPROVED, RETURNED, SELF_APPROVED = "submitted", "approved", "returned", "self_approved"
+
 REVIEW_STATUSES = Vocabulary("review_status", [
-    ("submitted", _l("Waiting for review")),
-    ("approved", _l("Approved")),
-    ("returned", _l("Returned")),
+    (SUBMITTED, _l("Waiting for review")),
+    (APPROVED, _l("Approved")),
+    (RETURNED, _l("Returned")),
 ])
 
 REVIEW_DECISIONS = Vocabulary("review_decision", [
-    ("approved", _l("Approved")),
-    ("returned", _l("Returned")),
-    ("self_approved", _l("Approved on submit (board member)")),
+    (APPROVED, _l("Approved")),
+    (RETURNED, _l("Returned")),
+    (SELF_APPROVED, _l("Approved on submit (board member)")),
 ])
 
 APPOINTMENT_STATUSES = Vocabulary("appointment_status", [

@@ -1,0 +1,224 @@
+"""The book's entry types — what a member records and the phone sends — each in one line here.
+
+An entry type is a model, a domain module, its fields (fields.py) and its place in a batch's
+order. Each domain module implements the same protocol:
+
+- `prepare(user, values, lookup)`: the rules that need the database, once `values` passed the
+  fields' checks and the uuids they refer to were read (`values["case"]`, `values["activity"]`);
+  returns what `create` and `update` store, or raises Invalid.
+- `create(user, values, lookup, **entry)`: the new main row (`entry`: uuid, revision,
+  client_created_at), with its audit line.
+- `update(row, values, by)`: write an edit (or an approved amendment) to the main row.
+- `data_of(row)`: the row as the `data` of a sync entry.
+- optionally `edit_from(values, base_data)`: an edit's values given the data of the revision it
+  was made from (what the edit left unchanged may keep the row's value now).
+
+`sync.py` (the contract) and `review.py` (the board's decisions) ask this registry, never a type's
+name. A new entry type is one new module and one line in TYPES.
+"""
+from dataclasses import dataclass
+from types import ModuleType
+
+from flask_babel import lazy_gettext as _l
+
+from . import activities, cases, fields, holders, referrals, visits
+from ..invalid import Invalid
+from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a uuid field of an entry may name (`refers_to`): a row the user may write to."""
+
+    model: type
+    refusal: object  # (user, row or None, at) -> None, or the message shown on the field
+
+
+def _case_refusal(user, case, at):
+    """Why `user` may not record on `case` an entry made at `at`, or None: they may if they may
+    write to it now, or held it when they made the entry (holders.py)."""
+    if case is None or (user.club_id is not None and case.club_id != user.club_id):
+        return _l("The server does not have this case yet. If it was registered on this phone, "
+                  "it goes first: sync again once it is sent.")  # another club's: as if unknown
+    if not holders.may_record(user, case, at):
+        return _l("You do not follow this case, and did not when this entry was made. Ask your "
+                  "club's chair to assign it to you, then send the entry again.")
+    return None
+
+
+def _activity_refusal(user, activity, at):
+    # A former member (no club now) hands in attendance at their club's activity: the case's
+    # club is checked against it (activities.prepare).
+    if activity is None or activity.club_id != (user.club_id or activity.club_id):
+        return _l("This activity is not one of your club's.")
+    return None
+
+
+# What an entry may refer to, in the order the references are checked.
+REFERENCES = {
+    "case": Reference(Case, _case_refusal),
+    "activity": Reference(Activity, _activity_refusal),
+}
+
+
+@dataclass(frozen=True)
+class EntryType:
+    name: str
+    model: type
+    module: ModuleType
+    fields: list
+    order: int  # a batch takes lower orders first: what others refer to goes first
+
+    @property
+    def references(self):
+        """The uuid fields of the entry, in the order REFERENCES checks them."""
+        return [f for kind in REFERENCES for f in self.fields if f.refers_to == kind]
+
+    def refers_to(self, kind):
+        return any(f.refers_to == kind for f in self.fields)
+
+    def case_of(self, row):
+        """The case an entry is about (a case is its own)."""
+        return row.case if self.refers_to("case") else row
+
+
+TYPES = {t.name: t for t in (
+    EntryType("case", Case, cases, fields.CASE, order=0),
+    EntryType("visit", Visit, visits, fields.VISIT, order=1),
+    EntryType("referral", Referral, referrals, fields.REFERRAL, order=1),
+    EntryType("attendance", Attendance, activities, fields.ATTENDANCE, order=1),
+)}
+
+
+def type_of(row):
+    """The entry type of a main row."""
+    for kind in TYPES.values():
+        if isinstance(row, kind.model):
+            return kind
+    raise TypeError(f"not an entry: {row!r}")
+
+
+def data_of(row):
+    """The entry's data as the phone sends it, made from the main row."""
+    return type_of(row).module.data_of(row)
+
+
+def api_schema():
+    """The document served at /api/v1/schema: one schema per entry type, in `$defs`."""
+    return fields.api_schema({name: kind.fields for name, kind in TYPES.items()})
+
+
+# --- Checking an entry's data, and writing it ------------------------------------------------
+
+def check(user, kind, data, lookup=None, at=None):
+    """Validate `data` of an entry of `kind` (made at `at`, naive UTC) and turn its references
+    into rows the user may write to; returns what the type's `create`/`update` store. Raises
+    Invalid."""
+    values = fields.validate(kind.fields, data)
+    lookup = lookup or Lookup()
+    for f in kind.references:
+        row = lookup.get(f.refers_to, values[f.name])
+        refusal = REFERENCES[f.refers_to].refusal(user, row, at)
+        if refusal is not None:
+            raise Invalid({f.name: refusal})
+        values[f.refers_to] = row
+    return kind.module.prepare(user, values, lookup)
+
+
+def apply(row, data, by, at=None):
+    """Check `data` again as `by` and write it to the entry's main row (an approved amendment, a
+    desk edit). Raises Invalid."""
+    kind = type_of(row)
+    kind.module.update(row, check(by, kind, data, at=at), by)
+
+
+class Lookup:
+    """The reads an entry needs, which a batch makes once for all its entries (DESIGN.md §4).
+
+    Only absence is taken from the batch's reads: a uuid the server held no entry or revision of
+    when the batch began is created without asking again — if another connection stored it
+    meanwhile, the unique index refuses it and the entry is taken again with `fresh()` reads. An
+    entry the server holds is read again inside its own transaction. The rows the entries refer to
+    (REFERENCES) are read once per batch, and one the batch stores (a case) is added when stored.
+    `memo` keeps what a type's module reads once per batch (see visits.create).
+    """
+
+    def __init__(self):
+        self.absent = set()  # uuids with neither a main row nor a revision on the server
+        self.rows = {}       # (kind of reference, uuid) → row (or None: unknown)
+        self.memo = {}
+
+    @classmethod
+    def for_batch(cls, entries):
+        lookup = cls()
+        uuids = sorted({e.get("uuid") for e in entries
+                        if isinstance(e, dict) and fields.is_uuid(e.get("uuid"))})
+        named = {kind: set() for kind in REFERENCES}
+        for e in entries:
+            kind = TYPES.get(e.get("type")) if isinstance(e, dict) else None
+            data = e.get("data") if kind is not None else None
+            if isinstance(data, dict):
+                for f in kind.references:
+                    if fields.is_uuid(data.get(f.name)):
+                        named[f.refers_to].add(data[f.name])
+        held = set()
+        for chunk in _chunks(uuids):
+            held.update(r.uuid for r in EntryRevision.select(EntryRevision.uuid)
+                        .where(EntryRevision.uuid.in_(chunk)))
+            for kind in TYPES.values():
+                model = kind.model
+                held.update(r.uuid for r in model.select(model.uuid).where(model.uuid.in_(chunk)))
+        lookup.absent = set(uuids) - held
+        for name, wanted in named.items():
+            model = REFERENCES[name].model
+            for chunk in _chunks(sorted(wanted)):
+                lookup.rows.update({(name, row.uuid): row
+                                    for row in model.select().where(model.uuid.in_(chunk))})
+            lookup.rows.update({(name, uuid): None for uuid in wanted
+                                if (name, uuid) not in lookup.rows})
+        return lookup
+
+    def is_known(self, uuid):
+        """True if the server holds a revision of `uuid` (the entry may since have been removed)."""
+        if uuid in self.absent:
+            return False
+        return EntryRevision.select().where(EntryRevision.uuid == uuid).exists()
+
+    def held(self, uuid):
+        """(entry type, main row) of an entry the server holds under `uuid`, or (None, None)."""
+        if uuid in self.absent:
+            return None, None
+        for kind in TYPES.values():
+            row = kind.model.get_or_none(kind.model.uuid == uuid)
+            if row is not None:
+                return kind, row
+        return None, None
+
+    def get(self, name, uuid):
+        """The row of REFERENCES[name] under `uuid`, or None."""
+        key = (name, uuid)
+        if key not in self.rows:
+            model = REFERENCES[name].model
+            self.rows[key] = model.get_or_none(model.uuid == uuid)
+        return self.rows[key]
+
+    def read(self, name):
+        """The rows of REFERENCES[name] the batch has read so far."""
+        return [row for (kind, _uuid), row in self.rows.items() if kind == name and row]
+
+    def stored(self, kind, row):
+        """`row`, an entry of `kind`, was just committed under its uuid."""
+        self.absent.discard(row.uuid)
+        if kind.name in REFERENCES:
+            self.rows[(kind.name, row.uuid)] = row
+
+    def fresh(self, uuid):
+        """Forget what the batch read of `uuid`: another connection wrote it meanwhile."""
+        self.absent.discard(uuid)
+        for name in REFERENCES:
+            self.rows.pop((name, uuid), None)
+
+
+def _chunks(items, size=500):
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]

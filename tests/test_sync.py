@@ -265,7 +265,7 @@ LONG = "x" * 121
     ({"categories": ["pirate"]}, "categories", "Choose one of the options."),
     ({"categories": "victim"}, "categories", "Choose from the list."),
     ({"consent": {"follow": "yes", "refer": True, "share": True}}, "consent",
-     "Answer yes or no for each purpose."),
+     "For each purpose, answer yes, no or not asked yet."),
     ({"consent": None}, "consent", "Record the person's answer for each purpose."),
     ({"is_admin": True}, "is_admin", "This field is not part of the form."),
     ({"assigned_to": 999999}, "assigned_to", "Choose a member of the club."),

@@ -452,3 +452,72 @@ def test_a_role_change_keeps_what_waits_on_the_phone(client, club):
     assert results[1]["status"] == "invalid"
     assert "Ask the club's chair to register them" in results[1]["errors"]["entry"]
     assert rows(Case, registered["uuid"]) == 0
+
+
+# --- 5. Consent in the field ----------------------------------------------------------------------
+
+def consents(case_uuid):
+    from webapp.models import Consent
+
+    return {(c.purpose, c.given) for c in Consent.select().join(Case)
+            .where((Case.uuid == case_uuid) & Consent.withdrawn_at.is_null())}
+
+
+def test_a_case_is_registered_with_each_purpose_yes_no_or_not_asked_yet(client, club):
+    login_as(client, club.a)
+    asked = entry("case", case_data(consent={"follow": True, "refer": None, "share": False}))
+    [result] = send(client, [asked])
+    assert result["status"] == "created", result
+    assert consents(asked["uuid"]) == {("follow", True), ("share", False)}  # refer: not asked
+    unanswered = entry("case", case_data(consent={"follow": True}))
+    [result] = send(client, [unanswered])
+    assert result["status"] == "invalid"
+    assert "answer yes, no or not asked yet" in result["errors"]["consent"]
+    schema = client.get("/api/v1/schema").get_json()["$defs"]["case"]["properties"]["consent"]
+    assert schema["properties"]["refer"]["type"] == ["boolean", "null"]
+    assert schema["required"] == ["follow", "refer", "share"]
+    # Later, "not asked yet" leaves what was recorded as it is.
+    edit = entry("case", case_data(consent={"follow": None, "refer": True, "share": None}),
+                 uuid=asked["uuid"], revision=2, base_revision=1)
+    assert send(client, [edit])[0]["status"] == "updated"
+    assert consents(asked["uuid"]) == {("follow", True), ("refer", True), ("share", False)}
+
+
+def test_a_referral_after_the_consent_that_allows_it_is_taken(client, club):
+    login_as(client, club.a)
+    registered = entry("case", case_data(consent={"follow": True, "refer": None, "share": None}))
+    assert send(client, [registered])[0]["status"] == "created"
+    refused = entry("referral", referral_data(registered["uuid"]))
+    [result] = send(client, [refused])
+    assert result["status"] == "invalid"
+    assert "Record their consent on the case's screen" in result["errors"]["case_uuid"]
+    assert rows(Referral, refused["uuid"]) == 0
+    # Consent recorded in the field, sent in the same batch as the referral (after it, even).
+    consent = entry("case", case_data(consent={"follow": True, "refer": True, "share": None}),
+                    uuid=registered["uuid"], revision=2, base_revision=1)
+    results = send(client, [refused, consent])
+    assert [r["status"] for r in results] == ["created", "updated"], results
+    assert rows(Referral, refused["uuid"]) == 1
+
+
+def test_a_referral_waits_with_the_consent_that_waits_for_review(client, club):
+    login_as(client, club.a)
+    registered = entry("case", case_data(consent={"follow": True, "refer": False, "share": None}))
+    assert send(client, [registered])[0]["status"] == "created"
+    case = Case.get(Case.uuid == registered["uuid"])
+    review.approve(case, club.chair)
+    consent = entry("case", case_data(consent={"follow": True, "refer": True, "share": None}),
+                    uuid=registered["uuid"], revision=2, base_revision=1)
+    referral = entry("referral", referral_data(registered["uuid"]))
+    results = send(client, [referral, consent])
+    assert [r["status"] for r in results] == ["created", "updated"], results
+    assert ("refer", True) not in consents(registered["uuid"])  # the amendment waits
+    stored = Referral.get(Referral.uuid == referral["uuid"])
+    assert review.waiting_for(stored) == case
+    with pytest.raises(Exception, match="approve the case first"):
+        review.approve(stored, club.chair)
+    review.approve(Case.get_by_id(case.id), club.chair)  # the amendment: consent stands now
+    assert ("refer", True) in consents(registered["uuid"])
+    assert review.waiting_for(Referral.get_by_id(stored.id)) is None
+    review.approve(Referral.get_by_id(stored.id), club.chair)
+    assert Referral.get_by_id(stored.id).review_status == "approved"

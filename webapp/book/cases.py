@@ -78,7 +78,8 @@ def _write(case, values, by):
     for category in sorted(wanted - have):
         CaseCategory.create(case=case, category=category)
     for purpose, given in values["consent"].items():
-        set_consent(case, purpose, given, by)
+        if given is not None:  # not asked yet: what was recorded stands
+            set_consent(case, purpose, given, by)
 
 
 def create(user, values, lookup, **entry):

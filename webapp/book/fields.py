@@ -86,7 +86,7 @@ class Field:
             "text": _l("Enter text."), "textarea": _l("Enter text."),
             "integer": _l("Enter a whole number."), "date": _l("Enter a valid date."),
             "choice": _l("Choose one of the options."), "choices": _l("Choose from the list."),
-            "boolean": _l("Answer yes or no."), "consent": _l("Answer yes or no for each purpose."),
+            "boolean": _l("Answer yes or no."), "consent": _l("For each purpose, answer yes, no or not asked yet."),
             "user": _l("Choose a member of the club."), "users": _l("Choose members of the club."),
             "uuid": _l("This reference is not valid."),
         }
@@ -162,7 +162,9 @@ class Field:
             s["x-widget"] = "checkbox"
         elif self.kind == "consent":
             s["type"] = "object"
-            s["properties"] = {purpose: {"type": "boolean", "title": label}
+            # Each purpose answered: true (agrees), false (does not), null (not asked yet: the
+            # person may not have been asked, or may refuse support, Law 53/2024/QH15).
+            s["properties"] = {purpose: {"type": ["boolean", "null"], "title": label}
                                for purpose, label in vocab.CONSENT_PURPOSES.choices()}
             s["required"] = list(vocab.CONSENT_PURPOSES.codes)
             s["additionalProperties"] = False
@@ -442,8 +444,9 @@ def clean(form, data):
         elif f.kind in ("choices", "users"):
             value = list(value or [])
         elif f.kind == "consent":
-            value = {purpose: bool((value or {}).get(purpose)) for purpose in
-                     vocab.CONSENT_PURPOSES.codes}
+            value = {purpose: (None if (value or {}).get(purpose) is None
+                               else bool(value[purpose]))
+                     for purpose in vocab.CONSENT_PURPOSES.codes}
         result[f.name] = value
     return result
 

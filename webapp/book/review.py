@@ -73,11 +73,13 @@ def pending_revision(row):
 
 def waiting_for(row):
     """The unapproved entry this one depends on (its case, or activity), or None."""
-    for f in type_of(row).references:
+    kind = type_of(row)
+    for f in kind.references:
         target = getattr(row, f.refers_to)
         if target is not None and target.review_status != APPROVED:
             return target
-    return None
+    waits_for = getattr(kind.module, "waits_for", None)  # e.g. consent in a pending amendment
+    return waits_for(row) if waits_for is not None else None
 
 
 def stored_revision(row, revision):

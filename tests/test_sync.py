@@ -223,8 +223,9 @@ def test_attendance_of_a_club_activity(client, member):
     attendance = Attendance.get(Attendance.uuid == entry["uuid"])
     assert attendance.brought_by_id == member.id
     again = dict(entry, uuid=new_uuid())
-    [result] = sync(client, [again])
-    assert result["status"] == "invalid" and "already" in result["errors"]["case_uuid"]
+    [result] = sync(client, [again])  # issue 13: answered, never a trap
+    assert result["status"] == "duplicate" and "already recorded" in result["notice"]
+    assert result["id"] == attendance.id and rows(Attendance, again["uuid"]) == 0
 
 
 def test_mixed_batch_stores_exactly_the_valid_entries(client, member):

@@ -521,3 +521,85 @@ def test_a_referral_waits_with_the_consent_that_waits_for_review(client, club):
     assert review.waiting_for(Referral.get_by_id(stored.id)) is None
     review.approve(Referral.get_by_id(stored.id), club.chair)
     assert Referral.get_by_id(stored.id).review_status == "approved"
+
+
+# --- 6. Clocks and hostile numbers ----------------------------------------------------------------
+
+@pytest.mark.parametrize("made", ["1970-01-01T00:00:00Z", "2019-12-31T23:59:00+07:00",
+                                  "2099-01-01T00:00:00Z", "+1d2h"])
+def test_a_time_of_making_out_of_reason_is_refused_with_what_to_do(client, club, made):
+    login_as(client, club.a)
+    if made == "+1d2h":
+        made = at(timedelta(days=1, hours=2))
+    wrong = entry("visit", visit_data(club.case.uuid), made=made)
+    right = entry("visit", visit_data(club.case.uuid), made=at(timedelta(hours=20)))
+    results = send(client, [wrong, right])
+    assert [r["status"] for r in results] == ["invalid", "created"]
+    assert "Set the phone's date and time" in results[0]["errors"]["client_created_at"]
+    assert rows(Visit, wrong["uuid"]) == 0
+    assert EntryRevision.select().where(EntryRevision.uuid == wrong["uuid"]).count() == 0
+
+
+HUGE = [10 ** 30, 2 ** 63, -(2 ** 63) - 1, 2 ** 40]
+
+
+@pytest.mark.parametrize("number", HUGE)
+def test_a_huge_number_makes_only_its_entry_invalid(client, club, number):
+    activity = Activity.create(club=club.chair.club, created_by=club.chair, kind="awareness",
+                               date=TODAY, title="Truyền thông", review_status="approved")
+    login_as(client, club.a)
+    hostile = [
+        entry("visit", visit_data(club.case.uuid, appointment_id=number)),
+        entry("visit", visit_data(club.case.uuid, members_present=[number])),
+        entry("attendance", {"activity_uuid": activity.uuid, "case_uuid": club.case.uuid,
+                             "brought_by": number}),
+        entry("case", case_data(birth_year=number)),
+        entry("case", case_data(assigned_to=number)),
+        entry("visit", visit_data(club.case.uuid), revision=number),
+        entry("visit", visit_data(club.case.uuid), revision=2, base_revision=number),
+    ]
+    good = entry("visit", visit_data(club.case.uuid))
+    results = send(client, hostile + [good])
+    assert [r["status"] for r in results] == ["invalid"] * len(hostile) + ["created"], results
+    assert all(r["errors"] for r in results[:-1])
+    assert [rows(Visit, e["uuid"]) + rows(Case, e["uuid"]) + rows(Attendance, e["uuid"])
+            for e in hostile] == [0] * len(hostile)
+    assert rows(Visit, good["uuid"]) == 1
+
+
+def test_a_huge_number_in_an_address_is_a_404(client, club):
+    login_as(client, club.chair)
+    for path in ("/desk/cases/99999999999999999999", f"/desk/cases/{2 ** 63}",
+                 f"/desk/cases/{2 ** 40}", "/desk/review/visit/99999999999999999999",
+                 f"/club/members/{10 ** 30}/active"):
+        method = client.post if path.endswith("/active") else client.get
+        assert method(path).status_code == 404, path
+
+
+def test_a_second_attendance_of_the_same_person_keeps_the_first_and_says_so(client, club):
+    activity = Activity.create(club=club.chair.club, created_by=club.chair, kind="awareness",
+                               date=TODAY, title="Truyền thông", review_status="approved")
+    shared = make_case(club=club.chair.club, created_by=club.a, assigned_to=club.a)
+    cases.assign(shared, club.b, by=club.chair)  # b follows it now; a held it before
+    login_as(client, club.b)
+    first = entry("attendance", {"activity_uuid": activity.uuid, "case_uuid": shared.uuid},
+                  made=at(timedelta(seconds=1)))
+    assert send(client, [first])[0]["status"] == "created"
+    as_user(client, club.a)
+    second = entry("attendance", {"activity_uuid": activity.uuid, "case_uuid": shared.uuid},
+                   made=at(timedelta(minutes=-30)))
+    [result] = send(client, [second])
+    assert result["status"] == "duplicate", result
+    assert "already recorded by" in result["notice"] and club.b.full_name in result["notice"]
+    stored = Attendance.get(Attendance.uuid == first["uuid"])
+    assert result["id"] == stored.id and stored.brought_by_id == club.b.id
+    assert rows(Attendance, second["uuid"]) == 0
+    assert EntryRevision.select().where(EntryRevision.uuid == second["uuid"]).count() == 0
+    assert send(client, [second])[0]["status"] == "duplicate"  # the same again: the same answer
+    # A first record that names nobody takes the second one's member.
+    Attendance.update(brought_by=None).where(Attendance.id == stored.id).execute()
+    send(client, [entry("attendance", {"activity_uuid": activity.uuid,
+                                       "case_uuid": shared.uuid},
+                        made=at(timedelta(minutes=-30)))])
+    assert Attendance.get_by_id(stored.id).brought_by_id == club.a.id
+    assert Attendance.select().where(Attendance.case == shared).count() == 1

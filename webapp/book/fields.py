@@ -45,6 +45,10 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+# The largest whole number the database holds (64-bit signed): a larger one in an entry is that
+# entry's error, never the server's.
+MAX_INTEGER = 2 ** 63 - 1
+
 CHECKED_KEYWORDS = ("enum", "minLength", "maxLength", "minimum", "maximum", "minItems",
                     "uniqueItems", "format", "x-not-future", "x-not-before")
 
@@ -131,8 +135,8 @@ class Field:
             s["type"] = ["integer", "null"] if nullable else "integer"
             if self.minimum is not None:
                 s["minimum"] = self.bound(self.minimum)
-            if self.maximum is not None:
-                s["maximum"] = self.bound(self.maximum)
+            s["maximum"] = (self.bound(self.maximum) if self.maximum is not None
+                            else MAX_INTEGER)
             s["x-widget"] = "number"
         elif self.kind == "date":
             s["type"] = ["string", "null"] if nullable else "string"
@@ -172,11 +176,12 @@ class Field:
         elif self.kind == "user":
             s["type"] = ["integer", "null"] if nullable else "integer"
             s["minimum"] = 1
+            s["maximum"] = MAX_INTEGER
             s["x-choices-from"] = "members"
             s["x-widget"] = "member"
         elif self.kind == "users":
             s["type"] = ["array", "null"] if nullable else "array"
-            s["items"] = {"type": "integer", "minimum": 1}
+            s["items"] = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
             s["uniqueItems"] = True
             s["x-choices-from"] = "members"
             s["x-widget"] = "members"

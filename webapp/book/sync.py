@@ -29,6 +29,11 @@ from ..permissions import FIELD, may_write_case, visible_cases
 from .vocab import FIELD_VOCABULARIES
 
 MAX_ENTRIES = 200
+# When an entry may say it was made: after the book began, and not in tomorrow's tomorrow (a
+# phone's clock may be a little off, but not years).
+EARLIEST_MADE = datetime(2020, 1, 1)
+LATEST_AHEAD = timedelta(days=1)
+MAX_REVISION = 2 ** 31 - 1  # revisions are stored as 32-bit integers
 MAX_BYTES = 1024 * 1024
 RECENT_VISITS = 5
 ACTIVITY_DAYS = 90
@@ -67,10 +72,10 @@ def parse_envelope(entry):
     if entry_type not in TYPES:
         errors["type"] = _l("Unknown type of entry.")
     revision = entry.get("revision")
-    if not _is_int(revision) or revision < 1:
+    if not _is_int(revision) or not 1 <= revision <= MAX_REVISION:
         errors["revision"] = _l("The revision must be a whole number from 1.")
     base = entry.get("base_revision")
-    if base is not None and (not _is_int(base) or base < 1):
+    if base is not None and (not _is_int(base) or not 1 <= base <= MAX_REVISION):
         errors["base_revision"] = _l("The base revision must be a whole number from 1.")
     data = entry.get("data")
     if not isinstance(data, dict):
@@ -83,8 +88,14 @@ def parse_envelope(entry):
             at = None
         if at is None:
             errors["client_created_at"] = _l("The time the entry was made is not valid.")
-        elif at.tzinfo is not None:
-            at = at.astimezone(timezone.utc).replace(tzinfo=None)
+        else:
+            if at.tzinfo is not None:
+                at = at.astimezone(timezone.utc).replace(tzinfo=None)
+            if not EARLIEST_MADE <= at <= utcnow() + LATEST_AHEAD:
+                errors["client_created_at"] = _l(
+                    "The phone's clock was wrong when this entry was made (it says %(when)s). "
+                    "Set the phone's date and time, then open the entry and send it again.",
+                    when=at.strftime("%d/%m/%Y"))
     if errors:
         raise Invalid(errors)
     return uuid, entry_type, revision, base, data, at
@@ -99,8 +110,12 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
         if known:
             raise Invalid({"uuid": _l("This entry was removed from the book.")})
         values = check(user, kind, data, lookup, at)
-        row = kind.module.create(user, values, lookup, uuid=uuid, revision=revision,
-                                 client_created_at=at)
+        try:
+            row = kind.module.create(user, values, lookup, uuid=uuid, revision=revision,
+                                     client_created_at=at)
+        except notices.AlreadyRecorded as taken:  # nothing of this uuid is stored
+            notices.tell(taken.row, taken.message)
+            return dict(_result(uuid, "duplicate", taken.row, taken.row.revision), row=taken.row)
         EntryRevision.create(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                              submitted_by=user)
         review.receive_new(row, user)

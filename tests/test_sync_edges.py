@@ -603,3 +603,22 @@ def test_a_second_attendance_of_the_same_person_keeps_the_first_and_says_so(clie
                         made=at(timedelta(minutes=-30)))])
     assert Attendance.get_by_id(stored.id).brought_by_id == club.a.id
     assert Attendance.select().where(Attendance.case == shared).count() == 1
+
+
+def test_a_returned_entry_is_fixed_by_its_author_after_the_case_passed_on(client, club):
+    login_as(client, club.a)
+    visit = entry("visit", visit_data(club.case.uuid), made=at(timedelta(minutes=-30)))
+    assert send(client, [visit])[0]["status"] == "created"
+    review.return_entry(Visit.get(Visit.uuid == visit["uuid"]), club.chair, "Ghi rõ chủ đề")
+    cases.assign(Case.get_by_id(club.case.id), club.b, by=club.chair)
+    fixed = entry("visit", visit_data(club.case.uuid, notes="Đã ghi rõ"), uuid=visit["uuid"],
+                  revision=2, base_revision=1, made=at(timedelta(seconds=1)))
+    [result] = send(client, [fixed])
+    assert result["status"] == "updated", result
+    stored = Visit.get(Visit.uuid == visit["uuid"])
+    assert stored.notes == "Đã ghi rõ" and stored.review_status == "submitted"
+    assert rows(Visit, visit["uuid"]) == 1
+    # Someone who never held the case cannot take the entry over, whatever the time it says.
+    as_user(client, club.b)
+    taken = dict(fixed, revision=3, base_revision=2)
+    assert send(client, [taken])[0]["status"] == "invalid"

@@ -140,10 +140,13 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
                                         "Compare the versions and keep one."))
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
-    if not holders.may_record(user, kind.case_of(row), at):
+    # An edit (a returned entry fixed, say) is its author's if they held the case when the entry
+    # was first made: a reassignment since never traps the fix on their phone.
+    made = row.client_created_at or row.created_at
+    if not holders.may_record(user, kind.case_of(row), made):
         raise Invalid({"uuid": _l("You no longer follow this case, so this change cannot be "
                                   "taken. Ask your club's chair to make it, then discard it.")})
-    values = check(user, kind, data, lookup, at)
+    values = check(user, kind, data, lookup, made)
     edit_from = getattr(kind.module, "edit_from", None)
     if edit_from is not None:  # what the edit left as it was in its base keeps its value now
         stored = review.stored_revision(row, base)

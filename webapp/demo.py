@@ -11,13 +11,10 @@ import random
 from datetime import datetime, time, timedelta, timezone
 
 from . import accounts
-from .book import activities, referrals, review, scheduling, sync
-from .book import cases as consents
+from .book import activities, consent, entries, referrals, review, scheduling, sync
 from .book.fields import LOCAL_TZ, local_today
 from .db import database
-from .models import Attendance, Case, EntryRevision, Referral, Review, Visit
-
-ENTRY_MODELS = {"case": Case, "visit": Visit, "referral": Referral, "attendance": Attendance}
+from .models import Case, EntryRevision, Review
 
 PILOT_WARDS = [
     ("Hùng Thắng", "HT"), ("Cao Xanh", "CX"), ("Bạch Đằng", "BD"), ("Hồng Gai", "HG"),
@@ -68,7 +65,7 @@ def _submit(user, entry_type, data, on):
     result = sync.submit_batch(user, [sync.new_entry(entry_type, data)])[0]
     if result["status"] != "created":
         raise RuntimeError(f"demo {entry_type} refused: {result['errors']}")
-    row = ENTRY_MODELS[entry_type].get_by_id(result["id"])
+    row = entries.TYPES[entry_type].model.get_by_id(result["id"])
     EntryRevision.update(submitted_at=_utc(on)).where(EntryRevision.uuid == row.uuid).execute()
     return row
 
@@ -147,7 +144,7 @@ def _club_story(rng, club, chair, members, today):
     outcomes = [("referred", None), ("accepted", None), ("completed", "service_received"),
                 ("declined", "no_response"), ("completed", "partly_received")]
     referred = [(c, m, r) for c, m, r in made
-                if r is not None and consents.has_consent(c, "refer")][:len(outcomes)]
+                if r is not None and consent.has_consent(c, "refer")][:len(outcomes)]
     for n, (case, member, registered) in enumerate(referred):
         kind = sorted(PROVIDERS)[n % len(PROVIDERS)]
         on = min(registered + timedelta(days=rng.randint(5, 40)), today)

@@ -12,6 +12,8 @@ from webapp import create_app
 from webapp.db import database, make_database, migrate
 from webapp.models import ALL_MODELS
 
+from .factories import make_club, make_user
+
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith(("postgres://", "postgresql://"))
@@ -102,6 +104,30 @@ def app(app_config, tmp_path, monkeypatch):
         yield application
     if not database.is_closed():
         database.close()
+
+
+@pytest.fixture
+def club(app):
+    """A club of the test's own."""
+    return make_club()
+
+
+@pytest.fixture
+def chair(club):
+    """The board member (chair) of `club`; a test module may log them in by overriding this."""
+    return make_user(club=club, role="chair")
+
+
+@pytest.fixture
+def member(club):
+    """A member of `club`."""
+    return make_user(club=club)
+
+
+@pytest.fixture
+def in_english(client):
+    """The client reads the pages and messages in English."""
+    client.set_cookie("sotd_lang", "en")
 
 
 @pytest.fixture

@@ -14,11 +14,10 @@ TODAY = local_today()
 
 
 @pytest.fixture
-def chair(client):
-    user = make_user(role="chair")
-    client.set_cookie("sotd_lang", "en")
-    login_as(client, user)
-    return user
+def chair(chair, client, in_english):
+    """The club's chair, logged in at the desk."""
+    login_as(client, chair)
+    return chair
 
 
 def make_activity(club, by, **overrides):

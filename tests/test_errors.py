@@ -1,13 +1,16 @@
 """Errors as pages in the user's language for people, and as JSON under /api/."""
 import pytest
 from flask import abort, jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from webapp.i18n import LANG_COOKIE
+from webapp.invalid import Invalid
 from webapp.permissions import ADMIN, LOGGED_IN, PUBLIC, access
 
 from .conftest import make_test_app
 from .factories import make_user, session_for
 
+FUTURE = _l("The date cannot be in the future.")
 MESSAGES = {
     400: ("Yêu cầu không hợp lệ.", "The request could not be understood."),
     403: ("Bạn không có quyền truy cập trang này.", "You are not allowed to see this page."),
@@ -40,8 +43,13 @@ def error_app(app_config, tmp_path, monkeypatch):
     def admin_only():
         return jsonify(ok=True)
 
+    @access(PUBLIC)
+    def invalid():
+        raise Invalid({"on": FUTURE})
+
     application.add_url_rule("/api/test/admin", "admin_only", admin_only)
     for prefix in ("/test", "/api/test"):
+        application.add_url_rule(f"{prefix}/invalid", f"invalid{len(prefix)}", invalid)
         application.add_url_rule(f"{prefix}/boom", f"boom{len(prefix)}", boom)
         application.add_url_rule(f"{prefix}/bad", f"bad{len(prefix)}", bad)
         application.add_url_rule(f"{prefix}/echo", f"echo{len(prefix)}", echo, methods=["POST"])
@@ -114,3 +122,29 @@ def test_401_under_api_is_json_never_a_redirect(error_app):
 def test_a_server_error_is_logged(error_app, caplog):
     error_app.test_client().get("/test/boom")
     assert any("Unhandled error" in r.message and r.exc_info for r in caplog.records)
+
+
+def test_an_invalid_input_no_view_caught_is_a_400_page_or_json(error_app):
+    with error_app.test_request_context("/"):
+        vietnamese = str(FUTURE)
+    assert vietnamese.startswith("Ngày không được")
+    client = error_app.test_client()
+    page = client.get("/test/invalid")
+    assert page.status_code == 400 and "text/html" in page.content_type
+    assert f"<h1>{vietnamese}</h1>" in page.get_data(as_text=True)
+    answer = client.get("/api/test/invalid")
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "invalid", "field": "on", "message": vietnamese,
+                                 "errors": {"on": vietnamese}}
+    client.set_cookie(LANG_COOKIE, "en")
+    assert client.get("/api/test/invalid").get_json()["message"] == (
+        "The date cannot be in the future.")
+
+
+def test_invalid_keeps_its_messages_by_field():
+    one = Invalid("Choose a date.", field="due_date")
+    assert (one.errors, one.field, one.message) == ({"due_date": "Choose a date."}, "due_date",
+                                                     "Choose a date.")
+    two = Invalid({"date": "Enter the date.", "kind": "Choose the kind."})
+    assert (two.field, two.message) == ("date", "Enter the date. Choose the kind.")
+    assert Invalid("Refused.").errors == {"": "Refused."}

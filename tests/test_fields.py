@@ -1,11 +1,19 @@
 """The field definitions: one source for the schema, the sync validation and the desk forms."""
-from datetime import timedelta
+import json
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from jsonschema import Draft202012Validator
 
 from webapp.book import entries, fields
+from webapp.book.entry_forms import CaseForm, VisitForm
+from webapp.book.kinds import CHECKED_KEYWORDS
 from webapp.invalid import Invalid
+from webapp.models import Activity
+
+from .factories import make_case, make_user, session_for
 
 TODAY = fields.local_today()
 
@@ -27,7 +35,7 @@ def test_every_entry_schema_is_valid_draft_2020_12(app):
             schema["properties"])
         for prop in schema["properties"].values():
             assert prop["title"] and prop["x-messages"]["type"]
-            for keyword in fields.CHECKED_KEYWORDS:
+            for keyword in CHECKED_KEYWORDS:
                 if keyword in prop:
                     assert keyword in prop["x-messages"]
 
@@ -74,3 +82,80 @@ def test_the_same_rules_as_jsonschema(app):
             except Invalid:
                 ours = False
             assert ours == checker.is_valid(sample), sample
+
+
+# /api/v1/schema as main served it before the field kinds became classes (tests/fixtures/), made
+# on a day of SNAPSHOT_YEAR: the year of birth's upper bound is the one part that follows the date.
+FIXTURES = Path(__file__).parent / "fixtures"
+SNAPSHOT_YEAR = "2026"
+
+
+def _snapshot(name):
+    return (FIXTURES / name).read_text(encoding="utf-8").replace(
+        SNAPSHOT_YEAR, str(fields.local_today().year))
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_api_schema_is_served_byte_for_byte_as_before(app, client, lang):
+    session_for(client, make_user(locale=lang))
+    response = client.get("/api/v1/schema")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == _snapshot(f"api_schema.{lang}.json")
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_api_schema_keeps_its_order(app, lang):
+    """Keys in the order the phone reads them (the served document sorts them)."""
+    with app.test_request_context(), force_locale(lang):
+        text = json.dumps(entries.api_schema(), ensure_ascii=False, indent=1) + "\n"
+    assert text == _snapshot(f"api_schema.{lang}.ordered.json")
+
+
+def _field(entry_type, name):
+    return next(f for f in entries.TYPES[entry_type].fields if f.name == name)
+
+
+def test_each_kind_shows_a_value_as_the_chair_reads_it(app):
+    case = make_case(code="AB-2026-007", full_name="Lê Thị Hoa")
+    elsewhere = make_case()  # another club's case: its uuid says nothing more
+    member = case.created_by
+    activity = Activity.create(club=case.club, title="Họp nhóm", kind="meeting",
+                               date=date(2026, 3, 8), created_by=member)
+    club = case.club
+    with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
+        assert _field("visit", "kind").show("home_visit", club) == "Home visit"
+        assert _field("visit", "topics").show([], club) == ""
+        assert _field("visit", "date").show("2026-03-08", club) == "08/03/2026"
+        assert _field("visit", "notes").show("  as typed ", club) == "  as typed "
+        assert _field("visit", "appointment_id").show(12, club) == "12"
+        assert (_field("visit", "members_present").show([member.id, 999999], club)
+                == f"{member.full_name}, 999999")
+        assert (_field("visit", "case_uuid").show(case.uuid, club)
+                == "AB-2026-007 Lê Thị Hoa")
+        assert _field("visit", "case_uuid").show(elsewhere.uuid, club) == elsewhere.uuid
+        assert (_field("attendance", "activity_uuid").show(activity.uuid, club)
+                == "Họp nhóm (08/03/2026)")
+        assert (_field("case", "consent").show({"follow": True, "refer": False}, club)
+                == "To be followed by the club: yes; To be referred to services: no")
+
+
+def test_a_desk_form_gives_back_the_data_it_was_filled_with(app):
+    """Each kind fills its desk widget from stored data and reads it back unchanged."""
+    member = make_user()
+    data = {"full_name": "Trần Văn An", "sex": "male", "birth_year": 1990, "address": "",
+            "neighbourhood": "Tổ 3", "phone": "", "categories": ["at_risk", "returnee"],
+            "risk_level": "high", "met_how": "", "assigned_to": member.id,
+            "consent": {"follow": True, "refer": False, "share": True}}
+    with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
+        form = CaseForm(formdata=None, members=[member])
+        form.fill(data)
+        assert form.entry_data() == data
+        assert fields.validate(fields.CASE, form.entry_data())["birth_year"] == 1990
+        visit = VisitForm(formdata=None, members=[member], extra={"case_uuid": "x"})
+        visit.fill({"date": TODAY.isoformat(), "kind": "consultation", "topics": [],
+                    "notes": "", "needs": ["legal_aid"], "members_present": [member.id],
+                    "follow_up_date": None})
+        assert visit.entry_data() == {"date": TODAY.isoformat(), "kind": "consultation",
+                                      "topics": [], "notes": "", "needs": ["legal_aid"],
+                                      "members_present": [member.id], "follow_up_date": None,
+                                      "case_uuid": "x"}

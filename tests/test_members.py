@@ -7,10 +7,10 @@ from .factories import login_as, make_club, make_user
 
 
 @pytest.fixture
-def chair(client):
-    user = make_user(role="chair", full_name="Chủ nhiệm Hoa")
-    login_as(client, user)
-    return user
+def chair(chair, client):
+    """The club's chair, logged in at the desk."""
+    login_as(client, chair)
+    return chair
 
 
 def good_member(**change):

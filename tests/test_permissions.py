@@ -10,7 +10,7 @@ from datetime import date
 from werkzeug.routing import IntegerConverter
 
 from webapp import permissions
-from webapp.models import Club
+from webapp.models import Case, Club, Visit
 from webapp.permissions import ALL_ROLES, allowed, rule_for
 
 from .factories import make_user, make_world, record_id, session_for
@@ -183,14 +183,15 @@ def test_another_clubs_records_answer_404_whatever_the_id(app):
     assert all(u.is_active for u in club_b.club.users)
 
 
-def test_same_club_or_404(app):
+def test_club_record_or_404(app):
     world, other = make_world(), make_world()
     with app.test_request_context():
-        assert permissions.same_club_or_404(world.chair, world.case) == world.case
+        assert permissions.club_record_or_404(Case, world.case.id, world.chair) == world.case
+        assert permissions.club_record_or_404(Visit, world.visit.id, world.member) == world.visit
         for user, record in ((other.chair, world.case), (make_user(role="admin"), world.case),
                              (make_user(role="supervisor"), world.visit)):
             try:
-                permissions.same_club_or_404(user, record)
+                permissions.club_record_or_404(type(record), record.id, user)
             except Exception as error:  # noqa: BLE001 - abort raises an HTTPException
                 assert getattr(error, "code", None) == 404
             else:

@@ -15,20 +15,10 @@ from .factories import make_case, make_club, make_user, make_visit
 TODAY = fields.local_today().isoformat()
 
 
-@pytest.fixture
-def club(app):
+@pytest.fixture(autouse=True)
+def in_a_request(app):
     with app.test_request_context():  # messages are translated for a request's language
-        yield make_club()
-
-
-@pytest.fixture
-def chair(club):
-    return make_user(club=club, role="chair")
-
-
-@pytest.fixture
-def member(club):
-    return make_user(club=club)
+        yield
 
 
 def send(user, entry_type, data, uuid=None, revision=1, base=None):

@@ -49,21 +49,6 @@ def visit_data(case_uuid, **changes):
 
 
 @pytest.fixture
-def club(app):
-    return make_club()
-
-
-@pytest.fixture
-def chair(club):
-    return make_user(club=club, role="chair")
-
-
-@pytest.fixture
-def member(club):
-    return make_user(club=club)
-
-
-@pytest.fixture
 def visit(member):
     case = make_case(created_by=member)
     row = make_visit(case, notes="Tư vấn di cư an toàn")

@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from webapp import clock
 from webapp.book import scheduling
 from webapp.invalid import Invalid
 from webapp.models import Appointment, AuditLog, Case
@@ -14,9 +15,9 @@ TODAY = date(2026, 11, 28)
 
 def test_local_time_is_ho_chi_minh():
     # 18:30 UTC is already the next day in Hạ Long (UTC+7).
-    assert scheduling.local_today(datetime(2026, 11, 28, 18, 30)) == date(2026, 11, 29)
+    assert clock.local_today(datetime(2026, 11, 28, 18, 30)) == date(2026, 11, 29)
     aware = datetime(2026, 11, 28, 16, 0, tzinfo=timezone.utc)
-    assert scheduling.local_now(aware).hour == 23
+    assert clock.local_now(aware).hour == 23
 
 
 def test_follow_up_date_makes_one_appointment_for_the_member(app):
@@ -163,7 +164,7 @@ def test_desk_agenda_lists_overdue_per_member_and_assigns(client):
     chair = make_user(role="chair")
     member = make_user(club=chair.club, full_name="Lê Thị Hoa")
     case = make_case(club=chair.club, created_by=member)
-    today = scheduling.local_today()
+    today = clock.local_today()
     _appointment(case, member, today - timedelta(days=3))
     login_as(client, chair)
     page = client.get("/desk/agenda/").get_data(as_text=True)
@@ -179,7 +180,7 @@ def test_desk_agenda_lists_overdue_per_member_and_assigns(client):
 def test_desk_agenda_move_and_cancel(client):
     chair = make_user(role="chair")
     case = make_case(club=chair.club, created_by=chair)
-    today = scheduling.local_today()
+    today = clock.local_today()
     appointment = _appointment(case, chair, today)
     login_as(client, chair)
     url = f"/desk/agenda/{appointment.id}"

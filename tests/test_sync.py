@@ -58,17 +58,15 @@ def rows(model, uuid):
     return model.select().where(model.uuid == uuid).count()
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """Messages are checked in English here; test_vietnamese_messages checks the other language."""
-    client.set_cookie("sotd_lang", "en")
+# Messages are checked in English here; test_vietnamese_messages checks the other language.
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture
-def member(client):
-    user = make_user(role="member")
-    login_as(client, user)
-    return user
+def member(member, client):
+    """A member of the club, logged in on the phone."""
+    login_as(client, member)
+    return member
 
 
 def test_created_then_duplicate(client, member):

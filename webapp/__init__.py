@@ -22,7 +22,7 @@ def create_app(test_config=None):
         app.config["SESSION_COOKIE_SECURE"] = False
 
     from . import accounts, cli, db, errors, i18n, nav, permissions, push, security
-    from .book import reminders, vocab
+    from .book import entries, reminders, vocab
     from .blueprints import register_blueprints
 
     db.init_app(app)
@@ -30,6 +30,7 @@ def create_app(test_config=None):
     permissions.init_app(app)
     i18n.init_app(app)
     app.jinja_env.globals["vocab"] = vocab  # the book's vocabularies, for every template
+    app.jinja_env.globals["entry_types"] = entries.ENTRY_TYPES
     security.init_app(app)
     errors.init_app(app)
     nav.init_app(app)

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from . import accounts
 from .book import activities, consent, entries, referrals, review, scheduling, sync
-from .book.fields import LOCAL_TZ, local_today
+from .clock import LOCAL_TZ, local_today
 from .db import database
 from .models import Case, EntryRevision, Review
 

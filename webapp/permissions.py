@@ -102,14 +102,6 @@ def club_of(user):
     return user.club if user.role in FIELD else None
 
 
-def same_club_or_404(user, record):
-    """Abort 404 unless `record` belongs to the user's club: another club's ids do not exist."""
-    club_id = getattr(record, "club_id", None)
-    if club_id is None or user.role not in FIELD or user.club_id != club_id:
-        abort(404)
-    return record
-
-
 def init_app(app):
     app.before_request(enforce)
 
@@ -136,7 +128,7 @@ def may_write_case(user, case):
         return False
     if case.erased_at is not None:
         return False
-    return user.role == CHAIR or user.id in (case.assigned_to_id, case.created_by_id)
+    return user.is_board or user.id in (case.assigned_to_id, case.created_by_id)
 
 
 def case_or_404(user, case_id):
@@ -147,9 +139,13 @@ def case_or_404(user, case_id):
     return case
 
 
-def club_record_or_404(user, model, record_id):
-    """A record of the user's own club (activity, referral, …) by id, else 404."""
+def club_record_or_404(model, record_id, user=None):
+    """The record of `model` with this id in the club of `user` (default: the current user),
+    else 404: another club's ids do not exist, nor does any club's for those outside the clubs."""
+    user = user or current_user
+    if user.role not in FIELD:
+        abort(404)
     record = model.get_or_none((model.id == record_id) & (model.club == user.club_id))
-    if record is None or user.role not in FIELD:
+    if record is None:
         abort(404)
     return record

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from webapp import clock
 from webapp.book import reminders, scheduling
 
 from ..factories import PASSWORD, make_case, make_user, make_visit
@@ -57,10 +58,10 @@ def deliver(page, phone, server, payload):
 def test_a_reminder_pushed_to_the_phone_shows_and_opens_its_page(live_server, phone):
     member = make_user(role="member")
     case = make_case(created_by=member, full_name="Nguyễn Thị Lan", address="Tổ 5, Khu 3")
-    today = scheduling.local_today()
+    today = clock.local_today()
     scheduling.create_follow_up(make_visit(case, follow_up_date=today + timedelta(days=1)))
     # The very payload the server sends the evening before.
-    evening = scheduling.local_now().replace(hour=19, minute=30)
+    evening = clock.local_now().replace(hour=19, minute=30)
     [reminder] = [r for r in reminders.due_for(member, evening) if ":eve:" in r.key]
     payload = reminder.payload()
 

@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from playhouse.flask_utils import get_object_or_404
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..book import scheduling
+from ..clock import local_today
 from ..invalid import Invalid
 from ..models import Appointment, Case, User
-from ..permissions import CHAIR, access, same_club_or_404
+from ..permissions import CHAIR, access, club_record_or_404
 
 bp = Blueprint("agenda", __name__, url_prefix="/desk/agenda")
 
@@ -47,9 +47,7 @@ def _assign_form():
                                              Case.status.not_in(["closed", "closed_referred"]))
                          .order_by(Case.code)]
     form.member.choices = [(u.id, u.full_name or u.login) for u in
-                           User.select().where(User.club == club, User.is_active == True,  # noqa: E712
-                                               User.role.in_(["member", "chair"]))
-                           .order_by(User.full_name)]
+                           User.active_members(club).order_by(User.full_name)]
     return form
 
 
@@ -67,9 +65,8 @@ def index():
     """The club's agenda per member, and a form to assign a visit."""
     form = _assign_form()
     if form.validate_on_submit():
-        case = same_club_or_404(current_user, get_object_or_404(Case.select(),
-                                                                Case.id == form.case.data))
-        member = get_object_or_404(User.select(), User.id == form.member.data)
+        case = club_record_or_404(Case, form.case.data)
+        member = club_record_or_404(User, form.member.data)
         try:
             scheduling.assign_visit(current_user._get_current_object(), case, member,
                                     form.due_date.data, form.note.data)
@@ -78,23 +75,18 @@ def index():
         else:
             flash(_("The visit is planned."), "success")
             return redirect(url_for("agenda.index"))
-    today = scheduling.local_today()
+    today = local_today()
     rows = scheduling.club_agenda(current_user.club_id, today)
     until = today + timedelta(days=scheduling.UPCOMING_DAYS)
     return render_template("agenda/index.html", rows=rows, form=form, today=today, until=until,
                            overdue_total=sum(len(r["overdue"]) for r in rows))
 
 
-def _appointment(appointment_id):
-    appointment = get_object_or_404(Appointment.select(), Appointment.id == appointment_id)
-    return same_club_or_404(current_user, appointment)
-
-
 @bp.route("/<int:appointment_id>", methods=["GET", "POST"])
 @access(CHAIR)
 def detail(appointment_id):
     """One planned visit: move it to another date or cancel it, with a reason."""
-    appointment = _appointment(appointment_id)
+    appointment = club_record_or_404(Appointment, appointment_id)
     move = RescheduleForm(prefix="move", due_date=appointment.due_date)
     cancel = CancelForm(prefix="cancel")
     chair = current_user._get_current_object()

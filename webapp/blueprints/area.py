@@ -6,8 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from ..book import exports, reports
+from ..clock import local_today
+from ..downloads import download
 from ..permissions import SUPERVISOR, access
-from .reports import download
 
 bp = Blueprint("area", __name__, url_prefix="/area")
 
@@ -17,7 +18,7 @@ class AreaExportForm(FlaskForm):
 
 
 def _year():
-    year = request.args.get("year", type=int) or reports.today_local().year
+    year = request.args.get("year", type=int) or local_today().year
     if not 2000 <= year <= 2100:
         abort(404)
     return year

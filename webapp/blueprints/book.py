@@ -254,7 +254,7 @@ def _status_form():
 @access(CHAIR)
 def referral_status(referral_id):
     """Move a referral on: accepted, completed or declined, with the outcome."""
-    referral = club_record_or_404(current_user, Referral, referral_id)
+    referral = club_record_or_404(Referral, referral_id)
     case = _case(referral.case_id)
     form = _status_form()
     if form.validate_on_submit():
@@ -300,7 +300,7 @@ def _attendance_form(activity, formdata=None):
 @access(CHAIR)
 def activity_page(activity_id):
     """An activity, who came, who brought each, and a form to add someone."""
-    activity = club_record_or_404(current_user, Activity, activity_id)
+    activity = club_record_or_404(Activity, activity_id)
     form = _attendance_form(activity)
     if form.validate_on_submit() and _submit(form, "attendance"):
         flash(_("The attendance is recorded."), "success")
@@ -317,7 +317,7 @@ def activity_page(activity_id):
 @access(CHAIR)
 def activity_edit(activity_id):
     """Change an activity's details."""
-    activity = club_record_or_404(current_user, Activity, activity_id)
+    activity = club_record_or_404(Activity, activity_id)
     form = ActivityForm()
     if request.method == "GET":
         form.fill({"title": activity.title, "kind": activity.kind,

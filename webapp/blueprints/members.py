@@ -2,13 +2,12 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
-from playhouse.flask_utils import get_object_or_404
 
 from .. import accounts
 from ..forms import NewAccountForm, apply_account_error
 from ..invalid import Invalid
 from ..models import User
-from ..permissions import CHAIR, access
+from ..permissions import CHAIR, access, club_record_or_404
 from ..book.vocab import ROLES
 
 bp = Blueprint("members", __name__, url_prefix="/club/members")
@@ -42,8 +41,7 @@ def index():
 @access(CHAIR)
 def set_active(user_id):
     """Deactivate or reactivate a member of the chair's own club."""
-    member = get_object_or_404(User.select(), (User.id == user_id)
-                               & (User.club == current_user.club))
+    member = club_record_or_404(User, user_id)
     if member.role not in ("member", "chair"):
         abort(404)
     if member.id == current_user.id:

@@ -8,9 +8,10 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from ..book import exports, reports
+from ..clock import local_today
+from ..downloads import download
 from ..models import Case, User
 from ..permissions import CHAIR, access
-from .reports import download
 
 bp = Blueprint("monthly", __name__, url_prefix="/desk/monthly")
 
@@ -41,16 +42,14 @@ def _month_or_404(year, month):
 @access(CHAIR)
 def index():
     """This month's meeting."""
-    today = reports.today_local()
+    today = local_today()
     return redirect(url_for("monthly.month", year=today.year, month=today.month))
 
 
 def _task_form(club):
     form = TaskForm(prefix="task")
     form.member.choices = [(u.id, u.full_name or u.login) for u in
-                           User.select().where((User.club == club) & User.is_active
-                                               & User.role.in_(reports.FIELD_ROLES))
-                           .order_by(User.full_name)]
+                           User.active_members(club).order_by(User.full_name)]
     form.case.choices = [(c.id, c.code) for c in
                          Case.select(Case.id, Case.code)
                          .where((Case.club == club) & Case.erased_at.is_null()

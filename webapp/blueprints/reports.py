@@ -1,8 +1,7 @@
 """The chair's figures: dashboard, yearly targets and exports of the book."""
 from datetime import date
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +10,8 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired
 
 from ..book import exports, reports
+from ..clock import local_today
+from ..downloads import download
 from ..permissions import CHAIR, access
 
 bp = Blueprint("reports", __name__, url_prefix="/desk")
@@ -34,18 +35,10 @@ class ExportForm(FlaskForm):
 
 
 def _year():
-    year = request.args.get("year", type=int) or reports.today_local().year
+    year = request.args.get("year", type=int) or local_today().year
     if not 2000 <= year <= 2100:
         abort(404)
     return year
-
-
-def download(filename, mimetype, chunks):
-    """A streamed file download that no cache keeps."""
-    response = Response(stream_with_context(chunks), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/dashboard")
@@ -81,7 +74,7 @@ def targets():
 @access(CHAIR)
 def export_book():
     """Export the club's book by period: codes by default, names only when chosen (audited)."""
-    today = reports.today_local()
+    today = local_today()
     form = ExportForm()
     if request.method == "GET":
         form.start.data = date(today.year, 1, 1)

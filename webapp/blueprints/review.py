@@ -9,10 +9,10 @@ from wtforms import TextAreaField
 
 from .. import audit
 from ..book import entries, review
+from ..book.entries import ENTRY_TYPES
 from ..invalid import Invalid
 from ..models import User
-from ..permissions import CHAIR, access
-from ..book.vocab import ENTRY_TYPES
+from ..permissions import CHAIR, access, club_record_or_404
 
 bp = Blueprint("review", __name__, url_prefix="/desk/review")
 # A chair on a phone, after a month without reviewing, may have hundreds waiting: a page at a time.
@@ -32,8 +32,11 @@ def kind_choices():
 
 
 def _entry_or_404(entry_type, entry_id):
-    row = review.entry_for_club(entry_type, entry_id, current_user.club)
-    if row is None:
+    kind = entries.TYPES.get(entry_type)
+    if kind is None:
+        abort(404)
+    row = club_record_or_404(kind.model, entry_id)
+    if kind.case_of(row).erased_at is not None:  # an erased person's entries leave the review
         abort(404)
     return row
 

@@ -7,14 +7,13 @@ from peewee import fn
 from . import holders
 from .. import audit
 from .consent import consent_of, set_consent
+from ..clock import local_today
 from ..db import database, is_postgres, utcnow
-from .fields import local_today
 from ..invalid import Invalid
 from ..models import (
     Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
     SyncConflict, User, Visit,
 )
-from ..permissions import CHAIR
 
 # Fields of a case that hold personal data: emptied when the person asks to be erased.
 PERSONAL_FIELDS = ("full_name", "address", "neighbourhood", "phone", "met_how", "closed_reason")
@@ -50,9 +49,9 @@ def _assignee(user, values, case=None):
     if assignee is None:
         raise Invalid({"assigned_to": _l("Choose a member of the club.")})
     current = case.assigned_to_id if case is not None else user.id
-    if user.role != CHAIR and assignee.id not in (user.id, current):
+    if not user.is_board and assignee.id not in (user.id, current):
         raise Invalid({"assigned_to": _l("Only the club's board assigns cases to others.")})
-    if user.role != CHAIR and case is not None:
+    if not user.is_board and case is not None:
         # Only the board moves a case: a member's edit (perhaps made on the copy they had before
         # the case passed to another) keeps whoever holds it now.
         return case.assigned_to

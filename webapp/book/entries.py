@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from . import activities, cases, fields, holders, referrals, visits
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
+from .vocab import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ REFERENCES = {
 @dataclass(frozen=True)
 class EntryType:
     name: str
+    label: object  # lazy string
     model: type
     module: ModuleType
     fields: list
@@ -84,11 +86,13 @@ class EntryType:
 
 
 TYPES = {t.name: t for t in (
-    EntryType("case", Case, cases, fields.CASE, order=0),
-    EntryType("visit", Visit, visits, fields.VISIT, order=1),
-    EntryType("referral", Referral, referrals, fields.REFERRAL, order=1),
-    EntryType("attendance", Attendance, activities, fields.ATTENDANCE, order=1),
+    EntryType("case", _l("New case"), Case, cases, fields.CASE, order=0),
+    EntryType("visit", _l("Visit"), Visit, visits, fields.VISIT, order=1),
+    EntryType("referral", _l("Referral"), Referral, referrals, fields.REFERRAL, order=1),
+    EntryType("attendance", _l("Attendance"), Attendance, activities, fields.ATTENDANCE, order=1),
 )}
+# Their names, as the desk and the field app show them.
+ENTRY_TYPES = Vocabulary("entry_type", [(t.name, t.label) for t in TYPES.values()])
 
 
 def type_of(row):

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from peewee import JOIN
 
-from . import reports, vocab
+from . import vocab
 from .. import audit
+from ..clock import local_now
 from ..models import Activity, Attendance, Case, CaseCategory, Consent, Referral, User, Visit
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -84,7 +85,7 @@ def _who(user_login, user_name, names):
 
 def _local_date(value):
     if isinstance(value, datetime):
-        return value.replace(tzinfo=reports.ZoneInfo("UTC")).astimezone(reports.LOCAL_TZ).date()
+        return local_now(value).date()  # stored in naive UTC
     return value
 
 

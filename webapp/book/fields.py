@@ -1,5 +1,6 @@
 """The field definitions of the book's entries: one list per entry type, from which the desk forms,
-the sync validation and `/api/v1/schema` are all made.
+the sync validation and `/api/v1/schema` are all made. Each kind of field (text, date, choice, …)
+is a class of kinds.py, which owns its part of all three and of the review page.
 
 `/api/v1/schema` is JSON Schema draft 2020-12: `$defs` holds one object schema per entry type for
 the `data` of a sync entry. Besides the standard keywords (type, required, enum, minLength,
@@ -30,174 +31,20 @@ trimmed of surrounding spaces before it is checked, and is stored as text (never
 """
 import re
 import uuid as uuid_module
-from datetime import date, datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale, lazy_gettext as _l
 
 from . import vocab
+from ..clock import local_today
 from ..invalid import Invalid
+from .kinds import (
+    Choice, Choices, Consent, Date, Integer, Member, Members, Reference, Text, TextArea,
+    parse_date,
+)
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-# The largest whole number the database holds (64-bit signed): a larger one in an entry is that
-# entry's error, never the server's.
-MAX_INTEGER = 2 ** 63 - 1
-
-CHECKED_KEYWORDS = ("enum", "minLength", "maxLength", "minimum", "maximum", "minItems",
-                    "uniqueItems", "format", "x-not-future", "x-not-before")
-
-
-def local_today():
-    """Today where the clubs are (dates in the book are local dates)."""
-    return datetime.now(LOCAL_TZ).date()
-
-
-class Field:
-    """One field of an entry: its kind, label, limits and the message for each rule it can break."""
-
-    def __init__(self, name, kind, label, *, required=False, max_length=None, minimum=None,
-                 maximum=None, vocabulary=None, not_future=False, not_before=None,
-                 refers_to=None, messages=None, desk=True):
-        self.name = name
-        self.kind = kind
-        self.label = label
-        self.required = required
-        self.max_length = max_length
-        self.minimum = minimum
-        self.maximum = maximum
-        self.vocabulary = vocabulary
-        self.not_future = not_future
-        self.not_before = not_before
-        self.refers_to = refers_to
-        self.custom_messages = messages or {}
-        self.desk = desk  # drawn on the desk's form (uuid references are not: the page knows them)
-
-    def bound(self, value):
-        return value() if callable(value) else value
-
-    def messages(self):
-        """{keyword: message} for every rule of this field (lazy strings)."""
-        m = {}
-        if self.required:
-            m["required"] = _l("Fill in this field.")
-        type_messages = {
-            "text": _l("Enter text."), "textarea": _l("Enter text."),
-            "integer": _l("Enter a whole number."), "date": _l("Enter a valid date."),
-            "choice": _l("Choose one of the options."), "choices": _l("Choose from the list."),
-            "boolean": _l("Answer yes or no."), "consent": _l("For each purpose, answer yes, no or not asked yet."),
-            "user": _l("Choose a member of the club."), "users": _l("Choose members of the club."),
-            "uuid": _l("This reference is not valid."),
-        }
-        m["type"] = type_messages[self.kind]
-        if self.max_length:
-            m["maxLength"] = _l("Use at most %(n)d characters.", n=self.max_length)
-        if self.minimum is not None and self.maximum is not None:
-            m["minimum"] = m["maximum"] = _l("Enter a number between %(low)s and %(high)s.",
-                                             low=self.bound(self.minimum),
-                                             high=self.bound(self.maximum))
-        if self.kind in ("choice", "choices"):
-            m["enum"] = _l("Choose one of the options.")
-        if self.kind in ("choices", "users"):
-            m["uniqueItems"] = _l("Choose each option only once.")
-            if self.required:
-                m["minItems"] = _l("Choose at least one.")
-        if self.kind == "date":
-            m["format"] = _l("Enter a valid date.")
-        if self.kind == "uuid":
-            m["format"] = _l("This reference is not valid.")
-        if self.not_future:
-            m["x-not-future"] = _l("The date cannot be in the future.")
-        if self.not_before:
-            m["x-not-before"] = _l("This date cannot be before the date above.")
-        m.update(self.custom_messages)
-        if self.kind in ("text", "textarea") and self.required:
-            m.setdefault("minLength", m["required"])
-        return m
-
-    def schema(self):
-        """The JSON Schema of this field, with its label and messages in the current language."""
-        nullable = not self.required
-        s = {"title": str(self.label)}
-        if self.kind in ("text", "textarea"):
-            s["type"] = ["string", "null"] if nullable else "string"
-            if self.required:
-                s["minLength"] = 1
-            if self.max_length:
-                s["maxLength"] = self.max_length
-            s["x-widget"] = self.kind
-        elif self.kind == "integer":
-            s["type"] = ["integer", "null"] if nullable else "integer"
-            if self.minimum is not None:
-                s["minimum"] = self.bound(self.minimum)
-            s["maximum"] = (self.bound(self.maximum) if self.maximum is not None
-                            else MAX_INTEGER)
-            s["x-widget"] = "number"
-        elif self.kind == "date":
-            s["type"] = ["string", "null"] if nullable else "string"
-            s["format"] = "date"
-            if self.not_future:
-                s["x-not-future"] = True
-            if self.not_before:
-                s["x-not-before"] = self.not_before
-            s["x-widget"] = "date"
-        elif self.kind == "choice":
-            s["type"] = ["string", "null"] if nullable else "string"
-            s["enum"] = list(self.vocabulary.codes) + ([None] if nullable else [])
-            s["x-vocabulary"] = self.vocabulary.name
-            s["x-labels"] = dict(self.vocabulary.choices())
-            s["x-widget"] = "select"
-        elif self.kind == "choices":
-            s["type"] = ["array", "null"] if nullable else "array"
-            s["items"] = {"type": "string", "enum": list(self.vocabulary.codes)}
-            s["uniqueItems"] = True
-            if self.required:
-                s["minItems"] = 1
-            s["x-vocabulary"] = self.vocabulary.name
-            s["x-labels"] = dict(self.vocabulary.choices())
-            s["x-widget"] = "checkboxes"
-        elif self.kind == "boolean":
-            s["type"] = "boolean"
-            s["x-widget"] = "checkbox"
-        elif self.kind == "consent":
-            s["type"] = "object"
-            # Each purpose answered: true (agrees), false (does not), null (not asked yet: the
-            # person may not have been asked, or may refuse support, Law 53/2024/QH15).
-            s["properties"] = {purpose: {"type": ["boolean", "null"], "title": label}
-                               for purpose, label in vocab.CONSENT_PURPOSES.choices()}
-            s["required"] = list(vocab.CONSENT_PURPOSES.codes)
-            s["additionalProperties"] = False
-            s["x-widget"] = "consent"
-        elif self.kind == "user":
-            s["type"] = ["integer", "null"] if nullable else "integer"
-            s["minimum"] = 1
-            s["maximum"] = MAX_INTEGER
-            s["x-choices-from"] = "members"
-            s["x-widget"] = "member"
-        elif self.kind == "users":
-            s["type"] = ["array", "null"] if nullable else "array"
-            s["items"] = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
-            s["uniqueItems"] = True
-            s["x-choices-from"] = "members"
-            s["x-widget"] = "members"
-        elif self.kind == "uuid":
-            s["type"] = "string"
-            s["format"] = "uuid"
-            s["minLength"] = 36
-            s["maxLength"] = 36
-            s["x-refers-to"] = self.refers_to
-            s["x-widget"] = "hidden"
-        messages = {key: str(message) for key, message in self.messages().items()}
-        for keyword in CHECKED_KEYWORDS:
-            if keyword in s:
-                messages.setdefault(keyword, messages["type"])
-        s["x-messages"] = messages
-        return s
 
 
 def _this_year():
@@ -205,72 +52,72 @@ def _this_year():
 
 
 CASE = [
-    Field("full_name", "text", _l("Full name"), required=True, max_length=120,
-          messages={"required": _l("Enter the person's full name.")}),
-    Field("sex", "choice", _l("Sex"), required=True, vocabulary=vocab.SEXES,
-          messages={"required": _l("Choose the person's sex.")}),
-    Field("birth_year", "integer", _l("Year of birth"), minimum=1900, maximum=_this_year),
-    Field("address", "text", _l("Address (group, street)"), max_length=200),
-    Field("neighbourhood", "text", _l("Neighbourhood"), max_length=120),
-    Field("phone", "text", _l("Phone number"), max_length=20),
-    Field("categories", "choices", _l("Categories"), required=True,
-          vocabulary=vocab.CASE_CATEGORIES,
-          messages={"required": _l("Choose at least one category."),
-                    "minItems": _l("Choose at least one category.")}),
-    Field("risk_level", "choice", _l("Risk level"), required=True, vocabulary=vocab.RISK_LEVELS,
-          messages={"required": _l("Choose the risk level.")}),
-    Field("met_how", "textarea", _l("How the club met them"), max_length=2000),
-    Field("consent", "consent", _l("Consent"), required=True,
-          messages={"required": _l("Record the person's answer for each purpose.")}),
-    Field("assigned_to", "user", _l("Assigned member")),
+    Text("full_name", _l("Full name"), required=True, max_length=120,
+         messages={"required": _l("Enter the person's full name.")}),
+    Choice("sex", _l("Sex"), required=True, vocabulary=vocab.SEXES,
+           messages={"required": _l("Choose the person's sex.")}),
+    Integer("birth_year", _l("Year of birth"), minimum=1900, maximum=_this_year),
+    Text("address", _l("Address (group, street)"), max_length=200),
+    Text("neighbourhood", _l("Neighbourhood"), max_length=120),
+    Text("phone", _l("Phone number"), max_length=20),
+    Choices("categories", _l("Categories"), required=True,
+            vocabulary=vocab.CASE_CATEGORIES,
+            messages={"required": _l("Choose at least one category."),
+                      "minItems": _l("Choose at least one category.")}),
+    Choice("risk_level", _l("Risk level"), required=True, vocabulary=vocab.RISK_LEVELS,
+           messages={"required": _l("Choose the risk level.")}),
+    TextArea("met_how", _l("How the club met them"), max_length=2000),
+    Consent("consent", _l("Consent"), required=True,
+            messages={"required": _l("Record the person's answer for each purpose.")}),
+    Member("assigned_to", _l("Assigned member")),
 ]
 
 VISIT = [
-    Field("case_uuid", "uuid", _l("Case"), required=True, refers_to="case", desk=False,
-          messages={"required": _l("Choose the case.")}),
-    Field("date", "date", _l("Date"), required=True, not_future=True,
-          messages={"required": _l("Enter the date of the visit.")}),
-    Field("kind", "choice", _l("Kind of contact"), required=True, vocabulary=vocab.VISIT_KINDS,
-          messages={"required": _l("Choose the kind of contact.")}),
-    Field("topics", "choices", _l("Topics"), vocabulary=vocab.VISIT_TOPICS),
-    Field("notes", "textarea", _l("Notes"), max_length=4000),
-    Field("needs", "choices", _l("Needs found"), vocabulary=vocab.SERVICE_KINDS),
-    Field("members_present", "users", _l("Members present")),
-    Field("follow_up_date", "date", _l("Follow-up date"), not_before="date",
-          messages={"x-not-before": _l("The follow-up date cannot be before the visit.")}),
-    Field("appointment_id", "integer", _l("Appointment"), minimum=1, desk=False),
+    Reference("case_uuid", _l("Case"), required=True, refers_to="case", desk=False,
+              messages={"required": _l("Choose the case.")}),
+    Date("date", _l("Date"), required=True, not_future=True,
+         messages={"required": _l("Enter the date of the visit.")}),
+    Choice("kind", _l("Kind of contact"), required=True, vocabulary=vocab.VISIT_KINDS,
+           messages={"required": _l("Choose the kind of contact.")}),
+    Choices("topics", _l("Topics"), vocabulary=vocab.VISIT_TOPICS),
+    TextArea("notes", _l("Notes"), max_length=4000),
+    Choices("needs", _l("Needs found"), vocabulary=vocab.SERVICE_KINDS),
+    Members("members_present", _l("Members present")),
+    Date("follow_up_date", _l("Follow-up date"), not_before="date",
+         messages={"x-not-before": _l("The follow-up date cannot be before the visit.")}),
+    Integer("appointment_id", _l("Appointment"), minimum=1, desk=False),
 ]
 
 REFERRAL = [
-    Field("case_uuid", "uuid", _l("Case"), required=True, refers_to="case", desk=False,
-          messages={"required": _l("Choose the case.")}),
-    Field("service_kind", "choice", _l("Service"), required=True, vocabulary=vocab.SERVICE_KINDS,
-          messages={"required": _l("Choose the service.")}),
-    Field("provider", "text", _l("Service provider"), required=True, max_length=200,
-          messages={"required": _l("Enter the service provider.")}),
-    Field("referred_on", "date", _l("Referred on"), required=True, not_future=True,
-          messages={"required": _l("Enter the date of the referral.")}),
-    Field("reason", "textarea", _l("Reason"), max_length=2000),
+    Reference("case_uuid", _l("Case"), required=True, refers_to="case", desk=False,
+              messages={"required": _l("Choose the case.")}),
+    Choice("service_kind", _l("Service"), required=True, vocabulary=vocab.SERVICE_KINDS,
+           messages={"required": _l("Choose the service.")}),
+    Text("provider", _l("Service provider"), required=True, max_length=200,
+         messages={"required": _l("Enter the service provider.")}),
+    Date("referred_on", _l("Referred on"), required=True, not_future=True,
+         messages={"required": _l("Enter the date of the referral.")}),
+    TextArea("reason", _l("Reason"), max_length=2000),
 ]
 
 ATTENDANCE = [
-    Field("activity_uuid", "uuid", _l("Activity"), required=True, refers_to="activity",
-          desk=False, messages={"required": _l("Choose the activity.")}),
-    Field("case_uuid", "uuid", _l("Case"), required=True, refers_to="case",
-          messages={"required": _l("Choose the case.")}),
-    Field("brought_by", "user", _l("Brought by")),
+    Reference("activity_uuid", _l("Activity"), required=True, refers_to="activity",
+              desk=False, messages={"required": _l("Choose the activity.")}),
+    Reference("case_uuid", _l("Case"), required=True, refers_to="case",
+              messages={"required": _l("Choose the case.")}),
+    Member("brought_by", _l("Brought by")),
 ]
 
 # Desk-only records (not entries of the sync contract).
 ACTIVITY = [
-    Field("title", "text", _l("Title"), required=True, max_length=200,
-          messages={"required": _l("Enter the activity's title.")}),
-    Field("kind", "choice", _l("Kind of activity"), required=True,
-          vocabulary=vocab.ACTIVITY_KINDS, messages={"required": _l("Choose the kind of activity.")}),
-    Field("date", "date", _l("Date"), required=True,
-          messages={"required": _l("Enter the date of the activity.")}),
-    Field("place", "text", _l("Place"), max_length=200),
-    Field("attendee_count", "integer", _l("Number of attendees"), minimum=0, maximum=100000),
+    Text("title", _l("Title"), required=True, max_length=200,
+         messages={"required": _l("Enter the activity's title.")}),
+    Choice("kind", _l("Kind of activity"), required=True, vocabulary=vocab.ACTIVITY_KINDS,
+           messages={"required": _l("Choose the kind of activity.")}),
+    Date("date", _l("Date"), required=True,
+         messages={"required": _l("Enter the date of the activity.")}),
+    Text("place", _l("Place"), max_length=200),
+    Integer("attendee_count", _l("Number of attendees"), minimum=0, maximum=100000),
 ]
 
 def object_schema(fields):
@@ -332,15 +179,6 @@ def _is_type(value, json_type):
     return False
 
 
-def _parse_date(value):
-    if not isinstance(value, str) or not DATE_RE.match(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _check(value, s, data):
     """The first keyword of schema `s` that `value` fails, or None."""
     types = s.get("type")
@@ -358,12 +196,12 @@ def _check(value, s, data):
         if "maxLength" in s and len(value) > s["maxLength"]:
             return "maxLength"
         if s.get("format") == "date":
-            parsed = _parse_date(value)
+            parsed = parse_date(value)
             if parsed is None:
                 return "format"
             if s.get("x-not-future") and parsed > local_today():
                 return "x-not-future"
-            other = _parse_date(data.get(s.get("x-not-before") or "", None))
+            other = parse_date(data.get(s.get("x-not-before") or "", None))
             if other is not None and parsed < other:
                 return "x-not-before"
         if s.get("format") == "uuid" and not UUID_RE.match(value):
@@ -439,25 +277,7 @@ def validate(form, data):
 
 def clean(form, data):
     """Fill in what was left out and turn dates into `date` (data already checked)."""
-    result = {}
-    for f in form:
-        value = data.get(f.name)
-        if f.kind == "date":
-            value = _parse_date(value)
-        elif f.kind in ("text", "textarea"):
-            value = value or ""
-        elif f.kind in ("choices", "users"):
-            value = list(value or [])
-        elif f.kind == "consent":
-            value = {purpose: (None if (value or {}).get(purpose) is None
-                               else bool(value[purpose]))
-                     for purpose in vocab.CONSENT_PURPOSES.codes}
-        result[f.name] = value
-    return result
-
-
-def new_uuid():
-    return str(uuid_module.uuid4())
+    return {f.name: f.clean(data.get(f.name)) for f in form}
 
 
 def is_uuid(value):

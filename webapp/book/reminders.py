@@ -18,11 +18,12 @@ from peewee import IntegrityError
 
 from . import review
 from .. import push
+from ..clock import LOCAL_TZ, local_now
 from ..db import database
-from .entries import TYPES
-from ..models import Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User
-from .scheduling import LOCAL_TZ, local_now
-from .vocab import ENTRY_TYPES
+from .entries import ENTRY_TYPES, TYPES
+from ..models import (
+    FIELD_ROLES, Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User,
+)
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def overdue_reminder(user, local):
 
 def review_digest(user, local):
     today = local.date()
-    if user.role != "chair" or local.hour < user.reminder_hour:
+    if not user.is_board or local.hour < user.reminder_hour:
         return None
     count = review.queue_count(user.club_id)
     if not count:
@@ -228,7 +229,7 @@ def send_due(now=None):
     prune_deliveries(now_utc)
     subscriptions = (PushSubscription.select(PushSubscription, User)
                      .join(User)
-                     .where(User.is_active == True, User.role.in_(["member", "chair"]),  # noqa: E712
+                     .where(User.is_active == True, User.role.in_(FIELD_ROLES),  # noqa: E712
                             User.club.is_null(False))
                      .order_by(PushSubscription.user, PushSubscription.id))
     by_user = {}

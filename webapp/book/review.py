@@ -17,7 +17,7 @@ from .. import audit
 from ..db import database, is_postgres, utcnow
 from .entries import REFERENCES, TYPES, type_of
 from ..invalid import Invalid
-from ..models import Activity, Case, EntryRevision, Review, User
+from ..models import Case, EntryRevision, Review, User
 from .vocab import APPROVED, RETURNED, SELF_APPROVED, SUBMITTED
 
 # What the queue can be filtered by: an entry type, or amendments of any type.
@@ -403,42 +403,6 @@ def data_of(row, revision):
     return entries.data_of(row) if revision == row.revision else {}
 
 
-def _show(field, value, club):
-    """A value as the chair reads it: vocabulary labels, names, case codes, dd/mm/yyyy."""
-    from ..i18n import format_date
-
-    if value is None or value == "" or value == [] or value == {}:
-        return ""
-    values = value if isinstance(value, list) else [value]
-    if field.vocabulary is not None:
-        shown = [field.vocabulary.label(v) for v in values]
-    elif field.kind in ("user", "users"):
-        names = {u.id: str(u) for u in User.select().where((User.id.in_(values))
-                                                           & (User.club == club))}
-        shown = [names.get(v, str(v)) for v in values]
-    elif field.refers_to == "case":
-        cases = {c.uuid: c for c in Case.select().where((Case.uuid.in_(values))
-                                                        & (Case.club == club))}
-        shown = [f"{cases[v].code or ''} {cases[v].full_name}".strip() if v in cases else str(v)
-                 for v in values]
-    elif field.refers_to == "activity":
-        activities = {a.uuid: a for a in Activity.select().where((Activity.uuid.in_(values))
-                                                                 & (Activity.club == club))}
-        shown = [f"{activities[v].title} ({format_date(activities[v].date)})"
-                 if v in activities else str(v) for v in values]
-    elif field.kind == "date":
-        shown = [format_date(v) for v in values]
-    elif field.kind == "consent" and isinstance(value, dict):
-        yes, no = _("yes"), _("no")
-        return "; ".join(f"{vocab.CONSENT_PURPOSES.label(k)}: {yes if v else no}"
-                         for k, v in value.items())
-    elif field.kind == "boolean":
-        shown = [_("yes") if v else _("no") for v in values]
-    else:
-        shown = [str(v) for v in values]
-    return ", ".join(shown)
-
-
 def _fields(row):
     """The field definitions of the entry's type, in the order the forms show them."""
     # Fields the desk never draws and that refer to nothing (an appointment's id) say nothing here.
@@ -447,7 +411,7 @@ def _fields(row):
 
 def fields_shown(row, data):
     """[(label, shown value)] of an entry's data, in the order of its fields."""
-    return [(str(f.label), _show(f, data.get(f.name), row.club))
+    return [(str(f.label), f.show(data.get(f.name), row.club))
             for f in _fields(row) if data.get(f.name) not in (None, "", [], {})]
 
 
@@ -462,7 +426,7 @@ def amendment_changes(row):
     for f in _fields(row):
         old, new = before.get(f.name), after.get(f.name)
         if _comparable(old) != _comparable(new):
-            changes.append((str(f.label), _show(f, old, row.club), _show(f, new, row.club)))
+            changes.append((str(f.label), f.show(old, row.club), f.show(new, row.club)))
     return changes
 
 

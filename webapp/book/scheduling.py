@@ -1,31 +1,20 @@
 """Appointments (lịch hẹn): made from a visit's follow-up date or by the chair, moved, cancelled,
 and done when a visit to the case is recorded; and the agendas that list them."""
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from . import holders, notices
 from .. import audit
+from ..clock import local_today
 from ..db import database, utcnow
 from ..invalid import Invalid
 from ..models import FIELD_ROLES, Appointment, Case, User
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CLOSED_STATUSES = ("closed", "closed_referred")
 UPCOMING_DAYS = 7
 
 
-def local_now(now=None):
-    """`now` (aware, or naive UTC; default: the clock) in Asia/Ho_Chi_Minh."""
-    now = now or datetime.now(timezone.utc)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    return now.astimezone(LOCAL_TZ)
-
-
-def local_today(now=None):
-    return local_now(now).date()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,11 +139,11 @@ def assign_visit(chair, case, member, due_date, note="", today=None, source="ass
     if not member.is_active or member.role not in FIELD_ROLES:
         raise Invalid(_l("This member cannot receive visits."), field="member")
     follows = member.id in (case.assigned_to_id, case.created_by_id)
-    if member.role != "chair" and not follows and case.assigned_to_id is not None:
+    if not member.is_board and not follows and case.assigned_to_id is not None:
         raise Invalid(_l("Another member follows this case: choose that member, or "
                          "assign the case to this one first."), field="member")
     with database.atomic():
-        if member.role != "chair" and not follows:
+        if not member.is_board and not follows:
             holders.hand_over(case, member, case.assigned_to_id)
             Case.update(assigned_to=member).where(Case.id == case.id).execute()
             audit.record("case_assign", case, user=chair, case_code=case.code, member=member.id)
@@ -207,7 +196,7 @@ def may_change(user, appointment):
     """The chair of the club, or the member the visit is for."""
     if user.club_id != appointment.club_id:
         return False
-    return user.role == "chair" or appointment.member_id == user.id
+    return user.is_board or appointment.member_id == user.id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,19 +212,26 @@ def open_appointments():
             .order_by(Appointment.due_date, Appointment.id))
 
 
+def _bucket(agenda, appointment, today):
+    """File an appointment under "overdue", "today" or "upcoming" of `agenda`."""
+    if appointment.due_date < today:
+        agenda["overdue"].append(appointment)
+    elif appointment.due_date == today:
+        agenda["today"].append(appointment)
+    else:
+        agenda["upcoming"].append(appointment)
+
+
+def _due_by(today, days):
+    return Appointment.due_date <= today + timedelta(days=days)
+
+
 def member_agenda(user, today=None, days=UPCOMING_DAYS):
     """A member's open appointments: {"overdue", "today", "upcoming" (next `days` days)}."""
     today = today or local_today()
-    rows = open_appointments().where(Appointment.member == user,
-                                     Appointment.due_date <= today + timedelta(days=days))
     agenda = {"overdue": [], "today": [], "upcoming": []}
-    for appointment in rows:
-        if appointment.due_date < today:
-            agenda["overdue"].append(appointment)
-        elif appointment.due_date == today:
-            agenda["today"].append(appointment)
-        else:
-            agenda["upcoming"].append(appointment)
+    for appointment in open_appointments().where(Appointment.member == user, _due_by(today, days)):
+        _bucket(agenda, appointment, today)
     return agenda
 
 
@@ -243,18 +239,11 @@ def club_agenda(club, today=None, days=UPCOMING_DAYS):
     """Per member of the club, their overdue, today's and next days' visits; members with overdue
     visits first."""
     today = today or local_today()
-    rows = open_appointments().where(Appointment.club == club,
-                                     Appointment.due_date <= today + timedelta(days=days))
     by_member = {}
-    for appointment in rows:
-        entry = by_member.setdefault(appointment.member_id, {
+    for appointment in open_appointments().where(Appointment.club == club, _due_by(today, days)):
+        agenda = by_member.setdefault(appointment.member_id, {
             "member": appointment.member, "overdue": [], "today": [], "upcoming": []})
-        if appointment.due_date < today:
-            entry["overdue"].append(appointment)
-        elif appointment.due_date == today:
-            entry["today"].append(appointment)
-        else:
-            entry["upcoming"].append(appointment)
+        _bucket(agenda, appointment, today)
     return sorted(by_member.values(),
                   key=lambda e: (-len(e["overdue"]), e["member"].full_name or e["member"].login))
 

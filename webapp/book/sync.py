@@ -18,8 +18,8 @@ from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
 from . import fields, holders, notices, review, scheduling
-from ..db import database, utcnow
-from .entries import TYPES, Lookup, check, type_of
+from ..db import database, new_uuid, utcnow
+from .entries import ENTRY_TYPES, TYPES, Lookup, check, type_of
 from ..invalid import Invalid
 from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, EntryRevision, Referral, SyncConflict,
@@ -235,7 +235,7 @@ def submit_entry(user, entry, lookup=None):
 
 def new_entry(entry_type, data):
     """A first revision made at the desk, as the phone would send it."""
-    return {"uuid": fields.new_uuid(), "type": entry_type, "revision": 1, "data": data,
+    return {"uuid": new_uuid(), "type": entry_type, "revision": 1, "data": data,
             "client_created_at": utcnow().isoformat() + "Z"}
 
 
@@ -247,7 +247,7 @@ def desk_edit(user, row, data):
     waits for review. Raises Invalid.
     """
     kind = type_of(row)
-    if user.role != "chair" or not may_write_case(user, kind.case_of(row)):
+    if not user.is_board or not may_write_case(user, kind.case_of(row)):
         raise Invalid({"entry": _l("You may not change this entry.")})
     if review.has_pending_amendment(row):
         raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "
@@ -370,7 +370,7 @@ def working_set(user):
         "device_key": base64.b64encode(user.device_key).decode() if user.device_key else None,
         "server_time": server_time(),
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
-                         for v in FIELD_VOCABULARIES},
+                         for v in (*FIELD_VOCABULARIES, ENTRY_TYPES)},
         "members": [{"id": m.id, "full_name": m.full_name or m.login} for m in members],
         "cases": cases_out,
         "appointments": appointments,

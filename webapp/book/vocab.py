@@ -88,13 +88,6 @@ APPOINTMENT_STATUSES = Vocabulary("appointment_status", [
     ("cancelled", _l("Cancelled")),
 ])
 
-ENTRY_TYPES = Vocabulary("entry_type", [
-    ("case", _l("New case")),
-    ("visit", _l("Visit")),
-    ("referral", _l("Referral")),
-    ("attendance", _l("Attendance")),
-])
-
 VISIT_KINDS = Vocabulary("visit_kind", [
     ("home_visit", _l("Home visit")),
     ("consultation", _l("Consultation")),
@@ -157,5 +150,4 @@ ACTIVITY_KINDS = Vocabulary("activity_kind", [
 FIELD_VOCABULARIES = [
     CASE_CATEGORIES, CASE_STATUSES, RISK_LEVELS, SEXES, CONSENT_PURPOSES, REVIEW_STATUSES,
     VISIT_KINDS, VISIT_TOPICS, SERVICE_KINDS, REFERRAL_STATUSES, ACTIVITY_KINDS, APPOINTMENT_STATUSES,
-    ENTRY_TYPES,
-]
+]  # and the entry types (entries.ENTRY_TYPES)

@@ -2,8 +2,6 @@
 import { entryForm, schemaFor, validate } from "./forms.js";
 import { badge, card, date, h, icon, t, today, uuid } from "./ui.js";
 
-const TYPES = ["case", "visit", "referral", "attendance"];
-
 /** Cases from the server and those registered on the phone, not yet sent. */
 export function allCases(state) {
   const server = state.working ? state.working.cases || [] : [];
@@ -289,5 +287,3 @@ export function moreView(state) {
         icon("logout"), t("logout"))),
   ];
 }
-
-export { TYPES };

@@ -1,0 +1,93 @@
+"""The supervisor's view of an area: de-identified figures of its clubs, small counts hidden."""
+from .. import vocab
+from ...models import Club, Referral
+from .figures import (
+    REFERRAL_OUTCOMES, REFERRAL_STATUSES, Period, cases_reached_by_category, club_figures,
+    labelled_counts, monthly_series, referrals_by,
+)
+from .targets import target_progress, targets_for
+
+
+def suppress(value):
+    """What a supervisor may see of a count of people or entries: 1 to 4 become "<5".
+
+    The one place small counts are hidden; every area page and export goes through it.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    return SMALL if 1 <= value <= 4 else value
+
+
+SMALL = "<5"
+HIDDEN = "*"  # a count hidden only so that a small one cannot be worked out from a total
+
+
+def suppress_parts(parts, total):
+    """Suppress counts that add up to `total` (shown beside them): `suppress` each, and where
+    that leaves a single hidden part the total would give away, hide the smallest count that is
+    still shown as well (HIDDEN). Parts that may add up to less than the total are treated the
+    same: the reader may know the rest. Returns the parts as shown, in their order.
+    """
+    shown = [suppress(n) for n in parts]
+    if suppress(total) == SMALL:  # every part is then 0 or hidden, and no exact count leaks
+        return shown
+    hidden = [i for i, value in enumerate(shown) if value == SMALL]
+    if len(hidden) == 1:
+        others = [i for i, n in enumerate(parts) if shown[i] != SMALL and isinstance(n, int) and n > 0]
+        if others:
+            shown[min(others, key=lambda i: (parts[i], i))] = HIDDEN
+    return shown
+
+
+def area_clubs(user):
+    """The clubs of a supervisor's area: those whose city or province is the area."""
+    area = (user.area or "").strip()
+    if not area:
+        return []
+    return list(Club.select()
+                .where(((Club.city == area) | (Club.province == area)) & Club.is_active)
+                .order_by(Club.name))
+
+
+def area_report(clubs, year):
+    """De-identified figures of the area's clubs for `year`, every count already suppressed.
+
+    No names, notes or codes leave this function: clubs are named (they are public bodies),
+    people only counted.
+    """
+    ids = [club.id for club in clubs]
+    period = Period.year(year)
+    figures = club_figures(ids, period)
+    categories = cases_reached_by_category(ids, period)
+    statuses = referrals_by(Referral.status, ids, period)
+    outcomes = referrals_by(Referral.outcome, ids, period)
+    months, series = monthly_series(ids, period)
+    rows = []
+
+    def parts_of(vocabulary, counts, total):
+        ordered = labelled_counts(vocabulary, counts)
+        shown = suppress_parts([n for _c, _label, n in ordered], total)
+        return [(label, value) for (_c, label, _n), value in zip(ordered, shown)]
+
+    for club in clubs:
+        f = figures[club.id]
+        done = target_progress(targets_for(club, year), f, period, period.end)
+        rows.append(dict(
+            club=club.name,
+            consultations=suppress(f["consultations"]),
+            cases=suppress(f["cases"]),
+            # A case may be in several categories: these do not add up to the cases.
+            categories=[(label, suppress(categories[club.id].get(code, 0)))
+                        for code, label, _n in labelled_counts(vocab.CASE_CATEGORIES, {})],
+            referrals=suppress(f["referrals"]),
+            statuses=parts_of(REFERRAL_STATUSES, statuses[club.id], f["referrals"]),
+            outcomes=parts_of(REFERRAL_OUTCOMES, outcomes[club.id], f["referrals"]),
+            mobilised=suppress(f["mobilised"]),
+            targets_met=dict(consultations=done["consultations"]["met"],
+                             mobilised=done["mobilised"]["met"],
+                             referred=done["referred"]["met"]),
+            # Each month's count adds up to the year's, shown on the area's first page.
+            series={name: suppress_parts(values, f[name])
+                    for name, values in series[club.id].items()},
+        ))
+    return dict(year=year, months=months, rows=rows)

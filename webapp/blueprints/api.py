@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import accounts
+from .. import accounts, audit
 from ..book import entries, sync
 from ..extensions import csrf
 from ..permissions import LOGGED_IN, access
@@ -57,8 +57,11 @@ def bootstrap():
     """The user's working set for the field app, with a fresh CSRF token."""
     user = current_user._get_current_object()
     if sync.hands_in_only(user):
-        return jsonify(sync.hand_in_set(user))
-    return jsonify(sync.working_set(user))
+        return jsonify(sync.hand_in_set(user))  # nothing to read, so no read to audit
+    working_set = sync.working_set(user)
+    audit.read("bootstrap", [c["id"] for c in working_set["cases"]]
+               + [a["case_id"] for a in working_set["appointments"]])
+    return jsonify(working_set)
 
 
 @bp.route("/csrf")

@@ -167,7 +167,9 @@ def test_a_case_edit_from_the_previous_holders_old_copy_keeps_the_new_holder(cli
                  uuid=first["uuid"], revision=2, base_revision=1,
                  made=at(timedelta(minutes=-10)))
     [result] = send(client, [edit])
-    assert result["status"] == "updated", result
+    # The case's own record now belongs to its new holder: the edit is kept for the board
+    # (a conflict, issue 14), never written over the reassignment.
+    assert result["status"] == "conflict", result
     assert Case.get(Case.uuid == first["uuid"]).assigned_to_id == club.b.id
     # A chair's edit made on an older copy does not undo the assignment either.
     as_user(client, club.chair)
@@ -376,10 +378,15 @@ def test_deactivating_a_member_whose_phone_holds_entries_warns_the_chair(client,
     type(club.a).update(waiting_count=3, last_sync_at=utcnow()).where(
         type(club.a).id == club.a.id).execute()
     login_as(client, club.chair)
-    page = client.post(f"/club/members/{club.a.id}/active", data={"active": "0"},
+    question = client.post(f"/club/members/{club.a.id}/active", data={"active": "0"})
+    assert "still held 3 entries not sent" in question.get_data(as_text=True)
+    assert type(club.a).get_by_id(club.a.id).is_active  # nothing changes until it is answered
+    page = client.post(f"/club/members/{club.a.id}/active",
+                       data={"active": "0", "confirmed": "1"},
                        follow_redirects=True).get_data(as_text=True)
     assert "still held 3 entries not sent" in page and "log in once more" in page
-    quiet = client.post(f"/club/members/{club.b.id}/active", data={"active": "0"},
+    quiet = client.post(f"/club/members/{club.b.id}/active",
+                        data={"active": "0", "confirmed": "1"},
                         follow_redirects=True).get_data(as_text=True)
     assert "still held" not in quiet
 

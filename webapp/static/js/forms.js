@@ -68,8 +68,8 @@ function control(name, prop, ctx, value, id) {
   if (widget === "textarea") {
     return h("textarea", Object.assign({ rows: 3, maxlength: prop.maxLength || null }, input), value || "");
   }
-  return h("input", Object.assign({ type: name === "phone" ? "tel" : "text", value: value ?? "",
-    maxlength: prop.maxLength || null, autocomplete: "off" }, input));
+  return h("input", Object.assign({ type: widget === "tel" ? "tel" : "text", value: value ?? "",
+    autocomplete: "off" }, input));
 }
 
 /** A form for `type` filled with `values`; `fixed` fields are set by the screen and not shown.
@@ -157,6 +157,7 @@ export function validate(schema, type, data) {
       if (typeof v !== "string") fail("type", t("err_choice"));
       else if (prop.maxLength && v.length > prop.maxLength) fail("maxLength", t("err_max_length", { n: prop.maxLength }));
       else if (prop.minLength && v.length < prop.minLength) fail("minLength", t("err_min_length", { n: prop.minLength }));
+      else if (prop.pattern && !new RegExp(prop.pattern).test(v)) fail("pattern", t("err_choice"));
       else if (allowed.length && !allowed.includes(v)) fail("enum", t("err_choice"));
       else if (prop.format === "date" && !/^\d{4}-\d\d-\d\d$/.test(v)) fail("format", t("err_date"));
       else if (prop.format === "date" && prop["x-not-future"] && v > today()) fail("x-not-future", t("err_future"));

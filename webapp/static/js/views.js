@@ -215,7 +215,7 @@ export function formView(state, type, params, fixUuid) {
     c ? h("p", { class: "muted" }, caseName(c)) : null,
     entry && entry.reason ? h("p", { class: "alert alert--warning" }, t("returned_reason", { reason: entry.reason })) : null,
     alert, form.element,
-    h("div", { class: "form-actions" },
+    h("div", { class: "form-actions action-bar" },
       h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
       h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel"))));
   if (entry && entry.errors && Object.keys(entry.errors).length) {

@@ -42,9 +42,15 @@ def test_admin_creates_a_club(admin_client):
     ({"code_prefix": "ĐT"}, "Tiền tố mã gồm 2 đến 8 chữ cái A-Z không dấu."),
     ({"code_prefix": "ABCDEFGHI"}, "Không được dài quá 8 ký tự."),
     ({"ward": "p" * 121}, "Không được dài quá 120 ký tự."),
+    ({"code_prefix": "CU"}, "CLB Cũ đã dùng tiền tố CU: hãy chọn tiền tố khác."),
+    ({"code_prefix": "cu"}, "CLB Cũ đã dùng tiền tố CU: hãy chọn tiền tố khác."),
+    ({"ward": ""}, "Nhập phường nơi câu lạc bộ hoạt động."),
+    ({"ward": "  "}, "Nhập phường nơi câu lạc bộ hoạt động."),
+    ({"city": ""}, "Nhập thành phố (hoặc huyện)."),
+    ({"province": ""}, "Nhập tỉnh."),
 ])
 def test_create_club_with_bad_input(admin_client, change, message):
-    make_club(name="CLB Cũ")
+    make_club(name="CLB Cũ", code_prefix="CU")
     before = Club.select().count()
     response = admin_client.post("/admin/clubs", data={**GOOD_CLUB, **change})
     assert response.status_code == 200
@@ -57,8 +63,14 @@ def test_admin_deactivates_and_reactivates_a_club(admin_client, app):
     chair = make_user(club=club, role="chair")
     phone = app.test_client()
     login_as(phone, chair)
-    response = admin_client.post(f"/admin/clubs/{club.id}/active", data={"active": "0"},
-                                 follow_redirects=True)
+    question = page_text(admin_client.post(f"/admin/clubs/{club.id}/active",
+                                           data={"active": "0"}))
+    assert f"Ngừng hoạt động {club.name}?" in question
+    assert "1 tài khoản đang dùng của câu lạc bộ bị đăng xuất ngay" in question
+    assert Club.get_by_id(club.id).is_active  # asked first: nothing changed
+    assert phone.get("/account").status_code == 200
+    response = admin_client.post(f"/admin/clubs/{club.id}/active",
+                                 data={"active": "0", "confirmed": "1"}, follow_redirects=True)
     assert "Câu lạc bộ đã ngừng hoạt động." in page_text(response)
     assert not Club.get_by_id(club.id).is_active
     assert "/login" in phone.get("/account").headers.get("Location", "")  # its chair's session ended
@@ -71,18 +83,20 @@ def test_admin_deactivates_and_reactivates_a_club(admin_client, app):
 
 
 def good_account(of_club, change=None):
+    """A club's first chair: the one account of a club an admin makes with a password (the
+    others are opened with setup codes, tests/test_setup_codes.py)."""
     return {"full_name": "Vũ Thị Lan", "login": "vt.lan", "phone": "0912 000 111",
-            "role": "member", "club": str(of_club.id), "area": "", "password": "first-pass-1",
+            "role": "chair", "club": str(of_club.id), "area": "", "password": "first-pass-1",
             **(change or {})}
 
 
-def test_admin_creates_an_account_that_must_change_its_password(admin_client, app):
+def test_admin_creates_a_clubs_first_chair_who_must_change_the_password(admin_client, app):
     club = make_club()
     response = admin_client.post("/admin/users", data=good_account(club), follow_redirects=True)
     assert "Đã tạo tài khoản vt.lan." in page_text(response)
     user = User.get(User.login == "vt.lan")
     assert (user.full_name, user.phone, user.role, user.club_id) == (
-        "Vũ Thị Lan", "0912000111", "member", club.id)
+        "Vũ Thị Lan", "0912000111", "chair", club.id)
     assert user.must_change_password
     assert user.password_hash.startswith("$argon2id$")
     assert len(user.device_key) == 32
@@ -132,7 +146,7 @@ def test_create_account_with_bad_input(admin_client, change, message):
 
 
 def test_reset_password(admin_client, app):
-    user = make_user()
+    user = make_user(role="supervisor")  # a club's accounts get a setup code instead
     phone = app.test_client()
     login_as(phone, user)
     response = admin_client.post(f"/admin/users/{user.id}",
@@ -157,7 +171,7 @@ def test_reset_password(admin_client, app):
     ("short", "Mật khẩu phải có ít nhất 8 ký tự."),
 ])
 def test_reset_password_with_bad_input(admin_client, password, message):
-    user = make_user()
+    user = make_user(role="supervisor")
     response = admin_client.post(f"/admin/users/{user.id}", data={"reset-password": password})
     assert response.status_code == 200
     assert message in page_text(response)
@@ -169,8 +183,11 @@ def test_deactivate_and_reactivate_an_account(admin_client, app):
     user = make_user()
     phone = app.test_client()
     login_as(phone, user)
-    response = admin_client.post(f"/admin/users/{user.id}/active", data={"active": "0"},
-                                 follow_redirects=True)
+    response = admin_client.post(f"/admin/users/{user.id}/active", data={"active": "0"})
+    assert "Ngừng hoạt động tài khoản của" in page_text(response)  # asked first
+    assert User.get_by_id(user.id).is_active
+    response = admin_client.post(f"/admin/users/{user.id}/active",
+                                 data={"active": "0", "confirmed": "1"}, follow_redirects=True)
     assert "Đã lưu tài khoản." in page_text(response)
     assert "Kích hoạt lại tài khoản" in page_text(response)
     assert not User.get_by_id(user.id).is_active

@@ -1,12 +1,12 @@
 """Administration: clubs and accounts (an admin sees no case content)."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import JOIN
 from playhouse.flask_utils import get_object_or_404
-from wtforms import SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import accounts, audit
@@ -14,7 +14,9 @@ from ..forms import NewAccountForm, PasswordResetForm, apply_account_error
 from ..invalid import Invalid
 from ..models import Club, User
 from ..permissions import ADMIN, access
+from .members import show_setup_code
 from ..book.vocab import ROLES
+from .members import confirm_deactivation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,15 +26,23 @@ class ClubForm(FlaskForm):
                                                     Length(max=120)])
     code_prefix = StringField(_l("Case code prefix (e.g. TC)"),
                               validators=[DataRequired(_l("Enter a code prefix.")), Length(max=8)])
-    ward = StringField(_l("Ward"), validators=[Optional(), Length(max=120)])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
-    province = StringField(_l("Province"), validators=[Optional(), Length(max=120)])
+    ward = StringField(_l("Ward"),
+                       validators=[DataRequired(_l("Enter the ward the club works in.")),
+                                   Length(max=120)])
+    city = StringField(_l("City"), validators=[DataRequired(_l("Enter the city (or district).")),
+                                               Length(max=120)])
+    province = StringField(_l("Province"), validators=[DataRequired(_l("Enter the province.")),
+                                                       Length(max=120)])
 
 
 class AdminAccountForm(NewAccountForm):
     club = SelectField(_l("Club"), coerce=int)
     area = StringField(_l("Area (supervisors: a city or province)"),
                        validators=[Optional(), Length(max=120)])
+    # Only for a club's first chair, supervisors and admins: every other account of a club is
+    # opened by its holder with a setup code.
+    password = PasswordField(_l("First password (to be changed at first login)"),
+                             validators=[Optional()])
 
 
 class AreaForm(FlaskForm):
@@ -66,9 +76,13 @@ def clubs():
 @bp.route("/clubs/<int:club_id>/active", methods=["POST"])
 @access(ADMIN)
 def club_active(club_id):
-    """Deactivate or reactivate a club (its accounts can no longer log in while inactive)."""
+    """Deactivate (after a question) or reactivate a club: its accounts can no longer log in
+    while it is inactive."""
     club = get_object_or_404(Club.select(), Club.id == club_id)
     active = request.form.get("active") == "1"
+    if not active and request.form.get("confirmed") != "1":
+        users = User.select().where((User.club == club) & User.is_active).count()
+        return render_template("admin/club_deactivate.html", club=club, users=users)
     accounts.set_club_active(club, active, by=current_user)
     flash(_("Club reactivated.") if active else _("Club deactivated."), "success")
     return redirect(url_for("admin.clubs"))
@@ -83,7 +97,16 @@ def users():
     form.club.choices = _club_choices()
     if form.validate_on_submit():
         club = Club.get_or_none(Club.id == form.club.data) if form.club.data else None
+        by_code = (form.role.data in ("member", "chair") and club is not None
+                   and not (form.role.data == "chair" and not accounts.club_has_chair(club)))
         try:
+            if by_code:
+                user, issued = accounts.create_account_with_code(
+                    login=form.login.data, role=form.role.data, club=club,
+                    full_name=form.full_name.data, phone=form.phone.data, by=current_user)
+                return show_setup_code(user, issued, url_for("admin.users"))
+            if not form.password.data:
+                raise Invalid(_("Enter a first password."), field="password")
             user = accounts.create_user(login=form.login.data, password=form.password.data,
                                         role=form.role.data, club=club,
                                         full_name=form.full_name.data, phone=form.phone.data,
@@ -109,7 +132,8 @@ def user(user_id):
     account = get_object_or_404(User.select(), User.id == user_id)
     reset_form = PasswordResetForm(prefix="reset")
     area_form = AreaForm(prefix="area", area=account.area)
-    if request.method == "POST" and "reset-password" in request.form and reset_form.validate():
+    if (request.method == "POST" and "reset-password" in request.form and account.club_id is None
+            and reset_form.validate()):  # a club's accounts get a setup code instead
         try:
             accounts.set_password(account, reset_form.password.data, by=current_user,
                                   must_change=True)
@@ -130,14 +154,46 @@ def user(user_id):
                            area_form=area_form)
 
 
+def _club_account(user_id):
+    account = get_object_or_404(User.select(), User.id == user_id)
+    if account.club_id is None or account.role not in ("member", "chair"):
+        abort(404)
+    return account
+
+
+@bp.route("/users/<int:user_id>/setup-code", methods=["POST"])
+@access(ADMIN)
+def setup_code(user_id):
+    """A setup code for a club's account that lost its password: the club's board sees it."""
+    account = _club_account(user_id)
+    issued = accounts.issue_setup_code(account, by=current_user, purpose="reset")
+    return show_setup_code(account, issued, url_for("admin.user", user_id=account.id))
+
+
+@bp.route("/users/<int:user_id>/make-chair", methods=["POST"])
+@access(ADMIN)
+def make_chair(user_id):
+    """Make a member a board member, once they use the setup code: the club's board sees it."""
+    account = _club_account(user_id)
+    if account.role != "member":
+        abort(404)
+    issued = accounts.issue_setup_code(account, by=current_user, purpose="make_chair",
+                                       role="chair")
+    return show_setup_code(account, issued, url_for("admin.user", user_id=account.id))
+
+
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @access(ADMIN)
 def user_active(user_id):
     """Deactivate or reactivate an account."""
     account = get_object_or_404(User.select(), User.id == user_id)
+    active = request.form.get("active") == "1"
     if account.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
+    elif not active and request.form.get("confirmed") != "1":
+        return confirm_deactivation(account, url_for("admin.user_active", user_id=account.id),
+                                    url_for("admin.user", user_id=account.id))
     else:
-        accounts.set_active(account, request.form.get("active") == "1", by=current_user)
+        accounts.set_active(account, active, by=current_user)
         flash(_("Account saved."), "success")
     return redirect(url_for("admin.user", user_id=account.id))

@@ -103,7 +103,8 @@ def test_a_phone_number_that_is_not_vietnamese_is_refused_in_the_servers_words(m
     page.locator("[data-field=sex] .chip").first.click()
     page.locator("[data-field=categories] input").first.check()
     page.locator("[data-field=risk_level] .chip").first.click()
-    page.locator("[data-field=consent] input").first.check()
+    for n, purpose in enumerate(page.locator("[data-field=consent] fieldset").all()):
+        purpose.locator(".chip").nth(0 if n == 0 else 1).click()  # each purpose asked
     assert page.get_attribute("#f-phone", "type") == "tel"
     page.fill("#f-phone", "abc")
     page.click("form button[type=submit]")

@@ -177,6 +177,10 @@ def _strings():
         "case": _("Case"),
         "activity": _("Activity"),
         "fix_errors": _("Check the fields marked in red."),
+        "chosen": _("%(n)s chosen"),
+        "no_activity": _("No activity on the phone yet. When the chair adds one, sync and it "
+                         "shows here."),
+        "no_case": _("No case on the phone yet. Register a case or sync first."),
         "err_required": _("This field is required."),
         "err_max_length": _("At most %(n)s characters."),
         "err_min_length": _("At least %(n)s characters."),

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput, TelInput
 
 from . import vocab
 from ..i18n import format_date
@@ -22,8 +22,13 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # entry's error, never the server's.
 MAX_INTEGER = 2 ** 63 - 1
 # The keywords a value can fail: each has a message in `x-messages` (the type's, unless its own).
-CHECKED_KEYWORDS = ("enum", "minLength", "maxLength", "minimum", "maximum", "minItems",
+CHECKED_KEYWORDS = ("enum", "minLength", "maxLength", "pattern", "minimum", "maximum", "minItems",
                     "uniqueItems", "format", "x-not-future", "x-not-before")
+# A Vietnamese phone number as people write it: 0, 84 or +84, then a mobile number (3, 5, 7, 8 or 9
+# and eight digits) or a landline (2, its area code and the number: ten digits), in groups split by
+# spaces, dots or dashes. Empty passes: a required field says so with minLength. ECMA-262 and
+# Python read the pattern alike (the phone checks it too).
+VN_PHONE_PATTERN = r"^(?:(?:\+84|84|0)[ .-]?(?:[35789](?:[ .-]?\d){8}|2(?:[ .-]?\d){9}))?$"
 
 
 class Field:
@@ -177,6 +182,24 @@ class Text(Field):
 
     def from_desk(self, typed):
         return typed or ""
+
+
+class Phone(Text):
+    """A Vietnamese phone number (mobile or landline), kept as typed."""
+
+    kind, widget = "phone", "tel"
+    pattern = VN_PHONE_PATTERN
+
+    def json_schema(self):
+        return {**super().json_schema(), "pattern": self.pattern}
+
+    def rule_messages(self):
+        return {**super().rule_messages(),
+                "pattern": _l("Enter a Vietnamese phone number, e.g. 0912 345 678 or "
+                              "024 3825 1234.")}
+
+    def desk_field(self):
+        return self.desk_class(self.label, filters=[_strip], widget=TelInput())
 
 
 class TextArea(Text):

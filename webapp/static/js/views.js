@@ -271,7 +271,7 @@ export function formView(state, type, params, fixUuid, only) {
   return [view];
 }
 
-const formActions = () => h("div", { class: "form-actions" },
+const formActions = () => h("div", { class: "form-actions action-bar" },
   h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
   h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel")));
 

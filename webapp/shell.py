@@ -206,6 +206,10 @@ def _strings():
                            "discard."),
         "conflict_compare": _("Someone changed this record meanwhile. Compare the two versions "
                               "and choose what to keep."),
+        "conflict_merged": _("The chair merged the two versions: the book now holds revision "
+                             "%(n)s."),
+        "conflict_dismissed": _("The chair kept the version on the server. Reason: %(reason)s"),
+        "understood": _("Understood"),
         "compare": _("Compare and choose"),
         "compare_intro": _("Only the fields that differ are shown. For each, keep yours or take "
                            "the one on the server."),

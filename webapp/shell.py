@@ -215,8 +215,6 @@ def _strings():
                            "the one on the server."),
         "mine": _("Yours (on this phone):"),
         "theirs": _("On the server (revision %(n)s):"),
-        "keep_mine": _("Keep all mine"),
-        "take_theirs": _("Take all the server's"),
         "type_case": _("New case"),
         "type_visit": _("Visit"),
         "type_referral": _("Referral"),

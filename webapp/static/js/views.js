@@ -342,7 +342,6 @@ export function compareView(state, id) {
   const side = (n, value, text, mine) => h("label", { class: "choice" },
     h("input", { type: "radio", name: "pick-" + n, value: mine ? "mine" : "theirs", checked: mine }),
     h("span", {}, h("span", { class: "muted small" }, text), " ", shown(state, e.type, n, value)));
-  const pickAll = (value) => view.querySelectorAll(`input[value=${value}]`).forEach((i) => { i.checked = true; });
 
   async function submit(event) {
     event.preventDefault();
@@ -361,9 +360,6 @@ export function compareView(state, id) {
     h("p", { class: "muted small" }, t("compare_intro")),
     names.map((n) => h("fieldset", { class: "fieldset field", "data-field": n }, h("legend", { class: "field__label" }, fieldLabel(state, e.type, n) || n),
       side(n, e.data[n], t("mine"), true), side(n, theirs[n], t("theirs", { n: e.server.revision }), false))),
-    h("div", { class: "actions" },
-      h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("mine") }, t("keep_mine")),
-      h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("theirs") }, t("take_theirs"))),
     formActions());
   return [view];
 }

@@ -77,7 +77,10 @@ def test_login_with_bad_input(client, login, password, message):
 
 
 def test_a_deactivated_account_or_club_cannot_log_in(client):
-    user = make_user(is_active=False)
+    # Once it has handed in what waited on its phone (issue 13; tests/test_sync_edges.py).
+    from webapp.db import utcnow
+
+    user = make_user(is_active=False, handed_in_at=utcnow())
     response = login_as(client, user)
     assert "Tài khoản này đã bị ngừng hoạt động" in response.get_data(as_text=True)
     club = make_club(is_active=False)

@@ -159,3 +159,38 @@ def test_a_desk_form_gives_back_the_data_it_was_filled_with(app):
                                       "topics": [], "notes": "", "needs": ["legal_aid"],
                                       "members_present": [member.id], "follow_up_date": None,
                                       "case_uuid": "x"}
+
+
+PHONE_MESSAGE = "Enter a Vietnamese phone number, e.g. 0912 345 678 or 024 3825 1234."
+
+
+def valid_case(**overrides):
+    return {"full_name": "Trần Văn An", "sex": "male", "categories": ["at_risk"],
+            "risk_level": "low", "consent": {"follow": True, "refer": False, "share": False},
+            **overrides}
+
+
+@pytest.mark.parametrize("number", [
+    "0912345678", "0912 345 678", "0912.345.678", "091-234-5678", "+84912345678",
+    "+84 912 345 678", "84912345678", "0386 123 456", "0707.123.456", "0599123456",
+    "024 3825 1234", "02438251234", "+84 24 3825 1234", "0236 382 1234", "  0912345678  ", "",
+])
+def test_a_vietnamese_phone_number_passes(app, number):
+    with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
+        assert fields.validate(fields.CASE, valid_case(phone=number))["phone"] == number.strip()
+
+
+@pytest.mark.parametrize("number", [
+    "abc", "12ab", "0912", "091234567", "09123456789", "0112345678", "0412345678",
+    "0612345678", "+1 202 555 0143", "+840912345678", "0243825123",
+    "0912/345/678", "(024) 3825 1234",
+])
+def test_anything_else_is_refused_with_the_same_message_everywhere(app, number):
+    with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
+        with pytest.raises(Invalid) as refused:
+            fields.validate(fields.CASE, valid_case(phone=number))
+        phone = entries.api_schema()["$defs"]["case"]["properties"]["phone"]
+    assert refused.value.errors == {"phone": PHONE_MESSAGE}
+    assert phone["x-messages"]["pattern"] == PHONE_MESSAGE
+    # The standard reading of the pattern agrees (the phone runs it as an ECMAScript RegExp).
+    assert not Draft202012Validator(phone).is_valid(number.strip())

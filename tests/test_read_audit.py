@@ -103,3 +103,26 @@ def test_a_data_request_search_is_audited_with_the_cases_found(app, world, chair
     [row] = reads("requests_list")
     assert row.details["case_ids"] == [world.case.id]
     assert world.case.full_name not in json.dumps(row.details, ensure_ascii=False)
+
+
+def test_the_dashboard_and_the_monthly_meeting_log_the_cases_they_list(app, world, chair_client):
+    """The overdue list and next month's tasks show cases (codes, the chair's notes)."""
+    from datetime import timedelta
+
+    from webapp.book.reports import next_month
+    from webapp.clock import local_today
+
+    today = local_today()
+    Appointment.create(club=world.club, case=world.case, member=world.member,
+                       due_date=today - timedelta(days=3), created_by=world.chair)
+    assert chair_client.get("/desk/dashboard").status_code == 200
+    [row] = reads("dashboard")
+    assert world.case.id in row.details["case_ids"]
+    year, month = next_month(today.year, today.month)
+    Appointment.create(club=world.club, case=world.case, member=world.member,
+                       due_date=today.replace(year=year, month=month, day=1),
+                       created_by=world.chair, source="monthly_review", note="Hỏi về môi giới")
+    assert chair_client.get(f"/desk/monthly/{today.year}/{today.month}").status_code == 200
+    [row] = reads("monthly")
+    assert row.details["case_ids"] == [world.case.id]
+    assert "môi giới" not in json.dumps(row.details, ensure_ascii=False)

@@ -184,7 +184,11 @@ def test_dashboard_pace_sentence(client, app):
     left = reports.months_left(reports.Period.year(today.year), today)
     html = client.get("/desk/dashboard").get_data(as_text=True)
     per_month = math.ceil(120 / left)
-    assert f"120 more to go: about {per_month} a month for the {left} months left." in html
+    if left == 1:  # December: no "about 120 a month for the 1 months left"
+        assert "120 more to go, all of it this month." in html
+        assert "months left" not in html
+    else:
+        assert f"120 more to go: about {per_month} a month for the {left} months left." in html
 
 
 def test_monthly_review_shows_the_months_figures(client, seeded):

@@ -33,10 +33,13 @@ def test_shell_holds_no_personal_data_and_embeds_the_strings(client):
     assert "<script>" not in page  # CSP: no inline script that executes
 
 
-def test_shell_needs_a_field_role(client):
+def test_shell_needs_a_login_and_gives_others_nothing_to_read(client):
     assert client.get("/app/").status_code == 302
+    # A member whose role changed still opens the field app, to hand in what waits (issue 13).
     login_as(client, make_user(role="supervisor"))
-    assert client.get("/app/").status_code == 403
+    assert client.get("/app/").status_code == 200
+    working = client.get("/api/v1/bootstrap").get_json()
+    assert working["user"]["hand_in_only"] is True and working["cases"] == []
 
 
 def test_service_worker_precaches_the_versioned_shell_only(client):

@@ -164,10 +164,12 @@ def set_password(user, password, *, by, must_change):
 
 
 def set_active(user, active, *, by):
-    """Deactivate or reactivate an account; deactivation ends its sessions at once."""
+    """Deactivate or reactivate an account; deactivation ends its sessions at once (the member
+    may then log in once more, only to hand in what waits on their phone: `may_hand_in`)."""
     with database.atomic():
         user.is_active = active
-        user.save(only=[User.is_active])
+        user.handed_in_at = None
+        user.save(only=[User.is_active, User.handed_in_at])
         if not active:
             end_sessions(user)
         audit.record("account_reactivated" if active else "account_deactivated", user, user=by,
@@ -183,6 +185,41 @@ def set_club_active(club, active, *, by):
             for user in club.users:
                 end_sessions(user)
         audit.record("club_reactivated" if active else "club_deactivated", club, user=by, club=club)
+
+
+# --- Handing in what waits on a phone -------------------------------------------------------
+# A deactivated member's phone may still hold entries: the account may log in once more into a
+# session that only sends them (no reading, no desk), which ends once nothing waits any more.
+
+SENT = ("created", "updated", "duplicate", "gone")  # results after which the phone drops the entry
+HAND_IN_GRACE = timedelta(hours=1)  # a finished hand-in session lives on this long, to log out
+
+
+def may_hand_in(user):
+    """True if this deactivated account may open a hand-in-only session."""
+    return (not user.is_active and user.role in ("member", "chair") and user.club is not None
+            and user.club.is_active and user.handed_in_at is None)
+
+
+def note_sync(user, waiting, results):
+    """Keep what a phone said at a sync: when, and how many entries still wait on it (the count
+    it sent, this batch included, less those the answer takes). A hand-in that leaves nothing
+    waiting is done: the account logs in no more."""
+    sent = sum(result["status"] in SENT for result in results)
+    if isinstance(waiting, int) and not isinstance(waiting, bool) and 0 <= waiting <= 10 ** 6:
+        left = max(0, waiting - sent)
+    else:
+        left = None  # an older phone that does not say
+    user.last_sync_at = utcnow()
+    changed = [User.last_sync_at]
+    if left is not None:
+        user.waiting_count = left
+        changed.append(User.waiting_count)
+    if user.hand_in_only and (left if left is not None else len(results) - sent) == 0:
+        user.handed_in_at = user.last_sync_at
+        changed.append(User.handed_in_at)
+        audit.record("hand_in_done", user, user=user, club=user.club)
+    user.save(only=changed)
 
 
 # --- Setup codes and the board's view of its accounts -------------------------------------
@@ -473,6 +510,10 @@ def authenticate(login, password, address, device_cookie=None):
         audit.record("login_failed", user=user, club=user.club if user else None)
         return None, _("Wrong login name or password.")
     LoginAttempt.delete().where(LoginAttempt.id.in_(attempt)).execute()
+    if not user.is_active and may_hand_in(user):
+        user.hand_in_only = True
+        audit.record("login_hand_in", user=user, club=user.club)
+        return user, None
     if not user.is_active or (user.club is not None and not user.club.is_active):
         audit.record("login_refused_inactive", user=user, club=user.club)
         return None, _("This account is deactivated. Ask your club's chair or the administrator.")
@@ -492,7 +533,7 @@ def _token_hash(token):
 def start_session(user):
     """A new server-side session for `user`; its token becomes the Flask-Login id."""
     token = secrets.token_urlsafe(32)
-    LoginSession.create(token_hash=_token_hash(token), user=user)
+    LoginSession.create(token_hash=_token_hash(token), user=user, hand_in_only=user.hand_in_only)
     user.session_token = token
     return token
 
@@ -510,14 +551,17 @@ def load_session(token):
     cfg = current_app.config
     now = utcnow()
     user = row.user
+    handed_in = row.hand_in_only and user.handed_in_at is not None and (
+        now - user.handed_in_at > HAND_IN_GRACE)
     if (now - row.last_seen_at > timedelta(days=cfg["SESSION_IDLE_DAYS"])
             or now - row.created_at > timedelta(days=cfg["SESSION_MAX_DAYS"])
-            or not user.is_active):
+            or (not user.is_active and not row.hand_in_only) or handed_in):
         LoginSession.update(ended_at=now).where(LoginSession.id == row.id).execute()
         return None
     if now - row.last_seen_at > timedelta(minutes=1):
         LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
     user.session_token = token
+    user.hand_in_only = row.hand_in_only
     return user
 
 

@@ -36,6 +36,7 @@ class User(UserMixin, BaseModel):
     """An account: a member or board member of one club, a supervisor of an area, or an admin."""
 
     session_token = None  # set when loaded from a live LoginSession
+    hand_in_only = False  # set when that session only hands in what waits on the phone
 
     login = CharField(unique=True, max_length=64)
     phone = CharField(unique=True, null=True, max_length=20)
@@ -53,6 +54,16 @@ class User(UserMixin, BaseModel):
     reminder_hour = IntegerField(default=7)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    # What the phone said at its last sync: how many entries still wait on it (a count only).
+    last_sync_at = DateTimeField(null=True)
+    waiting_count = IntegerField(null=True)
+    # A deactivated account's one hand-in session left nothing waiting: no more logins.
+    handed_in_at = DateTimeField(null=True)
+
+    @property
+    def is_authenticated(self):
+        # Flask-Login's own says "is active": a deactivated member's hand-in session is logged in.
+        return self.is_active or self.hand_in_only
 
     def get_id(self):
         # The session token, not the user id: ending the session row ends the login.
@@ -74,6 +85,15 @@ class User(UserMixin, BaseModel):
             return None
         return cls.active_members(club).where(cls.id == user_id).first()
 
+    @classmethod
+    def member_of_record(cls, club, user_id):
+        """That member or board member of `club`, active or not: one named in an entry already
+        made (present at a visit, who brought someone) may have left the club since."""
+        if user_id is None:
+            return None
+        return cls.get_or_none((cls.id == user_id) & (cls.club == club)
+                               & cls.role.in_(FIELD_ROLES))
+
     def __str__(self):
         return self.full_name or self.login
 
@@ -86,6 +106,8 @@ class LoginSession(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_seen_at = DateTimeField(default=utcnow)
     ended_at = DateTimeField(null=True)
+    # A deactivated member's login: it may only send what waits on the phone (accounts.py).
+    hand_in_only = BooleanField(default=False)
 
 
 class LoginAttempt(BaseModel):
@@ -164,6 +186,16 @@ class Case(EntryModel):
 
     class Meta:
         indexes = ((("club", "code"), True),)
+
+
+class CaseHolder(BaseModel):
+    """Who held a case (was assigned it), from when to when: what they recorded meanwhile is theirs
+    to hand in, even after the case passed to someone else."""
+
+    case = ForeignKeyField(Case, backref="holders", on_delete="CASCADE")
+    member = ForeignKeyField(User, backref="held_cases", on_delete="CASCADE")
+    since = DateTimeField(default=utcnow)
+    until = DateTimeField(null=True)
 
 
 class CaseCategory(BaseModel):
@@ -383,7 +415,8 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseCategory, Consent, Visit, VisitMember,
+    Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseHolder,
+    CaseCategory, Consent, Visit, VisitMember,
     Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
     MonthlyReview, PushSubscription, PushDelivery, AuditLog, WorkingSetCursor,
 ]

@@ -21,6 +21,13 @@ PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.langua
                              "shell.service_worker"}
 
 
+# What a hand-in-only session (a deactivated member sending what waits, accounts.py) may reach;
+# any other page leads to the field app, which says the account is no longer active.
+HAND_IN_ENDPOINTS = {"api.sync_entries", "api.bootstrap", "api.csrf_token", "api.schema",
+                     "shell.app", "shell.offline", "shell.service_worker", "shell.manifest",
+                     "auth.logout", "auth.language", "static"}
+
+
 def access(*rule):
     """Declare who may use a view: PUBLIC, LOGGED_IN, or one or more roles."""
     if not rule:
@@ -76,7 +83,12 @@ def enforce():
         return None
     if not current_user.is_authenticated:
         return _unauthenticated()
-    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+    if current_user.hand_in_only:
+        if request.endpoint not in HAND_IN_ENDPOINTS:
+            if wants_json():
+                abort(403)
+            return redirect(url_for("shell.app"))
+    elif current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         if wants_json():
             abort(403)
         return redirect(url_for("auth.change_password"))

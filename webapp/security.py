@@ -6,6 +6,7 @@ import hashlib
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -50,7 +51,17 @@ def set_headers(response, app):
     return response
 
 
+class DatabaseInteger(IntegerConverter):
+    """`<int:…>` in an address, up to the largest id the database holds (64-bit signed): a larger
+    number names no record, so it is a 404 like any other unknown id, never a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2 ** 63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app):
+    app.url_map.converters["int"] = DatabaseInteger  # before the blueprints add their rules
     app.after_request(lambda response: set_headers(response, app))
     proxies = app.config.get("TRUSTED_PROXIES") or 0
     if proxies:

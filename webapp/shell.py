@@ -179,6 +179,10 @@ def _strings():
         "case": _("Case"),
         "activity": _("Activity"),
         "fix_errors": _("Check the fields marked in red."),
+        "chosen": _("%(n)s chosen"),
+        "no_activity": _("No activity on the phone yet. When the chair adds one, sync and it "
+                         "shows here."),
+        "no_case": _("No case on the phone yet. Register a case or sync first."),
         "err_required": _("This field is required."),
         "err_max_length": _("At most %(n)s characters."),
         "err_min_length": _("At least %(n)s characters."),
@@ -208,13 +212,15 @@ def _strings():
                            "discard."),
         "conflict_compare": _("Someone changed this record meanwhile. Compare the two versions "
                               "and choose what to keep."),
+        "conflict_merged": _("The chair merged the two versions: the book now holds revision "
+                             "%(n)s."),
+        "conflict_dismissed": _("The chair kept the version on the server. Reason: %(reason)s"),
+        "understood": _("Understood"),
         "compare": _("Compare and choose"),
         "compare_intro": _("Only the fields that differ are shown. For each, keep yours or take "
                            "the one on the server."),
         "mine": _("Yours (on this phone):"),
         "theirs": _("On the server (revision %(n)s):"),
-        "keep_mine": _("Keep all mine"),
-        "take_theirs": _("Take all the server's"),
         "type_case": _("New case"),
         "type_visit": _("Visit"),
         "type_referral": _("Referral"),

@@ -463,3 +463,39 @@ def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone)
     assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
     assert LoginSession.select().where((LoginSession.user == member)
                                        & LoginSession.ended_at.is_null()).count() == 0
+
+
+def test_the_boards_outcome_of_a_kept_copy_reaches_the_phone(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    outcomes = []
+
+    def kept(route):  # the server keeps the copy as a conflict (no version it may show)
+        body = json.loads(route.request.post_data)
+        route.fulfill(json={"server_time": sync_module.server_time(), "results": [
+            {"uuid": e["uuid"], "status": "conflict", "id": None, "revision": 2,
+             "errors": {"revision": "Trong lúc đó đã có người sửa hồ sơ này."}}
+            for e in body["entries"]]})
+
+    def with_outcomes(route):  # bootstrap's conflict_outcomes: how the board ended the copies
+        response = route.fetch()
+        body = response.json()
+        body["conflict_outcomes"] = outcomes
+        route.fulfill(response=response, json=body)
+
+    phone.route("**/api/v1/sync", kept)
+    phone.route("**/api/v1/bootstrap*", with_outcomes)
+    record_visit(page, case.uuid, "Bản bị giữ lại")
+    page.evaluate("location.hash = '#/outbox'")
+    item = page.locator(".outbox__item[data-state=conflict]")
+    item.wait_for()
+    [entry] = page.evaluate("async () => (await self.sotd.snapshot()).entries")
+    outcomes.append({"uuid": entry["uuid"], "type": "visit", "revision": 1, "outcome": "merged",
+                     "reason": "", "resolved_revision": 3})
+    sync_once(page)
+    assert "lần sửa 3" in item.locator("[data-testid=outcome]").inner_text()
+    item.locator("button").click()  # understood: the copy leaves the phone
+    page.wait_for_selector("[data-testid=waiting-count][data-waiting='0']")
+    assert Visit.select().count() == 0  # the board's decision, not the phone's, wrote the book

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import audit
+from .. import accounts, audit
 from ..book import entries, sync, working_set
 from ..extensions import csrf
-from ..permissions import FIELD, LOGGED_IN, access
+from ..permissions import LOGGED_IN, access
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -22,7 +22,7 @@ def _error(status, error, message):
 
 
 @bp.route("/sync", methods=["POST"])
-@access(*FIELD)
+@access(LOGGED_IN)  # a former member hands in what waits (working_set.hand_in_set); others get invalid
 @csrf.exempt  # checked below, once the login is known: a logged-out phone gets 401, not 400
 def sync_entries():
     """Take a batch of entries; answer each one's status."""
@@ -45,14 +45,22 @@ def sync_entries():
                                          n=sync.MAX_ENTRIES))
     user = current_user._get_current_object()
     results = sync.submit_batch(user, entries)
-    return jsonify(results=results, server_time=sync.server_time())
+    accounts.note_sync(user, payload.get("waiting"), results)
+    answer = {"results": results, "server_time": sync.server_time()}
+    if working_set.hands_in_only(user):
+        answer["hand_in_only"] = True
+    return jsonify(answer)
 
 
 @bp.route("/bootstrap")
-@access(*FIELD)
+@access(LOGGED_IN)
 def bootstrap():
     """The user's working set, whole or what changed since `?since=<cursor>` (no secret in it)."""
-    answer = working_set.answer(current_user._get_current_object(), request.args.get("since"))
+    user = current_user._get_current_object()
+    if working_set.hands_in_only(user):
+        # nothing to read, so no read to audit
+        return jsonify(dict(working_set.hand_in_set(user), server_time=sync.server_time()))
+    answer = working_set.answer(user, request.args.get("since"))
     # The cases whose data this answer shows (a delta: only those sent).
     audit.read("bootstrap", [c["id"] for c in answer["cases"]]
                + [a["case_id"] for a in answer["appointments"]])
@@ -68,7 +76,7 @@ def csrf_token():
     answers carry text other people wrote."""
     user = current_user._get_current_object()
     answer = {"csrf_token": generate_csrf(), "user": user.id}
-    if user.role in FIELD and user.device_key:
+    if user.device_key:  # a hand-in-only account too needs it, to open what waits
         answer["device_key"] = base64.b64encode(user.device_key).decode()
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"

@@ -78,6 +78,8 @@ def login():
                     {"Retry-After": str(throttled.seconds)})
         if user is not None:
             _log_in(user)
+            if user.hand_in_only:  # deactivated: the field app sends what waits, then logs out
+                return redirect(url_for("shell.app"))
             if user.must_change_password:
                 flash(_("Choose a new password before you go on."), "info")
                 response = redirect(url_for("auth.change_password"))
@@ -90,7 +92,7 @@ def login():
 def _log_in(user):
     session.clear()  # a fresh session at every login
     accounts.start_session(user)
-    login_user(user)
+    login_user(user, force=user.hand_in_only)  # a hand-in session: deactivated, so force
     session.permanent = True
     for event in accounts.news_for_holder(user):
         flash(holder_message(event), "warning")

@@ -63,6 +63,8 @@ def _submit(form, entry_type):
     """Send a desk form's data through the sync path; True when it was stored."""
     result = sync.submit_entry(current_user._get_current_object(),
                                sync.new_entry(entry_type, form.entry_data()))
+    if result.get("notice"):
+        flash(result["notice"], "warning")
     if result["status"] == "created":
         form.created_id = result["id"]
         return True

@@ -1,7 +1,7 @@
 """The chair's page of the club's members: add, deactivate (after a question), reactivate,
 setup codes, and the changes to the club's accounts that its board has to see."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from .. import accounts
@@ -105,6 +105,13 @@ def set_active(user_id):
         accounts.set_active(member, active, by=current_user)
         flash(_("%(name)s is reactivated.", name=member.full_name) if active
               else _("%(name)s is deactivated.", name=member.full_name), "success")
+        if not active and member.waiting_count:
+            flash(ngettext("At their last sync, %(name)s's phone still held %(num)d entry not "
+                           "sent. They can log in once more to send it: ask them to do so soon.",
+                           "At their last sync, %(name)s's phone still held %(num)d entries not "
+                           "sent. They can log in once more to send them: ask them to do so soon.",
+                           member.waiting_count, name=member.full_name or member.login),
+                  "warning")
     return redirect(url_for("members.index"))
 
 

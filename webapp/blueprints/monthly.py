@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+from .. import audit
 from ..book import exports, reports
 from ..clock import local_today
 from ..downloads import download
@@ -60,6 +61,7 @@ def _task_form(club):
 
 def _render_monthly(year, month, evaluation_form=None, task_form=None):
     data = reports.monthly(current_user.club, year, month)
+    audit.read("monthly", [task.case_id for task in data["tasks"]])  # the tasks' cases and notes
     if evaluation_form is None:
         evaluation_form = EvaluationForm(prefix="review",
                                          evaluation=data["review"].evaluation

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired
 
+from .. import audit
 from ..book import exports, reports
 from ..clock import local_today
 from ..downloads import download
@@ -46,6 +47,7 @@ def _year():
 def dashboard():
     """The club's year to date against its targets, per member, referrals and cases."""
     data = reports.dashboard(current_user.club, _year())
+    audit.read("dashboard", [a.case_id for a in data["overdue"]])  # the overdue list's cases
     return render_template("reports/dashboard.html", d=data, definitions=reports.DEFINITIONS)
 
 

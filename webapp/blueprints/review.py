@@ -55,7 +55,10 @@ def _entry_or_404(entry_type, entry_id):
     kind = entries.TYPES.get(entry_type)
     if kind is None:
         abort(404)
-    return club_record_or_404(kind.model, entry_id)
+    row = club_record_or_404(kind.model, entry_id)
+    if kind.case_of(row).erased_at is not None:  # an erased person's entries leave the review
+        abort(404)
+    return row
 
 
 @bp.route("/")

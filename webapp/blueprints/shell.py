@@ -4,13 +4,13 @@ import gzip
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from .. import security, shell
-from ..permissions import FIELD, PUBLIC, access
+from ..permissions import LOGGED_IN, PUBLIC, access
 
 bp = Blueprint("shell", __name__)
 
 
 @bp.route("/app/")
-@access(*FIELD)
+@access(LOGGED_IN)  # holds no data; a former member's phone opens it to hand in what waits
 def app():
     """The app shell: the same page for everyone, filled on the phone from IndexedDB."""
     page = render_template("shell/app.html", strings=shell.ui_strings(), version=shell.version())

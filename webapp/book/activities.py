@@ -1,6 +1,7 @@
 """Activities (hoạt động tuyên truyền, tập huấn, hội thảo) and who came to them, brought by whom."""
 from flask_babel import lazy_gettext as _l
 
+from . import notices
 from .. import audit
 from ..db import database, utcnow
 from ..invalid import Invalid
@@ -27,10 +28,13 @@ def save_activity(values, by, activity=None):
 
 def prepare(user, values, lookup):
     """Attendance: an activity of the club, a case not yet recorded there, a member who brought them."""
-    brought_by = (user if values.get("brought_by") is None
-                  else User.active_member(user.club_id, values["brought_by"]))
+    case = values["case"]
+    brought_by = (user if values.get("brought_by") in (None, user.id)
+                  else User.member_of_record(case.club_id, values["brought_by"]))
     if brought_by is None:
         raise Invalid({"brought_by": _l("Choose a member of the club.")})
+    if values["activity"].club_id != case.club_id:
+        raise Invalid({"activity_uuid": _l("This activity is not one of your club's.")})
     return dict(values, brought_by=brought_by)
 
 
@@ -45,8 +49,19 @@ def _check_once(attendance_id, activity, case):
 
 
 def create(user, values, lookup, **entry):
-    _check_once(None, values["activity"], values["case"])
-    attendance = Attendance.create(club=user.club_id, activity=values["activity"],
+    first = Attendance.get_or_none((Attendance.activity == values["activity"])
+                                   & (Attendance.case == values["case"]))
+    if first is not None:
+        # Recorded already, perhaps by another member: the first record stands, and takes this
+        # one's member as who brought the person only when it names nobody.
+        if first.brought_by_id is None and values["brought_by"] is not None:
+            first.brought_by, first.updated_at = values["brought_by"], utcnow()
+            first.save(only=[Attendance.brought_by, Attendance.updated_at])
+            audit.record("attendance_brought_by", first, user=user, case_id=first.case_id)
+        raise notices.AlreadyRecorded(first, _l(
+            "This person's attendance at this activity was already recorded by %(name)s: "
+            "nothing more to do.", name=first.created_by.full_name or first.created_by.login))
+    attendance = Attendance.create(club=values["case"].club_id, activity=values["activity"],
                                    case=values["case"], brought_by=values["brought_by"],
                                    created_by=user, **entry)
     audit.record("attendance_recorded", attendance, user=user, case_id=attendance.case_id,

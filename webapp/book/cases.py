@@ -4,6 +4,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
+from . import holders
 from .. import audit
 from .consent import consent_of, set_consent
 from ..clock import local_today
@@ -44,21 +45,30 @@ def _assignee(user, values, case=None):
     assigned_id = values.get("assigned_to")
     if assigned_id is None:
         return case.assigned_to if case is not None else user
-    assignee = User.active_member(user.club_id, assigned_id)
+    assignee = user if assigned_id == user.id else User.active_member(user.club_id, assigned_id)
     if assignee is None:
         raise Invalid({"assigned_to": _l("Choose a member of the club.")})
     current = case.assigned_to_id if case is not None else user.id
     if not user.is_board and assignee.id not in (user.id, current):
         raise Invalid({"assigned_to": _l("Only the club's board assigns cases to others.")})
+    if not user.is_board and case is not None:
+        # Only the board moves a case: a member's edit (perhaps made on the copy they had before
+        # the case passed to another) keeps whoever holds it now.
+        return case.assigned_to
     return assignee
 
 
 def _write(case, values, by):
+    new, previous_id = case.id is None, case.assigned_to_id
     for name in ("full_name", "sex", "birth_year", "address", "neighbourhood", "phone",
                  "risk_level", "met_how", "assigned_to"):
         setattr(case, name, values[name])
     case.updated_at = utcnow()
     case.save()
+    if case.assigned_to_id is not None:
+        # Registered offline, the case was held from the moment it was recorded on the phone.
+        since = min(case.client_created_at or case.updated_at, case.updated_at) if new else None
+        holders.hand_over(case, case.assigned_to_id, previous_id, at=since)
     wanted = set(values["categories"])
     have = {row.category for row in case.category_rows}
     (CaseCategory.delete()
@@ -67,7 +77,8 @@ def _write(case, values, by):
     for category in sorted(wanted - have):
         CaseCategory.create(case=case, category=category)
     for purpose, given in values["consent"].items():
-        set_consent(case, purpose, given, by)
+        if given is not None:  # not asked yet: what was recorded stands
+            set_consent(case, purpose, given, by)
 
 
 def create(user, values, lookup, **entry):
@@ -78,6 +89,15 @@ def create(user, values, lookup, **entry):
     _write(case, values, user)
     audit.record("case_registered", case, user=user, code=case.code)
     return case
+
+
+def edit_from(values, base_data):
+    """An edit's values, given the data of the revision it was made from: leaving the assignee
+    as it was there keeps the case's holder now, so a phone's older copy never takes back a case
+    the board gave to another."""
+    if base_data is not None and values.get("assigned_to") == base_data.get("assigned_to"):
+        return dict(values, assigned_to=None)
+    return values
 
 
 def update(case, values, by):
@@ -109,6 +129,7 @@ def assign(case, member, by):
     if User.active_member(case.club_id, getattr(member, "id", member)) is None:
         raise Invalid({"member": _l("Choose a member of the club.")})
     with database.atomic():
+        holders.hand_over(case, member, case.assigned_to_id)
         case.assigned_to = member
         case.updated_at = utcnow()
         case.save(only=[Case.assigned_to, Case.updated_at])

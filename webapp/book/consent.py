@@ -2,8 +2,8 @@
 data shared — recorded, withdrawn, and asked before a rule that needs it."""
 from .. import audit
 from ..db import utcnow
-from ..models import Consent
-from .vocab import CONSENT_PURPOSES
+from ..models import Consent, EntryRevision
+from .vocab import CONSENT_PURPOSES, SUBMITTED
 
 
 def consent_of(case):
@@ -17,6 +17,20 @@ def consent_of(case):
 
 def has_consent(case, purpose):
     return consent_of(case)[purpose]
+
+
+def waits_for_review(case, purpose):
+    """True if consent for `purpose` is recorded in an amendment of the case that waits for the
+    board's review (a member recorded it in the field on an approved case): what needs it may be
+    taken, and waits with it."""
+    if case.amendment_status != SUBMITTED or case.amendment_revision is None:
+        return False
+    pending = (EntryRevision.select(EntryRevision.data)
+               .where((EntryRevision.uuid == case.uuid)
+                      & (EntryRevision.revision == case.amendment_revision))
+               .first())
+    consent = (pending.data or {}).get("consent") if pending is not None else None
+    return isinstance(consent, dict) and consent.get(purpose) is True
 
 
 def set_consent(case, purpose, given, by):

@@ -10,6 +10,9 @@ order. Each domain module implements the same protocol:
   client_created_at), with its audit line.
 - `update(row, values, by)`: write an edit (or an approved amendment) to the main row.
 - `data_of(row)`: the row as the `data` of a sync entry.
+- optionally `waits_for(row)`: an entry the row waits for besides those it refers to (review).
+- optionally `edit_from(values, base_data)`: an edit's values given the data of the revision it
+  was made from (what the edit left unchanged may keep the row's value now).
 
 `sync.py` (the contract) and `review.py` (the board's decisions) ask this registry, never a type's
 name. A new entry type is one new module and one line in TYPES.
@@ -19,10 +22,9 @@ from types import ModuleType
 
 from flask_babel import lazy_gettext as _l
 
-from . import activities, cases, fields, referrals, visits
+from . import activities, cases, fields, holders, referrals, visits
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
-from ..permissions import may_write_case
 from .vocab import Vocabulary
 
 
@@ -31,21 +33,33 @@ class Reference:
     """What a uuid field of an entry may name (`refers_to`): a row the user may write to."""
 
     model: type
-    allowed: object  # (user, row or None) -> bool
-    message: object  # shown on the field when it is not allowed
+    refusal: object  # (user, row or None, at) -> None, or the message shown on the field
 
 
-def _club_activity(user, activity):
-    return activity is not None and activity.club_id == user.club_id
+def _case_refusal(user, case, at):
+    """Why `user` may not record on `case` an entry made at `at`, or None: they may if they may
+    write to it now, or held it when they made the entry (holders.py)."""
+    if case is None or (user.club_id is not None and case.club_id != user.club_id):
+        return _l("The server does not have this case yet. If it was registered on this phone, "
+                  "it goes first: sync again once it is sent.")  # another club's: as if unknown
+    if not holders.may_record(user, case, at):
+        return _l("You do not follow this case, and did not when this entry was made. Ask your "
+                  "club's chair to assign it to you, then send the entry again.")
+    return None
+
+
+def _activity_refusal(user, activity, at):
+    # A former member (no club now) hands in attendance at their club's activity: the case's
+    # club is checked against it (activities.prepare).
+    if activity is None or activity.club_id != (user.club_id or activity.club_id):
+        return _l("This activity is not one of your club's.")
+    return None
 
 
 # What an entry may refer to, in the order the references are checked.
 REFERENCES = {
-    "case": Reference(Case, may_write_case, _l(
-        "The server does not know this case, or you may not write to it. A case registered on "
-        "this phone goes first: sync again once it is sent.")),
-    "activity": Reference(Activity, _club_activity,
-                          _l("This activity is not one of your club's.")),
+    "case": Reference(Case, _case_refusal),
+    "activity": Reference(Activity, _activity_refusal),
 }
 
 
@@ -101,25 +115,26 @@ def api_schema():
 
 # --- Checking an entry's data, and writing it ------------------------------------------------
 
-def check(user, kind, data, lookup=None):
-    """Validate `data` of an entry of `kind` and turn its references into rows the user may write
-    to; returns what the type's `create`/`update` store. Raises Invalid."""
+def check(user, kind, data, lookup=None, at=None):
+    """Validate `data` of an entry of `kind` (made at `at`, naive UTC) and turn its references
+    into rows the user may write to; returns what the type's `create`/`update` store. Raises
+    Invalid."""
     values = fields.validate(kind.fields, data)
     lookup = lookup or Lookup()
     for f in kind.references:
-        reference = REFERENCES[f.refers_to]
         row = lookup.get(f.refers_to, values[f.name])
-        if not reference.allowed(user, row):
-            raise Invalid({f.name: reference.message})
+        refusal = REFERENCES[f.refers_to].refusal(user, row, at)
+        if refusal is not None:
+            raise Invalid({f.name: refusal})
         values[f.refers_to] = row
     return kind.module.prepare(user, values, lookup)
 
 
-def apply(row, data, by):
+def apply(row, data, by, at=None):
     """Check `data` again as `by` and write it to the entry's main row (an approved amendment, a
     desk edit). Raises Invalid."""
     kind = type_of(row)
-    kind.module.update(row, check(by, kind, data), by)
+    kind.module.update(row, check(by, kind, data, at=at), by)
 
 
 class Lookup:

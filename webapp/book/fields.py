@@ -4,15 +4,15 @@ is a class of kinds.py, which owns its part of all three and of the review page.
 
 `/api/v1/schema` is JSON Schema draft 2020-12: `$defs` holds one object schema per entry type for
 the `data` of a sync entry. Besides the standard keywords (type, required, enum, minLength,
-maxLength, minimum, maximum, minItems, uniqueItems, items, format "date" and "uuid",
+maxLength, pattern, minimum, maximum, minItems, uniqueItems, items, format "date" and "uuid",
 additionalProperties) the schema carries these extension keywords, which a client may use to show
 the server's own labels and messages:
 
 - `title` (standard): the field's label, in the user's language.
 - `x-messages`: `{keyword: message}` on every property: the message, in the user's language, to
   show when that keyword fails. Keys are the standard keyword names ("required", "type", "enum",
-  "minLength", "maxLength", "minimum", "maximum", "minItems", "uniqueItems", "format") and the
-  extension keywords below ("x-not-future", "x-not-before"). "required" sits on the property
+  "minLength", "maxLength", "pattern", "minimum", "maximum", "minItems", "uniqueItems", "format")
+  and the extension keywords below ("x-not-future", "x-not-before"). "required" sits on the property
   although the standard keyword sits on its parent object. On an entry type's schema,
   `x-messages.additionalProperties` is the message for an unknown field.
 - `x-not-future: true` on a date: the date may not be after today in Asia/Ho_Chi_Minh.
@@ -23,7 +23,7 @@ the server's own labels and messages:
 - `x-refers-to: "<entry type>"` on a uuid: the uuid of a case (or activity) the server knows, or
   that is sent in the same batch.
 - `x-widget`: how the desk draws the field ("text", "textarea", "number", "date", "select",
-  "checkboxes", "checkbox", "consent", "member", "members", "hidden").
+  "checkboxes", "checkbox", "tel", "consent", "member", "members", "hidden").
 - `x-order` on an entry type's schema: the fields in the order the forms show them.
 
 Optional fields may be left out or sent as null; required ones are listed in `required`. Text is
@@ -39,7 +39,7 @@ from . import vocab
 from ..clock import local_today
 from ..invalid import Invalid
 from .kinds import (
-    Choice, Choices, Consent, Date, Integer, Member, Members, Reference, Text, TextArea,
+    Choice, Choices, Consent, Date, Integer, Member, Members, Phone, Reference, Text, TextArea,
     parse_date,
 )
 
@@ -59,7 +59,7 @@ CASE = [
     Integer("birth_year", _l("Year of birth"), minimum=1900, maximum=_this_year),
     Text("address", _l("Address (group, street)"), max_length=200),
     Text("neighbourhood", _l("Neighbourhood"), max_length=120),
-    Text("phone", _l("Phone number"), max_length=20),
+    Phone("phone", _l("Phone number"), max_length=20),
     Choices("categories", _l("Categories"), required=True,
             vocabulary=vocab.CASE_CATEGORIES,
             messages={"required": _l("Choose at least one category."),
@@ -195,6 +195,8 @@ def _check(value, s, data):
             return "minLength"
         if "maxLength" in s and len(value) > s["maxLength"]:
             return "maxLength"
+        if "pattern" in s and not re.search(s["pattern"], value):
+            return "pattern"
         if s.get("format") == "date":
             parsed = parse_date(value)
             if parsed is None:

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput, TelInput
 
 from . import vocab
 from ..i18n import format_date
@@ -18,9 +18,17 @@ from ..models import Activity, Case, User
 
 CHOOSE = _l("— choose —")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The largest whole number the database holds (64-bit signed): a larger one in an entry is that
+# entry's error, never the server's.
+MAX_INTEGER = 2 ** 63 - 1
 # The keywords a value can fail: each has a message in `x-messages` (the type's, unless its own).
-CHECKED_KEYWORDS = ("enum", "minLength", "maxLength", "minimum", "maximum", "minItems",
+CHECKED_KEYWORDS = ("enum", "minLength", "maxLength", "pattern", "minimum", "maximum", "minItems",
                     "uniqueItems", "format", "x-not-future", "x-not-before")
+# A Vietnamese phone number as people write it: 0, 84 or +84, then a mobile number (3, 5, 7, 8 or 9
+# and eight digits) or a landline (2, its area code and the number: ten digits), in groups split by
+# spaces, dots or dashes. Empty passes: a required field says so with minLength. ECMA-262 and
+# Python read the pattern alike (the phone checks it too).
+VN_PHONE_PATTERN = r"^(?:(?:\+84|84|0)[ .-]?(?:[35789](?:[ .-]?\d){8}|2(?:[ .-]?\d){9}))?$"
 
 
 class Field:
@@ -176,6 +184,24 @@ class Text(Field):
         return typed or ""
 
 
+class Phone(Text):
+    """A Vietnamese phone number (mobile or landline), kept as typed."""
+
+    kind, widget = "phone", "tel"
+    pattern = VN_PHONE_PATTERN
+
+    def json_schema(self):
+        return {**super().json_schema(), "pattern": self.pattern}
+
+    def rule_messages(self):
+        return {**super().rule_messages(),
+                "pattern": _l("Enter a Vietnamese phone number, e.g. 0912 345 678 or "
+                              "024 3825 1234.")}
+
+    def desk_field(self):
+        return self.desk_class(self.label, filters=[_strip], widget=TelInput())
+
+
 class TextArea(Text):
     """Several lines of text."""
 
@@ -198,8 +224,7 @@ class Integer(Field):
         s = {"type": self._type("integer")}
         if self.minimum is not None:
             s["minimum"] = self.bound(self.minimum)
-        if self.maximum is not None:
-            s["maximum"] = self.bound(self.maximum)
+        s["maximum"] = self.bound(self.maximum) if self.maximum is not None else MAX_INTEGER
         return s
 
     def rule_messages(self):
@@ -358,21 +383,25 @@ class Boolean(Field):
 
 
 class Consent(Field):
-    """The person's yes or no for each consent purpose, drawn as one checkbox a purpose."""
+    """The person's answer for each consent purpose: true (agrees), false (does not) or null (not
+    asked yet: they may not have been asked, or may refuse support, Law 53/2024/QH15); drawn on
+    the desk as one checkbox a purpose."""
 
     kind = widget = "consent"
-    type_message = _l("Answer yes or no for each purpose.")
+    type_message = _l("For each purpose, answer yes, no or not asked yet.")
     purposes = vocab.CONSENT_PURPOSES
 
     def json_schema(self):
         return {"type": "object",
-                "properties": {purpose: {"type": "boolean", "title": label}
+                "properties": {purpose: {"type": ["boolean", "null"], "title": label}
                                for purpose, label in self.purposes.choices()},
                 "required": list(self.purposes.codes),
                 "additionalProperties": False}
 
     def clean(self, value):
-        return {purpose: bool((value or {}).get(purpose)) for purpose in self.purposes.codes}
+        value = value or {}
+        return {purpose: None if value.get(purpose) is None else bool(value[purpose])
+                for purpose in self.purposes.codes}
 
     def desk_fields(self):
         return {f"consent_{purpose}": BooleanField(label)
@@ -395,8 +424,9 @@ class Consent(Field):
     def show(self, value, club):
         if not isinstance(value, dict):
             return super().show(value, club)
-        yes, no = _("yes"), _("no")
-        return "; ".join(f"{self.purposes.label(k)}: {yes if v else no}" for k, v in value.items())
+        answers = {True: _("yes"), False: _("no"), None: _("not asked yet")}
+        return "; ".join(f"{self.purposes.label(k)}: {answers.get(v, _('no'))}"
+                         for k, v in value.items())
 
 
 class Member(Field):
@@ -406,7 +436,8 @@ class Member(Field):
     type_message = _l("Choose a member of the club.")
 
     def json_schema(self):
-        return {"type": self._type("integer"), "minimum": 1, "x-choices-from": "members"}
+        return {"type": self._type("integer"), "minimum": 1, "maximum": MAX_INTEGER,
+                "x-choices-from": "members"}
 
     def desk_field(self):
         return SelectField(self.label, choices=[], validate_choice=False)
@@ -433,7 +464,8 @@ class Members(Member):
     type_message = _l("Choose members of the club.")
 
     def json_schema(self):
-        return {"type": self._type("array"), "items": {"type": "integer", "minimum": 1},
+        return {"type": self._type("array"),
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER},
                 "uniqueItems": True, "x-choices-from": "members"}
 
     def rule_messages(self):

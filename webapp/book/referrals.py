@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from .consent import has_consent
+from .consent import has_consent, waits_for_review
 from ..db import database, utcnow
 from .fields import local_today
 from ..invalid import Invalid
@@ -21,10 +21,21 @@ NEXT_STATUSES = {
 
 def prepare(user, values, lookup):
     """A referral needs the person's consent to be referred to services."""
-    if not has_consent(values["case"], "refer"):
+    case = values["case"]
+    if not has_consent(case, "refer") and not waits_for_review(case, "refer"):
         raise Invalid({"case_uuid": _l("This person has not agreed to be referred to services. "
-                                       "Record their consent first.")})
+                                       "Record their consent on the case's screen (edit the "
+                                       "case), then send the referral again.")})
     return values
+
+
+def waits_for(referral):
+    """The case whose amendment, waiting for review, holds the consent this referral needs (the
+    referral waits with it), or None."""
+    case = referral.case
+    if not has_consent(case, "refer") and waits_for_review(case, "refer"):
+        return case
+    return None
 
 
 def _write(referral, values):
@@ -35,7 +46,8 @@ def _write(referral, values):
 
 
 def create(user, values, lookup, **entry):
-    referral = Referral(club=user.club_id, case=values["case"], created_by=user, **entry)
+    referral = Referral(club=values["case"].club_id, case=values["case"], created_by=user,
+                        **entry)
     _write(referral, values)
     audit.record("referral_recorded", referral, user=user, case_id=referral.case_id,
                  service_kind=referral.service_kind)

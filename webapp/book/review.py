@@ -13,12 +13,12 @@ from datetime import datetime
 from flask_babel import gettext as _
 from peewee import fn
 
-from . import entries, vocab
+from . import entries, holders, vocab
 from .. import audit
 from ..db import database, is_postgres, utcnow
 from .entries import REFERENCES, TYPES, type_of
 from ..invalid import Invalid
-from ..models import EntryRevision, Review, User
+from ..models import Case, EntryRevision, Review, User
 from .vocab import APPROVED, RETURNED, SELF_APPROVED, SUBMITTED
 
 # What the queue can be filtered by: an entry type, or amendments of any type.
@@ -28,8 +28,18 @@ MAX_REASON = 1000
 
 
 def _apply(row, data):
-    """Write an approved amendment: the same checks as a submitted edit, as the entry's author."""
-    entries.apply(row, data, row.created_by)
+    """Write an approved amendment: the same checks as a submitted edit, as the entry's author
+    (who may have held its case only when they made it)."""
+    entries.apply(row, data, row.created_by, at=row.client_created_at or row.created_at)
+
+
+def not_erased(model, query):
+    """`query` of `model`'s entries without those of erased cases: an erased person's entries
+    leave the review queue, the returned entries and the desk's review pages."""
+    erased = Case.select(Case.id).where(Case.erased_at.is_null(False))
+    if model is Case:
+        return query.where(Case.id.not_in(erased))
+    return query.where(model.case.not_in(erased))
 
 
 class Moved(Invalid):
@@ -73,11 +83,13 @@ def pending_revision(row):
 
 def waiting_for(row):
     """The unapproved entry this one depends on (its case, or activity), or None."""
-    for f in type_of(row).references:
+    kind = type_of(row)
+    for f in kind.references:
         target = getattr(row, f.refers_to)
         if target is not None and target.review_status != APPROVED:
             return target
-    return None
+    waits_for = getattr(kind.module, "waits_for", None)  # e.g. consent in a pending amendment
+    return waits_for(row) if waits_for is not None else None
 
 
 def stored_revision(row, revision):
@@ -285,6 +297,7 @@ class QueueItem:
     submitted_at: datetime
     submitted_by: User
     waiting_for: object
+    previous_holder: object = None  # the author, if the case has since passed to another
 
     @property
     def case(self):
@@ -308,7 +321,7 @@ def _pending_rows(club, member_id=None, kind=None):
         query = query.where((model.club == club) & condition)
         if member_id:
             query = query.where(model.created_by == member_id)
-        for row in query:
+        for row in not_erased(model, query):
             yield entry_type, row
 
 
@@ -335,6 +348,9 @@ def queue(club, member_id=None, kind=None):
                           else users.get(row.created_by_id) or row.created_by),
             waiting_for=waiting_for(row),
         ))
+    previous = holders.previous_holders([item.row for item in items])
+    for item in items:
+        item.previous_holder = previous.get(item.row.uuid)
     items.sort(key=lambda item: (item.submitted_at, item.row.id))
     return items
 
@@ -343,11 +359,10 @@ def queue_count(club):
     """How many entries of `club` wait for a decision (the navigation's badge)."""
     total = 0
     for model in (t.model for t in TYPES.values()):
-        total += (model.select()
-                  .where((model.club == club)
-                         & ((model.review_status == SUBMITTED)
-                            | (model.amendment_status == SUBMITTED)))
-                  .count())
+        total += not_erased(model, model.select()
+                            .where((model.club == club)
+                                   & ((model.review_status == SUBMITTED)
+                                      | (model.amendment_status == SUBMITTED)))).count()
     return total
 
 
@@ -358,10 +373,10 @@ def returned_for(user):
     result = []
     sent_by_user = EntryRevision.select(EntryRevision.uuid).where(EntryRevision.submitted_by == user)
     for entry_type, model in ((name, t.model) for name, t in TYPES.items()):
-        rows = (model.select()
-                .where(((model.created_by == user) | model.uuid.in_(sent_by_user))
-                       & ((model.review_status == RETURNED)
-                          | (model.amendment_status == RETURNED))))
+        rows = not_erased(model, model.select()
+                          .where(((model.created_by == user) | model.uuid.in_(sent_by_user))
+                                 & ((model.review_status == RETURNED)
+                                    | (model.amendment_status == RETURNED))))
         for row in rows:
             revision = row.amendment_revision if row.amendment_status == RETURNED else row.revision
             # Back to whoever sent the returned revision (the member a case is assigned to may
@@ -421,7 +436,8 @@ def entry_for_club(entry_type, entry_id, club):
     kind = TYPES.get(entry_type)
     if kind is None or club is None:
         return None
-    return kind.model.get_or_none((kind.model.id == entry_id) & (kind.model.club == club))
+    return not_erased(kind.model, kind.model.select().where(
+        (kind.model.id == entry_id) & (kind.model.club == club))).first()
 
 
 
@@ -515,6 +531,7 @@ def entry_view(row):
         waiting_for=waiting_for(row),
         dependants=dependants_waiting(row),
         trail=trail(row),
+        previous_holder=holders.previous_holders([row]).get(row.uuid),
     )
 
 

@@ -4,12 +4,14 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from . import holders, notices
 from .. import audit
 from ..clock import local_today
 from ..db import database, utcnow
 from ..invalid import Invalid
 from ..models import FIELD_ROLES, Appointment, Case, User, Visit
 
+CLOSED_STATUSES = ("closed", "closed_referred")
 UPCOMING_DAYS = 7
 
 
@@ -48,6 +50,11 @@ def create_follow_up(visit, new=False):
             return existing
         if not visit.follow_up_date:
             return None
+        if visit.case.status in CLOSED_STATUSES:
+            notices.tell(visit, _l("The case is closed, so the follow-up date made no "
+                                   "appointment. Ask your club's chair to reopen it if the "
+                                   "person needs more visits."))
+            return None
         appointment = Appointment.create(
             club=visit.club_id, case=visit.case_id, member=visit.created_by_id,
             due_date=visit.follow_up_date, source="follow_up", source_visit=visit,
@@ -78,11 +85,14 @@ def close_open_for_visit(visit, appointment_id=None):
 
     The visit names it (`appointment_id`, from the visit form) or else the open appointment of that
     case and member whose date is nearest the visit's date closes. An appointment made from this
-    very visit's follow-up date is never closed by it.
+    very visit's follow-up date, or made after the visit was recorded, is never closed by it.
     """
+    # Only an appointment made before the visit was: an old visit synced late leaves a newer
+    # appointment open.
+    made = visit.client_created_at or visit.created_at
     open_for_case = (Appointment.select()
                      .where(Appointment.club == visit.club_id, Appointment.case == visit.case_id,
-                            Appointment.status == "open",
+                            Appointment.status == "open", Appointment.created_at <= made,
                             (Appointment.source_visit.is_null())
                             | (Appointment.source_visit != visit.id)))
     appointment = None
@@ -134,6 +144,7 @@ def assign_visit(chair, case, member, due_date, note="", today=None, source="ass
                          "assign the case to this one first."), field="member")
     with database.atomic():
         if not member.is_board and not follows:
+            holders.hand_over(case, member, case.assigned_to_id)
             Case.update(assigned_to=member).where(Case.id == case.id).execute()
             audit.record("case_assign", case, user=chair, case_code=case.code, member=member.id)
         appointment = Appointment.create(club=chair.club_id, case=case, member=member,

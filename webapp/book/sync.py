@@ -12,20 +12,25 @@ so the rules of revisions, duplicates, conflicts and review live here once:
 """
 import contextlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from . import fields, review
+from . import fields, holders, notices, review
 from .. import audit
 from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, type_of
 from ..invalid import Invalid
-from ..models import EntryRevision, SyncConflict
-from ..permissions import FIELD, may_edit_case, may_write_case
+from ..models import Case, EntryRevision, SyncConflict
+from ..permissions import may_edit_case, may_write_case
 
 MAX_ENTRIES = 200
+# When an entry may say it was made: after the book began, and not in tomorrow's tomorrow (a
+# phone's clock may be a little off, but not years).
+EARLIEST_MADE = datetime(2020, 1, 1)
+LATEST_AHEAD = timedelta(days=1)
+MAX_REVISION = 2 ** 31 - 1  # revisions are stored as 32-bit integers
 MAX_BYTES = 1024 * 1024
 # How long the phone is told how the board ended a kept copy (`conflict_outcomes`).
 OUTCOME_DAYS = 30
@@ -82,10 +87,10 @@ def parse_envelope(entry):
     if entry_type not in TYPES:
         errors["type"] = _l("Unknown type of entry.")
     revision = entry.get("revision")
-    if not _is_int(revision) or revision < 1:
+    if not _is_int(revision) or not 1 <= revision <= MAX_REVISION:
         errors["revision"] = _l("The revision must be a whole number from 1.")
     base = entry.get("base_revision")
-    if base is not None and (not _is_int(base) or base < 1):
+    if base is not None and (not _is_int(base) or not 1 <= base <= MAX_REVISION):
         errors["base_revision"] = _l("The base revision must be a whole number from 1.")
     data = entry.get("data")
     if not isinstance(data, dict):
@@ -98,8 +103,14 @@ def parse_envelope(entry):
             at = None
         if at is None:
             errors["client_created_at"] = _l("The time the entry was made is not valid.")
-        elif at.tzinfo is not None:
-            at = at.astimezone(timezone.utc).replace(tzinfo=None)
+        else:
+            if at.tzinfo is not None:
+                at = at.astimezone(timezone.utc).replace(tzinfo=None)
+            if not EARLIEST_MADE <= at <= utcnow() + LATEST_AHEAD:
+                errors["client_created_at"] = _l(
+                    "The phone's clock was wrong when this entry was made (it says %(when)s). "
+                    "Set the phone's date and time, then open the entry and send it again.",
+                    when=at.strftime("%d/%m/%Y"))
     if errors:
         raise Invalid(errors)
     return uuid, entry_type, revision, base, data, at
@@ -138,9 +149,13 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup, later=None):
     if row is None:
         if known:
             raise Invalid({"uuid": _l("This entry was removed from the book.")})
-        values = check(user, kind, data, lookup)
-        row = kind.module.create(user, values, lookup, uuid=uuid, revision=revision,
-                                 client_created_at=at)
+        values = check(user, kind, data, lookup, at)
+        try:
+            row = kind.module.create(user, values, lookup, uuid=uuid, revision=revision,
+                                     client_created_at=at)
+        except notices.AlreadyRecorded as taken:  # nothing of this uuid is stored
+            notices.tell(taken.row, taken.message)
+            return dict(_result(uuid, "duplicate", taken.row, taken.row.revision), row=taken.row)
         first = dict(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                      submitted_by=user)
         if later is not None:
@@ -158,7 +173,10 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup, later=None):
             and _canonical(same.data) == _canonical(data)):
         return dict(_result(uuid, "duplicate", row, revision), row=row)
     current = review.current_revision(row)
-    if not may_edit(user, row):
+    # An edit (a returned visit fixed, say) is its maker's if they held the case when the entry
+    # was first made: a reassignment since never traps the fix on their phone.
+    made = row.client_created_at or row.created_at
+    if not may_edit(user, row, made):
         # An edit by someone who made the entry or changed it before (a case since passed to
         # another member) is kept for the board to see; any other uuid is simply not theirs.
         if not _has_held(user, row):
@@ -174,7 +192,11 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup, later=None):
         raise Conflict(row, current)
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
-    values = check(user, kind, data, lookup)
+    values = check(user, kind, data, lookup, made)
+    edit_from = getattr(kind.module, "edit_from", None)
+    if edit_from is not None:  # what the edit left as it was in its base keeps its value now
+        stored = review.stored_revision(row, base)
+        values = edit_from(values, stored.data if stored else None)
     EntryRevision.create(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
     review.receive_edit(row, revision, data, user,
@@ -182,13 +204,34 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup, later=None):
     return dict(_result(uuid, "updated", row, revision), row=row)
 
 
-def may_edit(user, row):
+def _erased_case(uuid, kind, data, lookup):
+    """The erased case an entry belongs to, or None: such an entry answers `gone`, and nothing
+    of it is stored anywhere, not even as a conflict or a revision (DESIGN.md §4).
+
+    Read inside the entry's transaction: a case erased while a batch runs keeps its entries out.
+    """
+    held_kind, row = lookup.held(uuid)
+    if row is not None:
+        case = held_kind.case_of(row)
+    else:
+        case = next((lookup.get("case", data[f.name]) for f in kind.references
+                     if f.refers_to == "case" and fields.is_uuid(data.get(f.name))), None)
+    if case is None:
+        return None
+    return Case.select(Case.id, Case.uuid).where((Case.id == case.id)
+                                                 & Case.erased_at.is_null(False)).first()
+
+
+def may_edit(user, row, made=None):
     """Who may change an entry the server holds: a case's own record, as
     permissions.may_edit_case says; an entry about a case (a visit, a referral, an attendance),
-    its maker and the board, while they may write to the case."""
+    its maker and the board, while they may write to the case — and its maker still, if they
+    held the case when the entry was made (`made`, holders.py)."""
     case = type_of(row).case_of(row)
     if case is row:
         return may_edit_case(user, case)
+    if row.created_by_id == user.id and holders.held(user, case, made):
+        return True
     return may_write_case(user, case) and (user.is_board or row.created_by_id == user.id)
 
 
@@ -237,14 +280,21 @@ def submit_entry(user, entry, lookup=None, later=None):
     except Invalid as invalid:
         return _result(sent_uuid, "invalid", errors=invalid.errors)
     kind = TYPES[entry_type]
-    if user.role not in FIELD or user.club_id is None:
-        return _result(uuid, "invalid", errors={"entry": _l("Only club members record entries.")})
+    if user.club_id is None and not kind.refers_to("case"):
+        # Once a member, now a supervisor or admin: what they recorded on cases they held goes
+        # in (holders.may_record), but a person they registered has no club to go to.
+        return _result(uuid, "invalid", errors={"entry": _l(
+            "This account no longer belongs to a club, so it cannot register a person. Ask the "
+            "club's chair to register them, then discard this entry.")})
     if later is not None and uuid not in lookup.absent:
         later.write()  # this entry reads what the server holds of its uuid
     for _attempt in range(3):
         mark = later.mark() if later is not None else None
         try:
             with database.atomic():
+                erased = _erased_case(uuid, kind, data, lookup)
+                if erased is not None:
+                    return dict(_result(uuid, "gone"), case_uuid=erased.uuid)
                 try:
                     result = _submit(user, uuid, kind, revision, base, data, at, lookup, later)
                 except Conflict as conflict:
@@ -257,6 +307,8 @@ def submit_entry(user, entry, lookup=None, later=None):
                     return result
                 stored = result.pop("row")
             lookup.stored(kind, stored)
+            if notices.of(stored):
+                result["notice"] = notices.of(stored)
             return result
         except Invalid as invalid:
             if later is not None:

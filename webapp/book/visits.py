@@ -15,17 +15,21 @@ def prepare(user, values, lookup):
     case = values["case"]
     members = []
     for user_id in values["members_present"]:
-        member = User.active_member(user.club_id, user_id)
+        member = User.member_of_record(case.club_id, user_id)
         if member is None:
             raise Invalid({"members_present": _l("Choose members of the club.")})
         members.append(member)
-    if values.get("appointment_id") is not None and not (
-            Appointment.select()
-            .where((Appointment.id == values["appointment_id"]) & (Appointment.club == user.club_id)
-                   & (Appointment.case == case.id) & (Appointment.status == "open"))
-            .exists()):
-        raise Invalid({"appointment_id": _l("This appointment is not open on this case.")})
-    return dict(values, members_present=members)
+    appointment_id = values.get("appointment_id")
+    if appointment_id is not None:
+        appointment = Appointment.get_or_none((Appointment.id == appointment_id)
+                                              & (Appointment.case == case.id))
+        if appointment is None:
+            raise Invalid({"appointment_id": _l("This appointment is not one of this case's. "
+                                                "Record the visit again from the case's page.")})
+        if appointment.status != "open":
+            # Cancelled, or done by another visit meanwhile: the visit is recorded all the same.
+            appointment_id = None
+    return dict(values, members_present=members, appointment_id=appointment_id)
 
 
 def _may_have_open_appointment(lookup, case):
@@ -59,7 +63,7 @@ def _write(visit, values, close_appointment=True):
 
 
 def create(user, values, lookup, **entry):
-    visit = Visit(club=user.club_id, case=values["case"], created_by=user, **entry)
+    visit = Visit(club=values["case"].club_id, case=values["case"], created_by=user, **entry)
     _write(visit, values, close_appointment=_may_have_open_appointment(lookup, visit.case))
     if visit.follow_up_date:
         lookup.memo["visits.open_appointments"][1].add(visit.case_id)

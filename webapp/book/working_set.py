@@ -23,7 +23,7 @@ from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, Referral, SyncConflict, User, Visit,
     WorkingSetCursor,
 )
-from ..permissions import visible_cases
+from ..permissions import FIELD, visible_cases
 from .vocab import FIELD_VOCABULARIES
 
 RECENT_VISITS = 5
@@ -125,7 +125,8 @@ def whole(user):
     members = User.active_members(user.club_id).order_by(User.full_name)
     return {
         "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
-                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None},
+                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None,
+                 "hand_in_only": False},
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
                          for v in (*FIELD_VOCABULARIES, entries.ENTRY_TYPES)},
         "members": [{"id": m.id, "full_name": m.full_name or m.login} for m in members],
@@ -182,6 +183,27 @@ def _remember(user, sent):
                 & (WorkingSetCursor.created_at <= utcnow() - MAX_AGE))
          .execute())
     return token
+
+
+def hands_in_only(user):
+    """True for an account that may only send what waits on its phone: deactivated (a hand-in
+    session, accounts.py), or whose role is no longer one that records in the field."""
+    return user.hand_in_only or user.role not in FIELD
+
+
+def hand_in_set(user):
+    """The working set of an account that only hands in: nothing to read (the key to send with
+    comes from /api/v1/csrf)."""
+    club = user.club if user.club_id is not None else None
+    return {
+        "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
+                 "role": user.role, "club": {"id": club.id, "name": club.name} if club else None,
+                 "hand_in_only": True},
+        "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
+                         for v in FIELD_VOCABULARIES},
+        "members": [], "cases": [], "appointments": [], "activities": [], "returned": [],
+        "schema_version": schema_version(), "full": True,
+    }
 
 
 def answer(user, since=None):

@@ -52,6 +52,8 @@ function control(name, prop, ctx, value, id) {
   }
   if (widget === "select" || widget === "member" || widget === "refers") {
     const options = choices(name, prop, ctx);
+    // Nothing to refer to: say why, rather than offer an empty list.
+    if (widget === "refers" && !options.length) return h("p", { class: "alert alert--warning", id }, t("no_" + prop["x-refers-to"]));
     if (widget === "select" && options.length <= 4) {
       // Few options: big buttons for a thumb rather than a drop-down.
       return h("div", { class: "chips", id, role: "radiogroup" }, options.map(([code, text]) =>
@@ -69,10 +71,10 @@ function control(name, prop, ctx, value, id) {
       autocomplete: "off" }, input));
   }
   if (widget === "textarea") {
-    return h("textarea", Object.assign({ rows: 3, maxlength: prop.maxLength || null }, input), value || "");
+    return h("textarea", Object.assign({ rows: 3 }, input), value || "");
   }
-  return h("input", Object.assign({ type: name === "phone" ? "tel" : "text", value: value ?? "",
-    maxlength: prop.maxLength || null, autocomplete: "off" }, input));
+  return h("input", Object.assign({ type: widget === "tel" ? "tel" : "text", value: value ?? "",
+    autocomplete: "off" }, input));
 }
 
 /** A form for `type` filled with `values`; `fixed` fields are set by the screen and not shown.
@@ -93,11 +95,25 @@ export function entryForm(schema, type, ctx, values, fixed) {
       || (widget === "select" && choices(name, prop, ctx).length <= 4);
     const title = [prop.title || name, required.has(name) ? " *" : ""];
     const error = h("p", { class: "field__error", id: id + "-error", hidden: true });
+    const input = control(name, prop, ctx, values[name], id);
+    // An optional list is folded behind its label, which tells how many are chosen.
+    const fold = grouped && widget !== "select" && !required.has(name);
     const row = h("div", { class: "field", "data-field": name },
-      grouped ? h("p", { class: "field__label" }, title) : h("label", { class: "field__label", for: id }, title),
-      control(name, prop, ctx, values[name], id), error);
+      fold ? h("details", { class: "fold" }, h("summary", { class: "field__label" }, title, h("span", { class: "fold__count" })), input)
+        : grouped ? h("p", { class: "field__label" }, title) : h("label", { class: "field__label", for: id }, title),
+      fold ? null : input, widget === "textarea" && prop.maxLength ? h("p", { class: "field__count", "aria-live": "polite" }) : null, error);
     rows[name] = { row, error, prop };
     element.append(row);
+    const count = row.querySelector(".fold__count, .field__count");
+    if (count) {
+      const update = () => {
+        if (fold) count.textContent = t("chosen", { n: input.querySelectorAll(":checked").length });
+        else count.textContent = `${input.value.length}/${prop.maxLength}`;
+        count.classList.toggle("field__count--over", !fold && input.value.length > prop.maxLength);
+      };
+      row.addEventListener(fold ? "change" : "input", update);
+      update();
+    }
   }
 
   function read() {
@@ -137,6 +153,7 @@ export function entryForm(schema, type, ctx, values, fixed) {
       row.classList.toggle("field--error", list.length > 0);
       error.hidden = !list.length;
       error.textContent = list.join(" ");
+      if (list.length && row.firstChild.open === false) row.firstChild.open = true;
       if (list.length && !first) first = row;
     }
     if (first && first.scrollIntoView) first.scrollIntoView({ block: "center" });
@@ -166,6 +183,7 @@ export function validate(schema, type, data) {
       if (typeof v !== "string") fail("type", t("err_choice"));
       else if (prop.maxLength && v.length > prop.maxLength) fail("maxLength", t("err_max_length", { n: prop.maxLength }));
       else if (prop.minLength && v.length < prop.minLength) fail("minLength", t("err_min_length", { n: prop.minLength }));
+      else if (prop.pattern && !new RegExp(prop.pattern).test(v)) fail("pattern", t("err_choice"));
       else if (allowed.length && !allowed.includes(v)) fail("enum", t("err_choice"));
       else if (prop.format === "date" && !/^\d{4}-\d\d-\d\d$/.test(v)) fail("format", t("err_date"));
       else if (prop.format === "date" && prop["x-not-future"] && v > today()) fail("x-not-future", t("err_future"));

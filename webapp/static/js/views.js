@@ -271,7 +271,7 @@ export function formView(state, type, params, fixUuid, only) {
   return [view];
 }
 
-const formActions = () => h("div", { class: "form-actions" },
+const formActions = () => h("div", { class: "form-actions action-bar" },
   h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
   h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel")));
 
@@ -299,6 +299,8 @@ export function outboxView(state) {
 }
 
 function outboxItem(state, e) {
+  // A kept copy the board has since ended (bootstrap's conflict_outcomes): its outcome, then gone.
+  const ended = (state.working.conflict_outcomes || []).find((o) => o.uuid === e.uuid && o.revision === e.revision);
   const kinds = { waiting: "", invalid: "danger", conflict: "danger" };
   const errors = Object.entries(e.errors || {}).map(([field, msg]) =>
     h("li", {}, [fieldLabel(state, e.type, field), [].concat(msg).join(" ")].filter(Boolean).join(": ")));
@@ -309,8 +311,10 @@ function outboxItem(state, e) {
         e.revision > 1 ? " · " + t("revision", { n: e.revision }) : ""),
       badge(t("state_" + e.state), kinds[e.state]),
       errors.length ? h("ul", { class: "outbox__errors" }, errors) : null,
-      e.state === "conflict" ? h("p", { class: "small" }, t(e.server ? "conflict_compare" : "conflict_help")) : null),
-    h("div", { class: "list__actions" },
+      ended ? h("p", { class: "small", "data-testid": "outcome" }, t("conflict_" + ended.outcome, { n: ended.resolved_revision, reason: ended.reason || "—" }))
+        : e.state === "conflict" ? h("p", { class: "small" }, t(e.server ? "conflict_compare" : "conflict_help")) : null),
+    ended ? h("div", { class: "list__actions" }, h("button", { type: "button", class: "button", onclick: () => state.actions.discard(e.uuid) }, t("understood")))
+      : h("div", { class: "list__actions" },
       e.state === "conflict" && e.server ? link("#/compare/" + e.uuid, t("compare"), "button")
         : link("#/fix/" + e.uuid, t("fix"), "button button--secondary"),
       h("button", { type: "button", class: "button button--danger", onclick: async () => {
@@ -338,7 +342,6 @@ export function compareView(state, id) {
   const side = (n, value, text, mine) => h("label", { class: "choice" },
     h("input", { type: "radio", name: "pick-" + n, value: mine ? "mine" : "theirs", checked: mine }),
     h("span", {}, h("span", { class: "muted small" }, text), " ", shown(state, e.type, n, value)));
-  const pickAll = (value) => view.querySelectorAll(`input[value=${value}]`).forEach((i) => { i.checked = true; });
 
   async function submit(event) {
     event.preventDefault();
@@ -357,9 +360,6 @@ export function compareView(state, id) {
     h("p", { class: "muted small" }, t("compare_intro")),
     names.map((n) => h("fieldset", { class: "fieldset field", "data-field": n }, h("legend", { class: "field__label" }, fieldLabel(state, e.type, n) || n),
       side(n, e.data[n], t("mine"), true), side(n, theirs[n], t("theirs", { n: e.server.revision }), false))),
-    h("div", { class: "actions" },
-      h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("mine") }, t("keep_mine")),
-      h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("theirs") }, t("take_theirs"))),
     formActions());
   return [view];
 }

@@ -1,0 +1,87 @@
+"""Who held a case when: the history a reassignment leaves, so that nothing its previous holder
+recorded before it is trapped on their phone (DESIGN.md §4), and the appointments that follow it."""
+from .. import audit
+from ..db import utcnow
+from ..models import Appointment, Case, CaseHolder, User
+from ..permissions import FIELD, may_write_case
+
+
+def hand_over(case, member, previous_id=None, at=None):
+    """`member` holds `case` from `at` (default now): the previous holder's time ends, and the
+    open appointments that were theirs on the case go to `member` with the chair's notes.
+
+    Called wherever a case's assignee is written (registration, an edit, the board's assignment),
+    with `previous_id` the assignee before the write; keeping the same holder changes nothing.
+    """
+    at = at or utcnow()
+    member_id = getattr(member, "id", member)
+    current = list(CaseHolder.select().where((CaseHolder.case == case.id)
+                                             & CaseHolder.until.is_null()))
+    if any(h.member_id == member_id for h in current):
+        return
+    previous = {h.member_id for h in current}
+    if (previous_id not in (None, member_id) and previous_id not in previous
+            and not CaseHolder.select().where((CaseHolder.case == case.id)
+                                              & (CaseHolder.member == previous_id)).exists()):
+        # A holder from before the history was kept (or made by hand): they held it until now.
+        CaseHolder.create(case=case.id, member=previous_id, since=case.created_at, until=at)
+        previous.add(previous_id)
+    (CaseHolder.update(until=at)
+     .where((CaseHolder.case == case.id) & CaseHolder.until.is_null())
+     .execute())
+    if member_id is not None:
+        CaseHolder.create(case=case.id, member=member_id, since=at)
+        if previous:
+            moved = (Appointment.update(member=member_id, updated_at=utcnow())
+                     .where((Appointment.case == case.id) & (Appointment.status == "open")
+                            & Appointment.member.in_(sorted(previous)))
+                     .execute())
+            if moved:
+                audit.record("appointments_moved", case, code=case.code, member_id=member_id,
+                             count=moved)
+
+
+def held(user, case, at):
+    """True if `user` held `case` at the moment `at` (naive UTC)."""
+    if at is None or case is None:
+        return False
+    return (CaseHolder.select()
+            .where((CaseHolder.case == case.id) & (CaseHolder.member == user.id)
+                   & (CaseHolder.since <= at)
+                   & (CaseHolder.until.is_null() | (CaseHolder.until > at)))
+            .exists())
+
+
+def may_record(user, case, at):
+    """True if an entry `user` made at `at` on `case` may be taken: they may write to the case now,
+    or they held it when they made the entry (it has passed to someone else since)."""
+    if case is None or case.erased_at is not None:
+        return False
+    if user.hand_in_only or user.role not in FIELD:
+        # Handing in what waits (deactivated, or no longer a member): only what they recorded
+        # while they held the case.
+        return held(user, case, at)
+    if case.club_id != user.club_id:
+        return False
+    return may_write_case(user, case) or held(user, case, at)
+
+
+def previous_holders(rows):
+    """{row uuid: the author} for the entries in `rows` recorded by someone who held their case
+    before and holds it no more (the review page says so)."""
+    found = {}
+    for row in rows:
+        case = row if isinstance(row, Case) else getattr(row, "case", None)
+        if case is None or row.created_by_id in (case.assigned_to_id, None):
+            continue
+        found.setdefault((case.id, row.created_by_id), []).append(row)
+    if not found:
+        return {}
+    ended = set(CaseHolder.select(CaseHolder.case, CaseHolder.member)
+                .where(CaseHolder.case.in_(sorted({c for c, _u in found}))
+                       & CaseHolder.until.is_null(False))
+                .tuples())
+    authors = {u.id: u for u in User.select().where(User.id.in_(sorted({u for _c, u in found})))}
+    return {row.uuid: authors[user_id]
+            for (case_id, user_id), group in found.items() if (case_id, user_id) in ended
+            for row in group}

@@ -168,9 +168,8 @@
     const held = await working(user);
     const since = held && held.cursor ? "?since=" + encodeURIComponent(held.cursor) : "";
     const answer = await getJSON("/api/v1/bootstrap" + since);
-    const unchanged = held && !answer.full && answer.cursor === held.cursor;
-    const w = unchanged ? held : merged(held, answer);
-    if (!unchanged) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
+    const w = merged(held, answer);
+    await put("working", await seal(user.key, w, user.id + ":working"), user.id);
     return { working: w, serverTime: answer.server_time };
   }
 

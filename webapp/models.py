@@ -176,6 +176,25 @@ class VisitMember(BaseModel):
         indexes = ((("visit", "user"), True),)
 
 
+class Provider(BaseModel):
+    """A service provider (nơi tiếp nhận) of a directory: the area's (kept by its supervisor,
+    `area` set, no club) or one club's (kept by its board, `club` set)."""
+
+    uuid = CharField(unique=True, max_length=36, default=new_uuid)
+    club = ForeignKeyField(Club, null=True, backref="providers", on_delete="CASCADE")
+    area = CharField(max_length=120, default="", index=True)
+    name = CharField(max_length=200)
+    service_kinds = ListField(default=list)  # vocab.SERVICE_KINDS
+    address = CharField(max_length=200, default="")
+    phone = CharField(max_length=40, default="")
+    hours = CharField(max_length=200, default="")
+    notes = TextField(default="")
+    is_active = BooleanField(default=True)
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
 class Referral(EntryModel):
     """A case sent to a service provider."""
 
@@ -183,6 +202,8 @@ class Referral(EntryModel):
     case = ForeignKeyField(Case, backref="referrals", on_delete="CASCADE")
     service_kind = CharField(max_length=32)
     provider = CharField(max_length=200, default="")
+    # The directory's provider it was sent to, when one was picked; `provider` keeps its name.
+    listed_provider = ForeignKeyField(Provider, null=True, backref="referrals", on_delete="SET NULL")
     referred_on = DateField()
     reason = TextField(default="")
     status = CharField(max_length=16, default="referred")  # referred, accepted, completed, declined
@@ -335,6 +356,6 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     Club, User, LoginSession, LoginAttempt, Case, CaseCategory, Consent, Visit, VisitMember,
-    Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
+    Provider, Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
     MonthlyReview, PushSubscription, PushDelivery, AuditLog,
 ]

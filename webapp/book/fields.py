@@ -39,8 +39,8 @@ from . import vocab
 from ..clock import local_today
 from ..invalid import Invalid
 from .kinds import (
-    Choice, Choices, Consent, Date, Integer, Member, Members, Reference, Text, TextArea,
-    parse_date,
+    Choice, Choices, Consent, Date, Integer, Member, Members, ProviderReference, Reference, Text,
+    TextArea, parse_date,
 )
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -93,8 +93,9 @@ REFERRAL = [
               messages={"required": _l("Choose the case.")}),
     Choice("service_kind", _l("Service"), required=True, vocabulary=vocab.SERVICE_KINDS,
            messages={"required": _l("Choose the service.")}),
-    Text("provider", _l("Service provider"), required=True, max_length=200,
-         messages={"required": _l("Enter the service provider.")}),
+    ProviderReference("provider_uuid", _l("Provider from the directory")),
+    # Typed in when no provider of the directory fits (referrals.prepare wants one or the other).
+    Text("provider", _l("Service provider"), max_length=200),
     Date("referred_on", _l("Referred on"), required=True, not_future=True,
          messages={"required": _l("Enter the date of the referral.")}),
     TextArea("reason", _l("Reason"), max_length=2000),
@@ -119,6 +120,20 @@ ACTIVITY = [
     Text("place", _l("Place"), max_length=200),
     Integer("attendee_count", _l("Number of attendees"), minimum=0, maximum=100000),
 ]
+
+# The directory of service providers (desk-only: kept by the board and the supervisor).
+PROVIDER = [
+    Text("name", _l("Name"), required=True, max_length=200,
+         messages={"required": _l("Enter the provider's name.")}),
+    Choices("service_kinds", _l("Services offered"), required=True, vocabulary=vocab.SERVICE_KINDS,
+            messages={"required": _l("Choose at least one service."),
+                      "minItems": _l("Choose at least one service.")}),
+    Text("address", _l("Address"), max_length=200),
+    Text("phone", _l("Phone number"), max_length=40),
+    Text("hours", _l("Opening hours"), max_length=200),
+    TextArea("notes", _l("Notes"), max_length=2000),
+]
+
 
 def object_schema(fields):
     """The JSON Schema of a record made of `fields`."""

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
-from . import fields, review, scheduling
+from . import fields, providers, review, scheduling
 from ..db import database, new_uuid, utcnow
 from .entries import ENTRY_TYPES, TYPES, Lookup, check, type_of
 from ..invalid import Invalid
@@ -303,4 +303,5 @@ def working_set(user):
         "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
                        for a in activity_rows],
         "returned": review.returned_for(user),
+        "providers": providers.for_working_set(user),  # the directory, to pick and call offline
     }

@@ -1,0 +1,173 @@
+"""The directory of service providers (nơi tiếp nhận): the area's, kept by its supervisor and seen
+by every club of the area, and each club's own, kept by its board; and how the referrals sent to
+each provider went."""
+from statistics import median
+
+from flask_babel import lazy_gettext as _l
+
+from .. import audit
+from ..db import database, utcnow
+from ..invalid import Invalid
+from ..models import Provider, Referral
+from ..permissions import CHAIR, FIELD, SUPERVISOR
+from . import fields
+from .reports.area import area_clubs, suppress, suppress_parts
+from .vocab import APPROVED
+
+FIELDS = tuple(f.name for f in fields.PROVIDER)
+
+
+def _nothing():
+    return Provider.select().where(Provider.id.is_null())
+
+
+def club_areas(club):
+    """The areas (city, province) a club belongs to: whose directories it sees."""
+    return [a for a in (club.city, club.province) if a]
+
+
+def visible(user):
+    """The providers `user` may read, as a query: a club's own and its areas' for its members and
+    board, the area's own for a supervisor; nothing for anyone else."""
+    if user.role in FIELD and user.club_id is not None:
+        return (Provider.select()
+                .where(Provider.is_active
+                       & ((Provider.club == user.club_id)
+                          | (Provider.club.is_null() & Provider.area.in_(club_areas(user.club)))))
+                .order_by(Provider.name))
+    area = (user.area or "").strip()
+    if user.role == SUPERVISOR and area:
+        return (Provider.select()
+                .where(Provider.is_active & Provider.club.is_null() & (Provider.area == area))
+                .order_by(Provider.name))
+    return _nothing()
+
+
+def may_keep(user, provider):
+    """True if `user` keeps this provider's entry: the club's board its own, the supervisor the
+    area's."""
+    if user.role == CHAIR:
+        return provider.club_id is not None and provider.club_id == user.club_id
+    if user.role == SUPERVISOR:
+        return provider.club_id is None and provider.area == (user.area or "").strip() != ""
+    return False
+
+
+def find(user, provider_id, keep=False):
+    """The provider with this id if `user` may read it (and keep it, with `keep`), else None."""
+    provider = visible(user).where(Provider.id == provider_id).first()
+    if provider is None or (keep and not may_keep(user, provider)):
+        return None
+    return provider
+
+
+def by_uuid(user, uuid):
+    """The provider with this uuid in `user`'s directory, else None."""
+    if not uuid:
+        return None
+    return visible(user).where(Provider.uuid == uuid).first()
+
+
+def save(values, by, provider=None):
+    """Add a provider to the directory `by` keeps (their club's, or their area's), or change one."""
+    if by.role not in (CHAIR, SUPERVISOR) or (by.role == SUPERVISOR and not (by.area or "").strip()):
+        raise Invalid({"name": _l("You keep no directory of providers.")})
+    with database.atomic():
+        if provider is None:
+            provider = (Provider(club=by.club_id, created_by=by) if by.role == CHAIR
+                        else Provider(area=by.area.strip(), created_by=by))
+        for name in FIELDS:
+            setattr(provider, name, values[name])
+        provider.updated_at = utcnow()
+        provider.save()
+        audit.record("provider_saved", provider, user=by, scope="club" if provider.club_id else "area")
+    return provider
+
+
+def remove(provider, by):
+    """Take a provider out of the directory; the referrals sent there keep its name."""
+    with database.atomic():
+        provider.is_active = False
+        provider.updated_at = utcnow()
+        provider.save()
+        audit.record("provider_removed", provider, user=by, scope="club" if provider.club_id else "area")
+
+
+def add_from_referral(referral, by):
+    """Add the provider typed on a referral to the club's directory, and link the referral to it.
+
+    A provider of the directory with the same name (ignoring case) is linked instead of a twin.
+    """
+    name = (referral.provider or "").strip()
+    if referral.listed_provider_id is not None or not name:
+        raise Invalid({"provider": _l("This referral already names a provider of the directory.")})
+    with database.atomic():
+        provider = next((p for p in visible(by) if p.name.strip().lower() == name.lower()), None)
+        if provider is None:
+            provider = save({"name": name, "service_kinds": [referral.service_kind], "address": "",
+                             "phone": "", "hours": "", "notes": ""}, by)
+        referral.listed_provider = provider
+        referral.save()
+        audit.record("referral_provider_listed", referral, user=by, case_id=referral.case_id,
+                     provider_id=provider.id)
+    return provider
+
+
+def for_working_set(user):
+    """The providers a member may pick on the phone, offline, and call."""
+    return [{"uuid": p.uuid, "name": p.name, "service_kinds": p.service_kinds,
+             "address": p.address, "phone": p.phone, "hours": p.hours, "notes": p.notes,
+             "scope": "club" if p.club_id else "area"} for p in visible(user)]
+
+
+# --- How the referrals sent to each provider went ----------------------------------------------
+
+def _figures(referrals):
+    days = [(r.status_changed_on - r.referred_on).days for r in referrals
+            if r.status in ("completed", "declined") and r.status_changed_on is not None]
+    return {
+        "sent": len(referrals),
+        "accepted": sum(r.status in ("accepted", "completed") for r in referrals),
+        "completed": sum(r.status == "completed" for r in referrals),
+        "declined": sum(r.status == "declined" for r in referrals),
+        "median_days": median(days) if days else None,
+    }
+
+
+def _approved_referrals(providers, club_ids):
+    by_provider = {p.id: [] for p in providers}
+    if not by_provider or not club_ids:
+        return by_provider
+    query = (Referral.select(Referral.listed_provider, Referral.status, Referral.referred_on,
+                             Referral.status_changed_on)
+             .where(Referral.listed_provider.in_(list(by_provider))
+                    & Referral.club.in_(club_ids)
+                    & (Referral.review_status == APPROVED)))
+    for referral in query:
+        by_provider[referral.listed_provider_id].append(referral)
+    return by_provider
+
+
+def figures(user):
+    """Per provider of `user`'s directory: referrals sent, accepted, completed, declined and the
+    median days from referral to outcome. The board sees its club's referrals; a supervisor those
+    of the area's clubs, counts only, small ones suppressed."""
+    providers = list(visible(user))
+    if user.role == SUPERVISOR:
+        club_ids = [c.id for c in area_clubs(user)]
+    elif user.role in FIELD and user.club_id is not None:
+        club_ids = [user.club_id]
+    else:
+        club_ids = []
+    sent = _approved_referrals(providers, club_ids)
+    rows = []
+    for provider in providers:
+        row = _figures(sent[provider.id])
+        if user.role == SUPERVISOR:
+            # completed and declined are parts of sent: none hidden may be worked out from it
+            completed, declined = suppress_parts([row["completed"], row["declined"]], row["sent"])
+            row = {"sent": suppress(row["sent"]), "accepted": suppress(row["accepted"]),
+                   "completed": completed, "declined": declined}
+        rows.append({"provider": provider, **row})
+    return rows
+

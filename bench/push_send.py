@@ -99,7 +99,8 @@ def main():
         from webapp.models import PushDelivery
 
         app = create_app({"TESTING": True, "SECRET_KEY": "bench",
-                          "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"})
+                          "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+                          "PUSH_SERVICE_HOSTS": "127.0.0.1"})  # the local push endpoint
         with app.app_context():
             fill(args.members, origin)
             now = reminders.parse_now("2026-12-09T19:00")

@@ -9,6 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
 import pytest
+from flask import current_app, has_app_context
+
+from webapp.config import DEFAULTS
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -168,11 +171,23 @@ class PushEndpoint:
         return claims, key
 
 
+LOCAL_PUSH_HOSTS = DEFAULTS["PUSH_SERVICE_HOSTS"] + ",127.0.0.1"
+
+
+def allow_local_push_service(monkeypatch):
+    """List 127.0.0.1 in PUSH_SERVICE_HOSTS, as an operator would for a push service of their own:
+    for the app of this test (made before or after) and for servers it starts."""
+    monkeypatch.setenv("SOTHEODOI_PUSH_SERVICE_HOSTS", LOCAL_PUSH_HOSTS)
+    if has_app_context():
+        current_app.config["PUSH_SERVICE_HOSTS"] = LOCAL_PUSH_HOSTS
+
+
 @pytest.fixture
-def push_endpoint():
+def push_endpoint(monkeypatch):
     """A local push service for one test; the push module's 429 back-off starts clean."""
     from webapp import push
 
+    allow_local_push_service(monkeypatch)
     server = PushEndpoint().start()
     push.reset_backoff()
     yield server

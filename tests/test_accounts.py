@@ -288,10 +288,10 @@ def test_throttling_slows_an_account_down_and_lets_it_in_after_the_delay(app):
         assert attempt(app, user.login, WRONG, "10.0.0.1").status_code == 401
     # The right password is refused while the delay runs…
     refused = attempt(app, user.login, PASSWORD, "10.0.0.1")
-    assert refused.status_code == 401
+    assert refused.status_code == 429
     assert "Bạn đã nhập sai quá nhiều lần" in refused.get_data(as_text=True)
     # …from another address too (the account is throttled, not only the address)…
-    assert attempt(app, user.login, PASSWORD, "10.9.9.9").status_code == 401
+    assert attempt(app, user.login, PASSWORD, "10.9.9.9").status_code == 429
     # …and accepted once it has passed.
     move_clock(2)
     assert attempt(app, user.login, PASSWORD, "10.0.0.1").status_code == 302
@@ -331,17 +331,17 @@ def test_an_attacked_account_does_not_slow_down_others(app):
     victim, other = make_user(), make_user()
     for _ in range(app.config["LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT"] + 3):
         attempt(app, victim.login, WRONG, "10.0.0.5")
-    assert attempt(app, victim.login, PASSWORD, "10.0.0.6").status_code == 401
+    assert attempt(app, victim.login, PASSWORD, "10.0.0.6").status_code == 429
     assert attempt(app, other.login, PASSWORD, "10.0.0.6").status_code == 302
 
 
 def test_throttling_per_address(app):
     user, bystander = make_user(), make_user()
-    free = app.config["LOGIN_THROTTLE_FREE_FAILURES_ADDRESS"]
+    free = app.config["LOGIN_THROTTLE_FREE_ACCOUNTS_ADDRESS"]
     # Someone tries many names from one address (never the same one twice).
     for n in range(free):
         attempt(app, f"guess{n}", WRONG, "10.0.0.7")
-    assert attempt(app, user.login, PASSWORD, "10.0.0.7").status_code == 401
+    assert attempt(app, user.login, PASSWORD, "10.0.0.7").status_code == 429
     # The same account from another address, and another account elsewhere, are unaffected.
     assert attempt(app, user.login, PASSWORD, "10.0.0.8").status_code == 302
     assert attempt(app, bystander.login, PASSWORD, "10.0.0.9").status_code == 302
@@ -368,27 +368,29 @@ def test_audit_log_of_logins_and_account_changes_without_names(app):
     club = make_club()
     client = app.test_client()
     login_as(client, admin)
-    # An account created, its password reset, deactivated, by the admin's pages.
+    # An account created, a setup code for it, deactivated, by the admin's pages.
     client.post("/admin/users", data={"full_name": "Phạm Thị Hoa", "login": "pt.hoa",
                                       "phone": "0987654321", "role": "member", "club": club.id,
-                                      "area": "", "password": "first-pass-1"})
+                                      "area": ""})
     created = User.get(User.login == "pt.hoa")
-    client.post(f"/admin/users/{created.id}", data={"reset-password": "new-pass-12"})
+    client.post(f"/admin/users/{created.id}/setup-code")
     client.post(f"/admin/users/{created.id}/active", data={"active": "0"})
     client.post("/logout")
     login_as(client, admin, password=WRONG)
     login_as(client, make_user(login="unknown-but-real"), password=WRONG)
     client.post("/login", data={"login": "nobody-at-all", "password": WRONG})
     actions = [row.action for row in AuditLog.select().order_by(AuditLog.id)]
-    assert actions == ["login", "account_created", "password_reset", "account_deactivated",
-                       "logout", "login_failed", "login_failed", "login_failed"]
+    assert actions == ["login", "account_created", "setup_code_issued", "setup_code_issued",
+                       "account_deactivated", "logout", "login_failed", "login_failed",
+                       "login_failed"]
     rows = list(AuditLog.select().order_by(AuditLog.id))
     assert rows[0].user_id == admin.id
     assert rows[1].object_type == "user" and rows[1].object_id == created.id
     assert rows[1].user_id == admin.id and rows[1].club_id == club.id
     assert rows[2].object_id == created.id and rows[3].object_id == created.id
-    assert rows[5].user_id == admin.id  # a failure on a real account names its id
-    assert rows[7].user_id is None
+    assert rows[3].details["purpose"] == "reset" and rows[4].object_id == created.id
+    assert rows[6].user_id == admin.id  # a failure on a real account names its id
+    assert rows[8].user_id is None
     for row in rows:
         text = audit_text(row)
         for personal in ("Phạm Thị Hoa", "pt.hoa", "0987654321", admin.login, admin.full_name,
@@ -401,12 +403,14 @@ def test_audit_of_a_chairs_member_changes(app):
     client = app.test_client()
     login_as(client, chair)
     client.post("/club/members/", data={"full_name": "Lê Văn Nam", "login": "lv.nam",
-                                        "phone": "", "role": "member", "password": "first-pass-1"})
+                                        "phone": "", "role": "member"})
     member = User.get(User.login == "lv.nam")
     client.post(f"/club/members/{member.id}/active", data={"active": "0"})
     client.post(f"/club/members/{member.id}/active", data={"active": "1"})
-    rows = list(AuditLog.select().where(AuditLog.object_id == member.id).order_by(AuditLog.id))
-    assert [r.action for r in rows] == ["account_created", "account_deactivated",
-                                        "account_reactivated"]
+    rows = list(AuditLog.select().where((AuditLog.object_id == member.id)
+                                        & (AuditLog.object_type == "user"))
+                .order_by(AuditLog.id))
+    assert [r.action for r in rows] == ["account_created", "setup_code_issued",
+                                        "account_deactivated", "account_reactivated"]
     assert all(r.user_id == chair.id and r.club_id == chair.club_id for r in rows)
     assert not any("Lê Văn Nam" in audit_text(r) or "lv.nam" in audit_text(r) for r in rows)

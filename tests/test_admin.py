@@ -71,18 +71,20 @@ def test_admin_deactivates_and_reactivates_a_club(admin_client, app):
 
 
 def good_account(of_club, change=None):
+    """A club's first chair: the one account of a club an admin makes with a password (the
+    others are opened with setup codes, tests/test_setup_codes.py)."""
     return {"full_name": "Vũ Thị Lan", "login": "vt.lan", "phone": "0912 000 111",
-            "role": "member", "club": str(of_club.id), "area": "", "password": "first-pass-1",
+            "role": "chair", "club": str(of_club.id), "area": "", "password": "first-pass-1",
             **(change or {})}
 
 
-def test_admin_creates_an_account_that_must_change_its_password(admin_client, app):
+def test_admin_creates_a_clubs_first_chair_who_must_change_the_password(admin_client, app):
     club = make_club()
     response = admin_client.post("/admin/users", data=good_account(club), follow_redirects=True)
     assert "Đã tạo tài khoản vt.lan." in page_text(response)
     user = User.get(User.login == "vt.lan")
     assert (user.full_name, user.phone, user.role, user.club_id) == (
-        "Vũ Thị Lan", "0912000111", "member", club.id)
+        "Vũ Thị Lan", "0912000111", "chair", club.id)
     assert user.must_change_password
     assert user.password_hash.startswith("$argon2id$")
     assert len(user.device_key) == 32
@@ -132,7 +134,7 @@ def test_create_account_with_bad_input(admin_client, change, message):
 
 
 def test_reset_password(admin_client, app):
-    user = make_user()
+    user = make_user(role="supervisor")  # a club's accounts get a setup code instead
     phone = app.test_client()
     login_as(phone, user)
     response = admin_client.post(f"/admin/users/{user.id}",
@@ -157,7 +159,7 @@ def test_reset_password(admin_client, app):
     ("short", "Mật khẩu phải có ít nhất 8 ký tự."),
 ])
 def test_reset_password_with_bad_input(admin_client, password, message):
-    user = make_user()
+    user = make_user(role="supervisor")
     response = admin_client.post(f"/admin/users/{user.id}", data={"reset-password": password})
     assert response.status_code == 200
     assert message in page_text(response)

@@ -11,7 +11,7 @@ from webapp.invalid import Invalid
 from webapp.models import PushSubscription
 
 from .factories import make_user
-from .push_endpoint import PushEndpoint, push_endpoint  # noqa: F401 (fixture)
+from .push_endpoint import PushEndpoint, allow_local_push_service, push_endpoint  # noqa: F401
 
 
 @pytest.fixture
@@ -132,7 +132,8 @@ def test_retry_after_values(header, expected):
     assert push.retry_after_seconds(header) == expected
 
 
-def test_a_timeout_is_a_retry(app):
+def test_a_timeout_is_a_retry(app, monkeypatch):
+    allow_local_push_service(monkeypatch)
     slow = PushEndpoint(delay=1.0).start()
     app.config["PUSH_TIMEOUT_SECONDS"] = 0.2
     try:
@@ -148,7 +149,7 @@ def test_unknown_urgency_is_refused(app, endpoint):
         push.send(subscription, "{}", urgency="urgent")
 
 
-def _valid(endpoint_url="https://push.example.net/abc"):
+def _valid(endpoint_url="https://fcm.googleapis.com/fcm/send/abc"):
     public = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     return {"endpoint": endpoint_url, "expirationTime": None,
@@ -176,12 +177,13 @@ def test_invalid_subscriptions_are_refused(app, change, field):
     assert error.value.field == field
 
 
-def test_local_http_endpoint_only_when_allowed(app):
+def test_local_http_endpoint_only_when_allowed(app, monkeypatch):
+    allow_local_push_service(monkeypatch)
     local = _valid("http://127.0.0.1:9999/push/x")
     with pytest.raises(Invalid):
         push.validate_subscription(local)
     assert push.validate_subscription(local, allow_local_http=True)[0] == local["endpoint"]
-    assert push.validate_subscription(_valid())[0] == "https://push.example.net/abc"
+    assert push.validate_subscription(_valid())[0] == "https://fcm.googleapis.com/fcm/send/abc"
 
 
 def test_subscribing_again_moves_the_device_to_the_new_user(app, endpoint):

@@ -39,11 +39,16 @@ def member_with_visit(push_endpoint, due=DUE, **user_fields):
 def assert_no_personal_data(push_endpoint, *people):
     for message in push_endpoint.messages:
         text = json.dumps(message.payload, ensure_ascii=False)
+        shown = message.payload.get("title", "") + " " + message.payload.get("body", "")
         for person in people:
             for value in (getattr(person, "full_name", ""), getattr(person, "address", ""),
                           getattr(person, "phone", "")):
                 if value:
                     assert value not in text
+            # Lock screens show no case code either (issue 15, finding 8).
+            code = getattr(person, "code", None)
+            if code:
+                assert code not in shown and code.split("-")[0] + "-" not in shown
 
 
 def test_the_evening_before_sends_exactly_one_message(app, push_endpoint):
@@ -55,7 +60,7 @@ def test_the_evening_before_sends_exactly_one_message(app, push_endpoint):
     assert push_endpoint.problems == []
     [message] = push_endpoint.messages_for(browser)
     assert message.payload["title"] == "Thăm lại ngày mai"
-    assert case.code in message.payload["body"] and "10/12/2026" in message.payload["body"]
+    assert message.payload["body"] == "Ngày mai có một lượt thăm. Mở ứng dụng để xem chi tiết."
     assert message.payload["url"] == f"/app/#/case/{case.uuid}"
     assert int(message.headers["ttl"]) > 0 and message.headers["urgency"] == "normal"
     assert_no_personal_data(push_endpoint, case, member)
@@ -71,6 +76,8 @@ def test_the_morning_of_at_the_members_hour(app, push_endpoint):
     assert reminders.send_due(local("2026-12-10T06:00"))["sent"] == 1
     [message] = push_endpoint.messages
     assert message.payload["title"] == "Thăm lại hôm nay"
+    assert message.payload["body"] == "Hôm nay có một lượt thăm. Mở ứng dụng để xem chi tiết."
+    assert_no_personal_data(push_endpoint, case, member)
     assert message.headers["urgency"] == "high"
     assert reminders.send_due(local("2026-12-10T09:00"))["sent"] == 0
 
@@ -99,7 +106,7 @@ def test_daily_note_of_overdue_visits(app, push_endpoint):
     [message] = push_endpoint.messages
     assert message.payload["title"] == "Lượt thăm quá hạn: 1"
     assert message.payload["url"] == "/app/#/today"
-    assert case.code in message.payload["body"]
+    assert message.payload["body"] == "Có lượt thăm đã quá hạn. Mở ứng dụng để xem."
     assert_no_personal_data(push_endpoint, case, member)
     assert reminders.send_due(local("2026-12-05T20:00"))["sent"] == 0
     assert reminders.send_due(local("2026-12-06T07:00"))["sent"] == 1  # every day
@@ -152,8 +159,10 @@ def test_member_hears_of_an_entry_returned_or_approved_once(app, push_endpoint):
     shown = sorted((m.payload["title"], m.payload["url"]) for m in push_endpoint.messages)
     assert shown == [("Mục nhập bị trả lại", "/app/#/today"),
                      ("Mục nhập đã được duyệt", f"/app/#/case/{case.uuid}")]
+    assert sorted(m.payload["body"] for m in push_endpoint.messages) == [
+        "Lượt tiếp cận: bị trả lại cho bạn. Mở ứng dụng để sửa.",
+        "Lượt tiếp cận: đã được duyệt."]
     for message in push_endpoint.messages:
-        assert case.code in message.payload["body"]
         assert "Thiếu ghi chú" not in message.payload["body"]  # the reason may name people
     assert_no_personal_data(push_endpoint, case, member)
     assert reminders.send_due(now.replace(tzinfo=timezone.utc) + timedelta(hours=1))["sent"] == 0

@@ -202,7 +202,7 @@ def test_nothing_public_but_login_language_logout_and_static(app):
     """Public endpoints are few and known: adding one is a decision, made here."""
     public = {rule.endpoint for rule in app.url_map.iter_rules()
               if PUBLIC in rule_for(rule.endpoint)}
-    known = {"static", "auth.login", "auth.logout", "auth.language",
+    known = {"static", "auth.login", "auth.logout", "auth.language", "auth.setup",
              # other features' public endpoints (the field app's shell and worker files)
              "shell.service_worker", "shell.manifest", "shell.index", "shell.offline",
              "api.csrf"}

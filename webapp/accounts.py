@@ -9,13 +9,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import fn
 
 from . import audit
 from .extensions import csrf, login_manager
-from .db import database, utcnow
+from .db import database, is_postgres, utcnow
 from .invalid import Invalid
-from .models import Club, LoginAttempt, LoginSession, User
+from .models import AccountEvent, Club, LoginAttempt, LoginSession, SetupCode, User
 from .permissions import ALL_ROLES
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -39,8 +42,10 @@ def check_password(user, password):
     """True if `password` is the user's; rehashes when the cost settings changed."""
     try:
         _hasher().verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except VerificationError:
         return False
+    except InvalidHashError:
+        return _dummy_verify(password)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         user.save(only=[User.password_hash])
@@ -60,16 +65,24 @@ def validate_password(password):
         raise Invalid(_("The password must have at most 128 characters."), field="password")
 
 
+def normalise_login(login):
+    """A login as typed, read as the lookup reads it: trimmed and in lower case, a phone number
+    without its spaces, dots, dashes or brackets. The throttle counts tries by this."""
+    text = (login or "").strip().lower()
+    phone = normalise_phone(text)
+    return phone if phone and PHONE_RE.match(phone) else text
+
+
 def find_by_login(login):
     """The user whose login name or phone number is `login`, or None."""
-    login = (login or "").strip()
-    if not login:
+    name = (login or "").strip().lower()
+    if not name:
         return None
-    phone = normalise_phone(login)
-    query = User.select().where(fn.LOWER(User.login) == login.lower())
-    if phone and PHONE_RE.match(phone):
-        query = User.select().where((fn.LOWER(User.login) == login.lower()) | (User.phone == phone))
-    return query.first()
+    condition = fn.LOWER(User.login) == name
+    normalised = normalise_login(login)
+    if PHONE_RE.match(normalised):
+        condition |= User.phone == normalised
+    return User.select().where(condition).first()
 
 
 def create_user(*, login, password, role, club=None, full_name="", phone=None, area="",
@@ -158,55 +171,294 @@ def set_club_active(club, active, *, by):
         audit.record("club_reactivated" if active else "club_deactivated", club, user=by, club=club)
 
 
+# --- Setup codes and the board's view of its accounts -------------------------------------
+# An admin makes clubs and their first chair. After that, what would let someone else into a
+# club's account — a new account, the role of chair, a new password — goes through a one-time
+# code with which the account's holder sets their own password: whoever issues it never knows a
+# working password, and the club's board sees each code issued (who, when, for whom) until one of
+# them acknowledges it; the holder is told at their next login. Only a hash of a code is kept.
+
+SETUP_PURPOSES = {"new_account": _l("New account"), "make_chair": _l("Made a board member"),
+                  "reset": _l("Password reset")}
+SETUP_CODE_HOURS = 24
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+
+
+def _code_hash(code):
+    text = re.sub(r"[\s-]", "", code or "").upper()
+    return hashlib.sha256(("sotd setup|" + text).encode()).hexdigest()
+
+
+def club_has_chair(club):
+    return (club is not None
+            and User.select().where((User.club == club) & (User.role == "chair")).exists())
+
+
+def issue_setup_code(user, *, by, purpose, role=None):
+    """A new one-time code for `user` (earlier unused ones stop working); returns its row, with
+    the code's text as `code`, to show once to whoever issued it. The club's board will see that
+    it was issued."""
+    if purpose not in SETUP_PURPOSES:
+        raise ValueError(purpose)
+    code = "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(3))
+    now = utcnow()
+    with database.atomic():
+        (SetupCode.update(used_at=now)
+         .where((SetupCode.user == user) & SetupCode.used_at.is_null()).execute())
+        row = SetupCode.create(user=user, code_hash=_code_hash(code), purpose=purpose, role=role,
+                               created_by=by, created_at=now,
+                               expires_at=now + timedelta(hours=SETUP_CODE_HOURS))
+        if user.club_id is not None:
+            AccountEvent.create(club=user.club_id, user=user, purpose=purpose, role=role, by=by,
+                                by_role=by.role if by is not None else "", at=now)
+        audit.record("setup_code_issued", user, user=by, club=user.club_id, purpose=purpose,
+                     role=role, code=row.id)
+    row.code = code  # never stored: only its hash is
+    return row
+
+
+def create_account_with_code(*, login, role, club, full_name="", phone=None, by):
+    """A new account of a club that its holder opens with a setup code; returns (user, the issued
+    code's row)."""
+    with database.atomic():
+        user = create_user(login=login, password=secrets.token_urlsafe(24), role=role, club=club,
+                           full_name=full_name, phone=phone, by=by)
+        code = issue_setup_code(user, by=by, purpose="new_account")
+    return user, code
+
+
+def use_setup_code(login, code, password, address):
+    """Set the holder's password with their setup code (and take the role it carries); returns
+    the user. Raises Invalid for a wrong or expired code, LoginThrottled when guessing."""
+    validate_password(password)
+    user = find_by_login(login)
+    attempt = _begin_try(login, address, None)
+    now = utcnow()
+    row = None
+    if user is not None:
+        row = (SetupCode.select()
+               .where((SetupCode.user == user) & (SetupCode.code_hash == _code_hash(code))
+                      & SetupCode.used_at.is_null() & (SetupCode.expires_at > now))
+               .first())
+    if row is None or not user.is_active or (user.club is not None and not user.club.is_active):
+        audit.record("setup_code_refused", user=user, club=user.club_id if user else None)
+        raise _wrong_code()
+    with database.atomic():
+        used = (SetupCode.update(used_at=now)
+                .where((SetupCode.id == row.id) & SetupCode.used_at.is_null()).execute())
+        if not used:  # the same code, used at the same moment elsewhere
+            raise _wrong_code()
+        user.password_hash = hash_password(password)
+        user.must_change_password = False
+        if row.role:
+            user.role = row.role
+        user.last_login_at = now
+        user.save(only=[User.password_hash, User.must_change_password, User.role,
+                        User.last_login_at])
+        end_sessions(user)
+        LoginAttempt.delete().where(LoginAttempt.id.in_(attempt)).execute()
+        audit.record("setup_code_used", user, user=user, club=user.club_id, code=row.id)
+    return user
+
+
+def _wrong_code():
+    return Invalid(_("This setup code is wrong, used or expired. Ask your club's chair for a new "
+                     "one."), field="code")
+
+
+def open_account_events(club):
+    """The club's account events that no one on its board has acknowledged yet, newest first."""
+    return list(AccountEvent.select()
+                .where((AccountEvent.club == club) & AccountEvent.acknowledged_at.is_null())
+                .order_by(AccountEvent.at.desc()))
+
+
+def acknowledge_account_event(event, *, by):
+    """A board member other than the one who issued the code has seen the event."""
+    if event.by_id == by.id:
+        raise Invalid(_("Another board member must acknowledge what you did."))
+    with database.atomic():
+        event.acknowledged_at = utcnow()
+        event.acknowledged_by = by
+        event.save(only=[AccountEvent.acknowledged_at, AccountEvent.acknowledged_by])
+        audit.record("account_event_acknowledged", event, user=by, club=event.club_id)
+
+
+def setup_purpose(purpose):
+    return SETUP_PURPOSES.get(purpose, purpose)
+
+
+def news_for_holder(user):
+    """What was done to `user`'s account since they last heard (shown once, at login)."""
+    with database.atomic():
+        events = list(AccountEvent.select()
+                      .where((AccountEvent.user == user) & AccountEvent.holder_told_at.is_null())
+                      .order_by(AccountEvent.at))
+        if events:
+            (AccountEvent.update(holder_told_at=utcnow())
+             .where(AccountEvent.id.in_([e.id for e in events])).execute())
+    return events
+
+
 # --- Throttling ---------------------------------------------------------------------------
+# OWASP's "device cookies": failures slow guessing down, but never keep a member out of the browser
+# where they last logged in. A try from that browser counts against its device cookie alone; a try
+# from anywhere else counts against the login name (read as the lookup reads it) and against the
+# address, which is slowed by how many accounts it tried, not by one account's failures (a
+# carrier's NAT puts many members behind one address). Checking the allowance and recording the
+# try are one step, so parallel tries cannot all pass the check before any of them is recorded.
+
+DEVICE_COOKIE = "sotd_device"
+THROTTLE_LOCK = 0x534F544C  # "SOTL": PostgreSQL's advisory lock of the throttle's check
+
+
+class LoginThrottled(Exception):
+    """Too many failed tries: `seconds` before the next one is allowed."""
+
+    def __init__(self, seconds):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+    @property
+    def message(self):
+        return _("Too many failed attempts. Try again in %(wait)s.", wait=wait_text(self.seconds))
+
+
+def wait_text(seconds):
+    """"45 seconds", "3 minutes": how long to wait, rounded up, in the user's language."""
+    if seconds < 60:
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", -(-seconds // 60))
+
 
 def _key(kind, value):
     secret = current_app.config["SECRET_KEY"].encode()
-    return kind + ":" + hmac.new(secret, value.lower().encode(), hashlib.sha256).hexdigest()[:40]
+    return kind + ":" + hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def login_wait_seconds(login, address):
-    """Seconds before another try is allowed for this login name or address (0: now).
+def _throttle_keys(login, address, device):
+    """[(key, free failures, counts accounts)] that a try counts against."""
+    cfg = current_app.config
+    if device:
+        return [(_key("device", device), cfg["LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT"], False)]
+    return [(_key("login", normalise_login(login)), cfg["LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT"],
+             False),
+            (_key("addr", address or ""), cfg["LOGIN_THROTTLE_FREE_ACCOUNTS_ADDRESS"], True)]
+
+
+def _wait(key, free, counts_accounts, now):
+    cfg = current_app.config
+    since = now - timedelta(minutes=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"])
+    counted = (fn.COUNT(fn.DISTINCT(LoginAttempt.subject)) if counts_accounts
+               else fn.COUNT(LoginAttempt.id))
+    row = (LoginAttempt
+           .select(counted.alias("n"), fn.MAX(LoginAttempt.at).alias("last"))
+           .where((LoginAttempt.key == key) & (LoginAttempt.at > since))
+           .dicts()
+           .get())
+    failures, last = row["n"], row["last"]
+    if failures < free or last is None:
+        return 0
+    if isinstance(last, str):  # SQLite returns MAX() of a datetime as text
+        last = datetime.fromisoformat(last)
+    delay = min(2 ** (failures - free), cfg["LOGIN_THROTTLE_MAX_DELAY_SECONDS"])
+    return max(0, int((last + timedelta(seconds=delay) - now).total_seconds() + 0.999))
+
+
+def login_wait_seconds(login, address, device=None):
+    """Seconds before another try is allowed for this login from this address, or from the browser
+    of the device cookie `device` (0: now).
 
     Failures past the free allowance double the wait, capped: a member is slowed down, never
     locked out for good by someone guessing their password.
     """
-    cfg = current_app.config
     now = utcnow()
-    since = now - timedelta(minutes=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"])
-    wait = 0
-    for key, free in ((_key("login", login or ""), cfg["LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT"]),
-                      (_key("addr", address or ""), cfg["LOGIN_THROTTLE_FREE_FAILURES_ADDRESS"])):
-        row = (LoginAttempt
-               .select(fn.COUNT(LoginAttempt.id).alias("n"), fn.MAX(LoginAttempt.at).alias("last"))
-               .where((LoginAttempt.key == key) & (LoginAttempt.at > since))
-               .dicts()
-               .get())
-        failures, last = row["n"], row["last"]
-        if failures >= free and last is not None:
-            if isinstance(last, str):  # SQLite returns MAX() of a datetime as text
-                last = datetime.fromisoformat(last)
-            delay = min(2 ** (failures - free), cfg["LOGIN_THROTTLE_MAX_DELAY_SECONDS"])
-            wait = max(wait, (last + timedelta(seconds=delay) - now).total_seconds())
-    return max(0, int(wait + 0.999))
+    return max(_wait(key, free, counts, now) for key, free, counts in
+               _throttle_keys(login, address, device))
 
 
-def record_failure(login, address):
+def record_failure(login, address, device=None):
+    """Count one try against each of its keys; returns the rows' ids."""
+    subject = _key("login", normalise_login(login))
     with database.atomic():
-        LoginAttempt.create(key=_key("login", login or ""))
-        LoginAttempt.create(key=_key("addr", address or ""))
+        return [LoginAttempt.create(key=key, subject=subject if counts else "").id
+                for key, _free, counts in _throttle_keys(login, address, device)]
 
 
-def authenticate(login, password, address):
-    """Return (user, None) on success or (None, message). Records the outcome in the audit log."""
-    wait = login_wait_seconds(login, address)
-    if wait:
-        return None, _("Too many failed attempts. Try again in %(s)d seconds.", s=wait)
+def _begin_try(login, address, device):
+    """Check the allowance and count the try as failed, in one step; raises LoginThrottled.
+
+    Returns the rows to forget if the password turns out right.
+    """
+    with database.atomic():
+        if is_postgres():
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (THROTTLE_LOCK,))
+        wait = login_wait_seconds(login, address, device)
+        if wait:
+            raise LoginThrottled(wait)
+        return record_failure(login, address, device)
+
+
+def _device_signer(user):
+    # Salted with the account's id: a cookie works for the account it was issued to only.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"sotd device {user.id}")
+
+
+def device_of(cookie, user):
+    """The id of the browser in a device cookie this installation gave `user`, or None."""
+    if not cookie or user is None:
+        return None
+    try:
+        device = _device_signer(user).loads(
+            cookie, max_age=current_app.config["LOGIN_DEVICE_COOKIE_DAYS"] * 86400)
+    except BadSignature:
+        return None
+    return device if isinstance(device, str) else None
+
+
+def set_device_cookie(response, user):
+    """After a successful login: this browser keeps its own allowance for `user` (a new id each
+    time). It logs no one in, and goes to the login page only."""
+    days = current_app.config["LOGIN_DEVICE_COOKIE_DAYS"]
+    response.set_cookie(DEVICE_COOKIE, _device_signer(user).dumps(secrets.token_urlsafe(16)),
+                        max_age=days * 86400, path="/login", httponly=True, samesite="Strict",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+_dummy_hashes = {}
+
+
+def _dummy_verify(password):
+    """Spend the time a real check takes, so that an unknown login answers as slowly as a known
+    one: the answer's time must not tell which logins and phone numbers exist."""
+    hasher = _hasher()
+    try:
+        hasher.verify(_dummy_hash(hasher), password)
+    except VerificationError:
+        pass
+    return False
+
+
+def _dummy_hash(hasher):
+    cost = (hasher.time_cost, hasher.memory_cost)
+    if cost not in _dummy_hashes:
+        _dummy_hashes[cost] = hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[cost]
+
+
+def authenticate(login, password, address, device_cookie=None):
+    """Return (user, None) on success or (None, message); raises LoginThrottled while this login,
+    address or browser must wait. Records the outcome in the audit log."""
     user = find_by_login(login)
+    device = device_of(device_cookie, user)
+    attempt = _begin_try(login, address, device)
+    if user is None:
+        _dummy_verify(password or "")
     if user is None or not check_password(user, password or ""):
-        record_failure(login, address)
         audit.record("login_failed", user=user, club=user.club if user else None)
         return None, _("Wrong login name or password.")
+    LoginAttempt.delete().where(LoginAttempt.id.in_(attempt)).execute()
     if not user.is_active or (user.club is not None and not user.club.is_active):
         audit.record("login_refused_inactive", user=user, club=user.club)
         return None, _("This account is deactivated. Ask your club's chair or the administrator.")
@@ -278,3 +530,6 @@ def init_app(app):
     login_manager.login_message = None
     login_manager.user_loader(load_session)
     csrf.init_app(app)
+    app.jinja_env.globals["setup_purpose"] = setup_purpose
+    with app.app_context():
+        _dummy_hash(_hasher())  # made now, so that not even the first unknown login is faster

@@ -1,6 +1,7 @@
 """The audit log: one call records who did what to which record, without personal data."""
 from flask import has_request_context
 from flask_login import current_user
+from peewee import Value
 
 from .models import AuditLog
 
@@ -25,3 +26,35 @@ def record(action, obj=None, *, user=None, club=None, **details):
         object_id=obj.id if obj is not None else None,
         details=details or None,
     )
+
+
+READ = "personal_data_read"
+
+
+def read(view, case_ids, obj=None):
+    """Log that the current user was shown personal data of these cases on `view` (a page, a
+    form, a sync's working set): one row per showing, holding the cases' ids, never their data.
+
+    A page showing one case also names it as its object, so that `readers_of` finds it quickly.
+    """
+    ids = sorted({int(i) for i in case_ids if i is not None})
+    return record(READ, obj, view=view, case_ids=ids)
+
+
+def readers_of(case_id, club_id, limit=50):
+    """The last rows that show who read the case `case_id` of `club_id`, newest first."""
+    # `details` is JSON text written by JSONTextField (", " between items): the id is a whole
+    # item of the case_ids list, the only list a READ row holds.
+    in_list = None
+    for pattern in (f"%[{int(case_id)}]%", f"%[{int(case_id)}, %", f"%, {int(case_id)}, %",
+                    f"%, {int(case_id)}]%"):
+        # converter=False: the pattern is text to match, not a document to encode as JSON.
+        match = AuditLog.details ** Value(pattern, converter=False)
+        in_list = match if in_list is None else in_list | match
+    named = (AuditLog.object_type == "case") & (AuditLog.object_id == case_id)
+    return list(AuditLog.select()
+                .where((AuditLog.club == club_id)
+                       & AuditLog.action.in_([READ, "case_viewed", "data_request_shown"])
+                       & (named | in_list))
+                .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+                .limit(limit))

@@ -8,15 +8,18 @@ open see either the old or the new database, never a half-written file), then mi
 """
 import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from peewee import SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
+from playhouse.migrations import Runner
 
-from .db import MIGRATIONS_DIR, database, is_postgres, migrate, utcnow
+from .db import MIGRATIONS_DIR, create_private, database, is_postgres, migrate, utcnow
 
 HISTORY_TABLE = "schema_migration"  # playhouse.migrations.Runner's history
 FIRST_MIGRATION = "0001_initial"
@@ -51,6 +54,7 @@ def _copy(source, target_path):
     target_path = Path(target_path)
     partial = target_path.with_name(target_path.name + ".partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)  # it holds the same personal data as the database: 0600 from the start
     target = sqlite3.connect(partial)
     try:
         # pages=-1: the whole database in one step, from one read snapshot. WAL readers do not
@@ -64,7 +68,7 @@ def _copy(source, target_path):
     if check != "ok":
         partial.unlink(missing_ok=True)
         raise BackupError(_("The copy failed its integrity check: %(check)s", check=check))
-    os.chmod(partial, 0o600)  # it holds the same personal data as the database
+    os.chmod(partial, 0o600)
     partial.replace(target_path)
     return target_path
 
@@ -117,9 +121,37 @@ def inspect(path):
             raise BackupError(_("%(path)s was made by a newer version of the app (migration "
                                 "%(name)s is unknown here). Upgrade the app first.",
                                 path=path, name=unknown[0]))
+        foreign = sorted(schema_objects(connection) - migrated_schema(max(applied)))
+        if foreign:
+            kind, name = foreign[0]
+            kind = {"table": _("table"), "view": _("view"), "trigger": _("trigger")}[kind]
+            raise BackupError(_("%(path)s holds a %(kind)s the app did not make (%(name)s): it may "
+                                "have been tampered with, and is not restored.",
+                                path=path, kind=kind, name=name))
         return row_counts(connection), applied
     finally:
         connection.close()
+
+
+def schema_objects(connection):
+    """{(type, name)} of the tables, views and triggers of a SQLite database."""
+    return set(connection.execute(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') "
+        "AND name NOT LIKE 'sqlite_%'"))
+
+
+def migrated_schema(last):
+    """The tables, views and triggers that the migrations up to `last` make, in an empty
+    database: anything else in a backup (a trigger that makes someone a chair when a session
+    starts, say) was planted, and a restore would run it."""
+    with tempfile.TemporaryDirectory() as folder:
+        reference = SqliteDatabase(str(Path(folder) / "reference.sqlite3"))
+        try:
+            with reference.connection_context():
+                Runner(reference, MIGRATIONS_DIR).up(last)
+                return schema_objects(reference.connection())
+        finally:
+            reference.close()
 
 
 def restore(path):

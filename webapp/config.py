@@ -24,10 +24,13 @@ DEFAULTS = dict(
     BABEL_DEFAULT_LOCALE="vi",
     BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
     LANGUAGES=("vi", "en"),
-    # Login throttling: a delay that grows with failures, never a permanent lock.
+    # Login throttling (webapp/accounts.py): a delay that grows with failures, never a permanent
+    # lock. Free failures per login name (or per browser it last logged in from), and the number
+    # of accounts one address may fail on, within the window.
     LOGIN_THROTTLE_WINDOW_MINUTES=15,
     LOGIN_THROTTLE_FREE_FAILURES_ACCOUNT=5,
-    LOGIN_THROTTLE_FREE_FAILURES_ADDRESS=20,
+    LOGIN_THROTTLE_FREE_ACCOUNTS_ADDRESS=20,
+    LOGIN_DEVICE_COOKIE_DAYS=365,
     LOGIN_THROTTLE_MAX_DELAY_SECONDS=300,
     # argon2id at the OWASP minimum (m=19 MiB, t=2, p=1).
     PASSWORD_HASH_TIME_COST=2,
@@ -42,6 +45,13 @@ DEFAULTS = dict(
     # that push services may use to reach the installation's operator.
     VAPID_SUBJECT="mailto:admin@sotheodoi.invalid",
     PUSH_TIMEOUT_SECONDS=10,
+    # The only hosts push messages go to (webapp/push.py): names, `*.suffix` patterns, or IP
+    # addresses. By default Google's (Chrome, Android), Mozilla's (Firefox), Apple's (Safari) and
+    # Microsoft's (Edge on Windows) push services. An IP address, or a name that resolves to a
+    # private, loopback or link-local address, is refused unless that address is listed here.
+    PUSH_SERVICE_HOSTS=("fcm.googleapis.com,android.googleapis.com,"
+                        "updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+                        "web.push.apple.com,*.push.apple.com,*.notify.windows.com"),
     REMINDERS_THREAD=True,  # send due reminders from a thread of the serving process (not in tests)
     REMINDERS_INTERVAL_SECONDS=300,
     REMINDER_EVENING_HOUR=19,  # local hour of the "tomorrow" reminder
@@ -56,19 +66,27 @@ def instance_path():
 def ensure_instance(path):
     """Create the instance folder with a random secret key and a config file on first start."""
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)  # the database, keys and settings: the owner's only
     key_file = folder / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        _write_private(key_file, secrets.token_hex(32))
     config_file = folder / "config.py"
     if not config_file.exists():
-        config_file.write_text(
+        _write_private(
+            config_file,
             "# Settings of this installation (Python). Environment variables\n"
             "# DATABASE_URL and SOTHEODOI_<NAME> override what is set here.\n"
             "# DATABASE_URL = 'postgresql://user:password@localhost/sotheodoi'\n"
         )
     return key_file.read_text().strip()
+
+
+def _write_private(path, text):
+    """A new file that only its owner may read (0600 from the start, whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
 
 
 def from_environment(config, keep=()):

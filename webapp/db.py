@@ -1,5 +1,6 @@
 """The database: one peewee proxy bound at start-up, per-request connections, migrations and `flask db`."""
 import json
+import os
 import uuid as uuid_module
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,9 +66,26 @@ def make_database(url, sqlite_path):
         sqlite_path = url[len("sqlite:///"):]
     elif url:
         raise click.UsageError("DATABASE_URL must be postgresql://… or sqlite:///path")
+    if sqlite_path and sqlite_path != ":memory:":
+        create_private(sqlite_path)
     # Every write transaction begins IMMEDIATE, so concurrent writers queue on the
     # busy timeout instead of failing with "database is locked" on upgrade.
     return SqliteDatabase(sqlite_path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+
+
+def create_private(path):
+    """Make sure the file at `path` exists and only its owner may read it (0600): the database and
+    its copies hold the club's book. SQLite gives its -wal and -shm files the same mode."""
+    path = Path(path)
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            try:
+                path.chmod(0o600)
+            except PermissionError:  # another user's file: theirs to keep private
+                pass
+    else:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    return path
 
 
 def is_postgres():

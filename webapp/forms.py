@@ -59,6 +59,17 @@ class NewAccountForm(FlaskForm):
                              validators=[DataRequired(_l("Enter a first password."))])
 
 
+class MemberAccountForm(FlaskForm):
+    """A new account of a club: its holder opens it with a setup code (no password is typed)."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name.")),
+                                                         Length(max=120)])
+    login = StringField(_l("Login name"), validators=[DataRequired(_l("Enter a login name.")),
+                                                      Length(max=64)])
+    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
+    role = SelectField(_l("Role"))
+
+
 class PasswordResetForm(FlaskForm):
     password = PasswordField(_l("New password (to be changed at next login)"),
                              validators=[DataRequired(_l("Enter a new password."))])

@@ -89,10 +89,43 @@ class LoginSession(BaseModel):
 
 
 class LoginAttempt(BaseModel):
-    """A failed login, keyed by a keyed hash of the login name or the address (no personal data)."""
+    """A failed login (or one being checked), keyed by a keyed hash of the login name, the address
+    or the browser's device cookie (no personal data)."""
 
     key = CharField(max_length=64, index=True)
+    # For an address's rows: the keyed hash of the login tried, to count accounts, not failures.
+    subject = CharField(max_length=64, default="")
     at = DateTimeField(default=utcnow, index=True)
+
+
+class SetupCode(BaseModel):
+    """A one-time code with which an account's holder sets their own password (a new account, a
+    reset, a role of chair that takes effect with it). Only a hash of the code is kept."""
+
+    user = ForeignKeyField(User, backref="setup_codes", on_delete="CASCADE")
+    code_hash = CharField(unique=True, max_length=64)
+    purpose = CharField(max_length=16)  # accounts.SETUP_PURPOSES
+    role = CharField(max_length=16, null=True)  # the role the account takes when the code is used
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class AccountEvent(BaseModel):
+    """Something done to a club's account from outside it (a setup code issued): the club's board
+    sees it until one of them acknowledges it, and the account's holder is told at next login."""
+
+    club = ForeignKeyField(Club, backref="account_events", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    purpose = CharField(max_length=16)
+    role = CharField(max_length=16, null=True)
+    by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    by_role = CharField(max_length=16, default="")
+    at = DateTimeField(default=utcnow)
+    acknowledged_at = DateTimeField(null=True)
+    acknowledged_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    holder_told_at = DateTimeField(null=True)
 
 
 class EntryModel(BaseModel):
@@ -355,7 +388,7 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Club, User, LoginSession, LoginAttempt, Case, CaseCategory, Consent, Visit, VisitMember,
+    Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseCategory, Consent, Visit, VisitMember,
     Provider, Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
     MonthlyReview, PushSubscription, PushDelivery, AuditLog,
 ]

@@ -4,9 +4,11 @@ What is sent and when is `webapp/reminders.py`; this module only knows how to de
 one browser subscription and what each answer of a push service means.
 """
 import base64
+import ipaddress
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -100,18 +102,84 @@ def _b64url_bytes(value):
         return None
 
 
+# The server posts only to push services: a subscription names the address the reminders go to,
+# and a member must not be able to point the server at its own network (127.0.0.1, 169.254.169.254,
+# an intranet) and learn from the answer what is there.
+
+def service_hosts():
+    """The PUSH_SERVICE_HOSTS setting as a list of lower-case names, `*.suffix` patterns and IPs."""
+    value = current_app.config["PUSH_SERVICE_HOSTS"]
+    entries = value.split(",") if isinstance(value, str) else value
+    return [entry.strip().lower().rstrip(".") for entry in entries if entry.strip()]
+
+
+def _listed(host, entries):
+    return any(host == entry or (entry.startswith("*.") and host.endswith(entry[1:]))
+               for entry in entries)
+
+
+def _ip(text):
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
+
+
+def resolve(host, port):
+    """The addresses `host` resolves to now (tests replace this: there is no DNS here)."""
+    return {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
+
+
+def check_endpoint(endpoint, allow_local_http=False, must_resolve=False):
+    """Raise Invalid unless `endpoint` is an https:// address on a push service host of
+    PUSH_SERVICE_HOSTS whose addresses are public, or listed themselves.
+
+    A name that does not resolve now (the server may be offline) is refused only if
+    `must_resolve`: the sender checks again, against the addresses of the moment, before each post.
+    """
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2000:
+        raise Invalid(_l("The endpoint is missing or too long."), field="endpoint")
+    parts = urlsplit(endpoint)
+    try:
+        host, port = (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:
+        host, port = "", None
+    entries = service_hosts()
+    local = (parts.scheme == "http" and host in ("127.0.0.1", "localhost") and allow_local_http)
+    if not host or not (parts.scheme == "https" or local):
+        raise Invalid(_l("The endpoint must be an https:// address."), field="endpoint")
+    if "@" in parts.netloc or "\\" in endpoint or any(ord(c) <= 32 for c in endpoint):
+        raise Invalid(_l("The endpoint is not a push service's address."), field="endpoint")
+    literal = _ip(host)
+    if literal is not None:
+        if str(literal) not in entries:
+            raise Invalid(_l("The endpoint must name a push service, not an IP address."),
+                          field="endpoint")
+        return endpoint
+    if not _listed(host, entries):
+        raise Invalid(_l("The endpoint is not on a known push service (Google, Mozilla, Apple "
+                         "or Microsoft)."), field="endpoint")
+    try:
+        addresses = resolve(host, port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError):
+        if must_resolve:
+            raise Invalid(_l("The push service cannot be reached now."), field="endpoint")
+        return endpoint
+    for text in addresses:
+        address = _ip(text.split("%", 1)[0])
+        if address is None or (not address.is_global and str(address) not in entries):
+            raise Invalid(_l("The push service's name leads to a private or local address."),
+                          field="endpoint")
+    return endpoint
+
+
 def validate_subscription(payload, allow_local_http=False):
     """Check `PushSubscription.toJSON()`; returns (endpoint, p256dh, auth) or raises
     Invalid."""
     if not isinstance(payload, dict):
         raise Invalid(_l("Send the subscription as a JSON object."))
-    endpoint = payload.get("endpoint")
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2000:
-        raise Invalid(_l("The endpoint is missing or too long."), field="endpoint")
-    parts = urlsplit(endpoint)
-    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
-    if not parts.netloc or not (parts.scheme == "https" or (local and allow_local_http)):
-        raise Invalid(_l("The endpoint must be an https:// address."), field="endpoint")
+    endpoint = check_endpoint(payload.get("endpoint"), allow_local_http)
     keys = payload.get("keys")
     if not isinstance(keys, dict):
         raise Invalid(_l("The subscription keys are missing."), field="keys")
@@ -230,11 +298,20 @@ def vapid_claims():
 
 
 def payload_json(title, body, url, tag=None):
-    """The message a notification shows: never a name or any personal detail (lock screens)."""
+    """The message a notification shows: never a name, a case code or any personal detail
+    (lock screens)."""
     data = {"title": title, "body": body, "url": url}
     if tag:
         data["tag"] = tag
     return json.dumps(data, ensure_ascii=False)
+
+
+def new_session():
+    """The HTTP session messages go out on: it follows no redirect (a push service answers, it
+    never sends the server on elsewhere)."""
+    session = requests.Session()
+    session.max_redirects = 0
+    return session
 
 
 def send(subscription, payload, *, ttl=DEFAULT_TTL, urgency="normal", vapid=None, session=None):
@@ -248,6 +325,14 @@ def send(subscription, payload, *, ttl=DEFAULT_TTL, urgency="normal", vapid=None
     if backed_off(subscription.endpoint):
         return BACKED_OFF
     config = current_app.config
+    try:
+        # Again before each post, against what the name resolves to now and today's setting.
+        check_endpoint(subscription.endpoint, current_app.testing or current_app.debug,
+                       must_resolve=True)
+    except Invalid as refused:
+        log.warning("push to subscription %s not sent: %s", subscription.id, refused.message)
+        return FAILED
+    session = session or new_session()
     try:
         webpush(
             subscription_info={"endpoint": subscription.endpoint,

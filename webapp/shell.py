@@ -93,7 +93,8 @@ def ui_strings():
 
 
 # What the desk's account page needs to log out as the field app does (js/logout.js).
-LOGOUT_STRINGS = ("logout_waiting", "logout_sync_first", "logout_anyway", "cancel")
+LOGOUT_STRINGS = ("logout_waiting", "logout_offline_waiting", "logout_sync_first", "logout_anyway",
+                  "cancel")
 
 
 def logout_strings():
@@ -154,9 +155,23 @@ def _strings():
         "born": _("Born %(year)s"),
         "back": _("Back"),
         "case_not_found": _("This case is not on the phone."),
+        "record_consent": _("Record consent"),
+        "referral_no_consent": _("This person has not agreed to be referred to services yet: the "
+                                 "server refuses the referral until their consent is recorded."),
+        "save_anyway": _("Save without it"),
+        "gone": _("A person asked to be erased: their record and its entries are removed from "
+                  "this phone."),
+        "clock_off": _("The phone's clock is %(n)s minutes off. Set the date and time in the "
+                       "phone's settings."),
+        "hand_in": _("This account is no longer active. What waits on this phone is being sent; "
+                     "then the phone logs out and is cleared."),
+        "handed_in": _("This account is no longer active. What waited on this phone has been "
+                       "sent; you are logged out and the phone is cleared."),
+        "hand_in_left": _("%(n)s entries could not be sent: ask your chair."),
         # Forms
         "save": _("Save on the phone"),
         "saved": _("Saved on the phone. It goes out with the next sync."),
+        "sent": _("Sent: it has reached the club's book."),
         "cancel": _("Cancel"),
         "choose": _("Choose…"),
         "case": _("Case"),
@@ -173,34 +188,7 @@ def _strings():
         "err_min_items": _("Choose at least one."),
         "yes": _("Yes"),
         "no": _("No"),
-        # Field labels (used when the schema carries no title)
-        "f_full_name": _("Full name"),
-        "f_sex": _("Sex"),
-        "f_birth_year": _("Year of birth"),
-        "f_address": _("Address"),
-        "f_neighbourhood": _("Group / neighbourhood"),
-        "f_phone": _("Phone number"),
-        "f_categories": _("Categories"),
-        "f_risk_level": _("Risk level"),
-        "f_met_how": _("How the club met them"),
-        "f_consent": _("Consent"),
-        "f_assigned_to": _("Assigned member"),
-        "f_date": _("Date"),
-        "f_kind": _("Kind"),
-        "f_topics": _("Topics"),
-        "f_notes": _("Notes"),
-        "f_needs": _("Needs found"),
-        "f_members_present": _("Members present"),
-        "f_follow_up_date": _("Follow-up date"),
-        "f_appointment_id": _("Appointment this visit closes"),
-        "f_service_kind": _("Service"),
-        "f_provider": _("Provider"),
-        "f_referred_on": _("Referred on"),
-        "f_reason": _("Reason"),
-        "f_brought_by": _("Brought by"),
-        "f_follow": _("To be followed by the club"),
-        "f_refer": _("To be referred to services"),
-        "f_share": _("To share with other organisations"),
+        "not_asked": _("Not asked yet"),
         # Outbox
         "sync_now": _("Sync now"),
         "syncing": _("Sending %(done)s of %(total)s…"),
@@ -212,7 +200,19 @@ def _strings():
         "state_sending": _("Sending"),
         "discard": _("Discard"),
         "discard_confirm": _("Discard this entry for good? It has not reached the server."),
-        "conflict_help": _("Someone changed this entry meanwhile. Ask your chair, then fix or discard."),
+        "discard_with": _("Discard this case and the %(n)s entries waiting for it? None of them "
+                          "has reached the server."),
+        "conflict_help": _("Someone changed this record meanwhile. Ask your chair, then fix or "
+                           "discard."),
+        "conflict_compare": _("Someone changed this record meanwhile. Compare the two versions "
+                              "and choose what to keep."),
+        "compare": _("Compare and choose"),
+        "compare_intro": _("Only the fields that differ are shown. For each, keep yours or take "
+                           "the one on the server."),
+        "mine": _("Yours (on this phone):"),
+        "theirs": _("On the server (revision %(n)s):"),
+        "keep_mine": _("Keep all mine"),
+        "take_theirs": _("Take all the server's"),
         "type_case": _("New case"),
         "type_visit": _("Visit"),
         "type_referral": _("Referral"),
@@ -225,6 +225,12 @@ def _strings():
         "logout_waiting": _("%(n)s entries have not been sent yet. Send them before you log out?"),
         "logout_sync_first": _("Send, then log out"),
         "logout_anyway": _("Log out now (they stay locked on this phone)"),
+        "logout_offline_waiting": _("You are offline and %(n)s entries have not been sent. If you "
+                                    "log out now, they stay locked on this phone until you log "
+                                    "in again."),
+        "logout_offline_kept": _("You are offline. Your cases are removed from this phone; the "
+                                 "%(n)s entries not sent stay on it, locked, and go out when you "
+                                 "log in again."),
         "logout_offline": _("You are offline. Your data is removed from this phone now; the session ends on the server when you are online again."),
         "storage_denied": _("The browser may clear this app's storage when space runs low. Sync often."),
     }

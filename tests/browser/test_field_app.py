@@ -124,7 +124,8 @@ def register_case(page, full_name):
     page.locator("[data-field=sex] .chip").first.click()
     page.locator("[data-field=categories] input").first.check()
     page.locator("[data-field=risk_level] .chip").first.click()
-    page.locator("[data-field=consent] input").first.check()
+    for n, purpose in enumerate(page.locator("[data-field=consent] fieldset").all()):
+        purpose.locator(".chip").nth(0 if n == 0 else 1).click()  # each purpose asked: yes, no, no
     page.click("form button[type=submit]")
     page.wait_for_url("**/app/#/case/*")
     return page.url.rsplit("/", 1)[1]
@@ -319,6 +320,7 @@ def test_a_rejected_entry_shows_the_reason_and_stays_until_fixed_or_discarded(li
         page.select_option("#f-service_kind", index=1)
         page.fill("#f-provider", provider)
         page.click("form button[type=submit]")
+        page.locator("dialog[open] button").nth(1).click()  # warned of the consent: save anyway
         page.wait_for_selector(".alert--success")  # "saved on the phone", on the case's page
     sync_once(page)
     page.evaluate("location.hash = '#/outbox'")
@@ -338,6 +340,7 @@ def test_a_rejected_entry_shows_the_reason_and_stays_until_fixed_or_discarded(li
     Consent.create(case=case, purpose="refer", recorded_by=member)
     page.locator(".outbox__item a[href^='#/fix/']").click()
     page.click("form button[type=submit]")
+    page.locator("dialog[open] button").nth(1).click()  # the phone has not heard of it yet
     page.wait_for_selector(".alert--success")
     sync_once(page)
     assert waiting(page) == 0

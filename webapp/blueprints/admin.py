@@ -1,12 +1,12 @@
 """Administration: clubs and accounts (an admin sees no case content)."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import JOIN
 from playhouse.flask_utils import get_object_or_404
-from wtforms import SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import accounts, audit
@@ -14,6 +14,7 @@ from ..forms import NewAccountForm, PasswordResetForm, apply_account_error
 from ..invalid import Invalid
 from ..models import Club, User
 from ..permissions import ADMIN, access
+from .members import show_setup_code
 from ..book.vocab import ROLES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,6 +34,10 @@ class AdminAccountForm(NewAccountForm):
     club = SelectField(_l("Club"), coerce=int)
     area = StringField(_l("Area (supervisors: a city or province)"),
                        validators=[Optional(), Length(max=120)])
+    # Only for a club's first chair, supervisors and admins: every other account of a club is
+    # opened by its holder with a setup code.
+    password = PasswordField(_l("First password (to be changed at first login)"),
+                             validators=[Optional()])
 
 
 class AreaForm(FlaskForm):
@@ -83,7 +88,16 @@ def users():
     form.club.choices = _club_choices()
     if form.validate_on_submit():
         club = Club.get_or_none(Club.id == form.club.data) if form.club.data else None
+        by_code = (form.role.data in ("member", "chair") and club is not None
+                   and not (form.role.data == "chair" and not accounts.club_has_chair(club)))
         try:
+            if by_code:
+                user, issued = accounts.create_account_with_code(
+                    login=form.login.data, role=form.role.data, club=club,
+                    full_name=form.full_name.data, phone=form.phone.data, by=current_user)
+                return show_setup_code(user, issued, url_for("admin.users"))
+            if not form.password.data:
+                raise Invalid(_("Enter a first password."), field="password")
             user = accounts.create_user(login=form.login.data, password=form.password.data,
                                         role=form.role.data, club=club,
                                         full_name=form.full_name.data, phone=form.phone.data,
@@ -109,7 +123,8 @@ def user(user_id):
     account = get_object_or_404(User.select(), User.id == user_id)
     reset_form = PasswordResetForm(prefix="reset")
     area_form = AreaForm(prefix="area", area=account.area)
-    if request.method == "POST" and "reset-password" in request.form and reset_form.validate():
+    if (request.method == "POST" and "reset-password" in request.form and account.club_id is None
+            and reset_form.validate()):  # a club's accounts get a setup code instead
         try:
             accounts.set_password(account, reset_form.password.data, by=current_user,
                                   must_change=True)
@@ -128,6 +143,34 @@ def user(user_id):
         return redirect(url_for("admin.user", user_id=account.id))
     return render_template("admin/user.html", account=account, reset_form=reset_form,
                            area_form=area_form)
+
+
+def _club_account(user_id):
+    account = get_object_or_404(User.select(), User.id == user_id)
+    if account.club_id is None or account.role not in ("member", "chair"):
+        abort(404)
+    return account
+
+
+@bp.route("/users/<int:user_id>/setup-code", methods=["POST"])
+@access(ADMIN)
+def setup_code(user_id):
+    """A setup code for a club's account that lost its password: the club's board sees it."""
+    account = _club_account(user_id)
+    issued = accounts.issue_setup_code(account, by=current_user, purpose="reset")
+    return show_setup_code(account, issued, url_for("admin.user", user_id=account.id))
+
+
+@bp.route("/users/<int:user_id>/make-chair", methods=["POST"])
+@access(ADMIN)
+def make_chair(user_id):
+    """Make a member a board member, once they use the setup code: the club's board sees it."""
+    account = _club_account(user_id)
+    if account.role != "member":
+        abort(404)
+    issued = accounts.issue_setup_code(account, by=current_user, purpose="make_chair",
+                                       role="chair")
+    return show_setup_code(account, issued, url_for("admin.user", user_id=account.id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

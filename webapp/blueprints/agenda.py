@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from .. import audit
 from ..book import scheduling
 from ..clock import local_today
 from ..invalid import Invalid
@@ -77,6 +78,8 @@ def index():
             return redirect(url_for("agenda.index"))
     today = local_today()
     rows = scheduling.club_agenda(current_user.club_id, today)
+    audit.read("agenda", [a.case_id for r in rows
+                          for a in r["overdue"] + r["today"] + r["upcoming"]])
     until = today + timedelta(days=scheduling.UPCOMING_DAYS)
     return render_template("agenda/index.html", rows=rows, form=form, today=today, until=until,
                            overdue_total=sum(len(r["overdue"]) for r in rows))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from .. import audit
 from ..book import entries, sync
 from ..extensions import csrf
 from ..permissions import FIELD, LOGGED_IN, access
@@ -50,7 +51,10 @@ def sync_entries():
 @access(*FIELD)
 def bootstrap():
     """The user's working set for the field app, with a fresh CSRF token."""
-    return jsonify(sync.working_set(current_user._get_current_object()))
+    working_set = sync.working_set(current_user._get_current_object())
+    audit.read("bootstrap", [c["id"] for c in working_set["cases"]]
+               + [a["case_id"] for a in working_set["appointments"]])
+    return jsonify(working_set)
 
 
 @bp.route("/csrf")

@@ -10,6 +10,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, audit, shell
+from ..book.vocab import ROLES
+from ..forms import apply_account_error
+from ..i18n import format_date_time
+from ..invalid import Invalid
 from ..i18n import LANG_COOKIE
 from ..invalid import Invalid
 from ..models import User
@@ -24,6 +28,18 @@ class LoginForm(FlaskForm):
                                     Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          Length(max=128)])
+
+
+class SetupForm(FlaskForm):
+    login = StringField(_l("Login name or phone number"),
+                        validators=[DataRequired(_l("Enter your login name or phone number.")),
+                                    Length(max=64)])
+    code = StringField(_l("Setup code"), validators=[DataRequired(_l("Enter the setup code.")),
+                                                     Length(max=32)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password.")),
+                                                        Length(max=128)])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[EqualTo("new", _l("The two new passwords differ."))])
 
 
 class PasswordForm(FlaskForm):
@@ -53,18 +69,66 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user, error = accounts.authenticate(form.login.data, form.password.data,
-                                            request.remote_addr)
+        try:
+            user, error = accounts.authenticate(form.login.data, form.password.data,
+                                                request.remote_addr,
+                                                request.cookies.get(accounts.DEVICE_COOKIE))
+        except accounts.LoginThrottled as throttled:
+            return (render_template("auth/login.html", form=form, error=throttled.message), 429,
+                    {"Retry-After": str(throttled.seconds)})
         if user is not None:
-            session.clear()  # a fresh session at every login
-            accounts.start_session(user)
-            login_user(user)
-            session.permanent = True
+            _log_in(user)
             if user.must_change_password:
                 flash(_("Choose a new password before you go on."), "info")
-                return redirect(url_for("auth.change_password"))
-            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+                response = redirect(url_for("auth.change_password"))
+            else:
+                response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+            return accounts.set_device_cookie(response, user)
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+def _log_in(user):
+    session.clear()  # a fresh session at every login
+    accounts.start_session(user)
+    login_user(user)
+    session.permanent = True
+    for event in accounts.news_for_holder(user):
+        flash(holder_message(event), "warning")
+
+
+def holder_message(event):
+    """What the holder of an account is told at login about a setup code issued for it."""
+    who = _("you") if event.by_id == event.user_id else (
+        ROLES.label(event.by_role) if event.by_role else "—")
+    return _("On %(when)s, %(who)s issued a setup code for your account (%(what)s). If you did not "
+             "ask for it, tell your club's board at once.", when=format_date_time(event.at),
+             who=who, what=accounts.setup_purpose(event.purpose))
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@access(PUBLIC)
+def setup():
+    """Set one's own password with a one-time setup code (a new account, a reset), and log in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SetupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.use_setup_code(form.login.data, form.code.data, form.new.data,
+                                           request.remote_addr)
+        except accounts.LoginThrottled as throttled:
+            return (render_template("auth/setup.html", form=form, error=throttled.message), 429,
+                    {"Retry-After": str(throttled.seconds)})
+        except Invalid as error:
+            if error.field == "password":
+                form.new.errors = list(form.new.errors) + [error.message]
+            else:
+                apply_account_error(form, error)
+        else:
+            _log_in(user)
+            flash(_("Your password is set."), "success")
+            return accounts.set_device_cookie(redirect(url_for("home.index")), user)
+    return render_template("auth/setup.html", form=form, error=None)
 
 
 @bp.route("/logout", methods=["POST"])

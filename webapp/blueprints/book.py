@@ -72,6 +72,23 @@ def _submit(form, entry_type):
 
 # --- The club's book ------------------------------------------------------------------------------
 
+READ_VIEWS = {
+    "case_viewed": _l("The case's page"), "review": _l("Review"),
+    "data_request_shown": _l("Everything held (data request)"), "book_list": _l("The book's list"),
+    "case_edit": _l("Edit form"), "visit_form": _l("Visit form"),
+    "referral_form": _l("Referral form"), "agenda": _l("Agenda"),
+    "attendance": _l("An activity's attendance"), "review_queue": _l("Review queue"),
+    "bootstrap": _l("Field app (sync)"),
+}
+
+
+def read_view(row):
+    """Where an audit row of a read showed the case (the case page's "who read this case")."""
+    details = row.details or {}
+    view = details.get("view") or details.get("via") or row.action
+    return READ_VIEWS.get(view, view)
+
+
 CASE_FILTERS = ("category", "status", "risk", "member")
 
 
@@ -88,7 +105,9 @@ def cases_list():
                          risk=args.get("risk", ""), member=args.get("member", type=int))
     page = PaginatedQuery(query.order_by(Case.code), PER_PAGE, check_bounds=False)
     filters = {k: v for k, v in args.items() if k != "page"}
-    return render_template("book/cases.html", page=page, rows=list(page.get_object_list()),
+    rows = list(page.get_object_list())
+    audit.read("book_list", [c.id for c in rows])
+    return render_template("book/cases.html", page=page, rows=rows,
                            members=_members(), args=args, q=text, filters=filters,
                            per_page=PER_PAGE, categories=CASE_CATEGORIES,
                            statuses=CASE_STATUSES, risks=RISK_LEVELS)
@@ -114,6 +133,7 @@ def case_page(case_id):
     assign = AssignForm(member=str(case.assigned_to_id or ""))
     assign.member.choices = [(str(m.id), m.full_name or m.login) for m in _members()]
     return render_template("book/case.html", case=case, timeline=cases.timeline(case),
+                           readers=audit.readers_of(case.id, case.club_id), read_view=read_view,
                            categories=cases.categories_of(case), consent=consent.consent_of(case),
                            assign=assign, close=CloseForm(), consent_form=_consent_form(),
                            status_form=_status_form(), referral_result=referrals.result_of)
@@ -137,6 +157,7 @@ def case_edit(case_id):
                 audit.record("data_request_corrected", case, code=case.code)
             flash(_("The case is saved."), "success")
             return redirect(url_for("book.case_page", case_id=case.id))
+    audit.read("case_edit", [case.id], case)
     return render_template("book/case_form.html", form=form, case=case)
 
 
@@ -224,6 +245,7 @@ def visit_new(case_id):
     if form.validate_on_submit() and _submit(form, "visit"):
         flash(_("The visit is recorded."), "success")
         return redirect(url_for("book.case_page", case_id=case.id))
+    audit.read("visit_form", [case.id], case)
     return render_template("book/entry_form.html", form=form, case=case,
                            title=_("Record a visit"))
 
@@ -239,6 +261,7 @@ def referral_new(case_id):
     if form.validate_on_submit() and _submit(form, "referral"):
         flash(_("The referral is recorded."), "success")
         return redirect(url_for("book.case_page", case_id=case.id))
+    audit.read("referral_form", [case.id], case)
     return render_template("book/entry_form.html", form=form, case=case,
                            title=_("Refer to a service"))
 
@@ -311,6 +334,7 @@ def activity_page(activity_id):
                    .join(Case)
                    .where((Attendance.activity == activity) & Case.erased_at.is_null())
                    .order_by(Case.code))
+    audit.read("attendance", [a.case_id for a in attendances], activity)
     return render_template("book/activity.html", activity=activity, attendances=attendances,
                            form=form)
 

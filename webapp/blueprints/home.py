@@ -2,6 +2,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from .. import accounts
 from ..models import Club
 from ..permissions import LOGGED_IN, access
 
@@ -20,4 +21,6 @@ def index():
         area_clubs = list(Club.select()
                           .where((Club.city == area) | (Club.province == area))
                           .order_by(Club.name))
-    return render_template("home/index.html", area_clubs=area_clubs)
+    events = (accounts.open_account_events(current_user.club_id) if current_user.role == "chair"
+              else [])
+    return render_template("home/index.html", area_clubs=area_clubs, account_events=events)

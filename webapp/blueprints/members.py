@@ -1,12 +1,13 @@
-"""The chair's page of the club's members: add, deactivate, reactivate."""
+"""The chair's page of the club's members: add, deactivate, reactivate, setup codes, and the
+changes to the club's accounts that its board has to see."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import accounts
-from ..forms import NewAccountForm, apply_account_error
+from ..forms import MemberAccountForm, apply_account_error
 from ..invalid import Invalid
-from ..models import User
+from ..models import AccountEvent, User
 from ..permissions import CHAIR, access, club_record_or_404
 from ..book.vocab import ROLES
 
@@ -17,33 +18,81 @@ bp = Blueprint("members", __name__, url_prefix="/club/members")
 @access(CHAIR)
 def index():
     """The club's members, and a form to add one."""
-    form = NewAccountForm()
+    form = MemberAccountForm()
     form.role.choices = [(code, ROLES.label(code)) for code in ("member", "chair")]
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(login=form.login.data, password=form.password.data,
-                                        role=form.role.data, club=current_user.club,
-                                        full_name=form.full_name.data, phone=form.phone.data,
-                                        by=current_user)
+            user, code = accounts.create_account_with_code(
+                login=form.login.data, role=form.role.data, club=current_user.club,
+                full_name=form.full_name.data, phone=form.phone.data, by=current_user)
         except Invalid as error:
             apply_account_error(form, error)
         else:
-            flash(_("%(name)s can now log in as %(login)s.", name=user.full_name,
-                    login=user.login), "success")
-            return redirect(url_for("members.index"))
+            return show_setup_code(user, code, url_for("members.index"))
     members = (User.select()
                .where(User.club == current_user.club)
                .order_by(User.is_active.desc(), User.full_name))
-    return render_template("members/index.html", members=members, form=form)
+    return render_template("members/index.html", members=members, form=form,
+                           account_events=accounts.open_account_events(current_user.club_id))
+
+
+def show_setup_code(account, issued, back):
+    """The page that shows a new setup code, once (the answer to the POST: never in an address)."""
+    return render_template("accounts/setup_code.html", account=account, code=issued.code,
+                           expires_at=issued.expires_at, back=back)
+
+
+def _own_member(user_id):
+    member = club_record_or_404(User, user_id)
+    if member.role not in ("member", "chair"):
+        abort(404)
+    return member
+
+
+@bp.route("/<int:user_id>/setup-code", methods=["POST"])
+@access(CHAIR)
+def setup_code(user_id):
+    """A one-time setup code for a member of the club who forgot their password."""
+    member = _own_member(user_id)
+    if member.id == current_user.id:
+        abort(404)  # one's own password is changed on the account page
+    code = accounts.issue_setup_code(member, by=current_user, purpose="reset")
+    return show_setup_code(member, code, url_for("members.index"))
+
+
+@bp.route("/<int:user_id>/make-chair", methods=["POST"])
+@access(CHAIR)
+def make_chair(user_id):
+    """Make a member a board member: it takes effect when they use the setup code."""
+    member = _own_member(user_id)
+    if member.role != "member":
+        abort(404)
+    code = accounts.issue_setup_code(member, by=current_user, purpose="make_chair", role="chair")
+    return show_setup_code(member, code, url_for("members.index"))
+
+
+@bp.route("/events/<int:account_event_id>/seen", methods=["POST"])
+@access(CHAIR)
+def acknowledge(account_event_id):
+    """A board member has seen a change to one of the club's accounts."""
+    event = club_record_or_404(AccountEvent, account_event_id)
+    try:
+        accounts.acknowledge_account_event(event, by=current_user)
+    except Invalid as error:
+        flash(error.message, "error")
+    return redirect(safe_back() or url_for("members.index"))
+
+
+def safe_back():
+    back = request.form.get("back", "")
+    return back if back in (url_for("home.index"), url_for("members.index")) else None
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])
 @access(CHAIR)
 def set_active(user_id):
     """Deactivate or reactivate a member of the chair's own club."""
-    member = club_record_or_404(User, user_id)
-    if member.role not in ("member", "chair"):
-        abort(404)
+    member = _own_member(user_id)
     if member.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
     else:

@@ -11,7 +11,7 @@ from .. import audit
 from ..book import entries, review
 from ..book.entries import ENTRY_TYPES
 from ..invalid import Invalid
-from ..models import User
+from ..models import Case, User
 from ..permissions import CHAIR, access, club_record_or_404
 
 bp = Blueprint("review", __name__, url_prefix="/desk/review")
@@ -51,7 +51,10 @@ def queue():
                .where((User.club == club) & User.role.in_(("member", "chair")))
                .order_by(User.full_name))
     filters = {name: value for name, value in (("member", member_id), ("kind", kind)) if value}
-    return render_template("review/queue.html", items=items[(page - 1) * PER_PAGE:page * PER_PAGE],
+    shown = items[(page - 1) * PER_PAGE:page * PER_PAGE]
+    audit.read("review_queue", [item.row.id if isinstance(item.row, Case) else item.row.case_id
+                                for item in shown])
+    return render_template("review/queue.html", items=shown,
                            total=len(items), page=page, has_next=page * PER_PAGE < len(items),
                            filters=filters, members=members, member_id=member_id, kind=kind,
                            kinds=kind_choices())

@@ -197,8 +197,13 @@ def erase(case, by):
         visits = Visit.select().where(Visit.case == case)
         Visit.update(notes="").where(Visit.case == case).execute()
         referrals = Referral.select().where(Referral.case == case)
-        Referral.update(reason="", outcome="", provider="").where(Referral.case == case).execute()
-        Appointment.update(note="").where(Appointment.case == case).execute()
+        Referral.update(reason="", outcome="", outcome_note="", provider="").where(
+            Referral.case == case).execute()
+        # Open appointments are cancelled: no member is sent to a person who asked to be erased.
+        (Appointment.update(status="cancelled", updated_at=utcnow())
+         .where((Appointment.case == case) & (Appointment.status == "open")).execute())
+        Appointment.update(note="", cancelled_reason="", rescheduled_reason="").where(
+            Appointment.case == case).execute()
         uuids = ([case.uuid] + [v.uuid for v in visits] + [r.uuid for r in referrals]
                  + [a.uuid for a in Attendance.select().where(Attendance.case == case)])
         EntryRevision.update(data={"erased": True}).where(EntryRevision.uuid.in_(uuids)).execute()

@@ -10,7 +10,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import click
-import requests
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -42,7 +41,11 @@ def case_url(case):
 
 
 class Reminder:
-    """One message for one user: a key that says which reminder it is, and what it shows."""
+    """One message for one user: a key that says which reminder it is, and what it shows.
+
+    What it shows is on the phone's lock screen, for anyone to read: no name, no case code, no date
+    of a visit ("a visit is due tomorrow"); the details are in the app once it is open.
+    """
 
     def __init__(self, key, title, body, url, tag, ttl, urgency="normal", not_before=None):
         self.key, self.title, self.body, self.url, self.tag = key, title, body, url, tag
@@ -54,17 +57,9 @@ class Reminder:
         return push.payload_json(self.title, self.body, self.url, self.tag)
 
 
-def _fmt(day):
-    return day.strftime("%d/%m/%Y")
-
-
 def _seconds_until_end_of(day, local):
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ)
     return (end - local).total_seconds()
-
-
-def _code(case):
-    return case.code or f"#{case.id}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,18 +75,16 @@ def appointment_reminders(user, local):
             .where(Appointment.member == user, Appointment.status == "open",
                    Appointment.due_date.in_([today, tomorrow]), Case.erased_at.is_null()))
     for appointment in rows:
-        code = _code(appointment.case)
         if appointment.due_date == tomorrow and local.hour >= evening_hour:
             yield Reminder(f"appt:{appointment.id}:eve:{tomorrow.isoformat()}",
                            _("Visit tomorrow"),
-                           _("%(code)s: a visit is planned for %(date)s.", code=code,
-                             date=_fmt(tomorrow)),
+                           _("A visit is due tomorrow. Open the app to see which."),
                            case_url(appointment.case), f"appointment-{appointment.id}",
                            _seconds_until_end_of(tomorrow, local))
         elif appointment.due_date == today and local.hour >= user.reminder_hour:
             yield Reminder(f"appt:{appointment.id}:day:{today.isoformat()}",
                            _("Visit today"),
-                           _("%(code)s: a visit is planned for today.", code=code),
+                           _("A visit is due today. Open the app to see which."),
                            case_url(appointment.case), f"appointment-{appointment.id}",
                            _seconds_until_end_of(today, local), urgency="high")
 
@@ -100,18 +93,16 @@ def overdue_reminder(user, local):
     today = local.date()
     if local.hour < user.reminder_hour:
         return None
-    codes = [_code(a.case) for a in
-             (Appointment.select(Appointment, Case)
-              .join(Case, on=(Appointment.case == Case.id))
-              .where(Appointment.member == user, Appointment.status == "open",
-                     Appointment.due_date < today, Case.erased_at.is_null())
-              .order_by(Appointment.due_date))]
-    if not codes:
+    count = (Appointment.select()
+             .join(Case, on=(Appointment.case == Case.id))
+             .where(Appointment.member == user, Appointment.status == "open",
+                    Appointment.due_date < today, Case.erased_at.is_null())
+             .count())
+    if not count:
         return None
-    shown = ", ".join(codes[:3]) + (" …" if len(codes) > 3 else "")
     return Reminder(f"user:{user.id}:overdue:{today.isoformat()}",
-                    _("Overdue visits: %(count)d", count=len(codes)),
-                    _("Visits past their date: %(codes)s.", codes=shown),
+                    _("Overdue visits: %(count)d", count=count),
+                    _("Some visits are past their date. Open the app to see them."),
                     TODAY_URL, "overdue", _seconds_until_end_of(today, local))
 
 
@@ -158,16 +149,14 @@ def decision_reminders(user, now_utc):
         if _submitter_id(decision) != user.id:
             continue
         row = _entry(decision)
-        code = review.entry_code(row) if row is not None else "—"
         kind = ENTRY_TYPES.label(decision.entry_type)
         if decision.decision == review.RETURNED:
             title = _("Entry returned")
-            body = _("%(kind)s %(code)s was returned: open it to correct it.", kind=kind,
-                     code=code)
+            body = _("%(kind)s: returned to you. Open the app to correct it.", kind=kind)
             url = TODAY_URL  # where returned entries are listed, each with its Fix button
         else:
             title = _("Entry approved")
-            body = _("%(kind)s %(code)s was approved.", kind=kind, code=code)
+            body = _("%(kind)s: approved.", kind=kind)
             case = row if isinstance(row, Case) else getattr(row, "case", None)
             url = case_url(case) if case is not None else TODAY_URL
         yield Reminder(f"review:{decision.id}", title, body, url, f"review-{decision.id}",
@@ -238,7 +227,7 @@ def send_due(now=None):
     if not by_user:
         return counts
     vapid = push.load_key()
-    with requests.Session() as session:
+    with push.new_session() as session:
         for user, devices in by_user.values():
             for reminder in due_for(user, now_utc):
                 for device in devices:

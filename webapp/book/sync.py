@@ -269,7 +269,7 @@ def working_set(user):
         cases_out.append({
             "id": c.id, "uuid": c.uuid, "code": c.code, "full_name": c.full_name, "sex": c.sex,
             "birth_year": c.birth_year, "address": c.address, "neighbourhood": c.neighbourhood,
-            "phone": c.phone,
+            "phone": c.phone, "met_how": c.met_how,  # every field: the phone edits the whole case
             "categories": sorted(r.category for r in categories.get(c.id, [])),
             "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
             "consent": {p: p in given for p in ("follow", "refer", "share")},

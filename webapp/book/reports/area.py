@@ -23,20 +23,41 @@ HIDDEN = "*"  # a count hidden only so that a small one cannot be worked out fro
 
 
 def suppress_parts(parts, total):
-    """Suppress counts that add up to `total` (shown beside them): `suppress` each, and where
-    that leaves a single hidden part the total would give away, hide the smallest count that is
-    still shown as well (HIDDEN). Parts that may add up to less than the total are treated the
-    same: the reader may know the rest. Returns the parts as shown, in their order.
+    """Suppress counts that add up to `total` (shown beside them) so that no hidden one can be
+    worked out by subtraction: `suppress` each, then, while the total and the shown counts pin a
+    hidden count down to one value (one "<5" alone; or "<5", "<5", 10 of 12, where both must be 1),
+    hide the smallest count still shown as well (HIDDEN). Parts that may add up to less than the
+    total are treated the same: the reader may know the rest. Returns the parts as shown.
     """
     shown = [suppress(n) for n in parts]
     if suppress(total) == SMALL:  # every part is then 0 or hidden, and no exact count leaks
         return shown
-    hidden = [i for i, value in enumerate(shown) if value == SMALL]
-    if len(hidden) == 1:
-        others = [i for i, n in enumerate(parts) if shown[i] != SMALL and isinstance(n, int) and n > 0]
-        if others:
-            shown[min(others, key=lambda i: (parts[i], i))] = HIDDEN
+    while any(value == SMALL for value in shown) and worked_out(shown, total):
+        others = [i for i, n in enumerate(parts)
+                  if shown[i] not in (SMALL, HIDDEN) and isinstance(n, int) and n > 0]
+        if not others:
+            # Nothing left to hide: "<5" itself says too much, so every hidden count is "*".
+            return [HIDDEN if value == SMALL else value for value in shown]
+        shown[min(others, key=lambda i: (parts[i], i))] = HIDDEN
     return shown
+
+
+def worked_out(shown, total):
+    """Whether a reader who knows the rules could tell the exact value of a hidden count from the
+    shown ones and the total: each "<5" is 1 to 4, each "*" at least 5 (it was shown otherwise),
+    and they add up to what the shown counts leave of the total."""
+    ranges = {SMALL: (1, 4), HIDDEN: (5, float("inf"))}
+    hidden = [ranges[value] for value in shown if value in ranges]
+    if not hidden:
+        return False
+    left = total - sum(value for value in shown if value not in ranges)
+    low_sum, high_sum = sum(lo for lo, _hi in hidden), sum(hi for _lo, hi in hidden)
+    for lo, hi in hidden:
+        least = max(lo, left - (high_sum - hi))
+        most = min(hi, left - (low_sum - lo))
+        if most <= least:
+            return True
+    return False
 
 
 def area_clubs(user):

@@ -11,7 +11,7 @@ const badgeEl = document.getElementById("waiting-badge");
 
 const state = {
   user: null, working: null, entries: [], counts: { waiting: 0, others: 0, rejected: 0 },
-  schema: null, lastSync: null, online: navigator.onLine, syncing: false,
+  schema: null, lastSync: null, clockSkew: 0, online: navigator.onLine, syncing: false,
   progress: { done: 0, total: 0 }, message: "", needLogin: false, installPrompt: null,
   updateWorker: null, failures: 0, retryTimer: null,
 };
@@ -22,11 +22,12 @@ state.actions = {
     await refresh();
     state.flash = t("saved");
     state.flashOn = "";
+    state.flashUuid = entry.uuid; // "saved on the phone" becomes "sent" once it is
     registerBackgroundSync();
     sync();
   },
-  async discard(uuid) {
-    await core.discard(state.user, uuid);
+  async discard(...uuids) {
+    for (const uuid of uuids) await core.discard(state.user, uuid);
     await refresh();
     render();
   },
@@ -44,6 +45,11 @@ async function refresh() {
   state.counts = snap.counts;
   state.schema = snap.schema;
   state.lastSync = snap.lastSync;
+  state.clockSkew = snap.clockSkew;
+  if (state.flashUuid && !snap.entries.some((e) => e.uuid === state.flashUuid)) {
+    if (state.flash) state.flash = t("sent");
+    state.flashUuid = null;
+  }
   return snap;
 }
 
@@ -62,16 +68,20 @@ function render() {
   if (!state.working) {
     content = [h("section", { class: "card" }, h("p", {}, state.needLogin ? t("need_login") : t("not_ready")),
       state.needLogin ? loginLink() : null)];
+  } else if (state.working.user.hand_in_only) {
+    content = [h("section", { class: "card", "data-testid": "hand-in" }, h("p", {}, t("hand_in")))];
   } else if (name === "cases") content = views.casesView(state);
   else if (name === "case") content = views.caseView(state, arg);
   else if (name === "record") content = views.recordView(state);
   else if (name === "new") content = views.formView(state, arg, params, null);
   else if (name === "fix") content = views.formView(state, null, params, arg);
+  else if (name === "consent") content = views.formView(state, "case", params, arg, ["consent"]);
+  else if (name === "compare") content = views.compareView(state, arg);
   else if (name === "outbox") content = views.outboxView(state);
   else if (name === "more") content = views.moreView(state);
   else content = views.todayView(state);
   // A notice stays on the first screen after the form until the member goes elsewhere.
-  if (state.flash && name !== "new" && name !== "fix") {
+  if (state.flash && !FORMS.includes(name)) {
     state.flashOn = state.flashOn || location.hash;
     if (state.flashOn === location.hash) content.unshift(h("p", { class: "alert alert--success", role: "status" }, state.flash));
     else state.flash = state.flashOn = "";
@@ -86,9 +96,11 @@ function render() {
   }
 }
 
+const FORMS = ["new", "fix", "consent", "compare"];
+
 /* After a sync: redraw the screen, but never a form the member is filling in. */
 function update() {
-  if (["new", "fix"].includes(route().name)) renderChrome();
+  if (FORMS.includes(route().name)) renderChrome();
   else render();
 }
 
@@ -109,6 +121,11 @@ function renderChrome() {
   badgeEl.hidden = !state.counts.waiting;
   const notes = [];
   if (!state.online) notes.push(h("p", { class: "alert alert--warning", role: "status" }, t("offline")));
+  if (Math.abs(state.clockSkew) > 600e3) {
+    notes.push(h("p", { class: "alert alert--warning", role: "alert", "data-testid": "clock" },
+      t("clock_off", { n: Math.round(Math.abs(state.clockSkew) / 60e3) })));
+  }
+  if (state.notice) notes.push(h("p", { class: "alert", role: "status" }, state.notice));
   if (state.needLogin && state.working) notes.push(h("p", { class: "alert alert--error", role: "alert" }, t("need_login"), " ", loginLink()));
   if (state.updateWorker) {
     notes.push(h("p", { class: "alert", role: "status" }, t("update_ready"), " ",
@@ -134,7 +151,7 @@ async function sync() {
   state.progress = { done: 0, total: state.counts.waiting };
   update();
   try {
-    await core.sync((done, total) => {
+    const result = await core.sync((done, total) => {
       state.progress = { done, total };
       renderChrome();
       const p = document.querySelector("progress");
@@ -142,8 +159,12 @@ async function sync() {
     });
     state.needLogin = false;
     state.failures = 0;
+    // One line for what the member should know of this sync: an erasure, the server's notices.
+    const said = (result.gone ? [t("gone")] : []).concat(result.notices || []);
+    if (said.length) state.notice = said.join(" ");
     await refresh();
     state.message = state.counts.rejected ? "" : t("sync_done");
+    if (result.handInOnly) return handIn();
   } catch (error) {
     if (error instanceof core.NeedLogin) {
       state.needLogin = true;
@@ -157,7 +178,7 @@ async function sync() {
     await refresh();
   } finally {
     state.syncing = false;
-    update();
+    if (!state.loggedOut) update();
   }
 }
 
@@ -167,6 +188,17 @@ function registerBackgroundSync() {
 
 // --- Logout ----------------------------------------------------------------------------------
 
+/* An account no longer active (or no longer a member's) may only hand in what waits: once the
+   sync has sent it, the phone logs out and keeps nothing of the user but what could not go. */
+async function handIn() {
+  state.loggedOut = true;
+  state.working = null;
+  await core.forgetAll(true);
+  await core.endPendingLogout().catch(() => { /* offline: at the next network */ });
+  view.replaceChildren(h("section", { class: "card", "data-testid": "handed-in" }, h("p", {},
+    t("handed_in"), state.counts.waiting ? " " + t("hand_in_left", { n: state.counts.waiting }) : "")));
+}
+
 async function logout() {
   const done = await logOut(async () => {
     await sync();
@@ -175,7 +207,8 @@ async function logout() {
   if (done === OFFLINE) {
     state.working = null;
     state.loggedOut = true;
-    view.replaceChildren(h("section", { class: "card" }, h("p", {}, t("logout_offline"))));
+    const n = state.counts.waiting;
+    view.replaceChildren(h("section", { class: "card" }, h("p", {}, n ? t("logout_offline_kept", { n }) : t("logout_offline"))));
   }
 }
 
@@ -240,13 +273,15 @@ async function start() {
   render();
   if (!state.working && navigator.onLine) {
     // First open on this phone (or after logout): the working set comes with the key.
+    let result = {};
     try {
-      await core.sync();
+      result = await core.sync();
     } catch (error) {
       if (error instanceof core.NeedLogin) location.replace("/login?next=/app/");
     }
     await refresh();
     render();
+    if (result.handInOnly) await handIn();
   } else {
     sync().then(() => navigator.onLine && core.fetchSchema()).then((s) => { if (s) state.schema = s; }).catch(() => {});
   }
@@ -254,6 +289,7 @@ async function start() {
 }
 
 window.addEventListener("hashchange", () => {
+  state.notice = ""; // said once, on the screen where the sync ended
   render();
   window.scrollTo(0, 0); // a new screen opens at its top, where the "saved" notice is
 });

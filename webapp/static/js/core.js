@@ -7,6 +7,8 @@
   const BATCH = 200;
   const BATCH_BYTES = 900 * 1024;
   const SENT = new Set(["created", "updated", "duplicate"]);
+  const LOGOUT_PENDING = "logout_pending"; // meta: a logout made offline, the server not yet told
+  const CLOCK = "clock_skew"; // meta: the server's clock minus the phone's, in ms, at the last sync
   const enc = new TextEncoder();
   const dec = new TextDecoder();
 
@@ -89,7 +91,7 @@
     const [working_, list] = user ? await Promise.all([
       box ? unseal(key, box, id + ":working") : null,
       Promise.all(mine.map((r) => opened(user, r)))]) : [null, []];
-    return { user, schema: meta.get("schema"), logoutPending: !!meta.get("logout_pending"),
+    return { user, schema: meta.get("schema"), logoutPending: !!meta.get(LOGOUT_PENDING), clockSkew: meta.get(CLOCK) || 0,
       lastSync: user ? meta.get("last_sync:" + id) : undefined, working: working_,
       entries: list.filter(Boolean).sort((a, b) => a.saved_at - b.saved_at),
       counts: { waiting: mine.length, others: outbox.length - mine.length,
@@ -141,15 +143,20 @@
 
   /* Nobody is logged in on this browser (the login form was shown, or a logout is under way):
      every key and working set goes, in one transaction. Waiting entries stay, unreadable, until
-     their user logs in again and the server hands the key back. */
-  async function forgetAll() {
+     their user logs in again and the server hands the key back. `pending`: the server could not
+     be told (offline), so the session is to end there at the next network. */
+  async function forgetAll(pending) {
     const t = (await db()).transaction(["meta", "keys", "working"], "readwrite");
     t.objectStore("keys").clear();
     t.objectStore("working").clear();
     t.objectStore("meta").delete("user");
-    t.objectStore("meta").delete("logout_pending");
+    if (pending) t.objectStore("meta").put(true, LOGOUT_PENDING);
+    else t.objectStore("meta").delete(LOGOUT_PENDING);
     return committed(t);
   }
+
+  /* An edit of a record the server holds at `revision`: the next number, on that base. */
+  const nextRevision = (revision) => ({ revision: revision + 1, base_revision: revision });
 
   async function working(user) {
     const box = await get("working", user.id);
@@ -181,6 +188,7 @@
     if (entry.base_revision) body.base_revision = entry.base_revision;
     if (entry.errors) body.errors = entry.errors;
     if (entry.awaiting_case) body.awaiting_case = true;
+    if (entry.server) body.server = entry.server; // the server's version, for a conflict
     const old = await get("outbox", entry.uuid);
     if (old && old.user !== user.id) throw new Error("not yours");
     await put("outbox", { uuid: entry.uuid, user: user.id, type: entry.type, state: state || "waiting",
@@ -219,16 +227,16 @@
     return (await getJSON("/api/v1/csrf")).csrf_token;
   }
 
-  /* A logout made offline (meta logout_pending) ends the server session once there is a network:
+  /* A logout made offline (meta LOGOUT_PENDING) ends the server session once there is a network:
      at the app's next open, or at any page the service worker serves. True if it was pending. */
   async function endPendingLogout() {
-    if (!(await get("meta", "logout_pending"))) return false;
+    if (!(await get("meta", LOGOUT_PENDING))) return false;
     try {
       await call("/logout", { method: "POST", body: new URLSearchParams({ csrf_token: await csrf() }) });
     } catch (error) {
       if (!(error instanceof NeedLogin)) throw error; // no session left, or the logout's own redirect
     }
-    await del("meta", "logout_pending");
+    await del("meta", LOGOUT_PENDING);
     return true;
   }
 
@@ -250,8 +258,10 @@
     return out;
   }
 
-  async function post(batch, token) {
-    const body = JSON.stringify({ entries: batch });
+  /* One POST of a batch; `waiting` is how many entries wait on the phone, this batch included
+     (the chair's members page shows it). The answer's clock is compared with the phone's. */
+  async function post(batch, token, waiting) {
+    const body = JSON.stringify({ entries: batch, waiting });
     let response = await call("/api/v1/sync", { method: "POST", body,
       headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" } });
     if (response.status === 400 || response.status === 403) {
@@ -261,7 +271,10 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" } });
     }
     if (!response.ok) throw new ServerError("sync " + response.status);
-    return (await response.json()).results || [];
+    const answer = await response.json();
+    const at = Date.parse(answer.server_time || "");
+    if (at) await put("meta", at - Date.now(), CLOCK);
+    return answer.results || [];
   }
 
   /* What the server accepted, into the phone's working set at once: the member keeps seeing a
@@ -299,26 +312,45 @@
     return deleted;
   }
 
-  async function apply(user, sent, results) {
+  /* The person asked to be erased: the phone keeps nothing of them — the case's copy, its
+     appointments, and every entry of it, waiting or not. */
+  async function erase(user, w, caseUuid) {
+    for (const e of await entries(user)) {
+      if (e.uuid === caseUuid || (e.data || {}).case_uuid === caseUuid) await discard(user, e.uuid);
+    }
+    if (!w) return;
+    w.cases = (w.cases || []).filter((c) => c.uuid !== caseUuid);
+    w.appointments = (w.appointments || []).filter((a) => a.case_uuid !== caseUuid);
+    w.returned = (w.returned || []).filter((r) => r.uuid !== caseUuid && (r.data || {}).case_uuid !== caseUuid);
+  }
+
+  async function apply(user, sent, results, tally) {
     const byUuid = new Map(sent.map((e) => [e.uuid, e]));
     const w = await working(user);
     let accepted = 0;
+    let changed = false;
     for (const r of results) {
       const entry = byUuid.get(r.uuid);
+      if (entry && r.status === "gone") {
+        await erase(user, w, r.case_uuid || (entry.type === "case" ? entry.uuid : entry.data.case_uuid));
+        tally.gone += 1;
+        changed = true;
+        continue;
+      }
       const rec = entry && await get("outbox", r.uuid);
       if (!rec || rec.user !== user.id) continue;
       const now = await unseal(user.key, rec.box, user.id + ":" + rec.uuid);
       const same = now.revision === entry.revision && JSON.stringify(now.data) === JSON.stringify(entry.data);
       if (SENT.has(r.status)) {
         if (w) merge(w, entry, r);
+        if (r.notice) tally.notices.push(r.notice); // taken, with a word for its author
         accepted += 1;
         if (same && await delIfUnchanged(r.uuid, rec.box)) continue;
         // Edited on the phone while this copy was on its way: the server took the copy, so the
         // edit goes next time as the revision after it (not as other data for the same one).
         const latest = same ? await opened(user, await get("outbox", r.uuid)) : Object.assign(now, { uuid: r.uuid });
         if (latest && latest.revision === entry.revision) {
-          await save(user, Object.assign(latest, { revision: entry.revision + 1,
-            base_revision: entry.revision }), "waiting");
+          await save(user, Object.assign(latest, nextRevision(entry.revision)), "waiting");
         }
       } else if (same && (r.status === "invalid" || r.status === "conflict")) {
         // Refused for its case alone, a case the server does not hold: it waits for that case.
@@ -326,10 +358,10 @@
         const awaiting = r.status === "invalid" && Object.keys(r.errors || {}).join() === "case_uuid"
           && !(w && (w.cases || []).some((c) => c.uuid === caseUuid && c.id != null));
         await save(user, Object.assign({}, now, { uuid: r.uuid, errors: r.errors || {},
-          awaiting_case: awaiting }), r.status);
+          awaiting_case: awaiting, server: r.server || null }), r.status);
       }
     }
-    if (w && accepted) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
+    if (w && (accepted || changed)) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
     return accepted;
   }
 
@@ -357,9 +389,12 @@
     const user = await adopt(boot);
     let token = boot.csrf_token;
     await revive(user, boot.cases);
+    const handInOnly = !!boot.user.hand_in_only;
     boot = null;
+    if (!(await get("meta", "schema"))) await fetchSchema(); // the forms need it before anything
     let sent = 0;
     let accepted = 0;
+    const tally = { gone: 0, notices: [] };
     // A second pass sends what the first one revived (visits of a case it has just sent).
     for (let pass = 0; pass < 2; pass += 1) {
       const waiting = (await entries(user)).filter((e) => e.state === "waiting");
@@ -371,20 +406,22 @@
       });
       const total = sent + outgoing.length;
       report(sent, total);
-      if (!outgoing.length) break;
+      // Every sync posts once, even with nothing to send: the server learns what waits here.
+      if (!outgoing.length && pass) break;
       token = token || await csrf();
-      for (const batch of batches(outgoing)) {
-        accepted += await apply(user, batch, await post(batch, token));
+      for (const batch of outgoing.length ? batches(outgoing) : [[]]) {
+        const waitingNow = (await records(user.id)).length;
+        accepted += await apply(user, batch, await post(batch, token, waitingNow), tally);
         sent += batch.length;
         report(sent, total);
       }
+      if (!outgoing.length) break;
       const fresh = await getJSON("/api/v1/bootstrap");
       await adopt(fresh);
       if (!(await revive(user, fresh.cases))) break;
     }
-    if (!(await get("meta", "schema"))) await fetchSchema();
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);
-    return { user, sent, accepted };
+    return { user, sent, accepted, gone: tally.gone, notices: tally.notices, handInOnly };
   }
 
   async function fetchSchema() {
@@ -401,7 +438,7 @@
     return syncOnce(progress);
   }
 
-  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, forgetAll, endPendingLogout, working, entries, records, save,
+  self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, adopt, forget, forgetAll, nextRevision, endPendingLogout, working, entries, records, save,
     discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

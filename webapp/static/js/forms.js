@@ -39,10 +39,13 @@ function control(name, prop, ctx, value, id) {
         checked: chosen.has(String(code)) }), h("span", {}, text)))));
   }
   if (widget === "consent") {
+    // Each purpose asked explicitly: yes, no (the person may refuse support), or not asked yet.
     const sub = prop.properties || {};
-    return h("ul", { class: "field__input choices", id }, Object.keys(sub).map((key) =>
-      h("li", {}, h("label", { class: "choice" }, h("input", { type: "checkbox", name: name + "." + key,
-        checked: !!(value && value[key]) }), h("span", {}, sub[key].title || key)))));
+    return h("div", { class: "field__input", id }, Object.keys(sub).map((key) =>
+      h("fieldset", { class: "fieldset", "data-purpose": key }, h("legend", {}, sub[key].title || key),
+        h("div", { class: "chips", role: "radiogroup" }, [["true", t("yes")], ["false", t("no")], ["", t("not_asked")]].map(([v, text]) =>
+          h("label", { class: "chip" }, h("input", { type: "radio", name: name + "." + key, value: v,
+            checked: !!value && key in value && String(value[key] ?? "") === v }), h("span", {}, text)))))));
   }
   if (widget === "checkbox") {
     return h("label", { class: "choice" }, h("input", { type: "checkbox", id, name, checked: !!value }), h("span", {}, t("yes")));
@@ -106,7 +109,13 @@ export function entryForm(schema, type, ctx, values, fixed) {
         const numeric = prop.items && prop.items.type === "integer";
         data[name] = inputs.filter((i) => i.checked).map((i) => (numeric ? Number(i.value) : i.value));
       } else if (widget === "consent") {
-        data[name] = Object.fromEntries(inputs.map((i) => [i.name.split(".")[1], i.checked]));
+        // "Not asked yet" is null where the schema has it; a server without it records "no".
+        const sub = prop.properties || {};
+        data[name] = Object.fromEntries(inputs.filter((i) => i.checked).map((i) => {
+          const key = i.name.split(".")[1];
+          const open = [].concat((sub[key] || {}).type).includes("null");
+          return [key, i.value ? i.value === "true" : open ? null : false];
+        }));
       } else if (widget === "checkbox") {
         data[name] = inputs[0].checked;
       } else {
@@ -171,7 +180,7 @@ export function validate(schema, type, data) {
       if (prop.minItems && v.length < prop.minItems) fail("minItems", t("err_min_items"));
       else if (allowed.length && v.some((x) => !allowed.includes(x))) fail("enum", t("err_choice"));
     } else if (type_ === "object" && prop.required) {
-      if (prop.required.some((k) => typeof v[k] !== "boolean")) fail("type", t("err_required"));
+      if (prop.required.some((k) => !(k in v))) fail("required", t("err_required"));
     }
   }
   return errors;

@@ -11,19 +11,17 @@ export const OFFLINE = "offline";
 export async function logOut(send) {
   const user = await core.currentUser();
   const n = user ? (await core.counts(user.id)).waiting : 0;
-  if (n && navigator.onLine) {
-    const choice = await ask(t("logout_waiting", { n }), [["sync", t("logout_sync_first")],
-      ["now", t("logout_anyway")], ["cancel", t("cancel")]]);
+  if (n) {
+    // Offline, nothing can be sent first: the member is still told what stays behind, locked.
+    const choice = await ask(t(navigator.onLine ? "logout_waiting" : "logout_offline_waiting", { n }),
+      (navigator.onLine ? [["sync", t("logout_sync_first")]] : []).concat([["now", t("logout_anyway")], ["cancel", t("cancel")]]));
     if (choice === "cancel") return false;
     if (choice === "sync" && !(await send())) return false;
   }
   let token = null;
   try { token = await core.csrf(); } catch (e) { /* offline: the session ends when online */ }
-  await core.forgetAll();
-  if (!token) {
-    await core.put("meta", true, "logout_pending");
-    return OFFLINE;
-  }
+  await core.forgetAll(!token);
+  if (!token) return OFFLINE;
   const form = h("form", { method: "post", action: "/logout" },
     h("input", { type: "hidden", name: "csrf_token", value: token }));
   document.body.append(form);

@@ -1,6 +1,6 @@
 // Push and notification clicks, for the service worker (a classic script: sw.js loads it with
-// importScripts). The server's payloads hold a title, a body with a case's code and what is due,
-// a same-site URL and a tag: no name or personal detail, since notifications show on lock screens.
+// importScripts). The server's payloads hold a title, a body saying what is due, a same-site URL
+// and a tag: no name, case code or personal detail, since notifications show on lock screens.
 /* eslint-env serviceworker */
 
 const PUSH_DEFAULT_TITLE = "Sổ Theo Dõi";

@@ -1,16 +1,19 @@
 // The field app's screens, rendered from the working set and the outbox (online and offline alike).
 import { entryForm, schemaFor, validate } from "./forms.js";
-import { badge, card, date, h, icon, t, today, uuid } from "./ui.js";
+import { ask, badge, card, date, h, icon, t, today, uuid } from "./ui.js";
 
-/** Cases from the server and those registered on the phone, not yet sent. */
+const core = self.sotd;
+
+/** Cases from the server (as edited on the phone, if an edit waits) and those registered on the
+ * phone, not yet sent. */
 export function allCases(state) {
   const server = state.working ? state.working.cases || [] : [];
+  const edits = new Map(state.entries.filter((e) => e.type === "case").map((e) => [e.uuid, e.data]));
   const known = new Set(server.map((c) => c.uuid));
   const fresh = state.entries
     .filter((e) => e.type === "case" && !known.has(e.uuid))
-    .map((e) => Object.assign({ recent_visits: [], referrals: [], next_appointment: null },
-      e.data, { uuid: e.uuid, code: null, pending: true }));
-  return [...fresh, ...server];
+    .map((e) => Object.assign({}, e.data, { uuid: e.uuid, code: null, pending: true }));
+  return [...fresh, ...server.map((c) => (edits.has(c.uuid) ? Object.assign({}, c, edits.get(c.uuid), { edited: true }) : c))];
 }
 
 const caseOf = (state, id) => allCases(state).find((c) => c.uuid === id);
@@ -117,37 +120,67 @@ export function caseView(state, id) {
     ...(c.recent_visits || [])].sort((a, b) => (b.date || "").localeCompare(a.date || ""));
   const referrals = [...pendingFor("referral").filter((e) => !known.has(e.uuid)).map((e) => Object.assign({ pending: true }, e.data)),
     ...(c.referrals || [])];
-  const label = (vocab, code) => vocabLabel(state, code);
+  const facts = ["address", "neighbourhood", "phone", "categories", "risk_level"].filter((n) => filled(c[n]))
+    .map((n) => [h("dt", {}, fieldLabel(state, "case", n)),
+      h("dd", {}, n === "phone" ? h("a", { href: "tel:" + c.phone }, c.phone) : shown(state, "case", n, c[n]))]);
   return [
     card(h("h1", {}, c.full_name), h("p", { class: "muted" }, c.code || t("not_sent"),
       c.birth_year ? " · " + t("born", { year: c.birth_year }) : ""),
     c.pending ? badge(t("not_sent"), "warn") : null,
-    h("dl", { class: "facts" },
-      c.neighbourhood || c.address ? [h("dt", {}, t("f_address")), h("dd", {}, [c.address, c.neighbourhood].filter(Boolean).join(", "))] : null,
-      c.phone ? [h("dt", {}, t("f_phone")), h("dd", {}, h("a", { href: "tel:" + c.phone }, c.phone))] : null,
-      (c.categories || []).length ? [h("dt", {}, t("f_categories")), h("dd", {}, c.categories.map((x) => label("", x)).join(", "))] : null,
-      c.risk_level ? [h("dt", {}, t("f_risk_level")), h("dd", {}, label("", c.risk_level))] : null,
+    h("dl", { class: "facts" }, facts,
+      h("dt", {}, fieldLabel(state, "case", "consent")), h("dd", { "data-testid": "consent" }, shown(state, "case", "consent", c.consent),
+        c.edited ? [" ", badge(t("not_sent"), "warn")] : null),
       h("dt", {}, t("next_appointment")), h("dd", {}, c.next_appointment ? date(c.next_appointment.due_date) : t("none")))),
     h("div", { class: "actions actions--stack" },
       link(`#/new/visit?case=${id}` + (c.next_appointment ? `&appointment=${c.next_appointment.id}` : ""), [icon("plus"), t("record_visit")], "button button--block"),
-      link(`#/new/referral?case=${id}`, t("record_referral"), "button button--secondary button--block")),
+      link(`#/new/referral?case=${id}`, t("record_referral"), "button button--secondary button--block"),
+      link(`#/consent/${id}`, t("record_consent"), "button button--secondary button--block")),
     card(h("h2", {}, t("recent_visits")), visits.length ? h("ul", { class: "list" }, visits.map((v) => listItem(
-      `${date(v.date)} · ${label("", v.kind)}`, (v.topics || []).map((x) => label("", x)).join(", "),
-      v.pending ? badge(t("not_sent"), "warn") : v.review_status ? badge(label("", v.review_status)) : null)))
+      `${date(v.date)} · ${shown(state, "visit", "kind", v.kind)}`, shown(state, "visit", "topics", v.topics || [], ""),
+      v.pending ? badge(t("not_sent"), "warn") : v.review_status ? badge(vocabLabel(state, "review_status", v.review_status)) : null)))
       : h("p", { class: "muted" }, t("no_visits"))),
     card(h("h2", {}, t("referrals")), referrals.length ? h("ul", { class: "list" }, referrals.map((r) => listItem(
-      label("", r.service_kind), date(r.referred_on), r.pending ? badge(t("not_sent"), "warn") : r.status ? badge(label("", r.status)) : null)))
+      shown(state, "referral", "service_kind", r.service_kind), date(r.referred_on),
+      r.pending ? badge(t("not_sent"), "warn") : r.status ? badge(vocabLabel(state, "referral_status", r.status)) : null)))
       : h("p", { class: "muted" }, t("no_referrals"))),
   ];
 }
 
-function vocabLabel(state, code) {
-  for (const items of Object.values(state.working.vocabularies || {})) {
-    const found = items.find((i) => i.code === code);
-    if (found) return found.label;
-  }
-  return code;
+// --- Words from the server (/api/v1/schema, the working set's vocabularies), never a copy.
+
+const filled = (v) => v != null && v !== "" && !(Array.isArray(v) && !v.length);
+const propOf = (state, type, name) => ((schemaFor(state.schema, type) || {}).properties || {})[name] || {};
+
+/** A field's label, as the desk shows it (null for what is not a field of the entry). */
+export const fieldLabel = (state, type, name) => propOf(state, type, name).title || null;
+
+/** The label of `code` in the vocabulary named `vocabulary`. */
+export function vocabLabel(state, vocabulary, code) {
+  const found = (((state.working || {}).vocabularies || {})[vocabulary] || []).find((i) => i.code === code);
+  return found ? found.label : code;
 }
+
+/** A field's value as the member reads it: codes by the vocabulary their field names, dates
+ * dd/mm/yyyy, members and cases by name, consent per purpose. */
+export function shown(state, type, name, value, empty = "—") {
+  const p = propOf(state, type, name);
+  if (!filled(value)) return empty;
+  const one = (v) => {
+    if (p["x-vocabulary"]) return vocabLabel(state, p["x-vocabulary"], v);
+    if (p["x-choices-from"] === "members") return ((state.working.members || []).find((m) => m.id === v) || { full_name: v }).full_name;
+    if (p["x-refers-to"] === "case") return caseName(caseOf(state, v));
+    if (p.format === "date") return date(v);
+    if (typeof v === "boolean") return v ? t("yes") : t("no");
+    return String(v);
+  };
+  if (Array.isArray(value)) return value.map(one).join(", ");
+  if (typeof value === "object") {
+    return Object.entries(p.properties || {}).map(([k, sub]) => `${sub.title || k}: ${consentWord(value[k])}`).join("; ");
+  }
+  return one(value);
+}
+
+const consentWord = (v) => (v === true ? t("yes") : v === false ? t("no") : t("not_asked"));
 
 // --- Recording -------------------------------------------------------------------------------
 
@@ -163,26 +196,32 @@ export function recordView(state) {
   ];
 }
 
-/** A new entry (`type`), or an edit of a waiting, rejected or returned one (`fixUuid`). */
-export function formView(state, type, params, fixUuid) {
+/** A new entry (`type`), or an edit of a waiting, rejected or returned one (`fixUuid`); `only`:
+ * the fields shown (consent from the case screen: an edit of the case, its next revision). */
+export function formView(state, type, params, fixUuid, only) {
   let entry = null;
   if (fixUuid) {
     const waiting = state.entries.find((e) => e.uuid === fixUuid);
     const returned = (state.working.returned || []).find((r) => r.uuid === fixUuid);
     if (waiting) {
-      entry = { uuid: waiting.uuid, type: waiting.type, data: waiting.data, errors: waiting.errors,
-        revision: waiting.state === "conflict" ? waiting.revision + 1 : waiting.revision,
-        base_revision: waiting.state === "conflict" ? waiting.revision : waiting.base_revision };
+      entry = Object.assign({ uuid: waiting.uuid, type: waiting.type, data: waiting.data, errors: waiting.errors },
+        waiting.state === "conflict" ? core.nextRevision(waiting.revision)
+          : { revision: waiting.revision, base_revision: waiting.base_revision });
     } else if (returned) {
-      entry = { uuid: returned.uuid, type: returned.type, data: returned.data, reason: returned.reason,
-        revision: returned.revision + 1, base_revision: returned.revision };
+      entry = Object.assign({ uuid: returned.uuid, type: returned.type, data: returned.data, reason: returned.reason },
+        core.nextRevision(returned.revision));
+    } else if (only && caseOf(state, fixUuid)) {
+      const c = caseOf(state, fixUuid);
+      const fields = Object.keys((schemaFor(state.schema, "case") || {}).properties || {});
+      entry = Object.assign({ uuid: c.uuid, type: "case", data: Object.fromEntries(fields.filter((k) => k in c).map((k) => [k, c[k]])) },
+        core.nextRevision(c.revision));
     } else {
       return [card(h("p", {}, t("case_not_found")), link("#/outbox", t("back")))];
     }
     type = entry.type;
   }
   if (!state.schema || !schemaFor(state.schema, type)) return [card(h("p", {}, t("not_ready")))];
-  const fixed = {};
+  const fixed = only ? Object.fromEntries(Object.entries(entry.data).filter(([k]) => !only.includes(k))) : {};
   const caseId = params.get("case");
   if (!entry && caseId) fixed.case_uuid = caseId;
   if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
@@ -191,7 +230,7 @@ export function formView(state, type, params, fixUuid) {
     activities: state.working.activities || [], vocabularies: state.working.vocabularies || {} };
   const form = entryForm(state.schema, type, ctx, values, fixed);
   const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true }, t("fix_errors"));
-  const c = fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
+  const c = only ? caseOf(state, entry.uuid) : fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
   const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance") };
 
   async function submit(event) {
@@ -206,23 +245,35 @@ export function formView(state, type, params, fixUuid) {
     const saved = entry ? Object.assign({}, entry, { data }) : { uuid: uuid(), type, revision: 1, data };
     delete saved.errors;
     delete saved.reason;
+    delete saved.server;
+    const target = caseOf(state, data.case_uuid);
+    let next = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid : "#/today";
+    if (type === "referral" && target && !(target.consent || {}).refer) {
+      // Refused by the server until the person agrees: say so now, and offer to record it.
+      const choice = await ask(t("referral_no_consent"), [["consent", t("record_consent")],
+        ["save", t("save_anyway")], ["cancel", t("cancel")]]);
+      if (choice === "cancel") return;
+      if (choice === "consent") next = "#/consent/" + target.uuid;
+    }
     await state.actions.save(saved);
-    location.hash = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid : "#/today";
+    location.hash = next;
   }
 
   const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
-    h("h1", {}, titles[type]),
+    h("h1", {}, only ? t("record_consent") : titles[type]),
     c ? h("p", { class: "muted" }, caseName(c)) : null,
     entry && entry.reason ? h("p", { class: "alert alert--warning" }, t("returned_reason", { reason: entry.reason })) : null,
     alert, form.element,
-    h("div", { class: "form-actions" },
-      h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
-      h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel"))));
+    formActions());
   if (entry && entry.errors && Object.keys(entry.errors).length) {
     queueMicrotask(() => { alert.hidden = false; form.show(entry.errors); });
   }
   return [view];
 }
+
+const formActions = () => h("div", { class: "form-actions" },
+  h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
+  h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel")));
 
 function defaults(state, type) {
   if (type === "visit") return { date: today(), members_present: [state.working.user.id] };
@@ -250,7 +301,7 @@ export function outboxView(state) {
 function outboxItem(state, e) {
   const kinds = { waiting: "", invalid: "danger", conflict: "danger" };
   const errors = Object.entries(e.errors || {}).map(([field, msg]) =>
-    h("li", {}, (field === "__all__" || field === "_" ? "" : fieldName(state, e.type, field) + ": ") + [].concat(msg).join(" ")));
+    h("li", {}, [fieldLabel(state, e.type, field), [].concat(msg).join(" ")].filter(Boolean).join(": ")));
   return h("li", { class: "list__item outbox__item", "data-uuid": e.uuid, "data-state": e.state },
     h("div", { class: "list__main" },
       h("strong", {}, typeLabel(e.type), " · ", entryLabel(state, e)),
@@ -258,18 +309,59 @@ function outboxItem(state, e) {
         e.revision > 1 ? " · " + t("revision", { n: e.revision }) : ""),
       badge(t("state_" + e.state), kinds[e.state]),
       errors.length ? h("ul", { class: "outbox__errors" }, errors) : null,
-      e.state === "conflict" ? h("p", { class: "small" }, t("conflict_help")) : null),
+      e.state === "conflict" ? h("p", { class: "small" }, t(e.server ? "conflict_compare" : "conflict_help")) : null),
     h("div", { class: "list__actions" },
-      link("#/fix/" + e.uuid, t("fix"), "button button--secondary"),
+      e.state === "conflict" && e.server ? link("#/compare/" + e.uuid, t("compare"), "button")
+        : link("#/fix/" + e.uuid, t("fix"), "button button--secondary"),
       h("button", { type: "button", class: "button button--danger", onclick: async () => {
-        if (confirm(t("discard_confirm"))) await state.actions.discard(e.uuid);
+        // A case the server never took: what waits for it goes with it, once the member agrees.
+        const server = (state.working.cases || []).some((c) => c.uuid === e.uuid);
+        const others = e.type === "case" && !server ? state.entries.filter((x) => x.uuid !== e.uuid && (x.data || {}).case_uuid === e.uuid) : [];
+        if (confirm(others.length ? t("discard_with", { n: others.length }) : t("discard_confirm"))) {
+          await state.actions.discard(e.uuid, ...others.map((x) => x.uuid));
+        }
       } }, t("discard"))));
 }
 
-function fieldName(state, type, field) {
-  const s = schemaFor(state.schema, type);
-  const prop = s && s.properties && s.properties[field];
-  return (prop && prop.title) || t("f_" + field);
+// --- Two versions of one record ---------------------------------------------------------------
+
+const same = (a, b) => JSON.stringify(filled(a) ? a : null) === JSON.stringify(filled(b) ? b : null);
+
+/** A conflict the server answered with its version: the fields that differ side by side, each
+ * kept from the phone or taken from the server; the result is the revision after the server's. */
+export function compareView(state, id) {
+  const e = state.entries.find((x) => x.uuid === id && x.state === "conflict" && x.server);
+  if (!e || !state.schema) return [card(h("p", {}, t("case_not_found")), link("#/outbox", t("back")))];
+  const s = schemaFor(state.schema, e.type);
+  const theirs = e.server.data || {};
+  const names = (s["x-order"] || Object.keys(s.properties)).filter((n) => !same(e.data[n], theirs[n]));
+  const side = (n, value, text, mine) => h("label", { class: "choice" },
+    h("input", { type: "radio", name: "pick-" + n, value: mine ? "mine" : "theirs", checked: mine }),
+    h("span", {}, h("span", { class: "muted small" }, text), " ", shown(state, e.type, n, value)));
+  const pickAll = (value) => view.querySelectorAll(`input[value=${value}]`).forEach((i) => { i.checked = true; });
+
+  async function submit(event) {
+    event.preventDefault();
+    const data = Object.assign({}, e.data);
+    for (const n of names) {
+      if (view.querySelector(`[name="pick-${n}"]:checked`).value === "theirs") {
+        if (n in theirs) data[n] = theirs[n]; else delete data[n];
+      }
+    }
+    await state.actions.save(Object.assign({ uuid: e.uuid, type: e.type, data }, core.nextRevision(e.server.revision)));
+    location.hash = "#/outbox";
+  }
+
+  const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
+    h("h1", {}, t("compare")), h("p", {}, typeLabel(e.type), " · ", entryLabel(state, e)),
+    h("p", { class: "muted small" }, t("compare_intro")),
+    names.map((n) => h("fieldset", { class: "fieldset field", "data-field": n }, h("legend", { class: "field__label" }, fieldLabel(state, e.type, n) || n),
+      side(n, e.data[n], t("mine"), true), side(n, theirs[n], t("theirs", { n: e.server.revision }), false))),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("mine") }, t("keep_mine")),
+      h("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("theirs") }, t("take_theirs"))),
+    formActions());
+  return [view];
 }
 
 // --- More ------------------------------------------------------------------------------------

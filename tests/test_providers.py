@@ -139,7 +139,8 @@ def refer(user, case, **data):
 def test_a_referral_names_a_provider_of_the_directory(places):
     chair = places["chair"]
     case = make_case(club=chair.club, consent=("follow", "refer"))
-    result = refer(chair, case, provider_uuid=places["area"].uuid)
+    # The phone sends the picked provider's uuid and its name, as it shows it.
+    result = refer(chair, case, provider_uuid=places["area"].uuid, provider=places["area"].name)
     assert result["status"] == "created", result
     referral = Referral.get_by_id(result["id"])
     assert referral.listed_provider_id == places["area"].id
@@ -147,13 +148,30 @@ def test_a_referral_names_a_provider_of_the_directory(places):
     assert referrals.data_of(referral)["provider_uuid"] == places["area"].uuid
 
     for outside in ("other_own", "far_area"):
-        result = refer(chair, case, provider_uuid=places[outside].uuid)
+        result = refer(chair, case, provider_uuid=places[outside].uuid, provider="Nơi khác")
         assert result["status"] == "invalid" and "provider_uuid" in result["errors"]
-    result = refer(chair, case)
+    result = refer(chair, case)  # neither picked nor typed
     assert result["status"] == "invalid" and "provider" in result["errors"]
     typed = refer(chair, case, provider="Luật sư Nguyễn Văn A")
     assert typed["status"] == "created"
     assert Referral.get_by_id(typed["id"]).listed_provider_id is None
+
+
+def test_the_desk_form_offers_the_directory(app, places):
+    chair = places["chair"]
+    case = make_case(club=chair.club, consent=("follow", "refer"))
+    client = app.test_client()
+    session_for(client, chair)
+    form = client.get(f"/desk/cases/{case.id}/referrals/new").get_data(as_text=True)
+    assert places["own"].uuid in form and places["area"].uuid in form
+    assert places["other_own"].uuid not in form and places["far_area"].uuid not in form
+    response = client.post(f"/desk/cases/{case.id}/referrals/new", data={
+        "service_kind": "medical_care", "provider_uuid": places["own"].uuid, "provider": "",
+        "referred_on": local_today().isoformat()})
+    assert response.status_code == 302
+    referral = Referral.get(Referral.case == case)
+    assert (referral.listed_provider_id, referral.provider) == (places["own"].id,
+                                                                places["own"].name)
 
 
 def test_the_chair_adds_a_typed_provider_in_one_step(app, places):

@@ -20,8 +20,7 @@ def test_referral_needs_consent(app):
     with pytest.raises(Invalid) as caught:
         referrals.prepare(None, {"case": make_case(consent=("follow",))}, Lookup())
     assert "case_uuid" in caught.value.errors
-    assert referrals.prepare(None, {"case": make_case(consent=("refer",)), "provider": "Trạm y tế"},
-                             Lookup())["case"]
+    assert referrals.prepare(None, {"case": make_case(consent=("refer",))}, Lookup())["case"]
 
 
 def test_status_steps(app):

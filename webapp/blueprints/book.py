@@ -256,8 +256,10 @@ def referral_new(case_id):
     """Refer the case to a service (needs the person's consent to be referred)."""
     case = _case(case_id)
     form = ReferralForm(extra={"case_uuid": case.uuid})
-    form.provider_uuid.choices = [("", _("— none fits: type it in below —"))] + [
-        (p.uuid, p.name) for p in providers.visible(current_user)]
+    listed = {p.uuid: p.name for p in providers.visible(current_user)}
+    form.provider_uuid.choices = [("", _("— none fits: type it in below —"))] + list(listed.items())
+    if form.is_submitted() and not (form.provider.data or "").strip():
+        form.provider.data = listed.get(form.provider_uuid.data, "")  # picked: its name
     if form.validate_on_submit() and _submit(form, "referral"):
         flash(_("The referral is recorded."), "success")
         return redirect(url_for("book.case_page", case_id=case.id))

@@ -21,7 +21,8 @@ the server's own labels and messages:
   codes make the enum; `x-labels: {code: label}` gives the labels here too.
 - `x-choices-from: "members"` on a user id (or a list of them): one of bootstrap's `members` ids.
 - `x-refers-to: "<entry type>"` on a uuid: the uuid of a case (or activity) the server knows, or
-  that is sent in the same batch.
+  that is sent in the same batch; `"provider"`: the uuid of one of bootstrap's `providers` (the
+  user's directory), or null when the provider was typed in.
 - `x-widget`: how the desk draws the field ("text", "textarea", "number", "date", "select",
   "checkboxes", "checkbox", "consent", "member", "members", "hidden").
 - `x-order` on an entry type's schema: the fields in the order the forms show them.
@@ -93,9 +94,10 @@ REFERRAL = [
               messages={"required": _l("Choose the case.")}),
     Choice("service_kind", _l("Service"), required=True, vocabulary=vocab.SERVICE_KINDS,
            messages={"required": _l("Choose the service.")}),
+    # A provider of the directory, when one fits; `provider` holds its name, or one typed in.
     ProviderReference("provider_uuid", _l("Provider from the directory")),
-    # Typed in when no provider of the directory fits (referrals.prepare wants one or the other).
-    Text("provider", _l("Service provider"), max_length=200),
+    Text("provider", _l("Service provider"), required=True, max_length=200,
+         messages={"required": _l("Enter the service provider.")}),
     Date("referred_on", _l("Referred on"), required=True, not_future=True,
          messages={"required": _l("Enter the date of the referral.")}),
     TextArea("reason", _l("Reason"), max_length=2000),

@@ -508,6 +508,14 @@ class ProviderReference(Reference):
     def __init__(self, name, label, **common):
         super().__init__(name, label, refers_to="provider", **common)
 
+    def json_schema(self):
+        return {**super().json_schema(), "type": self._type("string")}
+
+    def desk_field(self):
+        # Left out of a post, the select holds None (str would make it "None").
+        return SelectField(self.label, choices=[], validate_choice=False,
+                           coerce=lambda v: v if v is None else str(v))
+
     def desk_choices(self, member_choices, case_choices):
         return None  # the page sets the directory's providers
 

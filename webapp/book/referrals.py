@@ -43,8 +43,8 @@ def result_of(referral):
 
 
 def prepare(user, values, lookup):
-    """A referral needs the person's consent to be referred to services, and names a provider of
-    the user's directory or one typed in (a listed one gives its name)."""
+    """A referral needs the person's consent to be referred to services; a provider it picks from
+    the directory must be one of the user's (its name is sent as `provider` beside it)."""
     if not has_consent(values["case"], "refer"):
         raise Invalid({"case_uuid": _l("This person has not agreed to be referred to services. "
                                        "Record their consent first.")})
@@ -54,9 +54,7 @@ def prepare(user, values, lookup):
         if listed is None:
             raise Invalid({"provider_uuid": _l("This provider is not in your club's directory. "
                                                "Choose another, or type the provider in.")})
-    elif not values.get("provider"):
-        raise Invalid({"provider": _l("Choose a provider from the directory, or type one in.")})
-    return dict(values, listed_provider=listed, provider=values.get("provider") or listed.name)
+    return dict(values, listed_provider=listed)
 
 
 def _write(referral, values):

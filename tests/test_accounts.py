@@ -374,7 +374,7 @@ def test_audit_log_of_logins_and_account_changes_without_names(app):
                                       "area": ""})
     created = User.get(User.login == "pt.hoa")
     client.post(f"/admin/users/{created.id}/setup-code")
-    client.post(f"/admin/users/{created.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{created.id}/active", data={"active": "0", "confirmed": "1"})
     client.post("/logout")
     login_as(client, admin, password=WRONG)
     login_as(client, make_user(login="unknown-but-real"), password=WRONG)
@@ -405,7 +405,7 @@ def test_audit_of_a_chairs_member_changes(app):
     client.post("/club/members/", data={"full_name": "Lê Văn Nam", "login": "lv.nam",
                                         "phone": "", "role": "member"})
     member = User.get(User.login == "lv.nam")
-    client.post(f"/club/members/{member.id}/active", data={"active": "0"})
+    client.post(f"/club/members/{member.id}/active", data={"active": "0", "confirmed": "1"})
     client.post(f"/club/members/{member.id}/active", data={"active": "1"})
     rows = list(AuditLog.select().where((AuditLog.object_id == member.id)
                                         & (AuditLog.object_type == "user"))

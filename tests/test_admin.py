@@ -42,9 +42,15 @@ def test_admin_creates_a_club(admin_client):
     ({"code_prefix": "ĐT"}, "Tiền tố mã gồm 2 đến 8 chữ cái A-Z không dấu."),
     ({"code_prefix": "ABCDEFGHI"}, "Không được dài quá 8 ký tự."),
     ({"ward": "p" * 121}, "Không được dài quá 120 ký tự."),
+    ({"code_prefix": "CU"}, "CLB Cũ đã dùng tiền tố CU: hãy chọn tiền tố khác."),
+    ({"code_prefix": "cu"}, "CLB Cũ đã dùng tiền tố CU: hãy chọn tiền tố khác."),
+    ({"ward": ""}, "Nhập phường nơi câu lạc bộ hoạt động."),
+    ({"ward": "  "}, "Nhập phường nơi câu lạc bộ hoạt động."),
+    ({"city": ""}, "Nhập thành phố (hoặc huyện)."),
+    ({"province": ""}, "Nhập tỉnh."),
 ])
 def test_create_club_with_bad_input(admin_client, change, message):
-    make_club(name="CLB Cũ")
+    make_club(name="CLB Cũ", code_prefix="CU")
     before = Club.select().count()
     response = admin_client.post("/admin/clubs", data={**GOOD_CLUB, **change})
     assert response.status_code == 200
@@ -57,8 +63,14 @@ def test_admin_deactivates_and_reactivates_a_club(admin_client, app):
     chair = make_user(club=club, role="chair")
     phone = app.test_client()
     login_as(phone, chair)
-    response = admin_client.post(f"/admin/clubs/{club.id}/active", data={"active": "0"},
-                                 follow_redirects=True)
+    question = page_text(admin_client.post(f"/admin/clubs/{club.id}/active",
+                                           data={"active": "0"}))
+    assert f"Ngừng hoạt động {club.name}?" in question
+    assert "1 tài khoản đang dùng của câu lạc bộ bị đăng xuất ngay" in question
+    assert Club.get_by_id(club.id).is_active  # asked first: nothing changed
+    assert phone.get("/account").status_code == 200
+    response = admin_client.post(f"/admin/clubs/{club.id}/active",
+                                 data={"active": "0", "confirmed": "1"}, follow_redirects=True)
     assert "Câu lạc bộ đã ngừng hoạt động." in page_text(response)
     assert not Club.get_by_id(club.id).is_active
     assert "/login" in phone.get("/account").headers.get("Location", "")  # its chair's session ended
@@ -171,8 +183,11 @@ def test_deactivate_and_reactivate_an_account(admin_client, app):
     user = make_user()
     phone = app.test_client()
     login_as(phone, user)
-    response = admin_client.post(f"/admin/users/{user.id}/active", data={"active": "0"},
-                                 follow_redirects=True)
+    response = admin_client.post(f"/admin/users/{user.id}/active", data={"active": "0"})
+    assert "Ngừng hoạt động tài khoản của" in page_text(response)  # asked first
+    assert User.get_by_id(user.id).is_active
+    response = admin_client.post(f"/admin/users/{user.id}/active",
+                                 data={"active": "0", "confirmed": "1"}, follow_redirects=True)
     assert "Đã lưu tài khoản." in page_text(response)
     assert "Kích hoạt lại tài khoản" in page_text(response)
     assert not User.get_by_id(user.id).is_active

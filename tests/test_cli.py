@@ -19,11 +19,14 @@ def test_clubs_create(runner):
 
 @pytest.mark.parametrize("args, prefix", [
     (["--name", "CLB Bạch Đằng", "--ward", "Bạch Đằng"], "BD"),
-    (["--name", "CLB Hồng Gai"], "HG"),
+    (["--name", "CLB Hồng Gai", "--ward", "Hồng Gai"], "HG"),
     (["--name", "CLB Hà Khánh", "--prefix", "hk"], "HK"),
 ])
 def test_clubs_create_code_prefix(runner, args, prefix):
-    result = runner.invoke(args=["clubs", "create", *args])
+    place = ["--city", "Hạ Long", "--province", "Quảng Ninh"]
+    if "--ward" not in args:
+        place += ["--ward", "Hà Khánh"]
+    result = runner.invoke(args=["clubs", "create", *args, *place])
     assert result.exit_code == 0, result.output
     assert Club.get(Club.name == args[1]).code_prefix == prefix
 
@@ -32,9 +35,16 @@ def test_clubs_create_code_prefix(runner, args, prefix):
     (["--name", "CLB Cũ"], "Đã có câu lạc bộ mang tên này."),
     (["--name", "   "], "Nhập tên câu lạc bộ"),
     (["--name", "CLB Mới", "--prefix", "X1"], "Tiền tố mã gồm 2 đến 8 chữ cái"),
+    (["--name", "CLB Mới", "--prefix", "cu", "--ward", "Mới", "--city", "Hạ Long",
+      "--province", "Quảng Ninh"], "CLB Cũ đã dùng tiền tố CU"),
+    (["--name", "CLB Mới", "--prefix", "MO", "--city", "Hạ Long", "--province", "Quảng Ninh"],
+     "Nhập phường"),
+    (["--name", "CLB Mới", "--prefix", "MO", "--ward", "Mới", "--province", "Quảng Ninh"],
+     "Nhập thành phố"),
+    (["--name", "CLB Mới", "--prefix", "MO", "--ward", "Mới", "--city", "Hạ Long"], "Nhập tỉnh"),
 ])
 def test_clubs_create_bad_input(runner, args, message):
-    make_club(name="CLB Cũ")
+    make_club(name="CLB Cũ", code_prefix="CU")
     before = Club.select().count()
     result = runner.invoke(args=["clubs", "create", *args])
     assert result.exit_code != 0

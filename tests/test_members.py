@@ -54,8 +54,8 @@ def test_chair_deactivates_and_reactivates_a_member(client, chair, app):
     member = make_user(club=chair.club, full_name="Ngô Thị Mai")
     phone = app.test_client()
     login_as(phone, member)
-    response = client.post(f"/club/members/{member.id}/active", data={"active": "0"},
-                           follow_redirects=True)
+    response = client.post(f"/club/members/{member.id}/active",
+                           data={"active": "0", "confirmed": "1"}, follow_redirects=True)
     assert "Ngô Thị Mai đã ngừng hoạt động." in response.get_data(as_text=True)
     assert not User.get_by_id(member.id).is_active
     assert "/login" in phone.get("/account").headers.get("Location", "")
@@ -63,6 +63,37 @@ def test_chair_deactivates_and_reactivates_a_member(client, chair, app):
                            follow_redirects=True)
     assert "Ngô Thị Mai đã hoạt động trở lại." in response.get_data(as_text=True)
     assert User.get_by_id(member.id).is_active
+
+
+def test_deactivating_a_member_asks_first(client, chair, app):
+    member = make_user(club=chair.club, full_name="Ngô Thị Mai")
+    phone = app.test_client()
+    login_as(phone, member)
+    page = client.get("/club/members/").get_data(as_text=True)
+    assert f'action="/club/members/{member.id}/active"' in page
+    response = client.post(f"/club/members/{member.id}/active", data={"active": "0"})
+    question = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Ngừng hoạt động tài khoản của Ngô Thị Mai?" in question
+    assert "Lần cuối kết nối" in question and "chưa về đến câu lạc bộ" in question
+    assert "Chưa kết nối lần nào" not in question  # logged in on the phone above
+    assert 'name="confirmed" value="1"' in question and 'href="/club/members/"' in question
+    # Nothing changed: the account and its session live on until the chair says yes.
+    assert User.get_by_id(member.id).is_active
+    assert phone.get("/account").status_code == 200
+
+
+def test_the_members_page_says_when_each_was_last_seen(client, chair, app):
+    seen = make_user(club=chair.club, full_name="Ngô Thị Mai")
+    make_user(club=chair.club, full_name="Đinh Văn Mới")
+    login_as(app.test_client(), seen)
+    page = client.get("/club/members/").get_data(as_text=True)
+    mai = page.split("Ngô Thị Mai", 1)[1].split("</li>", 1)[0]
+    new = page.split("Đinh Văn Mới", 1)[1].split("</li>", 1)[0]
+    assert "Lần cuối kết nối" in mai and "Chưa kết nối lần nào" in new
+    question = client.post(f"/club/members/{User.get(User.full_name == 'Đinh Văn Mới').id}/active",
+                           data={"active": "0"}).get_data(as_text=True)
+    assert "không có gì của họ đang chờ" in question
 
 
 def test_chair_cannot_deactivate_themselves(client, chair):

@@ -12,7 +12,7 @@ from webapp.models import PushSubscription
 
 from .conftest import make_test_app
 from .factories import login_as, make_user
-from .push_endpoint import allow_local_push_service, push_endpoint  # noqa: F401 (fixture)
+from .push_endpoint import push_endpoint  # noqa: F401 (fixture)
 from .test_push import _valid
 
 PUBLIC = {"142.250.66.10"}

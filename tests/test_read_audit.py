@@ -9,7 +9,7 @@ import pytest
 from webapp.audit import READ
 from webapp.models import Appointment, AuditLog
 
-from .factories import login_as, make_case, make_user, make_visit, make_world, session_for
+from .factories import make_case, make_user, make_visit, make_world, session_for
 
 
 def reads(view=None):
@@ -35,6 +35,7 @@ def chair_client(app, world):
     ("agenda", "/desk/agenda/"),
     ("attendance", "/desk/activities/{activity}"),
     ("review_queue", "/desk/review/"),
+    ("appointment", "/desk/agenda/{appointment}"),
 ])
 def test_each_desk_view_of_personal_data_writes_one_row_with_the_case_ids(
         app, world, chair_client, view, path):
@@ -42,7 +43,8 @@ def test_each_desk_view_of_personal_data_writes_one_row_with_the_case_ids(
     make_visit(other, review_status="submitted")
     Appointment.create(club=world.club, case=other, member=world.member,
                        due_date=world.appointment.due_date, created_by=world.chair)
-    response = chair_client.get(path.format(case=world.case.id, activity=world.activity.id))
+    response = chair_client.get(path.format(case=world.case.id, activity=world.activity.id,
+                                            appointment=world.appointment.id))
     assert response.status_code == 200, response.status_code
     [row] = reads(view)
     assert row.user_id == world.chair.id and row.club_id == world.club.id
@@ -92,3 +94,12 @@ def test_readers_of_matches_whole_ids_only(app, world):
                      case_ids=[1000 + world.case.id, world.case.id, 7000])
     found = audit.readers_of(world.case.id, world.club.id)
     assert [r.details["case_ids"] for r in found] == [[1000 + world.case.id, world.case.id, 7000]]
+
+
+def test_a_data_request_search_is_audited_with_the_cases_found(app, world, chair_client):
+    response = chair_client.post("/desk/requests/", data={"q": world.case.full_name},
+                                 follow_redirects=True)
+    assert world.case.code in response.get_data(as_text=True)
+    [row] = reads("requests_list")
+    assert row.details["case_ids"] == [world.case.id]
+    assert world.case.full_name not in json.dumps(row.details, ensure_ascii=False)

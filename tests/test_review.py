@@ -207,8 +207,8 @@ def test_approve_many_approves_cases_before_their_visits_and_ignores_other_clubs
     other = new_visit(member, approved_case(member, chair))
     stranger = make_visit(make_case(), review_status="submitted")
     approved, refused = review.approve_many(
-        club, [("visit", visit.id), ("case", case.id), ("visit", other.id),
-               ("visit", stranger.id), ("nonsense", 1)], chair)
+        club, [("visit", visit.id, 1), ("case", case.id, 1), ("visit", other.id, 1),
+               ("visit", stranger.id, 1), ("nonsense", 1, 1)], chair)
     assert {(entries.type_of(r).name, r.id) for r in approved} == {
         ("case", case.id), ("visit", visit.id), ("visit", other.id)}
     assert refused == []
@@ -219,7 +219,7 @@ def test_approve_many_approves_cases_before_their_visits_and_ignores_other_clubs
 def test_approve_many_reports_refusals_and_approves_the_rest(club, chair, member):
     waiting = new_visit(member, new_case(member))
     ready = new_visit(member, approved_case(member, chair))
-    approved, refused = review.approve_many(club, [("visit", waiting.id), ("visit", ready.id)],
+    approved, refused = review.approve_many(club, [("visit", waiting.id, 1), ("visit", ready.id, 1)],
                                             chair)
     assert [r.id for r in approved] == [ready.id]
     assert [r.id for r, _message in refused] == [waiting.id]

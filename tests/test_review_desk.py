@@ -69,7 +69,7 @@ def test_the_queue_lists_waiting_entries_with_a_count_in_the_navigation(client, 
     assert page.status_code == 200
     body = text(page)
     assert "Mục chờ phê duyệt" in body
-    assert f'value="visit:{visit.id}"' in body and f'value="case:{case.id}"' in body
+    assert f'value="visit:{visit.id}:1"' in body and f'value="case:{case.id}:1"' in body
     assert re.search(r'class="bottomnav__count"[^>]*>2<', body)
     assert text(client.get(f"/desk/review/?kind=case")).count('name="entry"') == 1
     assert text(client.get(f"/desk/review/?member={chair.id}")).count('name="entry"') == 0
@@ -121,7 +121,7 @@ def test_the_entry_page_shows_it_in_full_with_its_case(client, chair, visit):
 
 def test_approve_from_the_entry_page(client, chair, visit):
     login_as(client, chair)
-    response = client.post(f"/desk/review/visit/{visit.id}/approve")
+    response = client.post(f"/desk/review/visit/{visit.id}/approve", data={"revision": 1})
     assert response.status_code == 302
     assert Visit.get_by_id(visit.id).review_status == "approved"
     assert AuditLog.select().where(AuditLog.action == "review_approved").count() == 1
@@ -140,7 +140,7 @@ def test_return_without_a_reason_is_refused_in_vietnamese(client, chair, visit):
 def test_return_with_a_reason_then_the_trail_shows_it(client, chair, member, visit):
     login_as(client, chair)
     response = client.post(f"/desk/review/visit/{visit.id}/return",
-                           data={"reason": "Ghi rõ nhu cầu hỗ trợ"})
+                           data={"reason": "Ghi rõ nhu cầu hỗ trợ", "revision": 1})
     assert response.status_code == 302
     assert Visit.get_by_id(visit.id).review_status == "returned"
     [returned] = review.returned_for(member)
@@ -155,7 +155,8 @@ def test_batch_approve_from_the_queue(client, chair, member, visit):
     waiting = make_visit(make_case(created_by=member, review_status="submitted"))
     login_as(client, chair)
     response = client.post("/desk/review/approve", data={
-        "entry": [f"visit:{visit.id}", f"visit:{other.id}", f"visit:{waiting.id}", "bogus"]})
+        "entry": [f"visit:{visit.id}:1", f"visit:{other.id}:1", f"visit:{waiting.id}:1", "bogus",
+                  f"visit:{other.id}"]})
     assert response.status_code == 302
     assert Visit.get_by_id(visit.id).review_status == "approved"
     assert Visit.get_by_id(other.id).review_status == "approved"
@@ -163,7 +164,7 @@ def test_batch_approve_from_the_queue(client, chair, member, visit):
     body = text(client.get(response.location))
     assert "Đã duyệt 2 mục." in body
     assert "hãy duyệt hồ sơ trước" in body
-    assert f'value="visit:{waiting.id}" id="entry-visit-{waiting.id}" disabled' in body
+    assert f'value="visit:{waiting.id}:1" id="entry-visit-{waiting.id}" disabled' in body
 
 
 def test_approve_a_visit_of_a_case_not_yet_approved_is_refused(client, chair, member):
@@ -172,7 +173,8 @@ def test_approve_a_visit_of_a_case_not_yet_approved_is_refused(client, chair, me
     login_as(client, chair)
     body = text(client.get(f"/desk/review/visit/{waiting.id}"))
     assert "Mục này đang chờ hồ sơ đối tượng được duyệt" in body
-    response = client.post(f"/desk/review/visit/{waiting.id}/approve", follow_redirects=True)
+    response = client.post(f"/desk/review/visit/{waiting.id}/approve", data={"revision": 1},
+                           follow_redirects=True)
     assert "hãy duyệt hồ sơ trước" in text(response)
     assert Visit.get_by_id(waiting.id).review_status == "submitted"
     case_page = text(client.get(f"/desk/review/case/{case.id}"))
@@ -198,7 +200,7 @@ def test_an_amendment_shows_what_changed_field_by_field(app, client, chair, memb
     assert "Sửa đổi" in text(client.get("/desk/review/?kind=amendment"))
     # Until approved, the approved version counts, on the desk too.
     assert Case.get_by_id(row.id).risk_level == "high"
-    client.post(f"/desk/review/case/{row.id}/approve")
+    client.post(f"/desk/review/case/{row.id}/approve", data={"revision": 2})
     assert Case.get_by_id(row.id).risk_level == "medium"
 
 
@@ -226,10 +228,10 @@ def test_the_whole_loop_submit_return_fix_resubmit_approve(app, client, chair, m
     case_id = Case.get(Case.uuid == case["uuid"]).id
     first_id = Visit.get(Visit.uuid == first["uuid"]).id
     second_id = Visit.get(Visit.uuid == second["uuid"]).id
-    client.post(f"/desk/review/case/{case_id}/approve")
+    client.post(f"/desk/review/case/{case_id}/approve", data={"revision": 1})
     client.post(f"/desk/review/visit/{first_id}/return",
-                data={"reason": "Ghi rõ gia đình có đồng ý cho đi không"})
-    client.post("/desk/review/approve", data={"entry": f"visit:{second_id}"})
+                data={"reason": "Ghi rõ gia đình có đồng ý cho đi không", "revision": 1})
+    client.post("/desk/review/approve", data={"entry": f"visit:{second_id}:1"})
 
     [returned] = phone.get("/api/v1/bootstrap").get_json()["returned"]
     assert (returned["uuid"], returned["type"], returned["revision"]) == (first["uuid"], "visit", 1)
@@ -240,7 +242,7 @@ def test_the_whole_loop_submit_return_fix_resubmit_approve(app, client, chair, m
 
     queue = text(client.get("/desk/review/"))
     assert queue.count('name="entry"') == 1 and f"visit:{first_id}" in queue
-    client.post(f"/desk/review/visit/{first_id}/approve")
+    client.post(f"/desk/review/visit/{first_id}/approve", data={"revision": 2})
     assert {v.review_status for v in Visit.select()} == {"approved"}
     assert Visit.get_by_id(first_id).notes == "Gia đình đồng ý, đã hướng dẫn hồ sơ"
 
@@ -261,7 +263,7 @@ def test_another_clubs_chair_cannot_decide_by_id_through_the_batch_either(client
     case = make_case(created_by=member, review_status="submitted")
     stranger = make_user(club=make_club(), role="chair")
     login_as(client, stranger)
-    client.post("/desk/review/approve", data={"entry": [f"case:{case.id}"]})
+    client.post("/desk/review/approve", data={"entry": [f"case:{case.id}:1"]})
     assert Case.get_by_id(case.id).review_status == "submitted"
     assert Review.select().count() == 0
     assert not AuditLog.select().where(AuditLog.action.startswith("review_")).exists()
@@ -301,8 +303,9 @@ def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client, chair, memb
     first = text(client.get(f"/desk/review/?member={member.id}"))
     assert f"{PER_PAGE + 7} mục đang chờ phê duyệt" in first
     assert first.count('name="entry"') == PER_PAGE
-    assert f'value="visit:{visits[0].id}"' in first and f'value="visit:{visits[-1].id}"' not in first
+    assert f'value="visit:{visits[0].id}:1"' in first
+    assert f'value="visit:{visits[-1].id}:1"' not in first
     assert f'href="/desk/review/?page=2&amp;member={member.id}"' in first  # the filter is kept
     second = text(client.get(f"/desk/review/?member={member.id}&page=2"))
-    assert second.count('name="entry"') == 7 and f'value="visit:{visits[-1].id}"' in second
+    assert second.count('name="entry"') == 7 and f'value="visit:{visits[-1].id}:1"' in second
     assert "?page=3" not in second and "?page=1" in second

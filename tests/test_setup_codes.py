@@ -10,7 +10,7 @@ import pytest
 from webapp import accounts
 from webapp.models import AccountEvent, AuditLog, SetupCode, User
 
-from .factories import PASSWORD, login_as, make_club, make_user
+from .factories import login_as, make_club, make_user
 
 CODE_RE = re.compile(r"\b[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}\b")
 

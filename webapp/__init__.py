@@ -21,7 +21,7 @@ def create_app(test_config=None):
     if app.debug:
         app.config["SESSION_COOKIE_SECURE"] = False
 
-    from . import accounts, cli, db, errors, i18n, nav, permissions, push, security
+    from . import accounts, cli, db, errors, forms, i18n, nav, permissions, push, security
     from .book import entries, reminders, vocab
     from .blueprints import register_blueprints
 
@@ -34,6 +34,7 @@ def create_app(test_config=None):
     security.init_app(app)
     errors.init_app(app)
     nav.init_app(app)
+    forms.init_app(app)
     cli.init_app(app)
     push.init_app(app)
     reminders.init_app(app)

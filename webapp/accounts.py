@@ -122,7 +122,8 @@ def create_user(*, login, password, role, club=None, full_name="", phone=None, a
 
 
 def create_club(*, name, code_prefix, ward="", city="", province="", by=None):
-    """Create a club; raises Invalid on bad input."""
+    """Create a club with a prefix of its own, in a ward, city and province; raises Invalid on
+    bad input."""
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise Invalid(_("Enter the club's name (at most 120 characters)."), field="name")
@@ -131,9 +132,22 @@ def create_club(*, name, code_prefix, ward="", city="", province="", by=None):
         raise Invalid(_("The code prefix has 2 to 8 letters A-Z."), field="code_prefix")
     if Club.select().where(fn.LOWER(Club.name) == name.lower()).exists():
         raise Invalid(_("A club with this name exists."), field="name")
+    # Case codes start with the prefix: two clubs with one prefix would print the same codes.
+    used_by = Club.get_or_none(fn.UPPER(Club.code_prefix) == code_prefix)
+    if used_by is not None:
+        raise Invalid(_("%(club)s already uses the prefix %(prefix)s: choose another.",
+                        club=used_by.name, prefix=code_prefix), field="code_prefix")
+    # Reports for the city and the province group clubs by where they are.
+    place = {}
+    for field, value, message in (
+            ("ward", ward, _("Enter the ward the club works in.")),
+            ("city", city, _("Enter the city (or district).")),
+            ("province", province, _("Enter the province."))):
+        place[field] = (value or "").strip()
+        if not place[field]:
+            raise Invalid(message, field=field)
     with database.atomic():
-        club = Club.create(name=name, code_prefix=code_prefix, ward=(ward or "").strip(),
-                           city=(city or "").strip(), province=(province or "").strip())
+        club = Club.create(name=name, code_prefix=code_prefix, **place)
         audit.record("club_created", club, user=by, club=club)
     return club
 
@@ -505,6 +519,26 @@ def load_session(token):
         LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
     user.session_token = token
     return user
+
+
+def last_seen(users):
+    """{user id: when the user's phone or browser last reached the server (naive UTC)}, for the
+    users ever seen.
+
+    Each request of a session marks it (to the minute), a sync as much as a page, so this is when
+    a member last synced, near enough, until the server keeps a log of syncs of its own; the login
+    time stands in for a session that left no mark.
+    """
+    ids = [user.id for user in users]
+    seen = {}
+    for user_id, when in (LoginSession.select(LoginSession.user, fn.MAX(LoginSession.last_seen_at))
+                          .where(LoginSession.user.in_(ids or [0]))
+                          .group_by(LoginSession.user).tuples()):
+        seen[user_id] = datetime.fromisoformat(when) if isinstance(when, str) else when
+    for user in users:
+        if user.last_login_at and (user.id not in seen or seen[user.id] < user.last_login_at):
+            seen[user.id] = user.last_login_at
+    return seen
 
 
 def end_session(token):

@@ -54,7 +54,8 @@ def readers_of(case_id, club_id, limit=50):
     named = (AuditLog.object_type == "case") & (AuditLog.object_id == case_id)
     return list(AuditLog.select()
                 .where((AuditLog.club == club_id)
-                       & AuditLog.action.in_([READ, "case_viewed", "data_request_shown"])
+                       & AuditLog.action.in_([READ, "case_viewed", "data_request_shown",
+                                              "consent_printed"])
                        & (named | in_list))
                 .order_by(AuditLog.at.desc(), AuditLog.id.desc())
                 .limit(limit))

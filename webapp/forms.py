@@ -2,6 +2,7 @@
 account forms of the admin and the chair's members page."""
 import flask_babel
 import flask_wtf.form
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
@@ -82,3 +83,19 @@ def apply_account_error(form, error):
         field.errors = list(field.errors) + [error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def first_error_here():
+    """True for the first field with an error that a page renders, once per request.
+
+    That field gets `autofocus`: the browser scrolls the page to it and puts the cursor in it, so
+    an error far down a long page is where the user lands (no script needed).
+    """
+    if getattr(g, "autofocus_taken", False):
+        return False
+    g.autofocus_taken = True
+    return True
+
+
+def init_app(app):
+    app.jinja_env.globals["first_error_here"] = first_error_here

@@ -311,8 +311,14 @@ class SyncConflict(BaseModel):
     base_revision = IntegerField(null=True)
     data = JSONTextField()
     user = ForeignKeyField(User, on_delete="CASCADE")
+    club = ForeignKeyField(Club, null=True, on_delete="CASCADE")
     received_at = DateTimeField(default=utcnow)
+    # The board's decision (book/conflicts.py): merged into a new revision, or dismissed.
     resolved_at = DateTimeField(null=True)
+    resolved_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    resolution = CharField(max_length=16, null=True)  # merged, dismissed
+    resolved_revision = IntegerField(null=True)  # the revision a merge made
+    reason = TextField(default="")
 
 
 class Review(BaseModel):

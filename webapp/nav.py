@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _pl
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -12,9 +13,11 @@ from .permissions import allowed, rule_for
 
 
 def _review_count(user):
+    from .book.conflicts import open_count
     from .book.review import queue_count
 
-    return queue_count(user.club)
+    # Entries waiting for a decision, and copies kept by sync conflicts waiting for the board.
+    return queue_count(user.club) + open_count(user.club)
 
 
 # (endpoint, label, icon[, count]) in the order shown; each appears only where the user may use it.
@@ -36,23 +39,33 @@ ITEMS = [
 ]
 
 
-# A 360 px bar holds five items with readable labels; past that, the bar keeps the first four and
-# the account, and the home page's tiles list every screen.
+# Each role's bar: the same items on every page, in this order, at most five so that each label
+# stays on one line at 360 px. Every other screen is one tap away on the home page's tiles (and
+# the account behind the top bar's name).
+BARS = {
+    "chair": ("home.index", "review.queue", "book.cases_list", "agenda.index", "reports.dashboard"),
+    "supervisor": ("home.index", "area.index", "auth.account"),
+    "admin": ("home.index", "admin.clubs", "admin.users", "auth.account"),
+    "member": ("shell.app", "auth.account"),
+}
 BOTTOM_BAR_SIZE = 5
+
+# Shorter words where the screen's own name is too long for a fifth of a phone's width.
+BAR_LABELS = {
+    "book.cases_list": _pl("bottom bar", "Cases"),
+}
 
 
 def bottom_items():
-    """The items of the bottom bar: all of them, or the first four and the last (the account).
-
-    The screen being shown keeps its place on the bar, in the fourth slot, so one item is lit.
-    """
-    items = nav_items()
-    if len(items) <= BOTTOM_BAR_SIZE:
-        return items
-    bar = items[:BOTTOM_BAR_SIZE - 1] + items[-1:]
-    active = next((item for item in items[BOTTOM_BAR_SIZE - 1:-1] if item["active"]), None)
-    if active is not None:
-        bar[BOTTOM_BAR_SIZE - 2] = active
+    """The items of the user's bar, whichever page is shown; the page's own item is lit."""
+    if not current_user.is_authenticated:
+        return []
+    by_endpoint = {item["endpoint"]: item for item in nav_items()}
+    bar = [by_endpoint[endpoint] for endpoint in BARS.get(current_user.role, ())
+           if endpoint in by_endpoint]
+    for item in bar:
+        if item["endpoint"] in BAR_LABELS:
+            item["label"] = str(BAR_LABELS[item["endpoint"]])
     return bar
 
 

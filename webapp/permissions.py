@@ -119,6 +119,16 @@ def may_write_case(user, case):
     return user.is_board or user.id in (case.assigned_to_id, case.created_by_id)
 
 
+def may_edit_case(user, case):
+    """True if `user` may change the case's own record, from the phone or the desk: the board, the
+    member it is assigned to, and the member who registered it until it is assigned to another."""
+    if not may_write_case(user, case):
+        return False
+    if user.role == CHAIR or case.assigned_to_id == user.id:
+        return True
+    return case.created_by_id == user.id and case.assigned_to_id is None
+
+
 def case_or_404(user, case_id):
     """The case with this id if `user` may see it; otherwise 404, whatever the id."""
     case = visible_cases(user).where(visible_cases(user).model.id == case_id).first()

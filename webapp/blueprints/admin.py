@@ -16,6 +16,7 @@ from ..models import Club, User
 from ..permissions import ADMIN, access
 from .members import show_setup_code
 from ..book.vocab import ROLES
+from .members import confirm_deactivation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -25,9 +26,13 @@ class ClubForm(FlaskForm):
                                                     Length(max=120)])
     code_prefix = StringField(_l("Case code prefix (e.g. TC)"),
                               validators=[DataRequired(_l("Enter a code prefix.")), Length(max=8)])
-    ward = StringField(_l("Ward"), validators=[Optional(), Length(max=120)])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
-    province = StringField(_l("Province"), validators=[Optional(), Length(max=120)])
+    ward = StringField(_l("Ward"),
+                       validators=[DataRequired(_l("Enter the ward the club works in.")),
+                                   Length(max=120)])
+    city = StringField(_l("City"), validators=[DataRequired(_l("Enter the city (or district).")),
+                                               Length(max=120)])
+    province = StringField(_l("Province"), validators=[DataRequired(_l("Enter the province.")),
+                                                       Length(max=120)])
 
 
 class AdminAccountForm(NewAccountForm):
@@ -71,9 +76,13 @@ def clubs():
 @bp.route("/clubs/<int:club_id>/active", methods=["POST"])
 @access(ADMIN)
 def club_active(club_id):
-    """Deactivate or reactivate a club (its accounts can no longer log in while inactive)."""
+    """Deactivate (after a question) or reactivate a club: its accounts can no longer log in
+    while it is inactive."""
     club = get_object_or_404(Club.select(), Club.id == club_id)
     active = request.form.get("active") == "1"
+    if not active and request.form.get("confirmed") != "1":
+        users = User.select().where((User.club == club) & User.is_active).count()
+        return render_template("admin/club_deactivate.html", club=club, users=users)
     accounts.set_club_active(club, active, by=current_user)
     flash(_("Club reactivated.") if active else _("Club deactivated."), "success")
     return redirect(url_for("admin.clubs"))
@@ -178,9 +187,13 @@ def make_chair(user_id):
 def user_active(user_id):
     """Deactivate or reactivate an account."""
     account = get_object_or_404(User.select(), User.id == user_id)
+    active = request.form.get("active") == "1"
     if account.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
+    elif not active and request.form.get("confirmed") != "1":
+        return confirm_deactivation(account, url_for("admin.user_active", user_id=account.id),
+                                    url_for("admin.user", user_id=account.id))
     else:
-        accounts.set_active(account, request.form.get("active") == "1", by=current_user)
+        accounts.set_active(account, active, by=current_user)
         flash(_("Account saved."), "success")
     return redirect(url_for("admin.user", user_id=account.id))

@@ -106,5 +106,6 @@ def detail(appointment_id):
             return redirect(url_for("agenda.index"))
     except Invalid as error:
         _apply(move if action == "move" else cancel, error)
+    audit.read("appointment", [appointment.case_id], appointment)
     return render_template("agenda/detail.html", appointment=appointment, move=move,
                            cancel=cancel)

@@ -10,7 +10,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import audit
-from ..book import activities, cases, consent, providers, referrals, sync
+from ..book import activities, cases, consent, providers, referrals, review, sync
 from ..book.entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
@@ -78,7 +78,8 @@ READ_VIEWS = {
     "case_edit": _l("Edit form"), "visit_form": _l("Visit form"),
     "referral_form": _l("Referral form"), "agenda": _l("Agenda"),
     "attendance": _l("An activity's attendance"), "review_queue": _l("Review queue"),
-    "bootstrap": _l("Field app (sync)"),
+    "bootstrap": _l("Field app (sync)"), "requests_list": _l("Data requests: search"),
+    "appointment": _l("A planned visit"), "consent_printed": _l("Consent form"),
 }
 
 
@@ -145,11 +146,16 @@ def case_edit(case_id):
     """Correct a case's record: a new revision, approved on submit."""
     case = _case(case_id)
     form = CaseForm(members=_members())
+    # The revision the form was opened on: an edit of one that moved on is kept, not written.
+    base = request.form.get("base_revision", type=int) or review.current_revision(case)
     if request.method == "GET":
         form.fill(cases.data_of(case))
     if form.validate_on_submit():
         try:
-            sync.desk_edit(current_user._get_current_object(), case, form.entry_data())
+            sync.desk_edit(current_user._get_current_object(), case, form.entry_data(), base=base)
+        except sync.KeptAside as kept:
+            flash(kept.message, "error")
+            return redirect(url_for("review.conflict", sync_conflict_id=kept.conflict.id))
         except Invalid as invalid:
             form.show_errors(invalid.errors)
         else:
@@ -158,7 +164,7 @@ def case_edit(case_id):
             flash(_("The case is saved."), "success")
             return redirect(url_for("book.case_page", case_id=case.id))
     audit.read("case_edit", [case.id], case)
-    return render_template("book/case_form.html", form=form, case=case)
+    return render_template("book/case_form.html", form=form, case=case, base_revision=base)
 
 
 @bp.route("/cases/<int:case_id>/assign", methods=["POST"])
@@ -368,8 +374,10 @@ def requests_list():
     if request.method == "POST" or "q" in request.args:
         return search_redirect("book.requests_list")
     text = searched_text()
-    rows = (cases.search(visible_cases(current_user), text=text).order_by(Case.code).limit(50)
-            if text.strip() else [])
+    rows = (list(cases.search(visible_cases(current_user), text=text).order_by(Case.code)
+                 .limit(50)) if text.strip() else [])
+    if rows:
+        audit.read("requests_list", [c.id for c in rows])
     return render_template("book/requests.html", rows=rows, q=text)
 
 

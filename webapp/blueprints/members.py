@@ -1,5 +1,5 @@
-"""The chair's page of the club's members: add, deactivate, reactivate, setup codes, and the
-changes to the club's accounts that its board has to see."""
+"""The chair's page of the club's members: add, deactivate (after a question), reactivate,
+setup codes, and the changes to the club's accounts that its board has to see."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,8 +32,10 @@ def index():
     members = (User.select()
                .where(User.club == current_user.club)
                .order_by(User.is_active.desc(), User.full_name))
+    members = list(members)
     return render_template("members/index.html", members=members, form=form,
-                           account_events=accounts.open_account_events(current_user.club_id))
+                           account_events=accounts.open_account_events(current_user.club_id),
+                           seen=accounts.last_seen(members))
 
 
 def show_setup_code(account, issued, back):
@@ -93,11 +95,21 @@ def safe_back():
 def set_active(user_id):
     """Deactivate or reactivate a member of the chair's own club."""
     member = _own_member(user_id)
+    active = request.form.get("active") == "1"
     if member.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
+    elif not active and request.form.get("confirmed") != "1":
+        return confirm_deactivation(member, url_for("members.set_active", user_id=member.id),
+                                    url_for("members.index"))
     else:
-        active = request.form.get("active") == "1"
         accounts.set_active(member, active, by=current_user)
         flash(_("%(name)s is reactivated.", name=member.full_name) if active
               else _("%(name)s is deactivated.", name=member.full_name), "success")
     return redirect(url_for("members.index"))
+
+
+def confirm_deactivation(member, action, cancel):
+    """The question asked before an account is deactivated: nothing changes until it is answered."""
+    seen = accounts.last_seen([member]).get(member.id)
+    return render_template("members/deactivate.html", member=member, seen=seen, action=action,
+                           cancel=cancel)

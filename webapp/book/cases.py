@@ -207,7 +207,8 @@ def erase(case, by):
         uuids = ([case.uuid] + [v.uuid for v in visits] + [r.uuid for r in referrals]
                  + [a.uuid for a in Attendance.select().where(Attendance.case == case)])
         EntryRevision.update(data={"erased": True}).where(EntryRevision.uuid.in_(uuids)).execute()
-        SyncConflict.update(data={"erased": True}).where(SyncConflict.uuid.in_(uuids)).execute()
+        (SyncConflict.update(data={"erased": True}, reason="")
+         .where(SyncConflict.uuid.in_(uuids)).execute())
         Review.update(reason="").where(Review.entry_uuid.in_(uuids)).execute()
         audit.record("case_erased", case, user=by, code=case.code)
 

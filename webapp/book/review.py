@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from peewee import fn
 
 from . import entries, vocab
 from .. import audit
@@ -29,6 +30,15 @@ MAX_REASON = 1000
 def _apply(row, data):
     """Write an approved amendment: the same checks as a submitted edit, as the entry's author."""
     entries.apply(row, data, row.created_by)
+
+
+class Moved(Invalid):
+    """The entry moved on since the chair saw revision `seen`: nothing was decided."""
+
+    def __init__(self, row, seen):
+        super().__init__(_("This entry changed since you opened it: nothing was decided. "
+                           "Read what changed, then decide again."))
+        self.row, self.seen = row, seen
 
 
 # --- state of one entry ------------------------------------------------------------------------
@@ -176,10 +186,36 @@ def _reload(row):
     return query.get()
 
 
-def approve(row, by):
-    """Approve what waits on `row` (the entry, or its amendment); refused while its case waits."""
+def _check_seen(row, seen):
+    """Refuse a decision on a revision that is no longer the one waiting (`seen`: the revision the
+    chair's page showed; None for the board's own decisions made by the system)."""
+    if seen is None:
+        return
+    waiting = pending_revision(row)
+    if waiting == seen:
+        return
+    if waiting is None:
+        decision = (Review.select(Review, User).join(User)
+                    .where((Review.entry_uuid == row.uuid) & (Review.revision >= seen))
+                    .order_by(Review.id.desc())
+                    .first())
+        if decision is not None:
+            raise Invalid(_("%(name)s already decided on this entry (%(decision)s): nothing "
+                            "more was decided.", name=str(decision.decided_by),
+                            decision=vocab.REVIEW_DECISIONS.label(decision.decision)),
+                          field="entry")
+        raise Invalid(_("This entry is not waiting for review."), field="entry")
+    raise Moved(row, seen)
+
+
+def approve(row, by, seen=None):
+    """Approve what waits on `row` (the entry, or its amendment); refused while its case waits.
+
+    `seen`: the revision the chair's page showed; if the entry has moved on, nothing is decided.
+    """
     with database.atomic():
         row = _reload(row)
+        _check_seen(row, seen)
         if row.amendment_status == SUBMITTED:
             return _approve_amendment(row, by, APPROVED)
         if row.review_status != SUBMITTED:
@@ -190,8 +226,10 @@ def approve(row, by):
         return _decide(row, row.revision, APPROVED, by)
 
 
-def return_entry(row, by, reason):
-    """Return what waits on `row` to its maker with a reason (required), to fix and resubmit."""
+def return_entry(row, by, reason, seen=None):
+    """Return what waits on `row` to its maker with a reason (required), to fix and resubmit.
+
+    `seen`: as for approve."""
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Write why the entry is returned: the member needs the reason to fix it."),
@@ -201,6 +239,7 @@ def return_entry(row, by, reason):
                       field="reason")
     with database.atomic():
         row = _reload(row)
+        _check_seen(row, seen)
         if row.amendment_status == SUBMITTED:
             row.amendment_status = RETURNED
             row.save(only=[type(row).amendment_status])
@@ -211,24 +250,25 @@ def return_entry(row, by, reason):
 
 
 def approve_many(club, refs, by):
-    """Approve several entries of `club` at once; `refs` are (entry_type, id) pairs.
+    """Approve several entries of `club` at once; `refs` are (entry_type, id, seen revision).
 
     Each is decided on its own (one refusal does not block the others); a case is approved before
-    the entries that wait for it. Returns (approved rows, [(row, message)] refused); ids of
-    another club or unknown are ignored.
+    the entries that wait for it. Returns (approved rows, [(row, error)] refused: a Moved error
+    for an entry that changed since the queue showed it); ids of another club or unknown are
+    ignored.
     """
     rows = []
-    for entry_type, entry_id in refs:
+    for entry_type, entry_id, seen in refs:
         row = entry_for_club(entry_type, entry_id, club)
         if row is not None:
-            rows.append(row)
-    rows.sort(key=lambda r: type_of(r).order)
+            rows.append((row, seen))
+    rows.sort(key=lambda pair: type_of(pair[0]).order)
     approved, refused = [], []
-    for row in rows:
+    for row, seen in rows:
         try:
-            approve(row, by)
+            approve(row, by, seen=seen)
         except Invalid as error:
-            refused.append((row, error.message))
+            refused.append((row, error))
         else:
             approved.append(row)
     return approved, refused
@@ -316,13 +356,22 @@ def queue_count(club):
 def returned_for(user):
     """The user's returned entries, for the field app's Today screen (bootstrap's `returned`)."""
     result = []
+    sent_by_user = EntryRevision.select(EntryRevision.uuid).where(EntryRevision.submitted_by == user)
     for entry_type, model in ((name, t.model) for name, t in TYPES.items()):
         rows = (model.select()
-                .where((model.created_by == user)
+                .where(((model.created_by == user) | model.uuid.in_(sent_by_user))
                        & ((model.review_status == RETURNED)
                           | (model.amendment_status == RETURNED))))
         for row in rows:
             revision = row.amendment_revision if row.amendment_status == RETURNED else row.revision
+            # Back to whoever sent the returned revision (the member a case is assigned to may
+            # have corrected what another registered).
+            sender = (EntryRevision.select(EntryRevision.submitted_by)
+                      .where((EntryRevision.uuid == row.uuid)
+                             & (EntryRevision.revision == revision))
+                      .scalar())
+            if (sender or row.created_by_id) != user.id:
+                continue
             decision = (Review.select()
                         .where((Review.entry_uuid == row.uuid) & (Review.revision == revision)
                                & (Review.decision == RETURNED))
@@ -404,20 +453,40 @@ def amendment_changes(row):
     [(label, approved value, amended value)]."""
     if not row.amendment_revision:
         return []
-    before = data_of(row, row.revision)
-    after = data_of(row, row.amendment_revision)
-    changes = []
+    return changes_between(row, row.revision, row.amendment_revision)
+
+
+def changes_between(row, old_revision, new_revision):
+    """What changed from one revision of `row` to another, field by field:
+    [(label, value before, value after)]."""
+    return [(d["label"], d["before"], d["after"])
+            for d in differences(row, data_of(row, old_revision), data_of(row, new_revision))]
+
+
+def differences(row, before, after):
+    """The fields whose value differs between two versions of `row`'s data, in the forms' order:
+    [{"name", "label", "before", "after"}], values as the chair reads them."""
+    found = []
     for f in _fields(row):
         old, new = before.get(f.name), after.get(f.name)
         if _comparable(old) != _comparable(new):
-            changes.append((str(f.label), f.show(old, row.club), f.show(new, row.club)))
-    return changes
+            found.append({"name": f.name, "label": str(f.label),
+                          "before": f.show(old, row.club), "after": f.show(new, row.club)})
+    return found
 
 
 def _comparable(value):
     if isinstance(value, list):
         return sorted(map(str, value))
     return None if value in ("", [], {}) else value
+
+
+def returned_before(row, revision):
+    """The latest revision of `row` before `revision` that was returned to its maker, or None."""
+    return (Review.select(fn.MAX(Review.revision))
+            .where((Review.entry_uuid == row.uuid) & (Review.club == row.club)
+                   & (Review.decision == RETURNED) & (Review.revision < revision))
+            .scalar())
 
 
 def entry_code(row):
@@ -431,6 +500,8 @@ def entry_view(row):
     kind = type_of(row)
     revision = pending_revision(row) or (
         row.amendment_revision if row.amendment_status == RETURNED else row.revision)
+    # A returned entry sent again: what the member changed since (as an amendment shows its own).
+    returned = returned_before(row, revision) if is_pending(row) else None
     return dict(
         entry_type=kind.name,
         case=kind.case_of(row),
@@ -439,6 +510,8 @@ def entry_view(row):
         is_amendment=row.amendment_revision is not None,
         fields=fields_shown(row, data_of(row, revision)),
         changes=amendment_changes(row),
+        returned_revision=returned,
+        since_returned=changes_between(row, returned, revision) if returned else [],
         waiting_for=waiting_for(row),
         dependants=dependants_waiting(row),
         trail=trail(row),

@@ -8,7 +8,7 @@ from .. import audit
 from ..clock import local_today
 from ..db import database, utcnow
 from ..invalid import Invalid
-from ..models import FIELD_ROLES, Appointment, Case, User
+from ..models import FIELD_ROLES, Appointment, Case, User, Visit
 
 UPCOMING_DAYS = 7
 
@@ -199,6 +199,26 @@ def open_appointments():
             .join(User, on=(Appointment.member == User.id))
             .where(Appointment.status == "open", Case.erased_at.is_null())
             .order_by(Appointment.due_date, Appointment.id))
+
+
+def overdue(club, as_of):
+    """The club's appointments overdue on the day `as_of`: open, and due before it. The agenda,
+    the dashboard and the monthly meeting all count these, so their figures agree."""
+    return open_appointments().where(Appointment.club == club, Appointment.due_date < as_of)
+
+
+def overdue_at_end_of(club, day):
+    """How many of the club's appointments were overdue when the day `day` ended: due on it or
+    before, and still open then (open now, or done only by a visit dated after it)."""
+    done_later = (Visit.select(Visit.id).where(Visit.date > day))
+    return (Appointment.select()
+            .join(Case, on=(Appointment.case == Case.id))
+            .where((Appointment.club == club) & Case.erased_at.is_null()
+                   & (Appointment.due_date <= day)
+                   & ((Appointment.status == "open")
+                      | ((Appointment.status == "done")
+                         & Appointment.done_visit.in_(done_later))))
+            .count())
 
 
 def _bucket(agenda, appointment, today):

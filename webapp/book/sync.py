@@ -25,21 +25,41 @@ from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, EntryRevision, Referral, SyncConflict,
     User, Visit,
 )
-from ..permissions import FIELD, may_write_case, visible_cases
+from ..permissions import FIELD, may_edit_case, may_write_case, visible_cases
 from .vocab import FIELD_VOCABULARIES
 
 MAX_ENTRIES = 200
 MAX_BYTES = 1024 * 1024
 RECENT_VISITS = 5
 ACTIVITY_DAYS = 90
+# How long the phone is told how the board ended a kept copy (`conflict_outcomes`).
+OUTCOME_DAYS = 30
+ERASED = {"erased": True}  # what cases.erase leaves of a copy
+
+
+# One wording for every edit that meets another: the phone then shows the two versions side by side.
+CHANGED_MEANWHILE = _l("Someone changed this record meanwhile. Compare the two versions and "
+                       "choose what to keep.")
+PASSED_ON = _l("You may not change this record now: someone else follows it. Your version is "
+               "kept for the club's board to see.")
+
+
+class KeptAside(Invalid):
+    """A desk edit made on a revision that moved on: kept as a conflict (`conflict`), not written."""
+
+    def __init__(self, conflict):
+        super().__init__(_l("Someone changed this record while you were editing it: nothing "
+                            "was overwritten. Your version is kept: compare the two and choose."),
+                         field="entry")
+        self.conflict = conflict
 
 
 class Conflict(Exception):
-    """The entry cannot be taken without overwriting another version."""
+    """The entry cannot be taken without overwriting another version (or another's record)."""
 
-    def __init__(self, row, revision, message):
+    def __init__(self, row, revision, message=CHANGED_MEANWHILE, key="revision"):
         super().__init__(message)
-        self.row, self.revision, self.message = row, revision, message
+        self.row, self.revision, self.message, self.key = row, revision, message, key
 
 
 def _result(uuid, status, row=None, revision=None, errors=None):
@@ -106,27 +126,30 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
         review.receive_new(row, user)
         return dict(_result(uuid, "created", row, revision), row=row)
 
-    if held_kind is not kind or row.created_by_id != user.id:
+    if held_kind is not kind:
         raise Invalid({"uuid": _l("This entry belongs to someone else.")})
     same = EntryRevision.get_or_none((EntryRevision.uuid == uuid)
                                      & (EntryRevision.revision == revision))
+    if (same is not None and same.submitted_by_id == user.id
+            and _canonical(same.data) == _canonical(data)):
+        return dict(_result(uuid, "duplicate", row, revision), row=row)
     current = review.current_revision(row)
-    if same is not None:
-        if _canonical(same.data) == _canonical(data):
-            return dict(_result(uuid, "duplicate", row, revision), row=row)
-        raise Conflict(row, current, _l("The server holds other data for this revision. "
-                                        "Keep one of the two versions."))
-    if revision <= current:
-        raise Conflict(row, current, _l("The server has a newer version of this entry."))
+    if not may_edit(user, row):
+        # An edit by someone who made the entry or changed it before (a case since passed to
+        # another member) is kept for the board to see; any other uuid is simply not theirs.
+        if not _has_held(user, row):
+            raise Invalid({"uuid": _l("This entry belongs to someone else.")})
+        raise Conflict(row, current, PASSED_ON, key="entry")
+    # Revisions of one record are one sequence, whoever writes them (phone, desk, a chair in the
+    # field app): a revision already taken, or an older base, is someone else's change.
+    if same is not None or revision <= current:
+        raise Conflict(row, current)
     if base is None:
         raise Invalid({"base_revision": _l("An edit must name the revision it was made from.")})
     if base != current:
-        raise Conflict(row, current, _l("Someone changed this entry meanwhile. "
-                                        "Compare the versions and keep one."))
+        raise Conflict(row, current)
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
-    if not may_write_case(user, kind.case_of(row)):
-        raise Invalid({"uuid": _l("You may no longer change this entry.")})
     values = check(user, kind, data, lookup)
     EntryRevision.create(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
@@ -135,15 +158,45 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
     return dict(_result(uuid, "updated", row, revision), row=row)
 
 
+def may_edit(user, row):
+    """Who may change an entry the server holds: a case's own record, as
+    permissions.may_edit_case says; an entry about a case (a visit, a referral, an attendance),
+    its maker and the board, while they may write to the case."""
+    case = type_of(row).case_of(row)
+    if case is row:
+        return may_edit_case(user, case)
+    return may_write_case(user, case) and (user.is_board or row.created_by_id == user.id)
+
+
+def _has_held(user, row):
+    """True if `user` made the entry or sent a revision of it."""
+    return row.created_by_id == user.id or (
+        EntryRevision.select()
+        .where((EntryRevision.uuid == row.uuid) & (EntryRevision.submitted_by == user))
+        .exists())
+
+
+def server_version(user, row):
+    """The version the server holds — what the next edit must be based on — for a conflict's
+    answer, or None when `user` may not read the record."""
+    if not may_write_case(user, type_of(row).case_of(row)):
+        return None
+    revision = review.current_revision(row)
+    return {"revision": revision, "data": review.data_of(row, revision)}
+
+
 def _keep_conflict(user, uuid, entry_type, revision, base, data):
+    # Kept once, even once resolved: a phone sending the same copy again until it hears the
+    # board's outcome (conflict_outcomes) does not open it again.
     exists = (SyncConflict.select()
               .where((SyncConflict.uuid == uuid) & (SyncConflict.revision == revision)
-                     & (SyncConflict.user == user) & SyncConflict.resolved_at.is_null())
+                     & (SyncConflict.user == user))
               .iterator())
-    if any(_canonical(c.data) == _canonical(data) for c in exists):
-        return
-    SyncConflict.create(entry_type=entry_type, uuid=uuid, revision=revision, base_revision=base,
-                        data=data, user=user)
+    for kept in exists:
+        if _canonical(kept.data) == _canonical(data):
+            return kept
+    return SyncConflict.create(entry_type=entry_type, uuid=uuid, revision=revision,
+                               base_revision=base, data=data, user=user, club=user.club_id)
 
 
 def submit_entry(user, entry, lookup=None):
@@ -168,8 +221,12 @@ def submit_entry(user, entry, lookup=None):
                     result = _submit(user, uuid, kind, revision, base, data, at, lookup)
                 except Conflict as conflict:
                     _keep_conflict(user, uuid, entry_type, revision, base, data)
-                    return _result(uuid, "conflict", conflict.row, conflict.revision,
-                                   {"revision": conflict.message})
+                    result = _result(uuid, "conflict", conflict.row, conflict.revision,
+                                     {conflict.key: conflict.message})
+                    server = server_version(user, conflict.row)
+                    if server is not None:
+                        result["server"] = server
+                    return result
                 stored = result.pop("row")
             lookup.stored(kind, stored)
             return result
@@ -189,12 +246,15 @@ def new_entry(entry_type, data):
             "client_created_at": utcnow().isoformat() + "Z"}
 
 
-def desk_edit(user, row, data):
+def desk_edit(user, row, data, base=None):
     """A board member changes an entry of their club at the desk (whoever made it).
 
     The change is a new revision, approved on submit (review.desk_approved); a phone still holding
     the older revision then meets a conflict, never a silent overwrite. Refused while an amendment
     waits for review. Raises Invalid.
+
+    `base`: the revision the desk's form was opened on. If the record moved on meanwhile, the
+    edit is kept as a conflict for the board to merge (KeptAside), like a phone's.
     """
     kind = type_of(row)
     if not user.is_board or not may_write_case(user, kind.case_of(row)):
@@ -202,6 +262,10 @@ def desk_edit(user, row, data):
     if review.has_pending_amendment(row):
         raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "
                                    "first.")})
+    if base is not None and base != review.current_revision(row):
+        with database.atomic():
+            kept = _keep_conflict(user, row.uuid, kind.name, base + 1, base, data)
+        raise KeptAside(kept)
     with database.atomic():
         values = check(user, kind, data)
         revision = review.current_revision(row) + 1
@@ -242,6 +306,20 @@ def _grouped(query, key):
     for row in query:
         groups.setdefault(key(row), []).append(row)
     return groups
+
+
+def conflict_outcomes(user):
+    """How the board ended the user's kept copies (book/conflicts.py), for the phone to tell."""
+    since = utcnow() - timedelta(days=OUTCOME_DAYS)
+    rows = (SyncConflict.select()
+            .where((SyncConflict.user == user) & (SyncConflict.resolved_at >= since)
+                   & (SyncConflict.data != ERASED))
+            .order_by(SyncConflict.resolved_at))
+    return [{"uuid": c.uuid, "type": c.entry_type, "revision": c.revision,
+             "outcome": c.resolution, "reason": c.reason,
+             "resolved_revision": c.resolved_revision,
+             "resolved_at": c.resolved_at.isoformat(timespec="seconds") + "Z"}
+            for c in rows]
 
 
 def working_set(user):
@@ -303,5 +381,6 @@ def working_set(user):
         "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
                        for a in activity_rows],
         "returned": review.returned_for(user),
+        "conflict_outcomes": conflict_outcomes(user),
         "providers": providers.for_working_set(user),  # the directory, to pick and call offline
     }

@@ -22,7 +22,9 @@ What counts (shown in the dashboard's help text, `DEFINITIONS`):
 # The package's names, as its callers read them (`reports.club_figures`, `reports.set_targets`).
 from .. import vocab
 from ...clock import local_today as today_local
-from .area import HIDDEN, SMALL, area_clubs, area_report, suppress, suppress_parts
+from .area import (
+    HIDDEN, SMALL, area_clubs, area_report, area_total, exact_sum, suppress, suppress_parts,
+)
 from .dashboard import dashboard
 from .figures import (
     DEFINITIONS, REFERRAL_OUTCOMES, REFERRAL_STATUSES,
@@ -30,14 +32,18 @@ from .figures import (
     member_figures, monthly_series, overdue_appointments, pending_counts, period_case_ids,
     referrals_by, visits_by_kind,
 )
-from .monthly import TaskError, assign_task, monthly, monthly_tasks, next_month, save_evaluation
+from .glance import QUIET_DAYS, month_at_a_glance, quiet_members
+from .monthly import (
+    TaskError, assign_task, monthly, monthly_tasks, next_month, overdue_for_month, save_evaluation,
+)
 from .targets import (
     TARGET_DEFAULTS, TARGET_LIMITS, TargetError, months_left, progress, set_targets,
     target_progress, targets_for, validate_targets,
 )
 
 __all__ = [
-    "area_clubs", "area_report", "assign_task", "cases_by",
+    "area_clubs", "area_report", "area_total", "assign_task", "cases_by", "exact_sum",
+    "month_at_a_glance", "overdue_for_month", "QUIET_DAYS", "quiet_members",
     "cases_reached_by_category", "club_figures", "dashboard", "DEFINITIONS",
     "HIDDEN", "member_figures", "monthly", "monthly_series", "monthly_tasks", "months_left",
     "next_month", "overdue_appointments", "pending_counts", "Period", "period_case_ids",

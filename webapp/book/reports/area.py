@@ -111,4 +111,28 @@ def area_report(clubs, year):
             series={name: suppress_parts(values, f[name])
                     for name, values in series[club.id].items()},
         ))
-    return dict(year=year, months=months, rows=rows)
+    return dict(year=year, months=months, rows=rows, total=area_total(rows))
+
+
+def exact_sum(values):
+    """The sum of counts as shown, or HIDDEN unless every one is shown exactly: a total beside a
+    hidden count would let it be worked out, so the area's total only adds what anyone could."""
+    if all(isinstance(value, int) for value in values):
+        return sum(values)
+    return HIDDEN
+
+
+def area_total(rows):
+    """The area's column: each figure summed over its clubs (see exact_sum)."""
+    if not rows:
+        return None
+
+    def listed(key):
+        return [(label, exact_sum([row[key][i][1] if len(row[key]) > i else 0 for row in rows]))
+                for i, (label, _v) in enumerate(rows[0][key])]
+
+    return dict(
+        **{key: exact_sum([row[key] for row in rows])
+           for key in ("consultations", "cases", "referrals", "mobilised")},
+        categories=listed("categories"), statuses=listed("statuses"), outcomes=listed("outcomes"),
+    )

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 from peewee import Case as SQLCase
 
-from .. import vocab
+from .. import scheduling, vocab
 from ..vocab import APPROVED, SUBMITTED
 from ...clock import utc_start_of
 from ...models import (
@@ -294,14 +294,8 @@ def cases_by(field_name, club):
 
 def overdue_appointments(club, as_of, limit=20):
     """Open appointments past their date: (count, the oldest `limit` of them)."""
-    where = ((Appointment.club == club) & (Appointment.status == "open")
-             & (Appointment.due_date < as_of))
-    count = Appointment.select().where(where).count()
-    rows = (Appointment.select(Appointment, Case, User)
-            .join(Case, on=(Appointment.case == Case.id))
-            .switch(Appointment).join(User, on=(Appointment.member == User.id))
-            .where(where).order_by(Appointment.due_date).limit(limit))
-    return count, list(rows)
+    rows = scheduling.overdue(club, as_of)
+    return rows.count(), list(rows.limit(limit))
 
 
 def labelled_counts(vocabulary, counts, keep_zero=True):

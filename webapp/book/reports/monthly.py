@@ -1,17 +1,18 @@
 """The monthly meeting (sinh hoạt định kỳ): the month's figures, and its writes — the board's
 evaluation and the tasks it gives members for the next month."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
 from .. import scheduling
 from ... import audit
+from ...clock import local_today
 from ...db import database, utcnow
 from ...invalid import Invalid
 from ...models import FIELD_ROLES, Appointment, Case, MonthlyReview, Referral, User
 from .figures import (
     REFERRAL_STATUSES, VISIT_KINDS, Period, club_figures, in_period, labelled_counts,
-    member_figures, overdue_appointments, pending_counts, referrals_by, visits_by_kind,
+    member_figures, pending_counts, referrals_by, visits_by_kind,
 )
 from .targets import target_progress, targets_for
 
@@ -29,8 +30,17 @@ def next_month(year, month):
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def monthly(club, year, month):
+def overdue_for_month(club, period, today):
+    """The monthly meeting's overdue figure: as of today while the month lasts (a visit due later
+    in the month is not late yet), at the month's end once it is over."""
+    if period.end < today:
+        return scheduling.overdue_at_end_of(club, period.end)
+    return scheduling.overdue(club, today).count()
+
+
+def monthly(club, year, month, today=None):
     """The month's figures, its evaluation and the tasks assigned for next month."""
+    today = today or local_today()
     period = Period.month(year, month)
     figures = club_figures([club.id], period)[club.id]
     year_to_date = club_figures([club.id], Period(date(year, 1, 1), period.end))[club.id]
@@ -47,7 +57,7 @@ def monthly(club, year, month):
         referral_statuses=labelled_counts(
             REFERRAL_STATUSES, referrals_by(Referral.status, [club.id], period)[club.id]),
         pending=pending_counts(club, period),
-        overdue_count=overdue_appointments(club, period.end + timedelta(days=1), limit=0)[0],
+        overdue_count=overdue_for_month(club, period, today), month_over=period.end < today,
         review=review,
         tasks=list(monthly_tasks(club, following)),
     )

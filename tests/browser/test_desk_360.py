@@ -1,0 +1,157 @@
+"""Every desk page of every role on a 360 px phone, in Vietnamese and in English.
+
+The pages come from the app's URL map (every GET page a role may open, the field app aside), with
+ids of real seeded records, so a page added later is measured without changes here. A page fails
+when it is wider than the screen, when a cell of text is squeezed under 48 px, when a link, button
+or field is smaller than a 44 x 44 px target, or when the bottom bar changes between pages or
+wraps a label.
+"""
+import os
+from datetime import date, timedelta
+
+import pytest
+
+from webapp.models import User, Visit
+from webapp.permissions import PUBLIC, allowed, rule_for
+
+from ..factories import PASSWORD, make_case, make_user, make_visit, make_world
+from ..report_data import make_appointment, seed_year
+from ..test_permissions import url_for_rule
+from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in
+
+pytestmark = pytest.mark.browser
+
+SHOTS = os.environ.get("SOTD_SCREENSHOTS")  # a folder: save each page's screenshot there
+WIDTH = 360
+NOT_DESK = ("/api/", "/static/", "/app/", "/sw.js", "/manifest.webmanifest", "/login", "/logout",
+            "/language")
+
+# What the page says about itself: its width, squeezed text cells, small targets, the bottom bar.
+MEASURE = """(width) => {
+  const describe = (el) => `${el.tagName.toLowerCase()} "${(el.textContent || el.name || el.type
+      || "").trim().replace(/\\s+/g, " ").slice(0, 40)}"`;
+  const shown = (rect) => rect.width > 0 && rect.height > 0 && rect.right > 0;
+  const result = {width: document.scrollingElement.scrollWidth, squeezed: [], small: [], bar: [],
+                  wrapped: []};
+  for (const el of document.querySelectorAll("td, th, dd")) {
+    const rect = el.getBoundingClientRect();
+    if (el.textContent.trim() && shown(rect) && rect.width < 48) {
+      result.squeezed.push(`${describe(el)} ${Math.round(rect.width)} px wide`);
+    }
+  }
+  for (const el of document.querySelectorAll("a[href], button, input, select, textarea, summary")) {
+    if (el.type === "hidden") continue;
+    // A check box is tapped on its label as well: the larger of the two is the target.
+    const rects = [el, ...(el.labels || [])].map((node) => node.getBoundingClientRect())
+      .filter(shown);
+    if (!rects.length) continue;
+    const best = rects.reduce((a, b) => (a.width * a.height >= b.width * b.height ? a : b));
+    if (best.width < 44 || best.height < 44) {
+      result.small.push(`${describe(el)} ${Math.round(best.width)}x${Math.round(best.height)}`);
+    }
+  }
+  for (const item of document.querySelectorAll(".bottomnav__item")) {
+    const label = item.querySelector("span:not(.bottomnav__count)");
+    result.bar.push(`${item.getAttribute("href")} ${label.textContent.trim()}`);
+    if (label.scrollWidth > label.clientWidth + 1 || label.getClientRects().length > 1) {
+      result.wrapped.push(label.textContent.trim());
+    }
+  }
+  return result;
+}"""
+
+
+def seed():
+    """A club with a year of work, a new case waiting for review with long answers, and one record
+    of every kind for the URL map's ids; a supervisor of its city and an admin."""
+    world = make_world()
+    seed_year(date.today().year, club=world.club, n_cases=12)
+    new_case = make_case(
+        club=world.club, created_by=world.member, review_status="submitted",
+        categories=("victim", "being_identified"), consent=("follow", "refer"),
+        full_name="Nguyễn Thị Phương Thảo", phone="0912345678", risk_level="high",
+        address="Số 127, tổ 8, khu 7, đường Trần Quốc Nghiễn", neighbourhood="Khu phố Hồng Hải 7",
+        met_how="Gặp trong buổi truyền thông tại nhà văn hoá khu phố, người thân giới thiệu")
+    make_visit(new_case, date=date.today() - timedelta(days=2), notes="Gia đình khó khăn " * 20)
+    make_appointment(new_case, world.member, date.today() - timedelta(days=4))
+    users = {
+        "chair": world.chair,
+        "member": world.member,
+        "supervisor": make_user(role="supervisor", area=world.club.city,
+                                full_name="Phạm Văn Tỉnh"),
+        "admin": make_user(role="admin", full_name="Quản Trị Viên"),
+    }
+    entries = {"case": new_case, "visit": Visit.get_by_id(world.visit.id),
+               "referral": world.referral, "attendance": world.attendance}
+    return world, users, entries
+
+
+def desk_pages(app, world, entries, user):
+    """The URLs of every desk page `user` may open, with real ids; a review page per entry type."""
+    pages = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        declared = rule_for(rule.endpoint)
+        if "GET" not in rule.methods or rule.rule.startswith(NOT_DESK):
+            continue
+        if PUBLIC in declared or not allowed(user, declared):
+            continue
+        if "entry_type" in rule.arguments:
+            for entry_type, record in entries.items():
+                pages.append(rule.build({"entry_type": entry_type, "entry_id": record.id},
+                                        append_unknown=False)[1])
+        else:
+            pages.append(url_for_rule(rule, world))
+    return pages
+
+
+def shot(page, role, language, url):
+    if SHOTS:
+        name = url.strip("/").replace("/", "_") or "home"
+        page.screenshot(path=os.path.join(SHOTS, f"{role}-{language}-{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_desk_page_fits_a_360_px_phone(live_server, playwright_instance, language):
+    world, users, entries = seed()
+    User.update(locale=language).where(User.id.in_([u.id for u in users.values()])).execute()
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                  args=CHROMIUM_ARGS)
+    problems, visited = [], 0
+    try:
+        for role, user in users.items():
+            context = browser.new_context(
+                viewport={"width": WIDTH, "height": 740}, device_scale_factor=1, is_mobile=True,
+                has_touch=True, locale="vi-VN" if language == "vi" else "en-GB",
+                timezone_id="Asia/Ho_Chi_Minh", service_workers="block")
+            context.set_default_timeout(15000)
+            page = context.new_page()
+            log_in(page, live_server.url, user.login, PASSWORD)
+            page.wait_for_load_state()
+            bars = {}
+            for url in desk_pages(live_server.app, world, entries, user):
+                response = page.goto(live_server.url + url)
+                if page.url.startswith(live_server.url + "/app/"):
+                    continue  # a member's home is the field app, measured by its own tests
+                where = f"{role} {language} {url}"
+                if response is None or response.status >= 400:
+                    problems.append(f"{where}: answered {response and response.status}")
+                    continue
+                visited += 1
+                found = page.evaluate(MEASURE, WIDTH)
+                shot(page, role, language, url)
+                if found["width"] > WIDTH:
+                    problems.append(f"{where}: {found['width']} px wide")
+                problems += [f"{where}: squeezed {cell}" for cell in found["squeezed"]]
+                problems += [f"{where}: small target {target}" for target in found["small"]]
+                problems += [f"{where}: bar label on two lines or cut: {label}"
+                             for label in found["wrapped"]]
+                bars.setdefault(tuple(found["bar"]), []).append(url)
+            if len(bars) > 1:
+                problems.append(f"{role} {language}: the bottom bar changes between pages: {bars}")
+            if not any(bars):
+                problems.append(f"{role} {language}: no bottom bar")
+            context.close()
+    finally:
+        browser.close()
+    assert visited > 30, visited  # guards against measuring nothing
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,68 @@
+"""A desk form sent with a mistake opens where the mistake is: the first wrong field focused and
+on screen, its message beside it, on a 360 px phone where the form is far down the page."""
+import pytest
+
+from ..factories import PASSWORD, make_club, make_user
+from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in
+
+pytestmark = pytest.mark.browser
+
+ON_SCREEN = """(name) => {
+  const el = document.activeElement;
+  const rect = el.getBoundingClientRect();
+  const error = document.getElementById(el.id + "-error");
+  return {name: el.name, top: rect.top, bottom: rect.bottom, height: innerHeight,
+          error: error ? error.textContent.trim() : null,
+          errorTop: error ? error.getBoundingClientRect().top : null};
+}"""
+
+
+@pytest.fixture
+def desk_phone(playwright_instance):
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                  args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True, locale="vi-VN",
+                                  timezone_id="Asia/Ho_Chi_Minh")
+    context.set_default_timeout(15000)
+    yield context.new_page()
+    browser.close()
+
+
+def landed_on(page, name):
+    found = page.evaluate(ON_SCREEN, name)
+    assert found["name"] == name, found
+    assert 0 <= found["top"] and found["bottom"] <= found["height"], found  # scrolled to it
+    assert found["error"] and 0 < found["errorTop"] < found["height"], found
+    return found["error"]
+
+
+def test_an_error_far_down_the_accounts_page_is_where_the_admin_lands(live_server, desk_phone):
+    club = make_club(name="CLB Cao Xanh", code_prefix="CX")
+    for n in range(25):  # a long list of accounts above the form
+        make_user(club=club, login=f"cx.tv{n}")
+    admin = make_user(role="admin")
+    page = desk_phone
+    log_in(page, live_server.url, admin.login, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/admin/users")
+    form = page.locator("form:has(input[name=login])")
+    form.locator("input[name=full_name]").fill("Vũ Thị Lan")
+    form.locator("input[name=password]").fill("first-pass-1")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert landed_on(page, "login") == "Nhập tên đăng nhập."
+
+    page.goto(f"{live_server.url}/admin/clubs")
+    form = page.locator("form:has(input[name=code_prefix])")
+    for name, value in (("name", "CLB Cao Xanh Mới"), ("code_prefix", "cx"), ("ward", "Cao Xanh"),
+                        ("city", "Hạ Long")):
+        form.locator(f"input[name={name}]").fill(value)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert landed_on(page, "province") == "Nhập tỉnh."
+    page.locator("form:has(input[name=code_prefix]) input[name=province]").fill("Quảng Ninh")
+    page.locator("form:has(input[name=code_prefix]) button[type=submit]").click()
+    page.wait_for_load_state()
+    assert landed_on(page, "code_prefix") == ("CLB Cao Xanh đã dùng tiền tố CX: hãy chọn tiền tố "
+                                              "khác.")

@@ -1,0 +1,104 @@
+"""One figure, one answer: the dashboard, the agenda and the monthly meeting count overdue visits
+the same way — as of today, or at the end of a month that is over — on the same records."""
+import re
+from datetime import timedelta
+
+import pytest
+
+from webapp.book import reports
+from webapp.db import utcnow
+from webapp.models import Case
+
+from .factories import login_as, make_case, make_user, make_visit
+from .report_data import make_appointment
+
+TODAY = reports.today_local()
+THIS_MONTH = reports.Period.month(TODAY.year, TODAY.month)
+LAST_MONTH = reports.Period.month(*(((TODAY.year - 1, 12) if TODAY.month == 1
+                                     else (TODAY.year, TODAY.month - 1))))
+FIGURE = re.compile(r'data-figure="([^"]+)">([^<]*)<')
+
+
+def figure(html, key):
+    return dict(FIGURE.findall(html))[key]
+
+
+@pytest.fixture
+def club(app):
+    """Appointments on both sides of last month's end and of today, in every state."""
+    chair = make_user(role="chair")
+    member = make_user(club=chair.club)
+    cases = [make_case(club=chair.club, created_by=member) for _ in range(6)]
+    later_this_month = min(TODAY + timedelta(days=3), THIS_MONTH.end)
+    appointments = [
+        make_appointment(cases[0], member, LAST_MONTH.start),            # late then and now
+        make_appointment(cases[1], member, TODAY - timedelta(days=1)),   # late now
+        make_appointment(cases[2], member, later_this_month),            # not late yet
+        make_appointment(cases[3], member, TODAY + timedelta(days=40)),  # far ahead
+        make_appointment(cases[4], member, LAST_MONTH.start, status="cancelled"),
+    ]
+    # Done after last month ended: it was late at the month's end, it is not now.
+    visit_after = make_visit(cases[5], date=TODAY, review_status="approved")
+    appointments.append(make_appointment(cases[5], member, LAST_MONTH.end, status="done",
+                                         done_visit=visit_after))
+    # Done on the month's last day: never late.
+    visit_on_time = make_visit(cases[0], date=LAST_MONTH.end, review_status="approved")
+    appointments.append(make_appointment(cases[0], member, LAST_MONTH.end, status="done",
+                                         done_visit=visit_on_time))
+    # The case of a late visit was erased at the person's request: it counts nowhere.
+    erased = make_case(club=chair.club, created_by=member)
+    appointments.append(make_appointment(erased, member, LAST_MONTH.start))
+    Case.update(erased_at=utcnow()).where(Case.id == erased.id).execute()
+    return chair, appointments, {erased.id}, {visit_after.id: visit_after.date,
+                                              visit_on_time.id: visit_on_time.date}
+
+
+def late_now(appointments, erased):
+    return sum(1 for a in appointments if a.case_id not in erased and a.status == "open"
+               and a.due_date < TODAY)
+
+
+def late_at_end_of(day, appointments, erased, visit_dates):
+    def still_open(a):
+        return a.status == "open" or (a.status == "done" and visit_dates[a.done_visit_id] > day)
+    return sum(1 for a in appointments if a.case_id not in erased and a.due_date <= day
+               and still_open(a))
+
+
+def test_dashboard_agenda_and_this_months_meeting_agree(client, club):
+    chair, appointments, erased, _visits = club
+    login_as(client, chair)
+    expected = late_now(appointments, erased)
+    dashboard = client.get(f"/desk/dashboard?year={TODAY.year}").get_data(as_text=True)
+    agenda = client.get("/desk/agenda/").get_data(as_text=True)
+    meeting = client.get(f"/desk/monthly/{TODAY.year}/{TODAY.month}").get_data(as_text=True)
+    assert figure(dashboard, "overdue") == str(expected)
+    assert re.search(r"quá hạn: (\d+)", agenda).group(1) == str(expected)
+    assert agenda.count("agenda__item--overdue") == expected
+    assert figure(meeting, "month-overdue") == str(expected)
+    assert "Lịch hẹn quá hạn tính đến hôm nay" in meeting
+    assert expected == 2  # the visit due later this month is not late yet
+
+
+def test_last_months_meeting_counts_what_was_late_when_it_ended(client, club):
+    chair, appointments, erased, visit_dates = club
+    login_as(client, chair)
+    meeting = (client.get(f"/desk/monthly/{LAST_MONTH.start.year}/{LAST_MONTH.start.month}")
+               .get_data(as_text=True))
+    expected = late_at_end_of(LAST_MONTH.end, appointments, erased, visit_dates)
+    assert figure(meeting, "month-overdue") == str(expected)
+    assert "Lịch hẹn quá hạn vào cuối tháng" in meeting
+    # The first and the one done after the month: late then; the others were not yet due, done
+    # in time, cancelled or erased.
+    assert expected == 2 + (1 if TODAY - timedelta(days=1) <= LAST_MONTH.end else 0)
+    # Today's figures, on the dashboard, count only what is still open.
+    dashboard = client.get(f"/desk/dashboard?year={TODAY.year}").get_data(as_text=True)
+    assert figure(dashboard, "overdue") == str(late_now(appointments, erased))
+
+
+def test_the_meeting_of_a_month_ahead_counts_as_of_today(app, club):
+    chair, appointments, erased, _visits = club
+    ahead = TODAY + timedelta(days=40)
+    data = reports.monthly(chair.club, ahead.year, ahead.month)
+    assert data["overdue_count"] == late_now(appointments, erased)
+    assert not data["month_over"]

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.book import providers, referrals, sync
+from webapp.book import providers, referrals, reports, sync
 from webapp.book.fields import local_today
 from webapp.book.reports import SMALL
 from webapp.invalid import Invalid
@@ -251,7 +251,7 @@ def test_figures_per_provider_for_the_chair(places):
     Referral.create(club=chair.club, case=make_case(club=chair.club, consent=("refer",)),
                     created_by=chair, service_kind="legal_aid", provider=area.name,
                     listed_provider=area, referred_on=local_today(), review_status="submitted")
-    rows = {r["provider"].id: r for r in providers.figures(chair)}
+    rows = {r["provider"].id: r for r in reports.provider_figures(chair)}
     assert set(rows) == {area.id, places["own"].id}
     days = sorted(d for s, d in plan if s in ("completed", "declined"))
     assert rows[area.id] == {
@@ -268,7 +268,7 @@ def test_figures_per_provider_for_the_supervisor_are_suppressed_counts(app, plac
     seed_referrals(places["chair"], area, [("completed", 2)] * 4 + [("declined", 5)] * 2)
     seed_referrals(places["other_chair"], area, [("completed", 1)] * 3 + [("referred", None)])
     seed_referrals(places["far_chair"], places["far_area"], [("completed", 1)] * 9)
-    (row,) = providers.figures(places["supervisor"])
+    (row,) = reports.provider_figures(places["supervisor"])
     assert row["provider"] == area and "median_days" not in row
     # 10 sent, 7 completed, 2 declined: the 2 is hidden, and so is the 7 that would give it away.
     assert (row["sent"], row["accepted"], row["completed"], row["declined"]) == (10, 7, "*", SMALL)

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..book import providers
+from ..book import providers, reports
 from ..book.entry_forms import ProviderForm
 from ..invalid import Invalid
 from ..models import Referral
@@ -29,7 +29,7 @@ def _provider(provider_id, keep=False):
 @access(CHAIR, SUPERVISOR)
 def index():
     """The directory the user sees, with how the referrals sent to each provider went."""
-    return render_template("providers/index.html", rows=providers.figures(_user()),
+    return render_template("providers/index.html", rows=reports.provider_figures(_user()),
                            may_keep=providers.may_keep)
 
 
@@ -55,7 +55,7 @@ def new():
 def page(provider_id):
     """One provider: what it offers, how to reach it, and its referrals' figures."""
     provider = _provider(provider_id)
-    row = next(r for r in providers.figures(_user()) if r["provider"].id == provider.id)
+    row = next(r for r in reports.provider_figures(_user()) if r["provider"].id == provider.id)
     return render_template("providers/provider.html", provider=provider, row=row,
                            may_keep=providers.may_keep(_user(), provider))
 

@@ -1,18 +1,14 @@
 """The directory of service providers (nơi tiếp nhận): the area's, kept by its supervisor and seen
-by every club of the area, and each club's own, kept by its board; and how the referrals sent to
-each provider went."""
-from statistics import median
-
+by every club of the area, and each club's own, kept by its board. How the referrals sent to each
+went is a report (reports/providers.py)."""
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..db import database, utcnow
 from ..invalid import Invalid
-from ..models import Provider, Referral
+from ..models import Provider
 from ..permissions import CHAIR, FIELD, SUPERVISOR
 from . import fields
-from .reports.area import area_clubs, suppress, suppress_parts
-from .vocab import APPROVED
 
 FIELDS = tuple(f.name for f in fields.PROVIDER)
 
@@ -118,56 +114,3 @@ def for_working_set(user):
     return [{"uuid": p.uuid, "name": p.name, "service_kinds": p.service_kinds,
              "address": p.address, "phone": p.phone, "hours": p.hours, "notes": p.notes,
              "scope": "club" if p.club_id else "area"} for p in visible(user)]
-
-
-# --- How the referrals sent to each provider went ----------------------------------------------
-
-def _figures(referrals):
-    days = [(r.status_changed_on - r.referred_on).days for r in referrals
-            if r.status in ("completed", "declined") and r.status_changed_on is not None]
-    return {
-        "sent": len(referrals),
-        "accepted": sum(r.status in ("accepted", "completed") for r in referrals),
-        "completed": sum(r.status == "completed" for r in referrals),
-        "declined": sum(r.status == "declined" for r in referrals),
-        "median_days": median(days) if days else None,
-    }
-
-
-def _approved_referrals(providers, club_ids):
-    by_provider = {p.id: [] for p in providers}
-    if not by_provider or not club_ids:
-        return by_provider
-    query = (Referral.select(Referral.listed_provider, Referral.status, Referral.referred_on,
-                             Referral.status_changed_on)
-             .where(Referral.listed_provider.in_(list(by_provider))
-                    & Referral.club.in_(club_ids)
-                    & (Referral.review_status == APPROVED)))
-    for referral in query:
-        by_provider[referral.listed_provider_id].append(referral)
-    return by_provider
-
-
-def figures(user):
-    """Per provider of `user`'s directory: referrals sent, accepted, completed, declined and the
-    median days from referral to outcome. The board sees its club's referrals; a supervisor those
-    of the area's clubs, counts only, small ones suppressed."""
-    providers = list(visible(user))
-    if user.role == SUPERVISOR:
-        club_ids = [c.id for c in area_clubs(user)]
-    elif user.role in FIELD and user.club_id is not None:
-        club_ids = [user.club_id]
-    else:
-        club_ids = []
-    sent = _approved_referrals(providers, club_ids)
-    rows = []
-    for provider in providers:
-        row = _figures(sent[provider.id])
-        if user.role == SUPERVISOR:
-            # completed and declined are parts of sent: none hidden may be worked out from it
-            completed, declined = suppress_parts([row["completed"], row["declined"]], row["sent"])
-            row = {"sent": suppress(row["sent"]), "accepted": suppress(row["accepted"]),
-                   "completed": completed, "declined": declined}
-        rows.append({"provider": provider, **row})
-    return rows
-

@@ -11,6 +11,7 @@ from webapp.invalid import Invalid
 from webapp.models import Provider, Referral
 
 from .factories import make_case, make_club, make_user, session_for
+from .push_endpoint import push_endpoint  # noqa: F401 (fixture)
 
 
 def make_provider(by, name="Trung tâm trợ giúp pháp lý", kinds=("legal_aid",), **overrides):
@@ -286,3 +287,53 @@ def test_the_working_set_carries_the_directory(app, places):
     own = next(p for p in working["providers"] if p["uuid"] == places["own"].uuid)
     assert (own["scope"], own["phone"], own["service_kinds"]) == ("club", "0203 3835 123",
                                                                  ["medical_care"])
+
+
+# --- A referral forgotten for 30 days becomes a follow-up appointment --------------------------
+
+def test_a_referral_without_outcome_for_30_days_is_followed_up(places):
+    from webapp.book import scheduling
+    from webapp.models import Appointment
+
+    member = places["member"]
+    case = make_case(club=member.club, created_by=member, consent=("refer",))
+    made_on = local_today()
+    referral = Referral.create(club=member.club, case=case, created_by=member,
+                               service_kind="legal_aid", provider="TGPL", referred_on=made_on,
+                               review_status="approved")
+    answered = Referral.create(club=member.club, case=case, created_by=member,
+                               service_kind="legal_aid", provider="TGPL", referred_on=made_on,
+                               status="declined", outcome="no_capacity", review_status="approved")
+    days = scheduling.REFERRAL_FOLLOW_UP_DAYS
+    assert scheduling.follow_up_referrals(made_on + timedelta(days=days - 1)) == []
+    later = made_on + timedelta(days=days)
+    [appointment] = scheduling.follow_up_referrals(later)
+    assert (appointment.member_id, appointment.case_id, appointment.due_date,
+            appointment.source, appointment.source_referral_id) == (
+        member.id, case.id, later, "referral", referral.id)
+    assert scheduling.follow_up_referrals(later + timedelta(days=5)) == []  # once only
+    assert not Appointment.select().where(Appointment.source_referral == answered.id).exists()
+
+
+def test_the_follow_up_is_reminded_with_the_clock_moved(app, places, push_endpoint):
+    from webapp import push
+    from webapp.book import reminders
+    from webapp.models import Appointment
+
+    member = places["member"]
+    browser = push_endpoint.subscription()
+    push.subscribe(member, browser.to_json(), "Android Chrome/130", allow_local_http=True)
+    case = make_case(club=member.club, created_by=member, consent=("refer",))
+    made_on = local_today()
+    Referral.create(club=member.club, case=case, created_by=member, service_kind="legal_aid",
+                    provider="TGPL", referred_on=made_on, review_status="approved")
+    day = made_on + timedelta(days=30)  # the clock moved a month on
+    at = reminders.parse_now(f"{day.isoformat()}T08:00")
+    assert reminders.send_due(reminders.parse_now(f"{(day - timedelta(days=1)).isoformat()}T08:00"))[
+        "sent"] == 0
+    counts = reminders.send_due(at)  # the run makes the appointment, then reminds of it
+    [appointment] = Appointment.select().where(Appointment.source == "referral")
+    assert appointment.due_date == day and appointment.member_id == member.id
+    assert counts["sent"] == 1
+    [message] = push_endpoint.messages_for(browser)
+    assert case.full_name not in str(message.payload)

@@ -276,8 +276,10 @@ class Appointment(BaseModel):
     member = ForeignKeyField(User, backref="appointments", on_delete="RESTRICT")
     due_date = DateField(index=True)
     note = TextField(default="")
-    source = CharField(max_length=16, default="assigned")  # follow_up, assigned, monthly_review
+    source = CharField(max_length=16, default="assigned")  # follow_up, assigned, monthly_review, referral
     source_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
+    # A referral left without an outcome for REFERRAL_FOLLOW_UP_DAYS (source "referral").
+    source_referral = ForeignKeyField(Referral, null=True, on_delete="CASCADE")
     status = CharField(max_length=16, default="open")  # vocab.APPOINTMENT_STATUSES
     done_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
     cancelled_reason = TextField(default="")

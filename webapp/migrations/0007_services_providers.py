@@ -1,4 +1,5 @@
-"""Services: the directory of service providers, and the provider a referral was sent to."""
+"""Services: the directory of service providers, the provider a referral was sent to, and the
+follow-up appointment of a referral left without an outcome."""
 from peewee import *
 
 
@@ -31,12 +32,21 @@ def up(migrator, db):
             database = db
             table_name = 'provider'
     db.create_tables([Provider])
+
+    class Referral(Model):
+        class Meta:
+            database = db
+            table_name = 'referral'
     migrator.migrate(
         migrator.add_column('referral', 'listed_provider_id',
                             ForeignKeyField(Provider, null=True, field=Provider.id,
-                                            on_delete='SET NULL')))
+                                            on_delete='SET NULL')),
+        migrator.add_column('appointment', 'source_referral_id',
+                            ForeignKeyField(Referral, null=True, field=Referral.id,
+                                            on_delete='CASCADE')))
 
 
 def down(migrator, db):
-    migrator.migrate(migrator.drop_column('referral', 'listed_provider_id'))
+    migrator.migrate(migrator.drop_column('appointment', 'source_referral_id'),
+                     migrator.drop_column('referral', 'listed_provider_id'))
     db.execute_sql('DROP TABLE provider')

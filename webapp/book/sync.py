@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from peewee import IntegrityError
 
-from . import fields, holders, notices, review, scheduling
+from . import fields, holders, notices, providers, review, scheduling
 from ..db import database, new_uuid, utcnow
 from .entries import ENTRY_TYPES, TYPES, Lookup, check, type_of
 from ..invalid import Invalid
@@ -458,4 +458,5 @@ def working_set(user):
                        for a in activity_rows],
         "returned": review.returned_for(user),
         "conflict_outcomes": conflict_outcomes(user),
+        "providers": providers.for_working_set(user),  # the directory, to pick and call offline
     }

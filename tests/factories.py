@@ -17,6 +17,7 @@ from webapp.models import (
     CaseCategory,
     Club,
     Consent,
+    Provider,
     Referral,
     Review,
     User,
@@ -120,9 +121,12 @@ def make_world(club=None):
                                      created_by=chair)
     review = Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
                            decision="approved", decided_by=chair)
+    provider = Provider.create(club=club, name="Trạm y tế phường", service_kinds=["medical_care"],
+                               created_by=chair)
     return SimpleNamespace(club=club, chair=chair, member=member, user=member, case=case,
                            visit=visit, referral=referral, activity=activity,
-                           attendance=attendance, appointment=appointment, review=review)
+                           attendance=attendance, appointment=appointment, review=review,
+                           provider=provider)
 
 
 def record_id(world, param):

@@ -241,6 +241,25 @@ class VisitMember(BaseModel):
         indexes = ((("visit", "user"), True),)
 
 
+class Provider(BaseModel):
+    """A service provider (nơi tiếp nhận) of a directory: the area's (kept by its supervisor,
+    `area` set, no club) or one club's (kept by its board, `club` set)."""
+
+    uuid = CharField(unique=True, max_length=36, default=new_uuid)
+    club = ForeignKeyField(Club, null=True, backref="providers", on_delete="CASCADE")
+    area = CharField(max_length=120, default="", index=True)
+    name = CharField(max_length=200)
+    service_kinds = ListField(default=list)  # vocab.SERVICE_KINDS
+    address = CharField(max_length=200, default="")
+    phone = CharField(max_length=40, default="")
+    hours = CharField(max_length=200, default="")
+    notes = TextField(default="")
+    is_active = BooleanField(default=True)
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
 class Referral(EntryModel):
     """A case sent to a service provider."""
 
@@ -248,6 +267,8 @@ class Referral(EntryModel):
     case = ForeignKeyField(Case, backref="referrals", on_delete="CASCADE")
     service_kind = CharField(max_length=32)
     provider = CharField(max_length=200, default="")
+    # The directory's provider it was sent to, when one was picked; `provider` keeps its name.
+    listed_provider = ForeignKeyField(Provider, null=True, backref="referrals", on_delete="SET NULL")
     referred_on = DateField()
     reason = TextField(default="")
     status = CharField(max_length=16, default="referred")  # referred, accepted, completed, declined
@@ -287,8 +308,10 @@ class Appointment(BaseModel):
     member = ForeignKeyField(User, backref="appointments", on_delete="RESTRICT")
     due_date = DateField(index=True)
     note = TextField(default="")
-    source = CharField(max_length=16, default="assigned")  # follow_up, assigned, monthly_review
+    source = CharField(max_length=16, default="assigned")  # follow_up, assigned, monthly_review, referral
     source_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
+    # A referral left without an outcome for REFERRAL_FOLLOW_UP_DAYS (source "referral").
+    source_referral = ForeignKeyField(Referral, null=True, on_delete="CASCADE")
     status = CharField(max_length=16, default="open")  # vocab.APPOINTMENT_STATUSES
     done_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
     cancelled_reason = TextField(default="")
@@ -416,7 +439,7 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseHolder,
-    CaseCategory, Consent, Visit, VisitMember,
+    CaseCategory, Consent, Visit, VisitMember, Provider,
     Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
     MonthlyReview, PushSubscription, PushDelivery, AuditLog, WorkingSetCursor,
 ]

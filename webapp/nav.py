@@ -34,6 +34,7 @@ ITEMS = [
     ("agenda.index", _l("Agenda"), "calendar"),
     ("members.index", _l("Members"), "users"),
     ("book.activities_list", _l("Activities"), "calendar"),
+    ("providers.index", _l("Service providers"), "book"),
     ("book.requests_list", _l("Data requests"), "search"),
     ("auth.account", _l("Account"), "user"),
 ]

@@ -2,9 +2,9 @@
 
 
 def register_blueprints(app):
-    from . import (admin, agenda, api, area, auth, book, home, members, monthly, push, reports,
-                   review, shell)
+    from . import (admin, agenda, api, area, auth, book, home, members, monthly, providers, push,
+                   reports, review, shell)
 
     for module in (auth, home, admin, members, review, push, agenda, shell, api, book, reports,
-                   monthly, area):
+                   monthly, area, providers):
         app.register_blueprint(module.bp)

@@ -10,14 +10,14 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import audit
-from ..book import activities, cases, consent, referrals, review, sync
+from ..book import activities, cases, consent, providers, referrals, review, sync
 from ..book.entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
 from ..permissions import CHAIR, FIELD, access, case_or_404, club_record_or_404, visible_cases
 from ..security import search_redirect, searched_text
 from ..book.vocab import (
-    CASE_CATEGORIES, CASE_STATUSES, CONSENT_PURPOSES, REFERRAL_OUTCOMES, REFERRAL_STATUSES,
+    CASE_CATEGORIES, CASE_STATUSES, CONSENT_PURPOSES, REFERRAL_STATUSES,
     RISK_LEVELS,
 )
 
@@ -139,7 +139,7 @@ def case_page(case_id):
                            readers=audit.readers_of(case.id, case.club_id), read_view=read_view,
                            categories=cases.categories_of(case), consent=consent.consent_of(case),
                            assign=assign, close=CloseForm(), consent_form=_consent_form(),
-                           status_form=_status_form())
+                           status_form=_status_form(), referral_result=referrals.result_of)
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
@@ -264,6 +264,10 @@ def referral_new(case_id):
     """Refer the case to a service (needs the person's consent to be referred)."""
     case = _case(case_id)
     form = ReferralForm(extra={"case_uuid": case.uuid})
+    listed = {p.uuid: p.name for p in providers.visible(current_user)}
+    form.provider_uuid.choices = [("", _("— none fits: type it in below —"))] + list(listed.items())
+    if form.is_submitted() and not (form.provider.data or "").strip():
+        form.provider.data = listed.get(form.provider_uuid.data, "")  # picked: its name
     if form.validate_on_submit() and _submit(form, "referral"):
         flash(_("The referral is recorded."), "success")
         return redirect(url_for("book.case_page", case_id=case.id))
@@ -275,7 +279,9 @@ def referral_new(case_id):
 def _status_form():
     form = ReferralStatusForm()
     form.status.choices = [(c, label) for c, label in REFERRAL_STATUSES.choices() if c != "referred"]
-    form.outcome.choices = [("", _("— choose —"))] + REFERRAL_OUTCOMES.choices()
+    form.outcome.choices = [("", _("— choose —"))] + [
+        (code, _("%(result)s: %(outcome)s", result=result, outcome=label))
+        for result, outcomes in referrals.outcome_choices() for code, label in outcomes]
     return form
 
 

@@ -21,7 +21,8 @@ the server's own labels and messages:
   codes make the enum; `x-labels: {code: label}` gives the labels here too.
 - `x-choices-from: "members"` on a user id (or a list of them): one of bootstrap's `members` ids.
 - `x-refers-to: "<entry type>"` on a uuid: the uuid of a case (or activity) the server knows, or
-  that is sent in the same batch.
+  that is sent in the same batch; `"provider"`: the uuid of one of bootstrap's `providers` (the
+  user's directory), or null when the provider was typed in.
 - `x-widget`: how the desk draws the field ("text", "textarea", "number", "date", "select",
   "checkboxes", "checkbox", "tel", "consent", "member", "members", "hidden").
 - `x-order` on an entry type's schema: the fields in the order the forms show them.
@@ -39,8 +40,8 @@ from . import vocab
 from ..clock import local_today
 from ..invalid import Invalid
 from .kinds import (
-    Choice, Choices, Consent, Date, Integer, Member, Members, Phone, Reference, Text, TextArea,
-    parse_date,
+    Choice, Choices, Consent, Date, Integer, Member, Members, Phone, ProviderReference, Reference,
+    Text, TextArea, parse_date,
 )
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -93,6 +94,8 @@ REFERRAL = [
               messages={"required": _l("Choose the case.")}),
     Choice("service_kind", _l("Service"), required=True, vocabulary=vocab.SERVICE_KINDS,
            messages={"required": _l("Choose the service.")}),
+    # A provider of the directory, when one fits; `provider` holds its name, or one typed in.
+    ProviderReference("provider_uuid", _l("Provider from the directory")),
     Text("provider", _l("Service provider"), required=True, max_length=200,
          messages={"required": _l("Enter the service provider.")}),
     Date("referred_on", _l("Referred on"), required=True, not_future=True,
@@ -119,6 +122,20 @@ ACTIVITY = [
     Text("place", _l("Place"), max_length=200),
     Integer("attendee_count", _l("Number of attendees"), minimum=0, maximum=100000),
 ]
+
+# The directory of service providers (desk-only: kept by the board and the supervisor).
+PROVIDER = [
+    Text("name", _l("Name"), required=True, max_length=200,
+         messages={"required": _l("Enter the provider's name.")}),
+    Choices("service_kinds", _l("Services offered"), required=True, vocabulary=vocab.SERVICE_KINDS,
+            messages={"required": _l("Choose at least one service."),
+                      "minItems": _l("Choose at least one service.")}),
+    Text("address", _l("Address"), max_length=200),
+    Text("phone", _l("Phone number"), max_length=40),
+    Text("hours", _l("Opening hours"), max_length=200),
+    TextArea("notes", _l("Notes"), max_length=2000),
+]
+
 
 def object_schema(fields):
     """The JSON Schema of a record made of `fields`."""

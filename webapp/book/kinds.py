@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput, T
 
 from . import vocab
 from ..i18n import format_date
-from ..models import Activity, Case, User
+from ..models import Activity, Case, Provider, User
 
 CHOOSE = _l("— choose —")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -528,6 +528,31 @@ class Reference(Field):
     def shown(self, values, club):
         namer = self.NAMES.get(self.refers_to)
         names = namer(values, club) if namer else {}
+        return [names.get(v, str(v)) for v in values]
+
+
+class ProviderReference(Reference):
+    """The uuid of a provider of the user's directory (the working set's `providers`), checked by
+    the referral's own rules; the desk draws it as a select the page fills."""
+
+    widget = "select"
+
+    def __init__(self, name, label, **common):
+        super().__init__(name, label, refers_to="provider", **common)
+
+    def json_schema(self):
+        return {**super().json_schema(), "type": self._type("string")}
+
+    def desk_field(self):
+        # Left out of a post, the select holds None (str would make it "None").
+        return SelectField(self.label, choices=[], validate_choice=False,
+                           coerce=lambda v: v if v is None else str(v))
+
+    def desk_choices(self, member_choices, case_choices):
+        return None  # the page sets the directory's providers
+
+    def shown(self, values, club):
+        names = {p.uuid: p.name for p in Provider.select().where(Provider.uuid.in_(values))}
         return [names.get(v, str(v)) for v in values]
 
 

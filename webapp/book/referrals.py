@@ -2,14 +2,15 @@
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
+from . import providers
 from .consent import has_consent, waits_for_review
 from ..db import database, utcnow
 from .fields import local_today
 from ..invalid import Invalid
 from ..models import Referral
-from .vocab import REFERRAL_OUTCOMES, REFERRAL_STATUSES
+from .vocab import REFERRAL_OUTCOMES, REFERRAL_RESULTS, REFERRAL_STATUSES
 
-FIELDS = ("service_kind", "provider", "referred_on", "reason")
+FIELDS = ("service_kind", "provider", "listed_provider", "referred_on", "reason")
 # Which status may follow which: referred → accepted → completed, or declined on the way.
 NEXT_STATUSES = {
     "referred": ("accepted", "declined"),
@@ -17,16 +18,45 @@ NEXT_STATUSES = {
     "completed": (),
     "declined": (),
 }
+# How a referral ended (as Primero's do): successful when completed with the service received;
+# otherwise not successful, for a reason from the list. not_eligible and no_response are older
+# reasons, still read but no longer offered.
+SUCCESSFUL_OUTCOMES = ("service_received", "partly_received")
+NOT_SUCCESSFUL_REASONS = ("refused_by_person", "no_capacity", "could_not_contact", "other")
+
+
+def outcome_choices():
+    """The outcomes the board picks from, grouped as (result label, [(code, label)])."""
+    return [(REFERRAL_RESULTS.label("successful"),
+             [(c, REFERRAL_OUTCOMES.label(c)) for c in SUCCESSFUL_OUTCOMES]),
+            (REFERRAL_RESULTS.label("not_successful"),
+             [(c, REFERRAL_OUTCOMES.label(c)) for c in NOT_SUCCESSFUL_REASONS])]
+
+
+def result_of(referral):
+    """"successful", "not_successful", or None while the referral has no outcome."""
+    if referral.status not in ("completed", "declined"):
+        return None
+    if referral.status == "completed" and referral.outcome in SUCCESSFUL_OUTCOMES:
+        return "successful"
+    return "not_successful"
 
 
 def prepare(user, values, lookup):
-    """A referral needs the person's consent to be referred to services."""
+    """A referral needs the person's consent to be referred to services; a provider it picks from
+    the directory must be one of the user's (its name is sent as `provider` beside it)."""
     case = values["case"]
     if not has_consent(case, "refer") and not waits_for_review(case, "refer"):
         raise Invalid({"case_uuid": _l("This person has not agreed to be referred to services. "
                                        "Record their consent on the case's screen (edit the "
                                        "case), then send the referral again.")})
-    return values
+    listed = None
+    if values.get("provider_uuid"):
+        listed = providers.by_uuid(user, values["provider_uuid"])
+        if listed is None:
+            raise Invalid({"provider_uuid": _l("This provider is not in your club's directory. "
+                                               "Choose another, or type the provider in.")})
+    return dict(values, listed_provider=listed)
 
 
 def waits_for(referral):
@@ -65,6 +95,7 @@ def update(referral, values, by):
 def data_of(referral):
     return {
         "case_uuid": referral.case.uuid, "service_kind": referral.service_kind,
+        "provider_uuid": referral.listed_provider.uuid if referral.listed_provider_id else None,
         "provider": referral.provider, "referred_on": referral.referred_on.isoformat(),
         "reason": referral.reason,
     }
@@ -77,6 +108,8 @@ def set_status(referral, status, outcome, note, by, on=None):
                                     status=REFERRAL_STATUSES.items.get(referral.status, referral.status))})
     if status in ("completed", "declined") and outcome not in REFERRAL_OUTCOMES:
         raise Invalid({"outcome": _l("Choose the outcome.")})
+    if status == "declined" and outcome in SUCCESSFUL_OUTCOMES:
+        raise Invalid({"outcome": _l("A declined referral is not successful: choose the reason.")})
     if len(note or "") > 2000:
         raise Invalid({"note": _l("Use at most %(n)d characters.", n=2000)})
     on = on or local_today()

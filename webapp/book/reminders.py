@@ -15,9 +15,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from . import review
+from . import review, scheduling
 from .. import push
-from ..clock import LOCAL_TZ, local_now
+from ..clock import LOCAL_TZ, local_now, local_today
 from ..db import database
 from .entries import ENTRY_TYPES, TYPES
 from ..models import (
@@ -216,6 +216,8 @@ def send_due(now=None):
     now_utc = _naive_utc(now)
     counts = dict.fromkeys(("sent", "gone", "retry", "failed", "backed_off", "taken"), 0)
     prune_deliveries(now_utc)
+    # Referrals forgotten for 30 days become appointments, which the reminders below then cover.
+    scheduling.follow_up_referrals(local_today(now_utc))
     subscriptions = (PushSubscription.select(PushSubscription, User)
                      .join(User)
                      .where(User.is_active == True, User.role.in_(FIELD_ROLES),  # noqa: E712

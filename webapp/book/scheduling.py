@@ -3,16 +3,18 @@ and done when a visit to the case is recorded; and the agendas that list them.""
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from . import holders, notices
 from .. import audit
 from ..clock import local_today
 from ..db import database, utcnow
 from ..invalid import Invalid
-from ..models import FIELD_ROLES, Appointment, Case, User, Visit
+from ..models import FIELD_ROLES, Appointment, Case, Referral, User, Visit
 
 CLOSED_STATUSES = ("closed", "closed_referred")
 UPCOMING_DAYS = 7
+REFERRAL_FOLLOW_UP_DAYS = 30  # a referral without an outcome this long is followed up
 
 
 
@@ -62,6 +64,36 @@ def create_follow_up(visit, new=False):
         audit.record("appointment_create", appointment, user=visit.created_by,
                      case_code=visit.case.code, source="follow_up")
         return appointment
+
+
+def follow_up_referrals(today=None):
+    """Make a follow-up appointment, once, for each referral still without an outcome
+    REFERRAL_FOLLOW_UP_DAYS after it was made, for the member who made it (if still active in the
+    club): the reminders then cover it. Returns the appointments made."""
+    today = today or local_today()
+    waiting = (Referral.select(Referral, Case)
+               .join(Case)
+               .switch(Referral)
+               .join(User, on=(Referral.created_by == User.id))
+               .where(Referral.status.in_(("referred", "accepted"))
+                      & (Referral.review_status != "returned")
+                      & (Referral.referred_on <= today - timedelta(days=REFERRAL_FOLLOW_UP_DAYS))
+                      & Case.erased_at.is_null()
+                      & User.is_active & (User.club == Referral.club)
+                      & User.role.in_(FIELD_ROLES)
+                      & ~fn.EXISTS(Appointment.select(Appointment.id)
+                                   .where(Appointment.source_referral == Referral.id))))
+    made = []
+    for referral in waiting:
+        with database.atomic():
+            appointment = Appointment.create(
+                club=referral.club_id, case=referral.case_id, member=referral.created_by_id,
+                due_date=today, source="referral", source_referral=referral,
+                created_by=referral.created_by_id)
+            audit.record("appointment_create", appointment, user=referral.created_by,
+                         case_code=referral.case.code, source="referral")
+        made.append(appointment)
+    return made
 
 
 def open_appointment(club_id, case_id, appointment_id):

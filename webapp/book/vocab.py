@@ -134,8 +134,15 @@ REFERRAL_OUTCOMES = Vocabulary("referral_outcome", [
     ("partly_received", _l("Partly received the service")),
     ("not_eligible", _l("Not eligible")),
     ("refused_by_person", _l("The person refused the service")),
+    ("no_capacity", _l("The provider had no capacity")),
+    ("could_not_contact", _l("Could not contact the person or the provider")),
     ("no_response", _l("No answer from the provider")),
     ("other", _l("Other")),
+])
+
+REFERRAL_RESULTS = Vocabulary("referral_result", [
+    ("successful", _l("Successful")),
+    ("not_successful", _l("Not successful")),
 ])
 
 ACTIVITY_KINDS = Vocabulary("activity_kind", [

@@ -17,7 +17,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import get_locale
 
-from . import entries, fields, review, scheduling, sync
+from . import entries, fields, providers, review, scheduling, sync
 from ..db import database, utcnow
 from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, Referral, SyncConflict, User, Visit,
@@ -34,7 +34,7 @@ MAX_AGE = timedelta(days=30)   # has a known base; one older than a session live
 # The lists of the working set, each by the key the phone knows its records by.
 LISTS = {"cases": "uuid", "appointments": "id", "returned": "uuid", "activities": "uuid"}
 # The parts sent whole, and only when they changed.
-PARTS = ("user", "members", "vocabularies", "schema_version", "conflict_outcomes")
+PARTS = ("user", "members", "vocabularies", "schema_version", "conflict_outcomes", "providers")
 
 
 def _iso(value):
@@ -137,6 +137,7 @@ def whole(user):
                        for a in activity_rows],
         "returned": review.returned_for(user),
         "conflict_outcomes": conflict_outcomes(user),
+        "providers": providers.for_working_set(user),  # the directory, to pick and call offline
     }
 
 

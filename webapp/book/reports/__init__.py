@@ -36,6 +36,7 @@ from .glance import QUIET_DAYS, month_at_a_glance, quiet_members
 from .monthly import (
     TaskError, assign_task, monthly, monthly_tasks, next_month, overdue_for_month, save_evaluation,
 )
+from .providers import provider_figures
 from .targets import (
     TARGET_DEFAULTS, TARGET_LIMITS, TargetError, months_left, progress, set_targets,
     target_progress, targets_for, validate_targets,
@@ -47,7 +48,7 @@ __all__ = [
     "cases_reached_by_category", "club_figures", "dashboard", "DEFINITIONS",
     "HIDDEN", "member_figures", "monthly", "monthly_series", "monthly_tasks", "months_left",
     "next_month", "overdue_appointments", "pending_counts", "Period", "period_case_ids",
-    "progress", "REFERRAL_OUTCOMES", "REFERRAL_STATUSES", "referrals_by", "save_evaluation",
+    "progress", "provider_figures", "REFERRAL_OUTCOMES", "REFERRAL_STATUSES", "referrals_by", "save_evaluation",
     "SERVICE_KINDS", "set_targets", "SMALL", "suppress", "suppress_parts", "TARGET_DEFAULTS",
     "TARGET_LIMITS", "target_progress", "TargetError", "targets_for", "TaskError", "today_local",
     "validate_targets", "VISIT_KINDS", "visits_by_kind", "vocab",

@@ -8,10 +8,12 @@ wraps a label.
 """
 import os
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 
-from webapp.models import User, Visit
+from webapp.book import cases
+from webapp.models import Provider, SyncConflict, User, Visit
 from webapp.permissions import PUBLIC, allowed, rule_for
 
 from ..factories import PASSWORD, make_case, make_user, make_visit, make_world
@@ -83,6 +85,13 @@ def seed():
     }
     entries = {"case": new_case, "visit": Visit.get_by_id(world.visit.id),
                "referral": world.referral, "attendance": world.attendance}
+    # A conflict kept for the chair, and the supervisor's own provider of the area's directory.
+    world.sync_conflict = SyncConflict.create(
+        entry_type="case", uuid=new_case.uuid, revision=2, base_revision=1, user=world.member,
+        club=world.club, data=dict(cases.data_of(new_case), address="Số 9, tổ 3, khu 2"))
+    world.area_provider = Provider.create(area=world.club.city, name="Trung tâm Trợ giúp pháp lý",
+                                          service_kinds=["legal_aid"],
+                                          created_by=users["supervisor"])
     return world, users, entries
 
 
@@ -100,7 +109,10 @@ def desk_pages(app, world, entries, user):
                 pages.append(rule.build({"entry_type": entry_type, "entry_id": record.id},
                                         append_unknown=False)[1])
         else:
-            pages.append(url_for_rule(rule, world))
+            # Each role opens the records it keeps: a supervisor the area's provider.
+            own = SimpleNamespace(**dict(vars(world), provider=world.area_provider)) \
+                if user.role == "supervisor" else world
+            pages.append(url_for_rule(rule, own))
     return pages
 
 

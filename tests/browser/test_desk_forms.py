@@ -49,8 +49,8 @@ def test_an_error_far_down_the_accounts_page_is_where_the_admin_lands(live_serve
     form = page.locator("form:has(input[name=login])")
     form.locator("input[name=full_name]").fill("Vũ Thị Lan")
     form.locator("input[name=password]").fill("first-pass-1")
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer, not the page that sent it
+        form.locator("button[type=submit]").click()
     assert landed_on(page, "login") == "Nhập tên đăng nhập."
 
     page.goto(f"{live_server.url}/admin/clubs")
@@ -58,11 +58,11 @@ def test_an_error_far_down_the_accounts_page_is_where_the_admin_lands(live_serve
     for name, value in (("name", "CLB Cao Xanh Mới"), ("code_prefix", "cx"), ("ward", "Cao Xanh"),
                         ("city", "Hạ Long")):
         form.locator(f"input[name={name}]").fill(value)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer, not the page that sent it
+        form.locator("button[type=submit]").click()
     assert landed_on(page, "province") == "Nhập tỉnh."
     page.locator("form:has(input[name=code_prefix]) input[name=province]").fill("Quảng Ninh")
-    page.locator("form:has(input[name=code_prefix]) button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form:has(input[name=code_prefix]) button[type=submit]").click()
     assert landed_on(page, "code_prefix") == ("CLB Cao Xanh đã dùng tiền tố CX: hãy chọn tiền tố "
                                               "khác.")

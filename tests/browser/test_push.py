@@ -68,7 +68,9 @@ def test_a_reminder_pushed_to_the_phone_shows_and_opens_its_page(live_server, ph
     page = open_app(phone.new_page(), live_server, member)
     shown = deliver(page, phone, live_server, payload)[0]
     assert shown["title"] == "Thăm lại ngày mai"
-    assert case.code in shown["body"]
+    # A lock screen shows no code and no name: the details are in the app (issue 15).
+    assert shown["body"] == "Ngày mai có một lượt thăm. Mở ứng dụng để xem chi tiết."
+    assert case.code not in json.dumps(shown, ensure_ascii=False)
     assert "Nguyễn" not in json.dumps(shown, ensure_ascii=False)
     assert shown["tag"] == f"appointment-{reminder.key.split(':')[1]}"
     case_page = f"{live_server.url}/app/#/case/{case.uuid}"

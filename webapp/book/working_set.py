@@ -71,7 +71,7 @@ def _cases(user):
         out.append({
             "id": c.id, "uuid": c.uuid, "code": c.code, "full_name": c.full_name, "sex": c.sex,
             "birth_year": c.birth_year, "address": c.address, "neighbourhood": c.neighbourhood,
-            "phone": c.phone,
+            "phone": c.phone, "met_how": c.met_how,
             "categories": sorted(r.category for r in categories.get(c.id, [])),
             "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
             "consent": {p: p in given for p in ("follow", "refer", "share")},

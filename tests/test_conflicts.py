@@ -53,21 +53,6 @@ def revisions(uuid):
 
 
 @pytest.fixture
-def club(app):
-    return make_club()
-
-
-@pytest.fixture
-def chair(club):
-    return make_user(club=club, role="chair")
-
-
-@pytest.fixture
-def member(club):
-    return make_user(club=club)
-
-
-@pytest.fixture
 def registered(app, member):
     """A case the member registered from the phone (revision 1), approved by the chair."""
     sent = entry("case", case_data())

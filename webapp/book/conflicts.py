@@ -15,7 +15,6 @@ from ..models import SyncConflict, User
 
 MERGED, DISMISSED = "merged", "dismissed"
 ERASED = sync.ERASED
-MAX_REASON = 1000
 
 
 def _of_club(club):
@@ -142,13 +141,8 @@ def resolve(conflict, by, take, seen):
 
 def dismiss(conflict, by, reason):
     """Set the kept copy aside with a reason (required): the record stays as it is."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid(_("Write why the copy is dismissed: the member sees the reason."),
-                      field="reason")
-    if len(reason) > MAX_REASON:
-        raise Invalid(_("The reason must have at most %(n)d characters.", n=MAX_REASON),
-                      field="reason")
+    reason = review.checked_reason(reason, _("Write why the copy is dismissed: the member "
+                                             "sees the reason."))
     with database.atomic():
         conflict = _locked(conflict)
         _close(conflict, by, DISMISSED, reason=reason)

@@ -238,17 +238,24 @@ def approve(row, by, seen=None):
         return _decide(row, row.revision, APPROVED, by)
 
 
+def checked_reason(reason, missing):
+    """The board's reason for a decision, trimmed: required (`missing` says why), at most
+    MAX_REASON characters. Raises Invalid on the field "reason"."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(missing, field="reason")
+    if len(reason) > MAX_REASON:
+        raise Invalid(_("The reason must have at most %(n)d characters.", n=MAX_REASON),
+                      field="reason")
+    return reason
+
+
 def return_entry(row, by, reason, seen=None):
     """Return what waits on `row` to its maker with a reason (required), to fix and resubmit.
 
     `seen`: as for approve."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid(_("Write why the entry is returned: the member needs the reason to fix it."),
-                      field="reason")
-    if len(reason) > MAX_REASON:
-        raise Invalid(_("The reason must have at most %(n)d characters.", n=MAX_REASON),
-                      field="reason")
+    reason = checked_reason(reason, _("Write why the entry is returned: the member needs the "
+                                      "reason to fix it."))
     with database.atomic():
         row = _reload(row)
         _check_seen(row, seen)

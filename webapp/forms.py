@@ -49,17 +49,6 @@ WTFORMS_MESSAGES = (
 )
 
 
-class NewAccountForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name.")),
-                                                         Length(max=120)])
-    login = StringField(_l("Login name"), validators=[DataRequired(_l("Enter a login name.")),
-                                                      Length(max=64)])
-    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
-    role = SelectField(_l("Role"))
-    password = PasswordField(_l("First password (to be changed at first login)"),
-                             validators=[DataRequired(_l("Enter a first password."))])
-
-
 class MemberAccountForm(FlaskForm):
     """A new account of a club: its holder opens it with a setup code (no password is typed)."""
 
@@ -69,6 +58,13 @@ class MemberAccountForm(FlaskForm):
                                                       Length(max=64)])
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=20)])
     role = SelectField(_l("Role"))
+
+
+class NewAccountForm(MemberAccountForm):
+    """A new account with a first password set by the admin (to be changed at first login)."""
+
+    password = PasswordField(_l("First password (to be changed at first login)"),
+                             validators=[DataRequired(_l("Enter a first password."))])
 
 
 class PasswordResetForm(FlaskForm):

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from .. import accounts, audit
 from ..forms import NewAccountForm, PasswordResetForm, apply_account_error
 from ..invalid import Invalid
-from ..models import Club, User
+from ..models import FIELD_ROLES, Club, User
 from ..permissions import ADMIN, access
 from .members import show_setup_code
 from ..book.vocab import ROLES
@@ -156,7 +156,7 @@ def user(user_id):
 
 def _club_account(user_id):
     account = get_object_or_404(User.select(), User.id == user_id)
-    if account.club_id is None or account.role not in ("member", "chair"):
+    if account.club_id is None or account.role not in FIELD_ROLES:
         abort(404)
     return account
 

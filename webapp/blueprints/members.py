@@ -7,7 +7,7 @@ from flask_login import current_user
 from .. import accounts
 from ..forms import MemberAccountForm, apply_account_error
 from ..invalid import Invalid
-from ..models import AccountEvent, User
+from ..models import FIELD_ROLES, AccountEvent, User
 from ..permissions import CHAIR, access, club_record_or_404
 from ..book.vocab import ROLES
 
@@ -46,7 +46,7 @@ def show_setup_code(account, issued, back):
 
 def _own_member(user_id):
     member = club_record_or_404(User, user_id)
-    if member.role not in ("member", "chair"):
+    if member.role not in FIELD_ROLES:
         abort(404)
     return member
 

@@ -30,6 +30,9 @@ def desk_phone(playwright_instance):
 
 
 def landed_on(page, name):
+    # Chromium applies autofocus at its next rendering step, which may come after "load"
+    page.wait_for_function("(name) => document.activeElement && document.activeElement.name === name",
+                           arg=name)
     found = page.evaluate(ON_SCREEN, name)
     assert found["name"] == name, found
     assert 0 <= found["top"] and found["bottom"] <= found["height"], found  # scrolled to it

@@ -23,6 +23,7 @@ from types import ModuleType
 from flask_babel import lazy_gettext as _l
 
 from . import activities, cases, fields, holders, referrals, visits
+from ..db import is_postgres
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
 from .vocab import Vocabulary
@@ -152,6 +153,7 @@ class Lookup:
         self.absent = set()  # uuids with neither a main row nor a revision on the server
         self.rows = {}       # (kind of reference, uuid) → row (or None: unknown)
         self.memo = {}
+        self.kept = {}       # case id → erased (True/False), read by keep_cases
 
     @classmethod
     def for_batch(cls, entries):
@@ -182,6 +184,25 @@ class Lookup:
             lookup.rows.update({(name, uuid): None for uuid in wanted
                                 if (name, uuid) not in lookup.rows})
         return lookup
+
+    def keep_cases(self):
+        """Inside a batch's transaction: which of the cases the batch read are erased, asked once
+        and kept so until the batch commits — on SQLite the transaction holds the write lock from
+        its start (IMMEDIATE), on PostgreSQL the rows are locked FOR SHARE, so an erasure waits
+        for the batch (cases.erase writes the case's row first). `erased(case)` then answers
+        from it; entries of an erased case are then never stored (DESIGN.md §4)."""
+        ids = sorted({row.id for row in self.read("case")} - set(self.kept))
+        for chunk in _chunks(ids):
+            query = Case.select(Case.id, Case.erased_at).where(Case.id.in_(chunk))
+            if is_postgres():
+                query = query.for_update("FOR SHARE")
+            self.kept.update({row.id: row.erased_at is not None for row in query})
+
+    def erased(self, case):
+        """True if `case` is erased now: from keep_cases when it read it, else asked now."""
+        if case.id in self.kept:
+            return self.kept[case.id]
+        return Case.select().where((Case.id == case.id) & Case.erased_at.is_null(False)).exists()
 
     def is_known(self, uuid):
         """True if the server holds a revision of `uuid` (the entry may since have been removed)."""

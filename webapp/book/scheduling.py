@@ -104,12 +104,18 @@ def open_appointment(club_id, case_id, appointment_id):
                                    & (Appointment.status == "open"))
 
 
-def cases_with_open_appointment(case_ids):
-    """The ids among `case_ids` of the cases that have an open appointment."""
+def open_appointments_of(case_ids):
+    """{case id: [(member id, created_at), …]}: the open appointments of the cases `case_ids`,
+    what `close_open_for_visit` may close."""
+    found = {case_id: [] for case_id in case_ids}
     if not case_ids:
-        return set()
-    return {a.case_id for a in Appointment.select(Appointment.case).distinct().where(
-        Appointment.case.in_(sorted(case_ids)) & (Appointment.status == "open"))}
+        return found
+    rows = (Appointment.select(Appointment.case, Appointment.member, Appointment.created_at)
+            .where(Appointment.case.in_(sorted(case_ids)) & (Appointment.status == "open"))
+            .tuples())
+    for case_id, member_id, created_at in rows:
+        found[case_id].append((member_id, created_at))
+    return found
 
 
 def close_open_for_visit(visit, appointment_id=None):

@@ -22,7 +22,7 @@ from .. import audit
 from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, type_of
 from ..invalid import Invalid
-from ..models import Case, EntryRevision, SyncConflict
+from ..models import EntryRevision, SyncConflict
 from ..permissions import may_edit_case, may_write_case
 
 MAX_ENTRIES = 200
@@ -208,7 +208,8 @@ def _erased_case(uuid, kind, data, lookup):
     """The erased case an entry belongs to, or None: such an entry answers `gone`, and nothing
     of it is stored anywhere, not even as a conflict or a revision (DESIGN.md §4).
 
-    Read inside the entry's transaction: a case erased while a batch runs keeps its entries out.
+    Asked inside the entry's transaction, or of what the batch's transaction keeps
+    (Lookup.keep_cases): a case erased while a batch runs keeps its entries out.
     """
     held_kind, row = lookup.held(uuid)
     if row is not None:
@@ -216,10 +217,9 @@ def _erased_case(uuid, kind, data, lookup):
     else:
         case = next((lookup.get("case", data[f.name]) for f in kind.references
                      if f.refers_to == "case" and fields.is_uuid(data.get(f.name))), None)
-    if case is None:
+    if case is None or not lookup.erased(case):
         return None
-    return Case.select(Case.id, Case.uuid).where((Case.id == case.id)
-                                                 & Case.erased_at.is_null(False)).first()
+    return case
 
 
 def may_edit(user, row, made=None):
@@ -391,6 +391,7 @@ def _take(user, entries, later):
         if _order(entries[i]) == first:
             results[i] = submit_entry(user, entries[i], lookup)
     with database.atomic():
+        lookup.keep_cases()
         with audit.deferred(later.audit) if later is not None else contextlib.nullcontext():
             for i in order:
                 if results[i] is None:

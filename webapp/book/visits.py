@@ -32,19 +32,25 @@ def prepare(user, values, lookup):
     return dict(values, members_present=members, appointment_id=appointment_id)
 
 
-def _may_have_open_appointment(lookup, case):
-    """False only when the batch knows the case has no open appointment for the visit to close.
+def _may_close_appointment(lookup, visit, appointment_id):
+    """False only when the batch knows no open appointment is there for the visit to close.
 
-    The cases the batch read are asked once (one query for the whole batch); a follow-up date the
-    batch stores makes an appointment, so its case may then have one.
+    The open appointments of the cases the batch read are asked once (one query for the whole
+    batch); a visit may close one of its maker's made before it (close_open_for_visit), or the one
+    it names. A case whose follow-up the batch stores is asked again, as are cases the batch did
+    not read.
     """
+    if appointment_id is not None:
+        return True
     known = lookup.memo.get("visits.open_appointments")
     if known is None:
-        asked = {c.id for c in lookup.read("case")}
-        with_open = scheduling.cases_with_open_appointment(asked)
-        known = lookup.memo["visits.open_appointments"] = (asked, with_open)
-    asked, with_open = known
-    return case.id not in asked or case.id in with_open
+        known = lookup.memo["visits.open_appointments"] = scheduling.open_appointments_of(
+            {c.id for c in lookup.read("case")})
+    if visit.case_id not in known:
+        return True
+    made = visit.client_created_at or visit.created_at
+    return any(member_id == visit.created_by_id and (made is None or created_at <= made)
+               for member_id, created_at in known[visit.case_id])
 
 
 def _write(visit, values, close_appointment=True):
@@ -64,9 +70,10 @@ def _write(visit, values, close_appointment=True):
 
 def create(user, values, lookup, **entry):
     visit = Visit(club=values["case"].club_id, case=values["case"], created_by=user, **entry)
-    _write(visit, values, close_appointment=_may_have_open_appointment(lookup, visit.case))
-    if visit.follow_up_date:
-        lookup.memo["visits.open_appointments"][1].add(visit.case_id)
+    _write(visit, values, close_appointment=_may_close_appointment(
+        lookup, visit, values.get("appointment_id")))
+    if visit.follow_up_date:  # its appointment: the batch's read of the case no longer holds
+        lookup.memo.get("visits.open_appointments", {}).pop(visit.case_id, None)
     audit.record("visit_recorded", visit, user=user, case_id=visit.case_id)
     return visit
 

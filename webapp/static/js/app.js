@@ -53,6 +53,21 @@ async function refresh() {
   return snap;
 }
 
+/* The first screen is drawn from the working set's summary (core.snapshot); the whole set is
+   opened next, and any other screen waits for it. */
+const FROM_SUMMARY = ["today", "cases"];
+function openWhole() {
+  if (!state.working || !state.working.partial) return Promise.resolve();
+  state.opening = state.opening || core.working(state.user).then((whole) => {
+    state.opening = null;
+    if (!whole || !state.working || !state.working.partial) return;
+    state.working = whole;
+    if (route().name === "cases") state.rerenderList();
+    else if (!FROM_SUMMARY.includes(route().name)) render();
+  });
+  return state.opening;
+}
+
 // --- Screens ---------------------------------------------------------------------------------
 
 function route() {
@@ -65,6 +80,10 @@ function render() {
   renderChrome();
   const { name, arg, params } = route();
   let content;
+  if (state.working && state.working.partial && !FROM_SUMMARY.includes(name)) {
+    openWhole();
+    return; // drawn once the whole working set is open
+  }
   if (!state.working) {
     content = [h("section", { class: "card" }, h("p", {}, state.needLogin ? t("need_login") : t("not_ready")),
       state.needLogin ? loginLink() : null)];
@@ -271,6 +290,7 @@ async function start() {
     return;
   }
   render();
+  openWhole();
   if (!state.working && navigator.onLine) {
     // First open on this phone (or after logout): the working set comes with the key.
     let result = {};

@@ -10,6 +10,8 @@
   const RECENT_VISITS = 5;
   const LOGOUT_PENDING = "logout_pending"; // meta: a logout made offline, the server not yet told
   const CLOCK = "clock_skew"; // meta: the server's clock minus the phone's, in ms, at the last sync
+  const SUMMARY = "summary:"; // working: the key of a user's summary (summaryOf), before their id
+  const FIRST_PAGE = 30; // the cases of "My cases" the summary holds, besides those Today names
   const enc = new TextEncoder();
   const dec = new TextDecoder();
 
@@ -77,20 +79,25 @@
   /* Everything a screen needs, read in one transaction and one round trip: opening the app
      offline on a slow phone is mostly waiting on IndexedDB. The keys and working sets of every
      user are read (there is one at most: logging in forgets the previous user's), and only the
-     user of meta "user" is opened. */
-  async function snapshot() {
+     user of meta "user" is opened. `whole`: the whole working set; otherwise its summary
+     (summaryOf), what the first screen needs, so that opening the app does not grow with the
+     book — the rest is opened with working() once that screen is drawn. */
+  async function snapshot(whole = true) {
     const t = (await db()).transaction(["meta", "keys", "working", "outbox"]);
-    const keyed = (name) => Promise.all([done(t.objectStore(name).getAllKeys()),
-      done(t.objectStore(name).getAll())]).then(([ks, vs]) => new Map(ks.map((k, i) => [k, vs[i]])));
+    const keyed = (name, range) => Promise.all([done(t.objectStore(name).getAllKeys(range)),
+      done(t.objectStore(name).getAll(range))]).then(([ks, vs]) => new Map(ks.map((k, i) => [k, vs[i]])));
+    const summaries = IDBKeyRange.bound(SUMMARY, SUMMARY + "\uffff");
     const [meta, keys, boxes, outbox] = await Promise.all([keyed("meta"), keyed("keys"),
-      keyed("working"), done(t.objectStore("outbox").getAll())]);
+      keyed("working", whole ? undefined : summaries), done(t.objectStore("outbox").getAll())]);
     const id = meta.get("user");
     const key = id == null ? null : keys.get(id);
     const user = key ? { id, key } : null;
-    const box = user ? boxes.get(id) : null;
+    const brief = user && !whole ? boxes.get(SUMMARY + id) : null;
+    const box = user && whole ? boxes.get(id) : null;
     const mine = user ? outbox.filter((r) => r.user === id) : [];
     const [working_, list] = user ? await Promise.all([
-      box ? unseal(key, box, id + ":working") : null,
+      // A phone that has no summary yet (synced by an older version) opens the whole set.
+      brief ? unseal(key, brief, id + ":summary") : box ? unseal(key, box, id + ":working") : whole ? null : working(user),
       Promise.all(mine.map((r) => opened(user, r)))]) : [null, []];
     return { user, schema: meta.get("schema"), logoutPending: !!meta.get(LOGOUT_PENDING), clockSkew: meta.get(CLOCK) || 0,
       lastSync: user ? meta.get("last_sync:" + id) : undefined, working: working_,
@@ -102,7 +109,7 @@
   /* The app's first snapshot, begun as soon as this script runs (app.html loads it with
      data-open, before the modules), so that IndexedDB works while the views are compiled. */
   const opening = self.document && document.currentScript && "open" in document.currentScript.dataset;
-  let early = opening ? snapshot() : null;
+  let early = opening ? snapshot(false) : null;
   early?.catch(() => {});
   function firstSnapshot() {
     const first = early;
@@ -146,6 +153,29 @@
     returned: { key: "uuid", order: byText("returned_at") },
   };
 
+  /* What the first screen needs of a working set, kept beside it (encrypted too): Today's
+     appointments and returned entries with the cases they name, and the first page of My cases
+     — not every case's details. The app marks it `partial` until it has opened the whole. */
+  function summaryOf(w) {
+    const named = new Set((w.appointments || []).map((a) => a.case_uuid)
+      .concat((w.returned || []).map((r) => (r.data || {}).case_uuid)));
+    const brief = (c) => ({ id: c.id, uuid: c.uuid, code: c.code, full_name: c.full_name,
+      birth_year: c.birth_year, review_status: c.review_status, next_appointment: c.next_appointment });
+    return { user: w.user, appointments: w.appointments, returned: w.returned,
+      cases: (w.cases || []).filter((c, i) => i < FIRST_PAGE || named.has(c.uuid)).map(brief),
+      schema_version: w.schema_version, partial: true };
+  }
+
+  /* Keep the user's working set and its summary, both encrypted, in one transaction. */
+  async function keep(user, w) {
+    const [whole, brief] = await Promise.all([seal(user.key, w, user.id + ":working"),
+      seal(user.key, summaryOf(w), user.id + ":summary")]);
+    const t = (await db()).transaction("working", "readwrite");
+    t.objectStore("working").put(whole, user.id);
+    t.objectStore("working").put(brief, SUMMARY + user.id);
+    return committed(t);
+  }
+
   /* The phone's working set after a bootstrap answer: the whole set, or the one held with the
      records that changed put in and those that left taken out (DESIGN.md §4). */
   function merged(held, answer) {
@@ -169,13 +199,14 @@
     const since = held && held.cursor ? "?since=" + encodeURIComponent(held.cursor) : "";
     const answer = await getJSON("/api/v1/bootstrap" + since);
     const w = merged(held, answer);
-    await put("working", await seal(user.key, w, user.id + ":working"), user.id);
+    await keep(user, w);
     return { working: w, serverTime: answer.server_time };
   }
 
   /* Logging out: the user's working set and key go; their waiting entries stay, unreadable. */
   async function forget(id) {
     await del("working", id);
+    await del("working", SUMMARY + id);
     await del("keys", id);
     if ((await get("meta", "user")) === id) await del("meta", "user");
   }
@@ -402,7 +433,7 @@
           awaiting_case: awaiting, server: r.server || null }), r.status);
       }
     }
-    if (w && (accepted || changed)) await put("working", await seal(user.key, w, user.id + ":working"), user.id);
+    if (w && (accepted || changed)) await keep(user, w);
     return accepted;
   }
 

@@ -47,8 +47,8 @@ def test_service_worker_precaches_the_versioned_shell_only(client):
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     source = response.get_data(as_text=True)
-    version = re.search(r'const VERSION = "([0-9a-f]{12})"', source).group(1)
-    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", source).group(1))
+    version = re.search(r'const VERSION\s*=\s*"([0-9a-f]{12})"', source).group(1)
+    precache = json.loads(re.search(r"const PRECACHE\s*=\s*(\[.*?\]);", source).group(1))
     assert "/app/" in precache and "/static/js/app.js" in precache
     assert not [url for url in precache if url.startswith("/api/") or url.startswith("/desk")]
     with client.application.test_request_context():
@@ -78,7 +78,7 @@ def test_manifest_makes_the_app_installable(client):
 def test_static_text_is_served_gzipped_and_revalidates(client):
     with client.get("/static/js/core.js", headers={"Accept-Encoding": "gzip"}) as answer:
         assert answer.headers["Content-Encoding"] == "gzip"
-        assert gzip.decompress(answer.data).startswith(b"/*")
+        assert b"self.sotd" in gzip.decompress(answer.data)
         etag = answer.headers["ETag"]
     with client.get("/static/js/core.js", headers={"Accept-Encoding": "gzip",
                                                    "If-None-Match": etag}) as again:
@@ -87,3 +87,19 @@ def test_static_text_is_served_gzipped_and_revalidates(client):
         assert "Content-Encoding" not in plain.headers
     login = client.get("/login", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in login.headers  # pages with a token are never compressed
+
+
+def test_scripts_and_style_sheets_are_served_minified_and_other_files_as_they_are(client):
+    for name, kept in (("js/core.js", b"self.sotd"), ("css/app.css", b".button")):
+        source = (shell.STATIC / name).read_bytes()
+        with client.get(f"/static/{name}") as answer:
+            served = answer.data
+        assert kept in served and len(served) < len(source) * 0.85, name
+        assert b"/*" not in served and b"\n  " not in served, name  # no comment, no indent
+    # Strings and template literals are kept as written: only code is squeezed.
+    with client.get("/static/js/views.js") as answer:
+        assert "`${c.full_name} · ${c.code}`".encode() in answer.data
+    with client.get("/static/icons/icon.svg") as answer:
+        assert answer.data == (shell.STATIC / "icons/icon.svg").read_bytes()
+    worker = client.get("/sw.js").get_data(as_text=True)
+    assert "/*" not in worker and "importScripts(" in worker

@@ -5,8 +5,12 @@ The shell is the same for every user (no personal data); the phone fills it from
 import hashlib
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from flask import current_app, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from werkzeug.security import safe_join
 
 WEBAPP = Path(__file__).parent
 STATIC = WEBAPP / "static"
@@ -38,6 +42,44 @@ def compressible(path, mimetype):
     """Whether an answer may be gzipped: the shell, static text and the schema — never a page or
     an answer holding a token or a key next to text an attacker could influence (BREACH)."""
     return path.startswith(COMPRESSED_PATHS) and (mimetype or "").startswith(TEXT_TYPES)
+
+
+# Scripts and style sheets are sent minified (the phone pays for its own data): comments and
+# spaces out, the code as written.
+MINIFIERS = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
+
+
+def minify(name, text):
+    """`text`, the content of the file `name`, minified if it is a script or a style sheet."""
+    minifier = MINIFIERS.get(Path(name).suffix)
+    return minifier(text) if minifier else text
+
+
+def minified(filename):
+    """The static file `filename` minified, or None if it is not a script or style sheet (or
+    not there). Made once for each version of the file, kept for the process."""
+    path = safe_join(str(STATIC), filename)
+    if path is None or Path(path).suffix not in MINIFIERS or not Path(path).is_file():
+        return None
+    kept = current_app.extensions.setdefault("shell_minified", {})
+    stamp = Path(path).stat().st_mtime_ns
+    if filename not in kept or kept[filename][0] != stamp:
+        text = minify(path, Path(path).read_text(encoding="utf-8"))
+        kept[filename] = (stamp, text.encode("utf-8"))
+    return kept[filename][1]
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's session cookie, but an answer that is the same for everyone (`same_for_everyone`:
+    a static file, the worker, the manifest) does not say `Vary: Cookie` — Flask says it whenever
+    the session was looked at, and Flask-Login looks at every request. The browser's copy of a
+    file the page has just loaded then serves the service worker's precache too, although the
+    session cookie changed in between (issue 17)."""
+
+    def save_session(self, app, session, response):
+        super().save_session(app, session, response)
+        if getattr(response, "same_for_everyone", False) and not session.modified:
+            response.vary.discard("Cookie")
 
 
 def optional_worker_scripts():

@@ -33,7 +33,8 @@ def service_worker():
               .replace('"__VERSION__"', f'"{shell.version()}"')
               .replace('["__PRECACHE__"]', _js_list(shell.precache_urls()))
               .replace('["__IMPORTS__"]', _js_list(shell.optional_worker_scripts())))
-    response = Response(source, mimetype="text/javascript")
+    response = Response(shell.minify("sw.js", source), mimetype="text/javascript")
+    response.same_for_everyone = True
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Security-Policy"] = security.CSP  # the worker's own policy
     return response
@@ -45,7 +46,29 @@ def manifest():
     """The web app manifest, so that the phone can install the book like an app."""
     response = jsonify(shell.manifest())
     response.mimetype = "application/manifest+json"
+    response.same_for_everyone = True
     return _revalidated(response)
+
+
+@bp.record_once
+def _serve_static_minified(state):
+    state.app.view_functions["static"] = static_file
+    state.app.session_interface = shell.SessionInterface()
+
+
+def static_file(filename):
+    """A static file (Flask's own view), its scripts and style sheets minified."""
+    body = shell.minified(filename)
+    if body is None:
+        response = current_app.send_static_file(filename)
+    else:
+        mimetype = "text/javascript" if filename.endswith(".js") else "text/css"
+        response = Response(body, mimetype=mimetype)
+        response.headers["Cache-Control"] = "no-cache"  # as Flask sends static files
+        response.add_etag()
+        response = response.make_conditional(request)
+    response.same_for_everyone = True
+    return response
 
 
 def _revalidated(response):

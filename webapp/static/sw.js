@@ -11,9 +11,7 @@ const OFFLINE_URL = "/app/offline";
 importScripts("/static/js/core.js", ...IMPORTS);
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) =>
-    // "no-cache": revalidated with the server, so a file the page just loaded costs a 304.
-    cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "no-cache", credentials: "same-origin" })))));
+  event.waitUntil(precache());
 });
 
 self.addEventListener("activate", (event) => {
@@ -91,6 +89,24 @@ async function deskPage(event, url) {
   } catch (error) {
     return (await (await openCache()).match(OFFLINE_URL)) || Response.error();
   }
+}
+
+/* Every file of the shell, fetched once: a file the page has just loaded (the browser's copy was
+   answered or revalidated by the server within RECENT) is taken from the browser's cache, so
+   that a first visit does not download it twice; any other is revalidated ("no-cache"). */
+const RECENT = 60e3;
+// When the server answered (the HTTP server and the app may each send a Date: the latest counts).
+const answeredAt = (response) => Math.max(0, ...(response.headers.get("Date") || "")
+  .split(/,\s*(?=[A-Z][a-z]{2},)/).map(Date.parse).filter(Boolean));
+async function precache() {
+  const responses = await Promise.all(PRECACHE.map(async (url) => {
+    const kept = await fetch(url, { cache: "force-cache", credentials: "same-origin" });
+    if (kept.ok && Math.abs(Date.now() - answeredAt(kept)) < RECENT) return kept;
+    return fetch(url, { cache: "no-cache", credentials: "same-origin" });
+  }));
+  if (responses.some((response) => !response.ok)) throw new Error("precache failed");
+  const cache = await caches.open(CACHE);
+  await Promise.all(responses.map((response, i) => cache.put(PRECACHE[i], response)));
 }
 
 let shellCache = null; // opened once per worker: every file of the shell comes from it

@@ -483,7 +483,6 @@
     // After a logout made offline, nothing is sent or fetched under that session: it ends first.
     if (await endPendingLogout()) throw new NeedLogin();
     const { user, token } = await session();
-    if (!(await get("meta", "schema"))) await fetchSchema(); // the forms need it before anything
     const held = await working(user);
     if (held) await revive(user, held.cases);
     const tally = { gone: 0, notices: [] };
@@ -492,7 +491,8 @@
     // A second round sends what the fresh working set revived (visits of a case just sent).
     const second = (await revive(user, fresh.cases))
       ? await sendWaiting(user, token, report, first.sent, tally, false) : { sent: 0, accepted: 0 };
-    if ((await get("meta", "schema_version")) !== fresh.schema_version) {
+    // The schema once, and again only when the working set names another version of it.
+    if (!(await get("meta", "schema")) || (await get("meta", "schema_version")) !== fresh.schema_version) {
       await fetchSchema();
       await put("meta", fresh.schema_version, "schema_version");
     }

@@ -85,7 +85,7 @@ def club(club_id):
     club = get_object_or_404(Club.select(), Club.id == club_id)
     members = list(User.select()
                    .where((User.club == club) & User.role.in_(FIELD_ROLES))
-                   .order_by(User.role.desc(), User.login))
+                   .order_by(User.role, User.login))
     return render_template("wards/club.html", club=club, members=members,
                            waiting=len(wards.unopened(club)))
 

@@ -337,7 +337,7 @@ def unopened(club):
     return list(User.select()
                 .where((User.club == club) & User.role.in_(FIELD_ROLES) & User.is_active
                        & User.last_login_at.is_null())
-                .order_by(User.role.desc(), User.login))
+                .order_by(User.role, User.login))
 
 
 def issue_sheets(club, users, *, by):

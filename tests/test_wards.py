@@ -234,6 +234,20 @@ def test_a_file_that_is_no_members_list_gets_a_clear_error(app, admin, monkeypat
     assert not User.select().where(User.club == club).exists()
 
 
+def test_the_empty_spreadsheet_offered_reads_as_a_members_list(app, admin):
+    response = admin.post("/admin/wards/members.xlsx")
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_data()
+    with pytest.raises(Invalid, match="không có thành viên nào"):  # its columns are known
+        wards.read_file(data)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    sheet.append(["Nguyễn Văn An", "0912 345 678", "thành viên"])
+    out = io.BytesIO()
+    sheet.parent.save(out)
+    assert [(r.line, r.full_name) for r in wards.read_file(out.getvalue())] == [
+        (2, "Nguyễn Văn An")]
+
+
 def test_a_semicolon_csv_from_excel_is_read(app):
     rows = wards.read_file("\ufeffHọ tên;Số điện thoại\nNguyễn Văn An;0912345678\n".encode())
     assert [(r.line, r.full_name, r.phone, r.role_text) for r in rows] == [

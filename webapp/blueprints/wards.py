@@ -15,6 +15,7 @@ from wtforms.validators import Length
 from wtforms.widgets import TelInput
 
 from ..book import wards
+from ..downloads import download
 from ..invalid import Invalid
 from ..models import FIELD_ROLES, Club, User
 from ..permissions import ADMIN, access
@@ -128,6 +129,16 @@ def import_members(club_id):
                if rows and not bad else None)
     return render_template("wards/import.html", club=club, form=form, rows=rows, bad=bad,
                            preview=preview, role_hint=wards.ROLE_HINT)
+
+
+@bp.route("/members.xlsx", methods=["POST"])
+@access(ADMIN)
+def template():
+    """An empty members' spreadsheet, its columns named, to fill in and import (posted, as the
+    desk's other downloads are)."""
+    return download("thanh-vien.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    wards.template_chunks())
 
 
 def app_address():

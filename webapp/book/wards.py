@@ -19,7 +19,7 @@ from .. import accounts, audit
 from ..db import database
 from ..invalid import Invalid
 from ..models import FIELD_ROLES, User
-from . import kinds
+from . import exports, kinds
 from .cases import folded
 
 BOARD_ROWS = 4  # the chair and up to three vice-chairs on the form
@@ -289,6 +289,14 @@ def _columns(heading):
         raise Invalid(_l("The first line must name the columns: Họ tên, Số điện thoại, Vai trò."),
                       field="file")
     return columns
+
+
+HEADINGS = ("Họ tên", "Số điện thoại", "Vai trò")  # as the file's first line names them
+
+
+def template_chunks():
+    """An empty members' spreadsheet with its first line, for the admin to fill in."""
+    return exports.xlsx_chunks([exports.Table("Thành viên", HEADINGS, [])])
 
 
 def check_rows(rows):

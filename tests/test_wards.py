@@ -106,6 +106,25 @@ def test_a_refusal_while_writing_the_board_undoes_the_club(app, monkeypatch):
     assert not User.select().where(User.login.in_(calls)).exists()
 
 
+def test_a_refusal_of_the_form_while_writing_is_shown_and_undone(app, admin, monkeypatch):
+    real = accounts.create_user
+
+    def refuse_the_vice_chair(**kwargs):
+        if kwargs["login"] == "vh.pcn1":
+            raise Invalid("Tên đăng nhập này đã có người dùng.", field="login")
+        return real(**kwargs)
+
+    monkeypatch.setattr(accounts, "create_user", refuse_the_vice_chair)
+    response = admin.post("/admin/wards/new", data=ward_form(
+        board__0__full_name="Nguyễn Thị Hoa", board__0__phone="0912 345 678",
+        board__1__full_name="Trần Văn Nam", board__1__phone="0987 654 321"))
+    assert response.status_code == 200
+    assert 'class="alert alert--error" role="alert">Tên đăng nhập này đã có người dùng.' in text(
+        response)
+    assert not Club.select().where(Club.code_prefix == "VH").exists()
+    assert not User.select().where(User.full_name == "Nguyễn Thị Hoa").exists()
+
+
 def test_the_chair_is_required(app, admin):
     response = admin.post("/admin/wards/new", data=ward_form(board__1__full_name="Trần Văn Nam",
                                                              board__1__phone="0987654321"))
@@ -249,7 +268,8 @@ def test_the_empty_spreadsheet_offered_reads_as_a_members_list(app, admin):
 
 
 def test_a_semicolon_csv_from_excel_is_read(app):
-    rows = wards.read_file("\ufeffHọ tên;Số điện thoại\nNguyễn Văn An;0912345678\n".encode())
+    # Excel saved the number as a number: its leading 0 is gone.
+    rows = wards.read_file("\ufeffHọ tên;Số điện thoại\nNguyễn Văn An;912345678\n".encode())
     assert [(r.line, r.full_name, r.phone, r.role_text) for r in rows] == [
         (2, "Nguyễn Văn An", "0912345678", "")]
 

@@ -52,7 +52,7 @@ def _show_errors(form, error):
         target = getattr(form, key, None)
         if key.startswith("board-"):
             _board, index, name = key.split("-", 2)
-            target = form.board.entries[int(index)][name]
+            target = form.board.entries[int(index)].form._fields.get(name)
         if target is not None:
             target.errors = list(target.errors) + [message]
         else:

@@ -201,12 +201,11 @@ def _cell(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
-        text = str(value)
-        if len(text) == 9 and text[0] in "35789" or len(text) == 10 and text[0] == "2":
-            text = "0" + text
-        return text
-    return str(value).strip()
+    text = str(value).strip()
+    if text.isdigit() and (len(text) == 9 and text[0] in "35789"
+                           or len(text) == 10 and text[0] == "2"):
+        text = "0" + text  # also in a CSV that Excel saved from such a cell
+    return text
 
 
 def _not_a_spreadsheet():

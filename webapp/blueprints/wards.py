@@ -5,6 +5,7 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -73,8 +74,11 @@ def new():
         except Invalid as error:
             _show_errors(form, error)
         else:
-            flash(_("%(club)s and its board (%(n)d accounts) are created. Import its members, "
-                    "then print their sheets.", club=club.name, n=len(board)), "success")
+            flash(ngettext("%(club)s and its board (%(num)d account) are created. Import its "
+                           "members, then print their sheets.",
+                           "%(club)s and its board (%(num)d accounts) are created. Import its "
+                           "members, then print their sheets.", len(board), club=club.name),
+                  "success")
             return redirect(url_for("wards.club", club_id=club.id))
     return render_template("wards/new.html", form=form)
 
@@ -108,7 +112,8 @@ def import_members(club_id):
             if "preview" in request.form:
                 data = _preview_signer().loads(request.form["preview"], max_age=PREVIEW_MAX_AGE)
                 made = wards.import_members(club, wards.rows_from_data(data), by=current_user)
-                flash(_("%(n)d members imported.", n=len(made)), "success")
+                flash(ngettext("%(num)d member imported.", "%(num)d members imported.",
+                               len(made)), "success")
                 return redirect(url_for("wards.club", club_id=club.id))
             upload = request.files.get("file")
             if upload is None or not upload.filename:
@@ -117,7 +122,7 @@ def import_members(club_id):
                 data = upload.read(wards.MAX_FILE_BYTES + 1)
             finally:
                 upload.close()  # a large upload is a temporary file
-            rows = wards.check_rows(wards.read_file(data, upload.filename))
+            rows = wards.check_rows(wards.read_file(data))
         except BadSignature:
             form.file.errors = [_("The preview is too old: send the file again.")]
         except Invalid as error:

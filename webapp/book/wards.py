@@ -241,7 +241,7 @@ def _csv_rows(data):
         yield number, [_cell(v) for v in values]
 
 
-def read_file(data, filename=""):
+def read_file(data):
     """The rows of a members' file (XLSX or CSV) as [Row], the heading's line aside. Raises
     Invalid(field="file") for a file that is not a spreadsheet, too big, empty or without the
     columns it needs."""

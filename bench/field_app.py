@@ -13,8 +13,12 @@ within 3 s on Slow 4G; JavaScript ≤ 30 KB compressed; offline open ≤ 200 ms 
 ≤ 300 ms (300 cases) at 4× CPU; a sync batch within 2× of the direct insert on SQLite and 2.5× on
 PostgreSQL. Figures only: no test asserts a time.
 
+Last, 50 members syncing at once against gunicorn with 4 workers (bench/load_sync.py), and every
+figure of issue 17's table side by side.
+
     .venv/bin/python -m bench.field_app
     .venv/bin/python -m bench.field_app --no-postgres     SQLite only
+    .venv/bin/python -m bench.field_app --no-load         without the 50 members
 """
 import os
 import statistics
@@ -335,8 +339,52 @@ def main():
     }
     if pg:
         within["sync batch ≤ 2.5x PostgreSQL"] = pg[0] / pg[1] <= 2.5
+    load = None
+    if "--no-load" not in sys.argv[1:]:
+        from bench import load_sync
+
+        load = load_sync.run_all(load_sync.options(
+            ["--db", "sqlite" if "--no-postgres" in sys.argv[1:] else "both"]))
+        within["50 members at once: no error, each exactly once"] = all(
+            f["ok"] for f in load.values())
+    issue_table(member, chair, slow_bytes, slow_seconds, (sqlite_api, sqlite_direct), pg, load)
     for budget, ok in within.items():
         print(f"  {'within' if ok else 'OVER'}: {budget}")
+
+
+def issue_table(member, chair, slow_bytes, slow_seconds, sqlite, pg, load):
+    """Issue 17's table: every figure of this run beside its budget."""
+    ms = lambda opens: f"{statistics.median(opens):.0f} ms (max {max(opens):.0f})"  # noqa: E731
+    rows = [
+        ("first visit, member 40 cases, everything the phone downloads",
+         f"{kb(member['first'])} KB (chair 300 cases: {kb(chair['first'])} KB)", "≤ 80 KB"),
+        ("sync when nothing changed (API bytes), member / chair",
+         f"{kb(member['quiet'])} / {kb(chair['quiet'])} KB", "≤ 2 KB"),
+        ("sync after one change elsewhere (API bytes), member / chair",
+         f"{kb(member['changed'])} / {kb(chair['changed'])} KB", "≤ 4 KB"),
+        ("chair's first load, 300 cases, Slow 4G",
+         f"{kb(slow_bytes)} KB, working set drawn in {slow_seconds:.2f} s", "≤ 120 KB, ≤ 3 s"),
+        ("offline open at 4× CPU, 40 cases / 300 cases",
+         f"{ms(member['opens'])} / {ms(chair['opens'])}", "≤ 200 ms / ≤ 300 ms"),
+        ("JavaScript, compressed", f"{kb(member['js'])} KB", "≤ 30 KB"),
+        ("sync batch of 200 vs direct insert, SQLite",
+         f"{sqlite[0] / sqlite[1]:.2f}× ({sqlite[0] * 1000:.0f} / {sqlite[1] * 1000:.0f} ms)",
+         "≤ 2×"),
+    ]
+    if pg:
+        rows.append(("sync batch of 200 vs direct insert, PostgreSQL",
+                     f"{pg[0] / pg[1]:.2f}× ({pg[0] * 1000:.0f} / {pg[1] * 1000:.0f} ms)",
+                     "≤ 2.5×"))
+    for database, f in (load or {}).items():
+        rows.append((f"50 members at once, 4 gunicorn workers, {database}",
+                     f"{f['entries_sent']} entries, {f['entries_per_second']:.0f}/s, "
+                     f"p95 {f['p95_ms'] / 1000:.2f} s, {f['errors']} errors, "
+                     f"{'each exactly once' if f['exactly_once'] else 'NOT exactly once'}",
+                     "no error, each exactly once"))
+    width = max(len(r[0]) for r in rows)
+    print("-- issue 17's table")
+    for figure, now, budget in rows:
+        print(f"   {figure:<{width}}  {now:<48}  {budget}")
 
 
 if __name__ == "__main__":

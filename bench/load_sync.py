@@ -186,12 +186,13 @@ def run(label, database_url, args, workdir):
     }
     figures["exactly_once"] = (counts["missing"] == 0 and counts["doubled"] == 0
                                and counts["revisions_not_once"] == 0)
+    figures["ok"] = figures["exactly_once"] and figures["errors"] == 0 and locked[0] == 0
     report(f"load_sync {label}", figures, postgres_url=database_url if label == "postgresql"
            else None)
-    return figures["exactly_once"] and figures["errors"] == 0 and locked[0] == 0
+    return figures
 
 
-def main():
+def options(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--members", type=int, default=50)
@@ -200,18 +201,29 @@ def main():
     parser.add_argument("--batch-size", type=int, default=25, help="entries per batch (≤ 200)")
     parser.add_argument("--time-limit", type=float, default=300,
                         help="seconds after which members stop sending new batches")
-    args = parser.parse_args()
-    header(f"Sync under load: {args.members} members × {args.batches} batches × "
-           f"{args.batch_size} entries, gunicorn with {args.workers} workers, loopback")
-    ok = True
+    return parser.parse_args(argv)
+
+
+def run_all(args):
+    """{database: figures} for the databases `args.db` names."""
+    results = {}
     with tempfile.TemporaryDirectory(prefix="sotd-load.") as folder:
         workdir = Path(folder)
         if args.db in ("sqlite", "both"):
-            ok &= run("sqlite", f"sqlite:///{workdir / 'load.sqlite3'}", args, workdir)
+            results["sqlite"] = run("sqlite", f"sqlite:///{workdir / 'load.sqlite3'}", args,
+                                    workdir)
         if args.db in ("postgresql", "both"):
             with throwaway_postgres() as server_url:
                 url = fresh_postgres_database(server_url, "sotd_load")
-                ok &= run("postgresql", url, args, workdir)
+                results["postgresql"] = run("postgresql", url, args, workdir)
+    return results
+
+
+def main():
+    args = options()
+    header(f"Sync under load: {args.members} members × {args.batches} batches × "
+           f"{args.batch_size} entries, gunicorn with {args.workers} workers, loopback")
+    ok = all(figures["ok"] for figures in run_all(args).values())
     print("RESULT:", "every entry arrived exactly once, no errors" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -280,6 +280,9 @@ class Referral(EntryModel):
 class Activity(EntryModel):
     """An awareness event, training or workshop."""
 
+    # The chair's own record unless a member proposed it from the field (an entry: review.py
+    # makes it submitted when it comes in).
+    review_status = CharField(max_length=16, default="approved", index=True)
     club = ForeignKeyField(Club, backref="activities", on_delete="RESTRICT")
     kind = CharField(max_length=24)
     date = DateField()

@@ -180,8 +180,16 @@ def _strings():
         "activity": _("Activity"),
         "fix_errors": _("Check the fields marked in red."),
         "chosen": _("%(n)s chosen"),
-        "no_activity": _("No activity on the phone yet. When the chair adds one, sync and it "
-                         "shows here."),
+        "no_activity": _("No activity on the phone yet. If the club is holding one (or just "
+                         "held one), propose it: the chair reviews it, and it shows here."),
+        "new_activity": _("Propose an activity"),
+        "activity_intro": _("The chair reviews your proposal. Once approved, every member can "
+                            "record who came."),
+        "activity_waits": _("waiting for the chair"),
+        "call": _("Call"),
+        "type_provider": _("None of these fits: type the provider in"),
+        "no_provider_kind": _("The directory on the phone has no provider of this service: type "
+                              "one in."),
         "no_case": _("No case on the phone yet. Register a case or sync first."),
         "err_required": _("This field is required."),
         "err_max_length": _("At most %(n)s characters."),
@@ -225,6 +233,7 @@ def _strings():
         "type_visit": _("Visit"),
         "type_referral": _("Referral"),
         "type_attendance": _("Attendance"),
+        "type_activity": _("Proposed activity"),
         "revision": _("revision %(n)s"),
         "saved_at": _("Saved %(when)s"),
         "empty_outbox": _("The outbox is empty."),

@@ -39,6 +39,8 @@ def not_erased(model, query):
     erased = Case.select(Case.id).where(Case.erased_at.is_null(False))
     if model is Case:
         return query.where(Case.id.not_in(erased))
+    if "case" not in model._meta.fields:  # about no one (an activity)
+        return query
     return query.where(model.case.not_in(erased))
 
 

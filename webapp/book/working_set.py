@@ -17,17 +17,17 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import get_locale
 
-from . import entries, fields, providers, review, scheduling, sync
+from . import activities, entries, fields, providers, review, scheduling, sync
 from ..db import database, utcnow
 from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, Referral, SyncConflict, User, Visit,
     WorkingSetCursor,
 )
 from ..permissions import FIELD, visible_cases
-from .vocab import FIELD_VOCABULARIES
+from .vocab import APPROVED, FIELD_VOCABULARIES, SUBMITTED
 
 RECENT_VISITS = 5
-ACTIVITY_DAYS = 90
+ACTIVITY_DAYS = activities.RECENT_DAYS
 KEEP = 5                       # cursors kept per user: a phone whose last answer was lost still
 MAX_AGE = timedelta(days=30)   # has a known base; one older than a session lives is forgotten
 
@@ -119,8 +119,13 @@ def whole(user):
     """Everything the field app needs, for `user` only: the lists and the parts."""
     club = user.club
     since = fields.local_today() - timedelta(days=ACTIVITY_DAYS)
+    # The club's activities, and those the user proposed while they wait for the chair's review
+    # (attendance at one waits with it); one proposed by another member is not the club's yet.
     activity_rows = (Activity.select()
-                     .where((Activity.club == user.club_id) & (Activity.date >= since))
+                     .where((Activity.club == user.club_id) & (Activity.date >= since)
+                            & ((Activity.review_status == APPROVED)
+                               | ((Activity.created_by == user.id)
+                                  & (Activity.review_status == SUBMITTED))))
                      .order_by(Activity.date.desc()))
     members = User.active_members(user.club_id).order_by(User.full_name)
     return {
@@ -133,7 +138,8 @@ def whole(user):
         "schema_version": schema_version(),
         "cases": _cases(user),
         "appointments": scheduling.working_set_appointments(user),
-        "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
+        "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind,
+                        "place": a.place, "review_status": a.review_status}
                        for a in activity_rows],
         "returned": review.returned_for(user),
         "conflict_outcomes": conflict_outcomes(user),

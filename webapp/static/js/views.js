@@ -25,7 +25,7 @@ function entryLabel(state, e) {
   if (e.type === "case") return data.full_name || "—";
   const c = caseOf(state, data.case_uuid);
   const when = data.date || data.referred_on;
-  return [c ? c.full_name : "", when ? date(when) : ""].filter(Boolean).join(" · ");
+  return [c ? c.full_name : data.title, when ? date(when) : ""].filter(Boolean).join(" · ");
 }
 
 const link = (href, text, cls) => h("a", { href, class: cls || "button button--secondary" }, text);
@@ -192,7 +192,8 @@ export function recordView(state) {
       tile("#/new/visit", "calendar", t("record_visit")),
       tile("#/new/case", "plus", t("new_case")),
       tile("#/new/referral", "review", t("record_referral")),
-      tile("#/new/attendance", "users", t("record_attendance"))),
+      tile("#/new/attendance", "users", t("record_attendance")),
+      tile("#/new/activity", "calendar", t("new_activity"))),
   ];
 }
 
@@ -226,12 +227,18 @@ export function formView(state, type, params, fixUuid, only) {
   if (!entry && caseId) fixed.case_uuid = caseId;
   if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
   const values = entry ? Object.assign({}, entry.data) : defaults(state, type);
-  const ctx = { cases: allCases(state), members: state.working.members || [],
-    activities: state.working.activities || [], vocabularies: state.working.vocabularies || {} };
+  // Activities proposed on this phone are offered at once: attendance at one waits with it.
+  const held = state.working.activities || [];
+  const proposed = state.entries.filter((e) => e.type === "activity" && !held.some((a) => a.uuid === e.uuid))
+    .map((e) => Object.assign({}, e.data, { uuid: e.uuid, note: t("not_sent") }));
+  const ctx = { type, cases: allCases(state), members: state.working.members || [], providers: state.working.providers,
+    activities: [...proposed, ...held.map((a) => (a.review_status === "submitted" ? Object.assign({ note: t("activity_waits") }, a) : a))],
+    vocabularies: state.working.vocabularies || {} };
   const form = entryForm(state.schema, type, ctx, values, fixed);
   const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true }, t("fix_errors"));
   const c = only ? caseOf(state, entry.uuid) : fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
-  const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance") };
+  const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance"),
+    activity: t("new_activity") };
 
   async function submit(event) {
     event.preventDefault();
@@ -247,7 +254,9 @@ export function formView(state, type, params, fixUuid, only) {
     delete saved.reason;
     delete saved.server;
     const target = caseOf(state, data.case_uuid);
-    let next = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid : "#/today";
+    // A proposal made from the attendance form goes back to it (`then`), where it is offered.
+    let next = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid
+      : params.get("then") ? "#/new/" + params.get("then") : "#/today";
     if (type === "referral" && target && !(target.consent || {}).refer) {
       // Refused by the server until the person agrees: say so now, and offer to record it.
       const choice = await ask(t("referral_no_consent"), [["consent", t("record_consent")],
@@ -262,6 +271,7 @@ export function formView(state, type, params, fixUuid, only) {
   const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
     h("h1", {}, only ? t("record_consent") : titles[type]),
     c ? h("p", { class: "muted" }, caseName(c)) : null,
+    type === "activity" && !entry ? h("p", { class: "muted small" }, t("activity_intro")) : null,
     entry && entry.reason ? h("p", { class: "alert alert--warning" }, t("returned_reason", { reason: entry.reason })) : null,
     alert, form.element,
     formActions());

@@ -15,7 +15,7 @@ from . import accounts
 from .book import activities, consent, entries, providers, referrals, review, scheduling, sync
 from .clock import LOCAL_TZ, local_today
 from .db import database
-from .models import Case, EntryRevision, Review
+from .models import Activity, Case, EntryRevision, Review
 
 PILOT_WARDS = [
     ("Hùng Thắng", "HT"), ("Cao Xanh", "CX"), ("Bạch Đằng", "BD"), ("Hồng Gai", "HG"),
@@ -205,6 +205,8 @@ def _club_story(rng, club, chair, members, today, listed=None):
                                                 "date": day.isoformat(),
                                                 "place": f"Nhà văn hóa tổ {7 + n}"},
                            min(day, today) - timedelta(days=3))
+        Activity.update(created_at=_utc(min(day, today) - timedelta(days=3))).where(
+            Activity.id == proposed.id).execute()
         if offset < 0:  # held: approved, with the people its member brought
             _decide(proposed, chair, day - timedelta(days=2))
             for case, holder in approved[:2]:

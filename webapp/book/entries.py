@@ -22,9 +22,11 @@ from types import ModuleType
 
 from flask_babel import lazy_gettext as _l
 
-from . import activities, cases, fields, holders, referrals, visits
+from . import activities, cases, fields, holders, referrals, screenings, visits
 from ..invalid import Invalid
-from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
+from ..models import (
+    Activity, Attendance, Case, EntryRevision, Referral, Screening, SurveyRound, Visit,
+)
 from .vocab import Vocabulary
 
 
@@ -60,6 +62,7 @@ def _activity_refusal(user, activity, at):
 REFERENCES = {
     "case": Reference(Case, _case_refusal),
     "activity": Reference(Activity, _activity_refusal),
+    "round": Reference(SurveyRound, screenings.round_refusal),
 }
 
 
@@ -81,11 +84,14 @@ class EntryType:
         return any(f.refers_to == kind for f in self.fields)
 
     def case_of(self, row):
-        """The case an entry is about (a case is its own)."""
-        return row.case if self.refers_to("case") else row
+        """The case an entry is about (a case is its own; a screening names no one: None)."""
+        if self.refers_to("case"):
+            return row.case
+        return row if self.model is Case else None
 
 
 TYPES = {t.name: t for t in (
+    EntryType("screening", _l("Screening"), Screening, screenings, fields.SCREENING, order=-1),
     EntryType("case", _l("New case"), Case, cases, fields.CASE, order=0),
     EntryType("visit", _l("Visit"), Visit, visits, fields.VISIT, order=1),
     EntryType("referral", _l("Referral"), Referral, referrals, fields.REFERRAL, order=1),

@@ -359,6 +359,28 @@ class Choices(Choice):
         return list(typed or [])
 
 
+class Answers(Choices):
+    """Yes/no questions, each answered yes by being ticked, with the rule that suggests a risk
+    level from them (`rule`: a callable giving its data, sent as `x-risk-rule`)."""
+
+    def __init__(self, name, label, *, rule, **common):
+        super().__init__(name, label, **common)
+        self.rule = rule
+
+    def json_schema(self):
+        return {**super().json_schema(), "x-risk-rule": self.rule()}
+
+
+class Area(Text):
+    """An area (tổ, khu phố) of the survey round the entry belongs to: one of the working set's
+    round `areas`, checked by the screening's own rules."""
+
+    widget = "select"
+
+    def json_schema(self):
+        return {**super().json_schema(), "x-choices-from": "round_areas"}
+
+
 def _list_messages(field):
     m = {"uniqueItems": _l("Choose each option only once.")}
     if field.required:
@@ -529,6 +551,25 @@ class Reference(Field):
         namer = self.NAMES.get(self.refers_to)
         names = namer(values, club) if namer else {}
         return [names.get(v, str(v)) for v in values]
+
+
+class Link(Field):
+    """The uuid of an entry this one came from (a case's screening), which may reach the server
+    later or never: stored as sent, linked when both are there (`x-links-to`). Never drawn."""
+
+    kind, widget = "uuid", "hidden"
+    type_message = _l("This reference is not valid.")
+
+    def __init__(self, name, label, *, links_to, **common):
+        super().__init__(name, label, desk=False, **common)
+        self.links_to = links_to
+
+    def json_schema(self):
+        return {"type": self._type("string"), "format": "uuid", "minLength": 36,
+                "maxLength": 36, "x-links-to": self.links_to}
+
+    def rule_messages(self):
+        return {"format": _l("This reference is not valid.")}
 
 
 class ProviderReference(Reference):

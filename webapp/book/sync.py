@@ -22,7 +22,7 @@ from .. import audit
 from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, type_of
 from ..invalid import Invalid
-from ..models import Case, EntryRevision, SyncConflict
+from ..models import FIELD_ROLES, Case, EntryRevision, SyncConflict
 from ..permissions import may_edit_case, may_write_case
 
 MAX_ENTRIES = 200
@@ -228,6 +228,9 @@ def may_edit(user, row, made=None):
     its maker and the board, while they may write to the case — and its maker still, if they
     held the case when the entry was made (`made`, holders.py)."""
     case = type_of(row).case_of(row)
+    if case is None:  # a screening names no one: its maker and the board of its club
+        return (user.role in FIELD_ROLES and row.club_id == user.club_id
+                and (user.is_board or row.created_by_id == user.id))
     if case is row:
         return may_edit_case(user, case)
     if row.created_by_id == user.id and holders.held(user, case, made):
@@ -246,7 +249,8 @@ def _has_held(user, row):
 def server_version(user, row):
     """The version the server holds — what the next edit must be based on — for a conflict's
     answer, or None when `user` may not read the record."""
-    if not may_write_case(user, type_of(row).case_of(row)):
+    case = type_of(row).case_of(row)
+    if not (may_edit(user, row) if case is None else may_write_case(user, case)):
         return None
     revision = review.current_revision(row)
     return {"revision": revision, "data": review.data_of(row, revision)}
@@ -386,9 +390,9 @@ def _take(user, entries, later):
     results = [None] * len(entries)
     order = sorted(range(len(entries)), key=lambda i: _order(entries[i]))
     lookup = Lookup.for_batch(entries)
-    first = min(t.order for t in TYPES.values())
+    last = max(t.order for t in TYPES.values())
     for i in order:
-        if _order(entries[i]) == first:
+        if _order(entries[i]) < last:  # what others refer to: a screening, then a case
             results[i] = submit_entry(user, entries[i], lookup)
     with database.atomic():
         with audit.deferred(later.audit) if later is not None else contextlib.nullcontext():

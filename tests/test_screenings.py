@@ -1,0 +1,205 @@
+"""The ward survey's screenings: the risk rule, the sync path, and a case registered from one."""
+import uuid as uuid_module
+from datetime import timedelta
+
+import pytest
+
+from webapp.book import fields, review, screenings
+from webapp.db import utcnow
+from webapp.models import Case, EntryRevision, Screening, SurveyRound
+
+from .factories import login_as, make_club, make_user
+
+TODAY = fields.local_today()
+pytestmark = pytest.mark.usefixtures("in_english")
+
+
+def new_uuid():
+    return str(uuid_module.uuid4())
+
+
+def make_round(club, by=None, areas=("Tổ 1", "Tổ 2", "Khu 3"), **overrides):
+    values = dict(club=club, name="Khảo sát quý 4", starts_on=TODAY - timedelta(days=10),
+                  ends_on=TODAY + timedelta(days=20), areas=list(areas),
+                  created_by=by or make_user(club=club, role="chair"))
+    values.update(overrides)
+    return SurveyRound.create(**values)
+
+
+def screening_entry(round_uuid, uuid=None, **data):
+    body = {"round_uuid": round_uuid, "area": "Tổ 1", "screened_on": TODAY.isoformat(),
+            "category": "labour_migrant", "indicators": ["plans_abroad", "broker_contact"],
+            "risk_level": "high", "counselled": True, "topics": ["safe_migration"],
+            "notes": "Định đi Hàn Quốc"}
+    body.update(data)
+    return {"uuid": uuid or new_uuid(), "type": "screening", "revision": 1, "data": body}
+
+
+def case_entry(screening_uuid=None, uuid=None):
+    data = {"full_name": "Trần Văn Nam", "sex": "male", "categories": ["labour_migrant"],
+            "risk_level": "high", "consent": {"follow": True, "refer": None, "share": False}}
+    if screening_uuid:
+        data["screening_uuid"] = screening_uuid
+    return {"uuid": uuid or new_uuid(), "type": "case", "revision": 1, "data": data}
+
+
+def sync(client, entries):
+    response = client.post("/api/v1/sync", json={"entries": entries})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"]
+
+
+@pytest.fixture
+def member(member, client):
+    login_as(client, member)
+    return member
+
+
+@pytest.fixture
+def round_(club, chair):
+    return make_round(club, chair)
+
+
+# --- the rule -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("indicators, points, level", [
+    ([], 0, "low"),
+    (["plans_abroad"], 1, "medium"),
+    (["debts", "relative_abroad"], 2, "medium"),
+    (["papers_held"], 2, "medium"),
+    (["plans_abroad", "debts", "relative_abroad"], 3, "high"),
+    (["broker_contact", "plans_abroad"], 3, "high"),
+    (["earlier_trafficking", "papers_held"], 4, "high"),
+    (["plans_abroad", "plans_abroad"], 1, "medium"),  # each answer counts once
+    (["no_such_question"], 0, "low"),
+])
+def test_risk_rule(app, indicators, points, level):
+    assert screenings.risk_points(indicators) == points
+    assert screenings.suggested_level(indicators) == level
+
+
+def test_the_phone_receives_the_same_rule_and_its_words(client, member):
+    schema = client.get("/api/v1/schema").get_json()["$defs"]["screening"]
+    rule = schema["properties"]["indicators"]["x-risk-rule"]
+    assert rule["weights"] == screenings.RISK_WEIGHTS
+    assert rule["levels"] == [list(x) for x in screenings.RISK_LEVELS_FROM_POINTS]
+    assert "3 points" in rule["explained"]
+    # A screening names no one.
+    assert not {"full_name", "phone", "address"} & set(schema["properties"])
+
+
+# --- the sync path ----------------------------------------------------------------------------
+
+def test_created_then_duplicate_and_the_server_suggests_the_level(client, member, round_):
+    entry = screening_entry(round_.uuid, risk_level="medium", indicators=["plans_abroad"])
+    [first] = sync(client, [entry])
+    [again] = sync(client, [entry])
+    assert (first["status"], again["status"]) == ("created", "duplicate")
+    assert Screening.select().where(Screening.uuid == entry["uuid"]).count() == 1
+    row = Screening.get(Screening.uuid == entry["uuid"])
+    assert (row.suggested_level, row.risk_level, row.review_status) == ("medium", "medium",
+                                                                       "submitted")
+    assert row.club_id == member.club_id and row.round_id == round_.id
+    assert EntryRevision.select().where(EntryRevision.uuid == entry["uuid"]).count() == 1
+    # It waits for the chair's review like every entry.
+    assert [item.row.uuid for item in review.queue(member.club_id)] == [entry["uuid"]]
+
+
+def test_an_area_not_of_the_round_is_invalid(client, member, round_):
+    [result] = sync(client, [screening_entry(round_.uuid, area="Tổ 9")])
+    assert result["status"] == "invalid"
+    assert "not one of the round's" in result["errors"]["area"]
+    assert Screening.select().count() == 0
+
+
+def test_another_clubs_round_is_refused_as_unknown(client, member):
+    other = make_round(make_club())
+    [result] = sync(client, [screening_entry(other.uuid)])
+    [unknown] = sync(client, [screening_entry(new_uuid())])
+    assert result["status"] == unknown["status"] == "invalid"
+    assert result["errors"] == unknown["errors"]
+    assert "not one of your club's" in result["errors"]["round_uuid"]
+    assert Screening.select().count() == 0
+
+
+def test_a_closed_round_refuses_what_was_made_after_it_closed(client, member, round_):
+    made_before = (utcnow() - timedelta(hours=2)).isoformat() + "Z"
+    round_.closed_at = utcnow() - timedelta(hours=1)
+    round_.save()
+    early = dict(screening_entry(round_.uuid), client_created_at=made_before)
+    late = screening_entry(round_.uuid)
+    ended = make_round(member.club, ends_on=TODAY - timedelta(days=1),
+                       starts_on=TODAY - timedelta(days=30))
+    results = sync(client, [early, late, screening_entry(ended.uuid)])
+    assert [r["status"] for r in results] == ["created", "invalid", "invalid"]
+    assert "Ask your club's chair to extend the round" in results[1]["errors"]["round_uuid"]
+
+
+def test_topics_without_counselling_is_a_reason_to_act_on(client, member, round_):
+    [result] = sync(client, [screening_entry(round_.uuid, counselled=False)])
+    assert result["status"] == "invalid" and "tick that you counselled" in result["errors"][
+        "counselled"]
+
+
+def test_a_name_is_not_a_field_of_a_screening(client, member, round_):
+    [result] = sync(client, [screening_entry(round_.uuid, full_name="Nguyễn Văn A")])
+    assert result["status"] == "invalid" and "full_name" in result["errors"]
+
+
+# --- registered as a case ---------------------------------------------------------------------
+
+def test_a_case_registered_from_a_screening_in_the_same_batch(client, member, round_):
+    screening = screening_entry(round_.uuid)
+    case = case_entry(screening["uuid"])
+    # The case listed first: the screening still goes first.
+    results = sync(client, [case, screening])
+    assert [r["status"] for r in results] == ["created", "created"]
+    row = Screening.get(Screening.uuid == screening["uuid"])
+    assert row.registered_case.uuid == case["uuid"]
+    assert Case.get(Case.uuid == case["uuid"]).screening_uuid == screening["uuid"]
+    # Both again: duplicates, nothing doubled.
+    again = sync(client, [case, screening])
+    assert [r["status"] for r in again] == ["duplicate", "duplicate"]
+    assert Case.select().count() == 1 and Screening.select().count() == 1
+
+
+def test_a_case_whose_screening_was_refused_still_reaches_the_club(client, member, round_):
+    refused = screening_entry(round_.uuid, area="Tổ 9")
+    case = case_entry(refused["uuid"])
+    results = sync(client, [refused, case])
+    assert [r["status"] for r in results] == ["invalid", "created"]
+    # The screening fixed and sent later is linked to the case then.
+    fixed = dict(refused, data=dict(refused["data"], area="Tổ 2"))
+    [result] = sync(client, [fixed])
+    assert result["status"] == "created"
+    assert Screening.get(Screening.uuid == refused["uuid"]).registered_case.uuid == case["uuid"]
+
+
+def test_a_screening_returned_meanwhile_keeps_its_case(client, member, chair, round_):
+    screening = screening_entry(round_.uuid)
+    sync(client, [screening])
+    row = Screening.get(Screening.uuid == screening["uuid"])
+    review.return_entry(row, chair, "Thiếu ghi chú")
+    [result] = sync(client, [case_entry(screening["uuid"])])
+    assert result["status"] == "created"
+    assert Screening.get_by_id(row.id).registered_case is not None
+
+
+def test_another_clubs_screening_is_never_linked(client, member, app):
+    other_club = make_club()
+    other = make_user(club=other_club)
+    round_ = make_round(other_club)
+    row = Screening.create(club=other_club, round=round_, area="Tổ 1", screened_on=TODAY,
+                           category="at_risk", suggested_level="low", risk_level="low",
+                           created_by=other)
+    [result] = sync(client, [case_entry(row.uuid)])
+    assert result["status"] == "created"
+    assert Screening.get_by_id(row.id).registered_case is None
+
+
+def test_the_board_approves_a_screening(client, member, chair, round_):
+    screening = screening_entry(round_.uuid)
+    sync(client, [screening])
+    row = Screening.get(Screening.uuid == screening["uuid"])
+    review.approve(row, chair)
+    assert Screening.get_by_id(row.id).review_status == "approved"

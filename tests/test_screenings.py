@@ -203,3 +203,31 @@ def test_the_board_approves_a_screening(client, member, chair, round_):
     row = Screening.get(Screening.uuid == screening["uuid"])
     review.approve(row, chair)
     assert Screening.get_by_id(row.id).review_status == "approved"
+
+
+# --- the working set --------------------------------------------------------------------------
+
+def test_the_working_set_carries_the_open_rounds_with_my_areas(client, member, chair, round_):
+    other = make_user(club=member.club)
+    screenings.assign_areas(round_, {"Tổ 1": member.id, "Khu 3": member.id, "Tổ 2": other.id},
+                            chair)
+    make_round(make_club())  # another club's: never sent
+    first = client.get("/api/v1/bootstrap").get_json()
+    assert first["full"] is True
+    [sent] = first["rounds"]
+    assert sent["uuid"] == round_.uuid and sent["areas"] == ["Tổ 1", "Tổ 2", "Khu 3"]
+    assert sent["my_areas"] == ["Tổ 1", "Khu 3"]
+
+    unchanged = client.get(f"/api/v1/bootstrap?since={first['cursor']}").get_json()
+    assert unchanged["rounds"] == [] and unchanged["removed"]["rounds"] == []
+
+    screenings.assign_areas(round_, {"Tổ 1": member.id}, chair)
+    later = make_round(member.club, chair, name="Đợt 2", areas=["Tổ 5"])
+    delta = client.get(f"/api/v1/bootstrap?since={first['cursor']}").get_json()
+    assert {r["uuid"]: r["my_areas"] for r in delta["rounds"]} == {round_.uuid: ["Tổ 1"],
+                                                                   later.uuid: []}
+    screenings.close_round(round_, chair)
+    closed = client.get(f"/api/v1/bootstrap?since={delta['cursor']}").get_json()
+    assert closed["rounds"] == [] and closed["removed"]["rounds"] == [round_.uuid]
+    whole = client.get("/api/v1/bootstrap").get_json()
+    assert [r["uuid"] for r in whole["rounds"]] == [later.uuid]

@@ -12,7 +12,7 @@ from ..db import database, is_postgres, utcnow
 from ..invalid import Invalid
 from ..models import (
     Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
-    SyncConflict, User, Visit,
+    Screening, SyncConflict, User, Visit,
 )
 
 # Fields of a case that hold personal data: emptied when the person asks to be erased.
@@ -218,6 +218,8 @@ def erase(case, by):
         case.save()
         visits = Visit.select().where(Visit.case == case)
         Visit.update(notes="").where(Visit.case == case).execute()
+        # The screening the person was met in keeps its counts, not its notes.
+        Screening.update(notes="").where(Screening.registered_case == case).execute()
         referrals = Referral.select().where(Referral.case == case)
         Referral.update(reason="", outcome="", outcome_note="", provider="").where(
             Referral.case == case).execute()

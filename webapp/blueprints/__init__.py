@@ -3,8 +3,8 @@
 
 def register_blueprints(app):
     from . import (admin, agenda, api, area, auth, book, home, members, monthly, providers, push,
-                   reports, review, shell)
+                   reports, review, shell, survey)
 
     for module in (auth, home, admin, members, review, push, agenda, shell, api, book, reports,
-                   monthly, area, providers):
+                   monthly, area, providers, survey):
         app.register_blueprint(module.bp)

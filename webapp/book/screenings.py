@@ -184,6 +184,21 @@ def areas_of(member, round_ids):
     return result
 
 
+PHONE_SCREENINGS = 50  # the latest a member's phone holds of each round
+
+
+def made_by(user, round_ids):
+    """{round id: the user's latest screenings in it}."""
+    result = {}
+    for s in (Screening.select()
+              .where((Screening.created_by == user) & Screening.round.in_(list(round_ids) or [0]))
+              .order_by(Screening.screened_on.desc(), Screening.id.desc())):
+        group = result.setdefault(s.round_id, [])
+        if len(group) < PHONE_SCREENINGS:
+            group.append(s)
+    return result
+
+
 def screenings_of(round_):
     return list(Screening.select(Screening, User).join(User, on=(Screening.created_by == User.id))
                 .where(Screening.round == round_)

@@ -39,12 +39,13 @@ def suggested_level(indicators):
 
 
 def risk_rule_explained():
-    """The rule in plain words, as the form shows it under the questions."""
-    strong = [vocab.RISK_INDICATORS.label(c) for c, w in RISK_WEIGHTS.items() if w >= 2]
+    """The rule in plain words, as the form shows it under the (numbered) questions."""
+    codes = vocab.RISK_INDICATORS.codes
+    strong = [str(codes.index(c) + 1) for c, w in RISK_WEIGHTS.items() if w >= 2]
     (high, _h), (medium, _m) = RISK_LEVELS_FROM_POINTS[0], RISK_LEVELS_FROM_POINTS[1]
-    return str(_l("Each yes counts 1 point; these count 2: %(strong)s From %(high)d points: "
+    return str(_l("Each yes counts 1 point; questions %(strong)s count 2. From %(high)d points: "
                   "high risk. %(medium)d to %(below)d points: medium. No point: low.",
-                  strong=" ".join(strong), high=high, medium=medium, below=high - 1))
+                  strong=", ".join(strong), high=high, medium=medium, below=high - 1))
 
 
 def risk_rule():
@@ -214,8 +215,8 @@ FIELDS = ("area", "screened_on", "category", "indicators", "risk_level", "counse
 def round_refusal(user, round_, at):
     """Why `user` may not record a screening made at `at` (naive UTC) in `round_`, or None."""
     if round_ is None or round_.club_id != user.club_id:
-        return _l("This survey round is not one of your club's. Open Survey again and record the "
-                  "screening in one of the rounds listed there.")
+        return _l("This survey round is not one of your club's. Open the survey screen again "
+                  "and record the screening in one of the rounds listed there.")
     if not is_open(round_, at if isinstance(at, datetime) else None):
         return _l("This survey round was closed, or had not begun, when the screening was made "
                   "(%(start)s–%(end)s). Ask your club's chair to extend the round, then send it "

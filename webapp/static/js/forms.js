@@ -175,6 +175,7 @@ export function suggestedLevel(rule, codes) {
    to it until the member chooses one themselves. */
 function riskHint(row, input, rule, form) {
   const out = h("strong", { "data-testid": "suggested-level" });
+  input.querySelectorAll(".choice span").forEach((span, i) => span.prepend(`${i + 1}. `)); // as the rule names them
   row.append(h("p", { class: "field__hint", "aria-live": "polite" }, rule.suggested, " ", out),
     h("p", { class: "muted small" }, rule.explained));
   let chosen = false;

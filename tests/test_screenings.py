@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.book import fields, review, screenings
+from webapp.book import fields, review, screenings, vocab
+from webapp.book.reports import survey as survey_figures
+from webapp.book.reports.area import HIDDEN, SMALL, area_report
 from webapp.db import utcnow
 from webapp.models import Case, EntryRevision, Screening, SurveyRound
 
@@ -231,3 +233,89 @@ def test_the_working_set_carries_the_open_rounds_with_my_areas(client, member, c
     assert closed["rounds"] == [] and closed["removed"]["rounds"] == [round_.uuid]
     whole = client.get("/api/v1/bootstrap").get_json()
     assert [r["uuid"] for r in whole["rounds"]] == [later.uuid]
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+def _seed(club, round_, member, rows):
+    """Screenings of `round_` from (area, category, indicators, risk, counselled, registered,
+    review status)."""
+    made = []
+    for area, category, indicators, risk, counselled, registered, status in rows:
+        case = None
+        if registered:
+            from .factories import make_case
+            case = make_case(club=club, created_by=member)
+        made.append(Screening.create(
+            club=club, round=round_, area=area, screened_on=TODAY, category=category,
+            indicators=indicators, suggested_level=screenings.suggested_level(indicators),
+            risk_level=risk, counselled=counselled, registered_case=case, created_by=member,
+            review_status=status))
+    return made
+
+
+SEEDED = [
+    ("Tổ 1", "labour_migrant", ["plans_abroad", "broker_contact"], "high", True, True, "approved"),
+    ("Tổ 1", "labour_migrant", ["plans_abroad"], "medium", True, False, "approved"),
+    ("Tổ 2", "at_risk", ["debts"], "low", False, False, "approved"),
+    ("Tổ 2", "returnee", ["earlier_trafficking", "papers_held"], "high", True, True, "approved"),
+    ("Khu 3", "relative", [], "low", False, False, "approved"),
+    ("Khu 3", "at_risk", ["debts", "plans_abroad"], "medium", True, False, "submitted"),
+]
+
+
+def test_the_figures_are_those_of_the_approved_screenings(app, club, chair, member, round_):
+    _seed(club, round_, member, SEEDED)
+    approved = [row for row in SEEDED if row[6] == "approved"]
+    found = survey_figures.survey_figures([club.id], round_=round_)
+    assert found["total"] == {
+        "screened": len(approved),
+        "at_risk": sum(row[3] in ("medium", "high") for row in approved),
+        "registered": sum(row[5] for row in approved),
+        "counselled": sum(row[4] for row in approved)}
+    assert dict(found["areas"])["Tổ 1"]["screened"] == 2
+    assert "Khu 3" in dict(found["areas"]) and dict(found["areas"])["Khu 3"]["at_risk"] == 0
+    indicators = {code: n for code, _label, n in found["indicators"]}
+    assert indicators == {code: sum(code in row[2] for row in approved)
+                          for code in indicators}
+    categories = {code: n for code, _label, n in found["categories"]}
+    assert categories["labour_migrant"] == {"screened": 2, "at_risk": 2, "registered": 1,
+                                            "counselled": 2}
+    assert [n for _name, n in found["members"]] == [found["total"]]
+    reach = survey_figures.reach([club, make_club()], TODAY, TODAY)
+    assert reach[club.id]["screened"] == 5 and reach[club.id]["registered"] == 2
+    assert list(reach.values())[1] == dict.fromkeys(survey_figures.COUNTS, 0)
+    assert survey_figures.reach([club], TODAY + timedelta(days=1), TODAY + timedelta(days=9))[
+        club.id]["screened"] == 0
+
+
+def test_the_supervisor_sees_counts_suppressed(app, club, chair, member, round_):
+    many = [("Tổ 1", "labour_migrant", ["plans_abroad"], "medium", True, False, "approved")] * 7
+    few = [("Tổ 2", "returnee", ["papers_held"], "high", False, True, "approved")] * 2
+    _seed(club, round_, member, many + few)
+    report = area_report([club], TODAY.year)
+    [row] = report["rows"]
+    assert row["survey_screened"] == 9
+    assert row["survey_registered"] == SMALL  # 2
+    assert row["survey_counselled"] == 7 and row["survey_at_risk"] == 9
+    shown = dict(row["survey_categories"])
+    # 7 and "<5" of 9 would give the 2 away: the 7 is hidden too.
+    assert shown[vocab.CASE_CATEGORIES.label("returnee")] == SMALL
+    assert shown[vocab.CASE_CATEGORIES.label("labour_migrant")] == HIDDEN
+    assert report["total"]["survey_registered"] == HIDDEN
+
+
+def test_the_round_page_and_dashboard_show_the_figures(app, club, chair, member, round_, client):
+    from .factories import session_for
+    _seed(club, round_, member, SEEDED)
+    session_for(client, chair)
+    page = client.get(f"/survey/{round_.id}").get_data(as_text=True)
+    assert "Khu 3" in page and "People screened" in page
+    for url in ("/desk/dashboard", f"/desk/monthly/{TODAY.year}/{TODAY.month}"):
+        shown = client.get(url).get_data(as_text=True)
+        assert 'id="survey-title"' in shown and ">5<" in shown, url  # 5 approved screened
+    other = make_round(make_club())
+    assert client.get(f"/survey/{other.id}").status_code == 404
+    assert client.post(f"/survey/{other.id}/close").status_code == 404
+    session_for(client, member)
+    assert client.get(f"/survey/{round_.id}").status_code in (403, 404)

@@ -50,6 +50,7 @@ def test_a_screening_offline_registered_as_a_case_offline_arrives_once_linked(li
     page.click("form button[type=submit]")
     page.wait_for_url("**/app/#/survey")
     assert waiting(page) == 1
+    page.screenshot(path=f"{SHOTS}/phone-survey-screening-waiting.png", full_page=True)
 
     # The person agrees to be followed: one step from the screening, still offline.
     page.locator("[data-testid=screenings] a[href^='#/new/case?screening=']").click()

@@ -68,7 +68,7 @@ def by_indicator(where):
     alone: a ward's survey is some hundreds of people."""
     counts = dict.fromkeys(vocab.RISK_INDICATORS.codes, 0)
     for (indicators,) in Screening.select(Screening.indicators).where(where).tuples():
-        for code in set(Screening.indicators.python_value(indicators) or ()):
+        for code in set(indicators or ()):
             if code in counts:
                 counts[code] += 1
     return counts

@@ -329,7 +329,7 @@ export function surveyView(state) {
     const list = screeningsOf(state, r);
     return card(h("h1", {}, r.name), h("p", { class: "muted small" }, `${date(r.starts_on)} – ${date(r.ends_on)}`),
       h("p", {}, t("my_areas"), " ", h("strong", {}, r.my_areas.length ? r.my_areas.join(", ") : t("none"))),
-      link(`#/new/screening?round=${r.uuid}`, [icon("plus"), t("record_screening")], "button button--block"),
+      h("div", { class: "actions" }, link(`#/new/screening?round=${r.uuid}`, [icon("plus"), t("record_screening")], "button button--block")),
       h("h2", {}, t("my_screenings"), " ", badge(String(list.length))),
       list.length ? h("ul", { class: "list", "data-testid": "screenings" }, list.map((x) => listItem(
         `${x.area} · ${shown(state, "screening", "category", x.category)}`,

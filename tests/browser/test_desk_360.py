@@ -84,7 +84,8 @@ def seed():
         "admin": make_user(role="admin", full_name="Quản Trị Viên"),
     }
     entries = {"case": new_case, "visit": Visit.get_by_id(world.visit.id),
-               "referral": world.referral, "attendance": world.attendance}
+               "referral": world.referral, "attendance": world.attendance,
+               "screening": world.screening}
     # A conflict kept for the chair, and the supervisor's own provider of the area's directory.
     world.sync_conflict = SyncConflict.create(
         entry_type="case", uuid=new_case.uuid, revision=2, base_revision=1, user=world.member,

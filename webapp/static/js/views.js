@@ -236,7 +236,7 @@ export function formView(state, type, params, fixUuid, only) {
   if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
   const values = entry ? Object.assign({}, entry.data) : defaults(state, type);
   // Registered from a screening: its answers carried over; consent is asked on the form.
-  if (from) Object.assign(values, { categories: [from.category], risk_level: from.risk_level });
+  if (from) Object.assign(values, { categories: [from.category], risk_level: from.risk_level, neighbourhood: from.area });
   const ctx = { cases: allCases(state), members: state.working.members || [],
     activities: state.working.activities || [], vocabularies: state.working.vocabularies || {},
     rounds, areas: round ? [...new Set([...round.my_areas, ...round.areas])] : [] };

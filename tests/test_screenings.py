@@ -319,3 +319,35 @@ def test_the_round_page_and_dashboard_show_the_figures(app, club, chair, member,
     assert client.post(f"/survey/{other.id}/close").status_code == 404
     session_for(client, member)
     assert client.get(f"/survey/{round_.id}").status_code in (403, 404)
+
+
+def test_a_returned_screening_fixed_on_the_phone_is_updated(client, member, chair, round_):
+    entry = screening_entry(round_.uuid, indicators=[], risk_level="low")
+    sync(client, [entry])
+    row = Screening.get(Screening.uuid == entry["uuid"])
+    review.return_entry(row, chair, "Hỏi thêm về nợ")
+    [returned] = client.get("/api/v1/bootstrap").get_json()["returned"]
+    assert returned["uuid"] == entry["uuid"] and returned["type"] == "screening"
+    fixed = dict(entry, revision=2, base_revision=1,
+                 data=dict(entry["data"], indicators=["debts"], risk_level="medium"))
+    [result] = sync(client, [fixed])
+    assert result["status"] == "updated"
+    row = Screening.get_by_id(row.id)
+    assert (row.suggested_level, row.risk_level, row.review_status) == ("medium", "medium",
+                                                                       "submitted")
+    # Another member of the club may not change it.
+    other = make_user(club=member.club)
+    from .factories import session_for
+    other_client = session_for(client.application.test_client(), other)
+    again = dict(fixed, revision=3, base_revision=2)
+    [refused] = sync(other_client, [again])
+    assert refused["status"] in ("invalid", "conflict") and Screening.get_by_id(row.id).revision == 2
+
+
+def test_the_board_edits_a_screening_at_the_desk(app, chair, member, round_):
+    from webapp.book import sync as sync_module
+    result = sync_module.submit_batch(member, [screening_entry(round_.uuid)])[0]
+    row = Screening.get_by_id(result["id"])
+    data = dict(screenings.data_of(row), area="Khu 3")
+    sync_module.desk_edit(chair, row, data)
+    assert Screening.get_by_id(row.id).area == "Khu 3"

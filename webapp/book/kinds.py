@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput, T
 
 from . import vocab
 from ..i18n import format_date
-from ..models import Activity, Case, Provider, User
+from ..models import Activity, Case, Provider, SurveyRound, User
 
 CHOOSE = _l("— choose —")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -519,13 +519,18 @@ def _activity_names(uuids, club):
     return {a.uuid: f"{a.title} ({format_date(a.date)})" for a in activities}
 
 
+def _round_names(uuids, club):
+    rounds = SurveyRound.select().where((SurveyRound.uuid.in_(uuids)) & (SurveyRound.club == club))
+    return {r.uuid: r.name for r in rounds}
+
+
 class Reference(Field):
     """The uuid of a record the entry refers to (a case, an activity): known to the server or
     sent in the same batch. The desk draws it as a select of cases, when it draws it at all."""
 
     kind, widget = "uuid", "hidden"
     type_message = _l("This reference is not valid.")
-    NAMES = {"case": _case_names, "activity": _activity_names}  # how the chair reads each one
+    NAMES = {"case": _case_names, "activity": _activity_names, "round": _round_names}  # how the chair reads each one
 
     def __init__(self, name, label, *, refers_to, **common):
         super().__init__(name, label, **common)

@@ -346,7 +346,9 @@ def desk_edit(user, row, data, base=None):
     edit is kept as a conflict for the board to merge (KeptAside), like a phone's.
     """
     kind = type_of(row)
-    if not user.is_board or not may_write_case(user, kind.case_of(row)):
+    case = kind.case_of(row)
+    if not user.is_board or not (may_edit(user, row) if case is None
+                                 else may_write_case(user, case)):
         raise Invalid({"entry": _l("You may not change this entry.")})
     if review.has_pending_amendment(row):
         raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "

@@ -530,7 +530,8 @@ class Reference(Field):
 
     kind, widget = "uuid", "hidden"
     type_message = _l("This reference is not valid.")
-    NAMES = {"case": _case_names, "activity": _activity_names, "round": _round_names}  # how the chair reads each one
+    # How the chair reads each one.
+    NAMES = {"case": _case_names, "activity": _activity_names, "round": _round_names}
 
     def __init__(self, name, label, *, refers_to, **common):
         super().__init__(name, label, **common)

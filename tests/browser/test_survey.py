@@ -79,3 +79,45 @@ def test_a_screening_offline_registered_as_a_case_offline_arrives_once_linked(li
     assert EntryRevision.select().where(EntryRevision.uuid == case.uuid).count() == 1
     page.evaluate("location.hash = '#/survey'")
     page.wait_for_selector("[data-testid=screenings] .badge--ok")
+
+
+def test_a_screening_already_sent_is_registered_as_a_case_offline(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    chair = make_user(club=club, role="chair")
+    today = fields.local_today()
+    round_ = SurveyRound.create(club=club, name="Khảo sát", starts_on=today,
+                                ends_on=today + timedelta(days=30), areas=["Tổ 7"],
+                                created_by=chair)
+    page = open_app(phone.new_page(), live_server, member)
+    page.evaluate(f"location.hash = '#/new/screening?round={round_.uuid}'")
+    page.locator("[data-field=area] .chip").first.click()
+    page.select_option("#f-category", "returnee")
+    page.locator("[data-field=indicators] input[value=earlier_trafficking]").check()
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/app/#/survey")
+    wait_all_sent(page)
+    [screening] = Screening.select()
+    assert screening.suggested_level == "medium"  # 2 points
+
+    # The person agrees days later: the screening is on the server, the phone offline.
+    page.evaluate("location.hash = '#/survey'")
+    page.wait_for_selector("[data-testid=screenings] .list__item")
+    go_offline(phone)
+    page.locator(f"a[href='#/new/case?screening={screening.uuid}']").click()
+    page.wait_for_selector("[data-testid=from-screening]")
+    assert page.locator("[data-field=categories] input[value=returnee]").is_checked()
+    assert page.locator("#f-neighbourhood").input_value() == "Tổ 7"
+    page.fill("#f-full_name", "Lý Thị Về")
+    page.locator("[data-field=sex] .chip").first.click()
+    for purpose in page.locator("[data-field=consent] fieldset").all():
+        purpose.locator(".chip").first.click()
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/app/#/case/*")
+    page.evaluate("location.hash = '#/survey'")
+    page.wait_for_selector("[data-testid=screenings] .badge--ok")  # registered, not yet sent
+    go_online(phone)
+    wait_all_sent(page)
+    [case] = Case.select()
+    assert Screening.get_by_id(screening.id).registered_case_id == case.id
+    assert case.risk_level == "medium" and Case.select().count() == 1

@@ -351,3 +351,43 @@ def test_the_board_edits_a_screening_at_the_desk(app, chair, member, round_):
     data = dict(screenings.data_of(row), area="Khu 3")
     sync_module.desk_edit(chair, row, data)
     assert Screening.get_by_id(row.id).area == "Khu 3"
+
+
+# --- the board's round ------------------------------------------------------------------------
+
+def test_a_round_is_opened_changed_and_its_areas_given_to_members_of_the_club(app, club, chair,
+                                                                              member):
+    from webapp.invalid import Invalid
+    values = {"name": "Đợt 1", "starts_on": TODAY, "ends_on": TODAY + timedelta(days=9),
+              "areas": screenings.parse_areas("Tổ 1\n tổ  1 \nTổ 2; Khu 3\n\n")}
+    assert values["areas"] == ["Tổ 1", "Tổ 2", "Khu 3"]
+    round_ = screenings.save_round(club.id, chair, values)
+    with pytest.raises(Invalid) as refused:
+        screenings.save_round(club.id, chair, dict(values, ends_on=TODAY - timedelta(days=1)))
+    assert "ends_on" in refused.value.errors
+    with pytest.raises(Invalid) as refused:
+        screenings.assign_areas(round_, {"Tổ 1": make_user(club=make_club()).id}, chair)
+    assert "Tổ 1" in refused.value.errors
+    screenings.assign_areas(round_, {"Tổ 1": member.id, "Tổ 2": None}, chair)
+    assert {a: m.id for a, m in screenings.assignments_of(round_).items()} == {"Tổ 1": member.id}
+    with pytest.raises(Invalid) as refused:  # an area with a member stays
+        screenings.save_round(club.id, chair, dict(values, areas=["Tổ 2"]), round_)
+    assert "Tổ 1" in str(refused.value.errors["areas"])
+    screenings.save_round(club.id, chair, dict(values, areas=["Tổ 1", "Tổ 4"]), round_)
+    assert SurveyRound.get_by_id(round_.id).areas == ["Tổ 1", "Tổ 4"]
+
+
+def test_the_board_opens_and_assigns_a_round_at_the_desk(app, club, chair, member, client):
+    from .factories import session_for
+    session_for(client, chair)
+    response = client.post("/survey/new", data={
+        "name": "Khảo sát quý 1", "starts_on": TODAY.isoformat(),
+        "ends_on": (TODAY + timedelta(days=30)).isoformat(), "areas": "Tổ 1\nTổ 2"})
+    assert response.status_code == 302
+    round_ = SurveyRound.get(SurveyRound.club == club)
+    response = client.post(f"/survey/{round_.id}/areas", data={"area-0": str(member.id)})
+    assert response.status_code == 302
+    assert screenings.areas_of(member, [round_.id]) == {round_.id: ["Tổ 1"]}
+    bad = client.post("/survey/new", data={"name": "", "starts_on": "", "ends_on": "",
+                                           "areas": ""})
+    assert bad.status_code == 200 and "Give the round a name." in bad.get_data(as_text=True)

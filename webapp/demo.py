@@ -12,7 +12,9 @@ import random
 from datetime import datetime, time, timedelta, timezone
 
 from . import accounts
-from .book import activities, consent, entries, providers, referrals, review, scheduling, sync
+from .book import (
+    activities, consent, entries, providers, referrals, review, scheduling, screenings, sync,
+)
 from .clock import LOCAL_TZ, local_today
 from .db import database
 from .models import Activity, Case, EntryRevision, Review
@@ -221,6 +223,44 @@ def _club_story(rng, club, chair, members, today, listed=None):
                             note="Hỏi thăm tình hình việc làm.", today=today)
 
 
+def _survey_story(rng, club, chair, members, today):
+    """The club's ward survey under way: an open round, its areas given to members, screenings
+    recorded on the phones, two people registered as cases from them."""
+    areas = [f"Tổ {n}" for n in range(1, 5)] + ["Khu phố 2", "Khu phố 5"]
+    round_ = screenings.save_round(club.id, chair, {
+        "name": f"Khảo sát địa bàn quý {(today.month - 1) // 3 + 1}/{today.year}",
+        "starts_on": today - timedelta(days=20), "ends_on": today + timedelta(days=40),
+        "areas": areas}, None)
+    screenings.assign_areas(round_, {area: members[n % len(members)].id
+                                     for n, area in enumerate(areas)}, chair)
+    answers = [["plans_abroad", "broker_contact"], ["plans_abroad"], [], ["debts"],
+               ["earlier_trafficking", "papers_held"], ["relative_abroad", "debts"], [],
+               ["plans_abroad", "debts", "broker_contact"]]
+    categories = ["labour_migrant", "labour_migrant", "at_risk", "at_risk", "returnee",
+                  "relative", "at_risk", "labour_migrant"]
+    for n, indicators in enumerate(answers):
+        member = members[n % len(members)]
+        day = today - timedelta(days=rng.randint(0, 18))
+        level = screenings.suggested_level(indicators)
+        counselled = bool(indicators) or n % 2 == 0
+        row = _submit(member, "screening", {
+            "round_uuid": round_.uuid, "area": areas[n % len(areas)],
+            "screened_on": day.isoformat(), "category": categories[n],
+            "indicators": indicators, "risk_level": level, "counselled": counselled,
+            "topics": ["safe_migration", "online_job_scams"][:1 + n % 2] if counselled else [],
+            "notes": "Đã phát tờ rơi, hẹn gặp lại." if counselled else ""}, day)
+        if level == "high" and n < 5:  # the person agreed to be followed
+            case = _submit(member, "case", {
+                "full_name": _name(rng), "sex": rng.choice(["female", "male"]),
+                "categories": [categories[n]], "risk_level": level,
+                "met_how": "Gặp trong đợt khảo sát địa bàn.",
+                "consent": {"follow": True, "refer": True, "share": False},
+                "assigned_to": member.id, "screening_uuid": row.uuid}, day)
+            _decide(case, chair, today)
+        if n < 6:
+            _decide(row, chair, min(day + timedelta(days=1), today))
+
+
 def fill(password, seed=2026):
     """Create the demo clubs, accounts and a year of their work; returns (login, role, club)."""
     rng = random.Random(seed)
@@ -253,4 +293,5 @@ def fill(password, seed=2026):
                 members.append(member)
                 logins.append((member.login, "member", club.name))
             _club_story(rng, club, chair, members, today, listed)
+            _survey_story(random.Random(seed + len(logins)), club, chair, members, today)
     return logins

@@ -234,6 +234,18 @@ def _strings():
         "type_referral": _("Referral"),
         "type_attendance": _("Attendance"),
         "type_activity": _("Proposed activity"),
+        "type_screening": _("Screening"),
+        "survey": _("Ward survey"),
+        "record_screening": _("Record a screening"),
+        "no_round": _("No survey round is open. When the chair opens one, sync and it shows "
+                      "here."),
+        "my_areas": _("My areas:"),
+        "my_screenings": _("My screenings"),
+        "no_screenings": _("No screening yet in this round."),
+        "registered": _("Registered as a case"),
+        "register_case": _("Register as a case"),
+        "from_screening": _("From a screening in %(area)s: the answers are carried over. Ask "
+                            "the person's consent for each purpose."),
         "revision": _("revision %(n)s"),
         "saved_at": _("Saved %(when)s"),
         "empty_outbox": _("The outbox is empty."),

@@ -99,7 +99,7 @@ def seed():
                      source="monthly_review", note="Hỏi thăm việc làm")
     entries = {"case": new_case, "visit": Visit.get_by_id(world.visit.id),
                "referral": world.referral, "attendance": world.attendance,
-               "activity": world.activity}
+               "activity": world.activity, "screening": world.screening}
     # A conflict kept for the chair, and the supervisor's own provider of the area's directory.
     world.sync_conflict = SyncConflict.create(
         entry_type="case", uuid=new_case.uuid, revision=2, base_revision=1, user=world.member,

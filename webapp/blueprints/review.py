@@ -57,7 +57,7 @@ def _entry_or_404(entry_type, entry_id):
         abort(404)
     row = club_record_or_404(kind.model, entry_id)
     case = kind.case_of(row)
-    if case is not None and case.erased_at is not None:  # an erased person's entries leave
+    if case is not None and case.erased_at is not None:  # an erased person's entries leave the review
         abort(404)
     return row
 
@@ -135,7 +135,7 @@ def entry(entry_type, entry_id):
     """One entry in full, with its case, what an amendment changes, and its whole trail."""
     row = _entry_or_404(entry_type, entry_id)
     case = entries.type_of(row).case_of(row)
-    if case is not None:
+    if case is not None:  # a screening names no one
         audit.record("case_viewed", case, code=case.code, via="review")
     return _render_entry(entry_type, row, ReturnForm())
 

@@ -22,9 +22,11 @@ from types import ModuleType
 
 from flask_babel import lazy_gettext as _l
 
-from . import activities, attendance, cases, fields, holders, referrals, visits
+from . import activities, attendance, cases, fields, holders, referrals, screenings, visits
 from ..invalid import Invalid
-from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
+from ..models import (
+    Activity, Attendance, Case, EntryRevision, Referral, Screening, SurveyRound, Visit,
+)
 from .vocab import Vocabulary
 
 
@@ -63,6 +65,7 @@ def _activity_refusal(user, activity, at):
 REFERENCES = {
     "case": Reference(Case, _case_refusal),
     "activity": Reference(Activity, _activity_refusal),
+    "round": Reference(SurveyRound, screenings.round_refusal),
 }
 
 
@@ -92,6 +95,7 @@ class EntryType:
 
 
 TYPES = {t.name: t for t in (
+    EntryType("screening", _l("Screening"), Screening, screenings, fields.SCREENING, order=-1),
     EntryType("case", _l("New case"), Case, cases, fields.CASE, order=0),
     EntryType("activity", _l("Proposed activity"), Activity, activities, fields.ACTIVITY, order=0),
     EntryType("visit", _l("Visit"), Visit, visits, fields.VISIT, order=1),

@@ -402,9 +402,9 @@ def _take(user, entries, later):
     results = [None] * len(entries)
     order = sorted(range(len(entries)), key=lambda i: _order(entries[i]))
     lookup = Lookup.for_batch(entries)
-    first = min(t.order for t in TYPES.values())
+    last = max(t.order for t in TYPES.values())
     for i in order:
-        if _order(entries[i]) == first:
+        if _order(entries[i]) < last:  # what others refer to: a screening, then a case
             results[i] = submit_entry(user, entries[i], lookup)
     with database.atomic():
         with audit.deferred(later.audit) if later is not None else contextlib.nullcontext():

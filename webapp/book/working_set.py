@@ -17,7 +17,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import get_locale
 
-from . import activities, entries, fields, providers, review, scheduling, sync
+from . import activities, entries, fields, providers, review, scheduling, screenings, sync
 from ..db import database, utcnow
 from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, Referral, SyncConflict, User, Visit,
@@ -32,7 +32,8 @@ KEEP = 5                       # cursors kept per user: a phone whose last answe
 MAX_AGE = timedelta(days=30)   # has a known base; one older than a session lives is forgotten
 
 # The lists of the working set, each by the key the phone knows its records by.
-LISTS = {"cases": "uuid", "appointments": "id", "returned": "uuid", "activities": "uuid"}
+LISTS = {"cases": "uuid", "appointments": "id", "returned": "uuid", "activities": "uuid",
+         "rounds": "uuid"}
 # The parts sent whole, and only when they changed.
 PARTS = ("user", "members", "vocabularies", "schema_version", "conflict_outcomes", "providers")
 
@@ -71,7 +72,7 @@ def _cases(user):
         out.append({
             "id": c.id, "uuid": c.uuid, "code": c.code, "full_name": c.full_name, "sex": c.sex,
             "birth_year": c.birth_year, "address": c.address, "neighbourhood": c.neighbourhood,
-            "phone": c.phone, "met_how": c.met_how,
+            "phone": c.phone, "met_how": c.met_how, "screening_uuid": c.screening_uuid,
             "categories": sorted(r.category for r in categories.get(c.id, [])),
             "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
             "consent": {p: p in given for p in ("follow", "refer", "share")},
@@ -144,7 +145,24 @@ def whole(user):
         "returned": review.returned_for(user),
         "conflict_outcomes": conflict_outcomes(user),
         "providers": providers.for_working_set(user),  # the directory, to pick and call offline
+        "rounds": survey_rounds(user),
     }
+
+
+def survey_rounds(user):
+    """The club's open survey rounds, each with the areas assigned to the user (`my_areas`) and
+    the user's latest screenings in it (no one is named in them), to register one as a case."""
+    rounds = screenings.open_rounds(user.club_id) if user.club_id else []
+    mine = screenings.areas_of(user, [r.id for r in rounds])
+    made = screenings.made_by(user, [r.id for r in rounds])
+    return [{"uuid": r.uuid, "name": r.name, "starts_on": _iso(r.starts_on),
+             "ends_on": _iso(r.ends_on), "areas": list(r.areas), "my_areas": mine.get(r.id, []),
+             "screenings": [{"uuid": s.uuid, "area": s.area, "screened_on": _iso(s.screened_on),
+                             "category": s.category, "risk_level": s.risk_level,
+                             "review_status": s.review_status,
+                             "registered": s.registered_case_id is not None}
+                            for s in made.get(r.id, [])]}
+            for r in rounds]
 
 
 def _digest(value):
@@ -209,7 +227,7 @@ def hand_in_set(user):
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
                          for v in FIELD_VOCABULARIES},
         "members": [], "cases": [], "appointments": [], "activities": [], "returned": [],
-        "schema_version": schema_version(), "full": True,
+        "rounds": [], "schema_version": schema_version(), "full": True,
     }
 
 

@@ -24,7 +24,9 @@ function choices(name, prop, ctx) {
   const refers = prop["x-refers-to"];
   if (refers === "case") return ctx.cases.map((c) => [c.uuid, c.code ? `${c.full_name} · ${c.code}` : c.full_name]);
   if (refers === "activity") return ctx.activities.map((a) => [a.uuid, [a.title, a.date.split("-").reverse().join("/"), a.note].filter(Boolean).join(" · ")]);
+  if (refers === "round") return (ctx.rounds || []).map((r) => [r.uuid, r.name]);
   if (prop["x-choices-from"] === "members") return ctx.members.map((m) => [m.id, m.full_name]);
+  if (prop["x-choices-from"] === "round_areas") return (ctx.areas || []).map((a) => [a, a]);
   const labels = prop["x-labels"] || {};
   return codes(prop).map((c) => [c, labels[c] || c]);
 }
@@ -139,13 +141,14 @@ export function entryForm(schema, type, ctx, values, fixed) {
     const error = h("p", { class: "field__error", id: id + "-error", hidden: true });
     const input = control(name, prop, ctx, values[name], id);
     // An optional list is folded behind its label, which tells how many are chosen.
-    const fold = grouped && !["select", "refers"].includes(widget) && !required.has(name);
+    const fold = grouped && !["select", "refers"].includes(widget) && !required.has(name) && !prop["x-risk-rule"];
     const row = h("div", { class: "field", "data-field": name },
       fold ? h("details", { class: "fold" }, h("summary", { class: "field__label" }, title, h("span", { class: "fold__count" })), input)
         : grouped ? h("p", { class: "field__label" }, title) : h("label", { class: "field__label", for: id }, title),
       fold ? null : input, widget === "textarea" && prop.maxLength ? h("p", { class: "field__count", "aria-live": "polite" }) : null, error);
     rows[name] = { row, error, prop };
     element.append(row);
+    if (prop["x-risk-rule"]) riskHint(row, input, prop["x-risk-rule"], element);
     const count = row.querySelector(".fold__count, .field__count");
     if (count) {
       const update = () => {
@@ -204,6 +207,31 @@ export function entryForm(schema, type, ctx, values, fixed) {
     return first;
   }
   return { element, read, show };
+}
+
+/** The level the server's rule (`x-risk-rule`, screenings.py) suggests for the codes ticked. */
+export function suggestedLevel(rule, codes) {
+  const points = [...new Set(codes)].reduce((sum, c) => sum + (rule.weights[c] || 0), 0);
+  return (rule.levels.find(([least]) => points >= least) || [0, null])[1];
+}
+
+/* Under the questions: the rule in words and the level it suggests, live; the risk level is set
+   to it until the member chooses one themselves. */
+function riskHint(row, input, rule, form) {
+  const out = h("strong", { "data-testid": "suggested-level" });
+  input.querySelectorAll(".choice span").forEach((span, i) => span.prepend(`${i + 1}. `)); // as the rule names them
+  row.append(h("p", { class: "field__hint", "aria-live": "polite" }, rule.suggested, " ", out),
+    h("p", { class: "muted small" }, rule.explained));
+  let chosen = false;
+  form.addEventListener("change", (e) => { if (e.target.name === "risk_level" && e.isTrusted) chosen = true; });
+  const update = () => {
+    const level = suggestedLevel(rule, [...input.querySelectorAll(":checked")].map((i) => i.value));
+    out.textContent = rule.labels[level] || level;
+    const radio = form.querySelector(`[name="risk_level"][value="${level}"]`);
+    if (radio && !chosen) radio.checked = true;
+  };
+  input.addEventListener("change", update);
+  queueMicrotask(() => { chosen = !!form.querySelector('[name="risk_level"]:checked'); update(); });
 }
 
 /** The phone's checks of `data` against the schema: {field: message}, in the server's words. */

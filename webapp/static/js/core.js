@@ -151,6 +151,7 @@
     appointments: { key: "id", order: (a, b) => byText("due_date")(a, b) || a.id - b.id },
     activities: { key: "uuid", order: byText("date", true) },
     returned: { key: "uuid", order: byText("returned_at") },
+    rounds: { key: "uuid", order: byText("starts_on") },
   };
 
   /* What the first screen needs of a working set, kept beside it (encrypted too): Today's

@@ -391,3 +391,25 @@ def test_the_board_opens_and_assigns_a_round_at_the_desk(app, club, chair, membe
     bad = client.post("/survey/new", data={"name": "", "starts_on": "", "ends_on": "",
                                            "areas": ""})
     assert bad.status_code == 200 and "Give the round a name." in bad.get_data(as_text=True)
+
+
+# --- the review queue, a former member, a conflict --------------------------------------------
+
+def test_the_review_queue_shows_a_screening_with_its_area_and_date(client, member, chair, round_):
+    from .factories import session_for
+    sync(client, [screening_entry(round_.uuid, area="Khu 3")])
+    page = session_for(client, chair).get("/desk/review/").get_data(as_text=True)
+    assert f"Screening · Khu 3 · {TODAY.strftime('%d/%m/%Y')}" in page
+
+
+def test_a_former_member_with_no_club_is_told_about_the_survey_round(client, member, round_):
+    from webapp.models import User
+    entry = screening_entry(round_.uuid)
+    User.update(role="supervisor", club=None, area="Hạ Long").where(User.id == member.id).execute()
+    login_as(client, member)
+    assert client.get("/api/v1/bootstrap").get_json()["user"]["hand_in_only"] is True
+    [result] = sync(client, [entry])
+    assert result["status"] == "invalid"
+    assert "cannot be added to the club's survey round" in result["errors"]["entry"]
+    assert "register a person" not in result["errors"]["entry"]
+    assert Screening.select().where(Screening.uuid == entry["uuid"]).count() == 0

@@ -225,6 +225,14 @@ def round_refusal(user, round_, at):
     return None
 
 
+def no_club_refusal():
+    # A former member (now a supervisor, say) hands in what waits: a screening has no case they
+    # held (holders.py), and no round of a club of theirs to go to.
+    return _l("This account no longer belongs to a club, so the screening cannot be added to the "
+              "club's survey round. Tell the club's chair what you found, then discard this "
+              "entry.")
+
+
 def prepare(user, values, lookup):
     """The area must be one of the round's; the suggested level is the rule's, not the phone's."""
     if values["area"] not in values["round"].areas:

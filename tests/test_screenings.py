@@ -413,3 +413,48 @@ def test_a_former_member_with_no_club_is_told_about_the_survey_round(client, mem
     assert "cannot be added to the club's survey round" in result["errors"]["entry"]
     assert "register a person" not in result["errors"]["entry"]
     assert Screening.select().where(Screening.uuid == entry["uuid"]).count() == 0
+
+
+def test_a_conflict_on_a_screening_is_merged_by_the_chair_at_the_desk(app, client, member, chair,
+                                                                       round_):
+    from webapp.book import sync as sync_module
+    from webapp.models import SyncConflict
+    from .factories import session_for
+    entry = screening_entry(round_.uuid, indicators=["plans_abroad"], risk_level="medium",
+                            notes="Định đi Hàn Quốc")
+    sync(client, [entry])
+    row = Screening.get(Screening.uuid == entry["uuid"])
+    # The chair corrects the area at the desk while the member's phone, on revision 1, raises
+    # the risk and adds to the notes.
+    sync_module.desk_edit(chair, row, dict(screenings.data_of(row), area="Khu 3"))
+    phone = dict(entry, revision=2, base_revision=1,
+                 data=dict(entry["data"], indicators=["plans_abroad", "debts", "broker_contact"],
+                           risk_level="high", notes="Có người môi giới"))
+    [result] = sync(client, [phone])
+    assert result["status"] == "conflict" and result["server"]["revision"] == 2
+    assert result["server"]["data"]["area"] == "Khu 3"
+    kept = SyncConflict.get(SyncConflict.uuid == entry["uuid"])
+
+    desk = session_for(app.test_client(), chair)
+    listing = desk.get("/desk/review/conflicts/").get_data(as_text=True)
+    assert f"/desk/review/conflicts/{kept.id}" in listing
+    page = desk.get(f"/desk/review/conflicts/{kept.id}").get_data(as_text=True)
+    merge = page.split('class="card conflict-merge"')[1].split("</form>")[0]
+    assert merge.count('class="fieldset conflict-field"') == 4  # area, indicators, risk, notes
+    assert "Có người môi giới" in merge and 'name="revision" value="2"' in merge
+    response = desk.post(f"/desk/review/conflicts/{kept.id}/resolve",
+                         data={"revision": 2, "take-indicators": "kept", "take-risk_level": "kept",
+                               "take-notes": "kept", "take-area": "current"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    row = Screening.get_by_id(row.id)
+    assert (row.area, row.risk_level, row.notes, row.revision) == (
+        "Khu 3", "high", "Có người môi giới", 3)
+    assert row.suggested_level == "high"  # the rule's, worked out again on the merged answers
+    assert [r.revision for r in EntryRevision.select().where(EntryRevision.uuid == row.uuid)
+            .order_by(EntryRevision.revision)] == [1, 2, 3]
+    kept = SyncConflict.get_by_id(kept.id)
+    assert (kept.resolution, kept.resolved_revision, kept.resolved_by_id) == ("merged", 3,
+                                                                               chair.id)
+    # The member's phone hears the outcome.
+    [outcome] = client.get("/api/v1/bootstrap").get_json()["conflict_outcomes"]
+    assert outcome["uuid"] == row.uuid and outcome["resolved_revision"] == 3

@@ -237,9 +237,9 @@ def test_the_working_set_carries_the_open_rounds_with_my_areas(client, member, c
 
 # --- the figures ------------------------------------------------------------------------------
 
-def _seed(club, round_, member, rows):
-    """Screenings of `round_` from (area, category, indicators, risk, counselled, registered,
-    review status)."""
+def _seed(club, round_, member, rows, on=TODAY):
+    """Screenings of `round_` made `on`, from (area, category, indicators, risk, counselled,
+    registered, review status)."""
     made = []
     for area, category, indicators, risk, counselled, registered, status in rows:
         case = None
@@ -247,7 +247,7 @@ def _seed(club, round_, member, rows):
             from .factories import make_case
             case = make_case(club=club, created_by=member)
         made.append(Screening.create(
-            club=club, round=round_, area=area, screened_on=TODAY, category=category,
+            club=club, round=round_, area=area, screened_on=on, category=category,
             indicators=indicators, suggested_level=screenings.suggested_level(indicators),
             risk_level=risk, counselled=counselled, registered_case=case, created_by=member,
             review_status=status))
@@ -458,3 +458,75 @@ def test_a_conflict_on_a_screening_is_merged_by_the_chair_at_the_desk(app, clien
     # The member's phone hears the outcome.
     [outcome] = client.get("/api/v1/bootstrap").get_json()["conflict_outcomes"]
     assert outcome["uuid"] == row.uuid and outcome["resolved_revision"] == 3
+
+
+# --- the supervisor's months and export -------------------------------------------------------
+
+def _row(area, risk, registered=False):
+    return (area, "labour_migrant", ["plans_abroad"], risk, False, registered, "approved")
+
+
+# (month, screenings): 15 screened, 10 at risk, 1 registered in the year.
+BY_MONTH = [
+    (3, [_row("Tổ 1", "medium")] * 7),
+    (6, [_row("Tổ 2", "high")] * 2 + [_row("Tổ 2", "high", registered=True)]
+     + [_row("Tổ 2", "low")] * 3),
+    (9, [_row("Khu 3", "low")] * 2),
+]
+
+
+def test_the_area_months_and_export_carry_the_survey_suppressed(app, client, club, chair, member,
+                                                               round_):
+    import csv
+    import io
+    from datetime import date
+    from openpyxl import load_workbook
+    from webapp.book.reports.area import suppress_parts
+    from .factories import session_for
+    year = TODAY.year
+    for month, rows in BY_MONTH:
+        _seed(club, round_, member, rows, on=date(year, month, 10))
+    _seed(club, round_, member, [("Tổ 1", "at_risk", [], "high", True, True, "submitted")],
+          on=date(year, 3, 11))  # waiting for review: never counted
+    months = [month for month, _rows in BY_MONTH]
+
+    def straight(keep):
+        per_month = dict.fromkeys(range(1, 13), 0)
+        for month, rows in BY_MONTH:
+            per_month[month] = sum(keep(row) for row in rows)
+        return list(per_month.values())
+
+    expected = {"screened": straight(lambda row: True),
+                "at_risk": straight(lambda row: row[3] in ("medium", "high")),
+                "registered": straight(lambda row: row[5])}
+    [row] = area_report([club], year)["rows"]
+    for name, counts in expected.items():
+        assert row["series"][f"survey_{name}"] == suppress_parts(counts, sum(counts)), name
+    # 7, 6, 2 of 15: the 2 is "<5", and the 6 is hidden too, or 15 − 7 − 6 would give it away.
+    assert [row["series"]["survey_screened"][m - 1] for m in months] == [7, HIDDEN, SMALL]
+    assert [row["series"]["survey_at_risk"][m - 1] for m in months] == [HIDDEN, SMALL, 0]
+    assert [row["series"]["survey_registered"][m - 1] for m in months] == [0, SMALL, 0]
+
+    supervisor = make_user(role="supervisor", club=None, area=club.city)
+    desk = app.test_client()
+    desk.set_cookie("sotd_lang", "en")
+    session_for(desk, supervisor)
+    page = desk.get(f"/area/months?year={year}").get_data(as_text=True)
+    screened = page.split("People screened")[1].split("</table>")[0]
+    assert [f"{m:02d}/{year}" in screened for m in months] == [True] * 3
+    assert ">7<" in screened and ">*<" in screened and ">&lt;5<" in screened
+    assert "Registered as cases" in page and "At risk (medium or high)" in page
+
+    csv_rows = list(csv.reader(io.StringIO(desk.post(
+        f"/area/export?year={year}", data={"file_format": "csv"}).get_data().decode("utf-8-sig"))))
+    xlsx_rows = [[str(cell) for cell in cells] for cells in load_workbook(io.BytesIO(desk.post(
+        f"/area/export?year={year}", data={"file_format": "xlsx"}).get_data())).active.values]
+    assert xlsx_rows == csv_rows
+    shown = {(period, figure): value for _club, period, figure, value in xlsx_rows[1:]}
+    assert shown[(str(year), "People screened")] == "15"
+    assert shown[(str(year), "Registered as cases")] == SMALL
+    assert shown[(f"{year}-03", "People screened")] == "7"
+    assert shown[(f"{year}-06", "People screened")] == HIDDEN
+    assert shown[(f"{year}-09", "People screened")] == SMALL
+    assert shown[(f"{year}-06", "At risk (medium or high)")] == SMALL
+    assert not {"1", "2", "3", "4"} & set(shown.values())

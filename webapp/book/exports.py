@@ -476,6 +476,13 @@ def area_table(report):
                 yield [club, year, f"{_l('People reached')}: {label}", value]
             for label, value in row["statuses"] + row["outcomes"]:
                 yield [club, year, f"{_l('Referrals')}: {label}", value]
+            for key, label in (("survey_screened", _l("People screened")),
+                               ("survey_at_risk", _l("At risk (medium or high)")),
+                               ("survey_registered", _l("Registered as cases")),
+                               ("survey_counselled", _l("Counselled"))):
+                yield [club, year, str(label), row[key]]
+            for label, value in row["survey_categories"]:
+                yield [club, year, f"{_l('People screened')}: {label}", value]
             for key, label in (("consultations", _l("Consultations target met")),
                                ("mobilised", _l("Mobilisation target met")),
                                ("referred", _l("Referred share target met"))):
@@ -483,7 +490,10 @@ def area_table(report):
                        str(_l("yes") if row["targets_met"][key] else _l("no"))]
             for key, label in (("consultations", _l("Consultations")),
                                ("mobilised", _l("People mobilised")),
-                               ("referrals", _l("Referrals"))):
+                               ("referrals", _l("Referrals")),
+                               ("survey_screened", _l("People screened")),
+                               ("survey_at_risk", _l("At risk (medium or high)")),
+                               ("survey_registered", _l("Registered as cases"))):
                 for month, value in zip(report["months"], row["series"][key]):
                     yield [club, month.start.strftime("%Y-%m"), str(label), value]
     return Table("area", [_l("Club"), _l("Period"), _l("Figure"), _l("Value")], rows())

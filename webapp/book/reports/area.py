@@ -5,10 +5,12 @@ from .figures import (
     REFERRAL_OUTCOMES, REFERRAL_STATUSES, Period, cases_reached_by_category, club_figures,
     labelled_counts, monthly_series, referrals_by,
 )
-from .survey import survey_figures
+from .survey import monthly_reach, survey_figures
 from .targets import target_progress, targets_for
 
 SURVEY_COUNTS = ("screened", "at_risk", "registered", "counselled")
+# The survey's counts shown month by month (the month-by-month page, the export).
+SURVEY_MONTHLY = ("screened", "at_risk", "registered")
 
 
 def suppress(value):
@@ -86,6 +88,7 @@ def area_report(clubs, year):
     statuses = referrals_by(Referral.status, ids, period)
     outcomes = referrals_by(Referral.outcome, ids, period)
     months, series = monthly_series(ids, period)
+    survey_months = monthly_reach(ids, months)
     rows = []
 
     def parts_of(vocabulary, counts, total):
@@ -119,8 +122,11 @@ def area_report(clubs, year):
                                                      found["categories"]],
                                                     found["total"]["screened"]))],
             # Each month's count adds up to the year's, shown on the area's first page.
-            series={name: suppress_parts(values, f[name])
-                    for name, values in series[club.id].items()},
+            series={**{name: suppress_parts(values, f[name])
+                       for name, values in series[club.id].items()},
+                    **{f"survey_{name}": suppress_parts(survey_months[club.id][name],
+                                                        found["total"][name])
+                       for name in SURVEY_MONTHLY}},
         ))
     return dict(year=year, months=months, rows=rows, total=area_total(rows))
 

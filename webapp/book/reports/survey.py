@@ -61,6 +61,16 @@ def reach(clubs, start, end):
     return {club_id: counts.get(club_id, _zero()) for club_id in ids}
 
 
+def monthly_reach(clubs, months):
+    """Each club's reach month by month: {club id: {count: [one per month]}}, `months` being
+    Periods (Period.months()). Each month is counted by `reach`, so the months add up to the
+    year's count."""
+    ids = _ids(clubs)
+    per_month = [reach(ids, month.start, month.end) for month in months]
+    return {club_id: {name: [counts[club_id][name] for counts in per_month] for name in COUNTS}
+            for club_id in ids}
+
+
 def by_indicator(where):
     """{indicator: people screened with it}, every indicator listed.
 

@@ -52,9 +52,12 @@ NOTES = [
      _l("Referrals made in the month (or the period) whose service was received: status "
         "completed.")),
     (_l("Small counts"),
-     _l("Any count from 1 to 4 is shown as <5; a count shown as * is hidden only so that a "
-        "count under 5 cannot be worked out from a total, here or on the area's other pages. "
-        "The months are shown as on the area's month-by-month page.")),
+     _l("Any count from 1 to 4 is shown as <5; a count shown as * is hidden only so that a count "
+        "under 5 cannot be worked out from a total, here or on the area's other pages. Each "
+        "month's consultations, people mobilised and referrals are those of the area's "
+        "month-by-month page; a total over the chosen months is shown only when those pages "
+        "already let anyone work it out (for the whole pilot or whole years it usually is), "
+        "otherwise as *.")),
 ]
 
 

@@ -512,7 +512,7 @@ def evaluation_sheet(data, area):
                             [_l("Figure"), *clubs, _l("All clubs")],
                             [[label, *[ev.display(v, kind, numbers=True) for v in values],
                               ev.display(total, kind, numbers=True)]
-                             for label, kind, values, total in ev.side_by_side(data)])
+                             for _key, label, kind, values, total in ev.side_by_side(data)])
         headers = [_l("Month")] + [label for _k, label, _kind in ev.MONTH_COLUMNS]
         for row in data["rows"]:
             lines = [[line["month"].start.strftime("%m/%Y"),

@@ -194,20 +194,27 @@ def _year_completed(raw, total_shown):
 
 
 def _portion(shown, raw, inside, total_shown):
-    """(the sum over the months `inside` of one year, whether the area pages pin it down): every
-    month inside shown exactly, or the year's total and every month outside it."""
+    """(the sum over the months `inside` of one year, whether the area pages pin it down exactly,
+    the months inside as shown): every month inside shown exactly, or the year's total and every
+    month outside it."""
     exact = [isinstance(value, int) for value in shown]
     known = (all(exact[i] for i in inside)
              or (isinstance(total_shown, int)
                  and all(exact[i] for i in range(len(shown)) if i not in inside)))
-    return sum(raw[i] for i in inside), known
+    return sum(raw[i] for i in inside), known, [shown[i] for i in inside]
 
 
 def _shown_total(portions):
-    """A total over the period from its years' portions: suppressed when known, else HIDDEN."""
-    value = sum(v for v, _known in portions)
-    if all(known for _v, known in portions):
+    """A total over the period from its years' portions: suppressed when every portion is pinned
+    down; the one month not shown exactly when every other is 0 (the total is that month); else
+    HIDDEN — a "<5" beside exact portions would be given away by subtraction."""
+    value = sum(v for v, _known, _shown in portions)
+    if all(known for _v, known, _shown in portions):
         return suppress(value)
+    months = [v for _v, _known, shown in portions for v in shown]
+    unknown = [v for v in months if not isinstance(v, int)]
+    if len(unknown) == 1 and not any(v for v in months if isinstance(v, int)):
+        return unknown[0]
     return HIDDEN
 
 
@@ -283,7 +290,7 @@ def pilot_evaluation(clubs, chosen, today):
                     of_month[m.start][club.id],
                     {name: shown[name][m.start.month - 1] for name in COUNTS},
                     prorated_targets(club, [m], today, cache), m, today)))
-        figures = dict(whole[club.id], completed=sum(v for v, _k in portions["completed"]))
+        figures = dict(whole[club.id], completed=sum(p[0] for p in portions["completed"]))
         total = _measure(figures, {name: _shown_total(portions[name]) for name in COUNTS},
                          prorated_targets(club, months, today, cache), period, today)
         rows.append(dict(club=club.name, months=lines, total=total, figures=figures))
@@ -346,7 +353,7 @@ AREA_VALUES = {"consultations_met": ("met", "consultations"), "mobilised_met": (
 
 
 def side_by_side(data):
-    """[(label, kind, [value of each club], the area's value or None)] over the whole period."""
+    """[(key, label, kind, [value of each club], the area's value or None)] over the period."""
     lines = []
     for key, label, kind in SUMMARY_LINES:
         area = data["total"] or {}
@@ -355,7 +362,7 @@ def side_by_side(data):
             total = area.get(outer, {}).get(inner)
         else:
             total = area.get(key)
-        lines.append((label, kind, [row["total"][key] for row in data["rows"]], total))
+        lines.append((key, label, kind, [row["total"][key] for row in data["rows"]], total))
     return lines
 
 

@@ -1,0 +1,336 @@
+"""The supervisor's evaluation of the pilot: every figure recounted here from the seeded records,
+small counts suppressed so that none can be worked out, the XLSX, and who may see it."""
+import io
+import re
+from datetime import date
+
+import pytest
+from flask_babel import force_locale
+from openpyxl import load_workbook
+
+from webapp.book import reports
+from webapp.book.reports import evaluation as ev
+from webapp.invalid import Invalid
+from webapp.models import AuditLog, Target
+
+from .factories import login_as, make_case, make_club, make_user, make_visit
+from .report_data import Seeded, make_referral, seed_year
+from .test_area import assert_no_secret, secrets_of
+from .test_reports import expected_figures
+
+TODAY = date(2026, 12, 15)
+HIDDEN, SMALL = reports.HIDDEN, reports.SMALL
+
+
+def small_club(name="CLB Nhỏ"):
+    """One case; 3 consultations in March 2025 and 6 in May (9 in the year), 2 referrals in May,
+    one of them completed; entries waiting for review that never count."""
+    club = make_club(name=name)
+    chair = make_user(role="chair", club=club)
+    member = make_user(club=club)
+    case = make_case(club=club, created_by=member, review_status="approved",
+                     full_name="Trần Thị Kín", phone="0987000111")
+    data = Seeded(club=club, chair=chair, members=[chair, member], cases=[(case, ["at_risk"])])
+    for day, n in ((date(2025, 3, 10), 3), (date(2025, 5, 12), 6)):
+        for _ in range(n):
+            data.visits.append((make_visit(case, created_by=member, date=day,
+                                           review_status="approved"), set()))
+    data.visits.append((make_visit(case, created_by=member, date=date(2025, 3, 11),
+                                   review_status="submitted"), set()))
+    for status in ("completed", "referred"):
+        data.referrals.append(make_referral(case, member, referred_on=date(2025, 5, 20),
+                                            status=status, review_status="approved"))
+    return data
+
+
+@pytest.fixture
+def area(app):
+    """Three clubs of Hạ Long (a year of work, a small one, one with nothing) and one elsewhere."""
+    big = seed_year(2025, seed=3, n_cases=30, club=make_club(name="CLB A Hùng Thắng"))
+    small = small_club("CLB B Cao Xanh")
+    empty = make_club(name="CLB C Tuần Châu")
+    elsewhere = seed_year(2025, seed=5, n_cases=8,
+                          club=make_club(name="CLB Hải Phòng", city="Hải Phòng",
+                                         province="Hải Phòng"))
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    return dict(big=big, small=small, empty=empty, elsewhere=elsewhere, supervisor=supervisor)
+
+
+def evaluate(app, supervisor, start=None, end=None, today=TODAY):
+    clubs = reports.area_clubs(supervisor)
+    with app.test_request_context(), force_locale("vi"):
+        chosen = reports.choose_period(clubs, today, start, end)
+        return reports.pilot_evaluation(clubs, chosen, today)
+
+
+def counts(seeded, period):
+    """Straight counts over the seeded records (tests.test_reports), as ints."""
+    found = expected_figures(seeded, period.start, period.end)
+    return dict(consultations=int(found["consultations-done"]),
+                mobilised=int(found["mobilised-done"]), referrals=int(found["referrals"]),
+                completed=int(found["referral-status-completed"]),
+                statuses=[int(found[f"referral-status-{s}"])
+                          for s in reports.REFERRAL_STATUSES.codes],
+                cases=int(found["period-cases"]), referred=int(found["referred-cases"]))
+
+
+def as_shown_on_the_area_page(seeded, year, name):
+    """A year's months of one figure as the area's month-by-month page suppresses them."""
+    months = [counts(seeded, m)[name] for m in reports.Period.year(year).months()]
+    if name != "completed":
+        return reports.suppress_parts(months, sum(months))
+    # Completed referrals: parts of the year's figure, which the area page shows among statuses.
+    year_counts = counts(seeded, reports.Period.year(year))
+    statuses = reports.suppress_parts(year_counts["statuses"], year_counts["referrals"])
+    if statuses[reports.REFERRAL_STATUSES.codes.index("completed")] == HIDDEN:
+        return [HIDDEN if n else 0 for n in months]
+    return reports.suppress_parts(months, sum(months))
+
+
+def year_total_as_shown(seeded, year, name):
+    year_counts = counts(seeded, reports.Period.year(year))
+    if name == "completed":
+        statuses = reports.suppress_parts(year_counts["statuses"], year_counts["referrals"])
+        return statuses[reports.REFERRAL_STATUSES.codes.index("completed")]
+    return reports.suppress(year_counts[name])
+
+
+def expected_total(seeded, period, name):
+    """The period's total as it may be shown: exact (suppressed) when the area pages already pin
+    it down, year by year, else hidden."""
+    known, months = True, []
+    for year in range(period.start.year, period.end.year + 1):
+        shown = as_shown_on_the_area_page(seeded, year, name)
+        inside = [m.start.month - 1 for m in period.months() if m.start.year == year]
+        exact = [isinstance(v, int) for v in shown]
+        outside_exact = all(exact[i] for i in range(12) if i not in inside)
+        known &= all(exact[i] for i in inside) or (
+            isinstance(year_total_as_shown(seeded, year, name), int) and outside_exact)
+        months += [shown[i] for i in inside]
+    if known:
+        return reports.suppress(counts(seeded, period)[name])
+    hidden = [v for v in months if v in (SMALL, HIDDEN)]
+    if len(hidden) == 1 and set(months) - {SMALL, HIDDEN} <= {0}:
+        return hidden[0]  # one month, all the others 0: the total is that month, as it is shown
+    return HIDDEN
+
+
+def test_the_default_period_runs_from_the_areas_first_record_to_this_month(app, area):
+    data = evaluate(app, area["supervisor"])
+    first = min([v.date for v, _p in area["big"].visits if v.review_status == "approved"]
+                + [r.referred_on for r in area["big"].referrals if r.review_status == "approved"])
+    assert data["pilot_start"] == first.replace(day=1) == data["period"].start
+    assert data["source"] == "data"
+    assert data["period"].end == date(2026, 12, 31)
+    clubs = reports.area_clubs(area["supervisor"])
+    # The installation's setting wins over the data.
+    assert reports.choose_period(clubs, TODAY, configured="2025-03").period.start == \
+        date(2025, 3, 1)
+    assert reports.choose_period(clubs, TODAY, configured="2025-03").source == "setting"
+
+
+def test_every_month_of_every_club_is_recounted(app, area):
+    data = evaluate(app, area["supervisor"])
+    seeded = {area["big"].club.name: area["big"], area["small"].club.name: area["small"]}
+    assert [row["club"] for row in data["rows"]] == sorted(
+        [area["big"].club.name, area["small"].club.name, area["empty"].name])
+    assert area["elsewhere"].club.name not in [row["club"] for row in data["rows"]]
+    checked = 0
+    for row in data["rows"]:
+        assert len(row["months"]) == len(data["months"])
+        for line in row["months"]:
+            month = line["month"]
+            if row["club"] not in seeded:  # the club with no data: zeros, and nothing to share
+                assert [line[k] for k in ev.COUNTS] == [0, 0, 0, 0]
+                assert line["share"] is None and line["per_member"] is None
+                continue
+            s = seeded[row["club"]]
+            for name in ev.COUNTS:
+                expected = as_shown_on_the_area_page(s, month.start.year, name)
+                assert line[name] == expected[month.start.month - 1], (row["club"], month, name)
+            found = counts(s, month)
+            active = sum(1 for m in s.members if m.is_active)
+            share = round(100 * found["referred"] / found["cases"]) if found["cases"] >= 5 \
+                else None
+            assert line["share"] == share
+            if isinstance(line["mobilised"], int):
+                assert line["per_member"] == round(found["mobilised"] / active, 1)
+            else:
+                assert line["per_member"] == HIDDEN
+            assert line["consultations_target"] == pytest.approx(
+                120 / 12 * (15 / 31 if month.start == date(2026, 12, 1) else 1))
+            checked += 1
+        if row["club"] in seeded:
+            for name in ev.COUNTS:
+                assert row["total"][name] == expected_total(seeded[row["club"]], data["period"],
+                                                            name), (row["club"], name)
+    big = next(r for r in data["rows"] if r["club"] == area["big"].club.name)
+    # The period is whole years, each of whose consultations the area page shows exactly.
+    assert big["total"]["consultations"] == counts(area["big"], data["period"])["consultations"]
+    assert checked > 40
+    small = next(r for r in data["rows"] if r["club"] == area["small"].club.name)
+    march, may = (next(line for line in small["months"] if line["month"].start == day)
+                  for day in (date(2025, 3, 1), date(2025, 5, 1)))
+    assert march["consultations"] == SMALL and may["consultations"] == HIDDEN
+    assert small["total"]["consultations"] == 9  # 3 + 6: "<5" and "*" stay unknown
+    # Two referrals, one completed, all in May: each total is that one month, as it is shown.
+    assert small["total"]["completed"] == SMALL and small["total"]["referrals"] == SMALL
+
+
+def test_the_area_column_adds_only_what_every_club_shows(app, area):
+    data = evaluate(app, area["supervisor"])
+    totals = [row["total"] for row in data["rows"]]
+    for name in ev.COUNTS:
+        values = [t[name] for t in totals]
+        expected = sum(values) if all(isinstance(v, int) for v in values) else HIDDEN
+        assert data["total"][name] == expected
+    assert data["total"]["referrals"] == HIDDEN  # the small club's 2 referrals are "<5"
+    assert data["total"]["consultations_target"] == pytest.approx(
+        sum(t["consultations_target"] for t in totals))
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    ("2025-05", "2025-05", HIDDEN),  # May alone (6) would give March's 3 away: 9 - 6
+    ("2025-03", "2025-05", 9),       # every other month of 2025 is 0, so the year's 9 says it
+    ("2025-01", "2025-12", 9),
+    ("2025-03", "2025-03", SMALL),   # what the area page already shows: "<5"
+])
+def test_a_chosen_periods_total_never_gives_a_small_month_away(app, area, start, end, expected):
+    data = evaluate(app, area["supervisor"], start, end)
+    small = next(r for r in data["rows"] if r["club"] == area["small"].club.name)
+    assert small["total"]["consultations"] == expected
+
+
+def test_targets_are_pro_rated_over_the_months(app, area):
+    Target.create(club=area["big"].club, year=2026, consultations=150, mobilised_per_member=3,
+                  referred_percent=60)
+    data = evaluate(app, area["supervisor"], "2025-07", "2026-12")
+    big = next(r for r in data["rows"] if r["club"] == area["big"].club.name)
+    # 6 months of 2025 at the default 120, 11 of 2026 at 150, and 15 of December's 31 days.
+    months = 6 + 11 + 15 / 31
+    assert big["total"]["consultations_target"] == pytest.approx(
+        120 / 12 * 6 + 150 / 12 * (11 + 15 / 31))
+    assert big["total"]["per_member_target"] == pytest.approx(2 / 12 * 6 + 3 / 12 * (11 + 15 / 31))
+    assert big["total"]["share_target"] == round((50 * 6 + 60 * (11 + 15 / 31)) / months)
+    december = big["months"][-1]
+    assert december["consultations_target"] == pytest.approx(150 / 12 * 15 / 31)
+    assert december["share_target"] == 60
+    whole = counts(area["big"], data["period"])
+    assert big["total"]["consultations_met"] == (
+        whole["consultations"] >= big["total"]["consultations_target"])
+    share = round(100 * whole["referred"] / whole["cases"])
+    assert big["total"]["share"] == share
+    assert big["total"]["share_met"] == (share >= big["total"]["share_target"])
+
+
+@pytest.mark.parametrize("start, end, field, message", [
+    ("2025-13", None, "start", "Hãy chọn tháng bắt đầu"),
+    ("tháng ba", None, "start", "Hãy chọn tháng bắt đầu"),
+    (None, "2027-01", "end", "không thể kết thúc sau tháng này (12/2026)"),
+    ("2026-06", "2026-05", "start", "Tháng bắt đầu không được sau tháng kết thúc"),
+    ("2020-01", "2026-12", "start", "tối đa 60 tháng"),
+    ("1999-12", "2000-01", "start", "Hãy chọn tháng bắt đầu"),
+])
+def test_a_bad_period_is_refused_with_a_clear_message(app, area, start, end, field, message):
+    clubs = reports.area_clubs(area["supervisor"])
+    with app.test_request_context(), force_locale("vi"):
+        with pytest.raises(Invalid) as error:
+            reports.choose_period(clubs, TODAY, start, end)
+        assert message in str(error.value.errors[field])
+
+
+def test_month_share_counts_the_days_gone_by():
+    month = reports.Period.month(2026, 12)
+    assert ev.month_share(month, date(2026, 12, 1)) == pytest.approx(1 / 31)
+    assert ev.month_share(month, date(2026, 12, 31)) == pytest.approx(1)
+    assert ev.month_share(month, date(2027, 1, 1)) == 1
+    assert ev.month_share(month, date(2026, 11, 30)) == 0
+
+
+CELL = re.compile(r'<td class="num[^"]*"[^>]*>([^<]*)</td>')
+
+
+def test_the_page_shows_counts_only_suppressed(client, area):
+    login_as(client, area["supervisor"])
+    response = client.get("/area/evaluation/?start=2024-01&end=2025-12")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for key in ("big", "elsewhere"):
+        for secret in secrets_of(area[key]):
+            assert secret not in html, secret
+    assert "Trần Thị Kín" not in html and "0987000111" not in html
+    assert area["elsewhere"].club.name not in html
+    assert area["small"].club.name in html and area["empty"].name in html
+    cells = CELL.findall(html)
+    assert "&lt;5" in cells and "*" in cells
+    # No count from 1 to 4 anywhere (a target or a ratio may be small: they carry a decimal or
+    # are targets, so check the counts' columns only).
+    figures = dict(re.findall(r'data-figure="([^"]+)">([^<]*)<', html))
+    for key, value in figures.items():
+        if key.rsplit("-", 1)[-1] in ev.COUNTS or key.split("-")[-1] in ev.COUNTS:
+            assert value not in {"1", "2", "3", "4"}, (key, value)
+    assert figures["consultations-2"] == "9"  # the small club (second by name)
+    assert "Đánh giá thí điểm" in html and "@page" not in html
+
+
+def test_a_bad_period_on_the_page_says_why(client, area):
+    login_as(client, area["supervisor"])
+    response = client.get("/area/evaluation/?start=2026-06&end=2026-01")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Tháng bắt đầu không được sau tháng kết thúc." in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_only_the_supervisor_reaches_it(client, area):
+    for user in (area["big"].chair, area["big"].members[1], make_user(role="admin")):
+        login_as(client, user)
+        assert client.get("/area/evaluation/").status_code == 403
+        assert client.post("/area/evaluation/export", data={}).status_code == 403
+        client.post("/logout")
+    # Another area's supervisor sees their own clubs only.
+    other = make_user(role="supervisor", area="Hải Phòng")
+    login_as(client, other)
+    html = client.get("/area/evaluation/").get_data(as_text=True)
+    assert area["elsewhere"].club.name in html
+    for name in (area["big"].club.name, area["small"].club.name, area["empty"].name):
+        assert name not in html
+
+
+def test_the_xlsx_holds_the_pages_figures(app, client, area):
+    login_as(client, area["supervisor"])
+    response = client.post("/area/evaluation/export", data={"start": "2024-01", "end": "2025-12"})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith('evaluation-2024-01-2025-12.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Đánh giá thí điểm: các CLB của Hạ Long, 01/2024 – 12/2025"
+    assert sheet["A1"].font.bold
+    texts = [row[0] for row in rows if row and row[0]]
+    assert "So sánh các CLB trong cả giai đoạn" in texts
+    assert "Cách tính" in [row[1] for row in rows if row and len(row) > 1]
+    data = evaluate(app, area["supervisor"], "2024-01", "2025-12", today=reports.today_local())
+    header = rows[texts.index("So sánh các CLB trong cả giai đoạn") + 2:][0]
+    assert header[:5] == ("Chỉ số", *[row["club"] for row in data["rows"]], "Cả địa bàn")
+    for row in data["rows"]:
+        heading = f"{row['club']}: theo từng tháng"
+        at = next(i for i, r in enumerate(rows) if r[0] == heading)
+        assert rows[at + 1][:3] == ("Tháng", "Lượt tư vấn", "Chỉ tiêu tư vấn")
+        lines = rows[at + 2:at + 2 + len(row["months"]) + 1]
+        for line, month in zip(lines, row["months"]):
+            assert line[0] == month["month"].start.strftime("%m/%Y")
+            for (key, _label, kind), cell in zip(ev.MONTH_COLUMNS, line[1:]):
+                with app.test_request_context(), force_locale("vi"):
+                    assert cell == ev.display(month[key], kind, numbers=True), (key, line)
+                if kind == "count":
+                    assert cell not in (1, 2, 3, 4)
+        assert lines[-1][0] == "Cả giai đoạn"
+    assert sheet.column_dimensions["A"].width == 34
+    export = AuditLog.select().where(AuditLog.action == "export").order_by(AuditLog.id.desc()).get()
+    assert export.details["dataset"] == "evaluation"
+    assert export.details["start"] == "2024-01-01" and export.details["end"] == "2025-12-31"
+    # A bad period is refused, and nothing is audited for it.
+    before = AuditLog.select().count()
+    assert client.post("/area/evaluation/export",
+                       data={"start": "2026-06", "end": "2026-01"}).status_code == 400
+    assert AuditLog.select().count() == before

@@ -97,21 +97,33 @@ def year_total_as_shown(seeded, year, name):
 
 def expected_total(seeded, period, name):
     """The period's total as it may be shown: exact (suppressed) when the area pages already pin
-    it down, year by year, else hidden."""
-    known, months = True, []
+    it down, year by year; else what they show of the one year or month holding all of it."""
+    exact_years, other = True, []
     for year in range(period.start.year, period.end.year + 1):
         shown = as_shown_on_the_area_page(seeded, year, name)
         inside = [m.start.month - 1 for m in period.months() if m.start.year == year]
-        exact = [isinstance(v, int) for v in shown]
-        outside_exact = all(exact[i] for i in range(12) if i not in inside)
-        known &= all(exact[i] for i in inside) or (
-            isinstance(year_total_as_shown(seeded, year, name), int) and outside_exact)
-        months += [shown[i] for i in inside]
-    if known:
+        outside = [shown[i] for i in range(12) if i not in inside]
+        inner = [shown[i] for i in inside]
+        total = year_total_as_shown(seeded, year, name)
+        if all(isinstance(v, int) for v in inner) or (
+                isinstance(total, int) and all(isinstance(v, int) for v in outside)):
+            other.append(sum(counts(seeded, m)[name] for m in period.months()
+                             if m.start.year == year))
+            continue
+        exact_years = False
+        if set(outside) <= {0}:
+            other.append(total)          # the portion is the whole year's figure
+        elif [v for v in inner if v in (SMALL, HIDDEN)] == [v for v in inner if v != 0] and \
+                len([v for v in inner if v != 0]) == 1:
+            other.append(next(v for v in inner if v != 0))  # one month, the others 0
+        else:
+            other.append(None)
+    if exact_years:
         return reports.suppress(counts(seeded, period)[name])
-    hidden = [v for v in months if v in (SMALL, HIDDEN)]
-    if len(hidden) == 1 and set(months) - {SMALL, HIDDEN} <= {0}:
-        return hidden[0]  # one month, all the others 0: the total is that month, as it is shown
+    inexact = [v for v in other if not isinstance(v, int)]
+    if len(inexact) == 1 and inexact[0] is not None and not any(
+            v for v in other if isinstance(v, int)):
+        return inexact[0]
     return HIDDEN
 
 

@@ -8,9 +8,10 @@ share and the members are `club_figures` of the month or of the period, and "met
 `target_progress` against targets pro-rated to the period (see `prorated_targets`).
 
 A period can be chosen, so two periods a month apart would give that month's count away by
-subtraction if their totals were exact. A total over the period is therefore shown only when the
-area pages already pin it down (`_portion`): every month of it shown exactly, or the year's total
-shown and every other month of that year; otherwise it is HIDDEN.
+subtraction if their totals were exact. A total over the period is therefore shown only as the
+area pages already give it away (`_portion`, `_shown_total`): exact when every month of it is
+shown exactly, or a year's total and every other month of that year; otherwise as that one year's
+or month's figure is shown when the rest is 0, else HIDDEN.
 """
 import calendar
 from dataclasses import dataclass
@@ -194,27 +195,35 @@ def _year_completed(raw, total_shown):
 
 
 def _portion(shown, raw, inside, total_shown):
-    """(the sum over the months `inside` of one year, whether the area pages pin it down exactly,
-    the months inside as shown): every month inside shown exactly, or the year's total and every
-    month outside it."""
-    exact = [isinstance(value, int) for value in shown]
-    known = (all(exact[i] for i in inside)
-             or (isinstance(total_shown, int)
-                 and all(exact[i] for i in range(len(shown)) if i not in inside)))
-    return sum(raw[i] for i in inside), known, [shown[i] for i in inside]
+    """(the sum over the months `inside` of one year, that sum as the area pages already give it
+    away): exact when every month inside is shown exactly, or the year's total and every month
+    outside it; the year's total as shown when every month outside is 0 (the sum is the year's);
+    the one month inside not shown exactly when the others are 0; else None (not to be shown)."""
+    value = sum(raw[i] for i in inside)
+    exact = [isinstance(v, int) for v in shown]
+    outside = [i for i in range(len(shown)) if i not in inside]
+    if all(exact[i] for i in inside) or (isinstance(total_shown, int)
+                                         and all(exact[i] for i in outside)):
+        return value, value
+    if all(shown[i] == 0 for i in outside):
+        return value, total_shown
+    unknown = [shown[i] for i in inside if not exact[i]]
+    if len(unknown) == 1 and not any(shown[i] for i in inside if exact[i]):
+        return value, unknown[0]
+    return value, None
 
 
 def _shown_total(portions):
-    """A total over the period from its years' portions: suppressed when every portion is pinned
-    down; the one month not shown exactly when every other is 0 (the total is that month); else
-    HIDDEN — a "<5" beside exact portions would be given away by subtraction."""
-    value = sum(v for v, _known, _shown in portions)
-    if all(known for _v, known, _shown in portions):
-        return suppress(value)
-    months = [v for _v, _known, shown in portions for v in shown]
-    unknown = [v for v in months if not isinstance(v, int)]
-    if len(unknown) == 1 and not any(v for v in months if isinstance(v, int)):
-        return unknown[0]
+    """A total over the period from its years' portions: suppressed when every portion is known
+    exactly; the one portion not known exactly, as it is shown, when every other is 0 (the total
+    is that portion); else HIDDEN — a "<5" beside exact portions would be given away by
+    subtraction."""
+    if all(isinstance(shown, int) for _v, shown in portions):
+        return suppress(sum(v for v, _shown in portions))
+    inexact = [shown for _v, shown in portions if not isinstance(shown, int)]
+    if len(inexact) == 1 and inexact[0] is not None and not any(
+            shown for _v, shown in portions if isinstance(shown, int)):
+        return inexact[0]
     return HIDDEN
 
 

@@ -153,3 +153,19 @@ def test_a_redirect_from_a_push_service_is_not_followed(app, push_endpoint):
     subscription = push.subscribe(make_user(), browser.to_json(), "", allow_local_http=True)
     assert push.send(subscription, "{}") == push.RETRY
     assert push_endpoint.requests == 1 and push_endpoint.messages == []
+
+
+def test_a_name_that_leads_inside_only_when_the_post_connects_is_refused(app, dns, push_endpoint):
+    # DNS rebinding: the check sees a public address, the post's own lookup an inner one. The
+    # connection checks the address it reached, so nothing is sent there.
+    app.config["PUSH_SERVICE_HOSTS"] = "localhost"
+    browser = push_endpoint.subscription()
+    payload = browser.to_json()
+    payload["endpoint"] = payload["endpoint"].replace("127.0.0.1", "localhost")
+    dns["localhost"] = PUBLIC  # what check_endpoint is told; the post resolves it to 127.0.0.1
+    subscription = push.subscribe(make_user(), payload, "", allow_local_http=True)
+    assert push.send(subscription, "{}") == push.RETRY
+    assert push_endpoint.requests == 0 and push_endpoint.messages == []
+    app.config["PUSH_SERVICE_HOSTS"] = "localhost,127.0.0.1"  # the operator lists it: it goes out
+    push.send(subscription, "{}")  # (the local service refuses its VAPID audience, "localhost")
+    assert push_endpoint.requests == 1

@@ -190,6 +190,23 @@ def test_a_case_edit_from_the_previous_holders_old_copy_keeps_the_new_holder(cli
     assert Case.get(Case.uuid == theirs["uuid"]).assigned_to_id == club.chair.id
 
 
+def test_a_consent_withdrawn_at_the_desk_is_not_given_again_by_an_older_copy(client, club):
+    login_as(client, club.chair)
+    first = entry("case", case_data(assigned_to=club.chair.id))
+    assert send(client, [first])[0]["status"] == "created"
+    case = Case.get(Case.uuid == first["uuid"])
+    cases.set_consent(case, "refer", False, club.chair)  # the person withdrew it at the desk
+    # An edit made on the copy from before: refer as it was there, share changed by the edit.
+    edit = entry("case", case_data(assigned_to=club.chair.id, address="Tổ 8, khu 2",
+                                   consent={"follow": True, "refer": True, "share": True}),
+                 uuid=first["uuid"], revision=2, base_revision=1)
+    [result] = send(client, [edit])
+    assert result["status"] == "updated", result
+    case = Case.get(Case.uuid == first["uuid"])
+    assert case.address == "Tổ 8, khu 2"
+    assert cases.consent_of(case) == {"follow": True, "refer": False, "share": True}
+
+
 # --- 2. Appointments ------------------------------------------------------------------------------
 
 def test_a_visit_for_an_appointment_no_longer_open_is_recorded_without_the_link(client, club):

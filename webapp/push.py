@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import click
 import requests
+import urllib3
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -126,6 +127,12 @@ def _ip(text):
     return getattr(address, "ipv4_mapped", None) or address
 
 
+def _address_allowed(text, entries):
+    """Whether the server may post to the address `text`: a public one, or one listed itself."""
+    address = _ip(text.split("%", 1)[0])
+    return address is not None and (address.is_global or str(address) in entries)
+
+
 def resolve(host, port):
     """The addresses `host` resolves to now (tests replace this: there is no DNS here)."""
     return {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
@@ -166,10 +173,8 @@ def check_endpoint(endpoint, allow_local_http=False, must_resolve=False):
         if must_resolve:
             raise Invalid(_l("The push service cannot be reached now."), field="endpoint")
         return endpoint
-    for text in addresses:
-        address = _ip(text.split("%", 1)[0])
-        if address is None or (not address.is_global and str(address) not in entries):
-            raise Invalid(_l("The push service's name leads to a private or local address."),
+    if not all(_address_allowed(text, entries) for text in addresses):
+        raise Invalid(_l("The push service's name leads to a private or local address."),
                           field="endpoint")
     return endpoint
 
@@ -306,11 +311,48 @@ def payload_json(title, body, url, tag=None):
     return json.dumps(data, ensure_ascii=False)
 
 
+class _CheckedPeer:
+    """A connection that checks the address it actually reached, not only the one the name led to
+    a moment before: a name that resolves to a public address for the check and to an inner one
+    for the post (DNS rebinding) is refused before anything is sent."""
+
+    entries = ()
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        if not _address_allowed(sock.getpeername()[0], self.entries):
+            sock.close()
+            raise urllib3.exceptions.NewConnectionError(
+                self, "the push service's name led to a private or local address")
+        return sock
+
+
+class _PushServicesOnly(requests.adapters.HTTPAdapter):
+    """Connections only to the addresses a push service may have (see check_endpoint)."""
+
+    def __init__(self, entries):
+        self.entries = tuple(entries)
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        pools = {}
+        for scheme, pool in self.poolmanager.pool_classes_by_scheme.items():
+            connection = type("Checked" + pool.ConnectionCls.__name__,
+                              (_CheckedPeer, pool.ConnectionCls), {"entries": self.entries})
+            pools[scheme] = type("Checked" + pool.__name__, (pool,), {"ConnectionCls": connection})
+        self.poolmanager.pool_classes_by_scheme = pools
+
+
 def new_session():
     """The HTTP session messages go out on: it follows no redirect (a push service answers, it
-    never sends the server on elsewhere)."""
+    never sends the server on elsewhere), and connects only to a public address or one listed in
+    PUSH_SERVICE_HOSTS."""
     session = requests.Session()
     session.max_redirects = 0
+    adapter = _PushServicesOnly(service_hosts())
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     return session
 
 

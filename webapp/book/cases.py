@@ -93,11 +93,17 @@ def create(user, values, lookup, **entry):
 
 def edit_from(values, base_data):
     """An edit's values, given the data of the revision it was made from: leaving the assignee
-    as it was there keeps the case's holder now, so a phone's older copy never takes back a case
-    the board gave to another."""
-    if base_data is not None and values.get("assigned_to") == base_data.get("assigned_to"):
-        return dict(values, assigned_to=None)
-    return values
+    or a consent as it was there keeps what the case holds now, so a phone's older copy never
+    takes back a case the board gave to another, nor gives again a consent the person withdrew
+    meanwhile (the board records both without a new revision)."""
+    if base_data is None:
+        return values
+    if values.get("assigned_to") == base_data.get("assigned_to"):
+        values = dict(values, assigned_to=None)
+    before = base_data.get("consent") or {}
+    consent = {purpose: None if purpose in before and before[purpose] == given else given
+               for purpose, given in (values.get("consent") or {}).items()}
+    return dict(values, consent=consent)
 
 
 def update(case, values, by):

@@ -139,6 +139,10 @@ def test_the_default_period_runs_from_the_areas_first_record_to_this_month(app, 
     assert reports.choose_period(clubs, TODAY, configured="2025-03").period.start == \
         date(2025, 3, 1)
     assert reports.choose_period(clubs, TODAY, configured="2025-03").source == "setting"
+    # Records from long ago: the default reaches back 60 months at most, so it stays valid.
+    make_visit(area["small"].cases[0][0], date=date(2015, 4, 2), review_status="approved")
+    assert ev.pilot_start(clubs, TODAY) == (date(2022, 1, 1), "data")
+    assert ev.months_between(date(2022, 1, 1), TODAY) == ev.MAX_MONTHS
 
 
 def test_every_month_of_every_club_is_recounted(app, area):
@@ -219,11 +223,10 @@ def test_targets_are_pro_rated_over_the_months(app, area):
     data = evaluate(app, area["supervisor"], "2025-07", "2026-12")
     big = next(r for r in data["rows"] if r["club"] == area["big"].club.name)
     # 6 months of 2025 at the default 120, 11 of 2026 at 150, and 15 of December's 31 days.
-    months = 6 + 11 + 15 / 31
     assert big["total"]["consultations_target"] == pytest.approx(
         120 / 12 * 6 + 150 / 12 * (11 + 15 / 31))
     assert big["total"]["per_member_target"] == pytest.approx(2 / 12 * 6 + 3 / 12 * (11 + 15 / 31))
-    assert big["total"]["share_target"] == round((50 * 6 + 60 * (11 + 15 / 31)) / months)
+    assert big["total"]["share_target"] == round((50 * 6 + 60 * 12) / 18)  # a share: each month alike
     december = big["months"][-1]
     assert december["consultations_target"] == pytest.approx(150 / 12 * 15 / 31)
     assert december["share_target"] == 60

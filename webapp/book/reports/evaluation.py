@@ -115,10 +115,10 @@ def pilot_start(clubs, today, configured=None):
     start = parse_month(configured) if configured else None
     if start is not None:
         return min(start, this_month), "setting"
-    found = first_month([club.id for club in clubs])
-    start = max(found, this_month.replace(year=this_month.year - MAX_MONTHS // 12 + 1, month=1)) \
-        if found else this_month
-    return min(start, this_month), "data"
+    found = first_month([club.id for club in clubs]) or this_month
+    back = this_month.year * 12 + this_month.month - MAX_MONTHS  # MAX_MONTHS, this one included
+    earliest = date(back // 12, back % 12 + 1, 1)
+    return min(max(found, earliest), this_month), "data"
 
 
 def choose_period(clubs, today, start_text=None, end_text=None, configured=None):
@@ -162,15 +162,15 @@ def month_share(month, today):
     if month.start > today:
         return 0
     days = calendar.monthrange(month.start.year, month.start.month)[1]
-    return (today - month.start).days / days + 1 / days
+    return ((today - month.start).days + 1) / days
 
 
 def prorated_targets(club, months, today, cache=None):
-    """The club's targets for `months`: each month 1/12 of its year's consultations and of the
-    people per member (the current month by its days gone by), the referred share as the average
-    of the months' (each year's target of the club)."""
+    """The club's targets for `months` (each year's of the club): each month 1/12 of the year's
+    consultations and people per member (the current month by its days gone by); the referred
+    share, a share whatever the length, as the average of the months'."""
     cache = {} if cache is None else cache
-    consultations = per_member = percent = weights = 0
+    consultations = per_member = percent = 0
     for month in months:
         year = month.start.year
         if (club.id, year) not in cache:
@@ -178,10 +178,9 @@ def prorated_targets(club, months, today, cache=None):
         target, share = cache[club.id, year], month_share(month, today)
         consultations += target.consultations * share / 12
         per_member += target.mobilised_per_member * share / 12
-        percent += target.referred_percent * max(share, 1e-9)
-        weights += max(share, 1e-9)
+        percent += target.referred_percent
     return SimpleNamespace(consultations=consultations, mobilised_per_member=per_member,
-                           referred_percent=round(percent / weights) if weights else 0)
+                           referred_percent=round(percent / len(months)) if months else 0)
 
 
 # --- The evaluation ------------------------------------------------------------------------
@@ -273,25 +272,22 @@ def pilot_evaluation(clubs, chosen, today):
     of_month = {m.start: club_figures(ids, m) for m in months}
     whole = club_figures(ids, period)
     cache = {}
-    rows = []
+    rows, raw_figures = [], []  # the raw counts stay here: only what is shown leaves
     for i, club in enumerate(clubs):
         lines, portions = [], {name: [] for name in COUNTS}
         for year in years:
             yearly = area[year][i]
-            shown = dict(yearly["series"])
-            shown["completed"] = _year_completed(
-                [counts[club.id].get("completed", 0) for counts in completed[year]],
-                yearly["statuses"][COMPLETED][1])
-            totals = dict(consultations=yearly["consultations"], mobilised=yearly["mobilised"],
-                          referrals=yearly["referrals"],
-                          completed=yearly["statuses"][COMPLETED][1])
-            inside = [m for m in months if m.start.year == year]
-            index = [m.start.month - 1 for m in inside]
+            totals = {name: yearly[name] for name in ("consultations", "mobilised", "referrals")}
+            totals["completed"] = yearly["statuses"][COMPLETED][1]
             raw = {name: [0] * 12 for name in COUNTS}
-            for m in inside:
-                for name in COUNTS:
-                    raw[name][m.start.month - 1] = of_month[m.start][club.id].get(name, 0)
             raw["completed"] = [counts[club.id].get("completed", 0) for counts in completed[year]]
+            inside = [m for m in months if m.start.year == year]
+            for m in inside:
+                for name in ("consultations", "mobilised", "referrals"):
+                    raw[name][m.start.month - 1] = of_month[m.start][club.id][name]
+            shown = dict(yearly["series"],
+                         completed=_year_completed(raw["completed"], totals["completed"]))
+            index = [m.start.month - 1 for m in inside]
             for name in COUNTS:
                 portions[name].append(_portion(shown[name], raw[name], index, totals[name]))
             for m in inside:
@@ -299,24 +295,24 @@ def pilot_evaluation(clubs, chosen, today):
                     of_month[m.start][club.id],
                     {name: shown[name][m.start.month - 1] for name in COUNTS},
                     prorated_targets(club, [m], today, cache), m, today)))
-        figures = dict(whole[club.id], completed=sum(p[0] for p in portions["completed"]))
+        figures = dict(whole[club.id], completed=sum(value for value, _s in portions["completed"]))
         total = _measure(figures, {name: _shown_total(portions[name]) for name in COUNTS},
                          prorated_targets(club, months, today, cache), period, today)
-        rows.append(dict(club=club.name, months=lines, total=total, figures=figures))
+        rows.append(dict(club=club.name, months=lines, total=total))
+        raw_figures.append(figures)
     return dict(period=period, pilot_start=chosen.pilot_start, source=chosen.source,
-                months=months, rows=rows, total=_area_total(rows), today=today)
+                months=months, rows=rows, total=_area_total(rows, raw_figures), today=today)
 
 
-def _area_total(rows):
+def _area_total(rows, raw_figures):
     """The area's column: counts summed only where every club's is shown exactly (exact_sum),
-    targets summed, the shares of all the clubs' people together."""
+    targets summed, the share of all the clubs' people together."""
     if not rows:
         return None
-    members = sum(row["figures"]["members"] for row in rows)
+    members = sum(f["members"] for f in raw_figures)
     totals = {name: exact_sum([row["total"][name] for row in rows]) for name in COUNTS}
-    mobilised = sum(row["figures"]["mobilised"] for row in rows)
-    pooled = {key: sum(row["figures"][key] for row in rows)
-              for key in ("cases", "referred_cases")}
+    mobilised = sum(f["mobilised"] for f in raw_figures)
+    pooled = {key: sum(f[key] for f in raw_figures) for key in ("cases", "referred_cases")}
     return dict(
         **totals,
         consultations_target=sum(row["total"]["consultations_target"] for row in rows),

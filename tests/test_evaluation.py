@@ -349,3 +349,70 @@ def test_the_xlsx_holds_the_pages_figures(app, client, area):
     assert client.post("/area/evaluation/export",
                        data={"start": "2026-06", "end": "2026-01"}).status_code == 400
     assert AuditLog.select().count() == before
+
+
+def _derivable(vectors, target):
+    """Whether `target` is a combination of `vectors` (exact arithmetic, Gaussian elimination):
+    what a reader can work out by adding and subtracting the totals they were shown."""
+    from fractions import Fraction
+
+    def rank(rows):
+        rows = [[Fraction(x) for x in row] for row in rows]
+        r = 0
+        for col in range(len(rows[0]) if rows else 0):
+            pivot = next((i for i in range(r, len(rows)) if rows[i][col]), None)
+            if pivot is None:
+                continue
+            rows[r], rows[pivot] = rows[pivot], rows[r]
+            for i in range(len(rows)):
+                if i != r and rows[i][col]:
+                    factor = rows[i][col] / rows[r][col]
+                    rows[i] = [a - factor * b for a, b in zip(rows[i], rows[r])]
+            r += 1
+        return r
+
+    return rank(vectors) == rank(vectors + [target])
+
+
+def test_no_choice_of_periods_gives_a_small_month_away(app):
+    """Every period of 18 months chosen, with the area's pages of both years: no month shown as
+    <5 or * is the sum or difference of what was shown exactly."""
+    by_month = {date(2025, m + 1, 1): n for m, n in enumerate([3, 0, 6, 2, 0, 7, 1, 0, 0, 5, 0, 4])}
+    by_month.update({date(2026, 1, 1): 2, date(2026, 2, 1): 6})
+    club = make_club(name="CLB Thử")
+    member = make_user(club=club)
+    case = make_case(club=club, created_by=member, review_status="approved")
+    for day, n in by_month.items():
+        for _ in range(n):
+            make_visit(case, created_by=member, date=day.replace(day=9), review_status="approved")
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    today = date(2026, 6, 15)
+    months = [date(2025, m, 1) for m in range(1, 13)] + [date(2026, m, 1) for m in range(1, 7)]
+
+    def vector(chosen):
+        return [1 if m in chosen else 0 for m in months]
+
+    published, hidden = [], set()
+    for year in (2025, 2026):
+        [row] = reports.area_report([club], year)["rows"]
+        in_year = [m for m in months if m.year == year]
+        if isinstance(row["consultations"], int):
+            # The year's total; months after June 2026 hold nothing, as the page shows.
+            published.append(vector(in_year))
+        for m, value in zip(in_year, row["series"]["consultations"]):
+            if isinstance(value, int):
+                published.append(vector([m]))
+            else:
+                hidden.add(m)
+    assert hidden, "the data must have small months"
+    for i, start in enumerate(months):
+        for end in months[i:]:
+            data = evaluate(app, supervisor, f"{start:%Y-%m}", f"{end:%Y-%m}", today=today)
+            [row] = data["rows"]
+            for line in row["months"]:  # every month as the area page shows it
+                assert (line["month"].start in hidden) == (
+                    not isinstance(line["consultations"], int))
+            if isinstance(row["total"]["consultations"], int):
+                published.append(vector([m for m in months if start <= m <= end]))
+    for m in sorted(hidden):
+        assert not _derivable(published, vector([m])), m

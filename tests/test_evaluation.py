@@ -254,6 +254,14 @@ def test_a_bad_period_is_refused_with_a_clear_message(app, area, start, end, fie
         assert message in str(error.value.errors[field])
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("2025-03", date(2025, 3, 1)), ("03/2025", date(2025, 3, 1)), (" 3/2025 ", date(2025, 3, 1)),
+    ("2025-13", None), ("2025", None), ("", None), (None, None), ("03-2025-01", None),
+])
+def test_a_month_is_read_as_the_picker_sends_it_or_as_typed(text, expected):
+    assert ev.parse_month(text) == expected
+
+
 def test_month_share_counts_the_days_gone_by():
     month = reports.Period.month(2026, 12)
     assert ev.month_share(month, date(2026, 12, 1)) == pytest.approx(1 / 31)

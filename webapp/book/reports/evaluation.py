@@ -74,9 +74,14 @@ class PilotPeriod:
 # --- The period ----------------------------------------------------------------------------
 
 def parse_month(text):
-    """The first day of the month written "YYYY-MM" (as <input type="month"> sends it), else None."""
+    """The first day of the month written "YYYY-MM" (as <input type="month"> sends it) or
+    "MM/YYYY" (typed where a browser has no month picker), else None."""
+    text = (text or "").strip()
     try:
-        year, month = (int(part) for part in (text or "").strip().split("-"))
+        if "/" in text:
+            month, year = (int(part) for part in text.split("/"))
+        else:
+            year, month = (int(part) for part in text.split("-"))
         return date(year, month, 1)
     except (TypeError, ValueError):
         return None

@@ -272,10 +272,16 @@ def create_account_with_code(*, login, role, club, full_name="", phone=None, by)
     """A new account of a club that its holder opens with a setup code; returns (user, the issued
     code's row)."""
     with database.atomic():
-        user = create_user(login=login, password=secrets.token_urlsafe(24), role=role, club=club,
-                           full_name=full_name, phone=phone, by=by)
+        user = create_unopened_account(login=login, role=role, club=club, full_name=full_name,
+                                       phone=phone, by=by)
         code = issue_setup_code(user, by=by, purpose="new_account")
     return user, code
+
+
+def create_unopened_account(*, login, role, club, full_name="", phone=None, by):
+    """A new account of a club that no one can open until its holder gets a setup code."""
+    return create_user(login=login, password=secrets.token_urlsafe(24), role=role, club=club,
+                       full_name=full_name, phone=phone, by=by)
 
 
 def use_setup_code(login, code, password, address):

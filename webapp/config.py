@@ -40,6 +40,9 @@ DEFAULTS = dict(
     PASSWORD_MIN_LENGTH=8,
     HSTS=True,
     MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    # The address printed (and as a QR code) on a new member's sheet, e.g. "https://so.example.vn";
+    # None: the address the admin's browser reached the server at.
+    PUBLIC_BASE_URL=None,
     # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto/-Host are then
     # believed, so that login throttling sees the phone's address, not the proxy's.
     TRUSTED_PROXIES=0,

@@ -3,8 +3,8 @@
 
 def register_blueprints(app):
     from . import (admin, agenda, api, area, auth, book, evaluation, home, members, monthly,
-                   providers, push, reports, review, shell)
+                   providers, push, reports, review, shell, wards)
 
     for module in (auth, home, admin, members, review, push, agenda, shell, api, book, reports,
-                   monthly, area, evaluation, providers):
+                   monthly, area, evaluation, providers, wards):
         app.register_blueprint(module.bp)

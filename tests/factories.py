@@ -20,6 +20,8 @@ from webapp.models import (
     Provider,
     Referral,
     Review,
+    Screening,
+    SurveyRound,
     User,
     Visit,
 )
@@ -123,10 +125,15 @@ def make_world(club=None):
                            decision="approved", decided_by=chair)
     provider = Provider.create(club=club, name="Trạm y tế phường", service_kinds=["medical_care"],
                                created_by=chair)
+    round_ = SurveyRound.create(club=club, name="Khảo sát", starts_on=today, ends_on=today,
+                                areas=["Tổ 1"], created_by=chair)
+    screening = Screening.create(club=club, round=round_, area="Tổ 1", screened_on=today,
+                                 category="at_risk", suggested_level="low", risk_level="low",
+                                 created_by=member)
     return SimpleNamespace(club=club, chair=chair, member=member, user=member, case=case,
                            visit=visit, referral=referral, activity=activity,
                            attendance=attendance, appointment=appointment, review=review,
-                           provider=provider)
+                           provider=provider, round=round_, screening=screening)
 
 
 def record_id(world, param):

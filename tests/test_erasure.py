@@ -27,7 +27,7 @@ NAME = "Hoàng Thị Nguyệt"
 # Fields that hold codes of a vocabulary, a uuid, a hash or the case's code: never free text.
 CODES = {"uuid", "code", "status", "review_status", "kind", "service_kind", "sex", "risk_level",
          "source", "entry_type", "decision", "purpose", "category", "amendment_status",
-         "entry_uuid", "outcome"}
+         "entry_uuid", "outcome", "screening_uuid"}
 
 
 def free_text_fields(model):

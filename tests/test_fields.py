@@ -29,7 +29,8 @@ def test_every_entry_schema_is_valid_draft_2020_12(app):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
         document = entries.api_schema()
     Draft202012Validator.check_schema(document)
-    assert set(document["$defs"]) == {"case", "visit", "referral", "attendance"}
+    assert set(document["$defs"]) == {"screening", "case", "visit", "referral", "attendance",
+                                      "activity"}
     for schema in document["$defs"].values():
         assert schema["x-order"] == list(schema["properties"]) or set(schema["x-order"]) == set(
             schema["properties"])

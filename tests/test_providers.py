@@ -337,3 +337,22 @@ def test_the_follow_up_is_reminded_with_the_clock_moved(app, places, push_endpoi
     assert counts["sent"] == 1
     [message] = push_endpoint.messages_for(browser)
     assert case.full_name not in str(message.payload)
+
+
+def test_a_provider_removed_while_the_referral_waited_is_taken_by_its_name(places):
+    """The person was sent there: the referral is recorded with the name it carries, unlinked,
+    and its author told why; a provider never in the directory is still refused."""
+    chair, member = places["chair"], places["member"]
+    case = make_case(club=chair.club, created_by=member, consent=("follow", "refer"))
+    entry = sync.new_entry("referral", {
+        "case_uuid": case.uuid, "service_kind": "psychological",
+        "provider_uuid": places["area"].uuid, "provider": places["area"].name,
+        "referred_on": local_today().isoformat()})
+    providers.remove(places["area"], places["supervisor"])  # meanwhile, at the desk
+    result = sync.submit_entry(member, entry)
+    assert result["status"] == "created", result
+    referral = Referral.get_by_id(result["id"])
+    assert (referral.provider, referral.listed_provider_id) == (places["area"].name, None)
+    assert places["area"].name in result["notice"]
+    assert refer(member, case, provider_uuid=places["far_area"].uuid,
+                 provider="Nơi khác")["status"] == "invalid"

@@ -67,6 +67,7 @@ def test_unchanged_answers_a_few_hundred_bytes(client, member):
     again = response.get_json()
     assert again == {"full": False, "cursor": first["cursor"], "server_time": again["server_time"],
                      "cases": [], "appointments": [], "activities": [], "returned": [],
+                     "rounds": [],
                      "removed": {name: [] for name in LISTS}}
     assert len(response.get_data()) < 400
     # Nothing changed: no new cursor is kept for it.

@@ -4,17 +4,20 @@ Every entry goes through the book's own write path (sync.submit_entry, review, r
 activities, scheduling), as a member's phone and a chair's desk would make it, and then has its
 dates moved back to when it happened — so that each page of each role shows a real story on first
 start: cases registered across the year, visits and follow-ups before and after today, referrals
-in each status, activities with the people members brought, entries waiting for review and one
+in each status (most naming a provider of the area's directory), activities with the people
+members brought (one a member proposed, another proposal waiting), entries waiting for review and one
 returned with a reason, appointments due and overdue. All names are made up.
 """
 import random
 from datetime import datetime, time, timedelta, timezone
 
 from . import accounts
-from .book import activities, consent, entries, referrals, review, scheduling, sync
+from .book import (
+    activities, consent, entries, providers, referrals, review, scheduling, screenings, sync,
+)
 from .clock import LOCAL_TZ, local_today
 from .db import database
-from .models import Case, EntryRevision, Review
+from .models import Activity, Case, EntryRevision, Review
 
 PILOT_WARDS = [
     ("Hùng Thắng", "HT"), ("Cao Xanh", "CX"), ("Bạch Đằng", "BD"), ("Hồng Gai", "HG"),
@@ -44,6 +47,21 @@ PROVIDERS = {
     "psychological": "Phòng tư vấn tâm lý, Hội Liên hiệp Phụ nữ tỉnh",
     "loans": "Ngân hàng Chính sách xã hội thành phố",
 }
+# The area's directory of providers (kept by the supervisor), with fictional contacts; a
+# referral names one of them, the last kinds' providers are typed in.
+DIRECTORY = [
+    ("legal_support", ["legal_support", "legal_aid"], "Số 2 đường Nguyễn Văn Cừ, phường Hồng Hải",
+     "0203 3825 111", "Thứ Hai đến thứ Sáu, 7:30–17:00"),
+    ("vocational_training", ["vocational_training"], "Tổ 5, khu 3, phường Hà Khẩu",
+     "0203 3846 222", "Thứ Hai đến thứ Bảy, 7:00–17:00"),
+    ("medical_care", ["medical_care", "psychological"], "Số 651 đường Lê Thánh Tông, Bạch Đằng",
+     "0203 3825 333", "Cả tuần, cấp cứu 24 giờ"),
+]
+CLUB_PROVIDER = ("Trạm y tế phường", ["medical_care", "essential_needs"], "Tổ 3, khu 5",
+                 "0912 000 111", "7:00–11:00 và 13:30–17:00")
+# Activities members proposed from the field: one waits for the chair, one was approved.
+PROPOSALS = [("awareness", "Truyền thông về lời mời việc làm trên mạng cho thanh niên tổ 7", 6),
+             ("forum", "Nói chuyện với các gia đình có người đi làm việc ở nước ngoài", -20)]
 ACTIVITIES = [("awareness", "Truyền thông phòng, chống mua bán người tại nhà văn hóa khu"),
               ("training", "Tập huấn kỹ năng tư vấn cho thành viên câu lạc bộ"),
               ("forum", "Diễn đàn: đi làm việc ở nước ngoài an toàn, hợp pháp")]
@@ -92,8 +110,13 @@ def _visit_data(rng, case, day, members, follow_up=None):
             "follow_up_date": follow_up.isoformat() if follow_up else None}
 
 
-def _club_story(rng, club, chair, members, today):
-    """A year of one club's work, oldest first."""
+def _club_story(rng, club, chair, members, today, listed=None):
+    """A year of one club's work, oldest first. `listed`: {service kind: provider} of the
+    area's directory, which referrals name."""
+    listed = dict(listed or {})
+    own = providers.save(dict(zip(("name", "service_kinds", "address", "phone", "hours"),
+                                  CLUB_PROVIDER), notes=""), chair)
+    listed.setdefault("essential_needs", own)
     start = today - timedelta(days=300)
     days = sorted(rng.sample(range(0, 290), 11))
     made = []
@@ -148,8 +171,11 @@ def _club_story(rng, club, chair, members, today):
     for n, (case, member, registered) in enumerate(referred):
         kind = sorted(PROVIDERS)[n % len(PROVIDERS)]
         on = min(registered + timedelta(days=rng.randint(5, 40)), today)
+        provider = listed.get(kind)
         referral = _submit(member, "referral", {
-            "case_uuid": case.uuid, "service_kind": kind, "provider": PROVIDERS[kind],
+            "case_uuid": case.uuid, "service_kind": kind,
+            "provider_uuid": provider.uuid if provider else None,
+            "provider": provider.name if provider else PROVIDERS[kind],
             "referred_on": on.isoformat(), "reason": "Cần được hỗ trợ theo nhu cầu đã trao đổi.",
         }, on)
         referral = _decide(referral, chair, min(on + timedelta(days=1), today))
@@ -174,10 +200,65 @@ def _club_story(rng, club, chair, members, today):
             }, day)
             _decide(attendance, chair, min(day + timedelta(days=1), today))
 
+    for n, (kind, title, offset) in enumerate(PROPOSALS):
+        day = today + timedelta(days=offset)
+        member = members[(n + 1) % len(members)]
+        proposed = _submit(member, "activity", {"title": title, "kind": kind,
+                                                "date": day.isoformat(),
+                                                "place": f"Nhà văn hóa tổ {7 + n}"},
+                           min(day, today) - timedelta(days=3))
+        Activity.update(created_at=_utc(min(day, today) - timedelta(days=3))).where(
+            Activity.id == proposed.id).execute()
+        if offset < 0:  # held: approved, with the people its member brought
+            _decide(proposed, chair, day - timedelta(days=2))
+            for case, holder in approved[:2]:
+                attendance = _submit(holder, "attendance", {
+                    "activity_uuid": proposed.uuid, "case_uuid": case.uuid,
+                    "brought_by": holder.id}, day)
+                _decide(attendance, chair, min(day + timedelta(days=1), today))
+
     # The chair gives a member a visit to make this week, with a note.
     case, member, _registered = made[0]
     scheduling.assign_visit(chair, case, member, today + timedelta(days=2),
                             note="Hỏi thăm tình hình việc làm.", today=today)
+
+
+def _survey_story(rng, club, chair, members, today):
+    """The club's ward survey under way: an open round, its areas given to members, screenings
+    recorded on the phones, two people registered as cases from them."""
+    areas = [f"Tổ {n}" for n in range(1, 5)] + ["Khu phố 2", "Khu phố 5"]
+    round_ = screenings.save_round(club.id, chair, {
+        "name": f"Khảo sát địa bàn quý {(today.month - 1) // 3 + 1}/{today.year}",
+        "starts_on": today - timedelta(days=20), "ends_on": today + timedelta(days=40),
+        "areas": areas}, None)
+    screenings.assign_areas(round_, {area: members[n % len(members)].id
+                                     for n, area in enumerate(areas)}, chair)
+    answers = [["plans_abroad", "broker_contact"], ["plans_abroad"], [], ["debts"],
+               ["earlier_trafficking", "papers_held"], ["relative_abroad", "debts"], [],
+               ["plans_abroad", "debts", "broker_contact"]]
+    categories = ["labour_migrant", "labour_migrant", "at_risk", "at_risk", "returnee",
+                  "relative", "at_risk", "labour_migrant"]
+    for n, indicators in enumerate(answers):
+        member = members[n % len(members)]
+        day = today - timedelta(days=rng.randint(0, 18))
+        level = screenings.suggested_level(indicators)
+        counselled = bool(indicators) or n % 2 == 0
+        row = _submit(member, "screening", {
+            "round_uuid": round_.uuid, "area": areas[n % len(areas)],
+            "screened_on": day.isoformat(), "category": categories[n],
+            "indicators": indicators, "risk_level": level, "counselled": counselled,
+            "topics": ["safe_migration", "online_job_scams"][:1 + n % 2] if counselled else [],
+            "notes": "Đã phát tờ rơi, hẹn gặp lại." if counselled else ""}, day)
+        if level == "high" and n < 5:  # the person agreed to be followed
+            case = _submit(member, "case", {
+                "full_name": _name(rng), "sex": rng.choice(["female", "male"]),
+                "categories": [categories[n]], "risk_level": level,
+                "met_how": "Gặp trong đợt khảo sát địa bàn.",
+                "consent": {"follow": True, "refer": True, "share": False},
+                "assigned_to": member.id, "screening_uuid": row.uuid}, day)
+            _decide(case, chair, today)
+        if n < 6:
+            _decide(row, chair, min(day + timedelta(days=1), today))
 
 
 def fill(password, seed=2026):
@@ -193,6 +274,10 @@ def fill(password, seed=2026):
                                           full_name="Cán bộ theo dõi Hạ Long", area="Hạ Long",
                                           must_change_password=False)
         logins.append((supervisor.login, "supervisor", "Hạ Long"))
+        listed = {kind: providers.save({"name": PROVIDERS[kind], "service_kinds": kinds,
+                                        "address": address, "phone": phone, "hours": hours,
+                                        "notes": ""}, supervisor)
+                  for kind, kinds, address, phone, hours in DIRECTORY}
         for ward, prefix in PILOT_WARDS:
             club = accounts.create_club(name=f"CLB {ward}", code_prefix=prefix, ward=ward,
                                         city="Hạ Long", province="Quảng Ninh")
@@ -207,5 +292,6 @@ def fill(password, seed=2026):
                                               must_change_password=False)
                 members.append(member)
                 logins.append((member.login, "member", club.name))
-            _club_story(rng, club, chair, members, today)
+            _club_story(rng, club, chair, members, today, listed)
+            _survey_story(random.Random(seed + len(logins)), club, chair, members, today)
     return logins

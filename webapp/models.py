@@ -183,6 +183,9 @@ class Case(EntryModel):
     closed_reason = TextField(default="")
     assigned_to = ForeignKeyField(User, null=True, backref="assigned_cases", on_delete="SET NULL")
     erased_at = DateTimeField(null=True)
+    # The screening of the ward's survey the person was met in, when registered from one (a uuid:
+    # the screening may reach the server after the case, or never).
+    screening_uuid = CharField(max_length=36, null=True, index=True)
 
     class Meta:
         indexes = ((("club", "code"), True),)
@@ -280,6 +283,9 @@ class Referral(EntryModel):
 class Activity(EntryModel):
     """An awareness event, training or workshop."""
 
+    # The chair's own record unless a member proposed it from the field (an entry: review.py
+    # makes it submitted when it comes in).
+    review_status = CharField(max_length=16, default="approved", index=True)
     club = ForeignKeyField(Club, backref="activities", on_delete="RESTRICT")
     kind = CharField(max_length=24)
     date = DateField()
@@ -298,6 +304,51 @@ class Attendance(EntryModel):
 
     class Meta:
         indexes = ((("activity", "case"), True),)
+
+
+class SurveyRound(BaseModel):
+    """A survey round of the club's ward (đợt khảo sát): a period and the areas (tổ, khu phố) to
+    cover, each assigned to a member (SurveyAssignment)."""
+
+    uuid = CharField(unique=True, max_length=36, default=new_uuid)
+    club = ForeignKeyField(Club, backref="survey_rounds", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    starts_on = DateField()
+    ends_on = DateField()
+    areas = ListField(default=list)  # the areas' names, in the order the chair listed them
+    closed_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class SurveyAssignment(BaseModel):
+    """An area of a round given to a member to cover."""
+
+    round = ForeignKeyField(SurveyRound, backref="assignments", on_delete="CASCADE")
+    area = CharField(max_length=120)
+    member = ForeignKeyField(User, backref="survey_areas", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("round", "area"), True),)
+
+
+class Screening(EntryModel):
+    """A short assessment of one person met in the ward's survey (sàng lọc): it names no one."""
+
+    club = ForeignKeyField(Club, backref="screenings", on_delete="RESTRICT")
+    round = ForeignKeyField(SurveyRound, backref="screenings", on_delete="RESTRICT")
+    area = CharField(max_length=120)
+    screened_on = DateField()
+    category = CharField(max_length=24)  # vocab.CASE_CATEGORIES
+    indicators = ListField(default=list)  # vocab.RISK_INDICATORS answered yes
+    suggested_level = CharField(max_length=8)  # screenings.suggested_level of the indicators
+    risk_level = CharField(max_length=8)  # what the member recorded
+    counselled = BooleanField(default=False)
+    topics = ListField(default=list)  # vocab.VISIT_TOPICS
+    notes = TextField(default="")
+    # The case the person was registered as, when they agreed to be followed.
+    registered_case = ForeignKeyField(Case, null=True, backref="+", on_delete="SET NULL")
 
 
 class Appointment(BaseModel):
@@ -440,6 +491,6 @@ class AuditLog(BaseModel):
 ALL_MODELS = [
     Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseHolder,
     CaseCategory, Consent, Visit, VisitMember, Provider,
-    Referral, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
+    Referral, SurveyRound, SurveyAssignment, Screening, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
     MonthlyReview, PushSubscription, PushDelivery, AuditLog, WorkingSetCursor,
 ]

@@ -36,6 +36,7 @@ ITEMS = [
     ("members.index", _l("Members"), "users"),
     ("book.activities_list", _l("Activities"), "calendar"),
     ("providers.index", _l("Service providers"), "book"),
+    ("survey.index", _l("Ward survey"), "search"),
     ("book.requests_list", _l("Data requests"), "search"),
     ("auth.account", _l("Account"), "user"),
 ]

@@ -180,8 +180,16 @@ def _strings():
         "activity": _("Activity"),
         "fix_errors": _("Check the fields marked in red."),
         "chosen": _("%(n)s chosen"),
-        "no_activity": _("No activity on the phone yet. When the chair adds one, sync and it "
-                         "shows here."),
+        "no_activity": _("No activity on the phone yet. If the club is holding one (or just "
+                         "held one), propose it: the chair reviews it, and it shows here."),
+        "new_activity": _("Propose an activity"),
+        "activity_intro": _("The chair reviews your proposal. Once approved, every member can "
+                            "record who came."),
+        "activity_waits": _("waiting for the chair"),
+        "call": _("Call"),
+        "type_provider": _("None of these fits: type the provider in"),
+        "no_provider_kind": _("The directory on the phone has no provider of this service: type "
+                              "one in."),
         "no_case": _("No case on the phone yet. Register a case or sync first."),
         "err_required": _("This field is required."),
         "err_max_length": _("At most %(n)s characters."),
@@ -225,6 +233,19 @@ def _strings():
         "type_visit": _("Visit"),
         "type_referral": _("Referral"),
         "type_attendance": _("Attendance"),
+        "type_activity": _("Proposed activity"),
+        "type_screening": _("Screening"),
+        "survey": _("Ward survey"),
+        "record_screening": _("Record a screening"),
+        "no_round": _("No survey round is open. When the chair opens one, sync and it shows "
+                      "here."),
+        "my_areas": _("My areas:"),
+        "my_screenings": _("My screenings"),
+        "no_screenings": _("No screening yet in this round."),
+        "registered": _("Registered as a case"),
+        "register_case": _("Register as a case"),
+        "from_screening": _("From a screening in %(area)s: the answers are carried over. Ask "
+                            "the person's consent for each purpose."),
         "revision": _("revision %(n)s"),
         "saved_at": _("Saved %(when)s"),
         "empty_outbox": _("The outbox is empty."),

@@ -4,7 +4,8 @@ The pages come from the app's URL map (every GET page a role may open, the field
 ids of real seeded records, so a page added later is measured without changes here. A page fails
 when it is wider than the screen, when a cell of text is squeezed under 48 px, when a link, button
 or field is smaller than a 44 x 44 px target, or when the bottom bar changes between pages or
-wraps a label.
+wraps a label. The per-member tables (dashboard, monthly meeting) stack as cards: a row per
+member, no sideways scroll inside their box.
 """
 import os
 from datetime import date, timedelta
@@ -52,6 +53,15 @@ MEASURE = """(width) => {
       result.small.push(`${describe(el)} ${Math.round(best.width)}x${Math.round(best.height)}`);
     }
   }
+  // Tables that stack as cards on a phone: each row a block, nothing hidden to the right.
+  result.cards = [];
+  for (const table of document.querySelectorAll("table.table--cards")) {
+    const box = table.closest(".table-wrap") || table;
+    const rows = [...table.querySelectorAll("tbody tr")];
+    result.cards.push({heading: (table.closest("section")?.querySelector("h2")?.id) || "",
+      stacked: rows.every((tr) => getComputedStyle(tr).display === "block"),
+      scrolls: box.scrollWidth > box.clientWidth + 1, rows: rows.length});
+  }
   for (const item of document.querySelectorAll(".bottomnav__item")) {
     const label = item.querySelector("span:not(.bottomnav__count)");
     result.bar.push(`${item.getAttribute("href")} ${label.textContent.trim()}`);
@@ -83,8 +93,13 @@ def seed():
                                 full_name="Phạm Văn Tỉnh"),
         "admin": make_user(role="admin", full_name="Quản Trị Viên"),
     }
+    # A task of the monthly meeting, so that its per-member table has a row.
+    first_of_next = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    make_appointment(new_case, world.member, first_of_next + timedelta(days=2),
+                     source="monthly_review", note="Hỏi thăm việc làm")
     entries = {"case": new_case, "visit": Visit.get_by_id(world.visit.id),
-               "referral": world.referral, "attendance": world.attendance}
+               "referral": world.referral, "attendance": world.attendance,
+               "activity": world.activity, "screening": world.screening}
     # A conflict kept for the chair, and the supervisor's own provider of the area's directory.
     world.sync_conflict = SyncConflict.create(
         entry_type="case", uuid=new_case.uuid, revision=2, base_revision=1, user=world.member,
@@ -128,7 +143,7 @@ def test_every_desk_page_fits_a_360_px_phone(live_server, playwright_instance, l
     User.update(locale=language).where(User.id.in_([u.id for u in users.values()])).execute()
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                   args=CHROMIUM_ARGS)
-    problems, visited = [], 0
+    problems, visited, cards_seen = [], 0, set()
     try:
         for role, user in users.items():
             context = browser.new_context(
@@ -158,6 +173,10 @@ def test_every_desk_page_fits_a_360_px_phone(live_server, playwright_instance, l
                 problems += [f"{where}: bar label on two lines or cut: {label}"
                              for label in found["wrapped"]]
                 bars.setdefault(tuple(found["bar"]), []).append(url)
+                for table in found["cards"]:
+                    if not table["stacked"] or table["scrolls"]:
+                        problems.append(f"{where}: the table of {table['heading']} is not cards")
+                    cards_seen.add((url.split("/")[2], table["heading"]))
             if len(bars) > 1:
                 problems.append(f"{role} {language}: the bottom bar changes between pages: {bars}")
             if not any(bars):
@@ -166,4 +185,7 @@ def test_every_desk_page_fits_a_360_px_phone(live_server, playwright_instance, l
     finally:
         browser.close()
     assert visited > 30, visited  # guards against measuring nothing
+    # The per-member tables were measured where the chair reads them.
+    assert {("dashboard", "members-title"), ("monthly", "members-title"),
+            ("monthly", "tasks-title")} <= cards_seen, cards_seen
     assert not problems, "\n".join(problems)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 ON_SCREEN = """(name) => {
   const el = document.activeElement;
   const rect = el.getBoundingClientRect();
-  const error = document.getElementById(el.id + "-error");
+  const error = document.getElementById(el.getAttribute("aria-describedby") || el.id + "-error");
   return {name: el.name, top: rect.top, bottom: rect.bottom, height: innerHeight,
           error: error ? error.textContent.trim() : null,
           errorTop: error ? error.getBoundingClientRect().top : null};
@@ -69,3 +69,17 @@ def test_an_error_far_down_the_accounts_page_is_where_the_admin_lands(live_serve
         page.locator("form:has(input[name=code_prefix]) button[type=submit]").click()
     assert landed_on(page, "code_prefix") == ("CLB Cao Xanh đã dùng tiền tố CX: hãy chọn tiền tố "
                                               "khác.")
+
+
+def test_a_list_of_boxes_with_the_first_error_is_where_the_chair_lands(live_server, desk_phone):
+    chair = make_user(club=make_club(), role="chair")
+    page = desk_phone
+    log_in(page, live_server.url, chair.login, PASSWORD)
+    page.goto(f"{live_server.url}/providers/new")
+    page.fill("input[name=name]", "Trung tâm Công tác xã hội tỉnh")
+    page.fill("textarea[name=notes]", "Tiếp nhận cả ngày thứ Bảy. " * 8)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    assert landed_on(page, "service_kinds") == "Chọn ít nhất một dịch vụ."
+    focused = page.evaluate("document.activeElement.type")
+    assert focused == "checkbox"

@@ -124,8 +124,10 @@ def test_the_attendance_form_says_there_is_no_activity_yet(member_page):
     page, _ = member_page
     page.evaluate("location.hash = '#/new/attendance'")
     hint = page.locator("[data-field=activity_uuid] .alert")
-    assert hint.inner_text() == ("Chưa có hoạt động nào trên máy. Khi chủ nhiệm thêm hoạt động, "
-                                 "hãy đồng bộ để hoạt động hiện ở đây.")
+    assert hint.locator("p").inner_text() == (
+        "Trên máy chưa có hoạt động nào. Nếu câu lạc bộ sắp tổ chức (hoặc vừa tổ chức) một hoạt "
+        "động, hãy đề xuất: chủ nhiệm duyệt xong, hoạt động sẽ hiện ở đây.")
+    assert hint.locator("a").get_attribute("href") == "#/new/activity?then=attendance"
     assert page.locator("select#f-activity_uuid").count() == 0
     assert page_width_fits(page)
     page.screenshot(path=str(SHOTS / "attendance-none-360.png"))

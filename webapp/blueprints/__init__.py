@@ -3,8 +3,8 @@
 
 def register_blueprints(app):
     from . import (admin, agenda, api, area, auth, book, evaluation, home, members, monthly,
-                   providers, push, reports, review, shell, wards)
+                   providers, push, reports, review, shell, survey, wards)
 
     for module in (auth, home, admin, members, review, push, agenda, shell, api, book, reports,
-                   monthly, area, evaluation, providers, wards):
+                   monthly, area, evaluation, providers, wards, survey):
         app.register_blueprint(module.bp)

@@ -1,6 +1,6 @@
 """The chair's club agenda at the desk: visits planned per member, overdue first; assign, move,
 cancel."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -83,6 +83,27 @@ def index():
     until = today + timedelta(days=scheduling.UPCOMING_DAYS)
     return render_template("agenda/index.html", rows=rows, form=form, today=today, until=until,
                            overdue_total=sum(len(r["overdue"]) for r in rows))
+
+
+@bp.route("/print")
+@access(CHAIR)
+def print_week():
+    """The week's agenda on paper for the monthly meeting: a sheet per member, A4."""
+    today = local_today()
+    start = request.args.get("start", type=_day) or today
+    end = start + timedelta(days=scheduling.UPCOMING_DAYS - 1)
+    sheets = scheduling.week_sheets(current_user.club_id, start)
+    audit.read("agenda_print", [a.case_id for s in sheets for a in s["earlier"] + s["week"]])
+    return render_template("agenda/print.html", sheets=sheets, start=start, end=end,
+                           today=today, club=current_user.club)
+
+
+def _day(text):
+    """A date sent as yyyy-mm-dd (a date input), else None."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 @bp.route("/<int:appointment_id>", methods=["GET", "POST"])

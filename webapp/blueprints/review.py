@@ -11,7 +11,7 @@ from .. import audit
 from ..book import conflicts, entries, review
 from ..book.entries import ENTRY_TYPES
 from ..invalid import Invalid
-from ..models import Case, User
+from ..models import User
 from ..permissions import CHAIR, access, club_record_or_404
 
 bp = Blueprint("review", __name__, url_prefix="/desk/review")
@@ -56,7 +56,8 @@ def _entry_or_404(entry_type, entry_id):
     if kind is None:
         abort(404)
     row = club_record_or_404(kind.model, entry_id)
-    if kind.case_of(row).erased_at is not None:  # an erased person's entries leave the review
+    case = kind.case_of(row)
+    if case is not None and case.erased_at is not None:  # an erased person's entries leave the review
         abort(404)
     return row
 
@@ -75,8 +76,7 @@ def queue():
                .order_by(User.full_name))
     filters = {name: value for name, value in (("member", member_id), ("kind", kind)) if value}
     shown = items[(page - 1) * PER_PAGE:page * PER_PAGE]
-    audit.read("review_queue", [item.row.id if isinstance(item.row, Case) else item.row.case_id
-                                for item in shown])
+    audit.read("review_queue", [item.case.id for item in shown if item.case is not None])
     return render_template("review/queue.html", items=shown,
                            total=len(items), page=page, has_next=page * PER_PAGE < len(items),
                            filters=filters, members=members, member_id=member_id, kind=kind,
@@ -135,7 +135,8 @@ def entry(entry_type, entry_id):
     """One entry in full, with its case, what an amendment changes, and its whole trail."""
     row = _entry_or_404(entry_type, entry_id)
     case = entries.type_of(row).case_of(row)
-    audit.record("case_viewed", case, code=case.code, via="review")
+    if case is not None:  # a screening names no one
+        audit.record("case_viewed", case, code=case.code, via="review")
     return _render_entry(entry_type, row, ReturnForm())
 
 

@@ -1,14 +1,21 @@
-"""Activities (hoạt động tuyên truyền, tập huấn, hội thảo) and who came to them, brought by whom."""
+"""Activities (hoạt động tuyên truyền, tập huấn, hội thảo): an awareness event, training or
+workshop of the club. The chair records one at the desk (approved at once); a member proposes one
+from the field, an entry of the book that waits for the chair's review like any other, and once
+approved is an activity the club records attendance at (attendance.py)."""
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 
-from . import notices
 from .. import audit
+from ..clock import local_today
 from ..db import database, utcnow
 from ..invalid import Invalid
-from ..models import Activity, Attendance, User
+from ..models import Activity
 from .vocab import APPROVED
 
 FIELDS = ("title", "kind", "date", "place", "attendee_count")
+# How far back an activity is kept on the phones (the working set), hence proposed from one.
+RECENT_DAYS = 90
 
 
 def save_activity(values, by, activity=None):
@@ -16,70 +23,71 @@ def save_activity(values, by, activity=None):
     with database.atomic():
         if activity is None:
             activity = Activity(club=by.club_id, created_by=by, review_status=APPROVED)
-        for name in FIELDS:
-            setattr(activity, name, values[name])
-        if activity.attendee_count is None:
-            activity.attendee_count = 0
-        activity.updated_at = utcnow()
-        activity.save()
+        _write(activity, values)
         audit.record("activity_saved", activity, user=by, kind=activity.kind)
     return activity
 
 
+def _write(activity, values):
+    for name in FIELDS:
+        setattr(activity, name, values[name])
+    if activity.attendee_count is None:
+        activity.attendee_count = 0
+    activity.updated_at = utcnow()
+    activity.save()
+
+
+def same_as(club_id, title, day, but=None):
+    """The club's activity with this title (ignoring case and spacing) on this day, or
+    None: what a proposal would record twice."""
+    # Compared here, not in SQL: SQLite's LOWER folds only ASCII, and titles are Vietnamese.
+    wanted = " ".join(title.split()).casefold()
+    query = Activity.select().where((Activity.club == club_id) & (Activity.date == day))
+    if but is not None:
+        query = query.where(Activity.id != but)
+    return next((a for a in query if " ".join(a.title.split()).casefold() == wanted), None)
+
+
+# --- The entry a member sends (entries.py) ------------------------------------------------------
+
+def _check_twin(club_id, values, but=None):
+    twin = same_as(club_id, values["title"], values["date"], but=but)
+    if twin is not None:
+        raise Invalid({"title": _l("“%(title)s” on %(date)s is already in the club's book. "
+                                   "Record attendance at it instead (discard this entry), or "
+                                   "change the title or the date.",
+                                   title=twin.title, date=twin.date.strftime("%d/%m/%Y"))})
+
+
 def prepare(user, values, lookup):
-    """Attendance: an activity of the club, a case not yet recorded there, a member who brought them."""
-    case = values["case"]
-    brought_by = (user if values.get("brought_by") in (None, user.id)
-                  else User.member_of_record(case.club_id, values["brought_by"]))
-    if brought_by is None:
-        raise Invalid({"brought_by": _l("Choose a member of the club.")})
-    if values["activity"].club_id != case.club_id:
-        raise Invalid({"activity_uuid": _l("This activity is not one of your club's.")})
-    return dict(values, brought_by=brought_by)
-
-
-def _check_once(attendance_id, activity, case):
-    taken = Attendance.select().where((Attendance.activity == activity)
-                                      & (Attendance.case == case))
-    if attendance_id is not None:
-        taken = taken.where(Attendance.id != attendance_id)
-    if taken.exists():
-        raise Invalid({"case_uuid": _l("This person's attendance at this activity is already "
-                                       "recorded.")})
+    """A proposed activity is recent: the phones keep only RECENT_DAYS of them."""
+    if values["date"] < local_today() - timedelta(days=RECENT_DAYS):
+        raise Invalid({"date": _l("This activity is more than %(n)d days old. Ask the club's "
+                                  "chair to record it at the desk, then discard this entry.",
+                                  n=RECENT_DAYS)})
+    return values
 
 
 def create(user, values, lookup, **entry):
-    first = Attendance.get_or_none((Attendance.activity == values["activity"])
-                                   & (Attendance.case == values["case"]))
-    if first is not None:
-        # Recorded already, perhaps by another member: the first record stands, and takes this
-        # one's member as who brought the person only when it names nobody.
-        if first.brought_by_id is None and values["brought_by"] is not None:
-            first.brought_by, first.updated_at = values["brought_by"], utcnow()
-            first.save(only=[Attendance.brought_by, Attendance.updated_at])
-            audit.record("attendance_brought_by", first, user=user, case_id=first.case_id)
-        raise notices.AlreadyRecorded(first, _l(
-            "This person's attendance at this activity was already recorded by %(name)s: "
-            "nothing more to do.", name=first.created_by.full_name or first.created_by.login))
-    attendance = Attendance.create(club=values["case"].club_id, activity=values["activity"],
-                                   case=values["case"], brought_by=values["brought_by"],
-                                   created_by=user, **entry)
-    audit.record("attendance_recorded", attendance, user=user, case_id=attendance.case_id,
-                 activity_id=attendance.activity_id)
-    return attendance
+    _check_twin(user.club_id, values)  # not one the club's book already has
+    activity = Activity(club=user.club_id, created_by=user, **entry)
+    _write(activity, values)
+    audit.record("activity_proposed", activity, user=user, kind=activity.kind)
+    return activity
 
 
-def update(attendance, values, by):
-    _check_once(attendance.id, values["activity"], values["case"])
-    attendance.activity = values["activity"]
-    attendance.case = values["case"]
-    attendance.brought_by = values["brought_by"]
-    attendance.updated_at = utcnow()
-    attendance.save()
-    audit.record("attendance_updated", attendance, user=by, case_id=attendance.case_id)
-    return attendance
+def update(activity, values, by):
+    _check_twin(activity.club_id, values, but=activity.id)
+    _write(activity, values)
+    audit.record("activity_saved", activity, user=by, kind=activity.kind)
+    return activity
 
 
-def data_of(attendance):
-    return {"activity_uuid": attendance.activity.uuid, "case_uuid": attendance.case.uuid,
-            "brought_by": attendance.brought_by_id}
+def data_of(activity):
+    return {"title": activity.title, "kind": activity.kind, "date": activity.date.isoformat(),
+            "place": activity.place, "attendee_count": activity.attendee_count}
+
+
+def no_club_refusal():
+    return _l("This account no longer belongs to a club, so it cannot propose an activity. "
+              "Tell the club's chair about it, then discard this entry.")

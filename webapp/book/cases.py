@@ -4,7 +4,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from . import holders
+from . import holders, screenings
 from .. import audit
 from .consent import consent_of, set_consent
 from ..clock import local_today
@@ -12,7 +12,7 @@ from ..db import database, is_postgres, utcnow
 from ..invalid import Invalid
 from ..models import (
     Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
-    SyncConflict, User, Visit,
+    Screening, SyncConflict, User, Visit,
 )
 
 # Fields of a case that hold personal data: emptied when the person asks to be erased.
@@ -85,8 +85,9 @@ def create(user, values, lookup, **entry):
     """Register a new case in the user's club; the code is given here, on the server."""
     values = dict(values, assigned_to=_assignee(user, values))
     case = Case(club=user.club_id, created_by=user, code=next_code(user.club, local_today().year),
-                **entry)
+                screening_uuid=values.get("screening_uuid"), **entry)
     _write(case, values, user)
+    screenings.link_case(case)
     audit.record("case_registered", case, user=user, code=case.code)
     return case
 
@@ -120,7 +121,7 @@ def data_of(case):
         "address": case.address, "neighbourhood": case.neighbourhood, "phone": case.phone,
         "categories": categories_of(case), "risk_level": case.risk_level,
         "met_how": case.met_how, "consent": consent_of(case),
-        "assigned_to": case.assigned_to_id,
+        "assigned_to": case.assigned_to_id, "screening_uuid": case.screening_uuid,
     }
 
 
@@ -223,6 +224,8 @@ def erase(case, by):
         case.save()
         visits = Visit.select().where(Visit.case == case)
         Visit.update(notes="").where(Visit.case == case).execute()
+        # The screening the person was met in keeps its counts, not its notes.
+        Screening.update(notes="").where(Screening.registered_case == case).execute()
         referrals = Referral.select().where(Referral.case == case)
         Referral.update(reason="", outcome="", outcome_note="", provider="").where(
             Referral.case == case).execute()

@@ -22,9 +22,11 @@ from types import ModuleType
 
 from flask_babel import lazy_gettext as _l
 
-from . import activities, cases, fields, holders, referrals, visits
+from . import activities, attendance, cases, fields, holders, referrals, screenings, visits
 from ..invalid import Invalid
-from ..models import Activity, Attendance, Case, EntryRevision, Referral, Visit
+from ..models import (
+    Activity, Attendance, Case, EntryRevision, Referral, Screening, SurveyRound, Visit,
+)
 from .vocab import Vocabulary
 
 
@@ -50,8 +52,11 @@ def _case_refusal(user, case, at):
 
 def _activity_refusal(user, activity, at):
     # A former member (no club now) hands in attendance at their club's activity: the case's
-    # club is checked against it (activities.prepare).
-    if activity is None or activity.club_id != (user.club_id or activity.club_id):
+    # club is checked against it (attendance.prepare).
+    if activity is None:
+        return _l("The server does not have this activity yet. If it was proposed on this phone, "
+                  "it goes first: sync again once it is sent.")
+    if activity.club_id != (user.club_id or activity.club_id):
         return _l("This activity is not one of your club's.")
     return None
 
@@ -60,6 +65,7 @@ def _activity_refusal(user, activity, at):
 REFERENCES = {
     "case": Reference(Case, _case_refusal),
     "activity": Reference(Activity, _activity_refusal),
+    "round": Reference(SurveyRound, screenings.round_refusal),
 }
 
 
@@ -81,15 +87,20 @@ class EntryType:
         return any(f.refers_to == kind for f in self.fields)
 
     def case_of(self, row):
-        """The case an entry is about (a case is its own)."""
-        return row.case if self.refers_to("case") else row
+        """The case an entry is about (a case is its own); None for an entry about no one (an
+        activity)."""
+        if self.refers_to("case"):
+            return row.case
+        return row if self.model is Case else None
 
 
 TYPES = {t.name: t for t in (
+    EntryType("screening", _l("Screening"), Screening, screenings, fields.SCREENING, order=-1),
     EntryType("case", _l("New case"), Case, cases, fields.CASE, order=0),
+    EntryType("activity", _l("Proposed activity"), Activity, activities, fields.ACTIVITY, order=0),
     EntryType("visit", _l("Visit"), Visit, visits, fields.VISIT, order=1),
     EntryType("referral", _l("Referral"), Referral, referrals, fields.REFERRAL, order=1),
-    EntryType("attendance", _l("Attendance"), Attendance, activities, fields.ATTENDANCE, order=1),
+    EntryType("attendance", _l("Attendance"), Attendance, attendance, fields.ATTENDANCE, order=1),
 )}
 # Their names, as the desk and the field app show them.
 ENTRY_TYPES = Vocabulary("entry_type", [(t.name, t.label) for t in TYPES.values()])

@@ -23,6 +23,13 @@ the server's own labels and messages:
 - `x-refers-to: "<entry type>"` on a uuid: the uuid of a case (or activity) the server knows, or
   that is sent in the same batch; `"provider"`: the uuid of one of bootstrap's `providers` (the
   user's directory), or null when the provider was typed in.
+- `x-links-to: "screening"` on a uuid: the entry this one came from (a case registered from a
+  screening), stored as sent and linked when the server has both, whichever comes first.
+- `x-choices-from: "round_areas"` on a text: one of the areas of the working set's round the
+  entry names (`rounds[].areas`).
+- `x-risk-rule` on a screening's answers: `{"weights": {code: points}, "levels": [[least
+  points, level], …] (highest first), "labels", "explained", "suggested"}` — the server's own
+  rule (screenings.py) for the suggested risk level, so the phone suggests the same.
 - `x-widget`: how the desk draws the field ("text", "textarea", "number", "date", "select",
   "checkboxes", "checkbox", "tel", "consent", "member", "members", "hidden").
 - `x-order` on an entry type's schema: the fields in the order the forms show them.
@@ -36,11 +43,12 @@ from functools import lru_cache
 
 from flask_babel import get_locale, lazy_gettext as _l
 
-from . import vocab
+from . import screenings, vocab
 from ..clock import local_today
 from ..invalid import Invalid
 from .kinds import (
-    Choice, Choices, Consent, Date, Integer, Member, Members, Phone, ProviderReference, Reference,
+    Answers, Area, Boolean, Choice, Choices, Consent, Date, Integer, Link, Member, Members, Phone,
+    ProviderReference, Reference,
     Text, TextArea, parse_date,
 )
 
@@ -71,6 +79,8 @@ CASE = [
     Consent("consent", _l("Consent"), required=True,
             messages={"required": _l("Record the person's answer for each purpose.")}),
     Member("assigned_to", _l("Assigned member")),
+    # Registered from a screening of the ward's survey (it names no one; the case does).
+    Link("screening_uuid", _l("Screening"), links_to="screening"),
 ]
 
 VISIT = [
@@ -109,6 +119,24 @@ ATTENDANCE = [
     Reference("case_uuid", _l("Case"), required=True, refers_to="case",
               messages={"required": _l("Choose the case.")}),
     Member("brought_by", _l("Brought by")),
+]
+
+SCREENING = [
+    Reference("round_uuid", _l("Survey round"), required=True, refers_to="round", desk=False,
+              messages={"required": _l("Choose the survey round.")}),
+    Area("area", _l("Area (tổ, khu phố)"), required=True, max_length=120,
+         messages={"required": _l("Choose the area where you met the person.")}),
+    Date("screened_on", _l("Date"), required=True, not_future=True,
+         messages={"required": _l("Enter the date of the screening.")}),
+    Choice("category", _l("The person met is"), required=True, vocabulary=vocab.CASE_CATEGORIES,
+           messages={"required": _l("Choose what best describes the person.")}),
+    Answers("indicators", _l("Ask, and tick each answer yes"), vocabulary=vocab.RISK_INDICATORS,
+            rule=screenings.risk_rule),
+    Choice("risk_level", _l("Risk level"), required=True, vocabulary=vocab.RISK_LEVELS,
+           messages={"required": _l("Choose the risk level.")}),
+    Boolean("counselled", _l("Counselled the person")),
+    Choices("topics", _l("Counselling topics"), vocabulary=vocab.VISIT_TOPICS),
+    TextArea("notes", _l("Short notes (no name, phone or address)"), max_length=500),
 ]
 
 # Desk-only records (not entries of the sync contract).

@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput, T
 
 from . import vocab
 from ..i18n import format_date
-from ..models import Activity, Case, Provider, User
+from ..models import Activity, Case, Provider, SurveyRound, User
 
 CHOOSE = _l("— choose —")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -359,6 +359,28 @@ class Choices(Choice):
         return list(typed or [])
 
 
+class Answers(Choices):
+    """Yes/no questions, each answered yes by being ticked, with the rule that suggests a risk
+    level from them (`rule`: a callable giving its data, sent as `x-risk-rule`)."""
+
+    def __init__(self, name, label, *, rule, **common):
+        super().__init__(name, label, **common)
+        self.rule = rule
+
+    def json_schema(self):
+        return {**super().json_schema(), "x-risk-rule": self.rule()}
+
+
+class Area(Text):
+    """An area (tổ, khu phố) of the survey round the entry belongs to: one of the working set's
+    round `areas`, checked by the screening's own rules."""
+
+    widget = "select"
+
+    def json_schema(self):
+        return {**super().json_schema(), "x-choices-from": "round_areas"}
+
+
 def _list_messages(field):
     m = {"uniqueItems": _l("Choose each option only once.")}
     if field.required:
@@ -497,13 +519,19 @@ def _activity_names(uuids, club):
     return {a.uuid: f"{a.title} ({format_date(a.date)})" for a in activities}
 
 
+def _round_names(uuids, club):
+    rounds = SurveyRound.select().where((SurveyRound.uuid.in_(uuids)) & (SurveyRound.club == club))
+    return {r.uuid: r.name for r in rounds}
+
+
 class Reference(Field):
     """The uuid of a record the entry refers to (a case, an activity): known to the server or
     sent in the same batch. The desk draws it as a select of cases, when it draws it at all."""
 
     kind, widget = "uuid", "hidden"
     type_message = _l("This reference is not valid.")
-    NAMES = {"case": _case_names, "activity": _activity_names}  # how the chair reads each one
+    # How the chair reads each one.
+    NAMES = {"case": _case_names, "activity": _activity_names, "round": _round_names}
 
     def __init__(self, name, label, *, refers_to, **common):
         super().__init__(name, label, **common)
@@ -529,6 +557,25 @@ class Reference(Field):
         namer = self.NAMES.get(self.refers_to)
         names = namer(values, club) if namer else {}
         return [names.get(v, str(v)) for v in values]
+
+
+class Link(Field):
+    """The uuid of an entry this one came from (a case's screening), which may reach the server
+    later or never: stored as sent, linked when both are there (`x-links-to`). Never drawn."""
+
+    kind, widget = "uuid", "hidden"
+    type_message = _l("This reference is not valid.")
+
+    def __init__(self, name, label, *, links_to, **common):
+        super().__init__(name, label, desk=False, **common)
+        self.links_to = links_to
+
+    def json_schema(self):
+        return {"type": self._type("string"), "format": "uuid", "minLength": 36,
+                "maxLength": 36, "x-links-to": self.links_to}
+
+    def rule_messages(self):
+        return {"format": _l("This reference is not valid.")}
 
 
 class ProviderReference(Reference):

@@ -22,19 +22,21 @@ def club_areas(club):
     return [a for a in (club.city, club.province) if a]
 
 
-def visible(user):
+def visible(user, removed=False):
     """The providers `user` may read, as a query: a club's own and its areas' for its members and
-    board, the area's own for a supervisor; nothing for anyone else."""
+    board, the area's own for a supervisor; nothing for anyone else. With `removed`: those of
+    the same directories taken out of them."""
+    active = ~Provider.is_active if removed else Provider.is_active
     if user.role in FIELD and user.club_id is not None:
         return (Provider.select()
-                .where(Provider.is_active
+                .where(active
                        & ((Provider.club == user.club_id)
                           | (Provider.club.is_null() & Provider.area.in_(club_areas(user.club)))))
                 .order_by(Provider.name))
     area = (user.area or "").strip()
     if user.role == SUPERVISOR and area:
         return (Provider.select()
-                .where(Provider.is_active & Provider.club.is_null() & (Provider.area == area))
+                .where(active & Provider.club.is_null() & (Provider.area == area))
                 .order_by(Provider.name))
     return _nothing()
 
@@ -57,11 +59,12 @@ def find(user, provider_id, keep=False):
     return provider
 
 
-def by_uuid(user, uuid):
-    """The provider with this uuid in `user`'s directory, else None."""
+def by_uuid(user, uuid, removed=False):
+    """The provider with this uuid in `user`'s directory (with `removed`: taken out of it since),
+    else None."""
     if not uuid:
         return None
-    return visible(user).where(Provider.uuid == uuid).first()
+    return visible(user, removed).where(Provider.uuid == uuid).first()
 
 
 def save(values, by, provider=None):

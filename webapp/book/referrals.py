@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from . import providers
+from . import notices, providers
 from .consent import has_consent, waits_for_review
 from ..db import database, utcnow
 from .fields import local_today
@@ -50,13 +50,16 @@ def prepare(user, values, lookup):
         raise Invalid({"case_uuid": _l("This person has not agreed to be referred to services. "
                                        "Record their consent on the case's screen (edit the "
                                        "case), then send the referral again.")})
-    listed = None
+    listed, removed = None, None
     if values.get("provider_uuid"):
         listed = providers.by_uuid(user, values["provider_uuid"])
-        if listed is None:
+        # Taken out of the directory while the referral waited on the phone: the person was
+        # sent there all the same, so the referral is taken with the name it carries.
+        removed = listed or providers.by_uuid(user, values["provider_uuid"], removed=True)
+        if removed is None:
             raise Invalid({"provider_uuid": _l("This provider is not in your club's directory. "
                                                "Choose another, or type the provider in.")})
-    return dict(values, listed_provider=listed)
+    return dict(values, listed_provider=listed, removed_provider=None if listed else removed)
 
 
 def waits_for(referral):
@@ -81,6 +84,10 @@ def create(user, values, lookup, **entry):
     _write(referral, values)
     audit.record("referral_recorded", referral, user=user, case_id=referral.case_id,
                  service_kind=referral.service_kind)
+    if values.get("removed_provider") is not None:
+        notices.tell(referral, _l("%(name)s was taken out of the club's directory meanwhile: the "
+                                  "referral is recorded with the name “%(typed)s”.",
+                                  name=values["removed_provider"].name, typed=referral.provider))
     return referral
 
 

@@ -36,9 +36,13 @@ def _apply(row, data):
 def not_erased(model, query):
     """`query` of `model`'s entries without those of erased cases: an erased person's entries
     leave the review queue, the returned entries and the desk's review pages."""
+    if model is not Case and "case" not in model._meta.fields:
+        return query  # a screening names no one
     erased = Case.select(Case.id).where(Case.erased_at.is_null(False))
     if model is Case:
         return query.where(Case.id.not_in(erased))
+    if "case" not in model._meta.fields:  # about no one (an activity)
+        return query
     return query.where(model.case.not_in(erased))
 
 
@@ -86,7 +90,8 @@ def waiting_for(row):
     kind = type_of(row)
     for f in kind.references:
         target = getattr(row, f.refers_to)
-        if target is not None and target.review_status != APPROVED:
+        # A survey round is the board's own: nothing to wait for.
+        if target is not None and getattr(target, "review_status", APPROVED) != APPROVED:
             return target
     waits_for = getattr(kind.module, "waits_for", None)  # e.g. consent in a pending amendment
     return waits_for(row) if waits_for is not None else None

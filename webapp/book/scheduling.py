@@ -300,6 +300,22 @@ def club_agenda(club, today=None, days=UPCOMING_DAYS):
                   key=lambda e: (-len(e["overdue"]), e["member"].full_name or e["member"].login))
 
 
+def week_sheets(club, start, days=UPCOMING_DAYS):
+    """The printed agenda of the monthly meeting: one sheet per member of the club (those with
+    nothing planned too), each with the visits due in the week from `start` (`days` days) and,
+    first, those due before it and still open. A member no longer active who still holds visits
+    has a sheet too, so that the board sees them to hand over."""
+    end = start + timedelta(days=days - 1)
+    sheets = {m.id: {"member": m, "earlier": [], "week": []}
+              for m in User.active_members(club).order_by(User.full_name, User.login)}
+    for appointment in open_appointments().where(Appointment.club == club,
+                                                 Appointment.due_date <= end):
+        sheet = sheets.setdefault(appointment.member_id, {
+            "member": appointment.member, "earlier": [], "week": []})
+        sheet["earlier" if appointment.due_date < start else "week"].append(appointment)
+    return list(sheets.values())
+
+
 def appointment_json(appointment):
     """One appointment as the field app's working set carries it (no name: the case's code)."""
     return {

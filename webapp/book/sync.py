@@ -23,7 +23,7 @@ from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, type_of
 from ..invalid import Invalid
 from ..models import Case, EntryRevision, SyncConflict
-from ..permissions import may_edit_case, may_write_case
+from ..permissions import FIELD, may_edit_case, may_write_case
 
 MAX_ENTRIES = 200
 # When an entry may say it was made: after the book began, and not in tomorrow's tomorrow (a
@@ -228,11 +228,25 @@ def may_edit(user, row, made=None):
     its maker and the board, while they may write to the case — and its maker still, if they
     held the case when the entry was made (`made`, holders.py)."""
     case = type_of(row).case_of(row)
+    if case is None:  # the club's own record (an activity): its maker and the board
+        return may_write_club(user, row) and (user.is_board or row.created_by_id == user.id)
     if case is row:
         return may_edit_case(user, case)
     if row.created_by_id == user.id and holders.held(user, case, made):
         return True
     return may_write_case(user, case) and (user.is_board or row.created_by_id == user.id)
+
+
+def may_write_club(user, row):
+    """True if `user` records in the field for the club `row` belongs to."""
+    return user.role in FIELD and user.club_id is not None and row.club_id == user.club_id
+
+
+def may_write_entry(user, row):
+    """True if `user` may read the entry and record on what it is about: its case, or, for an
+    entry about no one (an activity), its club."""
+    case = type_of(row).case_of(row)
+    return may_write_club(user, row) if case is None else may_write_case(user, case)
 
 
 def _has_held(user, row):
@@ -246,7 +260,7 @@ def _has_held(user, row):
 def server_version(user, row):
     """The version the server holds — what the next edit must be based on — for a conflict's
     answer, or None when `user` may not read the record."""
-    if not may_write_case(user, type_of(row).case_of(row)):
+    if not may_write_entry(user, row):
         return None
     revision = review.current_revision(row)
     return {"revision": revision, "data": review.data_of(row, revision)}
@@ -282,8 +296,10 @@ def submit_entry(user, entry, lookup=None, later=None):
     kind = TYPES[entry_type]
     if user.club_id is None and not kind.refers_to("case"):
         # Once a member, now a supervisor or admin: what they recorded on cases they held goes
-        # in (holders.may_record), but a person they registered has no club to go to.
-        return _result(uuid, "invalid", errors={"entry": _l(
+        # in (holders.may_record), but a person they registered (an activity they proposed) has
+        # no club to go to.
+        refusal = getattr(kind.module, "no_club_refusal", None)
+        return _result(uuid, "invalid", errors={"entry": refusal() if refusal else _l(
             "This account no longer belongs to a club, so it cannot register a person. Ask the "
             "club's chair to register them, then discard this entry.")})
     if later is not None and uuid not in lookup.absent:
@@ -342,7 +358,7 @@ def desk_edit(user, row, data, base=None):
     edit is kept as a conflict for the board to merge (KeptAside), like a phone's.
     """
     kind = type_of(row)
-    if not user.is_board or not may_write_case(user, kind.case_of(row)):
+    if not user.is_board or not may_write_entry(user, row):
         raise Invalid({"entry": _l("You may not change this entry.")})
     if review.has_pending_amendment(row):
         raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "
@@ -386,9 +402,9 @@ def _take(user, entries, later):
     results = [None] * len(entries)
     order = sorted(range(len(entries)), key=lambda i: _order(entries[i]))
     lookup = Lookup.for_batch(entries)
-    first = min(t.order for t in TYPES.values())
+    last = max(t.order for t in TYPES.values())
     for i in order:
-        if _order(entries[i]) == first:
+        if _order(entries[i]) < last:  # what others refer to: a screening, then a case
             results[i] = submit_entry(user, entries[i], lookup)
     with database.atomic():
         with audit.deferred(later.audit) if later is not None else contextlib.nullcontext():

@@ -145,6 +145,17 @@ REFERRAL_RESULTS = Vocabulary("referral_result", [
     ("not_successful", _l("Not successful")),
 ])
 
+# The yes/no questions of a screening (HTCDS v2.0's risk factors and the club's own work), worded
+# as a volunteer asks them; the weight each answer "yes" carries is screenings.RISK_RULE's.
+RISK_INDICATORS = Vocabulary("risk_indicator", [
+    ("plans_abroad", _l("Are you (or is someone at home) planning to go and work abroad?")),
+    ("broker_contact", _l("Has a broker, or a job offer online, approached you?")),
+    ("debts", _l("Do you have debts you are worried about?")),
+    ("papers_held", _l("Is someone else holding your papers (ID card, passport)?")),
+    ("relative_abroad", _l("Is a relative of yours abroad without papers or a contract?")),
+    ("earlier_trafficking", _l("Were you ever tricked or sold abroad, or sent back from there?")),
+])
+
 ACTIVITY_KINDS = Vocabulary("activity_kind", [
     ("awareness", _l("Awareness session")),
     ("training", _l("Training")),
@@ -157,4 +168,5 @@ ACTIVITY_KINDS = Vocabulary("activity_kind", [
 FIELD_VOCABULARIES = [
     CASE_CATEGORIES, CASE_STATUSES, RISK_LEVELS, SEXES, CONSENT_PURPOSES, REVIEW_STATUSES,
     VISIT_KINDS, VISIT_TOPICS, SERVICE_KINDS, REFERRAL_STATUSES, ACTIVITY_KINDS, APPOINTMENT_STATUSES,
+    RISK_INDICATORS,
 ]  # and the entry types (entries.ENTRY_TYPES)

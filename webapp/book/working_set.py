@@ -17,22 +17,23 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import get_locale
 
-from . import entries, fields, providers, review, scheduling, sync
+from . import activities, entries, fields, providers, review, scheduling, screenings, sync
 from ..db import database, utcnow
 from ..models import (
     Activity, Appointment, Case, CaseCategory, Consent, Referral, SyncConflict, User, Visit,
     WorkingSetCursor,
 )
 from ..permissions import FIELD, visible_cases
-from .vocab import FIELD_VOCABULARIES
+from .vocab import APPROVED, FIELD_VOCABULARIES, SUBMITTED
 
 RECENT_VISITS = 5
-ACTIVITY_DAYS = 90
+ACTIVITY_DAYS = activities.RECENT_DAYS
 KEEP = 5                       # cursors kept per user: a phone whose last answer was lost still
 MAX_AGE = timedelta(days=30)   # has a known base; one older than a session lives is forgotten
 
 # The lists of the working set, each by the key the phone knows its records by.
-LISTS = {"cases": "uuid", "appointments": "id", "returned": "uuid", "activities": "uuid"}
+LISTS = {"cases": "uuid", "appointments": "id", "returned": "uuid", "activities": "uuid",
+         "rounds": "uuid"}
 # The parts sent whole, and only when they changed.
 PARTS = ("user", "members", "vocabularies", "schema_version", "conflict_outcomes", "providers")
 
@@ -71,7 +72,7 @@ def _cases(user):
         out.append({
             "id": c.id, "uuid": c.uuid, "code": c.code, "full_name": c.full_name, "sex": c.sex,
             "birth_year": c.birth_year, "address": c.address, "neighbourhood": c.neighbourhood,
-            "phone": c.phone, "met_how": c.met_how,
+            "phone": c.phone, "met_how": c.met_how, "screening_uuid": c.screening_uuid,
             "categories": sorted(r.category for r in categories.get(c.id, [])),
             "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
             "consent": {p: p in given for p in ("follow", "refer", "share")},
@@ -119,8 +120,13 @@ def whole(user):
     """Everything the field app needs, for `user` only: the lists and the parts."""
     club = user.club
     since = fields.local_today() - timedelta(days=ACTIVITY_DAYS)
+    # The club's activities, and those the user proposed while they wait for the chair's review
+    # (attendance at one waits with it); one proposed by another member is not the club's yet.
     activity_rows = (Activity.select()
-                     .where((Activity.club == user.club_id) & (Activity.date >= since))
+                     .where((Activity.club == user.club_id) & (Activity.date >= since)
+                            & ((Activity.review_status == APPROVED)
+                               | ((Activity.created_by == user.id)
+                                  & (Activity.review_status == SUBMITTED))))
                      .order_by(Activity.date.desc()))
     members = User.active_members(user.club_id).order_by(User.full_name)
     return {
@@ -133,12 +139,30 @@ def whole(user):
         "schema_version": schema_version(),
         "cases": _cases(user),
         "appointments": scheduling.working_set_appointments(user),
-        "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind}
+        "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind,
+                        "place": a.place, "review_status": a.review_status}
                        for a in activity_rows],
         "returned": review.returned_for(user),
         "conflict_outcomes": conflict_outcomes(user),
         "providers": providers.for_working_set(user),  # the directory, to pick and call offline
+        "rounds": survey_rounds(user),
     }
+
+
+def survey_rounds(user):
+    """The club's open survey rounds, each with the areas assigned to the user (`my_areas`) and
+    the user's latest screenings in it (no one is named in them), to register one as a case."""
+    rounds = screenings.open_rounds(user.club_id) if user.club_id else []
+    mine = screenings.areas_of(user, [r.id for r in rounds])
+    made = screenings.made_by(user, [r.id for r in rounds])
+    return [{"uuid": r.uuid, "name": r.name, "starts_on": _iso(r.starts_on),
+             "ends_on": _iso(r.ends_on), "areas": list(r.areas), "my_areas": mine.get(r.id, []),
+             "screenings": [{"uuid": s.uuid, "area": s.area, "screened_on": _iso(s.screened_on),
+                             "category": s.category, "risk_level": s.risk_level,
+                             "review_status": s.review_status,
+                             "registered": s.registered_case_id is not None}
+                            for s in made.get(r.id, [])]}
+            for r in rounds]
 
 
 def _digest(value):
@@ -203,7 +227,7 @@ def hand_in_set(user):
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
                          for v in FIELD_VOCABULARIES},
         "members": [], "cases": [], "appointments": [], "activities": [], "returned": [],
-        "schema_version": schema_version(), "full": True,
+        "rounds": [], "schema_version": schema_version(), "full": True,
     }
 
 

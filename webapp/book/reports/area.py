@@ -5,7 +5,10 @@ from .figures import (
     REFERRAL_OUTCOMES, REFERRAL_STATUSES, Period, cases_reached_by_category, club_figures,
     labelled_counts, monthly_series, referrals_by,
 )
+from .survey import survey_figures
 from .targets import target_progress, targets_for
+
+SURVEY_COUNTS = ("screened", "at_risk", "registered", "counselled")
 
 
 def suppress(value):
@@ -92,6 +95,7 @@ def area_report(clubs, year):
 
     for club in clubs:
         f = figures[club.id]
+        found = survey_figures([club.id], period.start, period.end)
         done = target_progress(targets_for(club, year), f, period, period.end)
         rows.append(dict(
             club=club.name,
@@ -107,6 +111,13 @@ def area_report(clubs, year):
             targets_met=dict(consultations=done["consultations"]["met"],
                              mobilised=done["mobilised"]["met"],
                              referred=done["referred"]["met"]),
+            # The ward survey: each screening is of one kind of person, so those add up to the
+            # people screened; at risk, registered and counselled are each a part of it alone.
+            **{f"survey_{name}": suppress(found["total"][name]) for name in SURVEY_COUNTS},
+            survey_categories=[(label, value) for (_c, label, _n), value in zip(
+                found["categories"], suppress_parts([n["screened"] for _c, _l, n in
+                                                     found["categories"]],
+                                                    found["total"]["screened"]))],
             # Each month's count adds up to the year's, shown on the area's first page.
             series={name: suppress_parts(values, f[name])
                     for name, values in series[club.id].items()},
@@ -133,6 +144,8 @@ def area_total(rows):
 
     return dict(
         **{key: exact_sum([row[key] for row in rows])
-           for key in ("consultations", "cases", "referrals", "mobilised")},
+           for key in ("consultations", "cases", "referrals", "mobilised",
+                       *(f"survey_{name}" for name in SURVEY_COUNTS))},
         categories=listed("categories"), statuses=listed("statuses"), outcomes=listed("outcomes"),
+        survey_categories=listed("survey_categories"),
     )

@@ -7,6 +7,7 @@ from .figures import (
     club_figures, labelled_counts, member_figures, monthly_series, overdue_appointments,
     pending_counts, referrals_by, visits_by_kind,
 )
+from .survey import survey_figures
 from .targets import target_progress, targets_for
 
 
@@ -36,4 +37,5 @@ def dashboard(club, year, as_of=None):
         statuses=labelled_counts(vocab.CASE_STATUSES, cases_by("status", club)),
         overdue_count=overdue_count, overdue=overdue,
         pending=pending_counts(club, to_date),
+        survey=survey_figures([club.id], to_date.start, to_date.end),
     )

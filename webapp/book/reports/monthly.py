@@ -14,6 +14,7 @@ from .figures import (
     REFERRAL_STATUSES, VISIT_KINDS, Period, club_figures, in_period, labelled_counts,
     member_figures, pending_counts, referrals_by, visits_by_kind,
 )
+from .survey import survey_figures
 from .targets import target_progress, targets_for
 
 
@@ -60,6 +61,7 @@ def monthly(club, year, month, today=None):
         overdue_count=overdue_for_month(club, period, today), month_over=period.end < today,
         review=review,
         tasks=list(monthly_tasks(club, following)),
+        survey=survey_figures([club.id], period.start, period.end),
     )
 
 

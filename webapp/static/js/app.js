@@ -79,6 +79,7 @@ function render() {
   else if (name === "compare") content = views.compareView(state, arg);
   else if (name === "outbox") content = views.outboxView(state);
   else if (name === "more") content = views.moreView(state);
+  else if (name === "survey") content = views.surveyView(state);
   else content = views.todayView(state);
   // A notice stays on the first screen after the form until the member goes elsewhere.
   if (state.flash && !FORMS.includes(name)) {

@@ -144,6 +144,7 @@
     appointments: { key: "id", order: (a, b) => byText("due_date")(a, b) || a.id - b.id },
     activities: { key: "uuid", order: byText("date", true) },
     returned: { key: "uuid", order: byText("returned_at") },
+    rounds: { key: "uuid", order: byText("starts_on") },
   };
 
   /* The phone's working set after a bootstrap answer: the whole set, or the one held with the

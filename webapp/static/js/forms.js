@@ -23,8 +23,10 @@ function widgetOf(name, prop) {
 function choices(name, prop, ctx) {
   const refers = prop["x-refers-to"];
   if (refers === "case") return ctx.cases.map((c) => [c.uuid, c.code ? `${c.full_name} · ${c.code}` : c.full_name]);
-  if (refers === "activity") return ctx.activities.map((a) => [a.uuid, `${a.title} · ${a.date.split("-").reverse().join("/")}`]);
+  if (refers === "activity") return ctx.activities.map((a) => [a.uuid, [a.title, a.date.split("-").reverse().join("/"), a.note].filter(Boolean).join(" · ")]);
+  if (refers === "round") return (ctx.rounds || []).map((r) => [r.uuid, r.name]);
   if (prop["x-choices-from"] === "members") return ctx.members.map((m) => [m.id, m.full_name]);
+  if (prop["x-choices-from"] === "round_areas") return (ctx.areas || []).map((a) => [a, a]);
   const labels = prop["x-labels"] || {};
   return codes(prop).map((c) => [c, labels[c] || c]);
 }
@@ -50,10 +52,15 @@ function control(name, prop, ctx, value, id) {
   if (widget === "checkbox") {
     return h("label", { class: "choice" }, h("input", { type: "checkbox", id, name, checked: !!value }), h("span", {}, t("yes")));
   }
+  if (prop["x-refers-to"] === "provider") return providerPicker(name, ctx.providers || [], value, id);
   if (widget === "select" || widget === "member" || widget === "refers") {
     const options = choices(name, prop, ctx);
-    // Nothing to refer to: say why, rather than offer an empty list.
-    if (widget === "refers" && !options.length) return h("p", { class: "alert alert--warning", id }, t("no_" + prop["x-refers-to"]));
+    // Nothing to refer to: say why, rather than offer an empty list, and offer to add one.
+    const refers = prop["x-refers-to"];
+    if (widget === "refers" && !options.length) {
+      return h("div", { class: "alert alert--warning", id }, h("p", {}, t("no_" + refers)),
+        h("a", { class: "button", href: `#/new/${refers}?then=${ctx.type}` }, t("new_" + refers)));
+    }
     if (widget === "select" && options.length <= 4) {
       // Few options: big buttons for a thumb rather than a drop-down.
       return h("div", { class: "chips", id, role: "radiogroup" }, options.map(([code, text]) =>
@@ -77,6 +84,43 @@ function control(name, prop, ctx, value, id) {
     autocomplete: "off" }, input));
 }
 
+/** The directory on the phone (working set's `providers`) as one choice each, with its address,
+ * hours and a call button; the last choice is to type one in. Filtered by the service (below). */
+function providerPicker(name, providers, value, id) {
+  const radio = (uuid, extra) => h("input", Object.assign({ type: "radio", name, value: uuid, checked: (value || "") === uuid }, extra));
+  return h("ul", { class: "field__input choices providers", id }, providers.map((p) => h("li", { "data-kinds": p.service_kinds.join(" ") },
+    h("label", { class: "choice" }, radio(p.uuid, { "data-name": p.name }), h("span", {}, h("strong", {}, p.name),
+      [p.address, p.hours].filter(Boolean).map((x) => h("span", { class: "muted small provider__line" }, x)))),
+    p.phone ? h("a", { class: "button button--secondary", href: "tel:" + p.phone.replace(/[^\d+]/g, "") }, t("call"), " ", p.phone) : null)),
+  h("li", { "data-none": "" }, h("p", { class: "muted small" }, t("no_provider_kind"))),
+  h("li", {}, h("label", { class: "choice" }, radio(""), h("span", {}, t("type_provider")))));
+}
+
+/** Picking from the directory fills the provider's name (its field shows only for one typed in);
+ * choosing the service leaves only the providers offering it. */
+function wirePicker(element) {
+  const list = element.querySelector(".providers");
+  const typed = element.querySelector("[data-field=provider]");
+  if (!list || !typed) return;
+  const input = typed.querySelector("input");
+  let named = "";
+  const update = () => {
+    const kind = (element.querySelector("[name=service_kind]:checked, select[name=service_kind]") || {}).value;
+    const items = [...list.querySelectorAll("[data-kinds]")];
+    for (const li of items) {
+      li.hidden = !!kind && !li.dataset.kinds.split(" ").includes(kind);
+      if (li.hidden) li.querySelector("input").checked = false;
+    }
+    list.querySelector("[data-none]").hidden = items.some((li) => !li.hidden);
+    const picked = list.querySelector("input:checked");
+    if (picked && picked.value) input.value = named = picked.dataset.name;
+    else if (input.value === named) input.value = named = "";
+    typed.hidden = !!(picked && picked.value);
+  };
+  element.addEventListener("change", update);
+  update();
+}
+
 /** A form for `type` filled with `values`; `fixed` fields are set by the screen and not shown.
  * Returns {element, read(), show(errors)}. */
 export function entryForm(schema, type, ctx, values, fixed) {
@@ -91,19 +135,20 @@ export function entryForm(schema, type, ctx, values, fixed) {
     if (name === "appointment_id") continue; // set from the appointment being visited
     const id = "f-" + name;
     const widget = widgetOf(name, prop);
-    const grouped = ["checkboxes", "members", "consent"].includes(widget)
+    const grouped = ["checkboxes", "members", "consent"].includes(widget) || prop["x-refers-to"] === "provider"
       || (widget === "select" && choices(name, prop, ctx).length <= 4);
     const title = [prop.title || name, required.has(name) ? " *" : ""];
     const error = h("p", { class: "field__error", id: id + "-error", hidden: true });
     const input = control(name, prop, ctx, values[name], id);
     // An optional list is folded behind its label, which tells how many are chosen.
-    const fold = grouped && widget !== "select" && !required.has(name);
+    const fold = grouped && !["select", "refers"].includes(widget) && !required.has(name) && !prop["x-risk-rule"];
     const row = h("div", { class: "field", "data-field": name },
       fold ? h("details", { class: "fold" }, h("summary", { class: "field__label" }, title, h("span", { class: "fold__count" })), input)
         : grouped ? h("p", { class: "field__label" }, title) : h("label", { class: "field__label", for: id }, title),
       fold ? null : input, widget === "textarea" && prop.maxLength ? h("p", { class: "field__count", "aria-live": "polite" }) : null, error);
     rows[name] = { row, error, prop };
     element.append(row);
+    if (prop["x-risk-rule"]) riskHint(row, input, prop["x-risk-rule"], element);
     const count = row.querySelector(".fold__count, .field__count");
     if (count) {
       const update = () => {
@@ -115,6 +160,8 @@ export function entryForm(schema, type, ctx, values, fixed) {
       update();
     }
   }
+
+  wirePicker(element);
 
   function read() {
     const data = Object.assign({}, values, fixed);
@@ -160,6 +207,31 @@ export function entryForm(schema, type, ctx, values, fixed) {
     return first;
   }
   return { element, read, show };
+}
+
+/** The level the server's rule (`x-risk-rule`, screenings.py) suggests for the codes ticked. */
+export function suggestedLevel(rule, codes) {
+  const points = [...new Set(codes)].reduce((sum, c) => sum + (rule.weights[c] || 0), 0);
+  return (rule.levels.find(([least]) => points >= least) || [0, null])[1];
+}
+
+/* Under the questions: the rule in words and the level it suggests, live; the risk level is set
+   to it until the member chooses one themselves. */
+function riskHint(row, input, rule, form) {
+  const out = h("strong", { "data-testid": "suggested-level" });
+  input.querySelectorAll(".choice span").forEach((span, i) => span.prepend(`${i + 1}. `)); // as the rule names them
+  row.append(h("p", { class: "field__hint", "aria-live": "polite" }, rule.suggested, " ", out),
+    h("p", { class: "muted small" }, rule.explained));
+  let chosen = false;
+  form.addEventListener("change", (e) => { if (e.target.name === "risk_level" && e.isTrusted) chosen = true; });
+  const update = () => {
+    const level = suggestedLevel(rule, [...input.querySelectorAll(":checked")].map((i) => i.value));
+    out.textContent = rule.labels[level] || level;
+    const radio = form.querySelector(`[name="risk_level"][value="${level}"]`);
+    if (radio && !chosen) radio.checked = true;
+  };
+  input.addEventListener("change", update);
+  queueMicrotask(() => { chosen = !!form.querySelector('[name="risk_level"]:checked'); update(); });
 }
 
 /** The phone's checks of `data` against the schema: {field: message}, in the server's words. */

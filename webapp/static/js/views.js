@@ -23,9 +23,10 @@ const typeLabel = (type) => t("type_" + type);
 function entryLabel(state, e) {
   const data = e.data || {};
   if (e.type === "case") return data.full_name || "—";
+  if (e.type === "screening") return [data.area, data.screened_on ? date(data.screened_on) : ""].filter(Boolean).join(" · ");
   const c = caseOf(state, data.case_uuid);
   const when = data.date || data.referred_on;
-  return [c ? c.full_name : "", when ? date(when) : ""].filter(Boolean).join(" · ");
+  return [c ? c.full_name : data.title, when ? date(when) : ""].filter(Boolean).join(" · ");
 }
 
 const link = (href, text, cls) => h("a", { href, class: cls || "button button--secondary" }, text);
@@ -60,6 +61,8 @@ export function todayView(state) {
     card(h("h1", {}, t("hello", { name: w.user.full_name })),
       h("p", { class: "muted small" }, state.lastSync ? t("last_sync", { when: date(state.lastSync) }) : t("never_synced"))),
     waitingCard(state),
+    (w.rounds || []).length ? card(h("h2", {}, t("survey")), h("p", { class: "muted small" }, (w.rounds || []).map((r) => r.name).join(", ")),
+      h("div", { class: "actions" }, link("#/survey", t("survey"), "button"))) : null,
     overdue.length ? card(h("h2", {}, t("overdue"), " ", badge(String(overdue.length), "danger")),
       h("ul", { class: "list" }, overdue.map((a) => appointment(a, true)))) : null,
     card(h("h2", {}, t("due")), due.length ? h("ul", { class: "list" }, due.map((a) => appointment(a, false)))
@@ -192,7 +195,9 @@ export function recordView(state) {
       tile("#/new/visit", "calendar", t("record_visit")),
       tile("#/new/case", "plus", t("new_case")),
       tile("#/new/referral", "review", t("record_referral")),
-      tile("#/new/attendance", "users", t("record_attendance"))),
+      tile("#/new/attendance", "users", t("record_attendance")),
+      tile("#/new/activity", "calendar", t("new_activity")),
+      (state.working.rounds || []).length ? tile("#/survey", "check", t("survey")) : null),
   ];
 }
 
@@ -224,14 +229,28 @@ export function formView(state, type, params, fixUuid, only) {
   const fixed = only ? Object.fromEntries(Object.entries(entry.data).filter(([k]) => !only.includes(k))) : {};
   const caseId = params.get("case");
   if (!entry && caseId) fixed.case_uuid = caseId;
+  const rounds = state.working.rounds || [];
+  const round = rounds.find((r) => r.uuid === (params.get("round") || (entry && entry.data.round_uuid))) || rounds[0];
+  if (type === "screening" && !entry && round) fixed.round_uuid = round.uuid;
+  const from = type === "case" && !entry ? screeningOf(state, params.get("screening")) : null;
+  if (from) fixed.screening_uuid = from.uuid;
   if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
   const values = entry ? Object.assign({}, entry.data) : defaults(state, type);
-  const ctx = { cases: allCases(state), members: state.working.members || [],
-    activities: state.working.activities || [], vocabularies: state.working.vocabularies || {} };
+  // Registered from a screening: its answers carried over; consent is asked on the form.
+  if (from) Object.assign(values, { categories: [from.category], risk_level: from.risk_level, neighbourhood: from.area });
+  // Activities proposed on this phone are offered at once: attendance at one waits with it.
+  const held = state.working.activities || [];
+  const proposed = state.entries.filter((e) => e.type === "activity" && !held.some((a) => a.uuid === e.uuid))
+    .map((e) => Object.assign({}, e.data, { uuid: e.uuid, note: t("not_sent") }));
+  const ctx = { type, cases: allCases(state), members: state.working.members || [], providers: state.working.providers,
+    activities: [...proposed, ...held.map((a) => (a.review_status === "submitted" ? Object.assign({ note: t("activity_waits") }, a) : a))],
+    vocabularies: state.working.vocabularies || {},
+    rounds, areas: round ? [...new Set([...round.my_areas, ...round.areas])] : [] };
   const form = entryForm(state.schema, type, ctx, values, fixed);
   const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true }, t("fix_errors"));
   const c = only ? caseOf(state, entry.uuid) : fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
-  const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance") };
+  const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance"),
+    activity: t("new_activity"), screening: t("record_screening") };
 
   async function submit(event) {
     event.preventDefault();
@@ -247,7 +266,9 @@ export function formView(state, type, params, fixUuid, only) {
     delete saved.reason;
     delete saved.server;
     const target = caseOf(state, data.case_uuid);
-    let next = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid : "#/today";
+    // A proposal made from the attendance form goes back to it (`then`), where it is offered.
+    let next = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid
+      : type === "screening" ? "#/survey" : params.get("then") ? "#/new/" + params.get("then") : "#/today";
     if (type === "referral" && target && !(target.consent || {}).refer) {
       // Refused by the server until the person agrees: say so now, and offer to record it.
       const choice = await ask(t("referral_no_consent"), [["consent", t("record_consent")],
@@ -262,6 +283,9 @@ export function formView(state, type, params, fixUuid, only) {
   const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
     h("h1", {}, only ? t("record_consent") : titles[type]),
     c ? h("p", { class: "muted" }, caseName(c)) : null,
+    type === "activity" && !entry ? h("p", { class: "muted small" }, t("activity_intro")) : null,
+    type === "screening" && round ? h("p", { class: "muted" }, round.name) : null,
+    from ? h("p", { class: "muted", "data-testid": "from-screening" }, t("from_screening", { area: from.area })) : null,
     entry && entry.reason ? h("p", { class: "alert alert--warning" }, t("returned_reason", { reason: entry.reason })) : null,
     alert, form.element,
     formActions());
@@ -280,7 +304,49 @@ function defaults(state, type) {
   if (type === "referral") return { referred_on: today() };
   if (type === "attendance") return { brought_by: state.working.user.id };
   if (type === "case") return { assigned_to: state.working.user.id };
+  if (type === "screening") return { screened_on: today() };
   return {};
+}
+
+// --- The ward survey -------------------------------------------------------------------------
+
+/** The member's screenings: those waiting on the phone and those the server sent back. */
+function screeningsOf(state, round) {
+  const waiting = state.entries.filter((e) => e.type === "screening" && e.data.round_uuid === round.uuid)
+    .map((e) => Object.assign({}, e.data, { uuid: e.uuid, pending: true }));
+  const known = new Set(waiting.map((x) => x.uuid));
+  return [...waiting, ...(round.screenings || []).filter((x) => !known.has(x.uuid))];
+}
+
+function screeningOf(state, id) {
+  if (!id) return null;
+  for (const r of state.working.rounds || []) {
+    const found = screeningsOf(state, r).find((x) => x.uuid === id);
+    if (found) return found;
+  }
+  return null;
+}
+
+/* A screening is registered once a case names it, on the server or waiting on the phone. */
+const registered = (state, x) => x.registered || allCases(state).some((c) => c.screening_uuid === x.uuid);
+
+export function surveyView(state) {
+  const rounds = state.working.rounds || [];
+  if (!rounds.length) return [card(h("h1", {}, t("survey")), h("p", { class: "muted" }, t("no_round")))];
+  return rounds.map((r) => {
+    const list = screeningsOf(state, r);
+    return card(h("h1", {}, r.name), h("p", { class: "muted small" }, `${date(r.starts_on)} – ${date(r.ends_on)}`),
+      h("p", {}, t("my_areas"), " ", h("strong", {}, r.my_areas.length ? r.my_areas.join(", ") : t("none"))),
+      h("div", { class: "actions" }, link(`#/new/screening?round=${r.uuid}`, [icon("plus"), t("record_screening")], "button button--block")),
+      h("h2", {}, t("my_screenings"), " ", badge(String(list.length))),
+      list.length ? h("ul", { class: "list", "data-testid": "screenings" }, list.map((x) => listItem(
+        `${x.area} · ${shown(state, "screening", "category", x.category)}`,
+        [date(x.screened_on), " · ", shown(state, "screening", "risk_level", x.risk_level), " ",
+          x.pending ? badge(t("not_sent"), "warn") : badge(vocabLabel(state, "review_status", x.review_status))],
+        registered(state, x) ? badge(t("registered"), "ok")
+          : link(`#/new/case?screening=${x.uuid}`, t("register_case"), "button button--secondary"))))
+        : h("p", { class: "muted" }, t("no_screenings")));
+  });
 }
 
 // --- Outbox ----------------------------------------------------------------------------------

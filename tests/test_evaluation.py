@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from webapp.book import reports
 from webapp.book.reports import evaluation as ev
 from webapp.invalid import Invalid
-from webapp.models import AuditLog, Target
+from webapp.models import AuditLog, Screening, SurveyRound, Target
 
 from .factories import login_as, make_case, make_club, make_user, make_visit
 from .report_data import Seeded, make_referral, seed_year
@@ -20,6 +20,36 @@ from .test_reports import expected_figures
 
 TODAY = date(2026, 12, 15)
 HIDDEN, SMALL = reports.HIDDEN, reports.SMALL
+
+
+SCREENINGS = {}  # {club id: [screening]}: the survey's records, counted by hand below
+
+
+def screen(seeded, member, plan):
+    """Screenings of a round: plan = [(day, risk level, registered as a case?, review status)];
+    a case registered from one is one of the club's cases (counted with them)."""
+    club, chair = seeded.club, seeded.chair
+    round_ = SurveyRound.create(club=club, name="Khảo sát phường", starts_on=date(2024, 1, 1),
+                                ends_on=date(2026, 12, 31), areas=["Tổ 1", "Tổ 2"],
+                                created_by=chair)
+    for day, level, registered, status in plan:
+        case = None
+        if registered:
+            case = make_case(club=club, created_by=member, review_status="approved")
+            seeded.cases.append((case, ["at_risk"]))
+        SCREENINGS.setdefault(club.id, []).append(Screening.create(
+            club=club, round=round_, area="Tổ 1", screened_on=day, category="at_risk",
+            suggested_level=level, risk_level=level, created_by=member, review_status=status,
+            registered_case=case, notes="Bí mật sàng lọc"))
+
+
+def survey_counts(club_id, period):
+    """The survey's reach counted by hand: approved screenings dated in the period."""
+    rows = [row for row in SCREENINGS.get(club_id, [])
+            if row.review_status == "approved" and period.start <= row.screened_on <= period.end]
+    return dict(screened=len(rows),
+                at_risk=sum(1 for row in rows if row.risk_level in ("medium", "high")),
+                registered=sum(1 for row in rows if row.registered_case_id is not None))
 
 
 def small_club(name="CLB Nhỏ"):
@@ -40,19 +70,32 @@ def small_club(name="CLB Nhỏ"):
     for status in ("completed", "referred"):
         data.referrals.append(make_referral(case, member, referred_on=date(2025, 5, 20),
                                             status=status, review_status="approved"))
+    # The survey: 7 people in June 2025 (2 at risk, 1 registered), 2 in August, one waiting.
+    screen(data, member,
+           [(date(2025, 6, 3), "high", True, "approved"), (date(2025, 6, 4), "medium", False,
+                                                          "approved")]
+           + [(date(2025, 6, 5), "low", False, "approved")] * 5
+           + [(date(2025, 8, 1), "low", False, "approved")] * 2
+           + [(date(2025, 8, 2), "high", False, "submitted")])
     return data
 
 
 @pytest.fixture
 def area(app):
     """Three clubs of Hạ Long (a year of work, a small one, one with nothing) and one elsewhere."""
+    SCREENINGS.clear()
     big = seed_year(2025, seed=3, n_cases=30, club=make_club(name="CLB A Hùng Thắng"))
+    # A survey over two years: many in the first months, a few later.
+    screen(big, big.members[1],
+           [(date(2025, 2 + n % 3, 1 + n), ("low", "medium", "high")[n % 3], n % 4 == 0,
+             "approved" if n % 7 else "returned") for n in range(24)]
+           + [(date(2026, 3, 10), "high", False, "approved")] * 3)
     small = small_club("CLB B Cao Xanh")
     empty = make_club(name="CLB C Tuần Châu")
     elsewhere = seed_year(2025, seed=5, n_cases=8,
                           club=make_club(name="CLB Hải Phòng", city="Hải Phòng",
                                          province="Hải Phòng"))
-    supervisor = make_user(role="supervisor", area="Hạ Long")
+    supervisor = make_user(role="supervisor", area="Hạ Long", full_name="Cán Bộ Giám Sát")
     return dict(big=big, small=small, empty=empty, elsewhere=elsewhere, supervisor=supervisor)
 
 
@@ -66,7 +109,8 @@ def evaluate(app, supervisor, start=None, end=None, today=TODAY):
 def counts(seeded, period):
     """Straight counts over the seeded records (tests.test_reports), as ints."""
     found = expected_figures(seeded, period.start, period.end)
-    return dict(consultations=int(found["consultations-done"]),
+    return dict(**survey_counts(seeded.club.id, period),
+                consultations=int(found["consultations-done"]),
                 mobilised=int(found["mobilised-done"]), referrals=int(found["referrals"]),
                 completed=int(found["referral-status-completed"]),
                 statuses=[int(found[f"referral-status-{s}"])
@@ -77,7 +121,7 @@ def counts(seeded, period):
 def as_shown_on_the_area_page(seeded, year, name):
     """A year's months of one figure as the area's month-by-month page suppresses them."""
     months = [counts(seeded, m)[name] for m in reports.Period.year(year).months()]
-    if name != "completed":
+    if name != "completed":  # months of the area page, or (the survey) parts of its year's figure
         return reports.suppress_parts(months, sum(months))
     # Completed referrals: parts of the year's figure, which the area page shows among statuses.
     year_counts = counts(seeded, reports.Period.year(year))
@@ -157,7 +201,7 @@ def test_every_month_of_every_club_is_recounted(app, area):
         for line in row["months"]:
             month = line["month"]
             if row["club"] not in seeded:  # the club with no data: zeros, and nothing to share
-                assert [line[k] for k in ev.COUNTS] == [0, 0, 0, 0]
+                assert [line[k] for k in ev.COUNTS] == [0] * len(ev.COUNTS)
                 assert line["share"] is None and line["per_member"] is None
                 continue
             s = seeded[row["club"]]
@@ -191,6 +235,12 @@ def test_every_month_of_every_club_is_recounted(app, area):
     assert small["total"]["consultations"] == 9  # 3 + 6: "<5" and "*" stay unknown
     # Two referrals, one completed, all in May: each total is that one month, as it is shown.
     assert small["total"]["completed"] == SMALL and small["total"]["referrals"] == SMALL
+    # The survey: June's 7 shown, August's 2 hidden, so June is hidden too (9 in the year).
+    june, august = (next(line for line in small["months"] if line["month"].start == day)
+                    for day in (date(2025, 6, 1), date(2025, 8, 1)))
+    assert (june["screened"], august["screened"]) == (HIDDEN, SMALL)
+    assert small["total"]["screened"] == 9 and small["total"]["at_risk"] == SMALL
+    assert june["registered"] == SMALL and small["total"]["registered"] == SMALL
 
 
 def test_the_area_column_adds_only_what_every_club_shows(app, area):
@@ -273,6 +323,10 @@ def test_month_share_counts_the_days_gone_by():
 CELL = re.compile(r'<td class="num[^"]*"[^>]*>([^<]*)</td>')
 
 
+def figures_of(html):
+    return dict(re.findall(r'data-figure="([^"]+)">([^<]*)<', html))
+
+
 def test_the_page_shows_counts_only_suppressed(client, area):
     login_as(client, area["supervisor"])
     response = client.get("/area/evaluation/?start=2024-01&end=2025-12")
@@ -282,6 +336,8 @@ def test_the_page_shows_counts_only_suppressed(client, area):
         for secret in secrets_of(area[key]):
             assert secret not in html, secret
     assert "Trần Thị Kín" not in html and "0987000111" not in html
+    assert "Bí mật sàng lọc" not in html and "Tổ 1" not in html  # no screening's content
+    assert figures_of(html)["screened-2"] == "9"  # the small club's survey
     assert area["elsewhere"].club.name not in html
     assert area["small"].club.name in html and area["empty"].name in html
     cells = CELL.findall(html)

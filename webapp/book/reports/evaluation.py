@@ -3,9 +3,10 @@ period, against its yearly targets — de-identified, small counts suppressed as
 
 Nothing is counted anew here. A month's consultations, people mobilised and referrals are the area
 report's (`area_report`, one per calendar year the period touches), so a month shows exactly what
-the area's month-by-month page shows; completed referrals are `referrals_by` status, the referred
-share and the members are `club_figures` of the month or of the period, and "met" is
-`target_progress` against targets pro-rated to the period (see `prorated_targets`).
+the area's month-by-month page shows; completed referrals (`referrals_by` status) and the survey's
+reach (`survey.reach`) are counted by month and suppressed against the year's figure the area page
+shows; the referred share and the members are `club_figures` of the month or of the period, and
+"met" is `target_progress` against targets pro-rated to the period (see `prorated_targets`).
 
 A period can be chosen, so two periods a month apart would give that month's count away by
 subtraction if their totals were exact. A total over the period is therefore shown only as the
@@ -28,12 +29,15 @@ from ...models import Activity, Case, Club, Referral, Visit
 from ..vocab import APPROVED, REFERRAL_STATUSES
 from .area import HIDDEN, area_report, exact_sum, suppress, suppress_parts
 from .figures import Period, club_figures, referrals_by
+from .survey import reach
 from .targets import target_progress, targets_for
 
 MAX_MONTHS = 60
 COMPLETED = REFERRAL_STATUSES.codes.index("completed")
 SHARE_FLOOR = 5  # a share of fewer people than this is not shown: it would name a small count
-COUNTS = ("consultations", "mobilised", "referrals", "completed")
+SERIES = ("consultations", "mobilised", "referrals")  # the area report's months
+SURVEY = ("screened", "at_risk", "registered")  # the ward survey's reach (reports.survey)
+COUNTS = SERIES + ("completed",) + SURVEY
 
 NOTES = [
     (_l("Consultations"),
@@ -52,6 +56,10 @@ NOTES = [
     (_l("Referrals completed"),
      _l("Referrals made in the month (or the period) whose service was received: status "
         "completed.")),
+    (_l("The survey's reach"),
+     _l("Approved screenings of the ward survey, on their date: the people screened, those found "
+        "at risk (a medium or high risk level) and those registered as a case from their "
+        "screening.")),
     (_l("Small counts"),
      _l("Any count from 1 to 4 is shown as <5; a count shown as * is hidden only so that a count "
         "under 5 cannot be worked out from a total, here or on the area's other pages. Each "
@@ -190,9 +198,10 @@ def prorated_targets(club, months, today, cache=None):
 
 # --- The evaluation ------------------------------------------------------------------------
 
-def _year_completed(raw, total_shown):
-    """A year's completed referrals per month, suppressed against the year's figure as the area
-    page shows it among the statuses: parts of a total, or all hidden when that total is."""
+def _months_against(raw, total_shown):
+    """A year's counts per month (completed referrals, the survey's reach), suppressed against
+    the year's figure as the area page shows it: parts of a total, or all hidden when that total
+    is (a completed count may be hidden among the statuses)."""
     if total_shown == HIDDEN:
         return [HIDDEN if n else 0 for n in raw]
     return suppress_parts(raw, sum(raw))
@@ -270,10 +279,16 @@ def pilot_evaluation(clubs, chosen, today):
     ids = [club.id for club in clubs]
     years = list(range(period.start.year, period.end.year + 1))
     area = {year: area_report(clubs, year)["rows"] for year in years}
-    # A year's completed referrals month by month: the area page shows the year's among the
-    # statuses, so its months are suppressed against it (_year_completed).
-    completed = {year: [referrals_by(Referral.status, ids, m) for m in Period.year(year).months()]
-                 for year in years}
+    # Counts the area page shows only for the year (completed among the referrals' statuses, the
+    # survey's reach): month by month here, suppressed against the year's (_months_against).
+    by_month = {}
+    for year in years:
+        in_year = Period.year(year).months()
+        statuses = [referrals_by(Referral.status, ids, m) for m in in_year]
+        reached = [reach(clubs, m.start, m.end) for m in in_year]
+        by_month[year] = {cid: dict(completed=[s[cid].get("completed", 0) for s in statuses],
+                                    **{name: [r[cid][name] for r in reached] for name in SURVEY})
+                          for cid in ids}
     of_month = {m.start: club_figures(ids, m) for m in months}
     whole = club_figures(ids, period)
     cache = {}
@@ -282,16 +297,16 @@ def pilot_evaluation(clubs, chosen, today):
         lines, portions = [], {name: [] for name in COUNTS}
         for year in years:
             yearly = area[year][i]
-            totals = {name: yearly[name] for name in ("consultations", "mobilised", "referrals")}
-            totals["completed"] = yearly["statuses"][COMPLETED][1]
-            raw = {name: [0] * 12 for name in COUNTS}
-            raw["completed"] = [counts[club.id].get("completed", 0) for counts in completed[year]]
+            totals = dict({name: yearly[name] for name in SERIES},
+                          completed=yearly["statuses"][COMPLETED][1],
+                          **{name: yearly[f"survey_{name}"] for name in SURVEY})
+            raw = dict({name: [0] * 12 for name in SERIES}, **by_month[year][club.id])
             inside = [m for m in months if m.start.year == year]
             for m in inside:
-                for name in ("consultations", "mobilised", "referrals"):
+                for name in SERIES:
                     raw[name][m.start.month - 1] = of_month[m.start][club.id][name]
-            shown = dict(yearly["series"],
-                         completed=_year_completed(raw["completed"], totals["completed"]))
+            shown = dict(yearly["series"], **{name: _months_against(raw[name], totals[name])
+                                              for name in ("completed",) + SURVEY})
             index = [m.start.month - 1 for m in inside]
             for name in COUNTS:
                 portions[name].append(_portion(shown[name], raw[name], index, totals[name]))
@@ -341,6 +356,9 @@ MONTH_COLUMNS = [
     ("completed", _l("Referrals completed"), "count"),
     ("share", _l("Referred share"), "share"),
     ("share_target", _l("Referred share target"), "share"),
+    ("screened", _l("People screened"), "count"),
+    ("at_risk", _l("At risk found"), "count"),
+    ("registered", _l("Registered as cases"), "count"),
 ]
 
 # The lines of the clubs side by side over the whole period: (key, label, kind).
@@ -357,6 +375,9 @@ SUMMARY_LINES = [
     ("share", _l("Referred share"), "share"),
     ("share_target", _l("Referred share target"), "share"),
     ("share_met", _l("Referred share target met"), "met"),
+    ("screened", _l("People screened"), "count"),
+    ("at_risk", _l("At risk found"), "count"),
+    ("registered", _l("Registered as cases"), "count"),
 ]
 AREA_VALUES = {"consultations_met": ("met", "consultations"), "mobilised_met": ("met", "mobilised"),
                "share_met": ("met", "share")}

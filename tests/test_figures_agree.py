@@ -113,7 +113,19 @@ AREA_ROW = re.compile(r'<tr><th scope="row">(\d\d/\d{4})</th><td class="num">([^
 def test_the_pilots_evaluation_agrees_with_the_dashboard_the_meetings_and_the_area(app):
     from .report_data import seed_year
 
+    from datetime import date
+
+    from webapp.models import Screening, SurveyRound
+
     seeded = seed_year(EVALUATED, seed=8, n_cases=30)
+    round_ = SurveyRound.create(club=seeded.club, name="Khảo sát", areas=["Tổ 1"],
+                                starts_on=date(EVALUATED, 1, 1), ends_on=date(EVALUATED, 12, 31),
+                                created_by=seeded.chair)
+    for n in range(17):
+        Screening.create(club=seeded.club, round=round_, area="Tổ 1", category="at_risk",
+                         screened_on=date(EVALUATED, 1 + n % 4, 2), created_by=seeded.chair,
+                         risk_level=("low", "high")[n % 2], suggested_level="low",
+                         review_status="approved" if n % 5 else "submitted")
     supervisor = make_user(role="supervisor", area=seeded.club.city)
     chair_client, supervisor_client = app.test_client(), app.test_client()
     login_as(chair_client, seeded.chair)
@@ -141,6 +153,9 @@ def test_the_pilots_evaluation_agrees_with_the_dashboard_the_meetings_and_the_ar
         assert evaluation[f"{name}-1"] == area[total] == suppressed(dashboard[
             {"consultations": "consultations-done", "mobilised": "mobilised-done",
              "referrals": "referrals"}[name]]), name
+    for name in ("screened", "at_risk", "registered"):  # the survey's reach, as the area's
+        assert evaluation[f"{name}-1"] == area[f"total-survey_{name}"], name
+    assert evaluation["screened-1"] == "13"
     if evaluation["completed-1"] not in ("&lt;5", "*"):
         assert evaluation["completed-1"] == dashboard["referral-status-completed"]
     checked = 0

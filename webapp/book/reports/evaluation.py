@@ -345,6 +345,13 @@ def _area_total(rows, raw_figures):
 
 # --- How it reads (the page and the export show the same lines) ----------------------------
 
+# The survey's reach, the last columns of a month and lines of the summary.
+SURVEY_COLUMNS = [
+    ("screened", _l("People screened"), "count"),
+    ("at_risk", _l("At risk found"), "count"),
+    ("registered", _l("Registered as cases"), "count"),
+]
+
 # The columns of a club's months: (key, label, kind); `display` writes a value of each kind.
 MONTH_COLUMNS = [
     ("consultations", _l("Consultations"), "count"),
@@ -356,10 +363,7 @@ MONTH_COLUMNS = [
     ("completed", _l("Referrals completed"), "count"),
     ("share", _l("Referred share"), "share"),
     ("share_target", _l("Referred share target"), "share"),
-    ("screened", _l("People screened"), "count"),
-    ("at_risk", _l("At risk found"), "count"),
-    ("registered", _l("Registered as cases"), "count"),
-]
+] + SURVEY_COLUMNS
 
 # The lines of the clubs side by side over the whole period: (key, label, kind).
 SUMMARY_LINES = [
@@ -375,10 +379,7 @@ SUMMARY_LINES = [
     ("share", _l("Referred share"), "share"),
     ("share_target", _l("Referred share target"), "share"),
     ("share_met", _l("Referred share target met"), "met"),
-    ("screened", _l("People screened"), "count"),
-    ("at_risk", _l("At risk found"), "count"),
-    ("registered", _l("Registered as cases"), "count"),
-]
+] + SURVEY_COLUMNS
 AREA_VALUES = {"consultations_met": ("met", "consultations"), "mobilised_met": ("met", "mobilised"),
                "share_met": ("met", "share")}
 

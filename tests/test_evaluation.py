@@ -183,6 +183,10 @@ def test_the_default_period_runs_from_the_areas_first_record_to_this_month(app, 
     assert reports.choose_period(clubs, TODAY, configured="2025-03").period.start == \
         date(2025, 3, 1)
     assert reports.choose_period(clubs, TODAY, configured="2025-03").source == "setting"
+    # A survey that began earlier than any other work starts the pilot.
+    screen(area["small"], area["small"].members[1],
+           [(date(2023, 11, 20), "low", False, "approved")])
+    assert ev.pilot_start(clubs, TODAY) == (date(2023, 11, 1), "data")
     # Records from long ago: the default reaches back 60 months at most, so it stays valid.
     make_visit(area["small"].cases[0][0], date=date(2015, 4, 2), review_status="approved")
     assert ev.pilot_start(clubs, TODAY) == (date(2022, 1, 1), "data")

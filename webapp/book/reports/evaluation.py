@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from ...invalid import Invalid
-from ...models import Activity, Case, Club, Referral, Visit
+from ...models import Activity, Case, Club, Referral, Screening, Visit
 from ..vocab import APPROVED, REFERRAL_STATUSES
 from .area import HIDDEN, area_report, exact_sum, suppress, suppress_parts
 from .figures import Period, club_figures, referrals_by
@@ -96,8 +96,8 @@ def parse_month(text):
 
 
 def first_month(club_ids):
-    """The month of the clubs' first record: a club set up, or an approved visit, referral or
-    activity (a club may enter work done before it had the app)."""
+    """The month of the clubs' first record: a club set up, or an approved visit, referral,
+    activity or screening (a club may enter work done before it had the app)."""
     if not club_ids:
         return None
     found = [
@@ -110,6 +110,8 @@ def first_month(club_ids):
         .where(Activity.club.in_(club_ids) & (Activity.review_status == APPROVED)).scalar(),
         Case.select(fn.MIN(Case.created_at))
         .where(Case.club.in_(club_ids) & (Case.review_status == APPROVED)).scalar(),
+        Screening.select(fn.MIN(Screening.screened_on))
+        .where(Screening.club.in_(club_ids) & (Screening.review_status == APPROVED)).scalar(),
     ]
     days = [_as_date(value) for value in found if value]
     return min(days).replace(day=1) if days else None

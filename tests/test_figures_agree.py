@@ -102,3 +102,77 @@ def test_the_meeting_of_a_month_ahead_counts_as_of_today(app, club):
     data = reports.monthly(chair.club, ahead.year, ahead.month)
     assert data["overdue_count"] == late_now(appointments, erased)
     assert not data["month_over"]
+
+
+# --- The supervisor's evaluation of the pilot agrees with the chair's and the area's pages ----
+
+EVALUATED = TODAY.year - 1
+AREA_ROW = re.compile(r'<tr><th scope="row">(\d\d/\d{4})</th><td class="num">([^<]*)</td>')
+
+
+def test_the_pilots_evaluation_agrees_with_the_dashboard_the_meetings_and_the_area(app):
+    from .report_data import seed_year
+
+    from datetime import date
+
+    from webapp.models import Screening, SurveyRound
+
+    seeded = seed_year(EVALUATED, seed=8, n_cases=30)
+    round_ = SurveyRound.create(club=seeded.club, name="Khảo sát", areas=["Tổ 1"],
+                                starts_on=date(EVALUATED, 1, 1), ends_on=date(EVALUATED, 12, 31),
+                                created_by=seeded.chair)
+    for n in range(17):
+        Screening.create(club=seeded.club, round=round_, area="Tổ 1", category="at_risk",
+                         screened_on=date(EVALUATED, 1 + n % 4, 2), created_by=seeded.chair,
+                         risk_level=("low", "high")[n % 2], suggested_level="low",
+                         review_status="approved" if n % 5 else "submitted")
+    supervisor = make_user(role="supervisor", area=seeded.club.city)
+    chair_client, supervisor_client = app.test_client(), app.test_client()
+    login_as(chair_client, seeded.chair)
+    login_as(supervisor_client, supervisor)
+
+    def page(client, url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return dict(FIGURE.findall(response.get_data(as_text=True)))
+
+    evaluation = page(supervisor_client,
+                      f"/area/evaluation/?start={EVALUATED}-01&end={EVALUATED}-12")
+    dashboard = page(chair_client, f"/desk/dashboard?year={EVALUATED}")
+    area = page(supervisor_client, f"/area/?year={EVALUATED}")
+    months_html = supervisor_client.get(f"/area/months?year={EVALUATED}").get_data(as_text=True)
+    # The area's month-by-month page: its first table is the consultations.
+    area_months = dict(AREA_ROW.findall(months_html.split("</table>")[0]))
+
+    def suppressed(value):
+        return str(reports.suppress(int(value))).replace("<", "&lt;")
+
+    # The year: the evaluation's total is the area's and (suppressed) the dashboard's.
+    for name, total in (("consultations", "total-consultations"), ("mobilised", "total-mobilised"),
+                        ("referrals", "total-referrals")):
+        assert evaluation[f"{name}-1"] == area[total] == suppressed(dashboard[
+            {"consultations": "consultations-done", "mobilised": "mobilised-done",
+             "referrals": "referrals"}[name]]), name
+    for name in ("screened", "at_risk", "registered"):  # the survey's reach, as the area's
+        assert evaluation[f"{name}-1"] == area[f"total-survey_{name}"], name
+    assert evaluation["screened-1"] == "13"
+    if evaluation["completed-1"] not in ("&lt;5", "*"):
+        assert evaluation["completed-1"] == dashboard["referral-status-completed"]
+    checked = 0
+    for month in range(1, 13):
+        key = f"1-{EVALUATED}-{month:02d}"
+        shown = evaluation[f"{key}-consultations"]
+        # Each month as the area's month-by-month page shows it …
+        assert shown == area_months[f"{month:02d}/{EVALUATED}"], month
+        # … and, where it is shown exactly, the chair's dashboard and monthly meeting count it.
+        meeting = page(chair_client, f"/desk/monthly/{EVALUATED}/{month}")
+        assert meeting["month-consultations"] == dashboard[f"month-{month}-consultations"]
+        if shown not in ("&lt;5", "*"):
+            assert shown == meeting["month-consultations"]
+            checked += 1
+        elif shown == "&lt;5":
+            assert 1 <= int(meeting["month-consultations"]) <= 4
+        cases, referred = int(meeting["month-cases"]), int(meeting["month-referred-cases"])
+        share = f"{round(100 * referred / cases)}%" if cases >= 5 else "—"
+        assert evaluation[f"{key}-share"] == share, month
+    assert checked >= 1

@@ -57,6 +57,9 @@ DEFAULTS = dict(
     PUSH_SERVICE_HOSTS=("fcm.googleapis.com,android.googleapis.com,"
                         "updates.push.services.mozilla.com,*.push.services.mozilla.com,"
                         "web.push.apple.com,*.push.apple.com,*.notify.windows.com"),
+    # The pilot's first month ("YYYY-MM"), where the supervisors' evaluation of the pilot starts
+    # by default; None: the month of the area's first record (webapp/book/reports/evaluation.py).
+    PILOT_START=None,
     REMINDERS_THREAD=True,  # send due reminders from a thread of the serving process (not in tests)
     REMINDERS_INTERVAL_SECONDS=300,
     REMINDER_EVENING_HOUR=19,  # local hour of the "tomorrow" reminder

@@ -31,6 +31,7 @@ ITEMS = [
     ("admin.users", _l("Accounts"), "users"),
     ("reports.dashboard", _l("Figures"), "chart"),
     ("area.index", _l("Area figures"), "chart"),
+    ("evaluation.index", _l("Pilot evaluation"), "chart"),
     ("agenda.index", _l("Agenda"), "calendar"),
     ("members.index", _l("Members"), "users"),
     ("book.activities_list", _l("Activities"), "calendar"),

@@ -2,9 +2,9 @@
 
 
 def register_blueprints(app):
-    from . import (admin, agenda, api, area, auth, book, home, members, monthly, providers, push,
-                   reports, review, shell, survey, wards)
+    from . import (admin, agenda, api, area, auth, book, evaluation, home, members, monthly,
+                   providers, push, reports, review, shell, survey, wards)
 
     for module in (auth, home, admin, members, review, push, agenda, shell, api, book, reports,
-                   monthly, area, providers, wards, survey):
+                   monthly, area, evaluation, providers, wards, survey):
         app.register_blueprint(module.bp)

@@ -367,7 +367,7 @@ def _section(title, headers, rows):
     yield "section", [str(title)]
     yield "header", [str(h) for h in headers]
     for row in rows:
-        yield "", [c if isinstance(c, (int, date)) else str(c) for c in row]
+        yield "", [c if isinstance(c, (int, float, date)) else str(c) for c in row]
 
 
 def _percent(referred, cases):
@@ -503,3 +503,46 @@ def export_area(user, report, file_format):
     audit.record("export", None, user=user, dataset="area", format=file_format, names=False,
                  year=report["year"])
     return _package(f"area-{report['year']}", file_format, [area_table(report)])
+
+
+def evaluation_sheet(data, area):
+    """The pilot's evaluation (already suppressed by reports.evaluation) as one sheet laid out like
+    the monthly meeting's: the clubs side by side over the period, then each club's months."""
+    from .reports import evaluation as ev  # the module: its lines and how a value reads
+
+    period = data["period"]
+    span = f"{period.start.strftime('%m/%Y')} – {period.end.strftime('%m/%Y')}"
+    title = _l("Pilot evaluation: clubs of %(area)s, %(period)s", area=area, period=span)
+    clubs = [row["club"] for row in data["rows"]]
+
+    def rows():
+        yield "title", [str(title)]
+        yield "", [str(_l("Approved entries only; counts of people and entries, no names."))]
+        yield from _section(_l("The clubs side by side over the period"),
+                            [_l("Figure"), *clubs, _l("All clubs")],
+                            [[label, *[ev.display(v, kind, numbers=True) for v in values],
+                              ev.display(total, kind, numbers=True)]
+                             for _key, label, kind, values, total in ev.side_by_side(data)])
+        headers = [_l("Month")] + [label for _k, label, _kind in ev.MONTH_COLUMNS]
+        for row in data["rows"]:
+            lines = [[line["month"].start.strftime("%m/%Y"),
+                      *[ev.display(line[key], kind, numbers=True)
+                        for key, _label, kind in ev.MONTH_COLUMNS]] for line in row["months"]]
+            lines.append([_l("Whole period"),
+                          *[ev.display(row["total"][key], kind, numbers=True)
+                            for key, _label, kind in ev.MONTH_COLUMNS]])
+            yield from _section(_l("%(club)s: month by month", club=row["club"]), headers, lines)
+        yield from _section(_l("How the figures are counted"), [_l("Figure"), _l("How")],
+                            [[label, text] for label, text in ev.NOTES])
+    widths = [34] + [16] * max(len(ev.MONTH_COLUMNS), len(clubs) + 1)
+    return Sheet(f"{period.start:%Y-%m}-{period.end:%Y-%m}", title, widths, rows())
+
+
+def export_evaluation(user, data):
+    """Audit the export, then return (filename, mimetype, chunks) of the evaluation's XLSX."""
+    period = data["period"]
+    audit.record("export", None, user=user, dataset="evaluation", format="xlsx", names=False,
+                 start=period.start.isoformat(), end=period.end.isoformat())
+    return (f"evaluation-{period.start:%Y-%m}-{period.end:%Y-%m}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            monthly_xlsx_chunks(evaluation_sheet(data, user.area)))

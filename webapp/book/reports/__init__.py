@@ -1,5 +1,6 @@
 """The club's figures: the counts (figures), yearly targets (targets), the chair's dashboard
-(dashboard), the monthly meeting and its writes (monthly), and the supervisor's area view (area).
+(dashboard), the monthly meeting and its writes (monthly), the supervisor's area view (area) and
+the supervisor's evaluation of the pilot over its months (evaluation).
 
 Every figure is computed here once, by SQL aggregates (COUNT/SUM grouped by club, member or
 code), never by looping in Python over years of rows; the desk pages, the monthly review, the
@@ -26,6 +27,8 @@ from .area import (
     HIDDEN, SMALL, area_clubs, area_report, area_total, exact_sum, suppress, suppress_parts,
 )
 from .dashboard import dashboard
+from .evaluation import MONTH_COLUMNS, choose_period, display, pilot_evaluation, side_by_side
+from .evaluation import NOTES as EVALUATION_NOTES
 from .figures import (
     DEFINITIONS, REFERRAL_OUTCOMES, REFERRAL_STATUSES,
     SERVICE_KINDS, VISIT_KINDS, Period, cases_by, cases_reached_by_category, club_figures,
@@ -43,7 +46,8 @@ from .targets import (
 )
 
 __all__ = [
-    "area_clubs", "area_report", "area_total", "assign_task", "cases_by", "exact_sum",
+    "area_clubs", "area_report", "choose_period", "display", "EVALUATION_NOTES", "MONTH_COLUMNS",
+    "pilot_evaluation", "side_by_side", "area_total", "assign_task", "cases_by", "exact_sum",
     "month_at_a_glance", "overdue_for_month", "QUIET_DAYS", "quiet_members",
     "cases_reached_by_category", "club_figures", "dashboard", "DEFINITIONS",
     "HIDDEN", "member_figures", "monthly", "monthly_series", "monthly_tasks", "months_left",

@@ -8,6 +8,7 @@ from argon2 import Type, extract_parameters
 
 from webapp import accounts, config
 from webapp.db import utcnow
+from webapp.invalid import Invalid
 from webapp.models import AuditLog, LoginAttempt, LoginSession, User
 
 from .factories import PASSWORD, login_as, make_club, make_user
@@ -60,6 +61,22 @@ def test_log_in_with_the_login_name_or_the_phone_number(client):
         response = client.post("/login", data={"login": login, "password": PASSWORD})
         assert response.status_code == 302, login
         client.post("/logout")
+
+
+def test_a_phone_number_is_one_number_in_its_national_and_international_forms(client):
+    user = make_user(login="tc.tv7", phone="0912345678")
+    for login in ("+84912345678", "+84 912 345 678", "84912345678"):
+        response = client.post("/login", data={"login": login, "password": PASSWORD})
+        assert response.status_code == 302, login
+        client.post("/logout")
+    # An account made before numbers were kept in the national form is found the same way.
+    older = make_user(login="tc.tv8")
+    User.update(phone="+84987654321").where(User.id == older.id).execute()
+    assert accounts.find_by_login("0987 654 321") == older
+    assert accounts.normalise_phone("+84 912 345 678") == "0912345678" == user.phone
+    with pytest.raises(Invalid):  # the same number, typed otherwise, is still one account's
+        accounts.create_user(login="tc.tv9", password="long-enough-1", role="member",
+                             club=user.club, phone="+84 987 654 321")
 
 
 @pytest.mark.parametrize("login, password, message", [

@@ -53,8 +53,27 @@ def check_password(user, password):
 
 
 def normalise_phone(phone):
+    """A phone number as accounts keep it and logins are looked up: without spaces, dots, dashes
+    or brackets, and a Vietnamese number in its national form (+84 912… and 84 912… are 0912…)."""
     phone = re.sub(r"[\s.\-()]", "", phone or "")
+    if re.fullmatch(r"\+?84[1-9][0-9]{8,9}", phone):
+        phone = "0" + phone[phone.index("84") + 2:]
     return phone or None
+
+
+def phone_forms(phone):
+    """The ways an account may hold the number `phone` (accounts made before the national form
+    was kept hold it as it was typed)."""
+    number = normalise_phone(phone)
+    if number and number.startswith("0"):
+        return [number, "+84" + number[1:], "84" + number[1:]]
+    return [number] if number else []
+
+
+def phone_holder(phone):
+    """The account that holds this phone number, or None."""
+    forms = phone_forms(phone)
+    return User.select().where(User.phone.in_(forms)).first() if forms else None
 
 
 def validate_password(password):
@@ -81,7 +100,7 @@ def find_by_login(login):
     condition = fn.LOWER(User.login) == name
     normalised = normalise_login(login)
     if PHONE_RE.match(normalised):
-        condition |= User.phone == normalised
+        condition |= User.phone.in_(phone_forms(normalised))
     return User.select().where(condition).first()
 
 
@@ -108,7 +127,7 @@ def create_user(*, login, password, role, club=None, full_name="", phone=None, a
     validate_password(password)
     if User.select().where(fn.LOWER(User.login) == login).exists():
         raise Invalid(_("This login name is taken."), field="login")
-    if phone and User.select().where(User.phone == phone).exists():
+    if phone and phone_holder(phone) is not None:
         raise Invalid(_("This phone number belongs to another account."), field="phone")
     with database.atomic():
         user = User.create(

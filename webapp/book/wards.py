@@ -44,24 +44,6 @@ ROLE_HINT = _l("Role: “thành viên” (or blank) for a member; “chủ nhi�
                "a board member.")
 
 
-def phone_number(typed):
-    """A phone number as accounts keep it: digits only, in the national form (0…)."""
-    digits = re.sub(r"\D", "", typed or "")
-    if typed.strip().startswith(("+84", "84")) and digits.startswith("84"):
-        digits = "0" + digits[2:]
-    return digits
-
-
-def _phone_forms(number):
-    """The ways an account may hold the national number `number`."""
-    return [number, "+84" + number[1:], "84" + number[1:]]
-
-
-def phone_holder(number):
-    """The account that holds this phone number already, or None."""
-    return User.select().where(User.phone.in_(_phone_forms(number))).first()
-
-
 def check_person(full_name, phone, seen):
     """(the person's clean values, {field: message}) for one row of a form or a file.
 
@@ -82,11 +64,11 @@ def check_person(full_name, phone, seen):
         errors["phone"] = _l("%(phone)s is not a Vietnamese phone number (e.g. 0912 345 678).",
                              phone=typed[:30])
     else:
-        number = phone_number(typed)
+        number = accounts.normalise_phone(typed)
         if number in seen:
             errors["phone"] = _l("The phone number %(phone)s is also on %(where)s.",
                                  phone=typed, where=seen[number])
-        elif phone_holder(number) is not None:
+        elif accounts.phone_holder(number) is not None:
             errors["phone"] = _l("The phone number %(phone)s already belongs to an account.",
                                  phone=typed)
     return {"full_name": full_name, "phone": number}, errors
@@ -330,7 +312,7 @@ def import_members(club, rows, *, by):
             raise Invalid(lazy_ngettext("%(num)d line has mistakes: nothing was imported.",
                                         "%(num)d lines have mistakes: nothing was imported.",
                                         len(bad)), field="file")
-        people = [{"full_name": row.full_name, "phone": phone_number(row.phone), "role": row.role}
+        people = [{"full_name": row.full_name, "phone": accounts.normalise_phone(row.phone), "role": row.role}
                   for row in rows]
         made = _create_accounts(club, people, by, [f"line-{row.line}-" for row in rows])
         audit.record("members_imported", club, user=by, club=club, accounts=len(made))

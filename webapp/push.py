@@ -332,7 +332,7 @@ class _PushServicesOnly(requests.adapters.HTTPAdapter):
 
     def __init__(self, entries):
         self.entries = tuple(entries)
-        super().__init__(max_retries=0)
+        super().__init__()
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)

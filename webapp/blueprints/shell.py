@@ -61,6 +61,7 @@ def static_file(filename):
     body = shell.minified(filename)
     if body is None:
         response = current_app.send_static_file(filename)
+        _read_and_close(response)
     else:
         mimetype = "text/javascript" if filename.endswith(".js") else "text/css"
         response = Response(body, mimetype=mimetype)
@@ -69,6 +70,19 @@ def static_file(filename):
         response = response.make_conditional(request)
     response.same_for_everyone = True
     return response
+
+
+def _read_and_close(response):
+    """Read a static file's body now and close the file: werkzeug's server skips closing an
+    answer whose client dropped the connection (a page left while its icon loads), and the file
+    would stay open until the garbage collector finds it. The files are small."""
+    wrapped = response.response
+    if not hasattr(wrapped, "close"):
+        return
+    if response.status_code == 200:
+        response.direct_passthrough = False
+        response.make_sequence()
+    wrapped.close()
 
 
 def _revalidated(response):

@@ -1,6 +1,7 @@
 """A sync batch reads what its entries need once (entries.Lookup), not once an entry (issue 17),
-and still refuses and closes exactly what one entry at a time would: erased cases, appointments
-that are not the visit's to close, an erasure racing the batch."""
+and inserts its new visits in one statement at its end (sync.Later), and still refuses and closes
+exactly what one entry at a time would: erased cases, appointments that are not the visit's to
+close, an erasure racing the batch, a uuid another connection stored meanwhile."""
 import logging
 import threading
 from datetime import timedelta
@@ -9,7 +10,10 @@ import pytest
 
 from webapp.book import cases, scheduling, sync as book_sync
 from webapp.db import database
-from webapp.models import Appointment, Case, EntryRevision, Visit
+from webapp.book.entries import Lookup
+from webapp.models import (
+    Appointment, AuditLog, Case, EntryRevision, Review, Visit, VisitMember,
+)
 
 from .factories import make_case, make_user
 from .test_sync_edges import NAME, at, entry, visit_data, where_the_name_is
@@ -161,3 +165,82 @@ def test_an_erasure_while_a_batch_runs_leaves_nothing_of_the_batch(app, club, mo
     taken = [e["uuid"] for e, r in zip(batch, results) if r["status"] == "created"]
     assert all(r.data == {"erased": True}
                for r in EntryRevision.select().where(EntryRevision.uuid.in_(taken)))
+
+
+def inserts_into(seen, table):
+    return [s for s in seen.sql if s.lstrip().upper().startswith(f'INSERT INTO "{table.upper()}"')
+            or s.lstrip().startswith(f'INSERT INTO "{table}"')]
+
+
+def test_a_batchs_new_visits_go_in_one_insert_and_each_answer_names_its_own_row(app, club):
+    batch = [entry("visit", visit_data(c.uuid, notes=f"Lượt {n}",
+                                       members_present=[club.a.id, club.b.id]))
+             for n, c in enumerate((club.first, club.second) * 3)]
+    with Statements() as seen:
+        results = book_sync.submit_batch(club.a, batch)
+    assert [r["status"] for r in results] == ["created"] * 6
+    assert len(inserts_into(seen, "visit")) == 1
+    for sent, result in zip(batch, results):
+        visit = Visit.get(Visit.uuid == sent["uuid"])
+        assert result["id"] == visit.id and visit.notes == sent["data"]["notes"]
+        assert visit.case.uuid == sent["data"]["case_uuid"] and visit.review_status == "submitted"
+        assert sorted(m.user_id for m in visit.member_rows) == sorted([club.a.id, club.b.id])
+        [line] = AuditLog.select().where((AuditLog.action == "visit_recorded")
+                                         & (AuditLog.object_id == visit.id))
+        assert line.user_id == club.a.id and line.details == {"case_id": visit.case_id}
+        assert EntryRevision.get(EntryRevision.uuid == sent["uuid"]).revision == 1
+
+
+def test_a_visit_and_its_edit_in_one_batch_are_one_row_at_the_edit(app, club):
+    first = entry("visit", visit_data(club.first.uuid, notes="Bản đầu"))
+    edit = entry("visit", visit_data(club.first.uuid, notes="Bản sửa"), uuid=first["uuid"],
+                 revision=2, base_revision=1)
+    other = entry("visit", visit_data(club.second.uuid))
+    results = book_sync.submit_batch(club.a, [first, edit, other])
+    assert [r["status"] for r in results] == ["created", "updated", "created"]
+    [visit] = Visit.select().where(Visit.uuid == first["uuid"])
+    assert visit.notes == "Bản sửa" and visit.revision == 2
+    assert results[0]["id"] == results[1]["id"] == visit.id
+    assert results[2]["id"] == Visit.get(Visit.uuid == other["uuid"]).id
+    # The edit wrote what the batch held out first; the lines after it are kept all the same.
+    lines = [(line.action, line.object_id) for line in AuditLog.select().order_by(AuditLog.id)
+             if line.action.startswith("visit_")]
+    assert lines == [("visit_recorded", visit.id), ("visit_updated", visit.id),
+                     ("visit_recorded", results[2]["id"])]
+
+
+def test_a_chairs_batch_is_approved_once_its_visits_are_in(app, club):
+    batch = [entry("visit", visit_data(c.uuid)) for c in (club.first, club.second)]
+    results = book_sync.submit_batch(club.chair, batch)
+    assert [r["status"] for r in results] == ["created", "created"]
+    for sent in batch:
+        visit = Visit.get(Visit.uuid == sent["uuid"])
+        assert visit.review_status == "approved"
+        [review] = Review.select().where(Review.entry_uuid == sent["uuid"])
+        assert review.decision == "self_approved" and review.revision == 1
+
+
+def test_a_uuid_stored_meanwhile_by_another_phone_makes_the_batch_go_again_and_nothing_doubles(
+        app, club, monkeypatch):
+    """The batch read its uuids as absent; before its transaction began, the same visit came in
+    another way (the lost answer's retry on a second connection). Its one insert at the end meets
+    the unique index: the batch is taken again, row by row, and answers that visit a duplicate."""
+    batch = [entry("visit", visit_data(c.uuid)) for c in (club.first, club.second, club.first)]
+    real = Lookup.for_batch.__func__
+
+    def for_batch(cls, entries):
+        lookup = real(cls, entries)
+        if not getattr(for_batch, "done", False):
+            for_batch.done = True
+            assert book_sync.submit_entry(club.a, batch[1])["status"] == "created"
+        return lookup
+
+    monkeypatch.setattr(Lookup, "for_batch", classmethod(for_batch))
+    results = book_sync.submit_batch(club.a, batch)
+    assert [r["status"] for r in results] == ["created", "duplicate", "created"]
+    for sent, result in zip(batch, results):
+        [visit] = Visit.select().where(Visit.uuid == sent["uuid"])
+        assert result["id"] == visit.id
+        assert EntryRevision.select().where(EntryRevision.uuid == sent["uuid"]).count() == 1
+        assert AuditLog.select().where((AuditLog.action == "visit_recorded")
+                                       & (AuditLog.object_id == visit.id)).count() == 1

@@ -7,7 +7,9 @@ order. Each domain module implements the same protocol:
   fields' checks and the uuids they refer to were read (`values["case"]`, `values["activity"]`);
   returns what `create` and `update` store, or raises Invalid.
 - `create(user, values, lookup, **entry)`: the new main row (`entry`: uuid, revision,
-  client_created_at), with its audit line.
+  client_created_at), with its audit line. A row whose writing reads nothing the batch's other
+  entries may change can be stored with `lookup.insert(row, then)`: in a batch, with the batch's
+  other new rows in one statement at its end.
 - `update(row, values, by)`: write an edit (or an approved amendment) to the main row.
 - `data_of(row)`: the row as the `data` of a sync entry.
 - optionally `waits_for(row)`: an entry the row waits for besides those it refers to (review).
@@ -165,6 +167,7 @@ class Lookup:
         self.rows = {}       # (kind of reference, uuid) → row (or None: unknown)
         self.memo = {}
         self.kept = {}       # case id → erased (True/False), read by keep_cases
+        self.later = None    # within a batch's transaction, what it writes at its end (sync.Later)
 
     @classmethod
     def for_batch(cls, entries):
@@ -242,6 +245,22 @@ class Lookup:
     def read(self, name):
         """The rows of REFERENCES[name] the batch has read so far."""
         return [row for (kind, _uuid), row in self.rows.items() if kind == name and row]
+
+    def insert(self, row, then):
+        """Insert `row`, a new entry's main row, then call `then(row)` (its id known): at once,
+        or with the batch's other new rows in one statement at its end, inside its transaction."""
+        if self.later is None:
+            row.save()
+            then(row)
+        else:
+            self.later.insert(row, then)
+
+    def once_inserted(self, row, then):
+        """Call `then(row)` once `row` has its id: now, or when the batch inserts it."""
+        if row.id is None and self.later is not None:
+            self.later.once_inserted(row, then)
+        else:
+            then(row)
 
     def stored(self, kind, row):
         """`row`, an entry of `kind`, was just committed under its uuid."""

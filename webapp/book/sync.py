@@ -118,27 +118,66 @@ def parse_envelope(entry):
 
 class Later:
     """What a batch writes at its end, a statement for many rows, inside its one transaction:
-    the first revisions of entries new to the server, and the audit lines. A sync batch then
-    costs little more than inserting its rows (issue 17). Nothing reads them before: an entry
-    whose uuid the server may hold (not `absent` from the batch's reads) writes them out first.
+    new visits' main rows (Lookup.insert), the first revisions of entries new to the server, and
+    the audit lines. A sync batch then costs little more than inserting its rows (issue 17).
+    Nothing reads them before: an entry whose uuid the server may hold (not `absent` from the
+    batch's reads) writes them out first.
     """
 
     def __init__(self):
-        self.revisions, self.audit = [], []
+        self.rows, self.answers, self.revisions, self.audit = [], [], [], []
 
     def mark(self):
-        return len(self.revisions), len(self.audit)
+        return len(self.rows), len(self.answers), len(self.revisions), len(self.audit)
 
     def drop(self, mark):
         """An entry's savepoint was rolled back: so are the rows it left here."""
-        del self.revisions[mark[0]:]
-        del self.audit[mark[1]:]
+        for rows, kept in zip((self.rows, self.answers, self.revisions, self.audit), mark):
+            del rows[kept:]
+
+    def insert(self, row, then):
+        self.rows.append((row, [then]))
+
+    def once_inserted(self, row, then):
+        next(thens for waiting, thens in reversed(self.rows) if waiting is row).append(then)
+
+    def answer(self, result, row):
+        """`result` answers the entry of `row`: its id is the one `row` gets when inserted."""
+        self.answers.append((result, row))
 
     def write(self):
+        while self.rows:  # what runs once a row is in may leave rows of its own
+            rows, self.rows = self.rows, []
+            _insert_together([row for row, _thens in rows])
+            for row, thens in rows:
+                for then in thens:
+                    then(row)
+        for result, row in self.answers:
+            result["id"] = row.id
         for start in range(0, len(self.revisions), 200):
             EntryRevision.insert_many(self.revisions[start:start + 200]).execute()
         audit.write(self.audit)
-        self.revisions, self.audit = [], []
+        for written in (self.answers, self.revisions, self.audit):
+            written.clear()  # in place: audit.deferred keeps appending to this very list
+
+
+def _insert_together(rows):
+    """Insert new model instances, one statement for each model and set of columns, each given its
+    id (its uuid says which: the order RETURNING gives is not promised)."""
+    groups = {}
+    for row in rows:
+        groups.setdefault((type(row), tuple(sorted(row.__data__))), []).append(row)
+    for (model, columns), group in groups.items():
+        fields = [model._meta.fields[name] for name in columns
+                  if model._meta.fields[name] is not model._meta.primary_key]
+        for start in range(0, len(group), 200):
+            chunk = group[start:start + 200]
+            ids = dict((model.insert_many([[row.__data__[f.name] for f in fields] for row in chunk],
+                                          fields=fields)
+                        .returning(model.uuid, model._meta.primary_key).tuples().execute()))
+            for row in chunk:
+                row._pk = ids[row.uuid]
+                row._dirty.clear()  # as Model.save leaves a row it inserted
 
 
 def _submit(user, uuid, kind, revision, base, data, at, lookup, later=None):
@@ -162,7 +201,7 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup, later=None):
             later.revisions.append(dict(first, submitted_at=utcnow()))
         else:
             EntryRevision.create(**first)
-        review.receive_new(row, user)
+        lookup.once_inserted(row, lambda row: review.receive_new(row, user))
         return dict(_result(uuid, "created", row, revision), row=row)
 
     if held_kind is not kind:
@@ -323,6 +362,8 @@ def submit_entry(user, entry, lookup=None, later=None):
                     return result
                 stored = result.pop("row")
             lookup.stored(kind, stored)
+            if stored.id is None:  # its insert waits for the batch's end
+                later.answer(result, stored)
             if notices.of(stored):
                 result["notice"] = notices.of(stored)
             return result
@@ -408,6 +449,7 @@ def _take(user, entries, later):
             results[i] = submit_entry(user, entries[i], lookup)
     with database.atomic():
         lookup.keep_cases()
+        lookup.later = later
         with audit.deferred(later.audit) if later is not None else contextlib.nullcontext():
             for i in order:
                 if results[i] is None:

@@ -53,16 +53,25 @@ def _may_close_appointment(lookup, visit, appointment_id):
                for member_id, created_at in known[visit.case_id])
 
 
-def _write(visit, values, close_appointment=True):
-    new = visit.id is None
+def _fill(visit, values):
     for name in FIELDS:
         setattr(visit, name, values[name])
     visit.updated_at = utcnow()
+
+
+def _add_members(visit, values):
+    if values["members_present"]:
+        VisitMember.insert_many([{"visit": visit.id, "user": member.id}
+                                 for member in values["members_present"]]).execute()
+
+
+def _write(visit, values, close_appointment=True):
+    new = visit.id is None
+    _fill(visit, values)
     visit.save()
     if not new:
         VisitMember.delete().where(VisitMember.visit == visit).execute()
-    for member in values["members_present"]:
-        VisitMember.create(visit=visit, user=member)
+    _add_members(visit, values)
     if close_appointment:
         scheduling.close_open_for_visit(visit, values.get("appointment_id"))
     scheduling.create_follow_up(visit, new=new)
@@ -70,11 +79,19 @@ def _write(visit, values, close_appointment=True):
 
 def create(user, values, lookup, **entry):
     visit = Visit(club=values["case"].club_id, case=values["case"], created_by=user, **entry)
-    _write(visit, values, close_appointment=_may_close_appointment(
-        lookup, visit, values.get("appointment_id")))
-    if visit.follow_up_date:  # its appointment: the batch's read of the case no longer holds
-        lookup.memo.get("visits.open_appointments", {}).pop(visit.case_id, None)
-    audit.record("visit_recorded", visit, user=user, case_id=visit.case_id)
+
+    def recorded(visit):
+        audit.record("visit_recorded", visit, user=user, case_id=visit.case_id)
+
+    close = _may_close_appointment(lookup, visit, values.get("appointment_id"))
+    if close or values["follow_up_date"]:
+        _write(visit, values, close_appointment=close)
+        if visit.follow_up_date:  # its appointment: the batch's read of the case no longer holds
+            lookup.memo.get("visits.open_appointments", {}).pop(visit.case_id, None)
+        recorded(visit)
+    else:  # it neither closes nor makes an appointment: the batch may insert it with the others
+        _fill(visit, values)
+        lookup.insert(visit, lambda visit: (_add_members(visit, values), recorded(visit)))
     return visit
 
 

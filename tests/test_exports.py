@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from webapp.book import exports, reports, vocab
-from webapp.models import AuditLog, VisitMember
+from webapp.models import AuditLog, Screening, SurveyRound, VisitMember
 
 from .factories import login_as, make_case, make_user, make_visit
 from .report_data import make_activity, make_attendance, make_referral
@@ -30,6 +30,13 @@ def book(app):
                   outcome_note="Đã khám xong", status="completed")
     activity = make_activity(chair.club, chair, date(2025, 5, 1))
     make_attendance(activity, case, member)
+    survey = SurveyRound.create(club=chair.club, name="Khảo sát quý 2", starts_on=date(2025, 4, 1),
+                                ends_on=date(2025, 6, 30), areas=["Tổ 1"], created_by=chair)
+    Screening.create(club=chair.club, round=survey, area="Tổ 1", screened_on=date(2025, 4, 5),
+                     category="labour_migrant", indicators=["plans_abroad"],
+                     suggested_level="medium", risk_level="high", counselled=True,
+                     notes="Ghi chú khảo sát", registered_case=case, created_by=member,
+                     review_status="approved")
     return dict(chair=chair, member=member, case=case)
 
 
@@ -45,7 +52,8 @@ def read_csv(response):
     return list(csv.reader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize("dataset", ["cases", "visits", "referrals", "attendance", "htcds"])
+@pytest.mark.parametrize("dataset", ["cases", "visits", "referrals", "attendance", "screenings",
+                                     "htcds"])
 def test_csv_exports_use_codes_not_names_by_default(client, book, dataset):
     login_as(client, book["chair"])
     response = download(client, dataset=dataset, file_format="csv")
@@ -54,7 +62,8 @@ def test_csv_exports_use_codes_not_names_by_default(client, book, dataset):
     text = response.get_data().decode("utf-8-sig")
     assert book["case"].code in text
     for secret in ("Nguyễn Thị Lan", "0912345678", "Số 7 ngõ Hoa", "Ghi chú bí mật",
-                   "Cần khám sức khoẻ", "Đã khám xong", "Gặp ở chợ", "Trần Chủ Nhiệm", "Lê Thành Viên"):
+                   "Cần khám sức khoẻ", "Đã khám xong", "Gặp ở chợ", "Trần Chủ Nhiệm", "Lê Thành Viên",
+                   "Ghi chú khảo sát"):
         assert secret not in text
     log = AuditLog.get(AuditLog.action == "export")
     assert log.details["names"] is False and log.details["dataset"] == dataset
@@ -68,6 +77,8 @@ def test_names_only_when_chosen_and_the_choice_is_audited(client, book):
     assert book["member"].full_name in rows[1]
     visits = read_csv(download(client, dataset="visits", file_format="csv", names="y"))
     assert visits[1][-1] == "Ghi chú bí mật"
+    screenings = read_csv(download(client, dataset="screenings", file_format="csv", names="y"))
+    assert screenings[1][-1] == "Ghi chú khảo sát" and book["member"].full_name in screenings[1]
     log = AuditLog.select().where(AuditLog.action == "export").order_by(AuditLog.id).first()
     assert log.details["names"] is True
     assert "Nguyễn" not in str(log.details)
@@ -78,7 +89,7 @@ def test_the_book_as_xlsx_opens_with_openpyxl(client, book):
     response = download(client, dataset="book", file_format="xlsx")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     workbook = load_workbook(io.BytesIO(response.get_data()))
-    assert workbook.sheetnames == ["cases", "visits", "referrals", "attendance"]
+    assert workbook.sheetnames == ["cases", "visits", "referrals", "attendance", "screenings"]
     cases = list(workbook["cases"].values)
     assert cases[1][0] == book["case"].code
     assert cases[1][4] == f"{vocab.CASE_CATEGORIES.label('victim')}, " \
@@ -88,6 +99,13 @@ def test_the_book_as_xlsx_opens_with_openpyxl(client, book):
     assert visits[1][2] == vocab.VISIT_KINDS.label("home_visit") == "Thăm hộ gia đình"
     assert visits[1][1].date() == date(2025, 4, 2)
     assert len(list(workbook["attendance"].values)) == 2
+    header, screening = list(workbook["screenings"].values)
+    assert header[0] == "Đợt khảo sát" and len(header) == 11  # no notes without names
+    assert screening[:4] == ("Khảo sát quý 2", "Tổ 1", screening[2],
+                             vocab.CASE_CATEGORIES.label("labour_migrant"))
+    assert screening[2].date() == date(2025, 4, 5)
+    assert screening[5:9] == (vocab.RISK_LEVELS.label("medium"), vocab.RISK_LEVELS.label("high"),
+                              1, book["case"].code)
     assert "Nguyễn Thị Lan" not in str(cases)
 
 
@@ -193,7 +211,8 @@ def test_monthly_export_as_csv_and_xlsx(client, book):
 
 
 CODES = ("female", "victim", "returnee", "at_risk", "home_visit", "approved", "completed",
-         "service_received", "legal_support", "medical_care", "awareness", "medium", "active")
+         "service_received", "legal_support", "medical_care", "awareness", "medium", "active",
+         "labour_migrant", "plans_abroad", "high")
 
 
 @pytest.mark.parametrize("locale, labels", [
@@ -202,7 +221,8 @@ CODES = ("female", "victim", "returnee", "at_risk", "home_visit", "approved", "c
                       "Approved"],
             "visits": ["Home visit"],
             "referrals": ["Medical care", "Completed", "Received the service"],
-            "attendance": ["Awareness session"]}),
+            "attendance": ["Awareness session"],
+            "screenings": ["Planning to work abroad", "Medium", "High"]}),
 ])
 def test_exports_speak_labels_not_codes(client, book, locale, labels):
     """A ward hands its files to the city: every coded value in the reader's language."""
@@ -211,7 +231,7 @@ def test_exports_speak_labels_not_codes(client, book, locale, labels):
     login_as(client, book["chair"])
     workbook = load_workbook(io.BytesIO(download(client, dataset="book",
                                                  file_format="xlsx").get_data()))
-    for sheet in ("cases", "visits", "referrals", "attendance"):
+    for sheet in ("cases", "visits", "referrals", "attendance", "screenings"):
         values = [v for row in list(workbook[sheet].values)[1:] for v in row
                   if isinstance(v, str)]
         assert values, sheet

@@ -17,7 +17,9 @@ from peewee import JOIN
 from . import vocab
 from .. import audit
 from ..clock import local_now
-from ..models import Activity, Attendance, Case, CaseCategory, Consent, Referral, User, Visit
+from ..models import (
+    Activity, Attendance, Case, CaseCategory, Consent, Referral, Screening, SurveyRound, User, Visit,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 64 * 1024
@@ -28,6 +30,7 @@ DATASETS = vocab.Vocabulary("export_dataset", [
     ("visits", _l("Visits")),
     ("referrals", _l("Referrals")),
     ("attendance", _l("Attendance at activities")),
+    ("screenings", _l("Ward survey screenings")),
     ("htcds", _l("Cases in HTCDS field names (IOM)")),
 ])
 FORMATS = vocab.Vocabulary("export_format", [("csv", "CSV"), ("xlsx", "XLSX (Excel)")])
@@ -203,6 +206,40 @@ def attendance_table(club, period, names):
     return Table("attendance", headers, rows())
 
 
+def screenings_table(club, period, names):
+    """The survey's screenings of the period: they name no one; their short notes go only with
+    names, as every free text does."""
+    headers = [_l("Survey round"), _l("Area"), _l("Date"), _l("Kind of person"),
+               _l("Risk indicators answered yes"), _l("Suggested level"), _l("Risk level"),
+               _l("Counselled"), _l("Registered as case"), _l("Recorded by"), _l("Review status")]
+    if names:
+        headers += [_l("Notes")]
+
+    def rows():
+        query = (Screening.select(Screening, SurveyRound.name.alias("round_name"),
+                                  Case.code.alias("case_code"), User.login.alias("by_login"),
+                                  User.full_name.alias("by_name"))
+                 .join(SurveyRound, on=(Screening.round == SurveyRound.id))
+                 .switch(Screening)
+                 .join(Case, on=(Screening.registered_case == Case.id), join_type=JOIN.LEFT_OUTER)
+                 .switch(Screening).join(User, on=(Screening.created_by == User.id))
+                 .where((Screening.club == club)
+                        & Screening.screened_on.between(period.start, period.end))
+                 .order_by(Screening.screened_on, Screening.id).objects())
+        for screening in query.iterator():
+            row = [screening.round_name, screening.area, screening.screened_on,
+                   _label(vocab.CASE_CATEGORIES, screening.category),
+                   _labels(vocab.RISK_INDICATORS, screening.indicators),
+                   _label(vocab.RISK_LEVELS, screening.suggested_level),
+                   _label(vocab.RISK_LEVELS, screening.risk_level), screening.counselled,
+                   screening.case_code or "", _who(screening.by_login, screening.by_name, names),
+                   _label(vocab.REVIEW_STATUSES, screening.review_status)]
+            if names:
+                row.append(screening.notes)
+            yield row
+    return Table("screenings", headers, rows())
+
+
 # HTCDS: IOM's Human Trafficking Case Data Standard, field names as in "HTCDS Field Reference.md"
 # of github.com/UNMigration/HTCDS at commit 38195b927cfde98924b94b1fb159e24ecde68855 (the
 # markdown field reference, all fields "DRAFT"). Its revision history says release 1.0 (Sept.
@@ -282,13 +319,13 @@ def htcds_table(club, period, names):
 
 
 TABLES = {"cases": cases_table, "visits": visits_table, "referrals": referrals_table,
-          "attendance": attendance_table, "htcds": htcds_table}
+          "attendance": attendance_table, "screenings": screenings_table, "htcds": htcds_table}
 
 
 def book_tables(club, dataset, period, names):
     if dataset == "book":
         return [TABLES[name](club, period, names)
-                for name in ("cases", "visits", "referrals", "attendance")]
+                for name in ("cases", "visits", "referrals", "attendance", "screenings")]
     return [TABLES[dataset](club, period, names)]
 
 

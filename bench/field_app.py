@@ -230,7 +230,7 @@ def slow_first_load(server, login, profile):
 def batch_figures(app, member_id, case_uuid, rounds=5):
     """Seconds for the sync API to take 200 visits, and for 200 direct inserts, per round."""
     from webapp.db import database
-    from webapp.models import Case, User, Visit
+    from webapp.models import Case, User, Visit, VisitMember
 
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
@@ -241,7 +241,8 @@ def batch_figures(app, member_id, case_uuid, rounds=5):
         entries = [{"uuid": str(uuid.uuid4()), "type": "visit", "revision": 1,
                     "client_created_at": "2026-01-01T00:00:00Z",
                     "data": {"case_uuid": case_uuid, "date": today, "kind": "home_visit",
-                             "topics": ["safe_migration"], "notes": f"Lượt {n}"}}
+                             "topics": ["safe_migration"], "notes": f"Lượt {n}",
+                             "members_present": [member_id]}}
                    for n in range(200)]
         start = time.perf_counter()
         answer = client.post("/api/v1/sync", json={"entries": entries})
@@ -254,8 +255,10 @@ def batch_figures(app, member_id, case_uuid, rounds=5):
             start = time.perf_counter()
             with database.atomic():
                 for n in range(200):
-                    Visit.create(club=case.club_id, case=case, created_by=member, date=today,
-                                 kind="home_visit", topics=["safe_migration"], notes=f"Lượt {n}")
+                    visit = Visit.create(club=case.club_id, case=case, created_by=member,
+                                         date=today, kind="home_visit", topics=["safe_migration"],
+                                         notes=f"Lượt {n}")
+                    VisitMember.create(visit=visit, user=member)
             direct.append(time.perf_counter() - start)
             database.close()
     app.config["WTF_CSRF_ENABLED"] = True

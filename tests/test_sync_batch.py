@@ -64,11 +64,14 @@ def reads_of_a_batch(user, entries):
 
 
 def test_a_batch_reads_the_same_whatever_its_number_of_visits(app, club):
-    """Erasure, holders and open appointments are asked once a batch, not once an entry."""
+    """Erasure, holders, open appointments and the members present are asked once a batch, not
+    once an entry."""
     scheduling.assign_visit(club.chair, club.first, club.a, scheduling.local_today())
-    one = reads_of_a_batch(club.a, [entry("visit", visit_data(club.first.uuid),
+    present = [club.a.id, club.b.id]
+    one = reads_of_a_batch(club.a, [entry("visit", visit_data(club.first.uuid,
+                                                              members_present=present),
                                           made=at(timedelta(days=-30)))])
-    many = reads_of_a_batch(club.a, [entry("visit", visit_data(c.uuid),
+    many = reads_of_a_batch(club.a, [entry("visit", visit_data(c.uuid, members_present=present),
                                            made=at(timedelta(days=-30)))
                                      for c in (club.first, club.second) * 10])
     assert len(many) == len(one)
@@ -180,6 +183,7 @@ def test_a_batchs_new_visits_go_in_one_insert_and_each_answer_names_its_own_row(
         results = book_sync.submit_batch(club.a, batch)
     assert [r["status"] for r in results] == ["created"] * 6
     assert len(inserts_into(seen, "visit")) == 1
+    assert len(inserts_into(seen, VisitMember._meta.table_name)) == 1
     for sent, result in zip(batch, results):
         visit = Visit.get(Visit.uuid == sent["uuid"])
         assert result["id"] == visit.id and visit.notes == sent["data"]["notes"]

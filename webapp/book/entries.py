@@ -255,6 +255,14 @@ class Lookup:
         else:
             self.later.insert(row, then)
 
+    def add(self, model, rows):
+        """Insert `rows` (dicts) of `model`: at once, or in a batch with the others at its end."""
+        if self.later is None:
+            if rows:
+                model.insert_many(rows).execute()
+        else:
+            self.later.add(model, rows)
+
     def once_inserted(self, row, then):
         """Call `then(row)` once `row` has its id: now, or when the batch inserts it."""
         if row.id is None and self.later is not None:

@@ -118,21 +118,24 @@ def parse_envelope(entry):
 
 class Later:
     """What a batch writes at its end, a statement for many rows, inside its one transaction:
-    new visits' main rows (Lookup.insert), the first revisions of entries new to the server, and
-    the audit lines. A sync batch then costs little more than inserting its rows (issue 17).
+    new visits' main rows (Lookup.insert) and the rows that hang on them (Lookup.add), the first
+    revisions of entries new to the server, and the audit lines. A sync batch then costs little more than inserting its rows (issue 17).
     Nothing reads them before: an entry whose uuid the server may hold (not `absent` from the
     batch's reads) writes them out first.
     """
 
     def __init__(self):
-        self.rows, self.answers, self.revisions, self.audit = [], [], [], []
+        self.rows, self.added, self.answers, self.revisions, self.audit = [], [], [], [], []
+
+    def _lists(self):
+        return self.rows, self.added, self.answers, self.revisions, self.audit
 
     def mark(self):
-        return len(self.rows), len(self.answers), len(self.revisions), len(self.audit)
+        return tuple(len(rows) for rows in self._lists())
 
     def drop(self, mark):
         """An entry's savepoint was rolled back: so are the rows it left here."""
-        for rows, kept in zip((self.rows, self.answers, self.revisions, self.audit), mark):
+        for rows, kept in zip(self._lists(), mark):
             del rows[kept:]
 
     def insert(self, row, then):
@@ -140,6 +143,9 @@ class Later:
 
     def once_inserted(self, row, then):
         next(thens for waiting, thens in reversed(self.rows) if waiting is row).append(then)
+
+    def add(self, model, rows):
+        self.added.extend((model, row) for row in rows)
 
     def answer(self, result, row):
         """`result` answers the entry of `row`: its id is the one `row` gets when inserted."""
@@ -152,12 +158,18 @@ class Later:
             for row, thens in rows:
                 for then in thens:
                     then(row)
+        models = {}
+        for model, row in self.added:
+            models.setdefault(model, []).append(row)
+        for model, rows in models.items():
+            for start in range(0, len(rows), 200):
+                model.insert_many(rows[start:start + 200]).execute()
         for result, row in self.answers:
             result["id"] = row.id
         for start in range(0, len(self.revisions), 200):
             EntryRevision.insert_many(self.revisions[start:start + 200]).execute()
         audit.write(self.audit)
-        for written in (self.answers, self.revisions, self.audit):
+        for written in (self.added, self.answers, self.revisions, self.audit):
             written.clear()  # in place: audit.deferred keeps appending to this very list
 
 

@@ -14,8 +14,11 @@ def prepare(user, values, lookup):
     """Check the rules that need the database: members of the club, an open appointment."""
     case = values["case"]
     members = []
+    known = lookup.memo.setdefault("visits.members", {})  # asked once a batch, not once a visit
     for user_id in values["members_present"]:
-        member = User.member_of_record(case.club_id, user_id)
+        if (case.club_id, user_id) not in known:
+            known[case.club_id, user_id] = User.member_of_record(case.club_id, user_id)
+        member = known[case.club_id, user_id]
         if member is None:
             raise Invalid({"members_present": _l("Choose members of the club.")})
         members.append(member)
@@ -59,10 +62,8 @@ def _fill(visit, values):
     visit.updated_at = utcnow()
 
 
-def _add_members(visit, values):
-    if values["members_present"]:
-        VisitMember.insert_many([{"visit": visit.id, "user": member.id}
-                                 for member in values["members_present"]]).execute()
+def _members(visit, values):
+    return [{"visit": visit.id, "user": member.id} for member in values["members_present"]]
 
 
 def _write(visit, values, close_appointment=True):
@@ -71,7 +72,8 @@ def _write(visit, values, close_appointment=True):
     visit.save()
     if not new:
         VisitMember.delete().where(VisitMember.visit == visit).execute()
-    _add_members(visit, values)
+    if values["members_present"]:
+        VisitMember.insert_many(_members(visit, values)).execute()
     if close_appointment:
         scheduling.close_open_for_visit(visit, values.get("appointment_id"))
     scheduling.create_follow_up(visit, new=new)
@@ -91,7 +93,8 @@ def create(user, values, lookup, **entry):
         recorded(visit)
     else:  # it neither closes nor makes an appointment: the batch may insert it with the others
         _fill(visit, values)
-        lookup.insert(visit, lambda visit: (_add_members(visit, values), recorded(visit)))
+        lookup.insert(visit, lambda visit: (lookup.add(VisitMember, _members(visit, values)),
+                                            recorded(visit)))
     return visit
 
 

@@ -10,7 +10,7 @@ from webapp.book.reports.area import HIDDEN, SMALL, area_report
 from webapp.db import utcnow
 from webapp.models import Case, EntryRevision, Screening, SurveyRound
 
-from .factories import login_as, make_club, make_user
+from .factories import login_as, make_club, make_user, session_for
 
 TODAY = fields.local_today()
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -205,6 +205,17 @@ def test_the_board_approves_a_screening(client, member, chair, round_):
     row = Screening.get(Screening.uuid == screening["uuid"])
     review.approve(row, chair)
     assert Screening.get_by_id(row.id).review_status == "approved"
+
+
+def test_the_board_finds_a_screening_by_its_area_and_day_not_a_number(client, member, chair,
+                                                                       round_):
+    screening = screening_entry(round_.uuid, area="Khu 3")
+    sync(client, [screening])
+    row = Screening.get(Screening.uuid == screening["uuid"])
+    assert review.entry_code(row) == f"Khu 3 · {TODAY:%d/%m/%Y}"
+    session_for(client, chair)
+    page = client.get("/desk/review/").get_data(as_text=True)
+    assert f"Khu 3 · {TODAY:%d/%m/%Y}" in page and f"#{row.id}" not in page
 
 
 # --- the working set --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from .. import audit
 from ..clock import local_today
 from ..db import database, utcnow
+from ..i18n import format_date
 from ..invalid import Invalid
 from ..models import Activity
 from .vocab import APPROVED
@@ -81,6 +82,11 @@ def update(activity, values, by):
     _write(activity, values)
     audit.record("activity_saved", activity, user=by, kind=activity.kind)
     return activity
+
+
+def short_name(activity):
+    """Its title and day (the club's event, not a person)."""
+    return f"{activity.title} · {format_date(activity.date)}"
 
 
 def data_of(activity):

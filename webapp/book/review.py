@@ -518,9 +518,14 @@ def returned_before(row, revision):
 
 
 def entry_code(row):
-    """A short name of an entry for messages: its case's code (no personal data)."""
-    case = type_of(row).case_of(row)
-    return (case.code if case is not None and case.code else "") or f"#{row.id}"
+    """A short name of an entry for messages: its case's code, or for an entry about no one what
+    its type calls it (`short_name`: a screening's area and day); no personal data."""
+    kind = type_of(row)
+    case = kind.case_of(row)
+    if case is not None and case.code:
+        return case.code
+    short_name = getattr(kind.module, "short_name", None)
+    return (short_name(row) if case is None and short_name else "") or f"#{row.id}"
 
 
 def entry_view(row):

@@ -10,6 +10,7 @@ from . import vocab
 from .. import audit
 from ..clock import local_today
 from ..db import database, utcnow
+from ..i18n import format_date
 from ..invalid import Invalid
 from ..models import Case, Screening, SurveyAssignment, SurveyRound, User
 
@@ -271,6 +272,11 @@ def update(screening, values, by):
     _write(screening, values)
     audit.record("screening_updated", screening, user=by, round_id=screening.round_id)
     return screening
+
+
+def short_name(screening):
+    """Its area and day: a screening names no one."""
+    return f"{screening.area} · {format_date(screening.screened_on)}"
 
 
 def data_of(screening):

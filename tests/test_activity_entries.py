@@ -160,3 +160,46 @@ def test_the_chair_reviews_a_proposal_at_the_desk(app, client, in_english, club,
     stranger = app.test_client()
     session_for(stranger, make_user(club=make_club(), role="chair"))
     assert stranger.get(f"/desk/review/activity/{activity.id}").status_code == 404
+
+
+def test_the_chairs_desk_edit_of_a_waiting_proposal_is_the_next_revision_and_approves_it(
+        app, client, in_english, club, chair, member):
+    """The desk writes revisions as the phone does: the member's fix made from the older
+    revision then meets a conflict instead of undoing the chair's correction."""
+    entry = proposal(title="Truyen thong")
+    activity = Activity.get_by_id(sync.submit_entry(member, entry)["id"])
+    session_for(client, chair)
+    form = client.get(f"/desk/activities/{activity.id}/edit").get_data(as_text=True)
+    assert 'name="base_revision" value="1"' in form
+    changed = dict(entry["data"], title="Truyền thông phòng, chống mua bán người",
+                   base_revision="1")
+    response = client.post(f"/desk/activities/{activity.id}/edit", data=changed)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    activity = Activity.get_by_id(activity.id)
+    assert (activity.title, activity.revision, activity.review_status) == (
+        "Truyền thông phòng, chống mua bán người", 2, "approved")
+    assert review.queue(club) == []
+    page = client.get(f"/desk/review/activity/{activity.id}").get_data(as_text=True)
+    assert "Truyền thông phòng, chống mua bán người" in page and "Truyen thong" not in page
+    stale = dict(entry, revision=2, base_revision=1, data=dict(entry["data"], place="Tổ 6"))
+    result = sync.submit_entry(member, stale)
+    assert result["status"] == "conflict" and result["server"]["revision"] == 2
+    assert Activity.get_by_id(activity.id).place == "Nhà văn hóa tổ 5"
+    # A form opened before that edit is kept aside, not written over it.
+    again = client.post(f"/desk/activities/{activity.id}/edit",
+                        data=dict(changed, title="Bản cũ", base_revision="1"))
+    assert again.status_code == 302 and "/desk/review/conflicts/" in again.headers["Location"]
+    assert Activity.get_by_id(activity.id).title == "Truyền thông phòng, chống mua bán người"
+
+
+def test_the_board_corrects_an_old_activity_at_the_desk(app, client, chair):
+    from webapp.book import activities
+    old = local_today() - timedelta(days=200)
+    activity = activities.save_activity({"title": "Hội nghị đầu năm", "kind": "forum",
+                                         "date": old, "place": "", "attendee_count": 30}, chair)
+    session_for(client, chair)
+    response = client.post(f"/desk/activities/{activity.id}/edit", data={
+        "title": "Hội nghị đầu năm", "kind": "forum", "date": old.isoformat(),
+        "place": "Nhà văn hóa khu 2", "attendee_count": "32", "base_revision": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert Activity.get_by_id(activity.id).attendee_count == 32

@@ -142,6 +142,21 @@ def case_page(case_id):
                            status_form=_status_form(), referral_result=referrals.result_of)
 
 
+def _desk_edit(row, form, base):
+    """The board's edit of an entry from its desk form, opened on revision `base` (sync.desk_edit):
+    True once saved; the conflict's page when the record moved on meanwhile (the edit is kept
+    there to merge); None when the form now shows why it was refused."""
+    try:
+        sync.desk_edit(current_user._get_current_object(), row, form.entry_data(), base=base)
+    except sync.KeptAside as kept:
+        flash(kept.message, "error")
+        return redirect(url_for("review.conflict", sync_conflict_id=kept.conflict.id))
+    except Invalid as invalid:
+        form.show_errors(invalid.errors)
+        return None
+    return True
+
+
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
 @access(CHAIR)
 def case_edit(case_id):
@@ -153,18 +168,14 @@ def case_edit(case_id):
     if request.method == "GET":
         form.fill(cases.data_of(case))
     if form.validate_on_submit():
-        try:
-            sync.desk_edit(current_user._get_current_object(), case, form.entry_data(), base=base)
-        except sync.KeptAside as kept:
-            flash(kept.message, "error")
-            return redirect(url_for("review.conflict", sync_conflict_id=kept.conflict.id))
-        except Invalid as invalid:
-            form.show_errors(invalid.errors)
-        else:
+        done = _desk_edit(case, form, base)
+        if done is True:
             if request.args.get("request"):
                 audit.record("data_request_corrected", case, code=case.code)
             flash(_("The case is saved."), "success")
             return redirect(url_for("book.case_page", case_id=case.id))
+        if done is not None:
+            return done
     audit.read("case_edit", [case.id], case)
     return render_template("book/case_form.html", form=form, case=case, base_revision=base)
 
@@ -352,19 +363,22 @@ def activity_page(activity_id):
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 @access(CHAIR)
 def activity_edit(activity_id):
-    """Change an activity's details."""
+    """Change an activity's details: a new revision, approved on submit (a member's proposal too,
+    so that a phone still holding the older revision meets a conflict)."""
     activity = club_record_or_404(Activity, activity_id)
     form = ActivityForm()
+    base = request.form.get("base_revision", type=int) or review.current_revision(activity)
     if request.method == "GET":
-        form.fill({"title": activity.title, "kind": activity.kind,
-                   "date": activity.date.isoformat(), "place": activity.place,
-                   "attendee_count": activity.attendee_count})
+        form.fill(activities.data_of(activity))
     if form.validate_on_submit():
-        activities.save_activity(form.values, current_user._get_current_object(), activity)
-        flash(_("The activity is saved."), "success")
-        return redirect(url_for("book.activity_page", activity_id=activity.id))
+        done = _desk_edit(activity, form, base)
+        if done is True:
+            flash(_("The activity is saved."), "success")
+            return redirect(url_for("book.activity_page", activity_id=activity.id))
+        if done is not None:
+            return done
     return render_template("book/entry_form.html", form=form, case=None,
-                           title=_("Change the activity"))
+                           title=_("Change the activity"), base_revision=base)
 
 
 # --- Data-subject requests -----------------------------------------------------------------------

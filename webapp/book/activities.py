@@ -61,8 +61,9 @@ def _check_twin(club_id, values, but=None):
 
 
 def prepare(user, values, lookup):
-    """A proposed activity is recent: the phones keep only RECENT_DAYS of them."""
-    if values["date"] < local_today() - timedelta(days=RECENT_DAYS):
+    """A proposed activity is recent: the phones keep only RECENT_DAYS of them. The board records
+    and corrects older ones (at the desk)."""
+    if not user.is_board and values["date"] < local_today() - timedelta(days=RECENT_DAYS):
         raise Invalid({"date": _l("This activity is more than %(n)d days old. Ask the club's "
                                   "chair to record it at the desk, then discard this entry.",
                                   n=RECENT_DAYS)})

@@ -19,6 +19,8 @@ figure of issue 17's table side by side.
     .venv/bin/python -m bench.field_app
     .venv/bin/python -m bench.field_app --no-postgres     SQLite only
     .venv/bin/python -m bench.field_app --no-load         without the 50 members
+    .venv/bin/python -m bench.field_app --open-only       offline open at 4x CPU only
+    .venv/bin/python -m bench.field_app --open-only --opens 16   more opens (the first is not counted)
 """
 import os
 import statistics
@@ -146,8 +148,15 @@ def sync_bytes(page, meter):
     return sum(n for *_x, n in requests), [r[1].split("?")[0] for r in requests]
 
 
-def phone_figures(app, server, login, profile, case_uuid, n):
-    """First visit, two syncs and offline opens, for one user on a fresh phone."""
+def option(name, default):
+    """The value after `name` on the command line, or `default`."""
+    args = sys.argv[1:]
+    return type(default)(args[args.index(name) + 1]) if name in args else default
+
+
+def phone_figures(app, server, login, profile, case_uuid, n, opens=6):
+    """First visit, two syncs and `opens` offline opens (the first one not counted), for one
+    user on a fresh phone."""
     from playwright.sync_api import sync_playwright
 
     meter = server.meter
@@ -176,22 +185,22 @@ def phone_figures(app, server, login, profile, case_uuid, n):
         # Offline, slow phone: from navigation to the day drawn from IndexedDB.
         context.route("**/*", lambda route: route.abort("internetdisconnected"))
         context.set_offline(True)
-        opens = []
-        for _ in range(6):
+        times = []
+        for _ in range(opens):
             page = context.new_page()
             context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
             page.goto(f"{server.url}/app/", wait_until="load")
             # Nothing of Playwright's runs in the page until the app has drawn: its selector
             # engine, injected by a wait_for_selector, costs ~30 ms of the throttled CPU.
             page.wait_for_timeout(1500)
-            opens.append(page.evaluate("""() => new Promise((resolve) => {
+            times.append(page.evaluate("""() => new Promise((resolve) => {
               const seen = () => performance.getEntriesByName('sotd:day')[0];
               if (seen()) return resolve(seen().startTime);
               new PerformanceObserver(() => seen() && resolve(seen().startTime))
                 .observe({ type: 'mark', buffered: true });
             })"""))
             page.close()
-        out["opens"] = opens[1:]
+        out["opens"] = times[1:]
         context.close()
     return out
 
@@ -289,9 +298,12 @@ def main():
     app = make_app(folder)
     member_id, chair_id, case_uuid = fill(app)
     server = MeteredServer(app).start()
+    opens = option("--opens", 6)
     try:
-        member = phone_figures(app, server, "tv1", folder / "member", case_uuid, 1)
-        chair = phone_figures(app, server, "cn1", folder / "chair", case_uuid, 2)
+        member = phone_figures(app, server, "tv1", folder / "member", case_uuid, 1, opens)
+        chair = phone_figures(app, server, "cn1", folder / "chair", case_uuid, 2, opens)
+        if "--open-only" in sys.argv[1:]:
+            return open_figures(member, chair)
         slow_bytes, slow_seconds = slow_first_load(server, "cn1", folder / "chair-slow")
     finally:
         server.stop()
@@ -353,6 +365,15 @@ def main():
     issue_table(member, chair, slow_bytes, slow_seconds, (sqlite_api, sqlite_direct), pg, load)
     for budget, ok in within.items():
         print(f"  {'within' if ok else 'OVER'}: {budget}")
+
+
+def open_figures(member, chair):
+    """Only the offline opens at 4x CPU (--open-only): each open, the median and the budget."""
+    for who, figures, budget in (("member, 40 cases", member, 200), ("chair, 300 cases", chair, 300)):
+        opens = figures["opens"]
+        print(f"  offline open at 4x CPU, {who}: median {statistics.median(opens):.0f} ms "
+              f"(min {min(opens):.0f}, max {max(opens):.0f}; budget {budget}): "
+              + ", ".join(f"{ms:.0f}" for ms in opens))
 
 
 def issue_table(member, chair, slow_bytes, slow_seconds, sqlite, pg, load):

@@ -522,10 +522,10 @@ def entry_code(row):
     its type calls it (`short_name`: a screening's area and day); no personal data."""
     kind = type_of(row)
     case = kind.case_of(row)
-    if case is not None and case.code:
-        return case.code
+    if case is not None:
+        return case.code or f"#{row.id}"
     short_name = getattr(kind.module, "short_name", None)
-    return (short_name(row) if case is None and short_name else "") or f"#{row.id}"
+    return short_name(row) if short_name else f"#{row.id}"
 
 
 def entry_view(row):

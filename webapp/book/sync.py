@@ -118,24 +118,22 @@ def parse_envelope(entry):
 
 class Later:
     """What a batch writes at its end, a statement for many rows, inside its one transaction:
-    new visits' main rows (Lookup.insert) and the rows that hang on them (Lookup.add), the first
-    revisions of entries new to the server, and the audit lines. A sync batch then costs little more than inserting its rows (issue 17).
-    Nothing reads them before: an entry whose uuid the server may hold (not `absent` from the
-    batch's reads) writes them out first.
+    new visits' main rows (Lookup.insert) and what waits for their ids (Lookup.once_inserted),
+    the rows added (Lookup.add: the first revisions of entries new to the server, the members
+    present at a visit), and the audit lines. A sync batch then costs little more than inserting
+    its rows (issue 17). Nothing reads them before: an entry whose uuid the server may hold (not
+    `absent` from the batch's reads) writes them out first.
     """
 
     def __init__(self):
-        self.rows, self.added, self.answers, self.revisions, self.audit = [], [], [], [], []
-
-    def _lists(self):
-        return self.rows, self.added, self.answers, self.revisions, self.audit
+        self.rows, self.added, self.audit = [], [], []
 
     def mark(self):
-        return tuple(len(rows) for rows in self._lists())
+        return len(self.rows), len(self.added), len(self.audit)
 
     def drop(self, mark):
         """An entry's savepoint was rolled back: so are the rows it left here."""
-        for rows, kept in zip(self._lists(), mark):
+        for rows, kept in zip((self.rows, self.added, self.audit), mark):
             del rows[kept:]
 
     def insert(self, row, then):
@@ -146,10 +144,6 @@ class Later:
 
     def add(self, model, rows):
         self.added.extend((model, row) for row in rows)
-
-    def answer(self, result, row):
-        """`result` answers the entry of `row`: its id is the one `row` gets when inserted."""
-        self.answers.append((result, row))
 
     def write(self):
         while self.rows:  # what runs once a row is in may leave rows of its own
@@ -164,12 +158,8 @@ class Later:
         for model, rows in models.items():
             for start in range(0, len(rows), 200):
                 model.insert_many(rows[start:start + 200]).execute()
-        for result, row in self.answers:
-            result["id"] = row.id
-        for start in range(0, len(self.revisions), 200):
-            EntryRevision.insert_many(self.revisions[start:start + 200]).execute()
         audit.write(self.audit)
-        for written in (self.added, self.answers, self.revisions, self.audit):
+        for written in (self.added, self.audit):
             written.clear()  # in place: audit.deferred keeps appending to this very list
 
 
@@ -192,9 +182,9 @@ def _insert_together(rows):
                 row._dirty.clear()  # as Model.save leaves a row it inserted
 
 
-def _submit(user, uuid, kind, revision, base, data, at, lookup, later=None):
-    # Revisions first, then rows: both are committed together, so on PostgreSQL (read committed,
-    # a snapshot per statement) a revision seen means its row is seen too.
+def _submit(user, uuid, kind, revision, base, data, at, lookup):
+    # A row and its revision are committed together, so on PostgreSQL (read committed, a snapshot
+    # per statement) a revision seen means its row is seen too.
     known = lookup.is_known(uuid)
     held_kind, row = lookup.held(uuid)
     if row is None:
@@ -207,12 +197,8 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup, later=None):
         except notices.AlreadyRecorded as taken:  # nothing of this uuid is stored
             notices.tell(taken.row, taken.message)
             return dict(_result(uuid, "duplicate", taken.row, taken.row.revision), row=taken.row)
-        first = dict(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
-                     submitted_by=user)
-        if later is not None:
-            later.revisions.append(dict(first, submitted_at=utcnow()))
-        else:
-            EntryRevision.create(**first)
+        lookup.add(EntryRevision, [dict(entry_type=kind.name, uuid=uuid, revision=revision,
+                                        data=data, submitted_by=user, submitted_at=utcnow())])
         lookup.once_inserted(row, lambda row: review.receive_new(row, user))
         return dict(_result(uuid, "created", row, revision), row=row)
 
@@ -331,13 +317,14 @@ def _keep_conflict(user, uuid, entry_type, revision, base, data):
                                base_revision=base, data=data, user=user, club=user.club_id)
 
 
-def submit_entry(user, entry, lookup=None, later=None):
+def submit_entry(user, entry, lookup=None):
     """Take one entry; returns its result. Each entry is its own transaction, committed here.
 
-    `lookup`: the reads a batch shared (Lookup.for_batch); by default this entry's own.
-    `later`: a batch's rows written at its end (Later); within a batch, each entry is a savepoint.
+    `lookup`: the reads a batch shared (Lookup.for_batch); by default this entry's own. Within a
+    batch's transaction (`lookup.later`, the rows it writes at its end), each entry is a savepoint.
     """
     lookup = lookup or Lookup()
+    later = lookup.later
     sent_uuid = entry.get("uuid") if isinstance(entry, dict) else None
     sent_uuid = sent_uuid if isinstance(sent_uuid, str) else None
     try:
@@ -363,7 +350,7 @@ def submit_entry(user, entry, lookup=None, later=None):
                 if erased is not None:
                     return dict(_result(uuid, "gone"), case_uuid=erased.uuid)
                 try:
-                    result = _submit(user, uuid, kind, revision, base, data, at, lookup, later)
+                    result = _submit(user, uuid, kind, revision, base, data, at, lookup)
                 except Conflict as conflict:
                     _keep_conflict(user, uuid, entry_type, revision, base, data)
                     result = _result(uuid, "conflict", conflict.row, conflict.revision,
@@ -374,8 +361,7 @@ def submit_entry(user, entry, lookup=None, later=None):
                     return result
                 stored = result.pop("row")
             lookup.stored(kind, stored)
-            if stored.id is None:  # its insert waits for the batch's end
-                later.answer(result, stored)
+            lookup.once_inserted(stored, lambda row: result.update(id=row.id))  # a batch's end
             if notices.of(stored):
                 result["notice"] = notices.of(stored)
             return result
@@ -446,8 +432,8 @@ def submit_batch(user, entries):
     try:
         return _take(user, entries, Later())
     except IntegrityError:
-        # A revision written at the end met one another connection stored meanwhile (under
-        # another type's uuid): nothing of the batch stayed; take it again, each row at once.
+        # A row written at the end (a visit, a revision) met one another connection stored
+        # meanwhile: nothing of the batch stayed; take it again, each row at once.
         return _take(user, entries, None)
 
 
@@ -465,7 +451,7 @@ def _take(user, entries, later):
         with audit.deferred(later.audit) if later is not None else contextlib.nullcontext():
             for i in order:
                 if results[i] is None:
-                    results[i] = submit_entry(user, entries[i], lookup, later)
+                    results[i] = submit_entry(user, entries[i], lookup)
             if later is not None:
                 later.write()
     return results

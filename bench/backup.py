@@ -17,10 +17,11 @@ import tempfile
 import threading
 import time
 import uuid as uuid_module
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bench.common import header, report
+from webapp.clock import local_today
 
 
 def build(app, clubs, cases, visits_per_case):
@@ -28,7 +29,7 @@ def build(app, clubs, cases, visits_per_case):
     from webapp.models import AuditLog, Case, Club, EntryRevision, User, Visit
 
     rng = random.Random(8)
-    today = date.today()
+    today = local_today()
     with database.atomic():
         club_ids = [Club.insert(name=f"CLB {n}", code_prefix="BK", ward=f"Phường {n}",
                                 city="Hạ Long", province="Quảng Ninh").execute()

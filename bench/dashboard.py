@@ -25,6 +25,7 @@ from bench.common import (  # noqa: E402
     fresh_postgres_database, header, latency_figures, report, throwaway_postgres,
 )
 from webapp import accounts, create_app  # noqa: E402
+from webapp.clock import local_today  # noqa: E402
 from webapp.db import database  # noqa: E402
 from webapp.models import (  # noqa: E402
     Activity, Appointment, Attendance, Case, CaseCategory, Club, Referral, Visit, VisitMember,
@@ -102,7 +103,7 @@ def build_club(rng, name, prefix, years, first_year, n_members, supervisor_area)
     with database.atomic():
         for start in range(0, len(attendance), 200):
             Attendance.insert_many(attendance[start:start + 200]).execute()
-    today = date.today()
+    today = local_today()
     Appointment.insert_many([dict(club=club.id, case=rng.choice(case_rows)[0],
                                   member=rng.choice(members).id, created_by=chair.id,
                                   due_date=today + timedelta(days=rng.randint(-200, 60)),
@@ -149,7 +150,7 @@ def run(args, postgres_url):
            postgres_url)
     app = create_app(config)
     rng = random.Random(2026)
-    this_year = date.today().year
+    this_year = local_today().year
     first_year = this_year - args.years + 1
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -172,7 +173,7 @@ def run(args, postgres_url):
     results = {
         f"/desk/dashboard?year={this_year}": None,
         f"/desk/dashboard?year={first_year}": None,
-        f"/desk/monthly/{this_year}/{date.today().month}": None,
+        f"/desk/monthly/{this_year}/{local_today().month}": None,
     }
     for url in results:
         results[url] = timed(client, url, args.runs)

@@ -28,13 +28,14 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 from bench.common import header, report  # noqa: E402
 from bench.meter import MeteredServer  # noqa: E402
+from webapp.clock import local_today  # noqa: E402
 
 CHROMIUM = os.environ.get("SOTD_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -81,7 +82,7 @@ def fill(app):
                   for n in range(2, MEMBERS + 1)]
         for n in range(CLUB_CASES):
             follower = member if n < MEMBER_CASES else others[n % len(others)]
-            case = Case.create(club=club, code=cases.next_code(club, date.today().year),
+            case = Case.create(club=club, code=cases.next_code(club, local_today().year),
                                created_by=follower, assigned_to=follower,
                                full_name=f"Đối tượng {n}", sex="female",
                                birth_year=1990 + n % 20, review_status="approved",
@@ -90,11 +91,11 @@ def fill(app):
             Consent.create(case=case, purpose="follow", recorded_by=follower)
             for k in range(3):
                 Visit.create(club=club, case=case, created_by=follower, kind="home_visit",
-                             date=date.today() - timedelta(days=7 * k), topics=["safe_migration"],
+                             date=local_today() - timedelta(days=7 * k), topics=["safe_migration"],
                              review_status="approved")
             if follower == member and n % 4 == 0:
                 Appointment.create(club=club, case=case, member=member, created_by=chair,
-                                   due_date=date.today() + timedelta(days=n % 10))
+                                   due_date=local_today() + timedelta(days=n % 10))
         return member.id, chair.id, case_of(member)
 
 
@@ -245,7 +246,7 @@ def batch_figures(app, member_id, case_uuid, rounds=5):
     client = app.test_client()
     client.post("/login", data={"login": "tv1", "password": PASSWORD})
     api, direct = [], []
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     for _ in range(rounds):
         entries = [{"uuid": str(uuid.uuid4()), "type": "visit", "revision": 1,
                     "client_created_at": "2026-01-01T00:00:00Z",

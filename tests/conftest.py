@@ -1,14 +1,16 @@
 """Fixtures: an app per test on a fresh database (SQLite by default, PostgreSQL with DATABASE_URL)."""
 import os
 import shutil
+import time
 import uuid
+from datetime import datetime, timedelta
 
 import psycopg2
 import pytest
 from flask import g, request_started
 from playhouse.db_url import parse as parse_db_url
 
-from webapp import create_app
+from webapp import clock, create_app
 from webapp.db import database, make_database, migrate
 from webapp.models import ALL_MODELS
 
@@ -17,6 +19,22 @@ from .factories import make_club, make_user
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith(("postgres://", "postgresql://"))
+MIDNIGHT_MARGIN = 90  # seconds: longer than any one test, browser tests included
+
+
+@pytest.fixture(autouse=True)
+def _not_across_the_clubs_midnight():
+    """No test runs across midnight in Hạ Long (17:00 UTC).
+
+    A test reads today (`factories.today`) and the app reads it again under test. The two must be
+    the same day. So a test that would start in the last seconds of a day waits for the next one.
+    """
+    now = clock.local_now()
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(),
+                                tzinfo=clock.LOCAL_TZ)
+    left = (midnight - now).total_seconds()
+    if left < MIDNIGHT_MARGIN:
+        time.sleep(left + 1)
 
 
 def _pg_admin(url):

@@ -1,12 +1,12 @@
 """Flat factories with sensible defaults, and a login helper (STYLE.md: CTFd's tests/helpers.py)."""
 import itertools
 import secrets
-from datetime import date
+from datetime import timedelta
 from types import SimpleNamespace
 
 from flask import current_app
 
-from webapp import accounts
+from webapp import accounts, clock
 from webapp.book import cases
 from webapp.models import (
     ALL_MODELS,
@@ -27,6 +27,25 @@ from webapp.models import (
 )
 
 PASSWORD = "correct-horse-9"
+
+
+def today(days=0):
+    """The clubs' date (Asia/Ho_Chi_Minh) `days` from today, read when the test runs.
+
+    Never keep it in a module constant or a parametrize table: those are read once at collection,
+    and a suite that runs across the clubs' midnight (17:00 UTC) would test with yesterday.
+    """
+    return clock.local_today() + timedelta(days=days)
+
+
+def in_days(days):
+    """A date for a parametrize table: `dated` turns it into today(days) when the test runs."""
+    return lambda: today(days).isoformat()
+
+
+def dated(values):
+    """`values` with each `in_days(n)` read now."""
+    return {key: value() if callable(value) else value for key, value in values.items()}
 _seq = itertools.count(1)
 
 
@@ -66,7 +85,7 @@ def make_case(club=None, created_by=None, categories=("at_risk",), consent=("fol
     if created_by is None:
         created_by = make_user(club=club)
     club = club or created_by.club
-    fields = dict(club=club, code=cases.next_code(club, date.today().year), created_by=created_by,
+    fields = dict(club=club, code=cases.next_code(club, today().year), created_by=created_by,
                   assigned_to=created_by, full_name=f"Đối tượng {next(_seq)}", sex="female",
                   birth_year=1995, review_status="approved")
     fields.update(overrides)
@@ -80,7 +99,7 @@ def make_case(club=None, created_by=None, categories=("at_risk",), consent=("fol
 
 def make_visit(case, created_by=None, **overrides):
     fields = dict(club=case.club, case=case, created_by=created_by or case.created_by,
-                  date=date.today(), kind="home_visit", topics=["safe_migration"], notes="",
+                  date=today(), kind="home_visit", topics=["safe_migration"], notes="",
                   review_status="submitted")
     fields.update(overrides)
     return Visit.create(**fields)
@@ -112,22 +131,22 @@ def make_world(club=None):
     member = make_user(club=club, role="member")
     case = make_case(club=club, created_by=member)
     visit = make_visit(case)
-    today = date.today()
+    on = today()
     referral = Referral.create(club=club, case=case, created_by=member, service_kind="medical",
-                               referred_on=today)
-    activity = Activity.create(club=club, created_by=chair, kind="awareness", date=today,
+                               referred_on=on)
+    activity = Activity.create(club=club, created_by=chair, kind="awareness", date=on,
                                title="Truyền thông phòng, chống mua bán người")
     attendance = Attendance.create(club=club, activity=activity, case=case, created_by=member,
                                    brought_by=member)
-    appointment = Appointment.create(club=club, case=case, member=member, due_date=today,
+    appointment = Appointment.create(club=club, case=case, member=member, due_date=on,
                                      created_by=chair)
     review = Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
                            decision="approved", decided_by=chair)
     provider = Provider.create(club=club, name="Trạm y tế phường", service_kinds=["medical_care"],
                                created_by=chair)
-    round_ = SurveyRound.create(club=club, name="Khảo sát", starts_on=today, ends_on=today,
+    round_ = SurveyRound.create(club=club, name="Khảo sát", starts_on=on, ends_on=on,
                                 areas=["Tổ 1"], created_by=chair)
-    screening = Screening.create(club=club, round=round_, area="Tổ 1", screened_on=today,
+    screening = Screening.create(club=club, round=round_, area="Tổ 1", screened_on=on,
                                  category="at_risk", suggested_level="low", risk_level="low",
                                  created_by=member)
     return SimpleNamespace(club=club, chair=chair, member=member, user=member, case=case,

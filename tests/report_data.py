@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from webapp.clock import local_today
 from webapp.models import (
     Activity, Appointment, Attendance, Case, CaseCategory, Referral, Visit, VisitMember,
 )
@@ -114,7 +115,7 @@ def seed_year(year=2025, seed=7, club=None, n_cases=30):
             attendance = make_attendance(activity, case, brought_by,
                                          review_status=rng.choice(REVIEW))
             data.attendances.append((attendance, activity))
-    today = date.today()
+    today = local_today()
     for offset in (-40, -3, 5):
         case, _cats = rng.choice(data.cases)
         data.appointments.append(make_appointment(case, rng.choice(members),

@@ -9,7 +9,7 @@ from webapp.book import entries, review, sync, working_set
 from webapp.book.fields import local_today
 from webapp.models import Activity, Attendance, EntryRevision
 
-from .factories import make_case, make_club, make_user, session_for
+from .factories import dated, in_days, make_case, make_club, make_user, session_for
 
 
 def proposal(**data):
@@ -90,11 +90,11 @@ def test_sent_again_it_is_stored_once(app, club, member):
 @pytest.mark.parametrize("data, field, words", [
     ({"title": ""}, "title", "title"),
     ({"kind": "picnic"}, "kind", ""),
-    ({"date": (local_today() - timedelta(days=91)).isoformat()}, "date", "chair"),
+    ({"date": in_days(-91)}, "date", "chair"),
 ])
 def test_a_proposal_refused_says_what_to_do(app, member, data, field, words):
     with force_locale("en"):
-        result = sync.submit_entry(member, proposal(**data))
+        result = sync.submit_entry(member, proposal(**dated(data)))
     assert result["status"] == "invalid" and field in result["errors"], result
     assert words in result["errors"][field]
     assert Activity.select().count() == 0

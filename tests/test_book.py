@@ -1,16 +1,13 @@
 """The desk's book: forms with bad input, club isolation, who may use it, and what each action does."""
-from datetime import timedelta
 
 import pytest
 
-from webapp.book.fields import local_today
 from webapp.models import (
     Activity, Appointment, Attendance, AuditLog, Case, Consent, EntryRevision, Referral, Review, Visit,
 )
 
-from .factories import login_as, make_case, make_club, make_user
+from .factories import dated, in_days, login_as, make_case, make_club, make_user, today
 
-TODAY = local_today()
 
 
 @pytest.fixture
@@ -21,7 +18,7 @@ def chair(chair, client, in_english):
 
 
 def make_activity(club, by, **overrides):
-    fields = dict(club=club, created_by=by, kind="awareness", date=TODAY, title="Truyền thông",
+    fields = dict(club=club, created_by=by, kind="awareness", date=today(), title="Truyền thông",
                   review_status="approved")
     fields.update(overrides)
     return Activity.create(**fields)
@@ -62,16 +59,16 @@ def test_register_case_gives_a_code_and_self_approves(client, chair):
 
 @pytest.mark.parametrize("changes, message", [
     ({"date": ""}, "Enter the date of the visit."),
-    ({"date": (TODAY + timedelta(days=1)).isoformat()}, "The date cannot be in the future."),
+    ({"date": in_days(1)}, "The date cannot be in the future."),
     ({"kind": ""}, "Choose the kind of contact."),
     ({"topics": ["made_up"]}, "Choose one of the options."),
-    ({"follow_up_date": (TODAY - timedelta(days=3)).isoformat()},
+    ({"follow_up_date": in_days(-3)},
      "The follow-up date cannot be before the visit."),
     ({"notes": "n" * 4001}, "Use at most 4000 characters."),
 ])
 def test_record_visit_with_bad_input(client, chair, changes, message):
     case = make_case(created_by=chair)
-    data = {"date": TODAY.isoformat(), "kind": "home_visit", **changes}
+    data = {"date": today().isoformat(), "kind": "home_visit", **dated(changes)}
     response = client.post(f"/desk/cases/{case.id}/visits/new", data=data)
     assert response.status_code == 200 and message in response.get_data(as_text=True)
     assert Visit.select().count() == 0
@@ -79,15 +76,15 @@ def test_record_visit_with_bad_input(client, chair, changes, message):
 
 def test_record_visit_with_follow_up(client, chair):
     case = make_case(created_by=chair)
-    data = {"date": TODAY.isoformat(), "kind": "home_visit", "topics": ["safe_migration"],
+    data = {"date": today().isoformat(), "kind": "home_visit", "topics": ["safe_migration"],
             "notes": "<script>alert(1)</script>",
-            "follow_up_date": (TODAY + timedelta(days=7)).isoformat()}
+            "follow_up_date": today(7).isoformat()}
     assert client.post(f"/desk/cases/{case.id}/visits/new", data=data).status_code == 302
     visit = Visit.get()
     assert visit.case_id == case.id and visit.review_status == "approved"  # the chair's own
     appointment = Appointment.get(Appointment.source_visit == visit)
     assert appointment.member_id == chair.id
-    assert appointment.due_date == TODAY + timedelta(days=7)
+    assert appointment.due_date == today(7)
     page = client.get(f"/desk/cases/{case.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
 
@@ -95,13 +92,13 @@ def test_record_visit_with_follow_up(client, chair):
 @pytest.mark.parametrize("changes, message", [
     ({"service_kind": ""}, "Choose the service."),
     ({"provider": ""}, "Enter the service provider."),
-    ({"referred_on": (TODAY + timedelta(days=2)).isoformat()}, "The date cannot be in the future."),
+    ({"referred_on": in_days(2)}, "The date cannot be in the future."),
     ({"referred_on": "31/12/2026"}, "Enter a valid date."),
 ])
 def test_referral_with_bad_input(client, chair, changes, message):
     case = make_case(created_by=chair, consent=("follow", "refer"))
-    data = {"service_kind": "legal_aid", "provider": "TGPL", "referred_on": TODAY.isoformat(),
-            **changes}
+    data = {"service_kind": "legal_aid", "provider": "TGPL", "referred_on": today().isoformat(),
+            **dated(changes)}
     response = client.post(f"/desk/cases/{case.id}/referrals/new", data=data)
     assert message in response.get_data(as_text=True)
     assert Referral.select().count() == 0
@@ -109,7 +106,7 @@ def test_referral_with_bad_input(client, chair, changes, message):
 
 def test_referral_needs_consent_and_moves_on(client, chair):
     refused = make_case(created_by=chair, consent=("follow",))
-    data = {"service_kind": "legal_aid", "provider": "TGPL", "referred_on": TODAY.isoformat()}
+    data = {"service_kind": "legal_aid", "provider": "TGPL", "referred_on": today().isoformat()}
     response = client.post(f"/desk/cases/{refused.id}/referrals/new", data=data)
     assert "has not agreed to be referred" in response.get_data(as_text=True)
     case = make_case(created_by=chair, consent=("follow", "refer"))
@@ -156,7 +153,7 @@ def test_assign_close_and_reopen(client, chair):
 
 def test_case_page_shows_the_timeline_and_is_audited(client, chair):
     case = make_case(created_by=chair, consent=("follow", "refer"))
-    Visit.create(club=chair.club, case=case, created_by=chair, date=TODAY, kind="phone_call",
+    Visit.create(club=chair.club, case=case, created_by=chair, date=today(), kind="phone_call",
                  topics=["reporting"], notes="Gọi hỏi thăm")
     activity = make_activity(chair.club, chair, title="Hội thi tìm hiểu")
     Attendance.create(club=chair.club, activity=activity, case=case, brought_by=chair,
@@ -247,7 +244,7 @@ def test_desk_edit_is_a_new_revision_and_the_phone_meets_a_conflict(client, chai
     ({"attendee_count": "many"}, "Enter a whole number."),
 ])
 def test_activity_with_bad_input(client, chair, changes, message):
-    data = {"title": "Tập huấn", "kind": "training", "date": TODAY.isoformat(),
+    data = {"title": "Tập huấn", "kind": "training", "date": today().isoformat(),
             "attendee_count": "30", **changes}
     response = client.post("/desk/activities/", data=data)
     assert message in response.get_data(as_text=True)
@@ -256,7 +253,7 @@ def test_activity_with_bad_input(client, chair, changes, message):
 
 def test_activity_and_attendance(client, chair):
     assert client.post("/desk/activities/", data={
-        "title": "Tập huấn", "kind": "training", "date": TODAY.isoformat(),
+        "title": "Tập huấn", "kind": "training", "date": today().isoformat(),
         "attendee_count": "30"}).status_code == 302
     activity = Activity.get()
     case = make_case(created_by=chair)
@@ -274,13 +271,13 @@ def test_activity_and_attendance(client, chair):
     assert "does not have this case" in foreign.get_data(as_text=True)
     assert Attendance.select().count() == 1
     edit = client.post(f"/desk/activities/{activity.id}/edit", data={
-        "title": "Tập huấn kỹ năng", "kind": "training", "date": TODAY.isoformat()})
+        "title": "Tập huấn kỹ năng", "kind": "training", "date": today().isoformat()})
     assert edit.status_code == 302 and Activity.get().title == "Tập huấn kỹ năng"
 
 
 def test_data_request_show_correct_and_erase(client, chair):
     case = make_case(created_by=chair, full_name="Phạm Thị Hoa", phone="0987654321")
-    Visit.create(club=chair.club, case=case, created_by=chair, date=TODAY, kind="home_visit",
+    Visit.create(club=chair.club, case=case, created_by=chair, date=today(), kind="home_visit",
                  notes="Chuyện gia đình")
     found = client.post("/desk/requests/", data={"q": "hoa"},
                         follow_redirects=True).get_data(as_text=True)
@@ -327,7 +324,7 @@ def _records_of_another_club():
     case = make_case(created_by=other_chair, consent=("follow", "refer"))
     activity = make_activity(club, other_chair)
     referral = Referral.create(club=club, case=case, created_by=other_chair,
-                               service_kind="legal_aid", provider="TGPL", referred_on=TODAY)
+                               service_kind="legal_aid", provider="TGPL", referred_on=today())
     return case, activity, referral
 
 

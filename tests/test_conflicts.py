@@ -4,12 +4,11 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp.book import cases, fields
+from webapp.book import cases
 from webapp.models import AuditLog, Case, EntryRevision, Review, SyncConflict, Visit
 
-from .factories import make_case, make_club, make_user, make_visit, session_for
+from .factories import make_case, make_club, make_user, make_visit, session_for, today
 
-TODAY = fields.local_today()
 CHANGED = "Someone changed this record meanwhile."
 
 
@@ -185,7 +184,7 @@ def test_another_member_may_not_edit_the_case(app, member, club, registered):
 def test_a_visit_is_edited_by_its_maker_and_the_chair_only(app, chair, member, club):
     case = make_case(club=club, created_by=member)
     visit = make_visit(case, created_by=member)
-    data = {"case_uuid": case.uuid, "date": TODAY.isoformat(), "kind": "home_visit",
+    data = {"case_uuid": case.uuid, "date": today().isoformat(), "kind": "home_visit",
             "topics": ["safe_migration"], "notes": "Bản của người ghi"}
     EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, data=data,
                          submitted_by=member)
@@ -206,7 +205,7 @@ def test_a_visit_is_edited_by_its_maker_and_the_chair_only(app, chair, member, c
 # --- 3. Decisions bound to the revision the chair saw ------------------------------------------
 
 def visit_data(case_uuid, **changes):
-    data = {"case_uuid": case_uuid, "date": TODAY.isoformat(), "kind": "consultation",
+    data = {"case_uuid": case_uuid, "date": today().isoformat(), "kind": "consultation",
             "topics": ["safe_migration"], "notes": "Tư vấn lần đầu"}
     data.update(changes)
     return data

@@ -1,6 +1,6 @@
 """The field definitions: one source for the schema, the sync validation and the desk forms."""
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,13 +13,12 @@ from webapp.book.kinds import CHECKED_KEYWORDS
 from webapp.invalid import Invalid
 from webapp.models import Activity
 
-from .factories import make_case, make_user, session_for
+from .factories import dated, in_days, make_case, make_user, session_for, today
 
-TODAY = fields.local_today()
 
 
 def valid_visit(**overrides):
-    data = {"case_uuid": "0b6e2f0c-3c1a-4a4e-9a55-3f1f7b0b6a11", "date": TODAY.isoformat(),
+    data = {"case_uuid": "0b6e2f0c-3c1a-4a4e-9a55-3f1f7b0b6a11", "date": today().isoformat(),
             "kind": "consultation"}
     data.update(overrides)
     return data
@@ -44,16 +43,16 @@ def test_every_entry_schema_is_valid_draft_2020_12(app):
 def test_clean_data_has_every_field(app):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
         clean = fields.validate(fields.VISIT, valid_visit(notes="  hello  "))
-    assert clean["date"] == TODAY and clean["notes"] == "hello"
+    assert clean["date"] == today() and clean["notes"] == "hello"
     assert clean["topics"] == [] and clean["follow_up_date"] is None
 
 
 @pytest.mark.parametrize("overrides, field, message", [
-    ({"date": (TODAY + timedelta(days=1)).isoformat()}, "date", "The date cannot be in the future."),
+    ({"date": in_days(1)}, "date", "The date cannot be in the future."),
     ({"date": "2026-02-30"}, "date", "Enter a valid date."),
     ({"date": "28/11/2026"}, "date", "Enter a valid date."),
     ({"date": None}, "date", "Enter the date of the visit."),
-    ({"follow_up_date": (TODAY - timedelta(days=1)).isoformat()}, "follow_up_date",
+    ({"follow_up_date": in_days(-1)}, "follow_up_date",
      "The follow-up date cannot be before the visit."),
     ({"kind": "séance"}, "kind", "Choose one of the options."),
     ({"topics": ["safe_migration", "safe_migration"]}, "topics", "Choose each option only once."),
@@ -64,7 +63,7 @@ def test_clean_data_has_every_field(app):
 def test_visit_rules(app, overrides, field, message):
     with app.test_request_context(headers={"Cookie": "sotd_lang=en"}):
         with pytest.raises(Invalid) as caught:
-            fields.validate(fields.VISIT, valid_visit(**overrides))
+            fields.validate(fields.VISIT, valid_visit(**dated(overrides)))
     assert caught.value.errors == {field: message}
 
 
@@ -153,10 +152,10 @@ def test_a_desk_form_gives_back_the_data_it_was_filled_with(app):
         assert form.entry_data() == data
         assert fields.validate(fields.CASE, form.entry_data())["birth_year"] == 1990
         visit = VisitForm(formdata=None, members=[member], extra={"case_uuid": "x"})
-        visit.fill({"date": TODAY.isoformat(), "kind": "consultation", "topics": [],
+        visit.fill({"date": today().isoformat(), "kind": "consultation", "topics": [],
                     "notes": "", "needs": ["legal_aid"], "members_present": [member.id],
                     "follow_up_date": None})
-        assert visit.entry_data() == {"date": TODAY.isoformat(), "kind": "consultation",
+        assert visit.entry_data() == {"date": today().isoformat(), "kind": "consultation",
                                       "topics": [], "notes": "", "needs": ["legal_aid"],
                                       "members_present": [member.id], "follow_up_date": None,
                                       "case_uuid": "x"}

@@ -7,10 +7,9 @@ from webapp.book import reports
 from webapp.db import utcnow
 from webapp.models import LoginSession, User
 
-from .factories import login_as, make_case, make_user, make_visit
+from .factories import login_as, make_case, make_user, make_visit, today
 from .report_data import make_appointment
 
-TODAY = reports.today_local()
 FIGURE = re.compile(r'data-figure="([^"]+)">([^<]*)<')
 
 
@@ -34,9 +33,9 @@ def test_the_chairs_home_shows_the_month_at_a_glance(client):
     waiting = [make_visit(case, review_status="submitted") for _ in range(3)]
     approved = [make_visit(case, review_status="approved") for _ in range(2)]
     make_case(club=club, created_by=busy, review_status="submitted")
-    make_appointment(case, busy, TODAY - timedelta(days=2))
-    make_appointment(case, busy, TODAY + timedelta(days=2))
-    make_appointment(case, silent, TODAY - timedelta(days=5), status="cancelled")
+    make_appointment(case, busy, today(-2))
+    make_appointment(case, busy, today(2))
+    make_appointment(case, silent, today(-5), status="cancelled")
 
     login_as(client, chair)
     html = client.get("/").get_data(as_text=True)
@@ -51,7 +50,7 @@ def test_the_chairs_home_shows_the_month_at_a_glance(client):
     quiet = html.split('id="glance-quiet"', 1)[1]
     assert quiet.index("Đỗ Thị Mới") < quiet.index("Trần Văn Im")
     assert "Lê Thị Bận" not in quiet and "Ngô Văn Nghỉ" not in quiet
-    assert (TODAY - timedelta(days=9)).strftime("%d/%m/%Y") in quiet
+    assert today(-9).strftime("%d/%m/%Y") in quiet
     assert 'href="tel:0912000111"' in quiet
     for page in ("/desk/review/", "/desk/agenda/", "/club/members/", "/desk/dashboard"):
         assert f'href="{page}"' in html

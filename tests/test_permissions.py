@@ -5,11 +5,11 @@ These tests walk the app's URL map, so they cover every endpoint added later wit
 A route whose URL parameters are record ids should name them `<model>_id` (e.g. `case_id`):
 `factories.record_id` then fills them with a record of the right club.
 """
-from datetime import date
 
 from werkzeug.routing import IntegerConverter
 
 from webapp import permissions
+from webapp.clock import local_today
 from webapp.models import Case, Club, Visit
 from webapp.permissions import ALL_ROLES, allowed, rule_for
 
@@ -35,9 +35,9 @@ def url_for_rule(rule, world, cross_club_ids=False):
         elif name == "filename":
             values[name] = "css/app.css"
         elif name == "year":
-            values[name] = date.today().year
+            values[name] = local_today().year
         elif name == "month":
-            values[name] = date.today().month
+            values[name] = local_today().month
         elif isinstance(converter, IntegerConverter):
             values[name] = 1
         else:

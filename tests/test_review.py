@@ -6,13 +6,12 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp.book import entries, fields, review, sync
+from webapp.book import entries, review, sync
 from webapp.invalid import Invalid
 from webapp.models import AuditLog, Case, Review, Visit
 
-from .factories import make_case, make_club, make_user, make_visit
+from .factories import make_case, make_club, make_user, make_visit, today
 
-TODAY = fields.local_today().isoformat()
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +39,7 @@ def case_data(**changes):
 
 
 def visit_data(case_uuid, **changes):
-    data = {"case_uuid": case_uuid, "date": TODAY, "kind": "home_visit",
+    data = {"case_uuid": case_uuid, "date": today().isoformat(), "kind": "home_visit",
             "topics": ["safe_migration"], "notes": "lần 1"}
     data.update(changes)
     return data

@@ -4,12 +4,11 @@ import uuid as uuid_module
 
 import pytest
 
-from webapp.book import entries, fields, review
+from webapp.book import entries, review
 from webapp.models import AuditLog, Case, EntryRevision, Review, Visit
 
-from .factories import login_as, make_case, make_club, make_user, make_visit
+from .factories import login_as, make_case, make_club, make_user, make_visit, today
 
-TODAY = fields.local_today()
 
 
 def sent(row, revision, data, user):
@@ -42,7 +41,7 @@ def case_data(**changes):
 
 
 def visit_data(case_uuid, **changes):
-    data = {"case_uuid": case_uuid, "date": TODAY.isoformat(), "kind": "consultation",
+    data = {"case_uuid": case_uuid, "date": today().isoformat(), "kind": "consultation",
             "topics": ["legal_labour_export"], "notes": "Tư vấn đi làm việc ở nước ngoài"}
     data.update(changes)
     return data

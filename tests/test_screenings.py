@@ -4,15 +4,14 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.book import fields, review, screenings, vocab
+from webapp.book import review, screenings, vocab
 from webapp.book.reports import survey as survey_figures
 from webapp.book.reports.area import HIDDEN, SMALL, area_report
 from webapp.db import utcnow
 from webapp.models import Case, EntryRevision, Screening, SurveyRound
 
-from .factories import login_as, make_club, make_user, session_for
+from .factories import login_as, make_club, make_user, session_for, today
 
-TODAY = fields.local_today()
 pytestmark = pytest.mark.usefixtures("in_english")
 
 
@@ -21,15 +20,15 @@ def new_uuid():
 
 
 def make_round(club, by=None, areas=("Tổ 1", "Tổ 2", "Khu 3"), **overrides):
-    values = dict(club=club, name="Khảo sát quý 4", starts_on=TODAY - timedelta(days=10),
-                  ends_on=TODAY + timedelta(days=20), areas=list(areas),
+    values = dict(club=club, name="Khảo sát quý 4", starts_on=today(-10),
+                  ends_on=today(20), areas=list(areas),
                   created_by=by or make_user(club=club, role="chair"))
     values.update(overrides)
     return SurveyRound.create(**values)
 
 
 def screening_entry(round_uuid, uuid=None, **data):
-    body = {"round_uuid": round_uuid, "area": "Tổ 1", "screened_on": TODAY.isoformat(),
+    body = {"round_uuid": round_uuid, "area": "Tổ 1", "screened_on": today().isoformat(),
             "category": "labour_migrant", "indicators": ["plans_abroad", "broker_contact"],
             "risk_level": "high", "counselled": True, "topics": ["safe_migration"],
             "notes": "Định đi Hàn Quốc"}
@@ -130,8 +129,8 @@ def test_a_closed_round_refuses_what_was_made_after_it_closed(client, member, ro
     round_.save()
     early = dict(screening_entry(round_.uuid), client_created_at=made_before)
     late = screening_entry(round_.uuid)
-    ended = make_round(member.club, ends_on=TODAY - timedelta(days=1),
-                       starts_on=TODAY - timedelta(days=30))
+    ended = make_round(member.club, ends_on=today(-1),
+                       starts_on=today(-30))
     results = sync(client, [early, late, screening_entry(ended.uuid)])
     assert [r["status"] for r in results] == ["created", "invalid", "invalid"]
     assert "Ask your club's chair to extend the round" in results[1]["errors"]["round_uuid"]
@@ -191,7 +190,7 @@ def test_another_clubs_screening_is_never_linked(client, member, app):
     other_club = make_club()
     other = make_user(club=other_club)
     round_ = make_round(other_club)
-    row = Screening.create(club=other_club, round=round_, area="Tổ 1", screened_on=TODAY,
+    row = Screening.create(club=other_club, round=round_, area="Tổ 1", screened_on=today(),
                            category="at_risk", suggested_level="low", risk_level="low",
                            created_by=other)
     [result] = sync(client, [case_entry(row.uuid)])
@@ -212,10 +211,10 @@ def test_the_board_finds_a_screening_by_its_area_and_day_not_a_number(client, me
     screening = screening_entry(round_.uuid, area="Khu 3")
     sync(client, [screening])
     row = Screening.get(Screening.uuid == screening["uuid"])
-    assert review.entry_code(row) == f"Khu 3 · {TODAY:%d/%m/%Y}"
+    assert review.entry_code(row) == f"Khu 3 · {today():%d/%m/%Y}"
     session_for(client, chair)
     page = client.get("/desk/review/").get_data(as_text=True)
-    assert f"Khu 3 · {TODAY:%d/%m/%Y}" in page and f"#{row.id}" not in page
+    assert f"Khu 3 · {today():%d/%m/%Y}" in page and f"#{row.id}" not in page
 
 
 # --- the working set --------------------------------------------------------------------------
@@ -248,7 +247,7 @@ def test_the_working_set_carries_the_open_rounds_with_my_areas(client, member, c
 
 # --- the figures ------------------------------------------------------------------------------
 
-def _seed(club, round_, member, rows, on=TODAY):
+def _seed(club, round_, member, rows, on=today()):
     """Screenings of `round_` made `on`, from (area, category, indicators, risk, counselled,
     registered, review status)."""
     made = []
@@ -293,10 +292,10 @@ def test_the_figures_are_those_of_the_approved_screenings(app, club, chair, memb
     assert categories["labour_migrant"] == {"screened": 2, "at_risk": 2, "registered": 1,
                                             "counselled": 2}
     assert [n for _name, n in found["members"]] == [found["total"]]
-    reach = survey_figures.reach([club, make_club()], TODAY, TODAY)
+    reach = survey_figures.reach([club, make_club()], today(), today())
     assert reach[club.id]["screened"] == 5 and reach[club.id]["registered"] == 2
     assert list(reach.values())[1] == dict.fromkeys(survey_figures.COUNTS, 0)
-    assert survey_figures.reach([club], TODAY + timedelta(days=1), TODAY + timedelta(days=9))[
+    assert survey_figures.reach([club], today(1), today(9))[
         club.id]["screened"] == 0
 
 
@@ -304,7 +303,7 @@ def test_the_supervisor_sees_counts_suppressed(app, club, chair, member, round_)
     many = [("Tổ 1", "labour_migrant", ["plans_abroad"], "medium", True, False, "approved")] * 7
     few = [("Tổ 2", "returnee", ["papers_held"], "high", False, True, "approved")] * 2
     _seed(club, round_, member, many + few)
-    report = area_report([club], TODAY.year)
+    report = area_report([club], today().year)
     [row] = report["rows"]
     assert row["survey_screened"] == 9
     assert row["survey_registered"] == SMALL  # 2
@@ -322,7 +321,7 @@ def test_the_round_page_and_dashboard_show_the_figures(app, club, chair, member,
     session_for(client, chair)
     page = client.get(f"/survey/{round_.id}").get_data(as_text=True)
     assert "Khu 3" in page and "People screened" in page
-    for url in ("/desk/dashboard", f"/desk/monthly/{TODAY.year}/{TODAY.month}"):
+    for url in ("/desk/dashboard", f"/desk/monthly/{today().year}/{today().month}"):
         shown = client.get(url).get_data(as_text=True)
         assert 'id="survey-title"' in shown and ">5<" in shown, url  # 5 approved screened
     other = make_round(make_club())
@@ -369,12 +368,12 @@ def test_the_board_edits_a_screening_at_the_desk(app, chair, member, round_):
 def test_a_round_is_opened_changed_and_its_areas_given_to_members_of_the_club(app, club, chair,
                                                                               member):
     from webapp.invalid import Invalid
-    values = {"name": "Đợt 1", "starts_on": TODAY, "ends_on": TODAY + timedelta(days=9),
+    values = {"name": "Đợt 1", "starts_on": today(), "ends_on": today(9),
               "areas": screenings.parse_areas("Tổ 1\n tổ  1 \nTổ 2; Khu 3\n\n")}
     assert values["areas"] == ["Tổ 1", "Tổ 2", "Khu 3"]
     round_ = screenings.save_round(club.id, chair, values)
     with pytest.raises(Invalid) as refused:
-        screenings.save_round(club.id, chair, dict(values, ends_on=TODAY - timedelta(days=1)))
+        screenings.save_round(club.id, chair, dict(values, ends_on=today(-1)))
     assert "ends_on" in refused.value.errors
     with pytest.raises(Invalid) as refused:
         screenings.assign_areas(round_, {"Tổ 1": make_user(club=make_club()).id}, chair)
@@ -392,8 +391,8 @@ def test_the_board_opens_and_assigns_a_round_at_the_desk(app, club, chair, membe
     from .factories import session_for
     session_for(client, chair)
     response = client.post("/survey/new", data={
-        "name": "Khảo sát quý 1", "starts_on": TODAY.isoformat(),
-        "ends_on": (TODAY + timedelta(days=30)).isoformat(), "areas": "Tổ 1\nTổ 2"})
+        "name": "Khảo sát quý 1", "starts_on": today().isoformat(),
+        "ends_on": today(30).isoformat(), "areas": "Tổ 1\nTổ 2"})
     assert response.status_code == 302
     round_ = SurveyRound.get(SurveyRound.club == club)
     response = client.post(f"/survey/{round_.id}/areas", data={"area-0": str(member.id)})
@@ -410,7 +409,7 @@ def test_the_review_queue_shows_a_screening_with_its_area_and_date(client, membe
     from .factories import session_for
     sync(client, [screening_entry(round_.uuid, area="Khu 3")])
     page = session_for(client, chair).get("/desk/review/").get_data(as_text=True)
-    assert f"Screening · Khu 3 · {TODAY.strftime('%d/%m/%Y')}" in page
+    assert f"Screening · Khu 3 · {today().strftime('%d/%m/%Y')}" in page
 
 
 def test_a_former_member_with_no_club_is_told_about_the_survey_round(client, member, round_):
@@ -494,7 +493,7 @@ def test_the_area_months_and_export_carry_the_survey_suppressed(app, client, clu
     from openpyxl import load_workbook
     from webapp.book.reports.area import suppress_parts
     from .factories import session_for
-    year = TODAY.year
+    year = today().year
     for month, rows in BY_MONTH:
         _seed(club, round_, member, rows, on=date(year, month, 10))
     _seed(club, round_, member, [("Tổ 1", "at_risk", [], "high", True, True, "submitted")],

@@ -2,21 +2,19 @@
 import json
 import threading
 import uuid as uuid_module
-from datetime import date, timedelta
 
 import pytest
 from werkzeug.serving import make_server
 
-from webapp.book import fields, review
+from webapp.book import review
 from webapp.db import utcnow
 from webapp.invalid import Invalid
 from webapp.models import (
     Appointment, Attendance, Case, Consent, EntryRevision, Referral, Review, SyncConflict, Visit,
 )
 
-from .factories import login_as, make_case, make_club, make_user
+from .factories import login_as, make_case, make_club, make_user, today
 
-TODAY = fields.local_today()
 
 
 def new_uuid():
@@ -34,7 +32,7 @@ def case_entry(uuid=None, revision=1, **data):
 
 
 def visit_entry(case_uuid, uuid=None, revision=1, **data):
-    body = {"case_uuid": case_uuid, "date": TODAY.isoformat(), "kind": "home_visit",
+    body = {"case_uuid": case_uuid, "date": today().isoformat(), "kind": "home_visit",
             "topics": ["safe_migration"], "notes": "Đã tư vấn", "needs": [],
             "members_present": []}
     body.update(data)
@@ -43,7 +41,7 @@ def visit_entry(case_uuid, uuid=None, revision=1, **data):
 
 def referral_entry(case_uuid, uuid=None, **data):
     body = {"case_uuid": case_uuid, "service_kind": "legal_aid", "provider": "Trung tâm TGPL",
-            "referred_on": TODAY.isoformat(), "reason": "Cần tư vấn"}
+            "referred_on": today().isoformat(), "reason": "Cần tư vấn"}
     body.update(data)
     return {"uuid": uuid or new_uuid(), "type": "referral", "revision": 1, "data": body}
 
@@ -163,7 +161,7 @@ def test_chair_entries_are_self_approved(client):
 
 def test_visit_before_its_case_in_one_batch(client, member):
     case = case_entry()
-    visit = visit_entry(case["uuid"], follow_up_date=(TODAY + timedelta(days=7)).isoformat())
+    visit = visit_entry(case["uuid"], follow_up_date=today(7).isoformat())
     results = sync(client, [visit, case])
     assert [r["status"] for r in results] == ["created", "created"]
     assert [r["uuid"] for r in results] == [visit["uuid"], case["uuid"]]
@@ -171,7 +169,7 @@ def test_visit_before_its_case_in_one_batch(client, member):
     assert saved.case.uuid == case["uuid"]
     appointment = Appointment.get(Appointment.source_visit == saved)
     assert appointment.member_id == member.id and appointment.status == "open"
-    assert appointment.due_date == TODAY + timedelta(days=7)
+    assert appointment.due_date == today(7)
 
 
 def test_visit_to_unknown_case_is_invalid_then_accepted_later(client, member):
@@ -188,7 +186,7 @@ def test_visit_to_unknown_case_is_invalid_then_accepted_later(client, member):
 def test_visit_closes_the_appointment_it_names(client, member):
     case = make_case(created_by=member)
     appointment = Appointment.create(club=member.club, case=case, member=member,
-                                     due_date=TODAY + timedelta(days=3), created_by=member)
+                                     due_date=today(3), created_by=member)
     visit = visit_entry(case.uuid, appointment_id=appointment.id)
     assert sync(client, [visit])[0]["status"] == "created"
     appointment = Appointment.get_by_id(appointment.id)
@@ -213,7 +211,7 @@ def test_attendance_of_a_club_activity(client, member):
     from webapp.models import Activity
 
     activity = Activity.create(club=member.club, created_by=member, kind="awareness",
-                               date=TODAY, title="Truyền thông", review_status="approved")
+                               date=today(), title="Truyền thông", review_status="approved")
     case = make_case(created_by=member)
     entry = {"uuid": new_uuid(), "type": "attendance", "revision": 1,
              "data": {"activity_uuid": activity.uuid, "case_uuid": case.uuid}}
@@ -231,7 +229,7 @@ def test_mixed_batch_stores_exactly_the_valid_entries(client, member):
     good_case = case_entry()
     good_visit = visit_entry(good_case["uuid"])
     bad_case = case_entry(full_name="")
-    bad_visit = visit_entry(good_case["uuid"], date=(TODAY + timedelta(days=1)).isoformat())
+    bad_visit = visit_entry(good_case["uuid"], date=today(1).isoformat())
     cross_visit = visit_entry(other_club_case.uuid)
     cross_case = case_entry(assigned_to=make_user(role="member").id)
     batch = [bad_case, good_visit, cross_visit, good_case, bad_visit, cross_case]
@@ -257,7 +255,7 @@ LONG = "x" * 121
     ({"birth_year": "1990"}, "birth_year", "Enter a whole number."),
     ({"birth_year": True}, "birth_year", "Enter a whole number."),
     ({"birth_year": 1800}, "birth_year", "Enter a number between 1900 and "
-                                         f"{TODAY.year}."),
+                                         f"{today().year}."),
     ({"sex": "robot"}, "sex", "Choose one of the options."),
     ({"categories": []}, "categories", "Choose at least one category."),
     ({"categories": ["victim", "victim"]}, "categories", "Choose each option only once."),
@@ -401,9 +399,9 @@ def test_bootstrap_holds_only_the_users_working_set(client, member):
     assigned = make_case(created_by=colleague, assigned_to=member)
     not_mine = make_case(created_by=colleague)
     make_case(club=make_club())
-    visit = Visit.create(club=member.club, case=mine, created_by=member, date=TODAY,
+    visit = Visit.create(club=member.club, case=mine, created_by=member, date=today(),
                          kind="phone_call", topics=[], notes="Ghi chú riêng")
-    Appointment.create(club=member.club, case=mine, member=member, due_date=TODAY,
+    Appointment.create(club=member.club, case=mine, member=member, due_date=today(),
                        created_by=member, note="Gọi lại")
     returned = case_entry()
     sync(client, [returned])
@@ -420,11 +418,11 @@ def test_bootstrap_holds_only_the_users_working_set(client, member):
     assert not_mine.uuid not in uuids
     case = next(c for c in data["cases"] if c["uuid"] == mine.uuid)
     assert case["consent"] == {"follow": True, "refer": True, "share": False}
-    assert case["recent_visits"] == [{"uuid": visit.uuid, "date": TODAY.isoformat(),
+    assert case["recent_visits"] == [{"uuid": visit.uuid, "date": today().isoformat(),
                                       "kind": "phone_call", "topics": [],
                                       "review_status": "submitted"}]
     assert "notes" not in json.dumps(case)
-    assert case["next_appointment"]["due_date"] == TODAY.isoformat()
+    assert case["next_appointment"]["due_date"] == today().isoformat()
     assert data["appointments"][0]["case_code"] == mine.code
     assert {"code": "home_visit", "label": "Home visit"} in data["vocabularies"]["visit_kind"]
     assert {m["id"] for m in data["members"]} == {member.id, colleague.id, chair.id}
@@ -458,7 +456,7 @@ def test_schema_round_trip(client, member):
             elif prop.get("type") == "array":
                 data[name] = [prop["items"]["enum"][-1]]
             elif prop.get("format") == "date":
-                data[name] = TODAY.isoformat()
+                data[name] = today().isoformat()
             elif prop.get("type") == "object":
                 data[name] = {key: True for key in prop["required"]}
             else:
@@ -579,8 +577,8 @@ def test_an_edit_after_its_entry_in_one_batch_updates_it(client, member):
 def test_a_follow_up_made_in_a_batch_is_closed_by_a_later_visit_of_it(client, member):
     """The batch knew the case had no open appointment; the first visit's follow-up makes one."""
     case = make_case(created_by=member)
-    first = visit_entry(case.uuid, date=(TODAY - timedelta(days=2)).isoformat(),
-                        follow_up_date=(TODAY + timedelta(days=1)).isoformat())
+    first = visit_entry(case.uuid, date=today(-2).isoformat(),
+                        follow_up_date=today(1).isoformat())
     second = visit_entry(case.uuid)
     assert [r["status"] for r in sync(client, [first, second])] == ["created", "created"]
     appointment = Appointment.get(Appointment.source_visit

@@ -6,17 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.book import cases, fields, review, scheduling, sync as book_sync
+from webapp.book import cases, review, scheduling, sync as book_sync
 from webapp.book.entries import Lookup
 from webapp.book.reminders import due_for
+from webapp.clock import utc_start_of
 from webapp.db import utcnow
 from webapp.models import (
     Activity, Appointment, Attendance, Case, CaseHolder, EntryRevision, Referral, Visit,
 )
 
-from .factories import login_as, make_case, make_user
+from .factories import login_as, make_case, make_user, today
 
-TODAY = fields.local_today()
 
 
 def new_uuid():
@@ -41,14 +41,14 @@ def case_data(**data):
 
 
 def visit_data(case_uuid, **data):
-    return {"case_uuid": case_uuid, "date": TODAY.isoformat(), "kind": "home_visit",
+    return {"case_uuid": case_uuid, "date": today().isoformat(), "kind": "home_visit",
             "topics": ["safe_migration"], "notes": "Đã tư vấn", "needs": [],
             "members_present": [], **data}
 
 
 def referral_data(case_uuid, **data):
     return {"case_uuid": case_uuid, "service_kind": "legal_aid", "provider": "Trung tâm TGPL",
-            "referred_on": TODAY.isoformat(), "reason": "Cần tư vấn", **data}
+            "referred_on": today().isoformat(), "reason": "Cần tư vấn", **data}
 
 
 def send(client, entries, **body):
@@ -89,7 +89,7 @@ def club(app):
 
 def test_entries_recorded_before_a_reassignment_are_created(client, club):
     activity = Activity.create(club=club.chair.club, created_by=club.chair, kind="awareness",
-                               date=TODAY, title="Truyền thông", review_status="approved")
+                               date=today(), title="Truyền thông", review_status="approved")
     made = at(timedelta(minutes=-30))
     entries = [entry("visit", visit_data(club.case.uuid), made=made),
                entry("referral", referral_data(club.case.uuid), made=made),
@@ -129,10 +129,10 @@ def test_an_entry_made_after_the_case_left_the_member_is_refused_with_a_reason(c
 
 
 def test_history_is_kept_and_appointments_move_to_the_new_holder(client, club):
-    appointment = scheduling.assign_visit(club.chair, club.case, club.a, TODAY,
+    appointment = scheduling.assign_visit(club.chair, club.case, club.a, today(),
                                           note="Hỏi về người môi giới ở Móng Cái")
     done = Appointment.create(club=club.chair.club, case=club.case, member=club.a,
-                              due_date=TODAY, status="done", created_by=club.chair)
+                              due_date=today(), status="done", created_by=club.chair)
     cases.assign(Case.get_by_id(club.case.id), club.b, by=club.chair)
     history = list(CaseHolder.select().where(CaseHolder.case == club.case)
                    .order_by(CaseHolder.id))
@@ -146,10 +146,10 @@ def test_history_is_kept_and_appointments_move_to_the_new_holder(client, club):
     working = client.get("/api/v1/bootstrap").get_json()
     assert working["cases"] == [] and working["appointments"] == []
     assert "Móng Cái" not in client.get("/api/v1/bootstrap").get_data(as_text=True)
-    local_noon = utcnow().replace(hour=5, minute=0)  # 12:00 in Hạ Long: reminders are due
+    local_noon = utc_start_of(today()) + timedelta(hours=12)  # in Hạ Long: reminders are due
     assert [r for r in due_for(club.a, local_noon) if "appt" in r.key] == []
     assert [r.key for r in due_for(club.b, local_noon) if r.key.startswith("appt:")] == [
-        f"appt:{appointment.id}:day:{TODAY.isoformat()}"]
+        f"appt:{appointment.id}:day:{today().isoformat()}"]
     as_user(client, club.b)
     working = client.get("/api/v1/bootstrap").get_json()
     assert [c["uuid"] for c in working["cases"]] == [club.case.uuid]
@@ -210,7 +210,7 @@ def test_a_consent_withdrawn_at_the_desk_is_not_given_again_by_an_older_copy(cli
 # --- 2. Appointments ------------------------------------------------------------------------------
 
 def test_a_visit_for_an_appointment_no_longer_open_is_recorded_without_the_link(client, club):
-    cancelled = scheduling.assign_visit(club.chair, club.case, club.a, TODAY)
+    cancelled = scheduling.assign_visit(club.chair, club.case, club.a, today())
     scheduling.cancel(cancelled, club.chair, "Chị ấy đi vắng")
     login_as(client, club.a)
     first = entry("visit", visit_data(club.case.uuid, appointment_id=cancelled.id))
@@ -220,7 +220,7 @@ def test_a_visit_for_an_appointment_no_longer_open_is_recorded_without_the_link(
     assert Appointment.get_by_id(cancelled.id).status == "cancelled"
 
     # Two visits recorded from the case screen for the same appointment: both are kept.
-    due = scheduling.assign_visit(club.chair, club.case, club.a, TODAY)
+    due = scheduling.assign_visit(club.chair, club.case, club.a, today())
     two = [entry("visit", visit_data(club.case.uuid, appointment_id=due.id),
                  made=at(timedelta(seconds=1))) for _ in range(2)]
     results = send(client, two)
@@ -232,7 +232,7 @@ def test_a_visit_for_an_appointment_no_longer_open_is_recorded_without_the_link(
 def test_an_old_visit_synced_late_leaves_a_newer_appointment_open(client, club):
     login_as(client, club.a)
     old = entry("visit", visit_data(club.case.uuid), made=at(timedelta(minutes=-40)))
-    newer = scheduling.assign_visit(club.chair, club.case, club.a, TODAY + timedelta(days=2))
+    newer = scheduling.assign_visit(club.chair, club.case, club.a, today(2))
     [result] = send(client, [old])
     assert result["status"] == "created"
     assert Appointment.get_by_id(newer.id).status == "open"
@@ -251,7 +251,7 @@ def test_a_closed_case_gets_no_appointment_from_a_follow_up_date(client, club):
     cases.close(Case.get_by_id(club.case.id), "Đã ổn định", club.chair)
     login_as(client, club.a)
     visit = entry("visit", visit_data(club.case.uuid,
-                                      follow_up_date=(TODAY + timedelta(days=7)).isoformat()))
+                                      follow_up_date=today(7).isoformat()))
     [result] = send(client, [visit])
     assert result["status"] == "created"
     assert "The case is closed" in result["notice"]
@@ -260,7 +260,7 @@ def test_a_closed_case_gets_no_appointment_from_a_follow_up_date(client, club):
     # An open case's follow-up date does make one, and the answer has no notice.
     cases.reopen(Case.get_by_id(club.case.id), club.chair)
     again = entry("visit", visit_data(club.case.uuid,
-                                      follow_up_date=(TODAY + timedelta(days=7)).isoformat()))
+                                      follow_up_date=today(7).isoformat()))
     [result] = send(client, [again])
     assert "notice" not in result
     assert Appointment.select().where(Appointment.case == club.case).count() == 1
@@ -294,7 +294,7 @@ def test_every_entry_of_an_erased_case_is_gone_and_its_name_nowhere(client, club
     from webapp.models import AuditLog, Review, SyncConflict
 
     activity = Activity.create(club=club.chair.club, created_by=club.chair, kind="awareness",
-                               date=TODAY, title="Truyền thông", review_status="approved")
+                               date=today(), title="Truyền thông", review_status="approved")
     login_as(client, club.a)
     registered = entry("case", case_data(full_name=NAME, address=f"Nhà {NAME}",
                                          neighbourhood=NAME, phone="0911222333",
@@ -310,7 +310,7 @@ def test_every_entry_of_an_erased_case_is_gone_and_its_name_nowhere(client, club
     case = Case.get(Case.uuid == registered["uuid"])
     Case.update(closed_reason=f"{NAME} chuyển đi").where(Case.id == case.id).execute()
     Referral.update(outcome_note=NAME).execute()
-    Appointment.create(club=case.club, case=case, member=club.a, due_date=TODAY,
+    Appointment.create(club=case.club, case=case, member=club.a, due_date=today(),
                        created_by=club.chair, note=NAME, cancelled_reason=NAME,
                        rescheduled_reason=NAME)
     Review.create(club=case.club, entry_type="visit", entry_uuid=visit["uuid"], revision=1,
@@ -571,7 +571,7 @@ HUGE = [10 ** 30, 2 ** 63, -(2 ** 63) - 1, 2 ** 40]
 @pytest.mark.parametrize("number", HUGE)
 def test_a_huge_number_makes_only_its_entry_invalid(client, club, number):
     activity = Activity.create(club=club.chair.club, created_by=club.chair, kind="awareness",
-                               date=TODAY, title="Truyền thông", review_status="approved")
+                               date=today(), title="Truyền thông", review_status="approved")
     login_as(client, club.a)
     hostile = [
         entry("visit", visit_data(club.case.uuid, appointment_id=number)),
@@ -603,7 +603,7 @@ def test_a_huge_number_in_an_address_is_a_404(client, club):
 
 def test_a_second_attendance_of_the_same_person_keeps_the_first_and_says_so(client, club):
     activity = Activity.create(club=club.chair.club, created_by=club.chair, kind="awareness",
-                               date=TODAY, title="Truyền thông", review_status="approved")
+                               date=today(), title="Truyền thông", review_status="approved")
     shared = make_case(club=club.chair.club, created_by=club.a, assigned_to=club.a)
     cases.assign(shared, club.b, by=club.chair)  # b follows it now; a held it before
     login_as(client, club.b)

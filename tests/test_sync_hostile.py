@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from webapp.clock import local_today
 from webapp.models import (
     Appointment, Attendance, Case, CaseCategory, Consent, EntryRevision, Referral, Review,
     SyncConflict, Visit, VisitMember,
@@ -80,7 +81,7 @@ def world(app, client):
     chair_b = make_user(club=club_b, role="chair")
     case_b = make_case(club=club_b, created_by=chair_b)
     appointment_b = Appointment.create(club=club_b, case=case_b, member=chair_b,
-                                       due_date=date.today(), created_by=chair_b)
+                                       due_date=local_today(), created_by=chair_b)
     return {"own_case": own_case, "others_case": others_case, "case_b": case_b.uuid,
             "member_b": chair_b.id, "appointment_b": appointment_b.id}
 
@@ -217,7 +218,7 @@ def _parses_as_time(text):
 
 def _parses_as_date(text):
     try:
-        return date.fromisoformat(text.strip()) <= date.today()
+        return date.fromisoformat(text.strip()) <= local_today()
     except ValueError:
         return False
 

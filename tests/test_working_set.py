@@ -10,14 +10,13 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from webapp.book import cases, fields, review, scheduling, working_set
+from webapp.book import cases, review, scheduling, working_set
 from webapp.db import database, utcnow
 from webapp.models import Activity, Case, WorkingSetCursor
 
-from .factories import PASSWORD, login_as, make_case, make_user, make_visit
+from .factories import PASSWORD, login_as, make_case, make_user, make_visit, today
 from .test_sync import case_entry, sync, visit_entry
 
-TODAY = fields.local_today()
 LISTS = working_set.LISTS
 PARTS = working_set.PARTS
 
@@ -79,7 +78,7 @@ def test_delta_carries_what_changed_and_what_left(client, member):
     colleague = make_user(club=member.club)
     kept, edited, reassigned, erased, closed = (make_case(created_by=chair, assigned_to=member)
                                                 for _ in range(5))
-    appointment = scheduling.assign_visit(chair, closed, member, TODAY + timedelta(days=3))
+    appointment = scheduling.assign_visit(chair, closed, member, today(3))
     phone = apply({}, bootstrap(client))
     assert appointment.id in {a["id"] for a in phone["appointments"]}
 
@@ -88,7 +87,7 @@ def test_delta_carries_what_changed_and_what_left(client, member):
     cases.erase(erased, chair)
     cases.close(closed, "Đã chuyển đi nơi khác", chair)  # its open appointment is cancelled
     activity = Activity.create(club=member.club, created_by=chair, kind="awareness",
-                               date=TODAY, title="Truyền thông tại khu 5", review_status="approved")
+                               date=today(), title="Truyền thông tại khu 5", review_status="approved")
     returned = case_entry()
     sync(client, [returned])
     review.return_entry(Case.get(Case.uuid == returned["uuid"]), chair, "Thiếu năm sinh")

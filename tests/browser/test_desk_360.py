@@ -8,12 +8,13 @@ wraps a label. The per-member tables (dashboard, monthly meeting) stack as cards
 member, no sideways scroll inside their box.
 """
 import os
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from webapp.book import cases
+from webapp.clock import local_today
 from webapp.models import Provider, SyncConflict, User, Visit
 from webapp.permissions import PUBLIC, allowed, rule_for
 
@@ -77,15 +78,15 @@ def seed():
     """A club with a year of work, a new case waiting for review with long answers, and one record
     of every kind for the URL map's ids; a supervisor of its city and an admin."""
     world = make_world()
-    seed_year(date.today().year, club=world.club, n_cases=12)
+    seed_year(local_today().year, club=world.club, n_cases=12)
     new_case = make_case(
         club=world.club, created_by=world.member, review_status="submitted",
         categories=("victim", "being_identified"), consent=("follow", "refer"),
         full_name="Nguyễn Thị Phương Thảo", phone="0912345678", risk_level="high",
         address="Số 127, tổ 8, khu 7, đường Trần Quốc Nghiễn", neighbourhood="Khu phố Hồng Hải 7",
         met_how="Gặp trong buổi truyền thông tại nhà văn hoá khu phố, người thân giới thiệu")
-    make_visit(new_case, date=date.today() - timedelta(days=2), notes="Gia đình khó khăn " * 20)
-    make_appointment(new_case, world.member, date.today() - timedelta(days=4))
+    make_visit(new_case, date=local_today() - timedelta(days=2), notes="Gia đình khó khăn " * 20)
+    make_appointment(new_case, world.member, local_today() - timedelta(days=4))
     users = {
         "chair": world.chair,
         "member": world.member,
@@ -94,7 +95,7 @@ def seed():
         "admin": make_user(role="admin", full_name="Quản Trị Viên"),
     }
     # A task of the monthly meeting, so that its per-member table has a row.
-    first_of_next = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    first_of_next = (local_today().replace(day=1) + timedelta(days=32)).replace(day=1)
     make_appointment(new_case, world.member, first_of_next + timedelta(days=2),
                      source="monthly_review", note="Hỏi thăm việc làm")
     entries = {"case": new_case, "visit": Visit.get_by_id(world.visit.id),

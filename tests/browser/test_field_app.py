@@ -5,11 +5,11 @@ Every test asserts the server's rows (one per uuid), not only what the page says
 import os
 import threading
 from collections import Counter
-from datetime import date
 
 import pytest
 from werkzeug.serving import make_server
 
+from webapp.clock import local_today
 from webapp.db import utcnow
 from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, Visit
 
@@ -398,9 +398,9 @@ def test_a_returned_entry_fixed_on_the_phone_goes_back_as_a_new_revision(live_se
     chair = make_user(club=club, role="chair")
     case = make_case(club=club, created_by=member)
     visit = make_visit(case, created_by=member, notes="Ngắn quá", review_status="returned",
-                       date=date.today())
+                       date=local_today())
     EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, submitted_by=member,
-                         data={"case_uuid": case.uuid, "date": date.today().isoformat(),
+                         data={"case_uuid": case.uuid, "date": local_today().isoformat(),
                                "kind": "home_visit", "topics": ["safe_migration"],
                                "notes": "Ngắn quá"})
     Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
@@ -575,7 +575,7 @@ def test_a_referral_and_attendance_recorded_offline_arrive_once(live_server, pho
     member = member_of(club)
     chair = make_user(club=club, role="chair")
     case = make_case(club=club, created_by=member, consent=("follow", "refer"))
-    activity = Activity.create(club=club, created_by=chair, kind="awareness", date=date.today(),
+    activity = Activity.create(club=club, created_by=chair, kind="awareness", date=local_today(),
                                title="Truyền thông di cư an toàn", review_status="approved")
     page = open_app(phone.new_page(), live_server, member)
     go_offline(phone)

@@ -5,12 +5,13 @@ Each test counts what the server holds as well as what the phone shows (TESTING.
 """
 import importlib.util
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from webapp.book import cases, consent
 from webapp.book import sync as sync_module
+from webapp.clock import local_today
 from webapp.db import utcnow
 from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, User, Visit
 
@@ -342,7 +343,7 @@ def test_a_conflict_shows_the_two_versions_and_the_mix_goes_on_the_servers_revis
     member = member_of(club)
     chair = make_user(club=club, role="chair")
     case = make_case(club=club, created_by=member)
-    first = {"case_uuid": case.uuid, "date": date.today().isoformat(), "kind": "home_visit",
+    first = {"case_uuid": case.uuid, "date": local_today().isoformat(), "kind": "home_visit",
              "topics": ["safe_migration"], "notes": "Ngắn quá"}
     visit = make_visit(case, created_by=member, notes="Ngắn quá", review_status="returned")
     EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, submitted_by=member,

@@ -143,6 +143,11 @@ def test_a_database_of_the_first_migration_upgrades_without_losing_rows(
         assert login_as(client, chair).status_code == 302
         assert "CLB Tuần Châu" in client.get("/").get_data(as_text=True)
         assert Case.get(Case.code == "TC-2026-001").club.name == "CLB Tuần Châu"
+        # The chair of then sits on the board since their account was made (0012).
+        from webapp.models import BoardTerm
+        [term] = BoardTerm.select()
+        assert (term.user_id, term.club_id, term.until) == (chair.id, chair.club_id, None)
+        assert term.since == chair.created_at
     again = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert again.output.strip() == "Database is up to date."
 

@@ -18,7 +18,7 @@ from . import audit
 from .extensions import csrf, login_manager
 from .db import database, is_postgres, utcnow
 from .invalid import Invalid
-from .models import AccountEvent, Club, LoginAttempt, LoginSession, SetupCode, User
+from .models import AccountEvent, BoardTerm, Club, LoginAttempt, LoginSession, SetupCode, User
 from .permissions import ALL_ROLES
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -136,6 +136,8 @@ def create_user(*, login, password, role, club=None, full_name="", phone=None, a
             password_hash=hash_password(password), must_change_password=must_change_password,
             device_key=secrets.token_bytes(32),
         )
+        if role == "chair":
+            _begin_term(user, user.created_at)
         audit.record("account_created", user, user=by, club=club, role=role)
     return user
 
@@ -193,6 +195,54 @@ def set_active(user, active, *, by):
             end_sessions(user)
         audit.record("account_reactivated" if active else "account_deactivated", user, user=by,
                      club=user.club)
+
+
+# --- The club's board over time -----------------------------------------------------------------
+# Who sat on the board when (BoardTerm): an entry a board member recorded on any of the club's
+# cases still reaches the club after they step down (book/holders.may_record).
+
+def _begin_term(user, at):
+    if not BoardTerm.select().where((BoardTerm.user == user.id) & BoardTerm.until.is_null()).exists():
+        BoardTerm.create(user=user.id, club=user.club_id, since=at)
+
+
+def on_board(user, club_id, at):
+    """True if `user` sat on the board of the club `club_id` at the moment `at` (naive UTC)."""
+    if at is None or club_id is None:
+        return False
+    return (BoardTerm.select()
+            .where((BoardTerm.user == user.id) & (BoardTerm.club == club_id)
+                   & (BoardTerm.since <= at)
+                   & (BoardTerm.until.is_null() | (BoardTerm.until > at)))
+            .exists())
+
+
+def may_step_down(user):
+    """Whether `user` may leave the board now: the club keeps another active board member."""
+    return (user.role == "chair" and user.club_id is not None
+            and User.select().where((User.club == user.club_id) & (User.role == "chair")
+                                    & User.is_active & (User.id != user.id)).exists())
+
+
+def step_down(user, *, by):
+    """`user` leaves the club's board and stays a member: from now on they read and record only
+    the cases they follow (their phone drops the others at its next sync), and what they
+    recorded while on the board still reaches the club. Raises Invalid if the club would be
+    left without an active board member."""
+    if user.role != "chair":
+        raise Invalid(_("%(name)s is not on the board.", name=user.full_name or user.login))
+    if not may_step_down(user):
+        raise Invalid(_("The club must keep at least one board member: make another member a "
+                        "board member first."))
+    with database.atomic():
+        now = utcnow()
+        user.role = "member"
+        user.save(only=[User.role])
+        ended = (BoardTerm.update(until=now)
+                 .where((BoardTerm.user == user.id) & BoardTerm.until.is_null()).execute())
+        if not ended:  # a chair from before terms were kept by hand: on the board until now
+            BoardTerm.create(user=user.id, club=user.club_id, since=user.created_at, until=now)
+        audit.record("left_board", user, user=by, club=user.club)
 
 
 def set_club_active(club, active, *, by):
@@ -328,6 +378,8 @@ def use_setup_code(login, code, password, address):
         user.must_change_password = False
         if row.role:
             user.role = row.role
+            if row.role == "chair":
+                _begin_term(user, now)
         user.last_login_at = now
         user.save(only=[User.password_hash, User.must_change_password, User.role,
                         User.last_login_at])

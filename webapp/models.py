@@ -201,6 +201,16 @@ class CaseHolder(BaseModel):
     until = DateTimeField(null=True)
 
 
+class BoardTerm(BaseModel):
+    """A member's time on their club's board (the role of chair), from when to when: what they
+    recorded meanwhile on any of the club's cases is theirs to hand in after they step down."""
+
+    user = ForeignKeyField(User, backref="board_terms", on_delete="CASCADE")
+    club = ForeignKeyField(Club, backref="board_terms", on_delete="CASCADE")
+    since = DateTimeField(default=utcnow)
+    until = DateTimeField(null=True)
+
+
 class CaseCategory(BaseModel):
     case = ForeignKeyField(Case, backref="category_rows", on_delete="CASCADE")
     category = CharField(max_length=24)  # vocab.CASE_CATEGORIES
@@ -489,7 +499,7 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseHolder,
+    Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseHolder, BoardTerm,
     CaseCategory, Consent, Visit, VisitMember, Provider,
     Referral, SurveyRound, SurveyAssignment, Screening, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
     MonthlyReview, PushSubscription, PushDelivery, AuditLog, WorkingSetCursor,

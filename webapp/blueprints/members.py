@@ -1,5 +1,6 @@
 """The chair's page of the club's members: add, deactivate (after a question), reactivate,
-setup codes, and the changes to the club's accounts that its board has to see."""
+setup codes, stepping down from the board (after a question), and the changes to the club's
+accounts that its board has to see."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
@@ -113,6 +114,29 @@ def set_active(user_id):
                            member.waiting_count, name=member.full_name or member.login),
                   "warning")
     return redirect(url_for("members.index"))
+
+
+@bp.route("/<int:user_id>/step-down", methods=["POST"])
+@access(CHAIR)
+def step_down(user_id):
+    """A board member (oneself or another) leaves the board and stays a member, once asked."""
+    member = _own_member(user_id)
+    if member.role != "chair":
+        abort(404)
+    if request.form.get("confirmed") != "1":
+        return render_template("members/step_down.html", member=member,
+                               myself=member.id == current_user.id,
+                               may=accounts.may_step_down(member))
+    try:
+        accounts.step_down(member, by=current_user)
+    except Invalid as error:
+        flash(error.message, "error")
+        return redirect(url_for("members.index"))
+    flash(_("%(name)s is no longer on the board.", name=member.full_name or member.login),
+          "success")
+    # One's own step down ends one's use of this page.
+    return redirect(url_for("home.index") if member.id == current_user.id
+                    else url_for("members.index"))
 
 
 def confirm_deactivation(member, action, cancel):

@@ -1,6 +1,7 @@
 """Who held a case when: the history a reassignment leaves, so that nothing its previous holder
 recorded before it is trapped on their phone (DESIGN.md §4), and the appointments that follow it."""
 from .. import audit
+from ..accounts import on_board
 from ..db import utcnow
 from ..models import Appointment, Case, CaseHolder, User
 from ..permissions import FIELD, may_write_case
@@ -52,18 +53,25 @@ def held(user, case, at):
             .exists())
 
 
+def answered_for(user, case, at):
+    """True if `case` was `user`'s to record on at the moment `at`: they held it, or sat on its
+    club's board (accounts.on_board)."""
+    return held(user, case, at) or on_board(user, case.club_id, at)
+
+
 def may_record(user, case, at):
     """True if an entry `user` made at `at` on `case` may be taken: they may write to the case now,
-    or they held it when they made the entry (it has passed to someone else since)."""
+    or it was theirs when they made the entry (it has passed to someone else since, or they have
+    left the board)."""
     if case is None or case.erased_at is not None:
         return False
     if user.hand_in_only or user.role not in FIELD:
         # Handing in what waits (deactivated, or no longer a member): only what they recorded
-        # while they held the case.
-        return held(user, case, at)
+        # while the case was theirs.
+        return answered_for(user, case, at)
     if case.club_id != user.club_id:
         return False
-    return may_write_case(user, case) or held(user, case, at)
+    return may_write_case(user, case) or answered_for(user, case, at)
 
 
 def previous_holders(rows):

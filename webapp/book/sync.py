@@ -263,13 +263,13 @@ def may_edit(user, row, made=None):
     """Who may change an entry the server holds: a case's own record, as
     permissions.may_edit_case says; an entry about a case (a visit, a referral, an attendance),
     its maker and the board, while they may write to the case — and its maker still, if they
-    held the case when the entry was made (`made`, holders.py)."""
+    held the case, or sat on the board, when the entry was made (`made`, holders.py)."""
     case = type_of(row).case_of(row)
     if case is None:  # the club's own record (an activity): its maker and the board
         return may_write_club(user, row) and (user.is_board or row.created_by_id == user.id)
     if case is row:
         return may_edit_case(user, case)
-    if row.created_by_id == user.id and holders.held(user, case, made):
+    if row.created_by_id == user.id and holders.answered_for(user, case, made):
         return True
     return may_write_case(user, case) and (user.is_board or row.created_by_id == user.id)
 

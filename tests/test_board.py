@@ -1,0 +1,154 @@
+"""A board member steps down (or leaves) and what they recorded while on the board still reaches
+the club: board terms (accounts.BoardTerm), the phone's entries, its working set, the members
+page."""
+from datetime import timedelta
+
+import pytest
+from flask_babel import force_locale
+
+from webapp import accounts
+from webapp.book import cases
+from webapp.db import utcnow
+from webapp.invalid import Invalid
+from webapp.models import AuditLog, BoardTerm, Case, User, Visit
+
+from .factories import login_as, make_case, make_user
+from .test_sync_edges import at, entry, rows, send, visit_data
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.set_cookie("sotd_lang", "en")
+
+
+@pytest.fixture
+def board(app):
+    """Two board members and a member; the member follows one case, and another case of the
+    club is followed by no one. The board sat since an hour ago."""
+    first = make_user(role="chair", full_name="Chủ nhiệm Một")
+    club = first.club
+    accounts._begin_term(first, utcnow() - timedelta(hours=1))
+    second = make_user(club=club, role="chair")
+    member = make_user(club=club, role="member")
+    followed = make_case(club=club, created_by=member)
+    unfollowed = make_case(club=club, created_by=second, assigned_to=None)
+    return type("Board", (), dict(first=User.get_by_id(first.id), second=second, member=member,
+                                  followed=followed, unfollowed=unfollowed, club=club))
+
+
+def test_a_board_member_steps_down_and_the_club_keeps_a_board(board):
+    accounts.step_down(board.first, by=board.second)
+    first = User.get_by_id(board.first.id)
+    assert first.role == "member" and not first.is_board
+    [term] = BoardTerm.select().where(BoardTerm.user == first.id)
+    assert term.until is not None and term.since < term.until
+    assert AuditLog.get(AuditLog.action == "left_board").user_id == board.second.id
+    # The last one on the board stays: someone else must join it first.
+    with force_locale("en"), pytest.raises(Invalid, match="at least one board member"):
+        accounts.step_down(board.second, by=board.second)
+    with force_locale("en"), pytest.raises(Invalid, match="is not on the board"):
+        accounts.step_down(board.member, by=board.second)
+    assert User.get_by_id(board.second.id).role == "chair"
+
+
+def test_a_new_board_member_begins_a_term_when_they_use_their_code(board):
+    code = accounts.issue_setup_code(board.member, by=board.first, purpose="make_chair",
+                                     role="chair")
+    accounts.use_setup_code(board.member.login, code.code, "another-horse-77", "203.0.113.9")
+    [term] = BoardTerm.select().where(BoardTerm.user == board.member.id)
+    assert term.until is None and term.club_id == board.club.id
+    made = accounts.create_user(login="cn.moi", password="correct-horse-9", role="chair",
+                                club=board.club)
+    assert BoardTerm.select().where(BoardTerm.user == made.id).count() == 1
+
+
+def test_what_was_recorded_on_the_board_reaches_the_club_after_stepping_down(client, board):
+    made_on_board = entry("visit", visit_data(board.unfollowed.uuid),
+                          made=at(timedelta(minutes=-20)))
+    edit_base = entry("visit", visit_data(board.unfollowed.uuid, notes="Lần đầu"),
+                      made=at(timedelta(minutes=-30)))
+    login_as(client, board.first)
+    assert send(client, [edit_base])[0]["status"] == "created"
+    client.post("/logout")
+    accounts.step_down(board.first, by=board.second)  # before their phone syncs again
+
+    login_as(client, board.first)
+    fixed = dict(edit_base, revision=2, base_revision=1, made=None,
+                 data=visit_data(board.unfollowed.uuid, notes="Sửa lại"),
+                 client_created_at=at(timedelta(minutes=-10)))
+    after = entry("visit", visit_data(board.unfollowed.uuid), made=at(timedelta(seconds=30)))
+    results = send(client, [made_on_board, fixed, after])
+    assert [r["status"] for r in results] == ["created", "updated", "invalid"]
+    assert "Ask your club's chair to assign it to you" in results[2]["errors"]["case_uuid"]
+    assert [rows(Visit, e["uuid"]) for e in (made_on_board, after)] == [1, 0]
+    # Now a member's entry: it waits for the board's review.
+    assert Visit.get(Visit.uuid == made_on_board["uuid"]).review_status == "submitted"
+    # Their visit was approved as they made it (on the board): the fix is an amendment to review.
+    fixed_row = Visit.get(Visit.uuid == edit_base["uuid"])
+    assert (fixed_row.notes, fixed_row.amendment_revision, fixed_row.amendment_status) == (
+        "Lần đầu", 2, "submitted")
+
+
+def test_a_former_board_member_deactivated_hands_in_what_they_recorded_on_the_board(
+        client, board):
+    made_on_board = entry("visit", visit_data(board.unfollowed.uuid),
+                          made=at(timedelta(minutes=-20)))
+    accounts.step_down(board.first, by=board.second)
+    accounts.set_active(User.get_by_id(board.first.id), False, by=board.second)
+    login_as(client, board.first)
+    assert client.get("/api/v1/bootstrap").get_json()["user"]["hand_in_only"] is True
+    assert send(client, [made_on_board], waiting=1)[0]["status"] == "created"
+    assert User.get_by_id(board.first.id).handed_in_at is not None
+
+
+def test_the_phone_lets_go_of_the_cases_it_no_longer_follows(client, board):
+    cases.assign(Case.get_by_id(board.followed.id), board.first, by=board.second)
+    login_as(client, board.first)
+    whole = client.get("/api/v1/bootstrap").get_json()
+    assert {c["uuid"] for c in whole["cases"]} == {board.followed.uuid, board.unfollowed.uuid}
+    accounts.step_down(board.first, by=board.second)
+    delta = client.get(f"/api/v1/bootstrap?since={whole['cursor']}").get_json()
+    assert delta["removed"]["cases"] == [board.unfollowed.uuid]
+    assert client.get(f"/desk/cases/{board.unfollowed.id}").status_code == 403
+
+
+def test_the_members_page_asks_before_a_board_member_leaves(client, board):
+    login_as(client, board.second)
+    page = client.get("/club/members/").get_data(as_text=True)
+    assert f"/club/members/{board.first.id}/step-down" in page
+    assert f"/club/members/{board.second.id}/step-down" in page  # oneself, too
+    assert f"/club/members/{board.member.id}/step-down" not in page
+
+    question = client.post(f"/club/members/{board.first.id}/step-down")
+    assert question.status_code == 200
+    assert "Take Chủ nhiệm Một off the board?" in question.get_data(as_text=True)
+    assert User.get_by_id(board.first.id).role == "chair"  # nothing until it is answered
+
+    done = client.post(f"/club/members/{board.first.id}/step-down", data={"confirmed": "1"},
+                       follow_redirects=True)
+    assert "Chủ nhiệm Một is no longer on the board." in done.get_data(as_text=True)
+    assert User.get_by_id(board.first.id).role == "member"
+    # The last board member is told why they may not leave, and nothing changes.
+    alone = client.post(f"/club/members/{board.second.id}/step-down").get_data(as_text=True)
+    assert "at least one board member" in alone and 'name="confirmed"' not in alone
+    refused = client.post(f"/club/members/{board.second.id}/step-down", data={"confirmed": "1"},
+                          follow_redirects=True)
+    assert "at least one board member" in refused.get_data(as_text=True)
+    assert User.get_by_id(board.second.id).role == "chair"
+    assert client.post(f"/club/members/{board.member.id}/step-down").status_code == 404
+
+
+def test_a_board_member_who_leaves_the_board_goes_home(client, board):
+    login_as(client, board.first)
+    answer = client.post(f"/club/members/{board.first.id}/step-down", data={"confirmed": "1"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/")
+    assert client.get("/club/members/").status_code == 403
+
+
+def test_another_clubs_board_member_cannot_be_stepped_down(client, board):
+    other = make_user(role="chair")
+    make_user(club=other.club, role="chair")
+    login_as(client, board.second)
+    assert client.post(f"/club/members/{other.id}/step-down",
+                       data={"confirmed": "1"}).status_code == 404
+    assert User.get_by_id(other.id).role == "chair"

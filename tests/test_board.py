@@ -7,12 +7,14 @@ import pytest
 from flask_babel import force_locale
 
 from webapp import accounts
-from webapp.book import cases
+from webapp.book import cases, holders, scheduling
+from webapp.book.reminders import due_for
+from webapp.clock import utc_start_of
 from webapp.db import utcnow
 from webapp.invalid import Invalid
-from webapp.models import AuditLog, BoardTerm, Case, User, Visit
+from webapp.models import Appointment, AuditLog, BoardTerm, Case, User, Visit
 
-from .factories import login_as, make_case, make_user
+from .factories import login_as, make_case, make_user, today
 from .test_sync_edges import at, entry, rows, send, visit_data
 
 
@@ -152,3 +154,24 @@ def test_another_clubs_board_member_cannot_be_stepped_down(client, board):
     assert client.post(f"/club/members/{other.id}/step-down",
                        data={"confirmed": "1"}).status_code == 404
     assert User.get_by_id(other.id).role == "chair"
+
+
+def test_the_visits_they_were_given_on_cases_they_no_longer_follow_go_to_who_does(board):
+    mine = make_case(club=board.club, created_by=board.first, assigned_to=board.first)
+    given = {name: scheduling.assign_visit(board.second, case, board.first, today(1))
+             for name, case in (("unfollowed", board.unfollowed), ("followed", board.followed),
+                                ("mine", mine))}
+    holders.leave_board(User.get_by_id(board.first.id), by=board.second)
+    holder = {name: Appointment.get_by_id(a.id).member_id for name, a in given.items()}
+    assert holder == {"unfollowed": board.second.id, "followed": board.member.id,
+                      "mine": board.first.id}
+    tomorrow_noon = utc_start_of(today(1)) + timedelta(hours=12)
+    keys = [r.key for r in due_for(User.get_by_id(board.first.id), tomorrow_noon)
+            if r.key.startswith("appt:")]
+    assert keys == [f"appt:{given['mine'].id}:day:{today(1).isoformat()}"]
+
+
+def test_leaving_by_oneself_gives_them_to_another_board_member(board):
+    scheduled = scheduling.assign_visit(board.first, board.unfollowed, board.first, today(1))
+    holders.leave_board(User.get_by_id(board.first.id), by=User.get_by_id(board.first.id))
+    assert Appointment.get_by_id(scheduled.id).member_id == board.second.id

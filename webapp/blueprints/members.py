@@ -10,6 +10,7 @@ from ..forms import MemberAccountForm, apply_account_error
 from ..invalid import Invalid
 from ..models import FIELD_ROLES, AccountEvent, User
 from ..permissions import CHAIR, access, club_record_or_404
+from ..book import holders
 from ..book.vocab import ROLES
 
 bp = Blueprint("members", __name__, url_prefix="/club/members")
@@ -128,7 +129,7 @@ def step_down(user_id):
                                myself=member.id == current_user.id,
                                may=accounts.may_step_down(member))
     try:
-        accounts.step_down(member, by=current_user)
+        holders.leave_board(member, by=current_user)
     except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for("members.index"))

@@ -1,8 +1,8 @@
 """Who held a case when: the history a reassignment leaves, so that nothing its previous holder
 recorded before it is trapped on their phone (DESIGN.md §4), and the appointments that follow it."""
-from .. import audit
+from .. import accounts, audit
 from ..accounts import on_board
-from ..db import utcnow
+from ..db import database, utcnow
 from ..models import Appointment, Case, CaseHolder, User
 from ..permissions import FIELD, may_write_case
 
@@ -40,6 +40,29 @@ def hand_over(case, member, previous_id=None, at=None):
             if moved:
                 audit.record("appointments_moved", case, code=case.code, member_id=member_id,
                              count=moved)
+
+
+def leave_board(user, *, by):
+    """`user` steps down from the club's board (accounts.step_down) and their open appointments
+    on cases they no longer follow go to whoever does (the case's assignee), or else to the board
+    member who took them off it (or another, if they left by themselves): they are reminded of
+    no visit to a person they can no longer see. Raises Invalid."""
+    with database.atomic():
+        accounts.step_down(user, by=by)
+        board = by if by.id != user.id else (
+            User.select().where((User.club == user.club_id) & (User.role == "chair")
+                                & User.is_active).order_by(User.id).first())
+        open_ones = (Appointment.select(Appointment, Case)
+                     .join(Case, on=(Appointment.case == Case.id))
+                     .where((Appointment.member == user.id) & (Appointment.status == "open")))
+        for appointment in list(open_ones):
+            case = appointment.case
+            if may_write_case(user, case):
+                continue
+            to = case.assigned_to_id or board.id
+            Appointment.update(member=to, updated_at=utcnow()).where(
+                Appointment.id == appointment.id).execute()
+            audit.record("appointments_moved", case, code=case.code, member_id=to, count=1)
 
 
 def held(user, case, at):

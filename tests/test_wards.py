@@ -3,6 +3,7 @@ imported from a spreadsheet, every bad line named and nothing half-imported; a s
 with a fresh one-time setup code and the app's address as a QR code."""
 import io
 import re
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -305,9 +306,11 @@ def new_ward(app):
     return club, board[0]
 
 
-def print_sheets(admin, club, *users, layout="1"):
-    return admin.post(f"/admin/wards/{club.id}/sheets",
-                      data={"user": [str(u.id) for u in users], "layout": layout})
+def print_sheets(admin, club, *users, layout="1", days=None):
+    data = {"user": [str(u.id) for u in users], "layout": layout}
+    if days is not None:
+        data["days"] = days
+    return admin.post(f"/admin/wards/{club.id}/sheets", data=data)
 
 
 def test_a_sheet_carries_a_fresh_code_that_opens_the_account_once(app, admin, new_ward):
@@ -336,6 +339,36 @@ def test_a_sheet_carries_a_fresh_code_that_opens_the_account_once(app, admin, ne
     assert not CODE_RE.findall(text(print_sheets(admin, club, chair)))
     assert "Mọi tài khoản của câu lạc bộ đã được mở" in text(admin.get(
         f"/admin/wards/{club.id}/sheets"))
+
+
+def test_sheets_printed_for_a_meeting_next_week_still_work_then(app, admin, new_ward):
+    club, chair = new_ward
+    page = text(print_sheets(admin, club, chair))  # one day, unless chosen
+    row = SetupCode.get(SetupCode.user == chair.id, SetupCode.used_at.is_null())
+    assert row.expires_at - row.created_at == timedelta(days=1)
+    page = text(print_sheets(admin, club, chair, days="7"))
+    row = SetupCode.get(SetupCode.user == chair.id, SetupCode.used_at.is_null())
+    assert row.expires_at - row.created_at == timedelta(days=7)
+    assert f"một lần, đến {row.expires_at + timedelta(hours=7):%d/%m/%Y %H:%M}" in page
+    assert AuditLog.select().order_by(AuditLog.id.desc()).get().details["days"] == 7
+    # Six days later, at the meeting, the member opens their account with it.
+    [code] = CODE_RE.findall(page)
+    SetupCode.update(created_at=row.created_at - timedelta(days=6),
+                     expires_at=row.expires_at - timedelta(days=6)).execute()
+    assert use_code(app.test_client(), chair.login, code).status_code == 302
+
+
+@pytest.mark.parametrize("days", ["30", "0", "một tuần"])
+def test_no_sheet_code_works_longer_than_a_week(app, admin, new_ward, days):
+    club, chair = new_ward
+    page = text(print_sheets(admin, club, chair, days=days))
+    assert not CODE_RE.findall(page) and "Mã dùng được trong" in page
+    assert SetupCode.select().where(SetupCode.user == chair.id,
+                                    SetupCode.used_at.is_null()).count() == 0
+    with pytest.raises(ValueError):
+        wards.issue_sheets(club, [chair], by=chair, days=30)
+    with pytest.raises(ValueError):
+        accounts.issue_setup_code(chair, by=chair, purpose="reset", hours=8 * 24)
 
 
 def test_the_qr_code_is_inline_svg_of_the_apps_address(app, admin, new_ward):

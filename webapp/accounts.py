@@ -301,6 +301,7 @@ def note_sync(user, waiting, results):
 SETUP_PURPOSES = {"new_account": _l("New account"), "make_chair": _l("Made a board member"),
                   "reset": _l("Password reset")}
 SETUP_CODE_HOURS = 24
+SETUP_CODE_MAX_HOURS = 7 * 24  # a code printed for a meeting next week; never longer
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 
 
@@ -314,12 +315,14 @@ def club_has_chair(club):
             and User.select().where((User.club == club) & (User.role == "chair")).exists())
 
 
-def issue_setup_code(user, *, by, purpose, role=None):
-    """A new one-time code for `user` (earlier unused ones stop working); returns its row, with
-    the code's text as `code`, to show once to whoever issued it. The club's board will see that
-    it was issued."""
+def issue_setup_code(user, *, by, purpose, role=None, hours=SETUP_CODE_HOURS):
+    """A new one-time code for `user` (earlier unused ones stop working), working for `hours`;
+    returns its row, with the code's text as `code`, to show once to whoever issued it. The
+    club's board will see that it was issued."""
     if purpose not in SETUP_PURPOSES:
         raise ValueError(purpose)
+    if not 0 < hours <= SETUP_CODE_MAX_HOURS:
+        raise ValueError(hours)
     code = "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(3))
     now = utcnow()
     with database.atomic():
@@ -327,7 +330,7 @@ def issue_setup_code(user, *, by, purpose, role=None):
          .where((SetupCode.user == user) & SetupCode.used_at.is_null()).execute())
         row = SetupCode.create(user=user, code_hash=_code_hash(code), purpose=purpose, role=role,
                                created_by=by, created_at=now,
-                               expires_at=now + timedelta(hours=SETUP_CODE_HOURS))
+                               expires_at=now + timedelta(hours=hours))
         if user.club_id is not None:
             AccountEvent.create(club=user.club_id, user=user, purpose=purpose, role=role, by=by,
                                 by_role=by.role if by is not None else "", at=now)

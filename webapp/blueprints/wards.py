@@ -45,6 +45,9 @@ class SheetsForm(FlaskForm):
     layout = RadioField(_l("Sheets on each A4 page"), default="1",
                         choices=[SelectChoice("1", _l("One a page")),
                                  SelectChoice("4", _l("Four a page, to cut"))])
+    days = RadioField(_l("The codes work for"), default="1",
+                      choices=[SelectChoice(str(days), label)
+                               for days, label in wards.SHEET_DAYS.items()])
 
 
 def _show_errors(form, error):
@@ -161,7 +164,8 @@ def sheets(club_id):
     waiting = wards.unopened(club)
     if form.validate_on_submit():
         chosen = set(request.form.getlist("user", type=int))
-        issued = wards.issue_sheets(club, [u for u in waiting if u.id in chosen], by=current_user)
+        issued = wards.issue_sheets(club, [u for u in waiting if u.id in chosen],
+                                    by=current_user, days=int(form.days.data))
         if issued:
             address = app_address()
             qr = segno.make(address, error="m").svg_inline(

@@ -329,14 +329,22 @@ def unopened(club):
                 .order_by(User.role, User.login))
 
 
-def issue_sheets(club, users, *, by):
+# How long the codes on printed sheets work, in days: up to a meeting next week.
+SHEET_DAYS = {1: _l("1 day"), 3: _l("3 days"), 7: _l("7 days: for a meeting next week")}
+
+
+def issue_sheets(club, users, *, by, days=1):
     """A fresh setup code for each account (its older codes stop working), to print once on its
-    sheet; returns [(user, issued code row)]. Only accounts not yet opened get one."""
+    sheet, working for `days` (SHEET_DAYS); returns [(user, issued code row)]. Only accounts not
+    yet opened get one."""
+    if days not in SHEET_DAYS:
+        raise ValueError(days)
     wanted = {user.id for user in users}
     users = [user for user in unopened(club) if user.id in wanted]
     with database.atomic():
-        issued = [(user, accounts.issue_setup_code(user, by=by, purpose="new_account"))
+        issued = [(user, accounts.issue_setup_code(user, by=by, purpose="new_account",
+                                                   hours=24 * days))
                   for user in users]
         audit.record("setup_sheets_issued", club, user=by, club=club,
-                     accounts=[user.id for user in users])
+                     accounts=[user.id for user in users], days=days)
     return issued

@@ -175,3 +175,23 @@ def test_leaving_by_oneself_gives_them_to_another_board_member(board):
     scheduled = scheduling.assign_visit(board.first, board.unfollowed, board.first, today(1))
     holders.leave_board(User.get_by_id(board.first.id), by=User.get_by_id(board.first.id))
     assert Appointment.get_by_id(scheduled.id).member_id == board.second.id
+
+
+def test_the_review_says_it_was_recorded_on_the_board(client, board):
+    made_on_board = entry("visit", visit_data(board.unfollowed.uuid),
+                          made=at(timedelta(minutes=-20)))
+    own = entry("visit", visit_data(board.followed.uuid), made=at(timedelta(minutes=-20)))
+    cases.assign(Case.get_by_id(board.followed.id), board.first, by=board.second)
+    holders.leave_board(User.get_by_id(board.first.id), by=board.second)
+    login_as(client, board.first)
+    assert [r["status"] for r in send(client, [made_on_board, own])] == ["created", "created"]
+    client.post("/logout")
+    login_as(client, board.second)
+    queue = client.get("/desk/review/").get_data(as_text=True)
+    assert queue.count("Recorded while on the board") == 1  # not the case they follow
+    visit = Visit.get(Visit.uuid == made_on_board["uuid"])
+    page = client.get(f"/desk/review/visit/{visit.id}").get_data(as_text=True)
+    assert "Recorded by Chủ nhiệm Một while on the club's board" in page
+    followed = Visit.get(Visit.uuid == own["uuid"])
+    assert "while on the club" not in client.get(
+        f"/desk/review/visit/{followed.id}").get_data(as_text=True)

@@ -3,7 +3,7 @@ recorded before it is trapped on their phone (DESIGN.md §4), and the appointmen
 from .. import accounts, audit
 from ..accounts import on_board
 from ..db import database, utcnow
-from ..models import Appointment, Case, CaseHolder, User
+from ..models import Appointment, BoardTerm, Case, CaseHolder, User
 from ..permissions import FIELD, may_write_case
 
 
@@ -116,3 +116,24 @@ def previous_holders(rows):
     return {row.uuid: authors[user_id]
             for (case_id, user_id), group in found.items() if (case_id, user_id) in ended
             for row in group}
+
+
+def former_board(rows):
+    """{row uuid: the author} for the entries in `rows` recorded on a case its author does not
+    follow, by someone who has left the club's board since (the review page says so)."""
+    found = {}
+    for row in rows:
+        case = None if isinstance(row, Case) else getattr(row, "case", None)
+        if case is None or row.created_by_id in (case.assigned_to_id, case.created_by_id, None):
+            continue
+        found.setdefault(row.created_by_id, []).append((case, row))
+    if not found:
+        return {}
+    left = set(BoardTerm.select(BoardTerm.user, BoardTerm.club)
+               .where(BoardTerm.user.in_(sorted(found)) & BoardTerm.until.is_null(False))
+               .tuples())
+    authors = {u.id: u for u in User.select().where(User.id.in_(sorted(found))
+                                                    & (User.role != "chair"))}
+    return {row.uuid: authors[user_id]
+            for user_id, group in found.items() if user_id in authors
+            for case, row in group if (user_id, case.club_id) in left}

@@ -310,6 +310,7 @@ class QueueItem:
     submitted_by: User
     waiting_for: object
     previous_holder: object = None  # the author, if the case has since passed to another
+    former_board: object = None  # the author, if they recorded it on the board and left it since
 
     @property
     def case(self):
@@ -361,8 +362,10 @@ def queue(club, member_id=None, kind=None):
             waiting_for=waiting_for(row),
         ))
     previous = holders.previous_holders([item.row for item in items])
+    board = holders.former_board([item.row for item in items])
     for item in items:
         item.previous_holder = previous.get(item.row.uuid)
+        item.former_board = None if item.previous_holder else board.get(item.row.uuid)
     items.sort(key=lambda item: (item.submitted_at, item.row.id))
     return items
 
@@ -549,6 +552,7 @@ def entry_view(row):
         dependants=dependants_waiting(row),
         trail=trail(row),
         previous_holder=holders.previous_holders([row]).get(row.uuid),
+        former_board=holders.former_board([row]).get(row.uuid),
     )
 
 

@@ -195,3 +195,33 @@ def test_the_review_says_it_was_recorded_on_the_board(client, board):
     followed = Visit.get(Visit.uuid == own["uuid"])
     assert "while on the club" not in client.get(
         f"/desk/review/visit/{followed.id}").get_data(as_text=True)
+
+
+def test_the_rest_of_the_board_sees_who_left_it_and_the_member_is_told(app, client, board):
+    third = make_user(club=board.club, role="chair", full_name="Phó chủ nhiệm")
+    holders.leave_board(User.get_by_id(board.first.id), by=board.second)
+    [event] = accounts.open_account_events(board.club.id)
+    assert (event.purpose, event.user_id, event.by_id) == ("left_board", board.first.id,
+                                                           board.second.id)
+    login_as(client, third)
+    page = client.get("/club/members/").get_data(as_text=True)
+    assert "Left the board: Chủ nhiệm Một" in page
+    assert "sees only the people they follow from then on" in page
+    assert "set a password for a club account" not in page
+    client.post(f"/club/members/events/{event.id}/seen", data={"back": "/club/members/"})
+    assert accounts.open_account_events(board.club.id) == []
+    client.post("/logout")
+    # Told on a page that shows it, not the field app (which shows no notice), once.
+    told = client.post("/login?next=/app/", data={"login": board.first.login,
+                                                  "password": "correct-horse-9"})
+    assert told.headers["Location"].endswith("/account")
+    page = client.get("/account").get_data(as_text=True)
+    assert "took you off the club&#39;s board: you now see only the people you follow" in page
+    client.post("/logout")
+    again = client.post("/login?next=/app/", data={"login": board.first.login,
+                                                   "password": "correct-horse-9"})
+    assert again.headers["Location"].endswith("/app/")
+    # Leaving by oneself: the board is told, the member was there.
+    holders.leave_board(User.get_by_id(board.second.id), by=User.get_by_id(board.second.id))
+    [event] = accounts.open_account_events(board.club.id)
+    assert event.user_id == event.by_id == board.second.id and event.holder_told_at is not None

@@ -116,6 +116,17 @@ def test_a_reset_code_is_seen_by_the_board_and_told_to_the_holder(app, admin_cli
     assert "Mã thiết lập này sai, đã dùng hoặc đã hết hạn" in refused.get_data(as_text=True)
 
 
+def test_a_member_is_told_too_though_the_field_app_shows_no_notice(app, club_with_chair):
+    club, chair = club_with_chair
+    member = make_user(club=club, role="member")
+    accounts.issue_setup_code(member, by=chair, purpose="reset")
+    holder = app.test_client()
+    response = holder.post("/login?next=/app/", data={"login": member.login,
+                                                      "password": "correct-horse-9"})
+    assert response.headers["Location"].endswith("/account")
+    assert "mã thiết lập cho tài khoản của bạn" in holder.get("/account").get_data(as_text=True)
+
+
 def test_the_role_of_chair_comes_with_the_code_only(app, admin_client, club_with_chair):
     club, chair = club_with_chair
     member = make_user(club=club, full_name="Thành viên Nam")

@@ -236,8 +236,14 @@ def step_down(user, *, by):
                         "board member first."))
     with database.atomic():
         now = utcnow()
+        by_role = by.role
         user.role = "member"
         user.save(only=[User.role])
+        # The rest of the board sees it until one of them acknowledges it; the member is told at
+        # their next login, unless they left by themselves.
+        AccountEvent.create(club=user.club_id, user=user, purpose=LEFT_BOARD, role="member", by=by,
+                            by_role=by_role, at=now,
+                            holder_told_at=now if by.id == user.id else None)
         ended = (BoardTerm.update(until=now)
                  .where((BoardTerm.user == user.id) & BoardTerm.until.is_null()).execute())
         if not ended:  # a chair from before terms were kept by hand: on the board until now
@@ -300,6 +306,9 @@ def note_sync(user, waiting, results):
 
 SETUP_PURPOSES = {"new_account": _l("New account"), "make_chair": _l("Made a board member"),
                   "reset": _l("Password reset")}
+# What else the board sees of its accounts: a member taken off the board (step_down).
+LEFT_BOARD = "left_board"
+ACCOUNT_EVENTS = {**SETUP_PURPOSES, LEFT_BOARD: _l("Left the board")}
 SETUP_CODE_HOURS = 24
 SETUP_CODE_MAX_HOURS = 7 * 24  # a code printed for a meeting next week; never longer
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
@@ -416,7 +425,7 @@ def acknowledge_account_event(event, *, by):
 
 
 def setup_purpose(purpose):
-    return SETUP_PURPOSES.get(purpose, purpose)
+    return ACCOUNT_EVENTS.get(purpose, purpose)
 
 
 def news_for_holder(user):

@@ -77,12 +77,15 @@ def login():
             return (render_template("auth/login.html", form=form, error=throttled.message), 429,
                     {"Retry-After": str(throttled.seconds)})
         if user is not None:
-            _log_in(user)
+            news = _log_in(user)
             if user.hand_in_only:  # deactivated: the field app sends what waits, then logs out
                 return redirect(url_for("shell.app"))
             if user.must_change_password:
                 flash(_("Choose a new password before you go on."), "info")
                 response = redirect(url_for("auth.change_password"))
+            elif news:
+                # Said on a page that shows it: the field app (a member's usual next) shows none.
+                response = redirect(url_for("auth.account"))
             else:
                 response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
             return accounts.set_device_cookie(response, user)
@@ -94,14 +97,21 @@ def _log_in(user):
     accounts.start_session(user)
     login_user(user, force=user.hand_in_only)  # a hand-in session: deactivated, so force
     session.permanent = True
-    for event in accounts.news_for_holder(user):
+    news = accounts.news_for_holder(user)
+    for event in news:
         flash(holder_message(event), "warning")
+    return news
 
 
 def holder_message(event):
-    """What the holder of an account is told at login about a setup code issued for it."""
+    """What the holder of an account is told at login about a setup code issued for it, or their
+    leaving the board."""
     who = _("you") if event.by_id == event.user_id else (
         ROLES.label(event.by_role) if event.by_role else "—")
+    if event.purpose == accounts.LEFT_BOARD:
+        return _("On %(when)s, %(who)s took you off the club's board: you now see only the people "
+                 "you follow. If you did not expect it, talk to your club's board.",
+                 when=format_date_time(event.at), who=who)
     return _("On %(when)s, %(who)s issued a setup code for your account (%(what)s). If you did not "
              "ask for it, tell your club's board at once.", when=format_date_time(event.at),
              who=who, what=accounts.setup_purpose(event.purpose))

@@ -29,7 +29,7 @@ def board(app):
     club is followed by no one. The board sat since an hour ago."""
     first = make_user(role="chair", full_name="Chủ nhiệm Một")
     club = first.club
-    accounts._begin_term(first, utcnow() - timedelta(hours=1))
+    accounts.begin_term(first, utcnow() - timedelta(hours=1))
     second = make_user(club=club, role="chair")
     member = make_user(club=club, role="member")
     followed = make_case(club=club, created_by=member)
@@ -39,7 +39,7 @@ def board(app):
 
 
 def test_a_board_member_steps_down_and_the_club_keeps_a_board(board):
-    accounts.step_down(board.first, by=board.second)
+    holders.leave_board(board.first, by=board.second)
     first = User.get_by_id(board.first.id)
     assert first.role == "member" and not first.is_board
     [term] = BoardTerm.select().where(BoardTerm.user == first.id)
@@ -47,9 +47,9 @@ def test_a_board_member_steps_down_and_the_club_keeps_a_board(board):
     assert AuditLog.get(AuditLog.action == "left_board").user_id == board.second.id
     # The last one on the board stays: someone else must join it first.
     with force_locale("en"), pytest.raises(Invalid, match="at least one board member"):
-        accounts.step_down(board.second, by=board.second)
+        holders.leave_board(board.second, by=board.second)
     with force_locale("en"), pytest.raises(Invalid, match="is not on the board"):
-        accounts.step_down(board.member, by=board.second)
+        holders.leave_board(board.member, by=board.second)
     assert User.get_by_id(board.second.id).role == "chair"
 
 
@@ -72,7 +72,7 @@ def test_what_was_recorded_on_the_board_reaches_the_club_after_stepping_down(cli
     login_as(client, board.first)
     assert send(client, [edit_base])[0]["status"] == "created"
     client.post("/logout")
-    accounts.step_down(board.first, by=board.second)  # before their phone syncs again
+    holders.leave_board(board.first, by=board.second)  # before their phone syncs again
 
     login_as(client, board.first)
     fixed = dict(edit_base, revision=2, base_revision=1, made=None,
@@ -95,7 +95,7 @@ def test_a_former_board_member_deactivated_hands_in_what_they_recorded_on_the_bo
         client, board):
     made_on_board = entry("visit", visit_data(board.unfollowed.uuid),
                           made=at(timedelta(minutes=-20)))
-    accounts.step_down(board.first, by=board.second)
+    holders.leave_board(board.first, by=board.second)
     accounts.set_active(User.get_by_id(board.first.id), False, by=board.second)
     login_as(client, board.first)
     assert client.get("/api/v1/bootstrap").get_json()["user"]["hand_in_only"] is True
@@ -108,7 +108,7 @@ def test_the_phone_lets_go_of_the_cases_it_no_longer_follows(client, board):
     login_as(client, board.first)
     whole = client.get("/api/v1/bootstrap").get_json()
     assert {c["uuid"] for c in whole["cases"]} == {board.followed.uuid, board.unfollowed.uuid}
-    accounts.step_down(board.first, by=board.second)
+    holders.leave_board(board.first, by=board.second)
     delta = client.get(f"/api/v1/bootstrap?since={whole['cursor']}").get_json()
     assert delta["removed"]["cases"] == [board.unfollowed.uuid]
     assert client.get(f"/desk/cases/{board.unfollowed.id}").status_code == 403

@@ -137,7 +137,7 @@ def create_user(*, login, password, role, club=None, full_name="", phone=None, a
             device_key=secrets.token_bytes(32),
         )
         if role == "chair":
-            _begin_term(user, user.created_at)
+            begin_term(user, user.created_at)
         audit.record("account_created", user, user=by, club=club, role=role)
     return user
 
@@ -199,11 +199,21 @@ def set_active(user, active, *, by):
 
 # --- The club's board over time -----------------------------------------------------------------
 # Who sat on the board when (BoardTerm): an entry a board member recorded on any of the club's
-# cases still reaches the club after they step down (book/holders.may_record).
+# cases still reaches the club after they step down (book/holders.leave_board, may_record).
 
-def _begin_term(user, at):
+def begin_term(user, at):
+    """`user` sits on their club's board from `at`."""
     if not BoardTerm.select().where((BoardTerm.user == user.id) & BoardTerm.until.is_null()).exists():
         BoardTerm.create(user=user.id, club=user.club_id, since=at)
+
+
+def end_term(user, at):
+    """`user`'s time on the board ends at `at` (a chair from before terms were kept: it began
+    with their account)."""
+    ended = (BoardTerm.update(until=at)
+             .where((BoardTerm.user == user.id) & BoardTerm.until.is_null()).execute())
+    if not ended:
+        BoardTerm.create(user=user.id, club=user.club_id, since=user.created_at, until=at)
 
 
 def on_board(user, club_id, at):
@@ -222,33 +232,6 @@ def may_step_down(user):
     return (user.role == "chair" and user.club_id is not None
             and User.select().where((User.club == user.club_id) & (User.role == "chair")
                                     & User.is_active & (User.id != user.id)).exists())
-
-
-def step_down(user, *, by):
-    """`user` leaves the club's board and stays a member: from now on they read and record only
-    the cases they follow (their phone drops the others at its next sync), and what they
-    recorded while on the board still reaches the club. Raises Invalid if the club would be
-    left without an active board member."""
-    if user.role != "chair":
-        raise Invalid(_("%(name)s is not on the board.", name=user.full_name or user.login))
-    if not may_step_down(user):
-        raise Invalid(_("The club must keep at least one board member: make another member a "
-                        "board member first."))
-    with database.atomic():
-        now = utcnow()
-        by_role = by.role
-        user.role = "member"
-        user.save(only=[User.role])
-        # The rest of the board sees it until one of them acknowledges it; the member is told at
-        # their next login, unless they left by themselves.
-        AccountEvent.create(club=user.club_id, user=user, purpose=LEFT_BOARD, role="member", by=by,
-                            by_role=by_role, at=now,
-                            holder_told_at=now if by.id == user.id else None)
-        ended = (BoardTerm.update(until=now)
-                 .where((BoardTerm.user == user.id) & BoardTerm.until.is_null()).execute())
-        if not ended:  # a chair from before terms were kept by hand: on the board until now
-            BoardTerm.create(user=user.id, club=user.club_id, since=user.created_at, until=now)
-        audit.record("left_board", user, user=by, club=user.club)
 
 
 def set_club_active(club, active, *, by):
@@ -306,7 +289,7 @@ def note_sync(user, waiting, results):
 
 SETUP_PURPOSES = {"new_account": _l("New account"), "make_chair": _l("Made a board member"),
                   "reset": _l("Password reset")}
-# What else the board sees of its accounts: a member taken off the board (step_down).
+# What else the board sees of its accounts: a member taken off the board (holders.leave_board).
 LEFT_BOARD = "left_board"
 ACCOUNT_EVENTS = {**SETUP_PURPOSES, LEFT_BOARD: _l("Left the board")}
 SETUP_CODE_HOURS = 24
@@ -391,7 +374,7 @@ def use_setup_code(login, code, password, address):
         if row.role:
             user.role = row.role
             if row.role == "chair":
-                _begin_term(user, now)
+                begin_term(user, now)
         user.last_login_at = now
         user.save(only=[User.password_hash, User.must_change_password, User.role,
                         User.last_login_at])

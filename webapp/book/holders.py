@@ -1,9 +1,11 @@
 """Who held a case when: the history a reassignment leaves, so that nothing its previous holder
 recorded before it is trapped on their phone (DESIGN.md §4), and the appointments that follow it."""
+from flask_babel import gettext as _
+
 from .. import accounts, audit
-from ..accounts import on_board
 from ..db import database, utcnow
-from ..models import Appointment, BoardTerm, Case, CaseHolder, User
+from ..invalid import Invalid
+from ..models import AccountEvent, Appointment, BoardTerm, Case, CaseHolder, User
 from ..permissions import FIELD, may_write_case
 
 
@@ -43,12 +45,30 @@ def hand_over(case, member, previous_id=None, at=None):
 
 
 def leave_board(user, *, by):
-    """`user` steps down from the club's board (accounts.step_down) and their open appointments
-    on cases they no longer follow go to whoever does (the case's assignee), or else to the board
-    member who took them off it (or another, if they left by themselves): they are reminded of
-    no visit to a person they can no longer see. Raises Invalid."""
+    """`user` leaves the club's board and stays a member: from now on they read and record only
+    the cases they follow (their phone drops the others at its next sync), and what they recorded
+    while on the board still reaches the club (answered_for). Their open appointments on cases
+    they no longer follow go to whoever does (the case's assignee), or else to the board member
+    who took them off it (or another, if they left by themselves): they are reminded of no visit
+    to a person they can no longer see. Raises Invalid if the club would be left without an
+    active board member."""
+    if user.role != "chair":
+        raise Invalid(_("%(name)s is not on the board.", name=user.full_name or user.login))
+    if not accounts.may_step_down(user):
+        raise Invalid(_("The club must keep at least one board member: make another member a "
+                        "board member first."))
     with database.atomic():
-        accounts.step_down(user, by=by)
+        now = utcnow()
+        by_role = by.role
+        user.role = "member"
+        user.save(only=[User.role])
+        accounts.end_term(user, now)
+        # The rest of the board sees it until one of them acknowledges it; the member is told at
+        # their next login, unless they left by themselves.
+        AccountEvent.create(club=user.club_id, user=user, purpose=accounts.LEFT_BOARD,
+                            role="member", by=by, by_role=by_role, at=now,
+                            holder_told_at=now if by.id == user.id else None)
+        audit.record("left_board", user, user=by, club=user.club)
         board = by if by.id != user.id else (
             User.select().where((User.club == user.club_id) & (User.role == "chair")
                                 & User.is_active).order_by(User.id).first())
@@ -79,7 +99,7 @@ def held(user, case, at):
 def answered_for(user, case, at):
     """True if `case` was `user`'s to record on at the moment `at`: they held it, or sat on its
     club's board (accounts.on_board)."""
-    return held(user, case, at) or on_board(user, case.club_id, at)
+    return held(user, case, at) or accounts.on_board(user, case.club_id, at)
 
 
 def may_record(user, case, at):

@@ -365,7 +365,7 @@ def queue(club, member_id=None, kind=None):
     board = holders.former_board([item.row for item in items])
     for item in items:
         item.previous_holder = previous.get(item.row.uuid)
-        item.former_board = None if item.previous_holder else board.get(item.row.uuid)
+        item.former_board = board.get(item.row.uuid)
     items.sort(key=lambda item: (item.submitted_at, item.row.id))
     return items
 

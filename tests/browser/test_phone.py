@@ -5,6 +5,7 @@ Each test counts what the server holds as well as what the phone shows (TESTING.
 """
 import importlib.util
 import json
+import os
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,9 +18,10 @@ from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, U
 
 from ..factories import PASSWORD, make_case, make_club, make_user, make_visit
 from .test_field_app import (
-    HELD, STORAGE_DUMP, go_offline, go_online, member_of, open_app, record_visit, register_case,
-    sync_once, wait_all_sent, waiting,
+    HELD, STORAGE_DUMP, go_offline, go_online, member_of, no_background_sync, open_app,
+    record_visit, register_case, sync_once, wait_all_sent, waiting,
 )
+from .conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -436,6 +438,35 @@ def test_end_to_end_a_reassigned_case_leaves_the_phone_after_its_visit_went_out(
     page.wait_for_selector("#case-list")
     assert "Cao Thị Chuyển" not in page.locator("#view").inner_text()
     assert "Cao Thị Chuyển" not in page.evaluate(STORAGE_DUMP_OPEN)
+
+
+def test_end_to_end_a_board_member_who_steps_down_keeps_nothing_trapped(live_server, phone):
+    from webapp import accounts
+    from webapp.book import holders
+
+    club = make_club()
+    leaving = make_user(club=club, role="chair", full_name="Chủ nhiệm cũ",
+                        device_key=os.urandom(32))
+    accounts.begin_term(leaving, utcnow() - timedelta(days=1))
+    staying = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=staying, assigned_to=None, full_name="Cao Thị Chung")
+    page = phone.new_page()
+    no_background_sync(page, live_server)
+    log_in(page, live_server.url, leaving.login, PASSWORD)  # a chair: the desk first
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("[data-testid=waiting-count]")
+    record_visit_offline(page, phone, case, "Ghi khi còn ở ban chủ nhiệm")
+    holders.leave_board(User.get_by_id(leaving.id), by=staying)  # before the phone syncs
+    go_online(phone)
+    wait_all_sent(page)
+    [visit] = Visit.select().where(Visit.case == case)
+    assert (visit.created_by_id, visit.notes, visit.review_status) == (
+        leaving.id, "Ghi khi còn ở ban chủ nhiệm", "submitted")  # now for the board to review
+    page.evaluate("location.hash = '#/cases'")
+    page.wait_for_selector("#case-list")
+    assert "Cao Thị Chung" not in page.locator("#view").inner_text()
+    assert "Cao Thị Chung" not in page.evaluate(STORAGE_DUMP_OPEN)
 
 
 @edges

@@ -225,3 +225,13 @@ def test_the_rest_of_the_board_sees_who_left_it_and_the_member_is_told(app, clie
     holders.leave_board(User.get_by_id(board.second.id), by=User.get_by_id(board.second.id))
     [event] = accounts.open_account_events(board.club.id)
     assert event.user_id == event.by_id == board.second.id and event.holder_told_at is not None
+
+
+def test_a_retry_after_a_lost_answer_and_a_step_down_is_a_duplicate(client, board):
+    made_on_board = entry("visit", visit_data(board.unfollowed.uuid),
+                          made=at(timedelta(minutes=-20)))
+    login_as(client, board.first)
+    assert send(client, [made_on_board])[0]["status"] == "created"  # the answer never came back
+    holders.leave_board(User.get_by_id(board.first.id), by=board.second)
+    assert send(client, [made_on_board])[0]["status"] == "duplicate"
+    assert rows(Visit, made_on_board["uuid"]) == 1

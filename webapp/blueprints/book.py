@@ -14,7 +14,7 @@ from ..book import activities, cases, consent, providers, referrals, review, syn
 from ..book.entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
-from ..permissions import CHAIR, FIELD, access, case_or_404, club_record_or_404, visible_cases
+from ..permissions import CHAIR, access, case_or_404, club_record_or_404, visible_cases
 from ..security import search_redirect, searched_text
 from ..book.vocab import (
     CASE_CATEGORIES, CASE_STATUSES, CONSENT_PURPOSES, REFERRAL_STATUSES,

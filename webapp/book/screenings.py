@@ -43,7 +43,7 @@ def risk_rule_explained():
     """The rule in plain words, as the form shows it under the (numbered) questions."""
     codes = vocab.RISK_INDICATORS.codes
     strong = [str(codes.index(c) + 1) for c, w in RISK_WEIGHTS.items() if w >= 2]
-    (high, _h), (medium, _m) = RISK_LEVELS_FROM_POINTS[0], RISK_LEVELS_FROM_POINTS[1]
+    high, medium = RISK_LEVELS_FROM_POINTS[0][0], RISK_LEVELS_FROM_POINTS[1][0]
     return str(_l("Each yes counts 1 point; questions %(strong)s count 2. From %(high)d points: "
                   "high risk. %(medium)d to %(below)d points: medium. No point: low.",
                   strong=", ".join(strong), high=high, medium=medium, below=high - 1))

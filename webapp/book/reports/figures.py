@@ -13,7 +13,7 @@ from .. import scheduling, vocab
 from ..vocab import APPROVED, SUBMITTED
 from ...clock import utc_start_of
 from ...models import (
-    FIELD_ROLES, Activity, Appointment, Attendance, Case, CaseCategory, Referral, User, Visit,
+    FIELD_ROLES, Activity, Attendance, Case, CaseCategory, Referral, User, Visit,
     VisitMember,
 )
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from webapp import accounts
+from webapp.book import holders
 from webapp.models import AccountEvent, AuditLog, SetupCode, User
 
 from .factories import login_as, make_club, make_user
@@ -201,6 +202,44 @@ def test_a_chairs_new_member_opens_the_account_with_a_code(app, club_with_chair)
     first = app.test_client()
     assert use_code(first, "dv.hung", code).status_code == 302
     assert first.get("/account").status_code == 200
+
+
+def test_a_member_who_sets_a_password_with_a_code_is_told_before_the_field_app(
+        app, club_with_chair):
+    club, chair = club_with_chair
+    member = make_user(club=club, full_name="Thành viên Lan")
+    with app.test_request_context():
+        issued = accounts.issue_setup_code(member, by=chair, purpose="reset")
+    phone = app.test_client()
+    response = use_code(phone, member.login, issued.code)
+    # Home would take a member on to the field app, which shows no notice.
+    assert response.headers["Location"].endswith("/account")
+    page = phone.get("/account").get_data(as_text=True)
+    assert "Đã đặt mật khẩu của bạn." in page and 'href="/app/"' in page  # the bar leads on
+    # Not told to report the very code they have just used.
+    assert "mã thiết lập cho tài khoản của bạn" not in page
+    # Said once: it does not wait in the session to come up on some later page.
+    assert "Đã đặt mật khẩu của bạn." not in phone.get("/account").get_data(as_text=True)
+    # A chair is told on the desk's home, which shows it.
+    with app.test_request_context():
+        issued = accounts.issue_setup_code(chair, by=None, purpose="reset")
+    desk = app.test_client()
+    assert use_code(desk, chair.login, issued.code).headers["Location"].endswith("/")
+    assert "Đã đặt mật khẩu của bạn." in desk.get("/").get_data(as_text=True)
+
+
+def test_a_code_used_tells_the_holder_still_of_what_else_was_done_to_the_account(
+        app, club_with_chair):
+    club, chair = club_with_chair
+    second = make_user(club=club, role="chair", full_name="Phó chủ nhiệm Nga")
+    holders.leave_board(second, by=chair)
+    with app.test_request_context():
+        issued = accounts.issue_setup_code(second, by=chair, purpose="reset")
+    phone = app.test_client()
+    assert use_code(phone, second.login, issued.code).headers["Location"].endswith("/account")
+    page = phone.get("/account").get_data(as_text=True)
+    assert "đã cho bạn thôi làm ban chủ nhiệm" in page
+    assert "mã thiết lập cho tài khoản của bạn" not in page
 
 
 def test_the_login_page_offers_the_setup_code_path(client):

@@ -379,6 +379,13 @@ def use_setup_code(login, code, password, address):
         user.save(only=[User.password_hash, User.must_change_password, User.role,
                         User.last_login_at])
         end_sessions(user)
+        # The holder knows of the code they have just used, and of those it replaced (a new code
+        # stops the earlier ones): telling them at this login to report it would alarm them for
+        # nothing. What else was done to the account (leaving the board) is still told.
+        (AccountEvent.update(holder_told_at=now)
+         .where((AccountEvent.user == user) & AccountEvent.holder_told_at.is_null()
+                & AccountEvent.purpose.in_(list(SETUP_PURPOSES)) & (AccountEvent.at <= row.created_at))
+         .execute())
         LoginAttempt.delete().where(LoginAttempt.id.in_(attempt)).execute()
         audit.record("setup_code_used", user, user=user, club=user.club_id, code=row.id)
     return user

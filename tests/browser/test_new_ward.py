@@ -129,6 +129,11 @@ def test_an_admin_starts_a_ward_and_a_member_opens_their_account(live_server, pl
         member.fill("input[name=new]", "my-own-pass-1")
         member.fill("input[name=confirm]", "my-own-pass-1")
         member.click("text=Đặt mật khẩu và đăng nhập")
+        # Told on their account page (the field app shows no notice), then on to the app.
+        member.wait_for_url(re.compile(r".*/account$"))
+        assert member.locator(".alert--success").inner_text() == "Đã đặt mật khẩu của bạn."
+        shot(member, "member-password-set")
+        member.click(".bottomnav a[href='/app/']")
         member.wait_for_url(re.compile(r".*/app/.*"))
         assert User.get(User.login == "vh.tv1").last_login_at is not None
         phone.close()

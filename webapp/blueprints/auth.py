@@ -12,9 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from .. import accounts, audit, shell
 from ..book.vocab import ROLES
 from ..forms import apply_account_error
-from ..i18n import format_date_time
-from ..invalid import Invalid
-from ..i18n import LANG_COOKIE
+from ..i18n import LANG_COOKIE, format_date_time
 from ..invalid import Invalid
 from ..models import User
 from ..permissions import FIELD, LOGGED_IN, PUBLIC, access
@@ -84,12 +82,18 @@ def login():
                 flash(_("Choose a new password before you go on."), "info")
                 response = redirect(url_for("auth.change_password"))
             elif news:
-                # Said on a page that shows it: the field app (a member's usual next) shows none.
-                response = redirect(url_for("auth.account"))
+                response = redirect(told_on(user))
             else:
                 response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
             return accounts.set_device_cookie(response, user)
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+def told_on(user):
+    """Where a user goes after something was said to them at login: home, which for a member
+    is the field app, shows no notice (it would wait in the session and come up later, out of
+    place), so a member is told on their account page, whose bar leads on to the field app."""
+    return url_for("auth.account") if user.role == "member" else url_for("home.index")
 
 
 def _log_in(user):
@@ -139,7 +143,7 @@ def setup():
         else:
             _log_in(user)
             flash(_("Your password is set."), "success")
-            return accounts.set_device_cookie(redirect(url_for("home.index")), user)
+            return accounts.set_device_cookie(redirect(told_on(user)), user)
     return render_template("auth/setup.html", form=form, error=None)
 
 

@@ -102,7 +102,7 @@ def test_a_deactivated_account_or_club_cannot_log_in(client):
     assert "Tài khoản này đã bị ngừng hoạt động" in response.get_data(as_text=True)
     club = make_club(is_active=False)
     response = login_as(client, make_user(club=club))
-    assert "Tài khoản này đã bị ngừng hoạt động" in response.get_data(as_text=True)
+    assert "Câu lạc bộ của bạn đã ngừng hoạt động" in response.get_data(as_text=True)
     assert not is_logged_in(client)
 
 

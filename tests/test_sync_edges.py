@@ -366,6 +366,34 @@ def test_a_case_erased_while_its_batch_waits_takes_nothing_of_it(app, club):
 
 # --- 4. Deactivation and role change --------------------------------------------------------------
 
+def test_a_club_deactivated_while_entries_wait_on_a_phone_takes_none_and_loses_none(app, club):
+    from webapp import accounts
+    phone = app.test_client()
+    login_as(phone, club.a)
+    send(phone, [entry("visit", visit_data(club.case.uuid))], waiting=3)  # 2 still wait
+    admin = make_user(role="admin")
+    desk = app.test_client()
+    login_as(desk, admin)
+    question = desk.post(f"/admin/clubs/{club.chair.club_id}/active", data={"active": "0"})
+    page = question.get_data(as_text=True)
+    # The admin is told whose phones still hold entries, and that they cannot come in meanwhile.
+    assert "các điện thoại này vẫn còn mục chưa gửi" in page and f"{club.a.full_name}: 2 mục" in page
+    accounts.set_club_active(club.chair.club, False, by=admin)
+    waiting = entry("visit", visit_data(club.case.uuid))
+    assert phone.post("/api/v1/sync", json={"entries": [waiting]}).status_code == 401
+    assert rows(Visit, waiting["uuid"]) == 0
+    # At login the member learns why, and that what waits stays on the phone.
+    told = login_as(app.test_client(), club.a).get_data(as_text=True)
+    assert "Câu lạc bộ của bạn đã ngừng hoạt động" in told
+    assert "vẫn được giữ ở đó" in told
+    # Reactivated, the same entry arrives once; sent again after a lost answer, a duplicate.
+    accounts.set_club_active(type(club.chair.club).get_by_id(club.chair.club_id), True, by=admin)
+    login_as(phone, club.a)
+    assert [r["status"] for r in send(phone, [waiting])] == ["created"]
+    assert [r["status"] for r in send(phone, [waiting])] == ["duplicate"]
+    assert rows(Visit, waiting["uuid"]) == 1
+
+
 def test_each_sync_keeps_what_waits_on_the_phone_and_the_members_page_shows_it(client, club):
     login_as(client, club.a)
     visit = entry("visit", visit_data(club.case.uuid))

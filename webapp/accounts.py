@@ -593,7 +593,12 @@ def authenticate(login, password, address, device_cookie=None):
         user.hand_in_only = True
         audit.record("login_hand_in", user=user, club=user.club)
         return user, None
-    if not user.is_active or (user.club is not None and not user.club.is_active):
+    if user.club is not None and not user.club.is_active:
+        audit.record("login_refused_inactive", user=user, club=user.club)
+        # Their chair is locked out too: only the administrator can open the club again.
+        return None, _("Your club is deactivated: nobody of it can log in until the administrator "
+                       "reactivates it. What waits on your phone stays there, and is sent then.")
+    if not user.is_active:
         audit.record("login_refused_inactive", user=user, club=user.club)
         return None, _("This account is deactivated. Ask your club's chair or the administrator.")
     with database.atomic():

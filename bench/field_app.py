@@ -185,8 +185,7 @@ def phone_figures(app, server, login, profile, case_uuid, n, opens=6):
 
         # Offline, slow phone: from navigation to the day drawn from IndexedDB. The page that
         # logged in and synced is closed first: a phone opening the app from its home screen
-        # has no other page of it running, and that one, still running beside each open, made
-        # them slower (the member's median: 378 ms with it, 251 ms without, on a quiet machine).
+        # has no other page of it running beside the one it opens.
         page.close()
         context.route("**/*", lambda route: route.abort("internetdisconnected"))
         context.set_offline(True)

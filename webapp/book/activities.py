@@ -2,12 +2,9 @@
 workshop of the club. The chair records one at the desk (approved at once); a member proposes one
 from the field, an entry of the book that waits for the chair's review like any other, and once
 approved is an activity the club records attendance at (attendance.py)."""
-from datetime import timedelta
-
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from ..clock import local_today
 from ..db import database, utcnow
 from ..i18n import format_date
 from ..invalid import Invalid
@@ -61,12 +58,11 @@ def _check_twin(club_id, values, but=None):
 
 
 def prepare(user, values, lookup):
-    """A proposed activity is recent: the phones keep only RECENT_DAYS of them. The board records
-    and corrects older ones (at the desk)."""
-    if not user.is_board and values["date"] < local_today() - timedelta(days=RECENT_DAYS):
-        raise Invalid({"date": _l("This activity is more than %(n)d days old. Ask the club's "
-                                  "chair to record it at the desk, then discard this entry.",
-                                  n=RECENT_DAYS)})
+    """Nothing more than the fields' own rules: a proposal of any past day goes to the chair's
+    review. The phones keep only RECENT_DAYS of activities, but one recorded on a phone that
+    stayed offline for weeks, or copied from the paper book, is the club's all the same; refusing
+    it would leave the member nothing to do but discard it. Its review still reaches the phone
+    (a returned entry is not bound to that window: review.returned_for)."""
     return values
 
 

@@ -4,10 +4,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from webapp import push
+from webapp import accounts, push
 from webapp.book import reminders, scheduling
 from webapp.db import database, utcnow
-from webapp.models import Appointment, PushDelivery, PushSubscription, Review
+from webapp.models import Appointment, Club, PushDelivery, PushSubscription, Review
 
 from .factories import make_case, make_user, make_visit
 from .push_endpoint import push_endpoint  # noqa: F401 (fixture)
@@ -221,6 +221,16 @@ def test_inactive_users_get_nothing(app, push_endpoint):
     member.is_active = False
     member.save()
     assert reminders.send_due(local("2026-12-09T19:00"))["sent"] == 0
+
+
+def test_the_members_of_a_deactivated_club_get_nothing(app, push_endpoint):
+    member, case, browser = member_with_visit(push_endpoint)
+    accounts.set_club_active(member.club, False, by=None)
+    assert reminders.send_due(local("2026-12-09T19:00"))["sent"] == 0
+    assert push_endpoint.messages == []
+    # Reactivated, the club's reminders go out again.
+    accounts.set_club_active(Club.get_by_id(member.club_id), True, by=None)
+    assert reminders.send_due(local("2026-12-09T19:01"))["sent"] == 1
 
 
 def test_two_senders_at_once_send_each_reminder_once(app, push_endpoint):

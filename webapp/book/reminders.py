@@ -21,7 +21,8 @@ from ..clock import LOCAL_TZ, local_now, local_today
 from ..db import database
 from .entries import ENTRY_TYPES, TYPES
 from ..models import (
-    FIELD_ROLES, Appointment, Case, EntryRevision, PushDelivery, PushSubscription, Review, User,
+    FIELD_ROLES, Appointment, Case, Club, EntryRevision, PushDelivery, PushSubscription, Review,
+    User,
 )
 
 log = logging.getLogger(__name__)
@@ -218,10 +219,12 @@ def send_due(now=None):
     prune_deliveries(now_utc)
     # Referrals forgotten for 30 days become appointments, which the reminders below then cover.
     scheduling.follow_up_referrals(local_today(now_utc))
+    # Only the active accounts of active clubs: a deactivated club's members can no longer log
+    # in, so a reminder of a visit (no name in it, but a visit all the same) would only mislead.
     subscriptions = (PushSubscription.select(PushSubscription, User)
-                     .join(User)
+                     .join(User).join(Club, on=(User.club == Club.id))
                      .where(User.is_active == True, User.role.in_(FIELD_ROLES),  # noqa: E712
-                            User.club.is_null(False))
+                            Club.is_active == True)  # noqa: E712
                      .order_by(PushSubscription.user, PushSubscription.id))
     by_user = {}
     for subscription in subscriptions:

@@ -497,6 +497,42 @@ def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone)
                                        & LoginSession.ended_at.is_null()).count() == 0
 
 
+@edges
+def test_end_to_end_a_visit_waiting_when_the_club_is_deactivated_arrives_once_it_is_back(
+        live_server, phone):
+    from webapp import accounts
+    from webapp.book import holders
+    from webapp.models import Club
+
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Lý Thị Hạnh")
+    holders.hand_over(case, member, at=utcnow() - timedelta(days=1))
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Ghi trước khi CLB ngừng hoạt động")
+    accounts.set_club_active(club, False, by=None)
+    go_online(phone)
+    page.wait_for_selector(".alert a[href^='/login']")  # the session ended: log in again
+    page.click(".alert a[href^='/login']")
+    page.fill("input[name=login]", member.login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    # Told why, and that what waits stays: it does, sealed, with nothing else of the book.
+    page.wait_for_selector("text=Câu lạc bộ của bạn đã ngừng hoạt động")
+    assert Visit.select().count() == 0
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 1}
+    assert "Lý Thị Hạnh" not in page.evaluate(STORAGE_DUMP)
+    # Reactivated: the next login hands the key back, and the visit goes in once.
+    accounts.set_club_active(Club.get_by_id(club.id), True, by=None)
+    page.fill("input[name=login]", member.login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/app/**")
+    wait_all_sent(page)
+    assert [(v.notes, v.created_by_id) for v in Visit.select()] == [
+        ("Ghi trước khi CLB ngừng hoạt động", member.id)]
+
+
 def test_the_boards_outcome_of_a_kept_copy_reaches_the_phone(live_server, phone):
     club = make_club()
     member = member_of(club)

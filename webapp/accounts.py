@@ -594,13 +594,16 @@ def authenticate(login, password, address, device_cookie=None):
         audit.record("login_hand_in", user=user, club=user.club)
         return user, None
     if user.club is not None and not user.club.is_active:
-        audit.record("login_refused_inactive", user=user, club=user.club)
         # Their chair is locked out too: only the administrator can open the club again.
-        return None, _("Your club is deactivated: nobody of it can log in until the administrator "
-                       "reactivates it. What waits on your phone stays there, and is sent then.")
-    if not user.is_active:
+        refusal = _("Your club is deactivated: nobody of it can log in until the administrator "
+                    "reactivates it. What waits on your phone stays there, and is sent then.")
+    elif not user.is_active:
+        refusal = _("This account is deactivated. Ask your club's chair or the administrator.")
+    else:
+        refusal = None
+    if refusal is not None:
         audit.record("login_refused_inactive", user=user, club=user.club)
-        return None, _("This account is deactivated. Ask your club's chair or the administrator.")
+        return None, refusal
     with database.atomic():
         user.last_login_at = utcnow()
         user.save(only=[User.last_login_at])

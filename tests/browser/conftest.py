@@ -94,6 +94,11 @@ def open_phone(playwright_instance, profile_dir):
 
 def log_in(page, base_url, login, password):
     page.goto(f"{base_url}/login")
+    submit_login(page, login, password)
+
+
+def submit_login(page, login, password):
+    """Fill in and send the login form the page shows."""
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")

@@ -14,7 +14,7 @@ from webapp.db import utcnow
 from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, Visit
 
 from ..factories import PASSWORD, make_case, make_club, make_user, make_visit
-from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in
+from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in, submit_login
 
 pytestmark = pytest.mark.browser
 
@@ -302,9 +302,7 @@ def test_a_session_expired_offline_logs_in_again_and_sync_completes(live_server,
     assert waiting(page) == 1
     assert Visit.select().count() == 0
     page.click(".alert a[href^='/login']")
-    page.fill("input[name=login]", member.login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    submit_login(page, member.login, PASSWORD)
     page.wait_for_url(f"{live_server.url}/app/**")
     wait_all_sent(page)
     assert list(visits_by_uuid(member).values()) == [1]

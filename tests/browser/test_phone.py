@@ -21,7 +21,7 @@ from .test_field_app import (
     HELD, STORAGE_DUMP, go_offline, go_online, member_of, no_background_sync, open_app,
     record_visit, register_case, sync_once, wait_all_sent, waiting,
 )
-from .conftest import log_in
+from .conftest import log_in, submit_login
 
 pytestmark = pytest.mark.browser
 
@@ -483,9 +483,7 @@ def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone)
     go_online(phone)
     page.wait_for_selector(".alert a[href^='/login']")  # the session ended: log in again
     page.click(".alert a[href^='/login']")
-    page.fill("input[name=login]", member.login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    submit_login(page, member.login, PASSWORD)
     page.wait_for_selector("[data-testid=handed-in]")
     assert [v.notes for v in Visit.select()] == ["Ghi trước khi thôi tham gia"]
     for _ in range(50):
@@ -514,9 +512,7 @@ def test_end_to_end_a_visit_waiting_when_the_club_is_deactivated_arrives_once_it
     go_online(phone)
     page.wait_for_selector(".alert a[href^='/login']")  # the session ended: log in again
     page.click(".alert a[href^='/login']")
-    page.fill("input[name=login]", member.login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    submit_login(page, member.login, PASSWORD)
     # Told why, and that what waits stays: it does, sealed, with nothing else of the book.
     page.wait_for_selector("text=Câu lạc bộ của bạn đã ngừng hoạt động")
     assert Visit.select().count() == 0
@@ -524,9 +520,7 @@ def test_end_to_end_a_visit_waiting_when_the_club_is_deactivated_arrives_once_it
     assert "Lý Thị Hạnh" not in page.evaluate(STORAGE_DUMP)
     # Reactivated: the next login hands the key back, and the visit goes in once.
     accounts.set_club_active(Club.get_by_id(club.id), True, by=None)
-    page.fill("input[name=login]", member.login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    submit_login(page, member.login, PASSWORD)
     page.wait_for_url(f"{live_server.url}/app/**")
     wait_all_sent(page)
     assert [(v.notes, v.created_by_id) for v in Visit.select()] == [

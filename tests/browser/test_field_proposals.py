@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from webapp.book import activities, providers
+from webapp.book import activities, providers, review
 from webapp.book.fields import local_today
 from webapp.models import Activity, Attendance, EntryRevision, Referral
 
 from ..factories import make_case, make_club, make_user
-from .test_field_app import go_offline, go_online, member_of, open_app, sync_until_empty, waiting
+from .test_field_app import go_offline, go_online, member_of, open_app, sync_until_empty, wait_all_sent, waiting
 
 pytestmark = pytest.mark.browser
 
@@ -130,6 +130,28 @@ def test_a_proposal_the_book_already_has_comes_back_with_what_to_do(live_server,
     # The activity is the chair's: the attendance form now offers it.
     page.evaluate("location.hash = '#/new/attendance'")
     assert "Tập huấn kỹ năng" in page.locator("#f-activity_uuid").inner_text()
+
+
+def test_an_activity_from_past_the_phones_window_recorded_offline_reaches_the_chair(
+        live_server, phone):
+    club = make_club()
+    chair = make_user(club=club, role="chair")
+    member = member_of(club)
+    day = local_today() - timedelta(days=91)  # copied from the paper book, past the 90 days kept
+    page = phone_page(phone, live_server, member)
+    go_offline(phone)
+    page.evaluate("location.hash = '#/new/activity'")
+    page.fill("#f-title", "Truyền thông ở chợ Hạ Long")
+    page.select_option("#f-kind", "awareness")
+    page.fill("#f-date", day.isoformat())
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/app/#/today")
+    go_online(phone)
+    wait_all_sent(page)  # sent, not refused: nothing waits, nothing to discard
+    [activity] = Activity.select().where(Activity.club == club)
+    assert (activity.title, activity.date, activity.review_status) == (
+        "Truyền thông ở chợ Hạ Long", day, "submitted")
+    assert [item.row.id for item in review.queue(chair.club)] == [activity.id]
 
 
 def test_the_provider_picker_works_offline_and_a_provider_removed_meanwhile_is_taken_by_name(

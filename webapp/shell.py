@@ -221,6 +221,12 @@ def _strings():
         "case": _("Case"),
         "activity": _("Activity"),
         "fix_errors": _("Check the fields marked in red."),
+        "not_saved": _("This was not saved on the phone. What you filled in is still here: tap "
+                       "Save again. If it still does not save, write it down on paper and tell "
+                       "your club's chair."),
+        "not_saved_full": _("The phone's storage is full, so this was not saved. What you filled "
+                            "in is still here: delete some photos, videos or apps you do not "
+                            "use, then tap Save again."),
         "chosen": _("%(n)s chosen"),
         "no_activity": _("No activity on the phone yet. If the club is holding one (or just "
                          "held one), propose it: the chair reviews it, and it shows here."),

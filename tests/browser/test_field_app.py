@@ -719,3 +719,64 @@ def test_after_a_long_form_the_next_screen_opens_at_its_top_with_the_saved_notic
     notice.wait_for()
     assert page.evaluate("scrollY") == 0
     assert notice.bounding_box()["y"] < page.viewport_size["height"]
+
+
+# The phone's storage refuses the next writes of the outbox as Chromium does when it is full:
+# the put's request succeeds, then its transaction aborts with QuotaExceededError at commit.
+STORAGE_FULL = """() => {
+  window.storageFull = true;
+  const open = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (names, mode, options) {
+    const t = open.call(this, names, mode, options);
+    if (window.storageFull && mode === "readwrite" && [].concat(names).includes("outbox")) {
+      const store = t.objectStore("outbox");
+      const put = store.put;
+      store.put = function (...args) {
+        const request = put.apply(this, args);
+        request.addEventListener("success", () => {
+          Object.defineProperty(t, "error", { value: new DOMException("The quota has been exceeded.", "QuotaExceededError") });
+          t.abort();
+        });
+        return request;
+      };
+    }
+    return t;
+  };
+}"""
+
+
+def test_an_entry_the_full_phone_could_not_keep_is_said_unsaved_and_stays_on_the_form(
+        live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Trần Thị Nhớ")
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    page.evaluate(STORAGE_FULL)
+    page.evaluate(f"location.hash = '#/case/{case.uuid}'")
+    page.click("a[href^='#/new/visit']")
+    page.locator("[data-field=kind] .chip, [data-field=kind] select").first.click()
+    if page.locator("select#f-kind").count():
+        page.select_option("select#f-kind", index=1)
+    page.fill("#f-notes", "Ghi lúc bộ nhớ đầy")
+    form_url = page.url
+    page.click("form button[type=submit]")
+    # Not said saved: the reason and what to do, on the form, which keeps what was filled in.
+    page.wait_for_selector("form .alert--error:has-text('Bộ nhớ điện thoại đã đầy')")
+    assert page.url == form_url
+    assert page.input_value("#f-notes") == "Ghi lúc bộ nhớ đầy"
+    assert "Đã lưu" not in page.inner_text("body")
+    assert page.evaluate(HELD)["outbox"] == 0 and waiting(page) == 0
+    if os.environ.get("SOTD_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["SOTD_SCREENSHOTS"], "field-storage-full.png"),
+                        full_page=True)
+
+    # Room made on the phone: Save again keeps it, once, and it goes out once.
+    page.evaluate("window.storageFull = false")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    page.wait_for_selector("text=Đã lưu trên điện thoại")
+    assert page.evaluate(HELD)["outbox"] == 1 and waiting(page) == 1
+    go_online(phone)
+    wait_all_sent(page)
+    assert [(v.notes, v.created_by_id) for v in Visit.select()] == [("Ghi lúc bộ nhớ đầy", member.id)]

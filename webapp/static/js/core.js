@@ -45,14 +45,22 @@
   });
   const committed = (t) => new Promise((resolve, reject) => {
     t.oncomplete = () => resolve();
-    t.onerror = t.onabort = () => reject(t.error);
+    t.onerror = t.onabort = () => reject(t.error || new DOMException("The write was not kept.", "AbortError"));
   });
   async function store(name, mode) {
     return (await db()).transaction(name, mode || "readonly").objectStore(name);
   }
+  /* A write is kept once its transaction has committed, not when its request succeeds: a phone
+     whose storage is full (QuotaExceededError) or failing aborts the transaction after that.
+     "strict": on the disk before the promise resolves (what a member recorded). */
+  async function write(name, change, durability) {
+    const t = (await db()).transaction(name, "readwrite", { durability: durability || "default" });
+    change(t.objectStore(name));
+    return committed(t);
+  }
   const get = async (name, key) => done((await store(name)).get(key));
-  const put = async (name, value, key) => done((await store(name, "readwrite")).put(value, key));
-  const del = async (name, key) => done((await store(name, "readwrite")).delete(key));
+  const put = (name, value, key) => write(name, (s) => s.put(value, key));
+  const del = (name, key) => write(name, (s) => s.delete(key));
   const all = async (name) => done((await store(name)).getAll());
 
   // --- WebCrypto: the user's key is imported non-extractable; every record has its own IV and
@@ -262,8 +270,9 @@
     if (entry.server) body.server = entry.server; // the server's version, for a conflict
     const old = await get("outbox", entry.uuid);
     if (old && old.user !== user.id) throw new Error("not yours");
-    await put("outbox", { uuid: entry.uuid, user: user.id, type: entry.type, state: state || "waiting",
-      saved_at: old ? old.saved_at : Date.now(), box: await seal(user.key, body, user.id + ":" + entry.uuid) });
+    const rec = { uuid: entry.uuid, user: user.id, type: entry.type, state: state || "waiting",
+      saved_at: old ? old.saved_at : Date.now(), box: await seal(user.key, body, user.id + ":" + entry.uuid) };
+    await write("outbox", (s) => s.put(rec), "strict");
   }
   async function discard(user, uuid) {
     const rec = await get("outbox", uuid);

@@ -248,6 +248,7 @@ export function formView(state, type, params, fixUuid, only) {
     rounds, areas: round ? [...new Set([...round.my_areas, ...round.areas])] : [] };
   const form = entryForm(state.schema, type, ctx, values, fixed);
   const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true }, t("fix_errors"));
+  const fresh = uuid(); // one record per form: Save tapped again after a failure writes the same one
   const c = only ? caseOf(state, entry.uuid) : fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
   const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance"),
     activity: t("new_activity"), screening: t("record_screening") };
@@ -257,11 +258,12 @@ export function formView(state, type, params, fixUuid, only) {
     const data = form.read();
     const errors = validate(state.schema, type, data);
     if (Object.keys(errors).length) {
+      alert.textContent = t("fix_errors");
       alert.hidden = false;
       form.show(errors);
       return;
     }
-    const saved = entry ? Object.assign({}, entry, { data }) : { uuid: uuid(), type, revision: 1, data };
+    const saved = entry ? Object.assign({}, entry, { data }) : { uuid: fresh, type, revision: 1, data };
     delete saved.errors;
     delete saved.reason;
     delete saved.server;
@@ -276,8 +278,7 @@ export function formView(state, type, params, fixUuid, only) {
       if (choice === "cancel") return;
       if (choice === "consent") next = "#/consent/" + target.uuid;
     }
-    await state.actions.save(saved);
-    location.hash = next;
+    if (await kept(state, saved, alert)) location.hash = next;
   }
 
   const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
@@ -293,6 +294,20 @@ export function formView(state, type, params, fixUuid, only) {
     queueMicrotask(() => { alert.hidden = false; form.show(entry.errors); });
   }
   return [view];
+}
+
+/* Save `entry` on the phone. If the phone could not keep it (its storage full, or failing), say so
+   in `alert` and stay on the form with what was filled in: nothing is said saved that is not. */
+async function kept(state, entry, alert) {
+  try {
+    await state.actions.save(entry);
+    return true;
+  } catch (error) {
+    alert.textContent = t(error && error.name === "QuotaExceededError" ? "not_saved_full" : "not_saved");
+    alert.hidden = false;
+    alert.scrollIntoView({ block: "center" });
+    return false;
+  }
 }
 
 const formActions = () => h("div", { class: "form-actions action-bar" },
@@ -417,13 +432,14 @@ export function compareView(state, id) {
         if (n in theirs) data[n] = theirs[n]; else delete data[n];
       }
     }
-    await state.actions.save(Object.assign({ uuid: e.uuid, type: e.type, data }, core.nextRevision(e.server.revision)));
-    location.hash = "#/outbox";
+    const mix = Object.assign({ uuid: e.uuid, type: e.type, data }, core.nextRevision(e.server.revision));
+    if (await kept(state, mix, alert)) location.hash = "#/outbox";
   }
 
+  const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true });
   const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
     h("h1", {}, t("compare")), h("p", {}, typeLabel(e.type), " · ", entryLabel(state, e)),
-    h("p", { class: "muted small" }, t("compare_intro")),
+    h("p", { class: "muted small" }, t("compare_intro")), alert,
     names.map((n) => h("fieldset", { class: "fieldset field", "data-field": n }, h("legend", { class: "field__label" }, fieldLabel(state, e.type, n) || n),
       side(n, e.data[n], t("mine"), true), side(n, theirs[n], t("theirs", { n: e.server.revision }), false))),
     formActions());

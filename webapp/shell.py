@@ -221,6 +221,15 @@ def _strings():
         "case": _("Case"),
         "activity": _("Activity"),
         "fix_errors": _("Check the fields marked in red."),
+        "draft_restored": _("This is what you were filling in at %(time)s, kept on the phone. "
+                            "Check it, then save."),
+        "draft_gone": _("The person in the entry you were filling in is no longer on your list "
+                        "(given to another member, closed or erased), so it was taken off the "
+                        "phone. Tell your club's chair if it matters."),
+        "draft_waits": _("You have an entry half filled in, not saved yet."),
+        "draft_go_on": _("Go on filling it in"),
+        "draft_drop": _("Throw it away"),
+        "draft_drop_confirm": _("Throw away what you were filling in? It has not been saved."),
         "not_saved": _("This was not saved on the phone. What you filled in is still here: tap "
                        "Save again. If it still does not save, write it down on paper and tell "
                        "your club's chair."),

@@ -780,3 +780,67 @@ def test_an_entry_the_full_phone_could_not_keep_is_said_unsaved_and_stays_on_the
     go_online(phone)
     wait_all_sent(page)
     assert [(v.notes, v.created_by_id) for v in Visit.select()] == [("Ghi lúc bộ nhớ đầy", member.id)]
+
+
+def held_working(page, n):
+    """Until the phone's store of working sets holds `n` records."""
+    for _ in range(50):
+        if page.evaluate(HELD)["working"] == n:
+            return
+        page.wait_for_timeout(100)
+    assert page.evaluate(HELD)["working"] == n
+
+
+def test_a_form_half_filled_in_when_the_tab_closed_is_there_when_the_app_opens_again(
+        live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Phạm Thị Dở")
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    shots = os.environ.get("SOTD_SCREENSHOTS")
+    # Cancelled: nothing of it is kept.
+    page.evaluate(f"location.hash = '#/case/{case.uuid}'")
+    page.click("a[href^='#/new/visit']")
+    page.fill("#f-notes", "Bỏ dở")
+    held_working(page, 3)  # the working set, its summary and the form as filled in so far
+    page.click("form .form-actions button[type=button]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    held_working(page, 2)
+
+    # Half filled in, then the tab is closed (a call came in, and the phone took the memory).
+    page.click("a[href^='#/new/visit']")
+    page.locator("[data-field=kind] .chip, [data-field=kind] select").first.click()
+    page.fill("#f-notes", "Điền dở thì có điện thoại")
+    form_url = page.url
+    held_working(page, 3)
+    assert "Điền dở thì có điện thoại" not in page.evaluate(STORAGE_DUMP)  # sealed, as the book
+    page.close()
+    page = phone.new_page()
+    no_background_sync(page, live_server)
+    page.goto(form_url)
+    page.wait_for_selector("[data-testid=draft-restored]")
+    assert page.input_value("#f-notes") == "Điền dở thì có điện thoại"
+    assert page.locator("[data-field=kind] :checked").count() == 1
+    if shots:
+        page.screenshot(path=os.path.join(shots, "field-draft-restored.png"))
+
+    # Opened from the home screen instead: Today says what waits, and leads back to it.
+    page.close()
+    page = phone.new_page()
+    no_background_sync(page, live_server)
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_selector("[data-testid=draft] a")
+    if shots:
+        page.screenshot(path=os.path.join(shots, "field-draft-waits.png"))
+    page.click("[data-testid=draft] a")
+    page.wait_for_selector("[data-testid=draft-restored]")
+    assert page.input_value("#f-notes") == "Điền dở thì có điện thoại"
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    assert page.evaluate(HELD) == {"keys": 1, "working": 2, "outbox": 1}
+    assert page.locator("[data-testid=draft]").count() == 0
+    go_online(phone)
+    wait_all_sent(page)
+    assert [(v.notes, v.created_by_id) for v in Visit.select()] == [
+        ("Điền dở thì có điện thoại", member.id)]

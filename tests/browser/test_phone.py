@@ -27,6 +27,8 @@ pytestmark = pytest.mark.browser
 
 # Everything the phone holds for the user logged in, decrypted as the app reads it.
 STORAGE_DUMP_OPEN = "async () => JSON.stringify(await self.sotd.snapshot())"
+# The form the user logged in has half filled in, decrypted (core.draft).
+DRAFT = "async () => self.sotd.draft(await self.sotd.currentUser())"
 
 
 def test_labels_and_codes_come_from_the_schema_and_the_fields_vocabulary(live_server, phone):
@@ -121,6 +123,12 @@ def test_an_erased_case_leaves_the_phone_at_once_with_one_line(live_server, phon
     record_visit(page, other.uuid, "Lượt của người ở lại")
     [gone_visit] = [e for e in page.evaluate("async () => (await self.sotd.snapshot()).entries")
                     if e["data"]["case_uuid"] == case.uuid]
+    # A second visit to the person, half filled in and left (core.draft).
+    page.evaluate(f"location.hash = '#/new/visit?case={case.uuid}'")
+    page.fill("#f-notes", "Điền dở về người xin xóa")
+    page.evaluate("location.hash = '#/today'")  # left at once: what was typed is kept
+    page.wait_for_selector("[data-testid=draft]")
+    assert page.evaluate(DRAFT)["data"]["notes"] == "Điền dở về người xin xóa"
     cases.erase(case, chair)  # at the person's request, while the phone is offline
 
     def answer_gone(route):  # the sync contract's answer (DESIGN.md §4) for the erased case
@@ -138,6 +146,9 @@ def test_an_erased_case_leaves_the_phone_at_once_with_one_line(live_server, phon
     go_online(phone)
     sync_once(page)
     page.wait_for_selector("#banner :text('yêu cầu xóa thông tin')")
+    page.wait_for_selector("#banner :text('không còn trong danh sách của bạn')")
+    assert page.locator("[data-testid=draft]").count() == 0
+    assert page.evaluate(DRAFT) is None
     assert waiting(page) == 0
     dump = page.evaluate(STORAGE_DUMP_OPEN)
     assert "Trần Thị Xin Xóa" not in dump and "Ghi chú về người xin xóa" not in dump

@@ -1,7 +1,7 @@
 // The field app: boot from IndexedDB, route between screens, sync when it can, install, update.
 // core.js is a classic script that app.html runs first (it starts reading IndexedDB at once).
 import { logOut, OFFLINE } from "./logout.js";
-import { h, t } from "./ui.js";
+import { ask, h, t } from "./ui.js";
 import * as views from "./views.js";
 
 const core = self.sotd;
@@ -13,7 +13,7 @@ const state = {
   user: null, working: null, entries: [], counts: { waiting: 0, others: 0, rejected: 0 },
   schema: null, lastSync: null, clockSkew: 0, online: navigator.onLine, syncing: false,
   progress: { done: 0, total: 0 }, message: "", needLogin: false, installPrompt: null,
-  updateWorker: null, failures: 0, retryTimer: null,
+  updateWorker: null, failures: 0, retryTimer: null, draft: null,
 };
 
 state.actions = {
@@ -30,6 +30,18 @@ state.actions = {
     for (const uuid of uuids) await core.discard(state.user, uuid);
     await refresh();
     render();
+  },
+  /* The form at `hash`, as filled in so far (core.draft); dropped once saved or cancelled. */
+  async keepDraft(hash, uuid, data, caseUuid) {
+    if (!state.user) return;
+    state.draft = { hash, uuid, data, case_uuid: caseUuid || null, at: Date.now() };
+    await core.keepDraft(state.user, state.draft);
+  },
+  async dropDraft(hash) {
+    if (!state.draft || state.draft.hash !== hash) return;
+    state.draft = null;
+    renderChrome();
+    await core.dropDraft(state.user);
   },
   logout,
   install,
@@ -146,6 +158,11 @@ function renderChrome() {
       t("clock_off", { n: Math.round(Math.abs(state.clockSkew) / 60e3) })));
   }
   if (state.notice) notes.push(h("p", { class: "alert", role: "status" }, state.notice));
+  if (state.draft && state.draft.hash !== location.hash && state.working) {
+    notes.push(h("div", { class: "alert alert--warning", role: "status", "data-testid": "draft" },
+      h("p", {}, t("draft_waits")), h("a", { class: "button", href: state.draft.hash }, t("draft_go_on")), " ",
+      h("button", { type: "button", class: "link-button", onclick: dropDraft }, t("draft_drop"))));
+  }
   if (state.needLogin && state.working) notes.push(h("p", { class: "alert alert--error", role: "alert" }, t("need_login"), " ", loginLink()));
   if (state.updateWorker) {
     notes.push(h("p", { class: "alert", role: "status" }, t("update_ready"), " ",
@@ -160,6 +177,21 @@ function renderChrome() {
       } }, t("later"))));
   }
   banner.replaceChildren(...notes);
+}
+
+async function dropDraft() {
+  const choice = await ask(t("draft_drop_confirm"), [["drop", t("draft_drop")], ["keep", t("cancel")]]);
+  if (choice === "drop" && state.draft) await state.actions.dropDraft(state.draft.hash);
+}
+
+/* A form left half filled in (the tab closed behind a call, the battery gone): read once the
+   first screen is drawn, and offered again — its own form filled in with it, any other screen
+   with a word and a link back. */
+async function loadDraft() {
+  state.draft = state.user ? await core.draft(state.user).catch(() => null) : null;
+  if (!state.draft) return;
+  if (FORMS.includes(route().name) && state.working && !state.working.partial) render();
+  else renderChrome();
 }
 
 // --- Sync ------------------------------------------------------------------------------------
@@ -180,7 +212,8 @@ async function sync() {
     state.needLogin = false;
     state.failures = 0;
     // One line for what the member should know of this sync: an erasure, the server's notices.
-    const said = (result.gone ? [t("gone")] : []).concat(result.notices || []);
+    const said = (result.gone ? [t("gone")] : []).concat(result.draftGone ? [t("draft_gone")] : [], result.notices || []);
+    if (result.draftGone) state.draft = null;
     if (said.length) state.notice = said.join(" ");
     await refresh();
     state.message = state.counts.rejected ? "" : t("sync_done");
@@ -274,6 +307,7 @@ async function registerWorker() {
   navigator.serviceWorker.addEventListener("message", async (event) => {
     if (event.data && event.data.type === "synced") {
       await refresh();
+      if (state.draft) state.draft = await core.draft(state.user).catch(() => null);
       update();
     }
   });
@@ -292,6 +326,7 @@ async function start() {
   }
   render();
   openWhole();
+  loadDraft();
   if (!state.working && navigator.onLine) {
     // First open on this phone (or after logout): the working set comes with the key.
     let result = {};
@@ -311,6 +346,8 @@ async function start() {
 
 window.addEventListener("hashchange", () => {
   state.notice = ""; // said once, on the screen where the sync ended
+  if (state.flushDraft) state.flushDraft(true); // the form left: what it holds is the draft (banner)
+  state.flushDraft = null;
   render();
   window.scrollTo(0, 0); // a new screen opens at its top, where the "saved" notice is
 });
@@ -325,7 +362,10 @@ window.addEventListener("online", () => {
   sync();
 });
 window.addEventListener("offline", () => { state.online = false; renderChrome(); });
-document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") sync(); });
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") sync();
+  else if (state.flushDraft) state.flushDraft();
+});
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-action=sync]")) sync();
 });

@@ -11,6 +11,7 @@
   const LOGOUT_PENDING = "logout_pending"; // meta: a logout made offline, the server not yet told
   const CLOCK = "clock_skew"; // meta: the server's clock minus the phone's, in ms, at the last sync
   const SUMMARY = "summary:"; // working: the key of a user's summary (summaryOf), before their id
+  const DRAFT = "draft:"; // working: the key of the form a user is filling in (draft), before their id
   const FIRST_PAGE = 30; // the cases of "My cases" the summary holds, besides those Today names
   const enc = new TextEncoder();
   const dec = new TextDecoder();
@@ -212,10 +213,34 @@
     return { working: w, serverTime: answer.server_time };
   }
 
+  /* The form on screen as it is being filled in, sealed like the working set and beside it: a
+     tab the phone closed behind a call, or a battery that ran out, loses nothing typed. One per
+     user; it goes when the form is saved or cancelled, and with the working set at logout. */
+  async function draft(user) {
+    const box = user && await get("working", DRAFT + user.id);
+    return box ? unseal(user.key, box, user.id + ":draft").catch(() => null) : null;
+  }
+  let drafts = Promise.resolve(); // the draft's writes, one at a time in the order asked
+  const inTurn = (write) => (drafts = drafts.then(write, write));
+  const keepDraft = (user, value) => inTurn(async () =>
+    put("working", await seal(user.key, value, user.id + ":draft"), DRAFT + user.id));
+  const dropDraft = (user) => inTurn(() => del("working", DRAFT + user.id));
+  /* A form half filled in about a case that has left the working set since `before` (erased at
+     the person's request, reassigned, closed) goes with it: the phone keeps nothing of a person
+     it no longer follows. True if it went. */
+  async function dropDraftOfCaseGone(user, before, after) {
+    const d = await draft(user);
+    const has = (w) => ((w && w.cases) || []).some((c) => c.uuid === d.case_uuid);
+    if (!d || !d.case_uuid || !has(before) || has(after)) return false;
+    await dropDraft(user);
+    return true;
+  }
+
   /* Logging out: the user's working set and key go; their waiting entries stay, unreadable. */
   async function forget(id) {
     await del("working", id);
     await del("working", SUMMARY + id);
+    await del("working", DRAFT + id);
     await del("keys", id);
     if ((await get("meta", "user")) === id) await del("meta", "user");
   }
@@ -506,9 +531,10 @@
       await fetchSchema();
       await put("meta", fresh.schema_version, "schema_version");
     }
+    const draftGone = await dropDraftOfCaseGone(user, held, fresh);
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);
     return { user, sent: first.sent + second.sent, accepted: first.accepted + second.accepted,
-      gone: tally.gone, notices: tally.notices, handInOnly: !!(fresh.user && fresh.user.hand_in_only),
+      gone: tally.gone, notices: tally.notices, draftGone, handInOnly: !!(fresh.user && fresh.user.hand_in_only),
       serverTime };
   }
 
@@ -527,6 +553,6 @@
   }
 
   self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, session, refreshWorking, merged, forget, forgetAll, nextRevision, endPendingLogout, working, entries, records, save,
-    discard, counts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
+    discard, counts, draft, keepDraft, dropDraft, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

@@ -235,7 +235,10 @@ export function formView(state, type, params, fixUuid, only) {
   const from = type === "case" && !entry ? screeningOf(state, params.get("screening")) : null;
   if (from) fixed.screening_uuid = from.uuid;
   if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
-  const values = entry ? Object.assign({}, entry.data) : defaults(state, type);
+  // The form as it was left half filled in (the tab closed behind a call): as it was.
+  const here = location.hash;
+  const draft = state.draft && state.draft.hash === here ? state.draft : null;
+  const values = draft ? Object.assign({}, draft.data) : entry ? Object.assign({}, entry.data) : defaults(state, type);
   // Registered from a screening: its answers carried over; consent is asked on the form.
   if (from) Object.assign(values, { categories: [from.category], risk_level: from.risk_level, neighbourhood: from.area });
   // Activities proposed on this phone are offered at once: attendance at one waits with it.
@@ -248,7 +251,33 @@ export function formView(state, type, params, fixUuid, only) {
     rounds, areas: round ? [...new Set([...round.my_areas, ...round.areas])] : [] };
   const form = entryForm(state.schema, type, ctx, values, fixed);
   const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true }, t("fix_errors"));
-  const fresh = uuid(); // one record per form: Save tapped again after a failure writes the same one
+  const fresh = draft ? draft.uuid : uuid(); // one record per form: Save tapped again writes the same one
+  let keeping = null;
+  let left = false; // saved, cancelled or left: nothing more of this form is kept
+  const keepNow = () => {
+    clearTimeout(keeping);
+    keeping = null;
+    const data = form.read();
+    return state.actions.keepDraft(here, fresh, data, type === "case" ? entry && entry.uuid : data.case_uuid).catch(() => {});
+  };
+  const keepDraft = () => {
+    if (left) return;
+    clearTimeout(keeping);
+    keeping = setTimeout(keepNow, 300);
+  };
+  const done = () => {
+    left = true;
+    clearTimeout(keeping);
+    keeping = null;
+  };
+  // The page hidden (a call, another app), or the form left: the last moment's typing kept at once.
+  state.flushDraft = (leaving) => {
+    const kept = keeping !== null && keepNow();
+    if (leaving) done();
+    return kept;
+  };
+  form.element.addEventListener("input", keepDraft);
+  form.element.addEventListener("change", keepDraft);
   const c = only ? caseOf(state, entry.uuid) : fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;
   const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance"),
     activity: t("new_activity"), screening: t("record_screening") };
@@ -278,7 +307,13 @@ export function formView(state, type, params, fixUuid, only) {
       if (choice === "cancel") return;
       if (choice === "consent") next = "#/consent/" + target.uuid;
     }
-    if (await kept(state, saved, alert)) location.hash = next;
+    done();
+    if (!(await kept(state, saved, alert))) {
+      left = false; // not saved: the form is still being filled in
+      return;
+    }
+    await state.actions.dropDraft(here).catch(() => {});
+    location.hash = next;
   }
 
   const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
@@ -288,8 +323,12 @@ export function formView(state, type, params, fixUuid, only) {
     type === "screening" && round ? h("p", { class: "muted" }, round.name) : null,
     from ? h("p", { class: "muted", "data-testid": "from-screening" }, t("from_screening", { area: from.area })) : null,
     entry && entry.reason ? h("p", { class: "alert alert--warning" }, t("returned_reason", { reason: entry.reason })) : null,
+    draft ? h("p", { class: "alert", role: "status", "data-testid": "draft-restored" }, t("draft_restored", { time: date(new Date(draft.at).toISOString()) })) : null,
     alert, form.element,
-    formActions());
+    formActions(() => {
+      done();
+      state.actions.dropDraft(here).catch(() => {});
+    }));
   if (entry && entry.errors && Object.keys(entry.errors).length) {
     queueMicrotask(() => { alert.hidden = false; form.show(entry.errors); });
   }
@@ -310,9 +349,12 @@ async function kept(state, entry, alert) {
   }
 }
 
-const formActions = () => h("div", { class: "form-actions action-bar" },
+const formActions = (cancelled) => h("div", { class: "form-actions action-bar" },
   h("button", { type: "submit", class: "button button--block" }, icon("check"), t("save")),
-  h("button", { type: "button", class: "button button--secondary button--block", onclick: () => history.back() }, t("cancel")));
+  h("button", { type: "button", class: "button button--secondary button--block", onclick: () => {
+    if (cancelled) cancelled();
+    history.back();
+  } }, t("cancel")));
 
 function defaults(state, type) {
   if (type === "visit") return { date: today(), members_present: [state.working.user.id] };

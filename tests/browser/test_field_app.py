@@ -106,13 +106,18 @@ def waiting(page):
     return int(badge.inner_text()) if badge.is_visible() else 0
 
 
-def record_visit(page, case_uuid, notes):
+def fill_visit(page, case_uuid, notes):
+    """Open a new visit of the case from its screen and fill it in, not yet saved."""
     page.evaluate(f"location.hash = '#/case/{case_uuid}'")
     page.click("a[href^='#/new/visit']")
     page.locator("[data-field=kind] .chip, [data-field=kind] select").first.click()
     if page.locator("select#f-kind").count():
         page.select_option("select#f-kind", index=1)
     page.fill("#f-notes", notes)
+
+
+def record_visit(page, case_uuid, notes):
+    fill_visit(page, case_uuid, notes)
     page.click("form button[type=submit]")
     page.wait_for_url(f"**/app/#/case/{case_uuid}")
 
@@ -753,12 +758,7 @@ def test_an_entry_the_full_phone_could_not_keep_is_said_unsaved_and_stays_on_the
     page = open_app(phone.new_page(), live_server, member)
     go_offline(phone)
     page.evaluate(STORAGE_FULL)
-    page.evaluate(f"location.hash = '#/case/{case.uuid}'")
-    page.click("a[href^='#/new/visit']")
-    page.locator("[data-field=kind] .chip, [data-field=kind] select").first.click()
-    if page.locator("select#f-kind").count():
-        page.select_option("select#f-kind", index=1)
-    page.fill("#f-notes", "Ghi lúc bộ nhớ đầy")
+    fill_visit(page, case.uuid, "Ghi lúc bộ nhớ đầy")
     form_url = page.url
     page.click("form button[type=submit]")
     # Not said saved: the reason and what to do, on the form, which keeps what was filled in.
@@ -809,9 +809,7 @@ def test_a_form_half_filled_in_when_the_tab_closed_is_there_when_the_app_opens_a
     held_working(page, 2)
 
     # Half filled in, then the tab is closed (a call came in, and the phone took the memory).
-    page.click("a[href^='#/new/visit']")
-    page.locator("[data-field=kind] .chip, [data-field=kind] select").first.click()
-    page.fill("#f-notes", "Điền dở thì có điện thoại")
+    fill_visit(page, case.uuid, "Điền dở thì có điện thoại")
     form_url = page.url
     held_working(page, 3)
     assert "Điền dở thì có điện thoại" not in page.evaluate(STORAGE_DUMP)  # sealed, as the book

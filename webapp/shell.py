@@ -138,7 +138,7 @@ def ui_strings():
 
 # What the desk's account page needs to log out as the field app does (js/logout.js).
 LOGOUT_STRINGS = ("logout_waiting", "logout_offline_waiting", "logout_sync_first", "logout_anyway",
-                  "cancel")
+                  "logout_draft", "draft_go_on", "logout_drop_draft", "cancel")
 
 
 def logout_strings():
@@ -310,6 +310,9 @@ def _strings():
         # Logout
         "logout_waiting": _("%(n)s entries have not been sent yet. Send them before you log out?"),
         "logout_sync_first": _("Send, then log out"),
+        "logout_draft": _("You have an entry half filled in, not saved yet. Logging out throws it "
+                          "away."),
+        "logout_drop_draft": _("Throw it away and log out"),
         "logout_anyway": _("Log out now (they stay locked on this phone)"),
         "logout_offline_waiting": _("You are offline and %(n)s entries have not been sent. If you "
                                     "log out now, they stay locked on this phone until you log "

@@ -18,7 +18,7 @@ from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, U
 
 from ..factories import PASSWORD, make_case, make_club, make_user, make_visit
 from .test_field_app import (
-    HELD, STORAGE_DUMP, go_offline, go_online, member_of, no_background_sync, open_app,
+    HELD, STORAGE_DUMP, fill_visit, go_offline, go_online, member_of, no_background_sync, open_app,
     record_visit, register_case, sync_once, wait_all_sent, waiting,
 )
 from .conftest import log_in, submit_login
@@ -195,6 +195,26 @@ def test_logging_out_offline_with_entries_waiting_warns_first(live_server, phone
     page.locator("dialog[open] button").first.click()  # log out now
     page.wait_for_selector("text=1 mục chưa gửi vẫn nằm lại")
     assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 1}
+
+
+def test_logging_out_with_a_form_half_filled_in_asks_first(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    fill_visit(page, case.uuid, "Chưa điền xong")
+    page.evaluate("location.hash = '#/more'")
+    page.click("button.button--danger")
+    dialog = page.locator("dialog[open]")
+    assert "đang điền dở" in dialog.inner_text()
+    dialog.locator("button").first.click()  # go on filling it in
+    page.wait_for_selector("[data-testid=draft-restored]")
+    assert page.input_value("#f-notes") == "Chưa điền xong"
+    page.evaluate("location.hash = '#/more'")
+    page.click("button.button--danger")
+    page.locator("dialog[open] button").nth(1).click()  # throw it away, and log out
+    page.wait_for_url("**/login**")
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
 
 
 def test_a_phone_whose_clock_is_off_is_told(live_server, phone):

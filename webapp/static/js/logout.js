@@ -1,5 +1,5 @@
-/* Logging out, from the field app or the desk's account page (DESIGN.md §4): with entries
-   waiting, warn and offer to send them first; every key and working set leaves the phone; the
+/* Logging out, from the field app or the desk's account page (DESIGN.md §4): with a form half
+   filled in, offer to go back to it; with entries waiting, warn and offer to send them first; every key and working set leaves the phone; the
    session ends on the server now, or at the app's next open when offline. */
 import { ask, h, t } from "./ui.js";
 
@@ -10,6 +10,17 @@ export const OFFLINE = "offline";
  * Resolves false (stopped), OFFLINE (forgotten here, the session ends when online), or true. */
 export async function logOut(send) {
   const user = await core.currentUser();
+  // A form half filled in (core.draft) goes with the working set: the member chooses first.
+  const half = user ? await core.draft(user) : null;
+  if (half) {
+    const choice = await ask(t("logout_draft"), [["open", t("draft_go_on")], ["drop", t("logout_drop_draft")],
+      ["cancel", t("cancel")]]);
+    if (choice === "cancel") return false;
+    if (choice === "open") {
+      location.assign("/app/" + half.hash);
+      return false;
+    }
+  }
   const n = user ? (await core.counts(user.id)).waiting : 0;
   if (n) {
     // Offline, nothing can be sent first: the member is still told what stays behind, locked.

@@ -189,31 +189,42 @@ def phone_figures(app, server, login, profile, case_uuid, n, opens=6):
         page.close()
         context.route("**/*", lambda route: route.abort("internetdisconnected"))
         context.set_offline(True)
-        times, painted = [], []
-        for _ in range(opens):
-            page = context.new_page()
-            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
-            page.goto(f"{server.url}/app/", wait_until="load")
-            # Nothing of Playwright's runs in the page until the app has drawn: its selector
-            # engine, injected by a wait_for_selector, costs ~30 ms of the throttled CPU.
-            page.wait_for_timeout(1500)
-            # "sotd:day" is marked once Today is in the page, before the browser lays it out
-            # and paints it; the last largest contentful paint is when it shows.
-            day, shown = page.evaluate("""() => new Promise((resolve) => {
-              let paint = null;
-              new PerformanceObserver((list) => { for (const e of list.getEntries()) paint = e.startTime; })
-                .observe({ type: 'largest-contentful-paint', buffered: true });
-              const seen = () => performance.getEntriesByName('sotd:day')[0];
-              const done = () => setTimeout(() => resolve([seen().startTime, paint]), 0);
-              if (seen()) return done();
-              new PerformanceObserver(() => seen() && done()).observe({ type: 'mark', buffered: true });
-            })""")
-            times.append(day)
-            painted.append(shown if shown is not None else day)
-            page.close()
+        times, painted = zip(*(offline_open(context, server.url) for _ in range(opens)))
         out["opens"], out["painted"] = times[1:], painted[1:]
+        # As a phone opens the app from its home screen a while after the last use: the browser
+        # has stopped the service worker (after 30 s idle), and starts it again for the open.
+        out["cold"] = [offline_open(context, server.url, cold=True)[0] for _ in range(opens - 1)]
         context.close()
     return out
+
+
+def offline_open(context, url, cold=False):
+    """One open of the app in a new page at 4x CPU: ms to Today drawn, and to Today painted.
+    `cold`: the service worker stopped first."""
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    if cold:
+        cdp.send("ServiceWorker.enable")
+        cdp.send("ServiceWorker.stopAllWorkers")
+        page.wait_for_timeout(300)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    page.goto(f"{url}/app/", wait_until="load")
+    # Nothing of Playwright's runs in the page until the app has drawn: its selector engine,
+    # injected by a wait_for_selector, costs ~30 ms of the throttled CPU.
+    page.wait_for_timeout(1500)
+    # "sotd:day" is marked once Today is in the page, before the browser lays it out and paints
+    # it; the last largest contentful paint is when it shows.
+    day, shown = page.evaluate("""() => new Promise((resolve) => {
+      let paint = null;
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) paint = e.startTime; })
+        .observe({ type: 'largest-contentful-paint', buffered: true });
+      const seen = () => performance.getEntriesByName('sotd:day')[0];
+      const done = () => setTimeout(() => resolve([seen().startTime, paint]), 0);
+      if (seen()) return done();
+      new PerformanceObserver(() => seen() && done()).observe({ type: 'mark', buffered: true });
+    })""")
+    page.close()
+    return day, shown if shown is not None else day
 
 
 def slow_first_load(server, login, profile):
@@ -344,6 +355,8 @@ def main():
         "offline open at 4x CPU, chair, ms max": round(max(chair["opens"])),
         "offline open at 4x CPU, Today painted, member / chair, ms median": (
             f"{statistics.median(member['painted']):.0f} / {statistics.median(chair['painted']):.0f}"),
+        "offline open at 4x CPU, service worker stopped first, member / chair, ms median": (
+            f"{statistics.median(member['cold']):.0f} / {statistics.median(chair['cold']):.0f}"),
         "sync of 200 visits, SQLite, ms median": round(sqlite_api * 1000, 1),
         "direct insert of 200 visits, SQLite, ms median": round(sqlite_direct * 1000, 1),
         "sync / direct, SQLite (budget 2x)": round(sqlite_api / sqlite_direct, 2),
@@ -389,6 +402,8 @@ def open_figures(member, chair):
               + ", ".join(f"{ms:.0f}" for ms in opens))
         print(f"    painted (largest contentful paint): median "
               f"{statistics.median(figures['painted']):.0f} ms")
+        print(f"    the service worker stopped first (as from the home screen after a while): "
+              f"median {statistics.median(figures['cold']):.0f} ms")
 
 
 def issue_table(member, chair, slow_bytes, slow_seconds, sqlite, pg, load):
@@ -405,6 +420,8 @@ def issue_table(member, chair, slow_bytes, slow_seconds, sqlite, pg, load):
          f"{kb(slow_bytes)} KB, working set drawn in {slow_seconds:.2f} s", "≤ 120 KB, ≤ 3 s"),
         ("offline open at 4× CPU, 40 cases / 300 cases",
          f"{ms(member['opens'])} / {ms(chair['opens'])}", "≤ 200 ms / ≤ 300 ms"),
+        ("the same, the service worker stopped first",
+         f"{ms(member['cold'])} / {ms(chair['cold'])}", "(not a budget)"),
         ("JavaScript, compressed", f"{kb(member['js'])} KB", "≤ 30 KB"),
         ("sync batch of 200 vs direct insert, SQLite",
          f"{sqlite[0] / sqlite[1]:.2f}× ({sqlite[0] * 1000:.0f} / {sqlite[1] * 1000:.0f} ms)",

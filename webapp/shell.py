@@ -138,7 +138,8 @@ def ui_strings():
 
 # What the desk's account page needs to log out as the field app does (js/logout.js).
 LOGOUT_STRINGS = ("logout_waiting", "logout_offline_waiting", "logout_sync_first", "logout_anyway",
-                  "logout_draft", "draft_go_on", "logout_drop_draft", "cancel")
+                  "logout_not_sent", "understood", "logout_draft", "draft_go_on",
+                  "logout_drop_draft", "cancel")
 
 
 def logout_strings():
@@ -226,6 +227,7 @@ def _strings():
         "draft_gone": _("The person in the entry you were filling in is no longer on your list "
                         "(given to another member, closed or erased), so it was taken off the "
                         "phone. Tell your club's chair if it matters."),
+        "drafts_wait": _("You have %(n)s entries half filled in, not saved yet."),
         "draft_waits": _("You have an entry half filled in, not saved yet."),
         "draft_go_on": _("Go on filling it in"),
         "draft_drop": _("Throw it away"),
@@ -310,9 +312,12 @@ def _strings():
         # Logout
         "logout_waiting": _("%(n)s entries have not been sent yet. Send them before you log out?"),
         "logout_sync_first": _("Send, then log out"),
-        "logout_draft": _("You have an entry half filled in, not saved yet. Logging out throws it "
-                          "away."),
-        "logout_drop_draft": _("Throw it away and log out"),
+        "logout_not_sent": _("%(n)s entries could not be sent, so you are still logged in. See "
+                             "why in the field app's outbox, or log out now: they stay locked on "
+                             "this phone."),
+        "logout_draft": _("You have %(n)s entries half filled in, not saved yet. Logging out "
+                          "throws them away."),
+        "logout_drop_draft": _("Throw them away and log out"),
         "logout_anyway": _("Log out now (they stay locked on this phone)"),
         "logout_offline_waiting": _("You are offline and %(n)s entries have not been sent. If you "
                                     "log out now, they stay locked on this phone until you log "

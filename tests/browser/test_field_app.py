@@ -109,7 +109,7 @@ def waiting(page):
 def fill_visit(page, case_uuid, notes):
     """Open a new visit of the case from its screen and fill it in, not yet saved."""
     page.evaluate(f"location.hash = '#/case/{case_uuid}'")
-    page.click("a[href^='#/new/visit']")
+    page.click("#view a[href^='#/new/visit']")
     page.locator("[data-field=kind] .chip, [data-field=kind] select").first.click()
     if page.locator("select#f-kind").count():
         page.select_option("select#f-kind", index=1)
@@ -842,3 +842,63 @@ def test_a_form_half_filled_in_when_the_tab_closed_is_there_when_the_app_opens_a
     wait_all_sent(page)
     assert [(v.notes, v.created_by_id) for v in Visit.select()] == [
         ("Điền dở thì có điện thoại", member.id)]
+
+
+DRAFTS = "async () => self.sotd.drafts(await self.sotd.currentUser())"
+
+
+def test_two_forms_half_filled_in_are_both_kept_and_offered_one_after_the_other(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    first = make_case(club=club, created_by=member, full_name="Người Một")
+    second = make_case(club=club, created_by=member, full_name="Người Hai")
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    fill_visit(page, first.uuid, "Điền dở về người một")
+    page.evaluate("location.hash = '#/today'")  # left: kept, and Today says so
+    page.wait_for_selector("[data-testid=draft]:has-text('một mục đang điền dở')")
+    fill_visit(page, second.uuid, "Điền dở về người hai")  # another form before going back
+    page.evaluate("location.hash = '#/today'")
+    page.wait_for_selector("[data-testid=draft]:has-text('2 mục đang điền dở')")
+    assert sorted(d["data"]["notes"] for d in page.evaluate(DRAFTS)) == [
+        "Điền dở về người hai", "Điền dở về người một"]
+    # The latest first; once it is saved, the other one is offered.
+    page.click("[data-testid=draft] a")
+    page.wait_for_selector("[data-testid=draft-restored]")
+    assert page.input_value("#f-notes") == "Điền dở về người hai"
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{second.uuid}")
+    page.wait_for_selector("[data-testid=draft]:has-text('một mục đang điền dở')")
+    page.click("[data-testid=draft] a")
+    page.wait_for_selector("[data-testid=draft-restored]")
+    assert page.input_value("#f-notes") == "Điền dở về người một"
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{first.uuid}")
+    assert page.evaluate(DRAFTS) == [] and waiting(page) == 2
+
+
+def test_a_logout_in_another_window_leaves_nothing_of_the_user_in_the_app_window(
+        live_server, phone):
+    club = make_club()
+    first, second = member_of(club), member_of(club)
+    case = make_case(club=club, created_by=first, full_name="Vũ Thị Riêng Tư")
+    page = open_app(phone.new_page(), live_server, first)
+    fill_visit(page, case.uuid, "Ghi chú của người thứ nhất")
+    # The same phone, another window (a browser tab beside the installed app): the desk's
+    # account page, where the first member logs out and throws the half-filled form away.
+    other = phone.new_page()
+    other.goto(f"{live_server.url}/account")
+    other.click("#logout-form button[type=submit]")
+    other.locator("dialog[open] button").nth(1).click()
+    other.wait_for_url("**/login**")
+    # The app's window starts again as the phone now is: logged out, nothing of them shown.
+    page.wait_for_url("**/login**")
+    assert "Vũ Thị Riêng Tư" not in page.inner_text("body")
+    # The second member logs in in the other window: the first one's window holds nothing of
+    # theirs, and what the second one keeps is theirs alone.
+    open_app(other, live_server, second)
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_selector("[data-testid=waiting-count]")
+    assert "Vũ Thị Riêng Tư" not in page.inner_text("body")
+    assert page.evaluate(DRAFTS) == []
+    assert "Ghi chú của người thứ nhất" not in page.evaluate(STORAGE_DUMP)

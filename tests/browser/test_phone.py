@@ -27,8 +27,8 @@ pytestmark = pytest.mark.browser
 
 # Everything the phone holds for the user logged in, decrypted as the app reads it.
 STORAGE_DUMP_OPEN = "async () => JSON.stringify(await self.sotd.snapshot())"
-# The form the user logged in has half filled in, decrypted (core.draft).
-DRAFT = "async () => self.sotd.draft(await self.sotd.currentUser())"
+# The forms the user logged in has half filled in, decrypted (core.drafts).
+DRAFTS = "async () => self.sotd.drafts(await self.sotd.currentUser())"
 
 
 def test_labels_and_codes_come_from_the_schema_and_the_fields_vocabulary(live_server, phone):
@@ -128,7 +128,7 @@ def test_an_erased_case_leaves_the_phone_at_once_with_one_line(live_server, phon
     page.fill("#f-notes", "Điền dở về người xin xóa")
     page.evaluate("location.hash = '#/today'")  # left at once: what was typed is kept
     page.wait_for_selector("[data-testid=draft]")
-    assert page.evaluate(DRAFT)["data"]["notes"] == "Điền dở về người xin xóa"
+    assert [d["data"]["notes"] for d in page.evaluate(DRAFTS)] == ["Điền dở về người xin xóa"]
     cases.erase(case, chair)  # at the person's request, while the phone is offline
 
     def answer_gone(route):  # the sync contract's answer (DESIGN.md §4) for the erased case
@@ -148,7 +148,7 @@ def test_an_erased_case_leaves_the_phone_at_once_with_one_line(live_server, phon
     page.wait_for_selector("#banner :text('yêu cầu xóa thông tin')")
     page.wait_for_selector("#banner :text('không còn trong danh sách của bạn')")
     assert page.locator("[data-testid=draft]").count() == 0
-    assert page.evaluate(DRAFT) is None
+    assert page.evaluate(DRAFTS) == []
     assert waiting(page) == 0
     dump = page.evaluate(STORAGE_DUMP_OPEN)
     assert "Trần Thị Xin Xóa" not in dump and "Ghi chú về người xin xóa" not in dump
@@ -156,6 +156,49 @@ def test_an_erased_case_leaves_the_phone_at_once_with_one_line(live_server, phon
     page.evaluate("location.hash = '#/cases'")
     assert "Trần Thị Xin Xóa" not in page.locator("#view").inner_text()
     assert [v.notes for v in Visit.select()] == ["Lượt của người ở lại"]
+
+
+def test_a_form_open_on_a_case_erased_meanwhile_closes_at_the_sync_and_keeps_nothing(
+        live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=member, full_name="Trần Thị Xin Xóa")
+    page = open_app(phone.new_page(), live_server, member)
+    page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+    fill_visit(page, case.uuid, "Ghi chú về người xin xóa")
+    cases.erase(case, chair)  # at the person's request, while the form is on the phone's screen
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # a sync
+    page.wait_for_selector("#banner :text('không còn trong danh sách của bạn')")
+    page.wait_for_url("**/app/#/today")  # the form closed: nothing more of the person is typed
+    assert "Trần Thị Xin Xóa" not in page.inner_text("body")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # and the next sync
+    page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+    assert page.evaluate(DRAFTS) == []
+    assert "Ghi chú về người xin xóa" not in page.evaluate(STORAGE_DUMP_OPEN)
+
+
+def test_send_then_log_out_with_the_send_failing_says_so_and_stays_logged_in(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    page.wait_for_function("() => !document.querySelector('[data-action=sync]')?.disabled")
+    phone.route("**/api/v1/sync", lambda route: route.fulfill(status=503, body="busy"))
+    record_visit(page, case.uuid, "Chưa gửi được")
+    page.evaluate("location.hash = '#/more'")
+    page.click("button.button--danger")
+    page.locator("dialog[open] button").first.click()  # send, then log out
+    page.wait_for_selector("dialog[open]:has-text('Chưa gửi được 1 mục')")
+    page.locator("dialog[open] button").first.click()  # understood
+    assert "/app/" in page.url and page.evaluate(HELD) == {"keys": 1, "working": 2, "outbox": 1}
+    # The server answers again: the same choice sends, then logs out.
+    phone.unroute("**/api/v1/sync")
+    page.click("button.button--danger")
+    page.locator("dialog[open] button").first.click()
+    page.wait_for_url("**/login**")
+    assert [v.notes for v in Visit.select()] == ["Chưa gửi được"]
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
 
 
 def test_the_servers_notice_on_an_accepted_entry_reaches_its_author(live_server, phone):

@@ -13,7 +13,7 @@ const state = {
   user: null, working: null, entries: [], counts: { waiting: 0, others: 0, rejected: 0 },
   schema: null, lastSync: null, clockSkew: 0, online: navigator.onLine, syncing: false,
   progress: { done: 0, total: 0 }, message: "", needLogin: false, installPrompt: null,
-  updateWorker: null, failures: 0, retryTimer: null, draft: null,
+  updateWorker: null, failures: 0, retryTimer: null, drafts: [],
 };
 
 state.actions = {
@@ -31,17 +31,19 @@ state.actions = {
     await refresh();
     render();
   },
-  /* The form at `hash`, as filled in so far (core.draft); dropped once saved or cancelled. */
+  /* The form at `hash`, as filled in so far (core.drafts), about the case `caseUuid` if any:
+     never kept once that case has left the phone. Dropped once saved or cancelled. */
   async keepDraft(hash, uuid, data, caseUuid) {
-    if (!state.user) return;
-    state.draft = { hash, uuid, data, case_uuid: caseUuid || null, at: Date.now() };
-    await core.keepDraft(state.user, state.draft);
+    if (!state.user || (caseUuid && !views.allCases(state).some((c) => c.uuid === caseUuid))) return;
+    const d = { hash, uuid, data, case_uuid: caseUuid || null, at: Date.now() };
+    state.drafts = [d, ...state.drafts.filter((x) => x.hash !== hash)];
+    await core.keepDraft(state.user, d);
   },
   async dropDraft(hash) {
-    if (!state.draft || state.draft.hash !== hash) return;
-    state.draft = null;
+    if (!state.drafts.some((d) => d.hash === hash)) return;
+    state.drafts = state.drafts.filter((d) => d.hash !== hash);
     renderChrome();
-    await core.dropDraft(state.user);
+    await core.dropDraft(state.user, hash);
   },
   logout,
   install,
@@ -51,6 +53,8 @@ state.actions = {
 
 async function refresh() {
   const snap = await core.firstSnapshot();
+  // Another window logged this user out, or logged someone else in: start again as the phone is.
+  if (state.user && !state.loggedOut && !state.loggingOut && (!snap.user || snap.user.id !== state.user.id)) restart();
   state.user = snap.user;
   state.working = snap.working;
   state.entries = snap.entries;
@@ -158,10 +162,13 @@ function renderChrome() {
       t("clock_off", { n: Math.round(Math.abs(state.clockSkew) / 60e3) })));
   }
   if (state.notice) notes.push(h("p", { class: "alert", role: "status" }, state.notice));
-  if (state.draft && state.draft.hash !== location.hash && state.working) {
+  const others = state.drafts.filter((d) => d.hash !== location.hash);
+  if (others.length && state.working) {
+    // The latest first: once it is saved or thrown away, the next one is offered.
     notes.push(h("div", { class: "alert alert--warning", role: "status", "data-testid": "draft" },
-      h("p", {}, t("draft_waits")), h("a", { class: "button", href: state.draft.hash }, t("draft_go_on")), " ",
-      h("button", { type: "button", class: "link-button", onclick: dropDraft }, t("draft_drop"))));
+      h("p", {}, others.length > 1 ? t("drafts_wait", { n: others.length }) : t("draft_waits")),
+      h("a", { class: "button", href: others[0].hash }, t("draft_go_on")), " ",
+      h("button", { type: "button", class: "link-button", onclick: () => dropDraft(others[0].hash) }, t("draft_drop"))));
   }
   if (state.needLogin && state.working) notes.push(h("p", { class: "alert alert--error", role: "alert" }, t("need_login"), " ", loginLink()));
   if (state.updateWorker) {
@@ -179,25 +186,32 @@ function renderChrome() {
   banner.replaceChildren(...notes);
 }
 
-async function dropDraft() {
+async function dropDraft(hash) {
   const choice = await ask(t("draft_drop_confirm"), [["drop", t("draft_drop")], ["keep", t("cancel")]]);
-  if (choice === "drop" && state.draft) await state.actions.dropDraft(state.draft.hash);
+  if (choice === "drop") await state.actions.dropDraft(hash);
 }
 
 /* A form left half filled in (the tab closed behind a call, the battery gone): read once the
    first screen is drawn, and offered again — its own form filled in with it, any other screen
    with a word and a link back. */
 async function loadDraft() {
-  state.draft = state.user ? await core.draft(state.user).catch(() => null) : null;
-  if (!state.draft) return;
+  state.drafts = await core.drafts(state.user).catch(() => []);
+  if (!state.drafts.length) return;
   if (FORMS.includes(route().name) && state.working && !state.working.partial) render();
   else renderChrome();
 }
 
 // --- Sync ------------------------------------------------------------------------------------
 
-async function sync() {
-  if (state.syncing || !navigator.onLine || state.loggedOut) return;
+/* One sync at a time: asked while one runs, the answer is that one's end. */
+function sync() {
+  if (state.syncRun) return state.syncRun;
+  if (!navigator.onLine || state.loggedOut) return Promise.resolve();
+  state.syncRun = syncRun().finally(() => { state.syncRun = null; });
+  return state.syncRun;
+}
+
+async function syncRun() {
   clearTimeout(state.retryTimer);
   state.syncing = true;
   state.progress = { done: 0, total: state.counts.waiting };
@@ -213,9 +227,12 @@ async function sync() {
     state.failures = 0;
     // One line for what the member should know of this sync: an erasure, the server's notices.
     const said = (result.gone ? [t("gone")] : []).concat(result.draftGone ? [t("draft_gone")] : [], result.notices || []);
-    if (result.draftGone) state.draft = null;
+    if (result.draftGone) state.drafts = await core.drafts(state.user).catch(() => []);
     if (said.length) state.notice = said.join(" ");
     await refresh();
+    if (closeFormOfCaseGone() && !result.draftGone) {
+      state.noticeNext = [state.noticeNext, t("draft_gone")].filter(Boolean).join(" ");
+    }
     state.message = state.counts.rejected ? "" : t("sync_done");
     if (result.handInOnly) return handIn();
   } catch (error) {
@@ -233,6 +250,17 @@ async function sync() {
     state.syncing = false;
     if (!state.loggedOut) update();
   }
+}
+
+/* A form about a person who has just left the phone (erased, reassigned, closed) closes:
+   nothing more of them is shown or kept. */
+function closeFormOfCaseGone() {
+  const about = state.formAbout && state.formAbout();
+  if (!FORMS.includes(route().name) || !about || views.allCases(state).some((c) => c.uuid === about)) return false;
+  state.flushDraft = null;
+  state.noticeNext = state.notice; // said on Today, where the form closes to
+  location.hash = "#/today";
+  return true;
 }
 
 function registerBackgroundSync() {
@@ -253,10 +281,12 @@ async function handIn() {
 }
 
 async function logout() {
+  state.loggingOut = true; // its own forgetting is not another window's (refresh)
   const done = await logOut(async () => {
     await sync();
     return !state.needLogin;
   });
+  state.loggingOut = done !== false;
   if (done === OFFLINE) {
     state.working = null;
     state.loggedOut = true;
@@ -307,12 +337,20 @@ async function registerWorker() {
   navigator.serviceWorker.addEventListener("message", async (event) => {
     if (event.data && event.data.type === "synced") {
       await refresh();
-      if (state.draft) state.draft = await core.draft(state.user).catch(() => null);
+      state.drafts = await core.drafts(state.user).catch(() => []);
       update();
     }
   });
   navigator.serviceWorker.startMessages();
 }
+
+function restart() {
+  if (state.restarting) return;
+  state.restarting = true;
+  view.replaceChildren(); // nothing of the previous user stays on screen meanwhile
+  location.reload();
+}
+core.onForgotten(() => { if (!state.loggedOut && !state.loggingOut) restart(); });
 
 // --- Start -----------------------------------------------------------------------------------
 
@@ -345,9 +383,10 @@ async function start() {
 }
 
 window.addEventListener("hashchange", () => {
-  state.notice = ""; // said once, on the screen where the sync ended
+  state.notice = state.noticeNext || ""; // said once, on the screen where the sync ended
+  state.noticeNext = "";
   if (state.flushDraft) state.flushDraft(true); // the form left: what it holds is the draft (banner)
-  state.flushDraft = null;
+  state.flushDraft = state.formAbout = null;
   render();
   window.scrollTo(0, 0); // a new screen opens at its top, where the "saved" notice is
 });

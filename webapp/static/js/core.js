@@ -213,42 +213,59 @@
     return { working: w, serverTime: answer.server_time };
   }
 
-  /* The form on screen as it is being filled in, sealed like the working set and beside it: a
-     tab the phone closed behind a call, or a battery that ran out, loses nothing typed. One per
-     user; it goes when the form is saved or cancelled, and with the working set at logout. */
-  async function draft(user) {
-    const box = user && await get("working", DRAFT + user.id);
-    return box ? unseal(user.key, box, user.id + ":draft").catch(() => null) : null;
+  /* A form as it is being filled in, sealed like the working set and beside it: a tab the phone
+     closed behind a call, or a battery that ran out, loses nothing typed. One per form (its
+     address, `hash`) and user; it goes when the form is saved or cancelled, with the working set
+     at logout, and when the case it is about leaves the phone. */
+  const draftKey = (id, hash) => DRAFT + id + ":" + hash;
+  const draftRange = (id) => IDBKeyRange.bound(DRAFT + id + ":", DRAFT + id + ":\uffff");
+  async function drafts(user) {
+    if (!user) return [];
+    const t = (await db()).transaction("working");
+    const [keys, boxes] = await Promise.all([done(t.objectStore("working").getAllKeys(draftRange(user.id))),
+      done(t.objectStore("working").getAll(draftRange(user.id)))]);
+    const list = await Promise.all(boxes.map((box, i) =>
+      unseal(user.key, box, user.id + ":draft:" + keys[i].slice(draftKey(user.id, "").length)).catch(() => null)));
+    return list.filter(Boolean).sort((a, b) => b.at - a.at);
   }
-  let drafts = Promise.resolve(); // the draft's writes, one at a time in the order asked
-  const inTurn = (write) => (drafts = drafts.then(write, write));
+  let writes = Promise.resolve(); // the drafts' writes, one at a time in the order asked
+  const inTurn = (write) => (writes = writes.then(write, write));
   const keepDraft = (user, value) => inTurn(async () =>
-    put("working", await seal(user.key, value, user.id + ":draft"), DRAFT + user.id));
-  const dropDraft = (user) => inTurn(() => del("working", DRAFT + user.id));
-  /* A form half filled in about a case that has left the working set since `before` (erased at
-     the person's request, reassigned, closed) goes with it: the phone keeps nothing of a person
-     it no longer follows. True if it went. */
-  async function dropDraftOfCaseGone(user, before, after) {
-    const d = await draft(user);
-    const has = (w) => ((w && w.cases) || []).some((c) => c.uuid === d.case_uuid);
-    if (!d || !d.case_uuid || !has(before) || has(after)) return false;
-    await dropDraft(user);
-    return true;
+    put("working", await seal(user.key, value, user.id + ":draft:" + value.hash), draftKey(user.id, value.hash)));
+  const dropDraft = (user, hash) => inTurn(() => del("working", draftKey(user.id, hash)));
+  /* The drafts about a case the phone no longer holds (erased at the person's request,
+     reassigned, closed), neither in the working set `w` nor registered on the phone: they go,
+     for the phone keeps nothing of a person it no longer follows. How many went. */
+  async function dropDraftsOfCasesGone(user, w) {
+    const held = new Set(((w && w.cases) || []).map((c) => c.uuid)
+      .concat((await entries(user)).filter((e) => e.type === "case").map((e) => e.uuid)));
+    const gone = (await drafts(user)).filter((d) => d.case_uuid && !held.has(d.case_uuid));
+    for (const d of gone) await dropDraft(user, d.hash);
+    return gone.length;
   }
 
   /* Logging out: the user's working set and key go; their waiting entries stay, unreadable. */
   async function forget(id) {
     await del("working", id);
     await del("working", SUMMARY + id);
-    await del("working", DRAFT + id);
+    await write("working", (st) => st.delete(draftRange(id)));
     await del("keys", id);
     if ((await get("meta", "user")) === id) await del("meta", "user");
+    tellOthers();
   }
 
   /* Nobody is logged in on this browser (the login form was shown, or a logout is under way):
      every key and working set goes, in one transaction. Waiting entries stay, unreadable, until
      their user logs in again and the server hands the key back. `pending`: the server could not
      be told (offline), so the session is to end there at the next network. */
+  /* The other windows of the app on this phone (the installed app beside a browser tab, the
+     service worker) are told when its user's keys and working sets go, or another user's
+     come: each starts again, so that no window keeps showing, or keeping drafts of, what the
+     phone no longer holds for that user. Not told: the window that sent it. */
+  const others = self.BroadcastChannel ? new BroadcastChannel("sotd") : null;
+  const tellOthers = () => others && others.postMessage("forgotten");
+  const onForgotten = (fn) => { if (others) others.onmessage = fn; };
+
   async function forgetAll(pending) {
     const t = (await db()).transaction(["meta", "keys", "working"], "readwrite");
     t.objectStore("keys").clear();
@@ -256,7 +273,8 @@
     t.objectStore("meta").delete("user");
     if (pending) t.objectStore("meta").put(true, LOGOUT_PENDING);
     else t.objectStore("meta").delete(LOGOUT_PENDING);
-    return committed(t);
+    await committed(t);
+    tellOthers();
   }
 
   /* An edit of a record the server holds at `revision`: the next number, on that base. */
@@ -531,7 +549,7 @@
       await fetchSchema();
       await put("meta", fresh.schema_version, "schema_version");
     }
-    const draftGone = await dropDraftOfCaseGone(user, held, fresh);
+    const draftGone = await dropDraftsOfCasesGone(user, fresh);
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);
     return { user, sent: first.sent + second.sent, accepted: first.accepted + second.accepted,
       gone: tally.gone, notices: tally.notices, draftGone, handInOnly: !!(fresh.user && fresh.user.hand_in_only),
@@ -553,6 +571,6 @@
   }
 
   self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, session, refreshWorking, merged, forget, forgetAll, nextRevision, endPendingLogout, working, entries, records, save,
-    discard, counts, draft, keepDraft, dropDraft, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
+    discard, counts, onForgotten, drafts, keepDraft, dropDraft, dropDraftsOfCasesGone, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

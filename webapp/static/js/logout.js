@@ -10,14 +10,14 @@ export const OFFLINE = "offline";
  * Resolves false (stopped), OFFLINE (forgotten here, the session ends when online), or true. */
 export async function logOut(send) {
   const user = await core.currentUser();
-  // A form half filled in (core.draft) goes with the working set: the member chooses first.
-  const half = user ? await core.draft(user) : null;
-  if (half) {
-    const choice = await ask(t("logout_draft"), [["open", t("draft_go_on")], ["drop", t("logout_drop_draft")],
-      ["cancel", t("cancel")]]);
+  // Forms half filled in (core.drafts) go with the working set: the member chooses first.
+  const half = user ? await core.drafts(user) : [];
+  if (half.length) {
+    const choice = await ask(t("logout_draft", { n: half.length }), [["open", t("draft_go_on")],
+      ["drop", t("logout_drop_draft")], ["cancel", t("cancel")]]);
     if (choice === "cancel") return false;
     if (choice === "open") {
-      location.assign("/app/" + half.hash);
+      location.assign("/app/" + half[0].hash);
       return false;
     }
   }
@@ -27,7 +27,15 @@ export async function logOut(send) {
     const choice = await ask(t(navigator.onLine ? "logout_waiting" : "logout_offline_waiting", { n }),
       (navigator.onLine ? [["sync", t("logout_sync_first")]] : []).concat([["now", t("logout_anyway")], ["cancel", t("cancel")]]));
     if (choice === "cancel") return false;
-    if (choice === "sync" && !(await send())) return false;
+    if (choice === "sync") {
+      if (!(await send())) return false;
+      // Sent, or not: what is still on the phone is said, and nothing is logged out.
+      const left = (await core.counts(user.id)).waiting;
+      if (left) {
+        await ask(t("logout_not_sent", { n: left }), [["ok", t("understood")]]);
+        return false;
+      }
+    }
   }
   let token = null;
   try { token = await core.csrf(); } catch (e) { /* offline: the session ends when online */ }

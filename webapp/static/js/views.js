@@ -237,7 +237,7 @@ export function formView(state, type, params, fixUuid, only) {
   if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
   // The form as it was left half filled in (the tab closed behind a call): as it was.
   const here = location.hash;
-  const draft = state.draft && state.draft.hash === here ? state.draft : null;
+  const draft = state.drafts.find((d) => d.hash === here) || null;
   const values = draft ? Object.assign({}, draft.data) : entry ? Object.assign({}, entry.data) : defaults(state, type);
   // Registered from a screening: its answers carried over; consent is asked on the form.
   if (from) Object.assign(values, { categories: [from.category], risk_level: from.risk_level, neighbourhood: from.area });
@@ -276,6 +276,7 @@ export function formView(state, type, params, fixUuid, only) {
     if (leaving) done();
     return kept;
   };
+  state.formAbout = () => (type === "case" ? entry && entry.uuid : form.read().case_uuid);
   form.element.addEventListener("input", keepDraft);
   form.element.addEventListener("change", keepDraft);
   const c = only ? caseOf(state, entry.uuid) : fixed.case_uuid ? caseOf(state, fixed.case_uuid) : null;

@@ -902,3 +902,32 @@ def test_a_logout_in_another_window_leaves_nothing_of_the_user_in_the_app_window
     assert "Vũ Thị Riêng Tư" not in page.inner_text("body")
     assert page.evaluate(DRAFTS) == []
     assert "Ghi chú của người thứ nhất" not in page.evaluate(STORAGE_DUMP)
+
+
+def test_a_form_half_filled_in_when_the_session_ends_is_there_after_logging_in_again(
+        live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Hồ Thị Chờ")
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    fill_visit(page, case.uuid, "Điền dở lúc hết phiên")
+    page.evaluate("location.hash = '#/today'")  # left half filled in: kept
+    page.wait_for_selector("[data-testid=draft]")
+    LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
+    go_online(phone)
+    page.wait_for_selector(".alert a[href^='/login']")
+    page.click(".alert a[href^='/login']")  # the login form: every key and working set goes
+    page.wait_for_selector("input[name=login]")
+    assert page.evaluate(HELD) == {"keys": 0, "working": 1, "outbox": 0}  # the draft, sealed
+    assert "Điền dở lúc hết phiên" not in page.evaluate(STORAGE_DUMP)
+    submit_login(page, member.login, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/app/**")
+    page.wait_for_selector("[data-testid=draft] a")  # the key is back: so is the form
+    page.click("[data-testid=draft] a")
+    page.wait_for_selector("[data-testid=draft-restored]")
+    assert page.input_value("#f-notes") == "Điền dở lúc hết phiên"
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    wait_all_sent(page)
+    assert [(v.notes, v.created_by_id) for v in Visit.select()] == [("Điền dở lúc hết phiên", member.id)]

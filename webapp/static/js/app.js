@@ -194,7 +194,7 @@ async function dropDraft(hash) {
 /* A form left half filled in (the tab closed behind a call, the battery gone): read once the
    first screen is drawn, and offered again — its own form filled in with it, any other screen
    with a word and a link back. */
-async function loadDraft() {
+async function loadDrafts() {
   state.drafts = await core.drafts(state.user).catch(() => []);
   if (!state.drafts.length) return;
   if (FORMS.includes(route().name) && state.working && !state.working.partial) render();
@@ -274,6 +274,7 @@ function registerBackgroundSync() {
 async function handIn() {
   state.loggedOut = true;
   state.working = null;
+  if (state.user) await core.dropDrafts(state.user); // the account logs in no more: nothing to go on with
   await core.forgetAll(true);
   await core.endPendingLogout().catch(() => { /* offline: at the next network */ });
   view.replaceChildren(h("section", { class: "card", "data-testid": "handed-in" }, h("p", {},
@@ -364,7 +365,7 @@ async function start() {
   }
   render();
   openWhole();
-  loadDraft();
+  loadDrafts();
   if (!state.working && navigator.onLine) {
     // First open on this phone (or after logout): the working set comes with the key.
     let result = {};
@@ -376,6 +377,7 @@ async function start() {
     await refresh();
     render();
     if (result.handInOnly) await handIn();
+    else loadDrafts(); // the key is back with the login: so are the drafts sealed with it
   } else {
     sync(); // it fetches the schema too when the working set names a new version of it
   }

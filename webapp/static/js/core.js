@@ -244,20 +244,19 @@
     return gone.length;
   }
 
-  /* Logging out: the user's working set and key go; their waiting entries stay, unreadable. */
+  /* The user's drafts, thrown away (a logout that chose so, a hand-in). */
+  const dropDrafts = (user) => inTurn(() => write("working", (st) => st.delete(draftRange(user.id))));
+
+  /* Another user logs in: this one's working set and key go; their waiting entries and drafts
+     stay, unreadable, until the server hands the key back at their next login. */
   async function forget(id) {
     await del("working", id);
     await del("working", SUMMARY + id);
-    await write("working", (st) => st.delete(draftRange(id)));
     await del("keys", id);
     if ((await get("meta", "user")) === id) await del("meta", "user");
     tellOthers();
   }
 
-  /* Nobody is logged in on this browser (the login form was shown, or a logout is under way):
-     every key and working set goes, in one transaction. Waiting entries stay, unreadable, until
-     their user logs in again and the server hands the key back. `pending`: the server could not
-     be told (offline), so the session is to end there at the next network. */
   /* The other windows of the app on this phone (the installed app beside a browser tab, the
      service worker) are told when its user's keys and working sets go, or another user's
      come: each starts again, so that no window keeps showing, or keeping drafts of, what the
@@ -266,10 +265,17 @@
   const tellOthers = () => others && others.postMessage("forgotten");
   const onForgotten = (fn) => { if (others) others.onmessage = fn; };
 
+  /* Nobody is logged in on this browser (the login form was shown, or a logout is under way):
+     every key and working set goes, in one transaction. Waiting entries and drafts stay,
+     unreadable, until their user logs in again and the server hands the key back: a session
+     that ended while a form was half filled in loses nothing typed. `pending`: the server could
+     not be told (offline), so the session is to end there at the next network. */
   async function forgetAll(pending) {
     const t = (await db()).transaction(["meta", "keys", "working"], "readwrite");
     t.objectStore("keys").clear();
-    t.objectStore("working").clear();
+    // Every working set and summary (keys below and above the drafts' range), not the drafts.
+    t.objectStore("working").delete(IDBKeyRange.upperBound(DRAFT, true));
+    t.objectStore("working").delete(IDBKeyRange.lowerBound(DRAFT + "\uffff", true));
     t.objectStore("meta").delete("user");
     if (pending) t.objectStore("meta").put(true, LOGOUT_PENDING);
     else t.objectStore("meta").delete(LOGOUT_PENDING);
@@ -571,6 +577,6 @@
   }
 
   self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, session, refreshWorking, merged, forget, forgetAll, nextRevision, endPendingLogout, working, entries, records, save,
-    discard, counts, onForgotten, drafts, keepDraft, dropDraft, dropDraftsOfCasesGone, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
+    discard, counts, onForgotten, drafts, keepDraft, dropDraft, dropDrafts, dropDraftsOfCasesGone, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

@@ -10,7 +10,7 @@ export const OFFLINE = "offline";
  * Resolves false (stopped), OFFLINE (forgotten here, the session ends when online), or true. */
 export async function logOut(send) {
   const user = await core.currentUser();
-  // Forms half filled in (core.drafts) go with the working set: the member chooses first.
+  // Forms half filled in (core.drafts) are thrown away at a logout: the member chooses first.
   const half = user ? await core.drafts(user) : [];
   if (half.length) {
     const choice = await ask(t("logout_draft", { n: half.length }), [["open", t("draft_go_on")],
@@ -39,6 +39,8 @@ export async function logOut(send) {
   }
   let token = null;
   try { token = await core.csrf(); } catch (e) { /* offline: the session ends when online */ }
+  // Thrown away, as chosen: drafts do not wait for the next login as entries do (forgetAll).
+  if (half.length) await core.dropDrafts(user);
   await core.forgetAll(!token);
   if (!token) return OFFLINE;
   const form = h("form", { method: "post", action: "/logout" },

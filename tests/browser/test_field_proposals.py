@@ -103,6 +103,16 @@ def test_an_activity_proposed_offline_takes_its_attendance_and_a_retry_stores_ea
     assert "chờ chủ nhiệm duyệt" in page.locator("#f-activity_uuid option").nth(1).inner_text()
 
 
+def propose_activity(page, title, kind, day):
+    """Propose an activity on the phone, from its form, and save it."""
+    page.evaluate("location.hash = '#/new/activity'")
+    page.fill("#f-title", title)
+    page.select_option("#f-kind", kind)
+    page.fill("#f-date", day.isoformat())
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/app/#/today")
+
+
 def test_a_proposal_the_book_already_has_comes_back_with_what_to_do(live_server, phone):
     club = make_club()
     chair = make_user(club=club, role="chair")
@@ -110,12 +120,7 @@ def test_a_proposal_the_book_already_has_comes_back_with_what_to_do(live_server,
     day = local_today() + timedelta(days=2)
     page = phone_page(phone, live_server, member)
     go_offline(phone)
-    page.evaluate("location.hash = '#/new/activity'")
-    page.fill("#f-title", "Tập huấn kỹ năng")
-    page.select_option("#f-kind", "training")
-    page.fill("#f-date", day.isoformat())
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/app/#/today")
+    propose_activity(page, "Tập huấn kỹ năng", "training", day)
     # Meanwhile the chair recorded the same activity at the desk.
     activities.save_activity({"title": "Tập huấn kỹ năng", "kind": "training", "date": day,
                               "place": "", "attendee_count": 0}, chair)
@@ -140,12 +145,7 @@ def test_an_activity_from_past_the_phones_window_recorded_offline_reaches_the_ch
     day = local_today() - timedelta(days=91)  # copied from the paper book, past the 90 days kept
     page = phone_page(phone, live_server, member)
     go_offline(phone)
-    page.evaluate("location.hash = '#/new/activity'")
-    page.fill("#f-title", "Truyền thông ở chợ Hạ Long")
-    page.select_option("#f-kind", "awareness")
-    page.fill("#f-date", day.isoformat())
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/app/#/today")
+    propose_activity(page, "Truyền thông ở chợ Hạ Long", "awareness", day)
     go_online(phone)
     wait_all_sent(page)  # sent, not refused: nothing waits, nothing to discard
     [activity] = Activity.select().where(Activity.club == club)

@@ -34,7 +34,7 @@ state.actions = {
   /* The form at `hash`, as filled in so far (core.drafts), about the case `caseUuid` if any:
      never kept once that case has left the phone. Dropped once saved or cancelled. */
   async keepDraft(hash, uuid, data, caseUuid) {
-    if (!state.user || (caseUuid && !views.allCases(state).some((c) => c.uuid === caseUuid))) return;
+    if (!state.user || (caseUuid && !holds(caseUuid))) return;
     const d = { hash, uuid, data, case_uuid: caseUuid || null, at: Date.now() };
     state.drafts = [d, ...state.drafts.filter((x) => x.hash !== hash)];
     await core.keepDraft(state.user, d);
@@ -252,11 +252,14 @@ async function syncRun() {
   }
 }
 
+// The phone holds the case `uuid`: from the server, or registered here and not sent.
+const holds = (uuid) => views.allCases(state).some((c) => c.uuid === uuid);
+
 /* A form about a person who has just left the phone (erased, reassigned, closed) closes:
    nothing more of them is shown or kept. */
 function closeFormOfCaseGone() {
   const about = state.formAbout && state.formAbout();
-  if (!FORMS.includes(route().name) || !about || views.allCases(state).some((c) => c.uuid === about)) return false;
+  if (!FORMS.includes(route().name) || !about || holds(about)) return false;
   state.flushDraft = null;
   state.noticeNext = state.notice; // said on Today, where the form closes to
   location.hash = "#/today";

@@ -11,7 +11,7 @@
   const LOGOUT_PENDING = "logout_pending"; // meta: a logout made offline, the server not yet told
   const CLOCK = "clock_skew"; // meta: the server's clock minus the phone's, in ms, at the last sync
   const SUMMARY = "summary:"; // working: the key of a user's summary (summaryOf), before their id
-  const DRAFT = "draft:"; // working: the key of the form a user is filling in (draft), before their id
+  const DRAFT = "draft:"; // working: the keys of a user's drafts, "draft:<user id>:<form's hash>"
   const FIRST_PAGE = 30; // the cases of "My cases" the summary holds, besides those Today names
   const enc = new TextEncoder();
   const dec = new TextDecoder();
@@ -577,6 +577,6 @@
   }
 
   self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, session, refreshWorking, merged, forget, forgetAll, nextRevision, endPendingLogout, working, entries, records, save,
-    discard, counts, onForgotten, drafts, keepDraft, dropDraft, dropDrafts, dropDraftsOfCasesGone, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
+    discard, counts, onForgotten, drafts, keepDraft, dropDraft, dropDrafts, sync, fetchSchema, csrf, call, getJSON, importKey, seal, unseal,
     Offline, NeedLogin, ServerError };
 })();

@@ -1,5 +1,6 @@
 /* Logging out, from the field app or the desk's account page (DESIGN.md §4): with a form half
-   filled in, offer to go back to it; with entries waiting, warn and offer to send them first; every key and working set leaves the phone; the
+   filled in, offer to go back to it; with entries waiting, warn and offer to send them first
+   (and stay logged in if they could not go); every key and working set leaves the phone; the
    session ends on the server now, or at the app's next open when offline. */
 import { ask, h, t } from "./ui.js";
 

@@ -649,6 +649,89 @@ def test_an_entry_edited_while_it_is_being_sent_goes_next_as_a_new_revision(
     assert SyncConflict.select().count() == 0
 
 
+# Counts the puts into the outbox (window.outboxPuts): how many times the phone wrote an entry.
+OUTBOX_PUTS = """() => {
+  window.outboxPuts = 0;
+  const open = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (names, mode, options) {
+    const t = open.call(this, names, mode, options);
+    if (mode === "readwrite" && [].concat(names).includes("outbox")) {
+      const store = t.objectStore("outbox");
+      const put = store.put;
+      store.put = function (...args) {
+        window.outboxPuts += 1;
+        return put.apply(this, args);
+      };
+    }
+    return t;
+  };
+}"""
+
+
+def test_save_tapped_twice_keeps_and_sends_the_entry_once(live_server, phone):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    page.evaluate(OUTBOX_PUTS)
+    fill_visit(page, case.uuid, "Bấm Lưu hai lần")
+    page.dblclick("form button[type=submit]")  # a thumb that taps twice
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    page.wait_for_selector("text=Đã lưu trên điện thoại")
+    assert page.evaluate("window.outboxPuts") == 1 and waiting(page) == 1
+    go_online(phone)
+    wait_all_sent(page)
+    assert [(v.notes, v.revision) for v in Visit.select()] == [("Bấm Lưu hai lần", 1)]
+    assert EntryRevision.select().count() == 1
+
+
+# The same copy of the entry `uuid` saved again on the phone (Save tapped again, a slow phone)
+# at the worst moment: the server's answer is in, and the app has read the copy it is about to
+# delete. The app reads it with the next decryption bound to the entry once the answer is in.
+RESAVED_WHILE_ANSWERED = """(uuid) => {
+  window.resaved = 0;
+  const fetch0 = window.fetch;
+  window.fetch = async function (input, init) {
+    const response = await fetch0.call(this, input, init);
+    if (String(input.url || input).includes("/api/v1/sync")) window.answered = true;
+    return response;
+  };
+  const decrypt0 = SubtleCrypto.prototype.decrypt;
+  SubtleCrypto.prototype.decrypt = async function (params, key, data) {
+    const plain = await decrypt0.call(this, params, key, data);
+    const bound = params.additionalData ? new TextDecoder().decode(params.additionalData) : "";
+    if (window.answered && !window.resaved && bound.endsWith(":" + uuid)) {
+      window.resaved += 1;
+      const body = JSON.parse(new TextDecoder().decode(plain));
+      await self.sotd.save(await self.sotd.currentUser(), Object.assign({ uuid }, body), "waiting");
+    }
+    return plain;
+  };
+}"""
+
+
+def test_the_same_copy_saved_again_while_its_answer_comes_is_not_sent_as_an_edit(
+        live_server, phone):
+    """The server took the copy; the one saved again meanwhile holds the same revision and data.
+    It leaves the phone with it: no second revision that changes nothing waits for the chair."""
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    record_visit(page, case.uuid, "Lưu lại đúng lúc gửi")
+    [entry] = page.evaluate("async () => (await self.sotd.snapshot()).entries")
+    page.evaluate(RESAVED_WHILE_ANSWERED, entry["uuid"])
+    go_online(phone)
+    wait_all_sent(page)
+    assert page.evaluate("window.resaved") == 1  # it was saved again at that moment
+    sync_once(page)
+    assert waiting(page) == 0
+    assert [(v.notes, v.revision) for v in Visit.select()] == [("Lưu lại đúng lúc gửi", 1)]
+    assert EntryRevision.select().count() == 1
+
+
 def test_a_visit_refused_for_want_of_its_case_goes_by_itself_once_the_case_is_in(
         live_server, phone):
     """The server answers "sync again once the case is sent": the phone does so, unasked."""

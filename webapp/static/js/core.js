@@ -471,16 +471,28 @@
       const rec = entry && await get("outbox", r.uuid);
       if (!rec || rec.user !== user.id) continue;
       const now = await unseal(user.key, rec.box, user.id + ":" + rec.uuid);
-      const same = now.revision === entry.revision && JSON.stringify(now.data) === JSON.stringify(entry.data);
+      const sameAs = (x) => x.revision === entry.revision && JSON.stringify(x.data) === JSON.stringify(entry.data);
+      const same = sameAs(now);
       if (SENT.has(r.status)) {
         if (w) merge(w, entry, r);
         if (r.notice) tally.notices.push(r.notice); // taken, with a word for its author
         accepted += 1;
-        if (same && await delIfUnchanged(r.uuid, rec.box)) continue;
+        // The copy the server took leaves the phone, and so does the same copy saved again while
+        // it was on its way (Save tapped twice): that is not an edit, and makes no revision.
+        let current = rec;
+        let latest = Object.assign(now, { uuid: r.uuid });
+        let gone = false;
+        while (latest && sameAs(latest)) {
+          if (await delIfUnchanged(r.uuid, current.box)) {
+            gone = true;
+            break;
+          }
+          current = await get("outbox", r.uuid);
+          latest = await opened(user, current);
+        }
         // Edited on the phone while this copy was on its way: the server took the copy, so the
         // edit goes next time as the revision after it (not as other data for the same one).
-        const latest = same ? await opened(user, await get("outbox", r.uuid)) : Object.assign(now, { uuid: r.uuid });
-        if (latest && latest.revision === entry.revision) {
+        if (!gone && latest && latest.revision === entry.revision) {
           await save(user, Object.assign(latest, nextRevision(entry.revision)), "waiting");
         }
       } else if (same && (r.status === "invalid" || r.status === "conflict")) {

@@ -283,8 +283,7 @@ export function formView(state, type, params, fixUuid, only) {
   const titles = { case: t("new_case"), visit: t("record_visit"), referral: t("record_referral"), attendance: t("record_attendance"),
     activity: t("new_activity"), screening: t("record_screening") };
 
-  async function submit(event) {
-    event.preventDefault();
+  async function submit() {
     const data = form.read();
     const errors = validate(state.schema, type, data);
     if (Object.keys(errors).length) {
@@ -315,9 +314,10 @@ export function formView(state, type, params, fixUuid, only) {
     }
     await state.actions.dropDraft(here).catch(() => {});
     location.hash = next;
+    return true;
   }
 
-  const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
+  const view = h("form", { class: "card", novalidate: true, onsubmit: oneAtATime(submit) },
     h("h1", {}, only ? t("record_consent") : titles[type]),
     c ? h("p", { class: "muted" }, caseName(c)) : null,
     type === "activity" && !entry ? h("p", { class: "muted small" }, t("activity_intro")) : null,
@@ -338,6 +338,24 @@ export function formView(state, type, params, fixUuid, only) {
 
 /* Save `entry` on the phone. If the phone could not keep it (its storage full, or failing), say so
    in `alert` and stay on the form with what was filled in: nothing is said saved that is not. */
+/* A form's Save, once at a time: a second tap while the first is at work (a double tap, or
+   tapped again on a slow phone) does nothing, and none comes after a save that left the form.
+   `submit` answers true when the form is done with. */
+function oneAtATime(submit) {
+  let busy = false;
+  return async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    let finished = false;
+    try {
+      finished = (await submit()) === true;
+    } finally {
+      busy = finished;
+    }
+  };
+}
+
 async function kept(state, entry, alert) {
   try {
     await state.actions.save(entry);
@@ -467,8 +485,7 @@ export function compareView(state, id) {
     h("input", { type: "radio", name: "pick-" + n, value: mine ? "mine" : "theirs", checked: mine }),
     h("span", {}, h("span", { class: "muted small" }, text), " ", shown(state, e.type, n, value)));
 
-  async function submit(event) {
-    event.preventDefault();
+  async function submit() {
     const data = Object.assign({}, e.data);
     for (const n of names) {
       if (view.querySelector(`[name="pick-${n}"]:checked`).value === "theirs") {
@@ -476,11 +493,13 @@ export function compareView(state, id) {
       }
     }
     const mix = Object.assign({ uuid: e.uuid, type: e.type, data }, core.nextRevision(e.server.revision));
-    if (await kept(state, mix, alert)) location.hash = "#/outbox";
+    if (!(await kept(state, mix, alert))) return false;
+    location.hash = "#/outbox";
+    return true;
   }
 
   const alert = h("p", { class: "alert alert--error", role: "alert", hidden: true });
-  const view = h("form", { class: "card", novalidate: true, onsubmit: submit },
+  const view = h("form", { class: "card", novalidate: true, onsubmit: oneAtATime(submit) },
     h("h1", {}, t("compare")), h("p", {}, typeLabel(e.type), " · ", entryLabel(state, e)),
     h("p", { class: "muted small" }, t("compare_intro")), alert,
     names.map((n) => h("fieldset", { class: "fieldset field", "data-field": n }, h("legend", { class: "field__label" }, fieldLabel(state, e.type, n) || n),

@@ -213,6 +213,9 @@ def _strings():
         "handed_in": _("This account is no longer active. What waited on this phone has been "
                        "sent; you are logged out and the phone is cleared."),
         "hand_in_left": _("%(n)s entries could not be sent: ask your chair."),
+        "hand_in_drafts": _("%(n)s entries half filled in and never saved were taken off the "
+                            "phone with the rest. If they matter, tell your club's chair what "
+                            "they held."),
         # Forms
         "save": _("Save on the phone"),
         "saved": _("Saved on the phone. It goes out with the next sync."),

@@ -514,6 +514,34 @@ def test_end_to_end_a_reassigned_case_leaves_the_phone_after_its_visit_went_out(
     assert "Cao Thị Chuyển" not in page.evaluate(STORAGE_DUMP_OPEN)
 
 
+@edges
+def test_a_form_half_filled_in_on_a_case_reassigned_meanwhile_leaves_with_the_case_and_says_so(
+        live_server, phone):
+    club = make_club()
+    member, other = member_of(club), member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=chair, assigned_to=member, full_name="Cao Thị Chuyển")
+    page = open_app(phone.new_page(), live_server, member)
+    go_offline(phone)
+    record_visit(page, case.uuid, "Ghi khi còn theo dõi")  # recorded: it goes, as before
+    page.evaluate(f"location.hash = '#/new/visit?case={case.uuid}'")
+    page.fill("#f-notes", "Điền dở về người được chuyển")  # half filled in: a draft
+    page.evaluate("location.hash = '#/today'")
+    page.wait_for_selector("[data-testid=draft]")
+    fill_visit(page, case.uuid, "Đang điền khi có mạng")  # and a form open on the case
+    cases.assign(case, other, chair)  # the monthly meeting gives the case to another member
+    go_online(phone)
+    page.wait_for_url("**/app/#/today")  # the form closed: nothing more of the person is typed
+    page.wait_for_selector("#banner :text('không còn trong danh sách của bạn')")
+    wait_all_sent(page)
+    assert page.locator("[data-testid=draft]").count() == 0
+    assert page.evaluate(DRAFTS) == []
+    dump = page.evaluate(STORAGE_DUMP_OPEN)
+    assert "Cao Thị Chuyển" not in dump and "Điền dở" not in dump and "Đang điền" not in dump
+    [visit] = Visit.select().where(Visit.case == case)
+    assert (visit.notes, visit.created_by_id) == ("Ghi khi còn theo dõi", member.id)
+
+
 def test_end_to_end_a_board_member_who_steps_down_keeps_nothing_trapped(live_server, phone):
     from webapp import accounts
     from webapp.book import holders
@@ -552,6 +580,11 @@ def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone)
     holders.hand_over(case, member, at=utcnow() - timedelta(days=1))  # hers since yesterday
     page = open_app(phone.new_page(), live_server, member)
     record_visit_offline(page, phone, case, "Ghi trước khi thôi tham gia")
+    # A second visit half filled in and left (core.drafts): it can be finished no more.
+    page.evaluate(f"location.hash = '#/new/visit?case={case.uuid}'")
+    page.fill("#f-notes", "Điền dở trước khi thôi")
+    page.evaluate("location.hash = '#/today'")
+    page.wait_for_selector("[data-testid=draft]")
     User.update(is_active=False).where(User.id == member.id).execute()
     LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
     go_online(phone)
@@ -560,11 +593,17 @@ def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone)
     submit_login(page, member.login, PASSWORD)
     page.wait_for_selector("[data-testid=handed-in]")
     assert [v.notes for v in Visit.select()] == ["Ghi trước khi thôi tham gia"]
+    # Told that the form half filled in went with the rest, and whom to tell.
+    assert "1 mục đang điền dở, chưa lưu, cũng đã được bỏ" in page.inner_text("[data-testid=handed-in]")
+    if os.environ.get("SOTD_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["SOTD_SCREENSHOTS"], "field-handed-in-draft.png"),
+                        full_page=True)
     for _ in range(50):
         if page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}:
             break
         page.wait_for_timeout(100)
     assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
+    assert "Điền dở" not in page.evaluate(STORAGE_DUMP)
     assert LoginSession.select().where((LoginSession.user == member)
                                        & LoginSession.ended_at.is_null()).count() == 0
 

@@ -234,7 +234,7 @@ async function syncRun() {
       state.noticeNext = [state.noticeNext, t("draft_gone")].filter(Boolean).join(" ");
     }
     state.message = state.counts.rejected ? "" : t("sync_done");
-    if (result.handInOnly) return handIn();
+    if (result.handInOnly) return handIn(result.draftGone);
   } catch (error) {
     if (error instanceof core.NeedLogin) {
       state.needLogin = true;
@@ -273,15 +273,19 @@ function registerBackgroundSync() {
 // --- Logout ----------------------------------------------------------------------------------
 
 /* An account no longer active (or no longer a member's) may only hand in what waits: once the
-   sync has sent it, the phone logs out and keeps nothing of the user but what could not go. */
-async function handIn() {
+   sync has sent it, the phone logs out and keeps nothing of the user but what could not go.
+   `dropped`: the drafts that sync took off the phone already (their cases left with the rest). */
+async function handIn(dropped = 0) {
   state.loggedOut = true;
   state.working = null;
-  if (state.user) await core.dropDrafts(state.user); // the account logs in no more: nothing to go on with
+  // The account logs in no more: a form half filled in cannot be finished. The member is told.
+  const drafts = dropped + (state.user ? (await core.drafts(state.user).catch(() => [])).length : 0);
+  if (state.user) await core.dropDrafts(state.user);
   await core.forgetAll(true);
   await core.endPendingLogout().catch(() => { /* offline: at the next network */ });
   view.replaceChildren(h("section", { class: "card", "data-testid": "handed-in" }, h("p", {},
-    t("handed_in"), state.counts.waiting ? " " + t("hand_in_left", { n: state.counts.waiting }) : "")));
+    t("handed_in"), state.counts.waiting ? " " + t("hand_in_left", { n: state.counts.waiting }) : "",
+    drafts ? " " + t("hand_in_drafts", { n: drafts }) : "")));
 }
 
 async function logout() {
@@ -379,7 +383,7 @@ async function start() {
     }
     await refresh();
     render();
-    if (result.handInOnly) await handIn();
+    if (result.handInOnly) await handIn(result.draftGone);
     else loadDrafts(); // the key is back with the login: so are the drafts sealed with it
   } else {
     sync(); // it fetches the schema too when the working set names a new version of it

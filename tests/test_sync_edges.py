@@ -675,3 +675,57 @@ def test_a_returned_entry_is_fixed_by_its_author_after_the_case_passed_on(client
     as_user(client, club.b)
     taken = dict(fixed, revision=3, base_revision=2)
     assert send(client, [taken])[0]["status"] == "invalid"
+
+
+# --- A book too busy for an entry this moment ----------------------------------------------------
+
+def clashing(monkeypatch, uuid):
+    """The entry `uuid` meets another connection's row at every try (many phones of the club
+    sending at once, the same code taken each time); the others go as ever."""
+    from peewee import IntegrityError
+
+    original = book_sync._submit
+    tries = []
+
+    def clash(user, sent_uuid, *args):
+        if sent_uuid == uuid:
+            tries.append(sent_uuid)
+            raise IntegrityError("UNIQUE constraint failed")
+        return original(user, sent_uuid, *args)
+
+    monkeypatch.setattr(book_sync, "_submit", clash)
+    return tries
+
+
+def test_an_entry_the_busy_book_could_not_take_is_not_refused_but_asked_again(
+        client, club, monkeypatch):
+    login_as(client, club.a)
+    busy = entry("visit", visit_data(club.case.uuid, notes="Đúng lúc bận"))
+    other = entry("visit", visit_data(club.case.uuid, notes="Đi bình thường"))
+    tries = clashing(monkeypatch, busy["uuid"])
+    first, second = send(client, [busy, other])
+    assert len(tries) == 3  # tried again twice, the lookup fresh each time
+    assert first["status"] == "retry" and first["retry_after"] == book_sync.RETRY_AFTER
+    assert first["errors"] == {"entry": "The club's book was busy this moment, so this was not "
+                                        "saved yet. Save it again."}  # for the desk's form
+    assert second["status"] == "created"  # the rest of the batch goes on
+    assert rows(Visit, busy["uuid"]) == 0
+    assert EntryRevision.select().where(EntryRevision.uuid == busy["uuid"]).count() == 0
+    # What the phone said waits counts it still: the chair sees it is on the phone.
+    client.post("/api/v1/sync", json={"entries": [], "waiting": 1})
+    monkeypatch.undo()
+    [again] = send(client, [busy])  # the phone sends it again by itself
+    assert again["status"] == "created"
+    assert [v.notes for v in Visit.select().order_by(Visit.id)] == ["Đi bình thường", "Đúng lúc bận"]
+
+
+def test_the_desk_says_when_the_busy_book_did_not_save_its_form(client, club, monkeypatch):
+    login_as(client, club.chair)
+    made = new_uuid()
+    monkeypatch.setattr(book_sync, "new_uuid", lambda: made)
+    clashing(monkeypatch, made)
+    data = {"date": today().isoformat(), "kind": "home_visit", "notes": "Ghi ở bàn làm việc"}
+    response = client.post(f"/desk/cases/{club.case.id}/visits/new", data=data)
+    assert response.status_code == 200
+    assert "so this was not saved yet. Save it again." in response.get_data(as_text=True)
+    assert Visit.select().count() == 0

@@ -270,6 +270,8 @@ def _strings():
         "syncing": _("Sending %(done)s of %(total)s…"),
         "sync_done": _("Everything is sent."),
         "sync_failed": _("Could not reach the server. The app tries again by itself."),
+        "sync_busy": _("The club's book was busy, so some entries did not go yet. The app sends "
+                       "them again by itself in a moment."),
         "state_waiting": _("Waiting"),
         "state_invalid": _("Rejected"),
         "state_conflict": _("Conflict"),

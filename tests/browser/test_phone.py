@@ -201,6 +201,39 @@ def test_send_then_log_out_with_the_send_failing_says_so_and_stays_logged_in(liv
     assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
 
 
+def test_an_entry_the_busy_book_did_not_take_waits_and_goes_again_by_itself(
+        live_server, phone, monkeypatch):
+    from peewee import IntegrityError
+
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Gửi lúc sổ bận")
+    original, clashes = sync_module._submit, []
+
+    def busy_a_moment(user, uuid, *args):  # other phones of the club took the row three times
+        if len(clashes) < 3:
+            clashes.append(uuid)
+            raise IntegrityError("UNIQUE constraint failed")
+        return original(user, uuid, *args)
+
+    monkeypatch.setattr(sync_module, "_submit", busy_a_moment)
+    monkeypatch.setattr(sync_module, "RETRY_AFTER", 2)  # the server's "again in 2 s"
+    page.evaluate("location.hash = '#/outbox'")
+    go_online(phone)
+    page.wait_for_selector("[role=status]:text('Sổ của CLB đang bận nên một số mục chưa gửi được')")
+    assert len(clashes) == 3 and Visit.select().count() == 0
+    # Still waiting, not refused: nothing for the member to open or fix.
+    assert [e["state"] for e in page.evaluate("async () => (await self.sotd.snapshot()).entries")] == [
+        "waiting"]
+    assert page.locator(".outbox__item[data-state=waiting]").count() == 1
+    assert page.locator(".outbox__errors").count() == 0
+    wait_all_sent(page)  # by itself, with no tap
+    assert [v.notes for v in Visit.select()] == ["Gửi lúc sổ bận"]
+    assert EntryRevision.select().count() == 1
+
+
 def test_the_servers_notice_on_an_accepted_entry_reaches_its_author(live_server, phone):
     club = make_club()
     member = member_of(club)

@@ -34,6 +34,7 @@ MAX_REVISION = 2 ** 31 - 1  # revisions are stored as 32-bit integers
 MAX_BYTES = 1024 * 1024
 # How long the phone is told how the board ended a kept copy (`conflict_outcomes`).
 OUTCOME_DAYS = 30
+RETRY_AFTER = 30  # seconds: how long a phone waits before sending a `retry` entry again
 ERASED = {"erased": True}  # what cases.erase leaves of a copy
 
 
@@ -377,7 +378,13 @@ def submit_entry(user, entry, lookup=None):
                 later.write()
             lookup.fresh(uuid)
             continue
-    return _result(uuid, "invalid", errors={"entry": _l("The server was busy. Send it again.")})
+    # Three clashes in a row: the club's book is very busy this moment (many phones of the club
+    # sending at once). Nothing of this entry was written; it is not refused either: `retry` asks
+    # the phone to keep it waiting and send it again by itself, after `retry_after` seconds (an
+    # older phone, which knows no `retry`, keeps it waiting too). The desk shows the message.
+    return dict(_result(uuid, "retry", errors={"entry": _l(
+        "The club's book was busy this moment, so this was not saved yet. Save it again.")}),
+        retry_after=RETRY_AFTER)
 
 
 def new_entry(entry_type, data):

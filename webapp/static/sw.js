@@ -46,7 +46,10 @@ self.addEventListener("fetch", (event) => {
 // Background Sync, where the browser has it: send the outbox of the user logged in.
 self.addEventListener("sync", (event) => {
   if (event.tag !== "sotd-outbox") return;
-  event.waitUntil(self.sotd.sync().then(notifyClients, (error) => {
+  event.waitUntil(self.sotd.sync().then(async (result) => {
+    await notifyClients();
+    if (result.retryAfter) throw new Error("busy"); // the book did not take some yet: again later
+  }, (error) => {
     if (error instanceof self.sotd.NeedLogin) return undefined;
     throw error; // the browser retries later
   }));

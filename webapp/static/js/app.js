@@ -233,8 +233,10 @@ async function syncRun() {
     if (closeFormOfCaseGone() && !result.draftGone) {
       state.noticeNext = [state.noticeNext, t("draft_gone")].filter(Boolean).join(" ");
     }
-    state.message = state.counts.rejected ? "" : t("sync_done");
+    state.message = state.counts.rejected ? "" : result.retryAfter ? t("sync_busy") : t("sync_done");
     if (result.handInOnly) return handIn(result.draftGone);
+    // The club's book was busy for some entries (`retry`): they go again by themselves.
+    if (result.retryAfter) state.retryTimer = setTimeout(sync, result.retryAfter * 1000 * (0.75 + Math.random() / 2));
   } catch (error) {
     if (error instanceof core.NeedLogin) {
       state.needLogin = true;

@@ -468,6 +468,10 @@
         changed = true;
         continue;
       }
+      if (entry && r.status === "retry") { // not decided, the book was busy: it waits, to go again
+        tally.retryAfter = Math.max(tally.retryAfter, Number(r.retry_after) || 30);
+        continue;
+      }
       const rec = entry && await get("outbox", r.uuid);
       if (!rec || rec.user !== user.id) continue;
       const now = await unseal(user.key, rec.box, user.id + ":" + rec.uuid);
@@ -556,7 +560,7 @@
     const { user, token } = await session();
     const held = await working(user);
     if (held) await revive(user, held.cases);
-    const tally = { gone: 0, notices: [] };
+    const tally = { gone: 0, notices: [], retryAfter: 0 };
     const first = await sendWaiting(user, token, report, 0, tally, true);
     const { working: fresh, serverTime } = await refreshWorking(user);
     // A second round sends what the fresh working set revived (visits of a case just sent).
@@ -570,7 +574,7 @@
     const draftGone = await dropDraftsOfCasesGone(user, fresh);
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);
     return { user, sent: first.sent + second.sent, accepted: first.accepted + second.accepted,
-      gone: tally.gone, notices: tally.notices, draftGone, handInOnly: !!(fresh.user && fresh.user.hand_in_only),
+      gone: tally.gone, notices: tally.notices, retryAfter: tally.retryAfter, draftGone, handInOnly: !!(fresh.user && fresh.user.hand_in_only),
       serverTime };
   }
 

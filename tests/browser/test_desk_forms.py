@@ -1,11 +1,14 @@
 """A desk form sent with a mistake opens where the mistake is: the first wrong field focused and
 on screen, its message beside it, on a 360 px phone where the form is far down the page."""
+import os
+
 import pytest
 
 from ..factories import PASSWORD, make_club, make_user
 from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in
 
 pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("SOTD_SCREENSHOTS")  # a folder: save screenshots there to look at them
 
 ON_SCREEN = """(name) => {
   const el = document.activeElement;
@@ -83,3 +86,43 @@ def test_a_list_of_boxes_with_the_first_error_is_where_the_chair_lands(live_serv
     assert landed_on(page, "service_kinds") == "Chọn ít nhất một dịch vụ."
     focused = page.evaluate("document.activeElement.type")
     assert focused == "checkbox"
+
+
+def test_a_visit_the_busy_book_did_not_save_says_so_and_keeps_what_was_typed(
+        live_server, desk_phone, monkeypatch):
+    """The desk writes through the sync path (`retry`, book/sync.py): a chair whose Save met a
+    book too busy that moment is told, on the form that still holds the visit, and saves again."""
+    from peewee import IntegrityError
+
+    from webapp.book import sync as sync_module
+    from webapp.models import Visit
+
+    from ..factories import make_case, today
+
+    chair = make_user(club=make_club(), role="chair")
+    case = make_case(club=chair.club, created_by=chair, full_name="Lý Thị Bận")
+    original = sync_module._submit
+
+    def busy(*args):
+        raise IntegrityError("UNIQUE constraint failed")
+
+    monkeypatch.setattr(sync_module, "_submit", busy)
+    page = desk_phone
+    log_in(page, live_server.url, chair.login, PASSWORD)
+    page.goto(f"{live_server.url}/desk/cases/{case.id}/visits/new")
+    page.fill("input[name=date]", today().isoformat())
+    page.select_option("select[name=kind]", index=1)
+    page.fill("textarea[name=notes]", "Gặp ở nhà, đã tư vấn")
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    page.wait_for_selector(".alert--error:text('Sổ của CLB đang bận đúng lúc này nên mục này chưa "
+                           "được lưu. Hãy bấm Lưu lại.')")
+    assert page.input_value("textarea[name=notes]") == "Gặp ở nhà, đã tư vấn"
+    assert Visit.select().count() == 0
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/desk-visit-busy.png", full_page=True)
+    monkeypatch.setattr(sync_module, "_submit", original)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/desk/cases/{case.id}")
+    assert [v.notes for v in Visit.select()] == ["Gặp ở nhà, đã tư vấn"]

@@ -229,6 +229,9 @@ def test_an_entry_the_busy_book_did_not_take_waits_and_goes_again_by_itself(
         "waiting"]
     assert page.locator(".outbox__item[data-state=waiting]").count() == 1
     assert page.locator(".outbox__errors").count() == 0
+    if os.environ.get("SOTD_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["SOTD_SCREENSHOTS"], "field-outbox-busy.png"),
+                        full_page=True)
     wait_all_sent(page)  # by itself, with no tap
     assert [v.notes for v in Visit.select()] == ["Gửi lúc sổ bận"]
     assert EntryRevision.select().count() == 1

@@ -533,33 +533,13 @@ def test_end_to_end_an_erased_case_answers_gone_and_leaves_the_phone(live_server
 @edges
 def test_end_to_end_a_reassigned_case_leaves_the_phone_after_its_visit_went_out(
         live_server, phone):
+    """And a form half filled in on it, and a form open on it, leave with it and say so."""
     club = make_club()
     member, other = member_of(club), member_of(club)
     chair = make_user(club=club, role="chair")
     case = make_case(club=club, created_by=chair, assigned_to=member, full_name="Cao Thị Chuyển")
     page = open_app(phone.new_page(), live_server, member)
-    record_visit_offline(page, phone, case, "Ghi khi còn theo dõi")
-    cases.assign(case, other, chair)  # the monthly meeting gives the case to another member
-    go_online(phone)
-    wait_all_sent(page)
-    [visit] = Visit.select().where(Visit.case == case)
-    assert visit.created_by_id == member.id and visit.notes == "Ghi khi còn theo dõi"
-    page.evaluate("location.hash = '#/cases'")
-    page.wait_for_selector("#case-list")
-    assert "Cao Thị Chuyển" not in page.locator("#view").inner_text()
-    assert "Cao Thị Chuyển" not in page.evaluate(STORAGE_DUMP_OPEN)
-
-
-@edges
-def test_a_form_half_filled_in_on_a_case_reassigned_meanwhile_leaves_with_the_case_and_says_so(
-        live_server, phone):
-    club = make_club()
-    member, other = member_of(club), member_of(club)
-    chair = make_user(club=club, role="chair")
-    case = make_case(club=club, created_by=chair, assigned_to=member, full_name="Cao Thị Chuyển")
-    page = open_app(phone.new_page(), live_server, member)
-    go_offline(phone)
-    record_visit(page, case.uuid, "Ghi khi còn theo dõi")  # recorded: it goes, as before
+    record_visit_offline(page, phone, case, "Ghi khi còn theo dõi")  # recorded: it goes
     page.evaluate(f"location.hash = '#/new/visit?case={case.uuid}'")
     page.fill("#f-notes", "Điền dở về người được chuyển")  # half filled in: a draft
     page.evaluate("location.hash = '#/today'")
@@ -570,12 +550,15 @@ def test_a_form_half_filled_in_on_a_case_reassigned_meanwhile_leaves_with_the_ca
     page.wait_for_url("**/app/#/today")  # the form closed: nothing more of the person is typed
     page.wait_for_selector("#banner :text('không còn trong danh sách của bạn')")
     wait_all_sent(page)
+    [visit] = Visit.select().where(Visit.case == case)
+    assert visit.created_by_id == member.id and visit.notes == "Ghi khi còn theo dõi"
     assert page.locator("[data-testid=draft]").count() == 0
     assert page.evaluate(DRAFTS) == []
+    page.evaluate("location.hash = '#/cases'")
+    page.wait_for_selector("#case-list")
+    assert "Cao Thị Chuyển" not in page.locator("#view").inner_text()
     dump = page.evaluate(STORAGE_DUMP_OPEN)
     assert "Cao Thị Chuyển" not in dump and "Điền dở" not in dump and "Đang điền" not in dump
-    [visit] = Visit.select().where(Visit.case == case)
-    assert (visit.notes, visit.created_by_id) == ("Ghi khi còn theo dõi", member.id)
 
 
 def test_end_to_end_a_board_member_who_steps_down_keeps_nothing_trapped(live_server, phone):

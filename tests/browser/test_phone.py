@@ -201,25 +201,33 @@ def test_send_then_log_out_with_the_send_failing_says_so_and_stays_logged_in(liv
     assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
 
 
-def test_an_entry_the_busy_book_did_not_take_waits_and_goes_again_by_itself(
-        live_server, phone, monkeypatch):
+def busy_a_moment(monkeypatch, retry_after=2):
+    """The book is busy for the next entry sent: other phones of the club take its row three
+    times in a row, so it is answered `retry` (again in `retry_after` s); then all goes as ever.
+    The list of the clashes."""
     from peewee import IntegrityError
 
-    club = make_club()
-    member = member_of(club)
-    case = make_case(club=club, created_by=member)
-    page = open_app(phone.new_page(), live_server, member)
-    record_visit_offline(page, phone, case, "Gửi lúc sổ bận")
     original, clashes = sync_module._submit, []
 
-    def busy_a_moment(user, uuid, *args):  # other phones of the club took the row three times
+    def clash(user, uuid, *args):
         if len(clashes) < 3:
             clashes.append(uuid)
             raise IntegrityError("UNIQUE constraint failed")
         return original(user, uuid, *args)
 
-    monkeypatch.setattr(sync_module, "_submit", busy_a_moment)
-    monkeypatch.setattr(sync_module, "RETRY_AFTER", 2)  # the server's "again in 2 s"
+    monkeypatch.setattr(sync_module, "_submit", clash)
+    monkeypatch.setattr(sync_module, "RETRY_AFTER", retry_after)
+    return clashes
+
+
+def test_an_entry_the_busy_book_did_not_take_waits_and_goes_again_by_itself(
+        live_server, phone, monkeypatch):
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Gửi lúc sổ bận")
+    clashes = busy_a_moment(monkeypatch)
     page.evaluate("location.hash = '#/outbox'")
     go_online(phone)
     page.wait_for_selector("[role=status]:text('Sổ của CLB đang bận nên một số mục chưa gửi được')")
@@ -591,7 +599,8 @@ def test_end_to_end_a_board_member_who_steps_down_keeps_nothing_trapped(live_ser
 
 
 @edges
-def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone):
+@pytest.mark.parametrize("busy", [False, True], ids=["", "the-book-busy-a-moment"])
+def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone, monkeypatch, busy):
     club = make_club()
     member = member_of(club)
     case = make_case(club=club, created_by=member)
@@ -609,9 +618,14 @@ def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone)
     go_online(phone)
     page.wait_for_selector(".alert a[href^='/login']")  # the session ended: log in again
     page.click(".alert a[href^='/login']")
+    clashes = busy_a_moment(monkeypatch, retry_after=1) if busy else []
     submit_login(page, member.login, PASSWORD)
+    if busy:  # the hand-in waits for the book, and logs out only once all went
+        page.wait_for_selector("[data-testid=hand-in]")
+        assert len(clashes) == 3 and Visit.select().count() == 0
     page.wait_for_selector("[data-testid=handed-in]")
     assert [v.notes for v in Visit.select()] == ["Ghi trước khi thôi tham gia"]
+    assert "không gửi được" not in page.inner_text("[data-testid=handed-in]")
     # Told that the form half filled in went with the rest, and whom to tell.
     assert "1 mục đang điền dở, chưa lưu, cũng đã được bỏ" in page.inner_text("[data-testid=handed-in]")
     if os.environ.get("SOTD_SCREENSHOTS"):

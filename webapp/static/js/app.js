@@ -13,7 +13,7 @@ const state = {
   user: null, working: null, entries: [], counts: { waiting: 0, others: 0, rejected: 0 },
   schema: null, lastSync: null, clockSkew: 0, online: navigator.onLine, syncing: false,
   progress: { done: 0, total: 0 }, message: "", needLogin: false, installPrompt: null,
-  updateWorker: null, failures: 0, retryTimer: null, drafts: [],
+  updateWorker: null, failures: 0, retryTimer: null, drafts: [], handInDrafts: 0,
 };
 
 state.actions = {
@@ -203,6 +203,15 @@ async function loadDrafts() {
 
 // --- Sync ------------------------------------------------------------------------------------
 
+/* The club's book was busy for some entries (`retry`): they go again by themselves, and a
+   hand-in waits for them. True if so. */
+function againIfBusy(result) {
+  if (!result.retryAfter) return false;
+  clearTimeout(state.retryTimer);
+  state.retryTimer = setTimeout(sync, result.retryAfter * 1000 * (0.75 + Math.random() / 2));
+  return true;
+}
+
 /* One sync at a time: asked while one runs, the answer is that one's end. */
 function sync() {
   if (state.syncRun) return state.syncRun;
@@ -234,9 +243,8 @@ async function syncRun() {
       state.noticeNext = [state.noticeNext, t("draft_gone")].filter(Boolean).join(" ");
     }
     state.message = state.counts.rejected ? "" : result.retryAfter ? t("sync_busy") : t("sync_done");
-    if (result.handInOnly) return handIn(result.draftGone);
-    // The club's book was busy for some entries (`retry`): they go again by themselves.
-    if (result.retryAfter) state.retryTimer = setTimeout(sync, result.retryAfter * 1000 * (0.75 + Math.random() / 2));
+    if (result.handInOnly) state.handInDrafts += result.draftGone || 0;
+    if (!againIfBusy(result) && result.handInOnly) return handIn();
   } catch (error) {
     if (error instanceof core.NeedLogin) {
       state.needLogin = true;
@@ -276,12 +284,12 @@ function registerBackgroundSync() {
 
 /* An account no longer active (or no longer a member's) may only hand in what waits: once the
    sync has sent it, the phone logs out and keeps nothing of the user but what could not go.
-   `dropped`: the drafts that sync took off the phone already (their cases left with the rest). */
-async function handIn(dropped = 0) {
+   `state.handInDrafts`: the drafts its syncs took off the phone already (their cases left). */
+async function handIn() {
   state.loggedOut = true;
   state.working = null;
   // The account logs in no more: a form half filled in cannot be finished. The member is told.
-  const drafts = dropped + (state.user ? (await core.drafts(state.user).catch(() => [])).length : 0);
+  const drafts = state.handInDrafts + (state.user ? (await core.drafts(state.user).catch(() => [])).length : 0);
   if (state.user) await core.dropDrafts(state.user);
   await core.forgetAll(true);
   await core.endPendingLogout().catch(() => { /* offline: at the next network */ });
@@ -385,8 +393,10 @@ async function start() {
     }
     await refresh();
     render();
-    if (result.handInOnly) await handIn(result.draftGone);
-    else loadDrafts(); // the key is back with the login: so are the drafts sealed with it
+    if (result.handInOnly) state.handInDrafts += result.draftGone || 0;
+    const busy = againIfBusy(result);
+    if (result.handInOnly && !busy) await handIn();
+    else if (!result.handInOnly) loadDrafts(); // the key is back with the login: so are the drafts sealed with it
   } else {
     sync(); // it fetches the schema too when the working set names a new version of it
   }

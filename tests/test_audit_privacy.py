@@ -1,0 +1,258 @@
+"""Privacy audit (branch audit-privacy): each test proves one defect found by reading the code.
+
+Each fails today because of the defect it names and passes once it is fixed; none of them fixes
+anything. What was checked and found sound is listed in the audit's report, not here.
+"""
+import uuid as uuid_module
+from datetime import date, datetime, timedelta
+
+import pytest
+from flask_babel import force_locale
+
+from webapp.book import cases, reports, scheduling
+from webapp.book.reports.area import HIDDEN, SMALL
+from webapp.db import database, utcnow
+from webapp.models import Case, Provider, Review, SurveyRound
+
+from .factories import make_case, make_club, make_user, session_for, today
+from .report_data import make_referral
+from .test_erasure import every_row_as_text
+
+NAME = "Lò Thị Phượng"
+YEAR = 2025
+
+
+def new_uuid():
+    return str(uuid_module.uuid4())
+
+
+def sync(client, entries):
+    response = client.post("/api/v1/sync", json={"entries": entries})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"]
+
+
+# --- Erasure --------------------------------------------------------------------------------
+
+def test_erasure_leaves_no_trace_in_the_screening_the_person_was_met_in(app, client, club,
+                                                                          chair, member):
+    """A member screens someone in the ward survey, notes what they said, and registers them as
+    a case from that screening. The person asks to be erased: cases.erase empties the screening's
+    own notes, but the screening's revisions (EntryRevision), kept copies (SyncConflict) and the
+    board's reasons (Review) are not among the uuids it clears, so the note naming the person
+    stays in the database."""
+    round_ = SurveyRound.create(club=club, name="Khảo sát quý 4", starts_on=today(-5),
+                                ends_on=today(5), areas=["Tổ 1"], created_by=chair)
+    screening = {"uuid": new_uuid(), "type": "screening", "revision": 1, "data": {
+        "round_uuid": round_.uuid, "area": "Tổ 1", "screened_on": today().isoformat(),
+        "category": "labour_migrant", "indicators": ["broker_contact"], "risk_level": "high",
+        "counselled": False, "topics": [],
+        "notes": f"{NAME} nói có người môi giới đi Trung Quốc"}}
+    case = {"uuid": new_uuid(), "type": "case", "revision": 1, "data": {
+        "full_name": NAME, "sex": "female", "categories": ["labour_migrant"],
+        "risk_level": "high", "consent": {"follow": True, "refer": None, "share": False},
+        "screening_uuid": screening["uuid"]}}
+    session_for(client, member)
+    assert [r["status"] for r in sync(client, [screening, case])] == ["created", "created"]
+    # The chair had returned the screening once, with a reason that names the person.
+    Review.create(club=club, entry_type="screening", entry_uuid=screening["uuid"], revision=1,
+                  decision="returned", reason=f"Ghi rõ {NAME} ở tổ nào", decided_by=chair)
+    row = Case.get(Case.uuid == case["uuid"])
+    with database.atomic():
+        cases.erase(row, chair)
+    leaks = sorted({table for table, text in every_row_as_text() if NAME in text})
+    assert leaks == []
+
+
+# --- Supervisors' figures: small counts worked out from figures shown beside them -------------
+
+def hidden_values(shown, total):
+    """{index: the values each hidden count may have}, for counts that add up to `total`, as a
+    reader who knows the rules reads them: "<5" is 1 to 4; "*" is at least 5 where a "<5" is
+    still shown beside it (suppress_parts hid a count shown otherwise), else at least 1."""
+    least_hidden = 5 if SMALL in shown else 1
+    ranges = {i: range(1, 5) if v == SMALL else range(least_hidden, total + 1)
+              for i, v in enumerate(shown) if v in (SMALL, HIDDEN)}
+    left = total - sum(v for v in shown if v not in (SMALL, HIDDEN))
+    found = {i: set() for i in ranges}
+
+    def walk(indices, chosen, rest):
+        if not indices:
+            if rest == 0:
+                for i, value in chosen.items():
+                    found[i].add(value)
+            return
+        first, *others = indices
+        for value in ranges[first]:
+            if value <= rest:
+                walk(others, {**chosen, first: value}, rest - value)
+
+    walk(sorted(ranges), {}, left)
+    return found
+
+
+def test_referral_outcomes_cannot_be_worked_out_from_the_statuses_beside_them(app):
+    """On the area page a club's referrals are shown by status and by outcome, each suppressed
+    against the referrals' total (20). But the outcomes add up exactly to the completed and
+    declined referrals, shown in the statuses: 6 completed and 0 declined beside outcomes "*"
+    (at least 5) and "<5" (at least 1) give both away: 5 received the service, 1 partly."""
+    club = make_club(city="Hạ Long", province="Quảng Ninh")
+    member = make_user(club=club)
+    case = make_case(club=club, created_by=member, consent=("follow", "refer"))
+    plan = ([("referred", "")] * 7 + [("accepted", "")] * 7
+            + [("completed", "service_received")] * 5 + [("completed", "partly_received")])
+    for status, outcome in plan:
+        make_referral(case, member, referred_on=date(YEAR, 5, 1), status=status,
+                      outcome=outcome)
+    [row] = reports.area_report([club], YEAR)["rows"]
+    statuses = dict(zip(("referred", "accepted", "completed", "declined"),
+                        [value for _label, value in row["statuses"]]))
+    outcomes = [value for _label, value in row["outcomes"]]
+    assert row["referrals"] == 20
+    if not (isinstance(statuses["completed"], int) and isinstance(statuses["declined"], int)):
+        return  # the statuses that the outcomes add up to are not shown exactly
+    ended = statuses["completed"] + statuses["declined"]  # every outcome is of one of these
+    assert all(len(values) > 1 for values in hidden_values(outcomes, ended).values()), (
+        statuses, outcomes, hidden_values(outcomes, ended))
+
+
+def test_a_providers_declined_referrals_cannot_be_worked_out_from_sent_and_accepted(app):
+    """The supervisor's directory shows, per provider, the referrals sent, accepted (accepted or
+    completed), completed and declined. Completed and declined are suppressed against sent only,
+    so sent 6 and accepted 5 leave room for one declined at most, and a hidden count is never 0:
+    the hidden declined count is 1."""
+    club = make_club(city="Hạ Long", province="Quảng Ninh")
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    member = make_user(club=club)
+    provider = Provider.create(area="Hạ Long", name="Trung tâm Công tác xã hội tỉnh",
+                               service_kinds=["psychological"], created_by=supervisor)
+    case = make_case(club=club, created_by=member, consent=("follow", "refer"))
+    for status in ["completed"] * 5 + ["declined"]:
+        make_referral(case, member, listed_provider=provider, status=status,
+                      outcome="service_received" if status == "completed" else "no_capacity",
+                      referred_on=today(-40), status_changed_on=today(-10))
+    [row] = [r for r in reports.provider_figures(supervisor) if r["provider"].id == provider.id]
+    shown = (row["sent"], row["accepted"], row["completed"], row["declined"])
+    assert shown[3] in (SMALL, HIDDEN), shown
+
+    def fits(value, count):
+        if value == SMALL:
+            return 1 <= count <= 4
+        if value == HIDDEN:  # hidden, never a 0 (suppress_parts hides counts above 0 only)
+            return count >= 1
+        return count == value
+
+    # Every split of the 6 referrals by status that the row could be showing.
+    possible = set()
+    for referred in range(7):
+        for accepted_only in range(7 - referred):
+            for completed in range(7 - referred - accepted_only):
+                declined = 6 - referred - accepted_only - completed
+                if (fits(row["accepted"], accepted_only + completed)
+                        and fits(row["completed"], completed) and fits(row["declined"], declined)):
+                    possible.add(declined)
+    assert len(possible) > 1, (shown, possible)
+
+
+def test_the_referred_share_never_gives_a_small_count_of_people_away(app):
+    """The evaluation shows the referred share of the people reached; the area page shows the
+    people reached exactly. For a period of one whole year, 20% of 10 people says that exactly
+    2 people were referred: a count under 5 that no page shows (the referrals are "<5")."""
+    club = make_club(city="Hạ Long", province="Quảng Ninh")
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    member = make_user(club=club)
+    people = [make_case(club=club, created_by=member, consent=("follow", "refer"),
+                        created_at=datetime(YEAR, 3, 1, 3)) for _ in range(10)]
+    for person in people[:2]:
+        make_referral(person, member, referred_on=date(YEAR, 6, 1))
+    clubs = reports.area_clubs(supervisor)
+    [area_row] = reports.area_report(clubs, YEAR)["rows"]
+    assert area_row["cases"] == 10 and area_row["referrals"] == SMALL
+    with app.test_request_context(), force_locale("vi"):
+        chosen = reports.choose_period(clubs, date(2026, 12, 15), f"{YEAR}-01", f"{YEAR}-12")
+        data = reports.pilot_evaluation(clubs, chosen, date(2026, 12, 15))
+    share = data["rows"][0]["total"]["share"]
+    if isinstance(share, int):
+        referred = {k for k in range(area_row["cases"] + 1)
+                    if round(100 * k / area_row["cases"]) == share}
+        assert not (len(referred) == 1 and 1 <= min(referred) <= 4), (share, referred)
+
+
+# --- A member whose case was given to another ------------------------------------------------
+
+def _bootstrap(app, user):
+    client = session_for(app.test_client(), user)
+    response = client.get("/api/v1/bootstrap")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _not_theirs(answer):
+    """The appointments of a working set whose case the working set does not hold."""
+    held = {c["uuid"] for c in answer["cases"]}
+    return [(a["case_code"], a["due_date"]) for a in answer["appointments"]
+            if a["case_uuid"] not in held]
+
+
+def test_a_referrals_follow_up_goes_to_who_follows_the_case_now(app, club, chair):
+    """Member A follows a case and refers the person; the chair then gives the case to member B.
+    A month on, follow_up_referrals makes the referral's follow-up appointment for its author A,
+    who no longer sees the case: A's phone gets the case's code and a reminder to visit a person
+    who is no longer theirs, and B is never reminded."""
+    first, second = make_user(club=club), make_user(club=club)
+    case = make_case(club=club, created_by=chair, assigned_to=first,
+                     consent=("follow", "refer"), created_at=utcnow() - timedelta(days=60))
+    make_referral(case, first, referred_on=today(-40), status="referred")
+    cases.assign(case, second, chair)
+    assert scheduling.follow_up_referrals()
+    answer = _bootstrap(app, first)
+    assert case.uuid not in {c["uuid"] for c in answer["cases"]}
+    assert _not_theirs(answer) == []
+
+
+def test_a_visits_follow_up_synced_after_a_reassignment_goes_to_who_follows_the_case(
+        app, club, chair):
+    """Member A records a visit offline, with a follow-up date, while the case is theirs; the
+    chair gives the case to member B before A's phone syncs. The visit is rightly taken (A held
+    the case when it was made), but its follow-up appointment is made for A, so A's working set
+    keeps an appointment (code, date) on a case A may no longer see."""
+    first, second = make_user(club=club), make_user(club=club)
+    case = make_case(club=club, created_by=chair, assigned_to=first,
+                     created_at=utcnow() - timedelta(days=10))
+    cases.assign(case, second, chair)
+    made = (utcnow() - timedelta(days=1)).isoformat() + "Z"
+    visit = {"uuid": new_uuid(), "type": "visit", "revision": 1, "client_created_at": made,
+             "data": {"case_uuid": case.uuid, "date": today(-1).isoformat(),
+                      "kind": "home_visit", "topics": ["safe_migration"], "notes": "",
+                      "follow_up_date": today(5).isoformat()}}
+    client = session_for(app.test_client(), first)
+    [result] = sync(client, [visit])
+    assert result["status"] == "created", result
+    answer = _bootstrap(app, first)
+    assert case.uuid not in {c["uuid"] for c in answer["cases"]}
+    assert _not_theirs(answer) == []
+
+
+# --- Backups ----------------------------------------------------------------------------------
+
+def test_a_restored_backup_does_not_bring_an_erased_person_back(app, tmp_path, club, chair):
+    """The chair erases a person on request; the operator later restores the last nightly backup
+    (taken before the erasure). restore() copies it in as it is: the erased person's name, phone
+    and notes are back in the book, on the chair's desk and the phones, and nothing says the
+    person had asked to be erased."""
+    from webapp import backup
+
+    if backup.is_postgres():
+        pytest.skip("backup and restore are SQLite's")
+    member = make_user(club=club)
+    case = make_case(club=club, created_by=member, full_name=NAME, phone="0912345678")
+    database.close()
+    backup.backup(tmp_path / "nightly.sqlite3")
+    database.connect(reuse_if_open=True)
+    with database.atomic():
+        cases.erase(Case.get_by_id(case.id), chair)
+    database.close()
+    backup.restore(tmp_path / "nightly.sqlite3")
+    database.connect(reuse_if_open=True)
+    leaks = sorted({table for table, text in every_row_as_text() if NAME in text})
+    assert leaks == []

@@ -97,6 +97,36 @@ def test_backup_under_write_load_then_restore(sqlite_app, tmp_path):
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_restored_backup_does_not_bring_back_a_person_erased_since(sqlite_app, tmp_path):
+    """The chair erases a person on request; the operator then restores the last nightly backup,
+    taken before: the person asked to be erased, so the restore erases them again."""
+    from webapp.book import cases
+    from webapp.models import Case
+
+    from .test_erasure import every_row_as_text
+
+    name = "Lò Thị Phượng"
+    club = make_club()
+    chair = make_user(club=club, role="chair")
+    member = make_user(club=club)
+    case = make_case(club=club, created_by=member, full_name=name, phone="0912345678")
+    kept = make_case(club=club, created_by=member, full_name="Hà Văn Ở Lại")
+    runner = sqlite_app.test_cli_runner()
+    assert runner.invoke(args=["backup", str(tmp_path / "nightly.sqlite3")]).exit_code == 0
+    cases.erase(Case.get_by_id(case.id), chair)
+    result = runner.invoke(args=["restore", "--yes", str(tmp_path / "nightly.sqlite3")])
+    assert result.exit_code == 0, result.output
+    assert ("1 người đã được xóa thông tin theo yêu cầu sau thời điểm sao lưu này nay đã được xóa "
+            "lại.") in result.output
+    assert sorted({table for table, text in every_row_as_text() if name in text}) == []
+    assert Case.get_by_id(case.id).erased_at is not None
+    assert Case.get_by_id(kept.id).full_name == "Hà Văn Ở Lại"  # the rest is the backup's
+    # The same backup restored again: the database it replaces knows of the erasure still.
+    result = runner.invoke(args=["restore", "--yes", str(tmp_path / "nightly.sqlite3")])
+    assert result.exit_code == 0 and "1 người đã được xóa" in result.output
+    assert sorted({table for table, text in every_row_as_text() if name in text}) == []
+
+
 def test_backup_refuses_to_overwrite(sqlite_app, tmp_path):
     (tmp_path / "copy.sqlite3").write_bytes(b"keep me")
     result = sqlite_app.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.sqlite3")])

@@ -75,7 +75,7 @@ def _copy(source, target_path):
 
 def backup(path, overwrite=False):
     """Write a consistent copy of the live SQLite database to `path`; returns its row counts."""
-    _refuse_postgres()
+    refuse_postgres()
     path = Path(path)
     if path.exists() and not overwrite:
         raise BackupError(_("%(path)s exists already. Choose another name, or add --overwrite.",
@@ -154,18 +154,33 @@ def migrated_schema(last):
             reference.close()
 
 
+def erased_in(path):
+    """The uuids of the cases erased at their person's request in the SQLite file at `path`."""
+    source = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return [row[0] for row in source.execute(
+            'SELECT uuid FROM "case" WHERE erased_at IS NOT NULL')]
+    except sqlite3.OperationalError:  # no book in it yet
+        return []
+    finally:
+        source.close()
+
+
 def restore(path):
     """Replace the live database by the backup at `path` after checking it.
 
-    Returns (row counts after the restore, path of the copy of the replaced database).
+    Returns (row counts after the restore, path of the copy of the replaced database, the uuids
+    of the cases the replaced database had erased: a backup from before an erasure holds the
+    person again, so the caller erases them again, cases.erase_again).
     """
-    _refuse_postgres()
+    refuse_postgres()
     path = Path(path)
     if path.resolve() == live_path().resolve():
         raise BackupError(_("This file is the database itself."))
     inspect(path)
     live = live_path()
     saved = None
+    erased = erased_in(live) if live.exists() else []
     if live.exists():
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         saved = live.with_name(f"{live.stem}.before-restore-{stamp}{live.suffix}")
@@ -188,12 +203,12 @@ def restore(path):
     migrate()  # an older backup is brought to the current schema, keeping every row
     target = sqlite3.connect(live)
     try:
-        return row_counts(target), saved
+        return row_counts(target), saved, erased
     finally:
         target.close()
 
 
-def _refuse_postgres():
+def refuse_postgres():
     if is_postgres():
         raise BackupError(postgres_help())
 
@@ -226,25 +241,3 @@ def backup_command(path, overwrite):
         raise click.ClickException(str(error))
     click.echo(_("Backup written to %(path)s: %(rows)d rows in %(tables)d tables, integrity "
                  "check passed.", path=path, rows=sum(counts.values()), tables=len(counts)))
-
-
-@click.command("restore")
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@with_appcontext
-def restore_command(path, yes):
-    """Replace the SQLite database by the backup at PATH, after checking it."""
-    try:
-        _refuse_postgres()
-        counts, _migrations = inspect(path)
-        if not yes:
-            click.confirm(_("Replace the database %(live)s by %(path)s (%(rows)d rows)? A copy of "
-                            "the current database is kept.", live=live_path(), path=path,
-                            rows=sum(counts.values())), abort=True)
-        counts, saved = restore(path)
-    except BackupError as error:
-        raise click.ClickException(str(error))
-    if saved:
-        click.echo(_("The replaced database is kept as %(saved)s.", saved=saved))
-    click.echo(_("Restored from %(path)s: %(rows)d rows in %(tables)d tables.",
-                 path=path, rows=sum(counts.values()), tables=len(counts)))

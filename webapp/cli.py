@@ -1,6 +1,10 @@
-"""Command-line administration for a fresh server: clubs, accounts and the demo data."""
+"""Command-line administration for a fresh server: clubs, accounts, the demo data, restoring a
+backup."""
 import click
 import unicodedata
+
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from . import accounts
 from .invalid import Invalid
@@ -92,8 +96,39 @@ def demo_command(password):
         click.echo(f"  {login:<14} {role:<10} {club}")
 
 
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path, yes):
+    """Replace the SQLite database by the backup at PATH, after checking it."""
+    from . import backup
+    from .book import cases
+
+    try:
+        backup.refuse_postgres()
+        counts, _migrations = backup.inspect(path)
+        if not yes:
+            click.confirm(_("Replace the database %(live)s by %(path)s (%(rows)d rows)? A copy of "
+                            "the current database is kept.", live=backup.live_path(), path=path,
+                            rows=sum(counts.values())), abort=True)
+        counts, saved, erased = backup.restore(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error))
+    # A backup from before an erasure holds the person again: they asked to be erased, so they
+    # are erased again before anyone reads the book.
+    again = cases.erase_again(erased)
+    if saved:
+        click.echo(_("The replaced database is kept as %(saved)s.", saved=saved))
+    click.echo(_("Restored from %(path)s: %(rows)d rows in %(tables)d tables.",
+                 path=path, rows=sum(counts.values()), tables=len(counts)))
+    if again:
+        click.echo(_("%(n)d people erased at their request since this backup was made were "
+                     "erased again.", n=again))
+
+
 def init_app(app):
-    from .backup import backup_command, restore_command
+    from .backup import backup_command
 
     for command in (clubs_cli, users_cli, demo_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -224,8 +224,19 @@ def erase(case, by):
         case.save()
         visits = Visit.select().where(Visit.case == case)
         Visit.update(notes="").where(Visit.case == case).execute()
-        # The screening the person was met in keeps its counts, not its notes.
-        Screening.update(notes="").where(Screening.registered_case == case).execute()
+        # The screening the person was met in keeps its counts, not its notes: nor in its
+        # revisions, its kept copies or the board's reasons for returning it.
+        met_in = Screening.registered_case == case
+        if case.screening_uuid:
+            met_in |= Screening.uuid == case.screening_uuid
+        met_in = [s.uuid for s in Screening.select(Screening.uuid).where(met_in)]
+        Screening.update(notes="").where(Screening.uuid.in_(met_in)).execute()
+        for copy in (list(EntryRevision.select().where(EntryRevision.uuid.in_(met_in)))
+                     + list(SyncConflict.select().where(SyncConflict.uuid.in_(met_in)))):
+            copy.data = dict(copy.data, notes="") if isinstance(copy.data, dict) else copy.data
+            copy.save()
+        SyncConflict.update(reason="").where(SyncConflict.uuid.in_(met_in)).execute()
+        Review.update(reason="").where(Review.entry_uuid.in_(met_in)).execute()
         referrals = Referral.select().where(Referral.case == case)
         Referral.update(reason="", outcome="", outcome_note="", provider="").where(
             Referral.case == case).execute()
@@ -241,6 +252,15 @@ def erase(case, by):
          .where(SyncConflict.uuid.in_(uuids)).execute())
         Review.update(reason="").where(Review.entry_uuid.in_(uuids)).execute()
         audit.record("case_erased", case, user=by, code=case.code)
+
+
+def erase_again(uuids):
+    """A backup from before an erasure was restored: the people erased since (the cases `uuids`,
+    backup.restore) asked for it, so they are erased again. How many were."""
+    again = list(Case.select().where(Case.uuid.in_(list(uuids)) & Case.erased_at.is_null()))
+    for case in again:
+        erase(case, None)
+    return len(again)
 
 
 # --- The case's page: its timeline, and everything held on the person ---------------------------

@@ -44,6 +44,20 @@ def hand_over(case, member, previous_id=None, at=None):
                              count=moved)
 
 
+def follower(case, author, board=None):
+    """Who is reminded of a visit to `case` that `author` asked for (a visit's follow-up date, a
+    referral to follow up): the author while they may write to the case; else whoever follows it
+    now (its assignee); else `board`, or the club's first active board member. Nobody is reminded
+    of a visit to a person they can no longer see. A user id, or None if the club has no one."""
+    if author is not None and author.is_active and may_write_case(author, case):
+        return author.id
+    if User.active_member(case.club_id, case.assigned_to_id) is not None:
+        return case.assigned_to_id
+    board = board or (User.select().where((User.club == case.club_id) & (User.role == "chair")
+                                          & User.is_active).order_by(User.id).first())
+    return board.id if board is not None else None
+
+
 def leave_board(user, *, by):
     """`user` leaves the club's board and stays a member: from now on they read and record only
     the cases they follow (their phone drops the others at its next sync), and what they recorded
@@ -69,17 +83,14 @@ def leave_board(user, *, by):
                             role="member", by=by, by_role=by_role, at=now,
                             holder_told_at=now if by.id == user.id else None)
         audit.record("left_board", user, user=by, club=user.club)
-        board = by if by.id != user.id else (
-            User.select().where((User.club == user.club_id) & (User.role == "chair")
-                                & User.is_active).order_by(User.id).first())
         open_ones = (Appointment.select(Appointment, Case)
                      .join(Case, on=(Appointment.case == Case.id))
                      .where((Appointment.member == user.id) & (Appointment.status == "open")))
         for appointment in list(open_ones):
             case = appointment.case
-            if may_write_case(user, case):
+            to = follower(case, user, board=by if by.id != user.id else None)
+            if to in (user.id, None):
                 continue
-            to = case.assigned_to_id or board.id
             Appointment.update(member=to, updated_at=utcnow()).where(
                 Appointment.id == appointment.id).execute()
             audit.record("appointments_moved", case, code=case.code, member_id=to, count=1)

@@ -24,7 +24,8 @@ REFERRAL_FOLLOW_UP_DAYS = 30  # a referral without an outcome this long is follo
 
 
 def create_follow_up(visit, new=False):
-    """The appointment a visit's follow-up date promises, for the member who recorded it.
+    """The appointment a visit's follow-up date promises, for the member who recorded it (or,
+    once the case is no longer theirs, for whoever follows it: holders.follower).
 
     Called on every accepted revision of a visit: the same visit keeps one appointment, moved when
     the date changes and cancelled when the date is removed. Returns the open appointment or None.
@@ -57,8 +58,11 @@ def create_follow_up(visit, new=False):
                                    "appointment. Ask your club's chair to reopen it if the "
                                    "person needs more visits."))
             return None
+        member = holders.follower(visit.case, visit.created_by)
+        if member is None:
+            return None
         appointment = Appointment.create(
-            club=visit.club_id, case=visit.case_id, member=visit.created_by_id,
+            club=visit.club_id, case=visit.case_id, member=member,
             due_date=visit.follow_up_date, source="follow_up", source_visit=visit,
             created_by=visit.created_by_id)
         audit.record("appointment_create", appointment, user=visit.created_by,
@@ -68,26 +72,26 @@ def create_follow_up(visit, new=False):
 
 def follow_up_referrals(today=None):
     """Make a follow-up appointment, once, for each referral still without an outcome
-    REFERRAL_FOLLOW_UP_DAYS after it was made, for the member who made it (if still active in the
-    club): the reminders then cover it. Returns the appointments made."""
+    REFERRAL_FOLLOW_UP_DAYS after it was made, for the member who made it while the case is still
+    theirs, else for whoever follows it (holders.follower): the reminders then cover it. Returns
+    the appointments made."""
     today = today or local_today()
     waiting = (Referral.select(Referral, Case)
                .join(Case)
-               .switch(Referral)
-               .join(User, on=(Referral.created_by == User.id))
                .where(Referral.status.in_(("referred", "accepted"))
                       & (Referral.review_status != "returned")
                       & (Referral.referred_on <= today - timedelta(days=REFERRAL_FOLLOW_UP_DAYS))
                       & Case.erased_at.is_null()
-                      & User.is_active & (User.club == Referral.club)
-                      & User.role.in_(FIELD_ROLES)
                       & ~fn.EXISTS(Appointment.select(Appointment.id)
                                    .where(Appointment.source_referral == Referral.id))))
     made = []
     for referral in waiting:
+        member = holders.follower(referral.case, referral.created_by)
+        if member is None:
+            continue
         with database.atomic():
             appointment = Appointment.create(
-                club=referral.club_id, case=referral.case_id, member=referral.created_by_id,
+                club=referral.club_id, case=referral.case_id, member=member,
                 due_date=today, source="referral", source_referral=referral,
                 created_by=referral.created_by_id)
             audit.record("appointment_create", appointment, user=referral.created_by,

@@ -2,6 +2,7 @@
 person is filled, the "everything held" page shows each one, and after the erasure no table holds
 the name; open appointments are cancelled."""
 import json
+import uuid as uuid_module
 from datetime import timedelta
 
 from peewee import CharField, ForeignKeyField, TextField
@@ -18,10 +19,11 @@ from webapp.models import (
     EntryRevision,
     Referral,
     Review,
+    SurveyRound,
     SyncConflict,
 )
 
-from .factories import make_case, make_user, make_visit, session_for
+from .factories import make_case, make_user, make_visit, session_for, today
 
 NAME = "Hoàng Thị Nguyệt"
 # Fields that hold codes of a vocabulary, a uuid, a hash or the case's code: never free text.
@@ -104,3 +106,42 @@ def test_erasure_leaves_the_name_in_no_table(app):
     assert leaks == []
     assert Appointment.get_by_id(open_one.id).status == "cancelled"
     assert Appointment.select().where(Appointment.status == "open").count() == 0
+
+
+NAME_MET = "Lò Thị Phượng"
+
+
+def _sync(client, entries):
+    response = client.post("/api/v1/sync", json={"entries": entries})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"]
+
+
+def test_erasure_leaves_no_trace_in_the_screening_the_person_was_met_in(app, client, club,
+                                                                          chair, member):
+    """A member screens someone in the ward survey, notes what they said, and registers them as
+    a case from that screening. The person asks to be erased: cases.erase empties the screening's
+    own notes, but the screening's revisions (EntryRevision), kept copies (SyncConflict) and the
+    board's reasons (Review) are not among the uuids it clears, so the note naming the person
+    stays in the database."""
+    round_ = SurveyRound.create(club=club, name="Khảo sát quý 4", starts_on=today(-5),
+                                ends_on=today(5), areas=["Tổ 1"], created_by=chair)
+    screening = {"uuid": str(uuid_module.uuid4()), "type": "screening", "revision": 1, "data": {
+        "round_uuid": round_.uuid, "area": "Tổ 1", "screened_on": today().isoformat(),
+        "category": "labour_migrant", "indicators": ["broker_contact"], "risk_level": "high",
+        "counselled": False, "topics": [],
+        "notes": f"{NAME_MET} nói có người môi giới đi Trung Quốc"}}
+    case = {"uuid": str(uuid_module.uuid4()), "type": "case", "revision": 1, "data": {
+        "full_name": NAME_MET, "sex": "female", "categories": ["labour_migrant"],
+        "risk_level": "high", "consent": {"follow": True, "refer": None, "share": False},
+        "screening_uuid": screening["uuid"]}}
+    session_for(client, member)
+    assert [r["status"] for r in _sync(client, [screening, case])] == ["created", "created"]
+    # The chair had returned the screening once, with a reason that names the person.
+    Review.create(club=club, entry_type="screening", entry_uuid=screening["uuid"], revision=1,
+                  decision="returned", reason=f"Ghi rõ {NAME_MET} ở tổ nào", decided_by=chair)
+    row = Case.get(Case.uuid == case["uuid"])
+    with database.atomic():
+        cases.erase(row, chair)
+    leaks = sorted({table for table, text in every_row_as_text() if NAME_MET in text})
+    assert leaks == []

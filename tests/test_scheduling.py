@@ -1,14 +1,20 @@
 import re
+import uuid as uuid_module
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from webapp import clock
-from webapp.book import scheduling
+from webapp.book import cases, scheduling
 from webapp.invalid import Invalid
 from webapp.models import Appointment, AuditLog, Case
 
-from .factories import login_as, make_case, make_club, make_user, make_visit
+from webapp.db import utcnow
+
+from .factories import (
+    login_as, make_case, make_club, make_user, make_visit, session_for, today as days_from_today,
+)
+from .report_data import make_referral
 
 TODAY = date(2026, 11, 28)
 
@@ -204,3 +210,72 @@ def test_desk_agenda_is_for_the_chair_of_that_club(client):
     client.post("/logout")
     login_as(client, member)
     assert client.get("/desk/agenda/").status_code == 403
+
+
+# --- Who is reminded once the case is no longer its author's (holders.follower) ----------------
+
+def _bootstrap(app, user):
+    client = session_for(app.test_client(), user)
+    response = client.get("/api/v1/bootstrap")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _not_theirs(answer):
+    """The appointments of a working set whose case the working set does not hold."""
+    held = {c["uuid"] for c in answer["cases"]}
+    return [(a["case_code"], a["due_date"]) for a in answer["appointments"]
+            if a["case_uuid"] not in held]
+
+
+def test_a_referrals_follow_up_goes_to_who_follows_the_case_now(app, club, chair):
+    """Member A follows a case and refers the person; the chair then gives the case to member B.
+    A month on, follow_up_referrals makes the referral's follow-up appointment for its author A,
+    who no longer sees the case: A's phone gets the case's code and a reminder to visit a person
+    who is no longer theirs, and B is never reminded."""
+    first, second = make_user(club=club), make_user(club=club)
+    case = make_case(club=club, created_by=chair, assigned_to=first,
+                     consent=("follow", "refer"), created_at=utcnow() - timedelta(days=60))
+    make_referral(case, first, referred_on=days_from_today(-40), status="referred")
+    cases.assign(case, second, chair)
+    assert scheduling.follow_up_referrals()
+    answer = _bootstrap(app, first)
+    assert case.uuid not in {c["uuid"] for c in answer["cases"]}
+    assert _not_theirs(answer) == []
+
+
+def test_a_visits_follow_up_synced_after_a_reassignment_goes_to_who_follows_the_case(
+        app, club, chair):
+    """Member A records a visit offline, with a follow-up date, while the case is theirs; the
+    chair gives the case to member B before A's phone syncs. The visit is rightly taken (A held
+    the case when it was made), but its follow-up appointment is made for A, so A's working set
+    keeps an appointment (code, date) on a case A may no longer see."""
+    first, second = make_user(club=club), make_user(club=club)
+    case = make_case(club=club, created_by=chair, assigned_to=first,
+                     created_at=utcnow() - timedelta(days=10))
+    cases.assign(case, second, chair)
+    made = (utcnow() - timedelta(days=1)).isoformat() + "Z"
+    visit = {"uuid": str(uuid_module.uuid4()), "type": "visit", "revision": 1, "client_created_at": made,
+             "data": {"case_uuid": case.uuid, "date": days_from_today(-1).isoformat(),
+                      "kind": "home_visit", "topics": ["safe_migration"], "notes": "",
+                      "follow_up_date": days_from_today(5).isoformat()}}
+    client = session_for(app.test_client(), first)
+    [result] = client.post("/api/v1/sync", json={"entries": [visit]}).get_json()["results"]
+    assert result["status"] == "created", result
+    answer = _bootstrap(app, first)
+    assert case.uuid not in {c["uuid"] for c in answer["cases"]}
+    assert _not_theirs(answer) == []
+
+
+def test_a_referral_of_a_member_who_left_on_a_case_no_one_follows_goes_to_the_board(app):
+    club = make_club()
+    chair = make_user(club=club, role="chair")
+    gone = make_user(club=club)
+    case = make_case(club=club, created_by=gone, assigned_to=None, consent=("follow", "refer"),
+                     created_at=utcnow() - timedelta(days=60))
+    make_referral(case, gone, referred_on=days_from_today(-40), status="referred")
+    gone.is_active = False
+    gone.save()
+    [appointment] = scheduling.follow_up_referrals()
+    assert (appointment.member_id, appointment.case_id) == (chair.id, case.id)
+    assert scheduling.follow_up_referrals() == []  # once

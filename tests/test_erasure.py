@@ -145,3 +145,24 @@ def test_erasure_leaves_no_trace_in_the_screening_the_person_was_met_in(app, cli
         cases.erase(row, chair)
     leaks = sorted({table for table, text in every_row_as_text() if NAME_MET in text})
     assert leaks == []
+
+
+def test_erased_people_listed_before_a_restore_are_erased_again_after_it(app, runner, tmp_path):
+    """PostgreSQL's pg_restore of a dump made before an erasure brings the person back: the
+    operator lists the erased before restoring (`flask erased list`, uuids, no name) and erases
+    them again after (`flask erased again FILE`), as the README's restore steps say."""
+    member = make_user()
+    case = make_case(club=member.club, created_by=member)
+    fill_every_text(case)
+    cases.erase(Case.get_by_id(case.id), member)
+    listed = runner.invoke(args=["erased", "list"])
+    assert listed.exit_code == 0 and listed.output.split() == [case.uuid]
+    assert NAME not in listed.output
+    (tmp_path / "erased.txt").write_text(listed.output, encoding="utf-8")
+    # The dump restored: the person as they were before the erasure.
+    Case.update(full_name=NAME, erased_at=None, status="active").where(Case.id == case.id).execute()
+    again = runner.invoke(args=["erased", "again", str(tmp_path / "erased.txt")])
+    assert again.exit_code == 0, again.output
+    assert "1 người đã được xóa thông tin theo yêu cầu" in again.output
+    assert Case.get_by_id(case.id).erased_at is not None
+    assert [table for table, text in every_row_as_text() if NAME in text] == []

@@ -223,9 +223,12 @@ def postgres_help():
              "  Backup:  pg_dump --format=custom --file=sotheodoi-$(date +%%F).dump %(options)s "
              "%(name)s\n"
              "  Restore: stop the app, then\n"
+             "           flask --app wsgi erased list > erased.txt\n"
              "           pg_restore --clean --if-exists --no-owner %(options)s --dbname=%(name)s "
              "FILE.dump\n"
-             "           and start it again (it applies pending migrations).",
+             "           flask --app wsgi erased again erased.txt\n"
+             "           (the people erased since the dump are erased again) and start the app "
+             "again.",
              options=options, name=name)
 
 

@@ -127,8 +127,37 @@ def restore_command(path, yes):
                      "erased again.", n=again))
 
 
+@click.group("erased", help="People erased at their request: to erase them again after "
+                            "PostgreSQL's pg_restore of a dump made before.")
+def erased_cli():
+    pass
+
+
+@erased_cli.command("list")
+@with_appcontext
+def erased_list_command():
+    """Print the uuids of the cases erased at their person's request, one a line (no name)."""
+    from .book import cases
+
+    for uuid in cases.erased_uuids():
+        click.echo(uuid)
+
+
+@erased_cli.command("again")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def erased_again_command(path):
+    """Erase again the cases named in PATH (a file `erased list` wrote)."""
+    from .book import cases
+
+    again = cases.erase_again([line.strip() for line in path if line.strip()])
+    click.echo(_("%(n)d people erased at their request since this backup was made were "
+                 "erased again.", n=again))
+
+
 def init_app(app):
     from .backup import backup_command
 
-    for command in (clubs_cli, users_cli, demo_command, backup_command, restore_command):
+    for command in (clubs_cli, users_cli, demo_command, backup_command, restore_command,
+                    erased_cli):
         app.cli.add_command(command)

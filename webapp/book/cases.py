@@ -254,6 +254,12 @@ def erase(case, by):
         audit.record("case_erased", case, user=by, code=case.code)
 
 
+def erased_uuids():
+    """The uuids of the cases erased at their person's request."""
+    return [c.uuid for c in Case.select(Case.uuid).where(Case.erased_at.is_null(False))
+            .order_by(Case.id)]
+
+
 def erase_again(uuids):
     """A backup from before an erasure was restored: the people erased since (the cases `uuids`,
     backup.restore) asked for it, so they are erased again. How many were."""

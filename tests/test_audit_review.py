@@ -10,7 +10,7 @@ import pytest
 
 from webapp.book import cases, review
 from webapp.db import utcnow
-from webapp.models import Case, CaseHolder, Consent, EntryRevision, Review, Visit
+from webapp.models import Case, Consent, EntryRevision, Review, Visit
 
 from .factories import make_case, make_user, session_for, today
 
@@ -169,3 +169,62 @@ def test_approving_an_amendment_does_not_take_back_a_case_the_board_gave_to_anot
     assert given(case, "refer")
     # b's amendment left the assignee as it was on b's phone: the board's choice stands.
     assert case.assigned_to_id == c.id, "approving b's amendment gave the case back to b"
+
+
+# --- D5: a returned case that has since passed to another member: told to one who may not fix it -
+
+def test_a_returned_case_passed_on_reaches_someone_who_can_fix_it(app):
+    chair = make_user(role="chair")
+    a, b = make_user(club=chair.club), make_user(club=chair.club)
+    uuid = new_uuid()
+    phone_a = phone_for(app, a)
+    [created] = send(phone_a, [{"uuid": uuid, "type": "case", "revision": 1, "data": case_data(),
+                                "client_created_at": at(timedelta(minutes=-30))}])
+    assert created["status"] == "created", created
+    review.return_entry(Case.get(Case.uuid == uuid), chair, "Ghi rõ năm sinh theo CCCD", seen=1)
+    # The monthly meeting gives the person to member b before a fixes the registration.
+    cases.assign(Case.get(Case.uuid == uuid), b, by=chair)
+
+    returned_a = [r["uuid"] for r in phone_a.get("/api/v1/bootstrap").get_json()["returned"]]
+    phone_b = phone_for(app, b)
+    returned_b = [r["uuid"] for r in phone_b.get("/api/v1/bootstrap").get_json()["returned"]]
+    # a's Today asks a to fix it; a's fix, as the phone sends it (Fix: the returned revision + 1):
+    [fix] = send(phone_a, [{"uuid": uuid, "type": "case", "revision": 2, "base_revision": 1,
+                            "data": case_data(birth_year=1998),
+                            "client_created_at": at(timedelta(minutes=-1))}])
+    a_can_fix = uuid in returned_a and fix["status"] == "updated"
+    b_is_told = uuid in returned_b
+    assert a_can_fix or b_is_told, (
+        f"returned to a: {uuid in returned_a}, a's fix: {fix['status']} {fix['errors']}, "
+        f"returned to b: {b_is_told}")
+
+
+# --- D6: a returned entry of a member since deactivated is left where nobody acts on it -------
+
+def test_a_returned_entry_of_a_deactivated_member_is_not_left_in_limbo(app):
+    from webapp import accounts
+    from webapp.book import working_set
+
+    chair = make_user(role="chair")
+    member = make_user(club=chair.club)
+    case = make_case(club=chair.club, created_by=member)
+    uuid = new_uuid()
+    [created] = send(phone_for(app, member), [{
+        "uuid": uuid, "type": "visit", "revision": 1, "data": visit_data(case.uuid),
+        "client_created_at": at(timedelta(minutes=-30))}])
+    assert created["status"] == "created", created
+    review.return_entry(Visit.get(Visit.uuid == uuid), chair, "Ghi rõ nội dung tư vấn", seen=1)
+    desk = phone_for(app, chair)
+    question = desk.post(f"/club/members/{member.id}/active", data={"active": "0"})
+    assert question.status_code == 200
+    accounts.set_active(member, False, by=chair)
+
+    member = type(member).get_by_id(member.id)
+    member.hand_in_only = True  # the one session a deactivated member gets: to hand in
+    handed = [r["uuid"] for r in working_set.hand_in_set(member)["returned"]]
+    queued = [item.row.uuid for item in review.queue(chair.club)]
+    told = case.code in question.get_data(as_text=True)
+    # Neither can the member fix it any more, nor does the board's queue (or the question before
+    # deactivating) show it: the visit never reaches the club, and no one is asked to act.
+    assert uuid in handed or uuid in queued or told, (
+        Visit.get(Visit.uuid == uuid).review_status, handed, queued)

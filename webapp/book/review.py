@@ -27,10 +27,11 @@ KINDS = (*TYPES, "amendment")
 MAX_REASON = 1000
 
 
-def _apply(row, data):
-    """Write an approved amendment: the same checks as a submitted edit, as the entry's author
-    (who may have held its case only when they made it)."""
-    entries.apply(row, data, row.created_by, at=row.client_created_at or row.created_at)
+def _apply(row, data, by, base):
+    """Write an approved amendment: the same checks as a submitted edit, as the member who sent it
+    (who may have held its case only when the entry was made), and, as on the sync path, only
+    what it changed against `base` (the data of the approved version it amends)."""
+    entries.apply(row, data, by, at=row.client_created_at or row.created_at, base=base)
 
 
 def not_erased(model, query):
@@ -123,7 +124,6 @@ def receive_edit(row, revision, data, user, apply=None):
     again (a returned entry fixed and resubmitted). A board member's edit is approved at once.
     The EntryRevision row is the caller's to write.
     """
-    apply = apply or _apply
     model = type(row)
     if is_locked(row):
         row.amendment_revision = revision
@@ -131,9 +131,12 @@ def receive_edit(row, revision, data, user, apply=None):
         row.updated_at = utcnow()
         row.save(only=[model.amendment_revision, model.amendment_status, model.updated_at])
         if user.is_board:
-            _approve_amendment(row, user, SELF_APPROVED, data=data, apply=apply)
+            _approve_amendment(row, user, SELF_APPROVED)
         return
-    apply(row, data)
+    if apply is None:
+        _apply(row, data, user, base=None)
+    else:
+        apply(row, data)
     row.revision = revision
     row.review_status = SUBMITTED
     row.amendment_revision = None
@@ -164,14 +167,16 @@ def _decide(row, revision, decision, user, reason=""):
     return _record(row, revision, decision, user, reason)
 
 
-def _approve_amendment(row, user, decision, data=None, apply=None):
+def _approve_amendment(row, user, decision):
+    """Write the pending amendment to the main row: what it changed against the approved version
+    (what the chair's page shows, `amendment_changes`), as the member who sent it. What it left
+    as it was keeps what the board recorded meanwhile without a revision — a consent withdrawn,
+    the case given to another — as a phone's edit does on the sync path (entries.edited)."""
     revision = row.amendment_revision
-    if data is None:
-        stored = stored_revision(row, revision)
-        if stored is None:
-            raise Invalid(_("The amended version of this entry cannot be found."), field="entry")
-        data = stored.data
-    (apply or _apply)(row, data)
+    stored = stored_revision(row, revision)
+    if stored is None:
+        raise Invalid(_("The amended version of this entry cannot be found."), field="entry")
+    _apply(row, stored.data, stored.submitted_by, base=data_of(row, row.revision))
     row.revision = revision
     row.amendment_revision = None
     row.amendment_status = None

@@ -20,7 +20,7 @@ from peewee import IntegrityError
 from . import fields, holders, notices, review
 from .. import audit
 from ..db import database, new_uuid, utcnow
-from .entries import TYPES, Lookup, check, type_of
+from .entries import TYPES, Lookup, check, edited, type_of
 from ..invalid import Invalid
 from ..models import EntryRevision, SyncConflict
 from ..permissions import FIELD, may_edit_case, may_write_case
@@ -230,11 +230,9 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
         raise Conflict(row, current)
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
-    values = check(user, kind, data, lookup, made)
-    edit_from = getattr(kind.module, "edit_from", None)
-    if edit_from is not None:  # what the edit left as it was in its base keeps its value now
-        stored = review.stored_revision(row, base)
-        values = edit_from(values, stored.data if stored else None)
+    # What the edit left as it was in its base keeps its value now (entries.edited).
+    stored = review.stored_revision(row, base)
+    values = edited(kind, check(user, kind, data, lookup, made), stored.data if stored else None)
     EntryRevision.create(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
     review.receive_edit(row, revision, data, user,

@@ -121,11 +121,15 @@ def receive_edit(row, revision, data, user, apply=None):
 
     A locked (approved) entry keeps its approved version on the main row: the edit becomes an
     amendment that waits for review. Otherwise the edit replaces the row's data and is reviewed
-    again (a returned entry fixed and resubmitted). A board member's edit is approved at once.
-    The EntryRevision row is the caller's to write.
+    again (a returned entry fixed and resubmitted). A board member's edit is approved at once —
+    so it is refused while an amendment waits (refuse_over_pending_amendment), as at the desk.
+    The EntryRevision row is the caller's to write (written before, and undone with the caller's
+    transaction when this raises Invalid).
     """
     model = type(row)
     if is_locked(row):
+        if user.is_board:  # approved on submit: never over an amendment nobody decided
+            refuse_over_pending_amendment(row)
         row.amendment_revision = revision
         row.amendment_status = SUBMITTED
         row.updated_at = utcnow()
@@ -165,6 +169,15 @@ def _decide(row, revision, decision, user, reason=""):
     row.review_status = RETURNED if decision == RETURNED else APPROVED
     row.save(only=[type(row).review_status])
     return _record(row, revision, decision, user, reason)
+
+
+def refuse_over_pending_amendment(row):
+    """A board member's change is approved on submit, at the desk and in the field app alike:
+    while an amendment of `row` waits for review it would pass over it with no decision, so it
+    is refused until the board decides on the amendment. Raises Invalid."""
+    if has_pending_amendment(row):
+        raise Invalid({"entry": _("An amendment of this entry waits for review: decide on it "
+                                  "first.")})
 
 
 def _approve_amendment(row, user, decision):

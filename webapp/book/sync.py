@@ -404,9 +404,7 @@ def desk_edit(user, row, data, base=None):
     kind = type_of(row)
     if not user.is_board or not may_write_entry(user, row):
         raise Invalid({"entry": _l("You may not change this entry.")})
-    if review.has_pending_amendment(row):
-        raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "
-                                   "first.")})
+    review.refuse_over_pending_amendment(row)
     if base is not None and base != review.current_revision(row):
         with database.atomic():
             kept = _keep_conflict(user, row.uuid, kind.name, base + 1, base, data)

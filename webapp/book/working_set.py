@@ -103,11 +103,11 @@ def _own_amendments(user, case_rows):
     """{case id: (data of the amended version, data of the approved one)} for the cases whose
     amendment — waiting for review, or returned to be fixed — `user` sent.
 
-    A user's copy of a case describes one revision, so that an edit made from it is built on the
-    revision it names as its base (DESIGN.md §4): for its sender, their own amendment — the member
-    sees what they recorded and their next edit builds on it, never taking it back; for anyone
-    else, the version the book counts, whose edit then meets the amendment as a conflict (with
-    the server's version to compare), never passing over it unseen."""
+    A user's copy of a case describes one revision, so that an edit made from it is built on
+    the revision it names as its base (DESIGN.md §4): for its sender, their own amendment — the
+    member sees what they recorded and their next edit builds on it, never taking it back; for
+    anyone else, the version the book counts, whose edit then meets the amendment as a conflict
+    (with the server's version to compare), never passing over it unseen."""
     waiting = {c.uuid: c for c in case_rows
                if c.amendment_revision is not None and c.amendment_status in (SUBMITTED, RETURNED)}
     if not waiting:
@@ -132,7 +132,8 @@ def _as_amended(record, versions):
     out = dict(record)
     for name in record:
         if name == "consent":
-            out[name] = {p: given if changed["consent"].get(p) is None else bool(changed["consent"][p])
+            asked = changed["consent"]
+            out[name] = {p: given if asked.get(p) is None else bool(asked[p])
                          for p, given in record["consent"].items()}
         elif name == "assigned_to":
             continue  # only the board moves a case: as it is now

@@ -276,3 +276,43 @@ def test_an_amendment_that_no_longer_passes_the_rules_is_refused(chair, member):
     case = Case.get_by_id(case.id)
     assert (case.revision, case.amendment_status) == (1, "submitted")
     assert Review.select().where(Review.entry_uuid == case.uuid).count() == 1
+
+
+# --- amendments: one version in each copy, the board's changes meanwhile kept -----------------
+
+def test_a_chairs_field_edit_waits_for_a_decision_on_a_members_amendment(chair, member):
+    case = approved_case(member, chair)
+    send(member, "case", case_data(phone="0912345678"), uuid=case.uuid, revision=2, base=1)
+    # The chair compared with the member's version and sends theirs on it: approved on submit,
+    # it would pass over the member's amendment undecided, so it is refused, as at the desk.
+    entry = {"uuid": case.uuid, "type": "case", "revision": 3, "base_revision": 2,
+             "data": case_data(phone="0912345678", birth_year=1997)}
+    result = sync.submit_entry(chair, entry)
+    assert result["status"] == "invalid"
+    assert "hãy quyết định bản sửa đó trước" in result["errors"]["entry"]
+    case = Case.get_by_id(case.id)
+    assert (case.revision, case.amendment_revision, case.amendment_status) == (1, 2, "submitted")
+    assert review.stored_revision(case, 3) is None
+    # Decided, the chair's edit goes as it was, on the amendment now approved.
+    review.approve(case, chair, seen=2)
+    assert sync.submit_entry(chair, entry)["status"] == "updated"
+    case = Case.get_by_id(case.id)
+    assert (case.revision, case.phone, case.birth_year) == (3, "0912345678", 1997)
+
+
+def test_an_approved_amendment_is_written_as_its_sender_and_only_what_it_changed(chair, member):
+    other = make_user(club=chair.club)
+    case = approved_case(member, chair)
+    send(member, "case", case_data(phone="0912345678"), uuid=case.uuid, revision=2, base=1)
+    from webapp.book import cases
+    from webapp.book.consent import consent_of
+    cases.assign(Case.get_by_id(case.id), other, by=chair)
+    cases.set_consent(Case.get_by_id(case.id), "refer", False, chair)
+    review.approve(Case.get_by_id(case.id), chair, seen=2)
+    case = Case.get_by_id(case.id)
+    assert case.phone == "0912345678"
+    assert case.assigned_to_id == other.id
+    assert consent_of(case) == {"follow": True, "refer": False, "share": False}
+    update = (AuditLog.select().where((AuditLog.action == "case_updated"))
+              .order_by(AuditLog.id.desc()).first())
+    assert update.user_id == member.id

@@ -287,10 +287,40 @@ def test_bootstrap_gives_the_revision_to_base_the_next_edit_on(app, chair, membe
     review.approve(Case.get(Case.uuid == case["uuid"]), chair)
     sync(phone, entry("case", case_data(phone="0912345678"), uuid=case["uuid"], revision=2, base=1))
     [held] = phone.get("/api/v1/bootstrap").get_json()["cases"]
-    assert (held["revision"], held["phone"]) == (2, "")  # the amendment's revision, approved data
+    # The sender's copy is their own amendment, waiting: its revision and its data, one version.
+    assert (held["revision"], held["phone"], held["amendment_status"]) == (
+        2, "0912345678", "submitted")
+    # Anyone else's is the version the book counts: an edit of it meets the amendment.
+    desk = app.test_client()
+    login_as(desk, chair)
+    [counted] = desk.get("/api/v1/bootstrap").get_json()["cases"]
+    assert (counted["revision"], counted["phone"], counted["amendment_status"]) == (1, "", None)
     sync(phone, entry("case", case_data(phone="0987654321"), uuid=case["uuid"], revision=3,
                       base=held["revision"]))
     assert Case.get(Case.uuid == case["uuid"]).amendment_revision == 3
+
+
+def test_the_senders_copy_of_an_amendment_shows_the_boards_changes_meanwhile(app, chair, member):
+    from webapp.book import cases
+
+    phone = app.test_client()
+    login_as(phone, member)
+    case = entry("case", case_data(consent={"follow": True, "refer": False, "share": False}))
+    sync(phone, case)
+    review.approve(Case.get(Case.uuid == case["uuid"]), chair)
+    sync(phone, entry("case", case_data(consent={"follow": True, "refer": True, "share": False}),
+                      uuid=case["uuid"], revision=2, base=1))
+    # The person withdraws consent to be followed, at the desk, before the amendment is decided.
+    cases.set_consent(Case.get(Case.uuid == case["uuid"]), "follow", False, chair)
+    [held] = phone.get("/api/v1/bootstrap").get_json()["cases"]
+    # The member's copy: their amendment (refer) over what the case holds now (follow withdrawn).
+    assert held["revision"] == 2
+    assert held["consent"] == {"follow": False, "refer": True, "share": False}
+    # Returned, it is still theirs to fix: the copy stays their amendment.
+    review.return_entry(Case.get(Case.uuid == case["uuid"]), chair, "Ghi rõ ngày đồng ý", seen=2)
+    [held] = phone.get("/api/v1/bootstrap").get_json()["cases"]
+    assert (held["revision"], held["amendment_status"]) == (2, "returned")
+    assert held["consent"]["refer"] is True
 
 
 def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client, chair, member):

@@ -402,6 +402,42 @@ def test_consent_recorded_offline_on_the_case_screen_lets_the_referral_through(l
         2, True, case.full_name)  # the whole case, as its next revision
 
 
+def test_a_second_consent_on_an_approved_case_builds_on_the_first_waiting_for_review(
+        live_server, phone):
+    from webapp.book import review
+
+    club = make_club()
+    member = member_of(club)
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=member, consent=("follow",))  # approved
+
+    def record(page, purpose):
+        page.evaluate(f"location.hash = '#/consent/{case.uuid}'")
+        fieldset = page.locator(f"[data-field=consent] fieldset[data-purpose={purpose}]")
+        fieldset.locator(".chip:has-text('Có')").click()
+        page.click("form button[type=submit]")
+        page.wait_for_url(f"**/app/#/case/{case.uuid}")
+        wait_all_sent(page)
+        sync_once(page)  # the working set fetched again, with the case as the server holds it
+
+    page = open_app(phone.new_page(), live_server, member)
+    record(page, "refer")
+    assert Case.get_by_id(case.id).amendment_status == "submitted"
+    # The phone's copy is the member's amendment, marked as waiting for the chair's review.
+    page.evaluate(f"location.hash = '#/case/{case.uuid}'")
+    shown = page.locator("[data-testid=consent]")
+    shown.locator(".badge").wait_for()
+    assert "chờ phê duyệt" in shown.inner_text()
+    page.evaluate(f"location.hash = '#/consent/{case.uuid}'")
+    refer = page.locator("[data-field=consent] fieldset[data-purpose=refer]")
+    assert refer.locator("input:checked").get_attribute("value") == "true"  # as the member left it
+    record(page, "share")
+    edit = EntryRevision.get((EntryRevision.uuid == case.uuid) & (EntryRevision.revision == 3))
+    assert edit.data["consent"] == {"follow": True, "refer": True, "share": True}
+    review.approve(Case.get_by_id(case.id), chair, seen=3)
+    assert consent.consent_of(case) == {"follow": True, "refer": True, "share": True}
+
+
 def test_registering_a_case_asks_each_purpose(live_server, phone):
     member = member_of(make_club())
     page = open_app(phone.new_page(), live_server, member)

@@ -146,11 +146,20 @@ def check(user, kind, data, lookup=None, at=None):
     return kind.module.prepare(user, values, lookup)
 
 
-def apply(row, data, by, at=None):
-    """Check `data` again as `by` and write it to the entry's main row (an approved amendment, a
-    desk edit). Raises Invalid."""
+def edited(kind, values, base_data):
+    """An edit's values, given the data of the revision it was made from (`base_data`; None when
+    unknown): the type's `edit_from`, if it has one — what the edit left as it was there keeps
+    the value the row holds now (the board records some things without a new revision)."""
+    edit_from = getattr(kind.module, "edit_from", None)
+    return values if edit_from is None else edit_from(values, base_data)
+
+
+def apply(row, data, by, at=None, base=None):
+    """Check `data` again as `by` and write it to the entry's main row (an approved amendment).
+    `base`: the data of the version `data` was made from — only what it changed against it is
+    written over what the row holds now (`edited`). Raises Invalid."""
     kind = type_of(row)
-    kind.module.update(row, check(by, kind, data, at=at), by)
+    kind.module.update(row, edited(kind, check(by, kind, data, at=at), base), by)
 
 
 class Lookup:

@@ -27,10 +27,11 @@ KINDS = (*TYPES, "amendment")
 MAX_REASON = 1000
 
 
-def _apply(row, data):
-    """Write an approved amendment: the same checks as a submitted edit, as the entry's author
-    (who may have held its case only when they made it)."""
-    entries.apply(row, data, row.created_by, at=row.client_created_at or row.created_at)
+def _apply(row, data, by, base):
+    """Write an approved amendment: the same checks as a submitted edit, as the member who sent it
+    (who may have held its case only when the entry was made), and, as on the sync path, only
+    what it changed against `base` (the data of the approved version it amends)."""
+    entries.apply(row, data, by, at=row.client_created_at or row.created_at, base=base)
 
 
 def not_erased(model, query):
@@ -120,20 +121,26 @@ def receive_edit(row, revision, data, user, apply=None):
 
     A locked (approved) entry keeps its approved version on the main row: the edit becomes an
     amendment that waits for review. Otherwise the edit replaces the row's data and is reviewed
-    again (a returned entry fixed and resubmitted). A board member's edit is approved at once.
-    The EntryRevision row is the caller's to write.
+    again (a returned entry fixed and resubmitted). A board member's edit is approved at once —
+    so it is refused while an amendment waits (refuse_over_pending_amendment), as at the desk.
+    The EntryRevision row is the caller's to write (written before, and undone with the caller's
+    transaction when this raises Invalid).
     """
-    apply = apply or _apply
     model = type(row)
     if is_locked(row):
+        if user.is_board:  # approved on submit: never over an amendment nobody decided
+            refuse_over_pending_amendment(row)
         row.amendment_revision = revision
         row.amendment_status = SUBMITTED
         row.updated_at = utcnow()
         row.save(only=[model.amendment_revision, model.amendment_status, model.updated_at])
         if user.is_board:
-            _approve_amendment(row, user, SELF_APPROVED, data=data, apply=apply)
+            _approve_amendment(row, user, SELF_APPROVED)
         return
-    apply(row, data)
+    if apply is None:
+        _apply(row, data, user, base=None)
+    else:
+        apply(row, data)
     row.revision = revision
     row.review_status = SUBMITTED
     row.amendment_revision = None
@@ -164,14 +171,25 @@ def _decide(row, revision, decision, user, reason=""):
     return _record(row, revision, decision, user, reason)
 
 
-def _approve_amendment(row, user, decision, data=None, apply=None):
+def refuse_over_pending_amendment(row):
+    """A board member's change is approved on submit, at the desk and in the field app alike:
+    while an amendment of `row` waits for review it would pass over it with no decision, so it
+    is refused until the board decides on the amendment. Raises Invalid."""
+    if has_pending_amendment(row):
+        raise Invalid({"entry": _("An amendment of this entry waits for review: decide on it "
+                                  "first.")})
+
+
+def _approve_amendment(row, user, decision):
+    """Write the pending amendment to the main row: what it changed against the approved version
+    (what the chair's page shows, `amendment_changes`), as the member who sent it. What it left
+    as it was keeps what the board recorded meanwhile without a revision — a consent withdrawn,
+    the case given to another — as a phone's edit does on the sync path (entries.edited)."""
     revision = row.amendment_revision
-    if data is None:
-        stored = stored_revision(row, revision)
-        if stored is None:
-            raise Invalid(_("The amended version of this entry cannot be found."), field="entry")
-        data = stored.data
-    (apply or _apply)(row, data)
+    stored = stored_revision(row, revision)
+    if stored is None:
+        raise Invalid(_("The amended version of this entry cannot be found."), field="entry")
+    _apply(row, stored.data, stored.submitted_by, base=data_of(row, row.revision))
     row.revision = revision
     row.amendment_revision = None
     row.amendment_status = None

@@ -20,7 +20,7 @@ from peewee import IntegrityError
 from . import fields, holders, notices, review
 from .. import audit
 from ..db import database, new_uuid, utcnow
-from .entries import TYPES, Lookup, check, type_of
+from .entries import TYPES, Lookup, check, edited, type_of
 from ..invalid import Invalid
 from ..models import EntryRevision, SyncConflict
 from ..permissions import FIELD, may_edit_case, may_write_case
@@ -230,11 +230,9 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
         raise Conflict(row, current)
     if revision != base + 1:
         raise Invalid({"revision": _l("An edit's revision must be one more than its base.")})
-    values = check(user, kind, data, lookup, made)
-    edit_from = getattr(kind.module, "edit_from", None)
-    if edit_from is not None:  # what the edit left as it was in its base keeps its value now
-        stored = review.stored_revision(row, base)
-        values = edit_from(values, stored.data if stored else None)
+    # What the edit left as it was in its base keeps its value now (entries.edited).
+    stored = review.stored_revision(row, base)
+    values = edited(kind, check(user, kind, data, lookup, made), stored.data if stored else None)
     EntryRevision.create(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
     review.receive_edit(row, revision, data, user,
@@ -406,9 +404,7 @@ def desk_edit(user, row, data, base=None):
     kind = type_of(row)
     if not user.is_board or not may_write_entry(user, row):
         raise Invalid({"entry": _l("You may not change this entry.")})
-    if review.has_pending_amendment(row):
-        raise Invalid({"entry": _l("An amendment of this entry waits for review: decide on it "
-                                   "first.")})
+    review.refuse_over_pending_amendment(row)
     if base is not None and base != review.current_revision(row):
         with database.atomic():
             kept = _keep_conflict(user, row.uuid, kind.name, base + 1, base, data)

@@ -17,14 +17,14 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import get_locale
 
-from . import activities, entries, fields, providers, review, scheduling, screenings, sync
+from . import activities, cases, entries, fields, providers, review, scheduling, screenings, sync
 from ..db import database, utcnow
 from ..models import (
-    Activity, Appointment, Case, CaseCategory, Consent, Referral, SyncConflict, User, Visit,
-    WorkingSetCursor,
+    Activity, Appointment, Case, CaseCategory, Consent, EntryRevision, Referral, SyncConflict,
+    User, Visit, WorkingSetCursor,
 )
 from ..permissions import FIELD, visible_cases
-from .vocab import APPROVED, FIELD_VOCABULARIES, SUBMITTED
+from .vocab import APPROVED, CONSENT_PURPOSES, FIELD_VOCABULARIES, RETURNED, SUBMITTED
 
 RECENT_VISITS = 5
 ACTIVITY_DAYS = activities.RECENT_DAYS
@@ -65,18 +65,28 @@ def _cases(user):
                                  .where(Appointment.case.in_(ids) & (Appointment.status == "open"))
                                  .order_by(Appointment.due_date, Appointment.id),
                                  lambda r: r.case_id)
+    amended = _own_amendments(user, case_rows)
     out = []
     for c in case_rows:
         given = {row.purpose for row in consents.get(c.id, [])}
         upcoming = open_appointments.get(c.id, [])
-        out.append({
-            "id": c.id, "uuid": c.uuid, "code": c.code, "full_name": c.full_name, "sex": c.sex,
-            "birth_year": c.birth_year, "address": c.address, "neighbourhood": c.neighbourhood,
-            "phone": c.phone, "met_how": c.met_how, "screening_uuid": c.screening_uuid,
+        record = {
+            "full_name": c.full_name, "sex": c.sex, "birth_year": c.birth_year,
+            "address": c.address, "neighbourhood": c.neighbourhood, "phone": c.phone,
+            "met_how": c.met_how, "screening_uuid": c.screening_uuid,
             "categories": sorted(r.category for r in categories.get(c.id, [])),
-            "risk_level": c.risk_level, "status": c.status, "assigned_to": c.assigned_to_id,
-            "consent": {p: p in given for p in ("follow", "refer", "share")},
-            "review_status": c.review_status, "revision": review.current_revision(c),
+            "risk_level": c.risk_level, "assigned_to": c.assigned_to_id,
+            "consent": {p: p in given for p in CONSENT_PURPOSES.codes},
+        }
+        if c.id in amended:
+            record = _as_amended(record, amended[c.id])
+        out.append({
+            "id": c.id, "uuid": c.uuid, "code": c.code, **record, "status": c.status,
+            "review_status": c.review_status,
+            # The revision the copy's data is: the user's own amendment, else the approved (or
+            # latest submitted) version; an edit of it then has that revision as its base.
+            "revision": c.amendment_revision if c.id in amended else c.revision,
+            "amendment_status": c.amendment_status if c.id in amended else None,
             "recent_visits": [{"uuid": v.uuid, "date": _iso(v.date), "kind": v.kind,
                                "topics": list(v.topics), "review_status": v.review_status}
                               for v in recent.get(c.id, [])[:RECENT_VISITS]],
@@ -86,6 +96,49 @@ def _cases(user):
             "next_appointment": ({"id": upcoming[0].id, "due_date": _iso(upcoming[0].due_date)}
                                  if upcoming else None),
         })
+    return out
+
+
+def _own_amendments(user, case_rows):
+    """{case id: (data of the amended version, data of the approved one)} for the cases whose
+    amendment — waiting for review, or returned to be fixed — `user` sent.
+
+    A user's copy of a case describes one revision, so that an edit made from it is built on
+    the revision it names as its base (DESIGN.md §4): for its sender, their own amendment — the
+    member sees what they recorded and their next edit builds on it, never taking it back; for
+    anyone else, the version the book counts, whose edit then meets the amendment as a conflict
+    (with the server's version to compare), never passing over it unseen."""
+    waiting = {c.uuid: c for c in case_rows
+               if c.amendment_revision is not None and c.amendment_status in (SUBMITTED, RETURNED)}
+    if not waiting:
+        return {}
+    sent = (EntryRevision.select()
+            .where(EntryRevision.uuid.in_(list(waiting)) & (EntryRevision.submitted_by == user)))
+    out = {}
+    for rev in sent:
+        c = waiting[rev.uuid]
+        if rev.revision == c.amendment_revision:
+            out[c.id] = (rev.data, review.data_of(c, c.revision))
+    return out
+
+
+def _as_amended(record, versions):
+    """The copy of a case as its sender's amendment will stand once approved: what it changes
+    against the approved version (the chair's page shows those changes), over what the case
+    holds now — the same rule as approving it (review._approve_amendment, cases.edit_from), so
+    a consent withdrawn or the case given to another meanwhile shows as it is."""
+    data, approved = versions
+    changed = cases.edit_from(dict(data), approved)
+    out = dict(record)
+    for name in record:
+        if name == "consent":
+            asked = changed["consent"]
+            out[name] = {p: given if asked.get(p) is None else bool(asked[p])
+                         for p, given in record["consent"].items()}
+        elif name == "assigned_to":
+            continue  # only the board moves a case: as it is now
+        elif name in data:
+            out[name] = sorted(data[name]) if name == "categories" else data[name]
     return out
 
 

@@ -132,7 +132,9 @@ export function caseView(state, id) {
     c.pending ? badge(t("not_sent"), "warn") : null,
     h("dl", { class: "facts" }, facts,
       h("dt", {}, fieldLabel(state, "case", "consent")), h("dd", { "data-testid": "consent" }, shown(state, "case", "consent", c.consent),
-        c.edited ? [" ", badge(t("not_sent"), "warn")] : null),
+        // The copy is the member's own amendment (working_set._own_amendments): not counted yet.
+        c.edited ? [" ", badge(t("not_sent"), "warn")]
+          : c.amendment_status ? [" ", badge(vocabLabel(state, "review_status", c.amendment_status), "warn")] : null),
       h("dt", {}, t("next_appointment")), h("dd", {}, c.next_appointment ? date(c.next_appointment.due_date) : t("none")))),
     h("div", { class: "actions actions--stack" },
       link(`#/new/visit?case=${id}` + (c.next_appointment ? `&appointment=${c.next_appointment.id}` : ""), [icon("plus"), t("record_visit")], "button button--block"),

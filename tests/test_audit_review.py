@@ -1,0 +1,230 @@
+"""Audit of the review loop's edges (phone ⇄ desk): each test names a defect it proves.
+
+The phone's edits are built as the field app builds them (views.formView): a case's own record is
+edited from the working set's copy of the case (bootstrap `cases`), on its `revision` as base.
+"""
+import uuid as uuid_module
+from datetime import timedelta
+
+import pytest
+
+from webapp.book import cases, review
+from webapp.db import utcnow
+from webapp.models import Case, Consent, EntryRevision, Review, Visit
+
+from .factories import make_case, make_user, session_for, today
+
+
+def new_uuid():
+    return str(uuid_module.uuid4())
+
+
+def at(delta):
+    return (utcnow() + delta).isoformat() + "Z"
+
+
+def case_data(**data):
+    return {"full_name": "Phạm Thị Mai", "sex": "female", "birth_year": 1999,
+            "address": "Tổ 7, khu 2", "neighbourhood": "Khu 2", "phone": "0987654321",
+            "categories": ["at_risk"], "risk_level": "medium", "met_how": "Gặp ở chợ",
+            "consent": {"follow": True, "refer": False, "share": False}, **data}
+
+
+def visit_data(case_uuid, **data):
+    return {"case_uuid": case_uuid, "date": today().isoformat(), "kind": "home_visit",
+            "topics": ["safe_migration"], "notes": "Đã tư vấn", "needs": [],
+            "members_present": [], **data}
+
+
+def send(client, entries):
+    response = client.post("/api/v1/sync", json={"entries": entries})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"]
+
+
+def phone_for(app, user):
+    client = app.test_client()
+    client.set_cookie("sotd_lang", "en")
+    return session_for(client, user)
+
+
+def held_case(client, case_uuid):
+    """The case as the phone holds it after a sync (bootstrap), or None."""
+    working = client.get("/api/v1/bootstrap").get_json()
+    return next((c for c in working["cases"] if c["uuid"] == case_uuid), None)
+
+
+def consent_edit(client, case_uuid, **consent):
+    """What the field app's consent form sends (views.formView with only=["consent"]): the case's
+    fields as the working set holds them, the consent changed, on the held revision."""
+    schema = client.get("/api/v1/schema").get_json()
+    properties = schema["$defs"]["case"]["properties"]
+    held = held_case(client, case_uuid)
+    data = {k: held[k] for k in properties if k in held}
+    data["consent"] = dict(data["consent"], **consent)
+    return {"uuid": case_uuid, "type": "case", "revision": held["revision"] + 1,
+            "base_revision": held["revision"], "data": data,
+            "client_created_at": at(timedelta(minutes=-1))}
+
+
+def given(case, purpose):
+    return (Consent.select().where((Consent.case == case) & (Consent.purpose == purpose)
+                                   & Consent.given & Consent.withdrawn_at.is_null()).exists())
+
+
+@pytest.fixture
+def approved_case(app):
+    """A case a member registered from the phone, approved by the chair (revision 1)."""
+    chair = make_user(role="chair")
+    member = make_user(club=chair.club)
+    uuid = new_uuid()
+    phone = phone_for(app, member)
+    [result] = send(phone, [{"uuid": uuid, "type": "case", "revision": 1, "data": case_data(),
+                             "client_created_at": at(timedelta(minutes=-10))}])
+    assert result["status"] == "created", result
+    review.approve(Case.get(Case.uuid == uuid), chair, seen=1)
+    return type("World", (), dict(chair=chair, member=member, uuid=uuid, phone=phone))
+
+
+# --- D1: a second edit on the phone silently takes back the member's own pending amendment -----
+
+def test_second_consent_edit_keeps_the_first_pending_amendment(app, approved_case):
+    w = approved_case
+    # The member records that the person agrees to be referred: an amendment, waiting for review.
+    [first] = send(w.phone, [consent_edit(w.phone, w.uuid, refer=True)])
+    assert first["status"] == "updated", first
+    case = Case.get(Case.uuid == w.uuid)
+    assert (case.amendment_revision, case.amendment_status) == (2, "submitted")
+    # Later (the chair has not decided yet) the person also agrees to share: the phone's form is
+    # filled from the working set's copy of the case, on revision 2 as its base.
+    [second] = send(w.phone, [consent_edit(w.phone, w.uuid, share=True)])
+    assert second["status"] == "updated", second
+    review.approve(Case.get(Case.uuid == w.uuid), w.chair, seen=3)
+    case = Case.get(Case.uuid == w.uuid)
+    # Both consents the member recorded must be in the approved case; the first is lost.
+    assert given(case, "share")
+    assert given(case, "refer"), (
+        "revision 3 was built from the approved copy (refer=False) on base 2 (refer=True): "
+        "the member's pending amendment was silently taken back",
+        EntryRevision.get((EntryRevision.uuid == w.uuid) & (EntryRevision.revision == 3)).data)
+
+
+# --- D2: a chair's field-app edit self-approves over a member's amendment nobody decided ------
+
+def test_chair_field_edit_does_not_swallow_a_members_pending_amendment(app, approved_case):
+    w = approved_case
+    [first] = send(w.phone, [consent_edit(w.phone, w.uuid, refer=True)])
+    assert first["status"] == "updated", first
+    # The chair, in the field app, changes the same case's consent (their phone holds revision 2
+    # as its base, with the approved data): the desk would refuse this edit ("decide on it first").
+    chair_phone = phone_for(app, w.chair)
+    [edit] = send(chair_phone, [consent_edit(chair_phone, w.uuid, share=True)])
+    case = Case.get(Case.uuid == w.uuid)
+    decided = Review.select().where((Review.entry_uuid == w.uuid) & (Review.revision == 2)).exists()
+    still_waiting = case.amendment_revision == 2 and case.amendment_status == "submitted"
+    # The member's amendment is either still waiting, decided, or merged: never dropped unseen.
+    assert edit["status"] == "conflict" or still_waiting or decided or given(case, "refer"), (
+        edit, case.revision, case.amendment_revision, case.amendment_status)
+
+
+# --- D4: approving a pending amendment gives again a consent the person withdrew meanwhile -----
+
+def test_approving_an_amendment_does_not_give_back_a_consent_withdrawn_meanwhile(
+        app, approved_case):
+    w = approved_case
+    # In the field the member records that the person agrees to be referred (an amendment; the
+    # consent to be followed is sent as it was, unchanged).
+    [first] = send(w.phone, [consent_edit(w.phone, w.uuid, refer=True)])
+    assert first["status"] == "updated", first
+    case = Case.get(Case.uuid == w.uuid)
+    assert given(case, "follow")
+    # Before the chair reviews it, the person withdraws consent to be followed, at the desk.
+    desk = phone_for(app, w.chair)
+    response = desk.post(f"/desk/cases/{case.id}/consent", data={"purpose": "follow", "given": "0"})
+    assert response.status_code == 302
+    assert not given(case, "follow")
+    # The chair's review page shows the amendment changing only "refer"; they approve it.
+    response = desk.post(f"/desk/review/case/{case.id}/approve", data={"revision": "2"})
+    assert response.status_code == 302
+    case = Case.get(Case.uuid == w.uuid)
+    assert case.review_status == "approved" and case.amendment_revision is None
+    assert given(case, "refer")
+    # The withdrawal stands: an amendment that left "follow" as it was does not give it again.
+    assert not given(case, "follow"), "the withdrawn consent to be followed was given again"
+
+
+def test_approving_an_amendment_does_not_take_back_a_case_the_board_gave_to_another(app):
+    chair = make_user(role="chair")
+    b, c = make_user(club=chair.club), make_user(club=chair.club)
+    # The chair registered the case and gave it to member b, who follows it in the field.
+    case = make_case(club=chair.club, created_by=chair, assigned_to=None)
+    cases.assign(case, b, by=chair)
+    phone = phone_for(app, b)
+    [first] = send(phone, [consent_edit(phone, case.uuid, refer=True)])
+    assert first["status"] == "updated", first
+    # Before reviewing it, the monthly meeting gives the case to member c.
+    cases.assign(Case.get_by_id(case.id), c, by=chair)
+    review.approve(Case.get_by_id(case.id), chair, seen=2)
+    case = Case.get_by_id(case.id)
+    assert given(case, "refer")
+    # b's amendment left the assignee as it was on b's phone: the board's choice stands.
+    assert case.assigned_to_id == c.id, "approving b's amendment gave the case back to b"
+
+
+# --- D5: a returned case that has since passed to another member: told to one who may not fix it -
+
+def test_a_returned_case_passed_on_reaches_someone_who_can_fix_it(app):
+    chair = make_user(role="chair")
+    a, b = make_user(club=chair.club), make_user(club=chair.club)
+    uuid = new_uuid()
+    phone_a = phone_for(app, a)
+    [created] = send(phone_a, [{"uuid": uuid, "type": "case", "revision": 1, "data": case_data(),
+                                "client_created_at": at(timedelta(minutes=-30))}])
+    assert created["status"] == "created", created
+    review.return_entry(Case.get(Case.uuid == uuid), chair, "Ghi rõ năm sinh theo CCCD", seen=1)
+    # The monthly meeting gives the person to member b before a fixes the registration.
+    cases.assign(Case.get(Case.uuid == uuid), b, by=chair)
+
+    returned_a = [r["uuid"] for r in phone_a.get("/api/v1/bootstrap").get_json()["returned"]]
+    phone_b = phone_for(app, b)
+    returned_b = [r["uuid"] for r in phone_b.get("/api/v1/bootstrap").get_json()["returned"]]
+    # a's Today asks a to fix it; a's fix, as the phone sends it (Fix: the returned revision + 1):
+    [fix] = send(phone_a, [{"uuid": uuid, "type": "case", "revision": 2, "base_revision": 1,
+                            "data": case_data(birth_year=1998),
+                            "client_created_at": at(timedelta(minutes=-1))}])
+    a_can_fix = uuid in returned_a and fix["status"] == "updated"
+    b_is_told = uuid in returned_b
+    assert a_can_fix or b_is_told, (
+        f"returned to a: {uuid in returned_a}, a's fix: {fix['status']} {fix['errors']}, "
+        f"returned to b: {b_is_told}")
+
+
+# --- D6: a returned entry of a member since deactivated is left where nobody acts on it -------
+
+def test_a_returned_entry_of_a_deactivated_member_is_not_left_in_limbo(app):
+    from webapp import accounts
+    from webapp.book import working_set
+
+    chair = make_user(role="chair")
+    member = make_user(club=chair.club)
+    case = make_case(club=chair.club, created_by=member)
+    uuid = new_uuid()
+    [created] = send(phone_for(app, member), [{
+        "uuid": uuid, "type": "visit", "revision": 1, "data": visit_data(case.uuid),
+        "client_created_at": at(timedelta(minutes=-30))}])
+    assert created["status"] == "created", created
+    review.return_entry(Visit.get(Visit.uuid == uuid), chair, "Ghi rõ nội dung tư vấn", seen=1)
+    desk = phone_for(app, chair)
+    question = desk.post(f"/club/members/{member.id}/active", data={"active": "0"})
+    assert question.status_code == 200
+    accounts.set_active(member, False, by=chair)
+
+    member = type(member).get_by_id(member.id)
+    member.hand_in_only = True  # the one session a deactivated member gets: to hand in
+    handed = [r["uuid"] for r in working_set.hand_in_set(member)["returned"]]
+    queued = [item.row.uuid for item in review.queue(chair.club)]
+    told = case.code in question.get_data(as_text=True)
+    # Neither can the member fix it any more, nor does the board's queue (or the question before
+    # deactivating) show it: the visit never reaches the club, and no one is asked to act.
+    assert uuid in handed or uuid in queued or told, (
+        Visit.get(Visit.uuid == uuid).review_status, handed, queued)

@@ -58,9 +58,10 @@ class KeptAside(Invalid):
 class Conflict(Exception):
     """The entry cannot be taken without overwriting another version (or another's record)."""
 
-    def __init__(self, row, revision, message=CHANGED_MEANWHILE, key="revision"):
+    def __init__(self, row, revision, message=CHANGED_MEANWHILE, key="revision", compare=True):
         super().__init__(message)
         self.row, self.revision, self.message, self.key = row, revision, message, key
+        self.compare = compare  # the answer carries the server's version, to compare with
 
 
 def _result(uuid, status, row=None, revision=None, errors=None):
@@ -219,7 +220,8 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
         # another member) is kept for the board to see; any other uuid is simply not theirs.
         if not _has_held(user, row):
             raise Invalid({"uuid": _l("This entry belongs to someone else.")})
-        raise Conflict(row, current, PASSED_ON, key="entry")
+        # No server version with it: taken from it, the next edit would meet the same refusal.
+        raise Conflict(row, current, PASSED_ON, key="entry", compare=False)
     # Revisions of one record are one sequence, whoever writes them (phone, desk, a chair in the
     # field app): a revision already taken, or an older base, is someone else's change.
     if same is not None or revision <= current:
@@ -356,8 +358,8 @@ def submit_entry(user, entry, lookup=None):
                     _keep_conflict(user, uuid, entry_type, revision, base, data)
                     result = _result(uuid, "conflict", conflict.row, conflict.revision,
                                      {conflict.key: conflict.message})
-                    server = server_version(user, conflict.row)
-                    if server is not None:
+                    server = conflict.compare and server_version(user, conflict.row)
+                    if server:
                         result["server"] = server
                     return result
                 stored = result.pop("row")

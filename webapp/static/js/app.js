@@ -257,8 +257,7 @@ async function syncRun() {
 
 // The phone holds the case `uuid`: from the server, or registered here and not sent.
 const holds = (uuid) => views.allCases(state).some((c) => c.uuid === uuid);
-// The form at `hash` fixes an entry the phone holds (returned, or waiting): the member's to fix
-// even once its case has passed to another (the server takes it from its maker).
+// The form at `hash` fixes an entry the phone holds: the maker's, even once its case passed on.
 const fixing = (hash) => [...(state.working?.returned || []), ...state.entries].some((e) => hash === "#/fix/" + e.uuid);
 
 /* A form about a person who has just left the phone (erased, reassigned, closed) closes:

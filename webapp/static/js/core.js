@@ -210,8 +210,7 @@
     const answer = await getJSON("/api/v1/bootstrap" + since);
     const w = merged(held, answer);
     await keep(user, w);
-    // Returned entries that left Today, not fixed on this phone: settled by the board, or now
-    // another member's to fix (the person passed on). The member is told.
+    // Returned entries gone from Today unfixed (settled by the board, or another's to fix now).
     const now = new Set((w.returned || []).map((r) => r.uuid));
     const left = ((held && held.returned) || []).filter((r) => !now.has(r.uuid)).length;
     return { working: w, serverTime: answer.server_time, left };
@@ -242,7 +241,7 @@
      for the phone keeps nothing of a person it no longer follows. How many went. */
   async function dropDraftsOfCasesGone(user, w) {
     const mine = await entries(user);
-    // A fix of an entry still on the phone (returned, or waiting) stays, wherever its case went.
+    // A fix of an entry still on the phone stays, wherever its case went.
     const held = new Set(((w && w.cases) || []).map((c) => c.uuid)
       .concat(mine.filter((e) => e.type === "case").map((e) => e.uuid),
         ((w && w.returned) || []).concat(mine).map((e) => "#/fix/" + e.uuid)));

@@ -229,8 +229,7 @@ export function formView(state, type, params, fixUuid, only) {
   const fixed = only ? Object.fromEntries(Object.entries(entry.data).filter(([k]) => !only.includes(k))) : {};
   const caseId = params.get("case");
   if (!entry && caseId) fixed.case_uuid = caseId;
-  // An entry made while its case was the member's stays theirs to fix once the case has passed on
-  // (the server takes it): it keeps its case, named by the code the returned entry carries.
+  // An entry's case passed on since: still its maker's to fix (the server takes it), named by code.
   const gone = entry && entry.data.case_uuid && !caseOf(state, entry.data.case_uuid);
   if (gone) fixed.case_uuid = entry.data.case_uuid;
   const rounds = state.working.rounds || [];

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from peewee import fn
 
 from . import entries, holders, vocab
+from .editors import may_edit
 from .. import audit
 from ..db import database, is_postgres, utcnow
 from .entries import REFERENCES, TYPES, type_of
@@ -100,12 +101,10 @@ def returned_revision(row):
 
 def fixer(row):
     """Who is asked to fix a returned entry, on their phone's Today (bootstrap `returned`): the
-    one who sent the returned revision, while they may still change the entry (sync.may_edit);
+    one who sent the returned revision, while they may still change the entry (editors.may_edit);
     else, for a case's own record, the member who now follows it (what its registrant sent, the
     case given to another since). None when no one recording in the field may: the entry then
     waits for the board, in the review queue (`unclaimed`)."""
-    from .sync import may_edit
-
     sender_id = (EntryRevision.select(EntryRevision.submitted_by)
                  .where((EntryRevision.uuid == row.uuid)
                         & (EntryRevision.revision == returned_revision(row)))

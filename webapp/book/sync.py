@@ -17,13 +17,13 @@ from datetime import datetime, timedelta, timezone
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from . import fields, holders, notices, review
+from . import fields, notices, review
 from .. import audit
 from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, type_of
 from ..invalid import Invalid
 from ..models import EntryRevision, SyncConflict
-from ..permissions import FIELD, may_edit_case, may_write_case
+from .editors import may_edit, may_write_club, may_write_entry  # noqa: F401 (sync's rule, used here)
 
 MAX_ENTRIES = 200
 # When an entry may say it was made: after the book began, and not in tomorrow's tomorrow (a
@@ -260,33 +260,6 @@ def _erased_case(uuid, kind, data, lookup):
     if case is None or not lookup.erased(case):
         return None
     return case
-
-
-def may_edit(user, row, made=None):
-    """Who may change an entry the server holds: a case's own record, as
-    permissions.may_edit_case says; an entry about a case (a visit, a referral, an attendance),
-    its maker and the board, while they may write to the case — and its maker still, if they
-    held the case, or sat on the board, when the entry was made (`made`, holders.py)."""
-    case = type_of(row).case_of(row)
-    if case is None:  # the club's own record (an activity): its maker and the board
-        return may_write_club(user, row) and (user.is_board or row.created_by_id == user.id)
-    if case is row:
-        return may_edit_case(user, case)
-    if row.created_by_id == user.id and holders.answered_for(user, case, made):
-        return True
-    return may_write_case(user, case) and (user.is_board or row.created_by_id == user.id)
-
-
-def may_write_club(user, row):
-    """True if `user` records in the field for the club `row` belongs to."""
-    return user.role in FIELD and user.club_id is not None and row.club_id == user.club_id
-
-
-def may_write_entry(user, row):
-    """True if `user` may read the entry and record on what it is about: its case, or, for an
-    entry about no one (an activity), its club."""
-    case = type_of(row).case_of(row)
-    return may_write_club(user, row) if case is None else may_write_case(user, case)
 
 
 def _has_held(user, row):

@@ -428,7 +428,8 @@ def test_bootstrap_holds_only_the_users_working_set(client, member):
     assert {m["id"] for m in data["members"]} == {member.id, colleague.id, chair.id}
     assert data["returned"] == [{"uuid": returned["uuid"], "type": "case", "revision": 1,
                                  "data": returned["data"], "reason": "Thiếu năm sinh",
-                                 "returned_at": data["returned"][0]["returned_at"]}]
+                                 "returned_at": data["returned"][0]["returned_at"],
+                                 "case_code": Case.get(Case.uuid == returned["uuid"]).code}]
     fixed = case_entry(uuid=returned["uuid"], revision=2, birth_year=1990)
     fixed["base_revision"] = 1
     assert sync(client, [fixed])[0]["status"] == "updated"

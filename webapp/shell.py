@@ -176,6 +176,9 @@ def _strings():
         "returned": _("Returned by the chair"),
         "returned_reason": _("Reason: %(reason)s"),
         "fix": _("Fix"),
+        "returned_left": _("%(n)s entries returned to you are no longer yours to fix: the chair "
+                           "has settled them, or they went to the member who now follows the "
+                           "person."),
         "waiting": _("Waiting on the phone"),
         "waiting_count": _("%(n)s entries waiting to be sent"),
         "nothing_waiting": _("Nothing waiting: everything is sent."),
@@ -280,8 +283,8 @@ def _strings():
         "discard_confirm": _("Discard this entry for good? It has not reached the server."),
         "discard_with": _("Discard this case and the %(n)s entries waiting for it? None of them "
                           "has reached the server."),
-        "conflict_help": _("Someone changed this record meanwhile. Ask your chair, then fix or "
-                           "discard."),
+        "conflict_help": _("Your version is kept for your club's chair, who decides what goes "
+                           "into the book: their answer shows here. Ask them if it cannot wait."),
         "conflict_compare": _("Someone changed this record meanwhile. Compare the two versions "
                               "and choose what to keep."),
         "conflict_merged": _("The chair merged the two versions: the book now holds revision "

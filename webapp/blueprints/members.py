@@ -10,7 +10,7 @@ from ..forms import MemberAccountForm, apply_account_error
 from ..invalid import Invalid
 from ..models import FIELD_ROLES, AccountEvent, User
 from ..permissions import CHAIR, access, club_record_or_404
-from ..book import holders
+from ..book import holders, review
 from ..book.vocab import ROLES
 
 bp = Blueprint("members", __name__, url_prefix="/club/members")
@@ -143,5 +143,9 @@ def step_down(user_id):
 def confirm_deactivation(member, action, cancel):
     """The question asked before an account is deactivated: nothing changes until it is answered."""
     seen = accounts.last_seen([member]).get(member.id)
+    # What was returned to them and is not fixed: it comes back to the board (review.unclaimed).
+    # Named by its case's code to the board only (an admin sees no case's).
+    returned = [review.entry_code(row) for _type, row in review.returned_rows(member)]
     return render_template("members/deactivate.html", member=member, seen=seen, action=action,
-                           cancel=cancel)
+                           cancel=cancel, returned=len(returned),
+                           returned_codes=", ".join(returned) if current_user.is_board else "")

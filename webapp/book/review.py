@@ -14,11 +14,13 @@ from flask_babel import gettext as _
 from peewee import fn
 
 from . import entries, holders, vocab
+from .editors import may_edit
 from .. import audit
 from ..db import database, is_postgres, utcnow
 from .entries import REFERENCES, TYPES, type_of
 from ..invalid import Invalid
 from ..models import Case, EntryRevision, Review, User
+from ..permissions import FIELD
 from .vocab import APPROVED, RETURNED, SELF_APPROVED, SUBMITTED
 
 # What the queue can be filtered by: an entry type, or amendments of any type.
@@ -73,8 +75,9 @@ def has_pending_amendment(row):
 
 
 def is_pending(row):
-    """Waiting for a decision: a submitted entry, or a submitted amendment of an approved one."""
-    return row.review_status == SUBMITTED or row.amendment_status == SUBMITTED
+    """Waiting for a decision: a submitted entry, a submitted amendment of an approved one, or a
+    returned one no one in the field may fix any more (`unclaimed`)."""
+    return pending_revision(row) is not None
 
 
 def pending_revision(row):
@@ -83,7 +86,44 @@ def pending_revision(row):
         return row.amendment_revision
     if row.review_status == SUBMITTED:
         return row.revision
+    if is_returned(row) and unclaimed(row):
+        return returned_revision(row)
     return None
+
+
+def is_returned(row):
+    return row.review_status == RETURNED or row.amendment_status == RETURNED
+
+
+def returned_revision(row):
+    """The revision of `row` that was returned (the entry's, or its amendment's)."""
+    return row.amendment_revision if row.amendment_status == RETURNED else row.revision
+
+
+def fixer(row):
+    """Who is asked to fix a returned entry, on their phone's Today (bootstrap `returned`): the
+    one who sent the returned revision, while they may still change the entry (editors.may_edit);
+    else, for a case's own record, the member who now follows it (what its registrant sent, the
+    case given to another since). None when no one recording in the field may: the entry then
+    waits for the board, in the review queue (`unclaimed`)."""
+    sender_id = (EntryRevision.select(EntryRevision.submitted_by)
+                 .where((EntryRevision.uuid == row.uuid)
+                        & (EntryRevision.revision == returned_revision(row)))
+                 .scalar()) or row.created_by_id
+    ids = [sender_id]
+    if type_of(row).case_of(row) is row and row.assigned_to_id not in (None, sender_id):
+        ids.append(row.assigned_to_id)
+    made = row.client_created_at or row.created_at
+    users = {u.id: u for u in User.select().where(User.id.in_(ids) & User.is_active
+                                                  & User.role.in_(FIELD)
+                                                  & (User.club == row.club_id))}
+    return next((users[i] for i in ids if i in users and may_edit(users[i], row, made)), None)
+
+
+def unclaimed(row):
+    """A returned entry no one in the field may fix any more (its author deactivated, say): the
+    board decides it at the desk."""
+    return fixer(row) is None
 
 
 def waiting_for(row):
@@ -251,10 +291,11 @@ def approve(row, by, seen=None):
     with database.atomic():
         row = _reload(row)
         _check_seen(row, seen)
-        if row.amendment_status == SUBMITTED:
-            return _approve_amendment(row, by, APPROVED)
-        if row.review_status != SUBMITTED:
+        revision = pending_revision(row)  # a returned one too, once no one may fix it (unclaimed)
+        if revision is None:
             raise Invalid(_("This entry is not waiting for review."), field="entry")
+        if revision == row.amendment_revision:
+            return _approve_amendment(row, by, APPROVED)
         if waiting_for(row) is not None:
             raise Invalid(_("This entry waits for its case to be approved: "
                             "approve the case first."), field="entry")
@@ -282,6 +323,9 @@ def return_entry(row, by, reason, seen=None):
     with database.atomic():
         row = _reload(row)
         _check_seen(row, seen)
+        if is_returned(row):  # unclaimed: returned already, and no one may fix it
+            raise Invalid(_("No one can fix this entry on a phone any more, so it cannot be "
+                            "returned: approve it if it will do."), field="entry")
         if row.amendment_status == SUBMITTED:
             row.amendment_status = RETURNED
             row.save(only=[type(row).amendment_status])
@@ -329,6 +373,7 @@ class QueueItem:
     waiting_for: object
     previous_holder: object = None  # the author, if the case has since passed to another
     former_board: object = None  # the author, if they recorded it on the board and left it since
+    unclaimed: bool = False  # returned, and no one may fix it any more (its author left, say)
 
     @property
     def case(self):
@@ -340,10 +385,12 @@ def _pending_rows(club, member_id=None, kind=None):
         if kind in TYPES and kind != entry_type:
             continue
         model = t.model
+        # A returned entry waits for the board too once no one may fix it (`unclaimed`, below).
         if kind == "amendment":
-            condition = model.amendment_status == SUBMITTED
+            condition = model.amendment_status.in_((SUBMITTED, RETURNED))
         else:
-            condition = (model.review_status == SUBMITTED) | (model.amendment_status == SUBMITTED)
+            condition = (model.review_status.in_((SUBMITTED, RETURNED))
+                         | model.amendment_status.in_((SUBMITTED, RETURNED)))
         # The case (and activity) each item shows: read with it.
         targets = [REFERENCES[f.refers_to].model for f in t.references]
         query = model.select(model, *targets)
@@ -353,7 +400,8 @@ def _pending_rows(club, member_id=None, kind=None):
         if member_id:
             query = query.where(model.created_by == member_id)
         for row in not_erased(model, query):
-            yield entry_type, row
+            if is_pending(row):
+                yield entry_type, row
 
 
 def queue(club, member_id=None, kind=None):
@@ -378,6 +426,7 @@ def queue(club, member_id=None, kind=None):
             submitted_by=(rev.submitted_by if rev
                           else users.get(row.created_by_id) or row.created_by),
             waiting_for=waiting_for(row),
+            unclaimed=is_returned(row),
         ))
     previous = holders.previous_holders([item.row for item in items])
     board = holders.former_board([item.row for item in items])
@@ -396,44 +445,55 @@ def queue_count(club):
                             .where((model.club == club)
                                    & ((model.review_status == SUBMITTED)
                                       | (model.amendment_status == SUBMITTED)))).count()
+        # Returned ones are few: those no one may fix any more wait for the board too.
+        total += sum(1 for row in not_erased(model, model.select().where(
+            (model.club == club) & ((model.review_status == RETURNED)
+                                    | (model.amendment_status == RETURNED))))
+            if unclaimed(row))
     return total
 
 
 # --- what the member gets back, and the trail -------------------------------------------------
 
-def returned_for(user):
-    """The user's returned entries, for the field app's Today screen (bootstrap's `returned`)."""
-    result = []
+def returned_rows(user):
+    """(entry type, row) of each returned entry `user` is asked to fix (`fixer`)."""
     sent_by_user = EntryRevision.select(EntryRevision.uuid).where(EntryRevision.submitted_by == user)
     for entry_type, model in ((name, t.model) for name, t in TYPES.items()):
+        theirs = (model.created_by == user) | model.uuid.in_(sent_by_user)
+        if model is Case:  # a case's own record passed on to them since it was returned
+            theirs |= model.assigned_to == user
         rows = not_erased(model, model.select()
-                          .where(((model.created_by == user) | model.uuid.in_(sent_by_user))
-                                 & ((model.review_status == RETURNED)
-                                    | (model.amendment_status == RETURNED))))
+                          .where(theirs & ((model.review_status == RETURNED)
+                                           | (model.amendment_status == RETURNED))))
         for row in rows:
-            revision = row.amendment_revision if row.amendment_status == RETURNED else row.revision
-            # Back to whoever sent the returned revision (the member a case is assigned to may
-            # have corrected what another registered).
-            sender = (EntryRevision.select(EntryRevision.submitted_by)
-                      .where((EntryRevision.uuid == row.uuid)
-                             & (EntryRevision.revision == revision))
-                      .scalar())
-            if (sender or row.created_by_id) != user.id:
-                continue
-            decision = (Review.select()
-                        .where((Review.entry_uuid == row.uuid) & (Review.revision == revision)
-                               & (Review.decision == RETURNED))
-                        .order_by(Review.decided_at.desc(), Review.id.desc())
-                        .first())
-            stored = stored_revision(row, revision)
-            result.append({
-                "uuid": row.uuid,
-                "type": entry_type,
-                "revision": revision,
-                "data": stored.data if stored else {},
-                "reason": decision.reason if decision else "",
-                "returned_at": decision.decided_at.isoformat() + "Z" if decision else None,
-            })
+            who = fixer(row)
+            if who is not None and who.id == user.id:
+                yield entry_type, row
+
+
+def returned_for(user):
+    """The user's returned entries, for the field app's Today screen (bootstrap's `returned`):
+    those they are asked to fix (`fixer`), each with the code of its case."""
+    result = []
+    for entry_type, row in returned_rows(user):
+        revision = returned_revision(row)
+        decision = (Review.select()
+                    .where((Review.entry_uuid == row.uuid) & (Review.revision == revision)
+                           & (Review.decision == RETURNED))
+                    .order_by(Review.decided_at.desc(), Review.id.desc())
+                    .first())
+        stored = stored_revision(row, revision)
+        case = type_of(row).case_of(row)
+        result.append({
+            "uuid": row.uuid,
+            "type": entry_type,
+            "revision": revision,
+            "data": stored.data if stored else {},
+            "reason": decision.reason if decision else "",
+            "returned_at": decision.decided_at.isoformat() + "Z" if decision else None,
+            # What the phone shows of a case it may no longer hold (passed on since): its code.
+            "case_code": case.code if case is not None else None,
+        })
     result.sort(key=lambda item: item["returned_at"] or "")
     return result
 
@@ -552,8 +612,7 @@ def entry_code(row):
 def entry_view(row):
     """Everything the entry's review page shows."""
     kind = type_of(row)
-    revision = pending_revision(row) or (
-        row.amendment_revision if row.amendment_status == RETURNED else row.revision)
+    revision = pending_revision(row) or returned_revision(row)
     # A returned entry sent again: what the member changed since (as an amendment shows its own).
     returned = returned_before(row, revision) if is_pending(row) else None
     return dict(
@@ -571,6 +630,7 @@ def entry_view(row):
         trail=trail(row),
         previous_holder=holders.previous_holders([row]).get(row.uuid),
         former_board=holders.former_board([row]).get(row.uuid),
+        unclaimed=is_returned(row) and unclaimed(row),
     )
 
 

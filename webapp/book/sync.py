@@ -17,13 +17,13 @@ from datetime import datetime, timedelta, timezone
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from . import fields, holders, notices, review
+from . import fields, notices, review
 from .. import audit
 from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, edited, type_of
 from ..invalid import Invalid
 from ..models import EntryRevision, SyncConflict
-from ..permissions import FIELD, may_edit_case, may_write_case
+from .editors import may_edit, may_write_club, may_write_entry  # noqa: F401 (sync's rule, used here)
 
 MAX_ENTRIES = 200
 # When an entry may say it was made: after the book began, and not in tomorrow's tomorrow (a
@@ -58,9 +58,10 @@ class KeptAside(Invalid):
 class Conflict(Exception):
     """The entry cannot be taken without overwriting another version (or another's record)."""
 
-    def __init__(self, row, revision, message=CHANGED_MEANWHILE, key="revision"):
+    def __init__(self, row, revision, message=CHANGED_MEANWHILE, key="revision", compare=True):
         super().__init__(message)
         self.row, self.revision, self.message, self.key = row, revision, message, key
+        self.compare = compare  # the answer carries the server's version, to compare with
 
 
 def _result(uuid, status, row=None, revision=None, errors=None):
@@ -219,7 +220,8 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
         # another member) is kept for the board to see; any other uuid is simply not theirs.
         if not _has_held(user, row):
             raise Invalid({"uuid": _l("This entry belongs to someone else.")})
-        raise Conflict(row, current, PASSED_ON, key="entry")
+        # No server version with it: taken from it, the next edit would meet the same refusal.
+        raise Conflict(row, current, PASSED_ON, key="entry", compare=False)
     # Revisions of one record are one sequence, whoever writes them (phone, desk, a chair in the
     # field app): a revision already taken, or an older base, is someone else's change.
     if same is not None or revision <= current:
@@ -256,33 +258,6 @@ def _erased_case(uuid, kind, data, lookup):
     if case is None or not lookup.erased(case):
         return None
     return case
-
-
-def may_edit(user, row, made=None):
-    """Who may change an entry the server holds: a case's own record, as
-    permissions.may_edit_case says; an entry about a case (a visit, a referral, an attendance),
-    its maker and the board, while they may write to the case — and its maker still, if they
-    held the case, or sat on the board, when the entry was made (`made`, holders.py)."""
-    case = type_of(row).case_of(row)
-    if case is None:  # the club's own record (an activity): its maker and the board
-        return may_write_club(user, row) and (user.is_board or row.created_by_id == user.id)
-    if case is row:
-        return may_edit_case(user, case)
-    if row.created_by_id == user.id and holders.answered_for(user, case, made):
-        return True
-    return may_write_case(user, case) and (user.is_board or row.created_by_id == user.id)
-
-
-def may_write_club(user, row):
-    """True if `user` records in the field for the club `row` belongs to."""
-    return user.role in FIELD and user.club_id is not None and row.club_id == user.club_id
-
-
-def may_write_entry(user, row):
-    """True if `user` may read the entry and record on what it is about: its case, or, for an
-    entry about no one (an activity), its club."""
-    case = type_of(row).case_of(row)
-    return may_write_club(user, row) if case is None else may_write_case(user, case)
 
 
 def _has_held(user, row):
@@ -354,8 +329,8 @@ def submit_entry(user, entry, lookup=None):
                     _keep_conflict(user, uuid, entry_type, revision, base, data)
                     result = _result(uuid, "conflict", conflict.row, conflict.revision,
                                      {conflict.key: conflict.message})
-                    server = server_version(user, conflict.row)
-                    if server is not None:
+                    server = conflict.compare and server_version(user, conflict.row)
+                    if server:
                         result["server"] = server
                     return result
                 stored = result.pop("row")

@@ -34,7 +34,7 @@ state.actions = {
   /* The form at `hash`, as filled in so far (core.drafts), about the case `caseUuid` if any:
      never kept once that case has left the phone. Dropped once saved or cancelled. */
   async keepDraft(hash, uuid, data, caseUuid) {
-    if (!state.user || (caseUuid && !holds(caseUuid))) return;
+    if (!state.user || (caseUuid && !holds(caseUuid) && !fixing(hash))) return;
     const d = { hash, uuid, data, case_uuid: caseUuid || null, at: Date.now() };
     state.drafts = [d, ...state.drafts.filter((x) => x.hash !== hash)];
     await core.keepDraft(state.user, d);
@@ -235,7 +235,8 @@ async function syncRun() {
     state.needLogin = false;
     state.failures = 0;
     // One line for what the member should know of this sync: an erasure, the server's notices.
-    const said = (result.gone ? [t("gone")] : []).concat(result.draftGone ? [t("draft_gone")] : [], result.notices || []);
+    const said = (result.gone ? [t("gone")] : []).concat(result.draftGone ? [t("draft_gone")] : [],
+      result.left ? [t("returned_left", { n: result.left })] : [], result.notices || []);
     if (result.draftGone) state.drafts = await core.drafts(state.user).catch(() => []);
     if (said.length) state.notice = said.join(" ");
     await refresh();
@@ -264,12 +265,14 @@ async function syncRun() {
 
 // The phone holds the case `uuid`: from the server, or registered here and not sent.
 const holds = (uuid) => views.allCases(state).some((c) => c.uuid === uuid);
+// The form at `hash` fixes an entry the phone holds: the maker's, even once its case passed on.
+const fixing = (hash) => [...(state.working?.returned || []), ...state.entries].some((e) => hash === "#/fix/" + e.uuid);
 
 /* A form about a person who has just left the phone (erased, reassigned, closed) closes:
    nothing more of them is shown or kept. */
 function closeFormOfCaseGone() {
   const about = state.formAbout && state.formAbout();
-  if (!FORMS.includes(route().name) || !about || holds(about)) return false;
+  if (!FORMS.includes(route().name) || !about || holds(about) || fixing(location.hash)) return false;
   state.flushDraft = null;
   state.noticeNext = state.notice; // said on Today, where the form closes to
   location.hash = "#/today";

@@ -210,7 +210,10 @@
     const answer = await getJSON("/api/v1/bootstrap" + since);
     const w = merged(held, answer);
     await keep(user, w);
-    return { working: w, serverTime: answer.server_time };
+    // Returned entries gone from Today unfixed (settled by the board, or another's to fix now).
+    const now = new Set((w.returned || []).map((r) => r.uuid));
+    const left = ((held && held.returned) || []).filter((r) => !now.has(r.uuid)).length;
+    return { working: w, serverTime: answer.server_time, left };
   }
 
   /* A form as it is being filled in, sealed like the working set and beside it: a tab the phone
@@ -237,9 +240,12 @@
      reassigned, closed), neither in the working set `w` nor registered on the phone: they go,
      for the phone keeps nothing of a person it no longer follows. How many went. */
   async function dropDraftsOfCasesGone(user, w) {
+    const mine = await entries(user);
+    // A fix of an entry still on the phone stays, wherever its case went.
     const held = new Set(((w && w.cases) || []).map((c) => c.uuid)
-      .concat((await entries(user)).filter((e) => e.type === "case").map((e) => e.uuid)));
-    const gone = (await drafts(user)).filter((d) => d.case_uuid && !held.has(d.case_uuid));
+      .concat(mine.filter((e) => e.type === "case").map((e) => e.uuid),
+        ((w && w.returned) || []).concat(mine).map((e) => "#/fix/" + e.uuid)));
+    const gone = (await drafts(user)).filter((d) => d.case_uuid && !held.has(d.case_uuid) && !held.has(d.hash));
     for (const d of gone) await dropDraft(user, d.hash);
     return gone.length;
   }
@@ -562,7 +568,7 @@
     if (held) await revive(user, held.cases);
     const tally = { gone: 0, notices: [], retryAfter: 0 };
     const first = await sendWaiting(user, token, report, 0, tally, true);
-    const { working: fresh, serverTime } = await refreshWorking(user);
+    const { working: fresh, serverTime, left } = await refreshWorking(user);
     // A second round sends what the fresh working set revived (visits of a case just sent).
     const second = (await revive(user, fresh.cases))
       ? await sendWaiting(user, token, report, first.sent, tally, false) : { sent: 0, accepted: 0 };
@@ -574,7 +580,7 @@
     const draftGone = await dropDraftsOfCasesGone(user, fresh);
     await put("meta", new Date().toISOString(), "last_sync:" + user.id);
     return { user, sent: first.sent + second.sent, accepted: first.accepted + second.accepted,
-      gone: tally.gone, notices: tally.notices, retryAfter: tally.retryAfter, draftGone, handInOnly: !!(fresh.user && fresh.user.hand_in_only),
+      gone: tally.gone, notices: tally.notices, retryAfter: tally.retryAfter, draftGone, left, handInOnly: !!(fresh.user && fresh.user.hand_in_only),
       serverTime };
   }
 

@@ -215,7 +215,7 @@ export function formView(state, type, params, fixUuid, only) {
         waiting.state === "conflict" ? core.nextRevision(waiting.revision)
           : { revision: waiting.revision, base_revision: waiting.base_revision });
     } else if (returned) {
-      entry = Object.assign({ uuid: returned.uuid, type: returned.type, data: returned.data, reason: returned.reason },
+      entry = Object.assign({ uuid: returned.uuid, type: returned.type, data: returned.data, reason: returned.reason, code: returned.case_code },
         core.nextRevision(returned.revision));
     } else if (only && caseOf(state, fixUuid)) {
       const c = caseOf(state, fixUuid);
@@ -231,6 +231,9 @@ export function formView(state, type, params, fixUuid, only) {
   const fixed = only ? Object.fromEntries(Object.entries(entry.data).filter(([k]) => !only.includes(k))) : {};
   const caseId = params.get("case");
   if (!entry && caseId) fixed.case_uuid = caseId;
+  // An entry's case passed on since: still its maker's to fix (the server takes it), named by code.
+  const gone = entry && entry.data.case_uuid && !caseOf(state, entry.data.case_uuid);
+  if (gone) fixed.case_uuid = entry.data.case_uuid;
   const rounds = state.working.rounds || [];
   const round = rounds.find((r) => r.uuid === (params.get("round") || (entry && entry.data.round_uuid))) || rounds[0];
   if (type === "screening" && !entry && round) fixed.round_uuid = round.uuid;
@@ -300,7 +303,7 @@ export function formView(state, type, params, fixUuid, only) {
     delete saved.server;
     const target = caseOf(state, data.case_uuid);
     // A proposal made from the attendance form goes back to it (`then`), where it is offered.
-    let next = type === "case" ? "#/case/" + saved.uuid : data.case_uuid ? "#/case/" + data.case_uuid
+    let next = type === "case" ? "#/case/" + saved.uuid : data.case_uuid && !gone ? "#/case/" + data.case_uuid
       : type === "screening" ? "#/survey" : params.get("then") ? "#/new/" + params.get("then") : "#/today";
     if (type === "referral" && target && !(target.consent || {}).refer) {
       // Refused by the server until the person agrees: say so now, and offer to record it.
@@ -321,7 +324,7 @@ export function formView(state, type, params, fixUuid, only) {
 
   const view = h("form", { class: "card", novalidate: true, onsubmit: oneAtATime(submit) },
     h("h1", {}, only ? t("record_consent") : titles[type]),
-    c ? h("p", { class: "muted" }, caseName(c)) : null,
+    c ? h("p", { class: "muted" }, caseName(c)) : gone && entry.code ? h("p", { class: "muted" }, entry.code) : null,
     type === "activity" && !entry ? h("p", { class: "muted small" }, t("activity_intro")) : null,
     type === "screening" && round ? h("p", { class: "muted" }, round.name) : null,
     from ? h("p", { class: "muted", "data-testid": "from-screening" }, t("from_screening", { area: from.area })) : null,

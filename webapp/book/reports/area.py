@@ -203,6 +203,13 @@ def exact_sum(values):
     return HIDDEN
 
 
+def shown_sum(values):
+    """The sum of counts as shown beside them, telling nothing they do not: the one count above 0
+    as it is shown, where the others are 0; else exact_sum."""
+    above = [value for value in values if value != 0]
+    return above[0] if len(above) == 1 else exact_sum(values)
+
+
 def area_total(rows):
     """The area's column: each figure summed over its clubs (see exact_sum)."""
     if not rows:

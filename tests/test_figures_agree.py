@@ -179,6 +179,8 @@ def test_the_pilots_evaluation_agrees_with_the_dashboard_the_meetings_and_the_ar
         elif shown == "&lt;5":
             assert 1 <= int(meeting["month-consultations"]) <= 4
         cases, referred = int(meeting["month-cases"]), int(meeting["month-referred-cases"])
-        share = f"{round(100 * referred / cases)}%" if cases >= 5 else "—"
+        # Not shown for fewer than 5 people, nor where 1 to 4 were referred or not referred.
+        hidden = cases < 5 or 1 <= referred <= 4 or 1 <= cases - referred <= 4
+        share = "—" if hidden else f"{round(100 * referred / cases)}%"
         assert evaluation[f"{key}-share"] == share, month
     assert checked >= 1

@@ -47,19 +47,80 @@ def suppress_parts(parts, total):
     return shown
 
 
+def hidden_parts(parts):
+    """Parts of a count that is itself hidden (HIDDEN): every one above 0 is hidden too, since a
+    part shown exactly, or as "<5", would tell more of that count than its "*" does."""
+    return [HIDDEN if n else 0 for n in parts]
+
+
+def referral_parts(statuses, outcomes, total):
+    """(statuses as shown, outcomes as shown) of a club's `total` referrals: `statuses` the counts
+    referred, accepted, completed and declined (REFERRAL_STATUSES), `outcomes` those of each
+    outcome. Only an ended referral (completed or declined) has an outcome, so the outcomes add up
+    to the ended ones, not to `total`, and the two sets tell of that one count.
+
+    The statuses are parts of the total (suppress_parts). The outcomes are parts of the ended
+    referrals: suppressed against them, and shown so only when they tell no more of how many ended
+    than the statuses already do (else a hidden status could be worked out from the outcomes);
+    otherwise every outcome above 0 is hidden (hidden_parts), or every outcome where even how
+    many of them are above 0 would tell more.
+    """
+    shown = suppress_parts(statuses, total)
+    ended = statuses[2] + statuses[3]
+    parts = suppress_parts(outcomes, ended)
+    if suppress(total) == SMALL:  # every count is then 0 or hidden, and no exact count leaks
+        return shown, parts
+    # What the statuses tell of the ended count: completed + declined, and the total less the
+    # referrals still open.
+    least, most = sum_range(shown[2:], shown)
+    open_least, open_most = sum_range(shown[:2], shown)
+    least, most = max(least, total - open_most), min(most, total - open_least)
+    if tells_more(parts, least, most):
+        parts = hidden_parts(outcomes)
+        if tells_more(parts, least, most):
+            # Even how many outcomes occurred would tell more: none is shown, 0 included.
+            parts = [HIDDEN] * len(outcomes)
+    return shown, parts
+
+
+def tells_more(parts, least, most):
+    """Whether counts as shown tell more of their sum than that it is `least` to `most`, or, where
+    that sum is known exactly, let a hidden one be worked out from it."""
+    told_least, told_most = sum_range(parts, parts)
+    return (told_least > least or told_most < most
+            or (least == most and worked_out(parts, least)))
+
+
+def sum_range(values, beside):
+    """(least, most) a reader can tell of the sum of `values`, counts shown among `beside`: each
+    "<5" is 1 to 4, each "*" at least 5 where a "<5" is shown beside it (it was shown otherwise),
+    else at least 1."""
+    least = most = 0
+    for value in values:
+        if value == SMALL:
+            least, most = least + 1, most + 4
+        elif value == HIDDEN:
+            least, most = least + (5 if SMALL in beside else 1), float("inf")
+        else:
+            least, most = least + value, most + value
+    return least, most
+
+
 def worked_out(shown, total):
     """Whether a reader who knows the rules could tell the exact value of a hidden count from the
-    shown ones and the total: each "<5" is 1 to 4, each "*" at least 5 (it was shown otherwise),
-    and they add up to what the shown counts leave of the total."""
-    ranges = {SMALL: (1, 4), HIDDEN: (5, float("inf"))}
+    shown ones and the total: each "<5" is 1 to 4, each "*" at least 5 where a "<5" is shown
+    beside it (it was shown otherwise), else at least 1, and they add up to what the shown counts
+    leave of the total."""
+    ranges = {SMALL: (1, 4), HIDDEN: (5 if SMALL in shown else 1, float("inf"))}
     hidden = [ranges[value] for value in shown if value in ranges]
     if not hidden:
         return False
     left = total - sum(value for value in shown if value not in ranges)
-    low_sum, high_sum = sum(lo for lo, _hi in hidden), sum(hi for _lo, hi in hidden)
-    for lo, hi in hidden:
-        least = max(lo, left - (high_sum - hi))
-        most = min(hi, left - (low_sum - lo))
+    for i, (lo, hi) in enumerate(hidden):
+        others = hidden[:i] + hidden[i + 1:]
+        # (The others' sums, not a difference of two sums: an infinite one would leave NaN.)
+        least = max(lo, left - sum(h for _l, h in others))
+        most = min(hi, left - sum(low for low, _h in others))
         if most <= least:
             return True
     return False
@@ -91,15 +152,18 @@ def area_report(clubs, year):
     survey_months = monthly_reach(ids, months)
     rows = []
 
-    def parts_of(vocabulary, counts, total):
-        ordered = labelled_counts(vocabulary, counts)
-        shown = suppress_parts([n for _c, _label, n in ordered], total)
+    def labelled(ordered, shown):
         return [(label, value) for (_c, label, _n), value in zip(ordered, shown)]
 
     for club in clubs:
         f = figures[club.id]
         found = survey_figures([club.id], period.start, period.end)
         done = target_progress(targets_for(club, year), f, period, period.end)
+        by_status = [(code, REFERRAL_STATUSES.label(code), statuses[club.id].get(code, 0))
+                     for code in REFERRAL_STATUSES.codes]
+        by_outcome = labelled_counts(REFERRAL_OUTCOMES, outcomes[club.id])
+        status_shown, outcome_shown = referral_parts(
+            [n for _c, _l, n in by_status], [n for _c, _l, n in by_outcome], f["referrals"])
         rows.append(dict(
             club=club.name,
             consultations=suppress(f["consultations"]),
@@ -108,8 +172,8 @@ def area_report(clubs, year):
             categories=[(label, suppress(categories[club.id].get(code, 0)))
                         for code, label, _n in labelled_counts(vocab.CASE_CATEGORIES, {})],
             referrals=suppress(f["referrals"]),
-            statuses=parts_of(REFERRAL_STATUSES, statuses[club.id], f["referrals"]),
-            outcomes=parts_of(REFERRAL_OUTCOMES, outcomes[club.id], f["referrals"]),
+            statuses=labelled(by_status, status_shown),
+            outcomes=labelled(by_outcome, outcome_shown),
             mobilised=suppress(f["mobilised"]),
             targets_met=dict(consultations=done["consultations"]["met"],
                              mobilised=done["mobilised"]["met"],
@@ -137,6 +201,13 @@ def exact_sum(values):
     if all(isinstance(value, int) for value in values):
         return sum(values)
     return HIDDEN
+
+
+def shown_sum(values):
+    """The sum of counts as shown beside them, telling nothing they do not: the one count above 0
+    as it is shown, where the others are 0; else exact_sum."""
+    above = [value for value in values if value != 0]
+    return above[0] if len(above) == 1 else exact_sum(values)
 
 
 def area_total(rows):

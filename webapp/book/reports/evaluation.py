@@ -27,7 +27,7 @@ from peewee import fn
 from ...invalid import Invalid
 from ...models import Activity, Case, Club, Referral, Screening, Visit
 from ..vocab import APPROVED, REFERRAL_STATUSES
-from .area import HIDDEN, area_report, exact_sum, suppress, suppress_parts
+from .area import HIDDEN, SMALL, area_report, exact_sum, suppress, suppress_parts
 from .figures import Period, club_figures, referrals_by
 from .survey import reach
 from .targets import target_progress, targets_for
@@ -52,7 +52,8 @@ NOTES = [
     (_l("Referred share"),
      _l("Of the people the club worked with in the month (or the period), the share with an "
         "approved referral made in it, against the club's yearly target (50% when not set). It "
-        "is not shown when fewer than 5 people were reached.")),
+        "is not shown when fewer than 5 people were reached, or when 1 to 4 of them were "
+        "referred or not referred: beside the people reached, it would give that count away.")),
     (_l("Referrals completed"),
      _l("Referrals made in the month (or the period) whose service was received: status "
         "completed.")),
@@ -251,10 +252,13 @@ def _per_member(mobilised_shown, mobilised, members):
 
 
 def _share(figures):
-    cases = figures["cases"]
-    if cases < SHARE_FLOOR:
+    """The referred share in %, or None (not shown) when fewer than SHARE_FLOOR people were
+    reached, or when the people referred or those not referred are 1 to 4: beside the people
+    reached (shown on the area page) the share would give that small count away."""
+    cases, referred = figures["cases"], figures["referred_cases"]
+    if cases < SHARE_FLOOR or SMALL in (suppress(referred), suppress(cases - referred)):
         return None
-    return round(100 * figures["referred_cases"] / cases)
+    return round(100 * referred / cases)
 
 
 def _measure(figures, shown, targets, period, today):

@@ -5,7 +5,7 @@ from ...models import Referral
 from ...permissions import FIELD, SUPERVISOR
 from ..providers import visible
 from ..vocab import APPROVED
-from .area import area_clubs, suppress, suppress_parts
+from .area import area_clubs, shown_sum, suppress, suppress_parts
 
 
 def _figures(referrals):
@@ -13,6 +13,7 @@ def _figures(referrals):
             if r.status in ("completed", "declined") and r.status_changed_on is not None]
     return {
         "sent": len(referrals),
+        "referred": sum(r.status == "referred" for r in referrals),
         "accepted": sum(r.status in ("accepted", "completed") for r in referrals),
         "completed": sum(r.status == "completed" for r in referrals),
         "declined": sum(r.status == "declined" for r in referrals),
@@ -49,10 +50,16 @@ def provider_figures(user):
     rows = []
     for provider in providers:
         row = _figures(sent[provider.id])
+        referred = row.pop("referred")
         if user.role == SUPERVISOR:
-            # completed and declined are parts of sent: none hidden may be worked out from it
-            completed, declined = suppress_parts([row["completed"], row["declined"]], row["sent"])
-            row = {"sent": suppress(row["sent"]), "accepted": suppress(row["accepted"]),
+            # The statuses (referred, accepted only, completed, declined) are parts of sent, each
+            # referral in one: suppressed together, so that none hidden can be worked out from
+            # sent and the others. "Accepted" (accepted or completed) is the sum of two of them,
+            # shown as exact only where both are (else it would give a hidden one away).
+            _referred, accepted, completed, declined = suppress_parts(
+                [referred, row["accepted"] - row["completed"], row["completed"], row["declined"]],
+                row["sent"])
+            row = {"sent": suppress(row["sent"]), "accepted": shown_sum([accepted, completed]),
                    "completed": completed, "declined": declined}
         rows.append({"provider": provider, **row})
     return rows

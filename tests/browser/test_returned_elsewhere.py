@@ -65,6 +65,16 @@ def test_a_returned_visit_on_a_case_passed_on_shows_its_code_not_the_person(live
     assert case.code in text and "Cao Thị Chuyển" not in text  # its code, not the person's name
     assert "Chưa có đối tượng nào trên máy" not in text
     shot(page, "field-fix-returned-passed-on.png")
+    # Saved, it reaches the club from its author (who held the case when the visit was made).
+    page.fill("textarea[name=notes]", "Đã tư vấn di cư an toàn cho cả gia đình")
+    page.locator("#view button[type=submit]").click()
+    for _ in range(80):
+        if Visit.get(Visit.uuid == visit_uuid).revision == 2:
+            break
+        page.wait_for_timeout(250)
+    visit = Visit.get(Visit.uuid == visit_uuid)
+    assert (visit.revision, visit.notes, visit.created_by_id) == (
+        2, "Đã tư vấn di cư an toàn cho cả gia đình", member.id)
 
 
 def test_a_returned_case_passed_on_leaves_todays_list_with_a_word(live_server, phone):

@@ -1,4 +1,6 @@
-"""Audit of the review loop's edges (phone ⇄ desk): each test names a defect it proves.
+"""The review loop at its edges, phone and desk: an amendment waiting while the same record is
+edited again (by its sender, by the chair in the field app) or changed by the board meanwhile; a
+returned entry whose case passed to another member, or whose author left the club.
 
 The phone's edits are built as the field app builds them (views.formView): a case's own record is
 edited from the working set's copy of the case (bootstrap `cases`), on its `revision` as base.
@@ -86,7 +88,7 @@ def approved_case(app):
     return type("World", (), dict(chair=chair, member=member, uuid=uuid, phone=phone))
 
 
-# --- D1: a second edit on the phone silently takes back the member's own pending amendment -----
+# --- a second edit on the phone silently takes back the member's own pending amendment -----
 
 def test_second_consent_edit_keeps_the_first_pending_amendment(app, approved_case):
     w = approved_case
@@ -109,7 +111,7 @@ def test_second_consent_edit_keeps_the_first_pending_amendment(app, approved_cas
         EntryRevision.get((EntryRevision.uuid == w.uuid) & (EntryRevision.revision == 3)).data)
 
 
-# --- D2: a chair's field-app edit self-approves over a member's amendment nobody decided ------
+# --- a chair's field-app edit self-approves over a member's amendment nobody decided ------
 
 def test_chair_field_edit_does_not_swallow_a_members_pending_amendment(app, approved_case):
     w = approved_case
@@ -127,7 +129,7 @@ def test_chair_field_edit_does_not_swallow_a_members_pending_amendment(app, appr
         edit, case.revision, case.amendment_revision, case.amendment_status)
 
 
-# --- D4: approving a pending amendment gives again a consent the person withdrew meanwhile -----
+# --- approving a pending amendment gives again a consent the person withdrew meanwhile -----
 
 def test_approving_an_amendment_does_not_give_back_a_consent_withdrawn_meanwhile(
         app, approved_case):
@@ -171,7 +173,7 @@ def test_approving_an_amendment_does_not_take_back_a_case_the_board_gave_to_anot
     assert case.assigned_to_id == c.id, "approving b's amendment gave the case back to b"
 
 
-# --- D5: a returned case that has since passed to another member: told to one who may not fix it -
+# --- a returned case that has since passed to another member: told to one who may not fix it -
 
 def test_a_returned_case_passed_on_reaches_someone_who_can_fix_it(app):
     chair = make_user(role="chair")
@@ -199,7 +201,7 @@ def test_a_returned_case_passed_on_reaches_someone_who_can_fix_it(app):
         f"returned to b: {b_is_told}")
 
 
-# --- D6: a returned entry of a member since deactivated is left where nobody acts on it -------
+# --- a returned entry of a member since deactivated is left where nobody acts on it -------
 
 def test_a_returned_entry_of_a_deactivated_member_is_not_left_in_limbo(app):
     from webapp import accounts

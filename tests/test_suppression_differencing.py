@@ -1,38 +1,20 @@
-"""Privacy audit (branch audit-privacy): each test proves one defect found by reading the code.
-
-Each fails today because of the defect it names and passes once it is fixed; none of them fixes
-anything. What was checked and found sound is listed in the audit's report, not here.
+"""Supervisors' figures: no hidden count can be worked out from the figures shown beside it —
+outcomes beside the statuses of the referrals they belong to, a provider's declined beside its
+sent and accepted, a share of people beside the number of people it is a share of.
 """
-import uuid as uuid_module
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-import pytest
 from flask_babel import force_locale
 
-from webapp.book import cases, reports, scheduling
+from webapp.book import reports
 from webapp.book.reports.area import HIDDEN, SMALL
-from webapp.db import database, utcnow
-from webapp.models import Case, Provider, Review, SurveyRound
+from webapp.models import Provider
 
-from .factories import make_case, make_club, make_user, session_for, today
+from .factories import make_case, make_club, make_user, today
 from .report_data import make_referral
-from .test_erasure import every_row_as_text
 
-NAME = "Lò Thị Phượng"
 YEAR = 2025
 
-
-def new_uuid():
-    return str(uuid_module.uuid4())
-
-
-def sync(client, entries):
-    response = client.post("/api/v1/sync", json={"entries": entries})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["results"]
-
-
-# --- Supervisors' figures: small counts worked out from figures shown beside them -------------
 
 def hidden_values(shown, total):
     """{index: the values each hidden count may have}, for counts that add up to `total`, as a

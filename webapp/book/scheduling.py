@@ -23,13 +23,15 @@ REFERRAL_FOLLOW_UP_DAYS = 30  # a referral without an outcome this long is follo
 # From the visits the members record
 
 
-def create_follow_up(visit, new=False):
+def create_follow_up(visit, new=False, previous=None):
     """The appointment a visit's follow-up date promises, for the member who recorded it (or,
     once the case is no longer theirs, for whoever follows it: holders.follower).
 
     Called on every accepted revision of a visit: the same visit keeps one appointment, moved when
-    the date changes and cancelled when the date is removed. Returns the open appointment or None.
-    `new`: the visit was just inserted, so it has no appointment yet.
+    the revision changes the date (`previous`: the follow-up date of the revision before) and
+    cancelled when the date is removed. A revision that leaves the date as it was leaves the
+    appointment where it is: the chair may have moved it meanwhile (reschedule). Returns the open
+    appointment or None. `new`: the visit was just inserted, so it has no appointment yet.
     """
     if new and not visit.follow_up_date:
         return None
@@ -46,7 +48,7 @@ def create_follow_up(visit, new=False):
                 existing.updated_at = utcnow()
                 existing.save()
                 return None
-            if existing.due_date != visit.follow_up_date:
+            if visit.follow_up_date != previous and existing.due_date != visit.follow_up_date:
                 existing.due_date = visit.follow_up_date
                 existing.updated_at = utcnow()
                 existing.save()
@@ -125,9 +127,11 @@ def open_appointments_of(case_ids):
 def close_open_for_visit(visit, appointment_id=None):
     """Mark done the appointment a recorded visit fulfils; returns the list closed (0 or 1).
 
-    The visit names it (`appointment_id`, from the visit form) or else the open appointment of that
-    case and member whose date is nearest the visit's date closes. An appointment made from this
-    very visit's follow-up date, or made after the visit was recorded, is never closed by it.
+    The visit names it (`appointment_id`, from the visit form), and only that one closes, if it is
+    still open: one cancelled or done meanwhile leaves the visit closing nothing. A visit that
+    names none closes the open appointment of that case and member whose date is nearest the
+    visit's date. An appointment made from this very visit's follow-up date, or made after the
+    visit was recorded, is never closed by it. Called once, when the visit is first taken.
     """
     # Only an appointment made before the visit was: an old visit synced late leaves a newer
     # appointment open.
@@ -140,7 +144,7 @@ def close_open_for_visit(visit, appointment_id=None):
     appointment = None
     if appointment_id:
         appointment = open_for_case.where(Appointment.id == int(appointment_id)).first()
-    if appointment is None:
+    else:
         candidates = list(open_for_case.where(Appointment.member == visit.created_by_id))
         if candidates:
             appointment = min(candidates,

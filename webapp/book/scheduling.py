@@ -76,7 +76,10 @@ def follow_up_referrals(today=None):
     """Make a follow-up appointment, once, for each referral still without an outcome
     REFERRAL_FOLLOW_UP_DAYS after it was made, for the member who made it while the case is still
     theirs, else for whoever follows it (holders.follower): the reminders then cover it. Returns
-    the appointments made."""
+    the appointments made. Not on a closed case (CLOSED_STATUSES): closing it cancelled its visits.
+
+    Once per referral even when two senders run at once (a worker's thread and cron): the unique
+    index on appointment.source_referral refuses the second, which is skipped."""
     today = today or local_today()
     waiting = (Referral.select(Referral, Case)
                .join(Case)
@@ -84,6 +87,7 @@ def follow_up_referrals(today=None):
                       & (Referral.review_status != "returned")
                       & (Referral.referred_on <= today - timedelta(days=REFERRAL_FOLLOW_UP_DAYS))
                       & Case.erased_at.is_null()
+                      & Case.status.not_in(CLOSED_STATUSES)
                       & ~fn.EXISTS(Appointment.select(Appointment.id)
                                    .where(Appointment.source_referral == Referral.id))))
     made = []

@@ -3,7 +3,7 @@ and done when a visit to the case is recorded; and the agendas that list them.""
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from . import holders, notices
 from .. import audit
@@ -95,13 +95,16 @@ def follow_up_referrals(today=None):
         member = holders.follower(referral.case, referral.created_by)
         if member is None:
             continue
-        with database.atomic():
-            appointment = Appointment.create(
-                club=referral.club_id, case=referral.case_id, member=member,
-                due_date=today, source="referral", source_referral=referral,
-                created_by=referral.created_by_id)
-            audit.record("appointment_create", appointment, user=referral.created_by,
-                         case_code=referral.case.code, source="referral")
+        try:
+            with database.atomic():  # a savepoint when the caller holds a transaction
+                appointment = Appointment.create(
+                    club=referral.club_id, case=referral.case_id, member=member,
+                    due_date=today, source="referral", source_referral=referral,
+                    created_by=referral.created_by_id)
+                audit.record("appointment_create", appointment, user=referral.created_by,
+                             case_code=referral.case.code, source="referral")
+        except IntegrityError:
+            continue  # another sender made it since the read: one follow-up per referral
         made.append(appointment)
     return made
 

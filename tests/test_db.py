@@ -214,3 +214,30 @@ def test_two_processes_starting_at_once_apply_each_migration_once(empty_database
         history = [row["name"] for row in Table("schema_migration").bind(database)
                    .select().dicts()]
     assert sorted(history) == applied and len(set(applied)) == len(applied) > 1
+
+
+def test_a_referral_followed_up_twice_keeps_one_follow_up(empty_database):
+    """Before 0013 two reminder senders at once could follow one referral up twice: the upgrade
+    keeps one appointment per referral (the done one, else an open one), cancels the other's visit
+    and unlinks it, and from then on the database refuses a second."""
+    from peewee import IntegrityError
+
+    database.initialize(make_database(empty_database, None))
+    migrate(target=FIRST)
+    rows = {table: id_ for table, id_, _ in fill_first_schema()}  # "user": the member
+    migrate(target="0012_board_terms")
+    club, case, member = rows["club"], rows["case"], rows["user"]
+    follow_up = dict(club_id=club, case_id=case, member_id=member, due_date="2026-02-16",
+                     note="", source="referral", source_referral_id=rows["referral"],
+                     cancelled_reason="", rescheduled_reason="", created_by_id=member,
+                     created_at=T, updated_at=T)
+    first = insert("appointment", status="open", **follow_up)
+    done = insert("appointment", status="done", **follow_up)
+    assert migrate() == ["0013_visits_referral_follow_up_once"]
+    t = Table("appointment").bind(database)
+    kept = {row["id"]: row for row in t.select().where(t.c.source == "referral").dicts()}
+    assert (kept[done]["status"], kept[done]["source_referral_id"]) == ("done", rows["referral"])
+    assert (kept[first]["status"], kept[first]["source_referral_id"]) == ("cancelled", None)
+    with pytest.raises(IntegrityError), database.atomic():
+        insert("appointment", status="open", **follow_up)
+    database.close()

@@ -371,8 +371,9 @@ class Appointment(BaseModel):
     note = TextField(default="")
     source = CharField(max_length=16, default="assigned")  # follow_up, assigned, monthly_review, referral
     source_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
-    # A referral left without an outcome for REFERRAL_FOLLOW_UP_DAYS (source "referral").
-    source_referral = ForeignKeyField(Referral, null=True, on_delete="CASCADE")
+    # A referral left without an outcome for REFERRAL_FOLLOW_UP_DAYS (source "referral"); one
+    # appointment per referral (unique: migration 0013).
+    source_referral = ForeignKeyField(Referral, null=True, unique=True, on_delete="CASCADE")
     status = CharField(max_length=16, default="open")  # vocab.APPOINTMENT_STATUSES
     done_visit = ForeignKeyField(Visit, null=True, on_delete="SET NULL")
     cancelled_reason = TextField(default="")

@@ -3,7 +3,7 @@ and done when a visit to the case is recorded; and the agendas that list them.""
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from . import holders, notices
 from .. import audit
@@ -23,13 +23,15 @@ REFERRAL_FOLLOW_UP_DAYS = 30  # a referral without an outcome this long is follo
 # From the visits the members record
 
 
-def create_follow_up(visit, new=False):
+def create_follow_up(visit, new=False, previous=None):
     """The appointment a visit's follow-up date promises, for the member who recorded it (or,
     once the case is no longer theirs, for whoever follows it: holders.follower).
 
     Called on every accepted revision of a visit: the same visit keeps one appointment, moved when
-    the date changes and cancelled when the date is removed. Returns the open appointment or None.
-    `new`: the visit was just inserted, so it has no appointment yet.
+    the revision changes the date (`previous`: the follow-up date of the revision before) and
+    cancelled when the date is removed. A revision that leaves the date as it was leaves the
+    appointment where it is: the chair may have moved it meanwhile (reschedule). Returns the open
+    appointment or None. `new`: the visit was just inserted, so it has no appointment yet.
     """
     if new and not visit.follow_up_date:
         return None
@@ -46,7 +48,7 @@ def create_follow_up(visit, new=False):
                 existing.updated_at = utcnow()
                 existing.save()
                 return None
-            if existing.due_date != visit.follow_up_date:
+            if visit.follow_up_date != previous and existing.due_date != visit.follow_up_date:
                 existing.due_date = visit.follow_up_date
                 existing.updated_at = utcnow()
                 existing.save()
@@ -74,7 +76,10 @@ def follow_up_referrals(today=None):
     """Make a follow-up appointment, once, for each referral still without an outcome
     REFERRAL_FOLLOW_UP_DAYS after it was made, for the member who made it while the case is still
     theirs, else for whoever follows it (holders.follower): the reminders then cover it. Returns
-    the appointments made."""
+    the appointments made. Not on a closed case (CLOSED_STATUSES): closing it cancelled its visits.
+
+    Once per referral even when two senders run at once (a worker's thread and cron): the unique
+    index on appointment.source_referral refuses the second, which is skipped."""
     today = today or local_today()
     waiting = (Referral.select(Referral, Case)
                .join(Case)
@@ -82,6 +87,7 @@ def follow_up_referrals(today=None):
                       & (Referral.review_status != "returned")
                       & (Referral.referred_on <= today - timedelta(days=REFERRAL_FOLLOW_UP_DAYS))
                       & Case.erased_at.is_null()
+                      & Case.status.not_in(CLOSED_STATUSES)
                       & ~fn.EXISTS(Appointment.select(Appointment.id)
                                    .where(Appointment.source_referral == Referral.id))))
     made = []
@@ -89,13 +95,16 @@ def follow_up_referrals(today=None):
         member = holders.follower(referral.case, referral.created_by)
         if member is None:
             continue
-        with database.atomic():
-            appointment = Appointment.create(
-                club=referral.club_id, case=referral.case_id, member=member,
-                due_date=today, source="referral", source_referral=referral,
-                created_by=referral.created_by_id)
-            audit.record("appointment_create", appointment, user=referral.created_by,
-                         case_code=referral.case.code, source="referral")
+        try:
+            with database.atomic():  # a savepoint when the caller holds a transaction
+                appointment = Appointment.create(
+                    club=referral.club_id, case=referral.case_id, member=member,
+                    due_date=today, source="referral", source_referral=referral,
+                    created_by=referral.created_by_id)
+                audit.record("appointment_create", appointment, user=referral.created_by,
+                             case_code=referral.case.code, source="referral")
+        except IntegrityError:
+            continue  # another sender made it since the read: one follow-up per referral
         made.append(appointment)
     return made
 
@@ -125,9 +134,11 @@ def open_appointments_of(case_ids):
 def close_open_for_visit(visit, appointment_id=None):
     """Mark done the appointment a recorded visit fulfils; returns the list closed (0 or 1).
 
-    The visit names it (`appointment_id`, from the visit form) or else the open appointment of that
-    case and member whose date is nearest the visit's date closes. An appointment made from this
-    very visit's follow-up date, or made after the visit was recorded, is never closed by it.
+    The visit names it (`appointment_id`, from the visit form), and only that one closes, if it is
+    still open: one cancelled or done meanwhile leaves the visit closing nothing. A visit that
+    names none closes the open appointment of that case and member whose date is nearest the
+    visit's date. An appointment made from this very visit's follow-up date, or made after the
+    visit was recorded, is never closed by it. Called once, when the visit is first taken.
     """
     # Only an appointment made before the visit was: an old visit synced late leaves a newer
     # appointment open.
@@ -140,7 +151,7 @@ def close_open_for_visit(visit, appointment_id=None):
     appointment = None
     if appointment_id:
         appointment = open_for_case.where(Appointment.id == int(appointment_id)).first()
-    if appointment is None:
+    else:
         candidates = list(open_for_case.where(Appointment.member == visit.created_by_id))
         if candidates:
             appointment = min(candidates,

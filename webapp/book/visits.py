@@ -11,7 +11,11 @@ FIELDS = ("date", "kind", "topics", "notes", "needs", "follow_up_date")
 
 
 def prepare(user, values, lookup):
-    """Check the rules that need the database: members of the club, an open appointment."""
+    """Check the rules that need the database: members of the club, an appointment of the case.
+
+    An appointment the visit names that was cancelled, or done by another visit, meanwhile is
+    kept as named: the visit is recorded all the same, and closes nothing (close_open_for_visit:
+    the nearest open one is only for a visit that names none)."""
     case = values["case"]
     members = []
     known = lookup.memo.setdefault("visits.members", {})  # asked once a batch, not once a visit
@@ -29,10 +33,7 @@ def prepare(user, values, lookup):
         if appointment is None:
             raise Invalid({"appointment_id": _l("This appointment is not one of this case's. "
                                                 "Record the visit again from the case's page.")})
-        if appointment.status != "open":
-            # Cancelled, or done by another visit meanwhile: the visit is recorded all the same.
-            appointment_id = None
-    return dict(values, members_present=members, appointment_id=appointment_id)
+    return dict(values, members_present=members)
 
 
 def _may_close_appointment(lookup, visit, appointment_id):
@@ -66,8 +67,9 @@ def _members(visit, values):
     return [{"visit": visit.id, "user": member.id} for member in values["members_present"]]
 
 
-def _write(visit, values, close_appointment=True):
+def _write(visit, values, close_appointment):
     new = visit.id is None
+    previous = visit.follow_up_date  # the revision before's: a date left as it was moves nothing
     _fill(visit, values)
     visit.save()
     if not new:
@@ -76,7 +78,7 @@ def _write(visit, values, close_appointment=True):
         VisitMember.insert_many(_members(visit, values)).execute()
     if close_appointment:
         scheduling.close_open_for_visit(visit, values.get("appointment_id"))
-    scheduling.create_follow_up(visit, new=new)
+    scheduling.create_follow_up(visit, new=new, previous=previous)
 
 
 def create(user, values, lookup, **entry):
@@ -101,7 +103,9 @@ def create(user, values, lookup, **entry):
 def update(visit, values, by):
     if values["case"].id != visit.case_id:
         raise Invalid({"case_uuid": _l("A visit cannot move to another case.")})
-    _write(visit, values)
+    # A visit closes its appointment when it is first taken (create), never again: a fix of a
+    # returned visit, an amendment or a merged conflict is the same visit, not another one.
+    _write(visit, values, close_appointment=False)
     audit.record("visit_updated", visit, user=by, case_id=visit.case_id)
     return visit
 

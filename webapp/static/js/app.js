@@ -1,7 +1,7 @@
 // The field app: boot from IndexedDB, route between screens, sync when it can, install, update.
 // core.js is a classic script that app.html runs first (it starts reading IndexedDB at once).
 import { logOut, OFFLINE } from "./logout.js";
-import { ask, h, t } from "./ui.js";
+import { ask, h, t, today } from "./ui.js";
 import * as views from "./views.js";
 
 const core = self.sotd;
@@ -93,6 +93,7 @@ function route() {
 }
 
 function render() {
+  state.day = today();
   renderChrome();
   const { name, arg, params } = route();
   let content;
@@ -425,10 +426,17 @@ window.addEventListener("online", () => {
   sync();
 });
 window.addEventListener("offline", () => { state.online = false; renderChrome(); });
+// A new day in Hạ Long: yesterday's visits are overdue, so draw again (at midnight, on waking).
+function newDay() {
+  if (state.day && state.day !== today()) update();
+  clearTimeout(state.dayTimer);
+  state.dayTimer = setTimeout(newDay, Date.parse(today(1) + "T00:00:01+07:00") - Date.now());
+}
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") sync();
+  if (document.visibilityState === "visible") { newDay(); sync(); }
   else if (state.flushDraft) state.flushDraft();
 });
+newDay();
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-action=sync]")) sync();
 });

@@ -1,7 +1,7 @@
-"""Audit of the edges of appointments, follow-ups and reminders (branch audit-visits).
-
-Each test names a defect found by reading the code, and fails until it is fixed: the server's
-answer and the rows it holds are counted, as the phone and the push service would meet them.
+"""Appointments, follow-ups and reminders at their edges: a returned visit fixed after the chair
+moved its appointment, a visit for an appointment cancelled meanwhile, referral follow-ups on
+closed cases and from two senders at once. The server's answer and the rows it holds are counted,
+as the phone and the push service would meet them.
 """
 import threading
 import uuid as uuid_module

@@ -1,4 +1,5 @@
-"""Audit of the Today screen at the clubs' midnight (branch audit-visits), in a real phone browser."""
+"""The Today screen at the clubs' midnight, left open offline on a phone: yesterday's visits move
+to overdue."""
 import os
 
 import pytest

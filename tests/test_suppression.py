@@ -89,3 +89,42 @@ def test_every_set_on_the_supervisors_pages_of_seeded_clubs(app):
             assert_nothing_worked_out(shown, total)
             checked += 1
     assert checked >= 8
+
+
+# --- "Target met" beside a hidden share ------------------------------------------------------
+
+def test_the_area_page_shows_no_target_met_beside_a_hidden_share(app, client):
+    """The area page shows the people reached and whether the referred-share target was met. With
+    a 90% target and 10 people reached, "met" says 9 or 10 were referred: beside the share being
+    hidden (1 to 4 referred or not), exactly 1 was not referred."""
+    from datetime import date, datetime
+
+    from webapp.models import Target
+
+    from .factories import login_as, make_case, make_user
+    from .report_data import make_referral
+
+    club = make_club(city="Hạ Long", province="Quảng Ninh")
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    member = make_user(club=club)
+    Target.create(club=club, year=YEAR, consultations=120, mobilised_per_member=2,
+                  referred_percent=90)
+    people = [make_case(club=club, created_by=member, consent=("follow", "refer"),
+                        created_at=datetime(YEAR, 3, 1, 3)) for _ in range(10)]
+    for person in people[:9]:
+        make_referral(person, member, referred_on=date(YEAR, 6, 1))
+    [row] = reports.area_report([club], YEAR)["rows"]
+    assert row["cases"] == 10
+    assert row["targets_met"]["referred"] is None, row["targets_met"]
+    login_as(client, supervisor)
+    html = client.get(f"/area/?year={YEAR}").get_data(as_text=True)
+    [referred_line] = [part for part in html.split("<tr>")
+                       if "Đạt chỉ tiêu tỷ lệ chuyển gửi" in part]
+    cells = referred_line.split("</th>", 1)[1]
+    assert "Đạt" not in cells.replace("Chưa đạt", "").replace("CLB đạt", ""), cells
+    assert "0 CLB đạt" in cells, cells
+    csv = client.post(f"/area/export?year={YEAR}", data={"file_format": "csv"}).get_data(
+        as_text=True)
+    [exported] = [line for line in csv.splitlines() if "Đạt chỉ tiêu tỷ lệ chuyển gửi" in line]
+    assert exported.rstrip().rsplit(",", 1)[1] not in ("có", "không"), exported
+

@@ -25,6 +25,27 @@ def suppress(value):
 
 SMALL = "<5"
 HIDDEN = "*"  # a count hidden only so that a small one cannot be worked out from a total
+SHARE_FLOOR = 5  # a share of fewer people than this is not shown: it would name a small count
+
+
+def referred_share(figures):
+    """The referred share in % of club_figures' `figures`, as a supervisor may see it: None (not
+    shown) when fewer than SHARE_FLOOR people were reached, or when the people referred or those
+    not referred are 1 to 4: beside the people reached (shown on the area page) the share would
+    give that small count away."""
+    cases, referred = figures["cases"], figures["referred_cases"]
+    if cases < SHARE_FLOOR or SMALL in (suppress(referred), suppress(cases - referred)):
+        return None
+    return round(100 * referred / cases)
+
+
+def share_met(figures, met):
+    """Whether the referred share's target was `met`, as a supervisor may see it: None (not
+    shown) wherever the share is not (referred_share), since beside the people reached "met"
+    tells what the share hides (a 90% target met by 10 people: at most 1 not referred, and the
+    share hidden: exactly 1)."""
+    return None if referred_share(figures) is None else met
+
 
 
 def suppress_parts(parts, total):
@@ -177,7 +198,7 @@ def area_report(clubs, year):
             mobilised=suppress(f["mobilised"]),
             targets_met=dict(consultations=done["consultations"]["met"],
                              mobilised=done["mobilised"]["met"],
-                             referred=done["referred"]["met"]),
+                             referred=share_met(f, done["referred"]["met"])),
             # The ward survey: each screening is of one kind of person, so those add up to the
             # people screened; at risk, registered and counselled are each a part of it alone.
             **{f"survey_{name}": suppress(found["total"][name]) for name in SURVEY_COUNTS},

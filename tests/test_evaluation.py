@@ -2,7 +2,7 @@
 small counts suppressed so that none can be worked out, the XLSX, and who may see it."""
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from flask_babel import force_locale
@@ -296,7 +296,9 @@ def test_targets_are_pro_rated_over_the_months(app, area):
         whole["consultations"] >= big["total"]["consultations_target"])
     share = round(100 * whole["referred"] / whole["cases"])
     assert big["total"]["share"] == expected_share(whole["cases"], whole["referred"])
-    assert big["total"]["share_met"] == (share >= big["total"]["share_target"])
+    # "Met" only where the share is shown: beside a hidden one it would tell what the share hides.
+    assert big["total"]["share_met"] == (
+        None if big["total"]["share"] is None else share >= big["total"]["share_target"])
 
 
 @pytest.mark.parametrize("start, end, field, message", [
@@ -491,3 +493,26 @@ def test_no_choice_of_periods_gives_a_small_month_away(app):
                 published.append(vector([m for m in months if start <= m <= end]))
     for m in sorted(hidden):
         assert not _derivable(published, vector([m])), m
+
+
+def test_target_met_is_not_shown_beside_a_hidden_share(app):
+    """With a 90% target and 10 people reached, "met" says 9 or 10 were referred; the share is
+    hidden only where 1 to 4 were referred or not, so "met" beside it says exactly 1 was not."""
+    club = make_club(city="Hạ Long", province="Quảng Ninh")
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    member = make_user(club=club)
+    Target.create(club=club, year=2025, consultations=120, mobilised_per_member=2,
+                  referred_percent=90)
+    people = [make_case(club=club, created_by=member, consent=("follow", "refer"),
+                        created_at=datetime(2025, 3, 1, 3)) for _ in range(10)]
+    for person in people[:9]:
+        make_referral(person, member, referred_on=date(2025, 6, 1))
+    data = evaluate(app, supervisor, "2025-01", "2025-12")
+    total = data["rows"][0]["total"]
+    assert total["share"] is None and total["share_target"] == 90
+    assert total["share_met"] is None, total["share_met"]
+    assert data["total"]["met"]["share"] == 0  # no club is counted as having met it
+    assert all(month["share_met"] is None for month in data["rows"][0]["months"]
+               if month["share"] is None)
+    with app.test_request_context(), force_locale("vi"):
+        assert ev.display(total["share_met"], "met") == "—"

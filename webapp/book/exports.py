@@ -523,8 +523,9 @@ def area_table(report):
             for key, label in (("consultations", _l("Consultations target met")),
                                ("mobilised", _l("Mobilisation target met")),
                                ("referred", _l("Referred share target met"))):
-                yield [club, year, str(label),
-                       str(_l("yes") if row["targets_met"][key] else _l("no"))]
+                met = row["targets_met"][key]  # None: not shown (reports.area.share_met)
+                yield [club, year, str(label), str(_l("Not shown") if met is None
+                                                   else _l("yes") if met else _l("no"))]
             for key, label in (("consultations", _l("Consultations")),
                                ("mobilised", _l("People mobilised")),
                                ("referrals", _l("Referrals")),

@@ -1,6 +1,7 @@
 """The supervisor's view of an area: de-identified figures of its clubs, small counts hidden."""
 from .. import vocab
 from ...models import Club, Referral
+from ..referrals import SUCCESSFUL_OUTCOMES
 from .figures import (
     REFERRAL_OUTCOMES, REFERRAL_STATUSES, Period, cases_reached_by_category, club_figures,
     labelled_counts, monthly_series, referrals_by,
@@ -25,19 +26,44 @@ def suppress(value):
 
 SMALL = "<5"
 HIDDEN = "*"  # a count hidden only so that a small one cannot be worked out from a total
+SHARE_FLOOR = 5  # a share of fewer people than this is not shown: it would name a small count
 
 
-def suppress_parts(parts, total):
+def referred_share(figures):
+    """The referred share in % of club_figures' `figures`, as a supervisor may see it: None (not
+    shown) when fewer than SHARE_FLOOR people were reached, or when the people referred or those
+    not referred are 1 to 4: beside the people reached (shown on the area page) the share would
+    give that small count away."""
+    cases, referred = figures["cases"], figures["referred_cases"]
+    if cases < SHARE_FLOOR or SMALL in (suppress(referred), suppress(cases - referred)):
+        return None
+    return round(100 * referred / cases)
+
+
+def share_met(figures, met):
+    """Whether the referred share's target was `met`, as a supervisor may see it: None (not
+    shown) wherever the share is not (referred_share), since beside the people reached "met"
+    tells what the share hides (a 90% target met by 10 people: at most 1 not referred, and the
+    share hidden: exactly 1)."""
+    return None if referred_share(figures) is None else met
+
+
+def suppress_parts(parts, total, limits=()):
     """Suppress counts that add up to `total` (shown beside them) so that no hidden one can be
     worked out by subtraction: `suppress` each, then, while the total and the shown counts pin a
     hidden count down to one value (one "<5" alone; or "<5", "<5", 10 of 12, where both must be 1),
     hide the smallest count still shown as well (HIDDEN). Parts that may add up to less than the
-    total are treated the same: the reader may know the rest. Returns the parts as shown.
+    total are treated the same: the reader may know the rest. `limits` are what else a reader
+    knows of them (see worked_out). Returns the parts as shown.
+
+    A total shown as "<5" is 1 to 4 to the reader, and its parts are shown as they are (0 or
+    "<5") unless even that pins one (four "<5" parts must each be 1): then none is shown, 0s
+    included (every part HIDDEN), since how many are above 0 would say it.
     """
     shown = [suppress(n) for n in parts]
-    if suppress(total) == SMALL:  # every part is then 0 or hidden, and no exact count leaks
-        return shown
-    while any(value == SMALL for value in shown) and worked_out(shown, total):
+    if suppress(total) == SMALL:
+        return [HIDDEN] * len(parts) if worked_out(shown, 1, limits, most=4) else shown
+    while any(value == SMALL for value in shown) and worked_out(shown, total, limits):
         others = [i for i, n in enumerate(parts)
                   if shown[i] not in (SMALL, HIDDEN) and isinstance(n, int) and n > 0]
         if not others:
@@ -53,42 +79,59 @@ def hidden_parts(parts):
     return [HIDDEN if n else 0 for n in parts]
 
 
-def referral_parts(statuses, outcomes, total):
+def referral_parts(statuses, outcomes, total, successful=()):
     """(statuses as shown, outcomes as shown) of a club's `total` referrals: `statuses` the counts
     referred, accepted, completed and declined (REFERRAL_STATUSES), `outcomes` those of each
-    outcome. Only an ended referral (completed or declined) has an outcome, so the outcomes add up
-    to the ended ones, not to `total`, and the two sets tell of that one count.
+    outcome, `successful` the indices of the outcomes only a completed referral has (received
+    the service, partly). Only an ended referral (completed or declined) has an outcome, so the
+    outcomes add up to the ended ones, not to `total`, and the successful ones to at most the
+    completed: the two sets tell of those counts.
 
     The statuses are parts of the total (suppress_parts). The outcomes are parts of the ended
-    referrals: suppressed against them, and shown so only when they tell no more of how many ended
-    than the statuses already do (else a hidden status could be worked out from the outcomes);
-    otherwise every outcome above 0 is hidden (hidden_parts), or every outcome where even how
-    many of them are above 0 would tell more.
+    referrals, the successful ones at most what the statuses leave for completed: suppressed so,
+    and shown so only when they tell no more than the statuses already do of how many ended, of
+    the completed (at least the successful outcomes) and of the declined (at most the others),
+    else a hidden status could be worked out from the outcomes; otherwise every outcome above 0
+    is hidden (hidden_parts), or every outcome where even how many of them are above 0 would tell
+    more. Where a small total's statuses are all hidden (0s too), so are the outcomes.
     """
     shown = suppress_parts(statuses, total)
-    ended = statuses[2] + statuses[3]
-    parts = suppress_parts(outcomes, ended)
-    if suppress(total) == SMALL:  # every count is then 0 or hidden, and no exact count leaks
-        return shown, parts
-    # What the statuses tell of the ended count: completed + declined, and the total less the
-    # referrals still open.
+    small = suppress(total) == SMALL
+    if small and HIDDEN in shown:  # not even which statuses are above 0 is shown
+        return shown, [HIDDEN] * len(outcomes)
+    # What the statuses tell of the ended count: completed + declined, and the total (1 to 4
+    # where it is shown as "<5") less the referrals still open; then of completed and declined.
+    total_least, total_most = (1, 4) if small else (total, total)
     least, most = sum_range(shown[2:], shown)
     open_least, open_most = sum_range(shown[:2], shown)
-    least, most = max(least, total - open_most), min(most, total - open_least)
-    if tells_more(parts, least, most):
+    least, most = max(least, total_least - open_most), min(most, total_most - open_least)
+    (c_least, c_most), (d_least, d_most) = sum_range(shown[2:3], shown), sum_range(shown[3:], shown)
+    c_least, c_most, d_least, d_most = (max(c_least, least - d_most), min(c_most, most - d_least),
+                                        max(d_least, least - c_most), min(d_most, most - c_least))
+    ended = statuses[2] + statuses[3]
+    successful = list(successful)
+    others = [i for i in range(len(outcomes)) if i not in successful]
+    parts = suppress_parts(outcomes, ended, [(successful, min(c_most, ended - d_least))])
+
+    def more(parts):
+        return (tells_more(parts, least, most, [(successful, c_most)])
+                or sum_range([parts[i] for i in successful], parts)[0] > c_least
+                or sum_range([parts[i] for i in others], parts)[1] < d_most)
+
+    if more(parts):
         parts = hidden_parts(outcomes)
-        if tells_more(parts, least, most):
+        if more(parts):
             # Even how many outcomes occurred would tell more: none is shown, 0 included.
             parts = [HIDDEN] * len(outcomes)
     return shown, parts
 
 
-def tells_more(parts, least, most):
-    """Whether counts as shown tell more of their sum than that it is `least` to `most`, or, where
-    that sum is known exactly, let a hidden one be worked out from it."""
+def tells_more(parts, least, most, limits=()):
+    """Whether counts as shown tell more of their sum than that it is `least` to `most`, or let a
+    hidden one be worked out from that and `limits` (see worked_out)."""
     told_least, told_most = sum_range(parts, parts)
     return (told_least > least or told_most < most
-            or (least == most and worked_out(parts, least)))
+            or worked_out(parts, least, limits, most=most))
 
 
 def sum_range(values, beside):
@@ -106,22 +149,42 @@ def sum_range(values, beside):
     return least, most
 
 
-def worked_out(shown, total):
+def worked_out(shown, total, limits=(), most=None):
     """Whether a reader who knows the rules could tell the exact value of a hidden count from the
     shown ones and the total: each "<5" is 1 to 4, each "*" at least 5 where a "<5" is shown
     beside it (it was shown otherwise), else at least 1, and they add up to what the shown counts
-    leave of the total."""
+    leave of the total (with `most`, of a total known only to be `total` to `most`). `limits` are
+    (indices, at most) where the reader knows that the counts at those indices add up to at most
+    that (successful outcomes are of completed referrals only); the groups do not overlap.
+
+    The least and the most each hidden count can be are worked out from the others' (their sum
+    bounded by the total and the limits); a count is given away where the two meet.
+    """
     ranges = {SMALL: (1, 4), HIDDEN: (5 if SMALL in shown else 1, float("inf"))}
-    hidden = [ranges[value] for value in shown if value in ranges]
+    hidden = {i: ranges[value] for i, value in enumerate(shown) if value in ranges}
     if not hidden:
         return False
-    left = total - sum(value for value in shown if value not in ranges)
-    for i, (lo, hi) in enumerate(hidden):
-        others = hidden[:i] + hidden[i + 1:]
+    known = sum(value for value in shown if value not in ranges)
+    left_least = total - known
+    left_most = (total if most is None else most) - known
+    # Each limit on the hidden counts of its group: what it leaves once the shown ones are taken.
+    groups = [({i for i in indices if i in hidden},
+               at_most - sum(shown[i] for i in indices if i not in hidden))
+              for indices, at_most in limits]
+    for i, (lo, hi) in hidden.items():
+        others = [j for j in hidden if j != i]
+        top = min(hi, left_most - sum(hidden[j][0] for j in others))
+        for group, cap in groups:
+            if i in group:
+                top = min(top, cap - sum(hidden[j][0] for j in group if j != i))
+        # The most the others can add up to: each at its most, a group's at most its limit.
+        grouped = [group for group, _cap in groups if i not in group]
+        rest = sum(hidden[j][1] for j in others if not any(j in g for g in grouped))
+        rest += sum(min(sum(hidden[j][1] for j in group), cap)
+                    for group, cap in groups if i not in group)
         # (The others' sums, not a difference of two sums: an infinite one would leave NaN.)
-        least = max(lo, left - sum(h for _l, h in others))
-        most = min(hi, left - sum(low for low, _h in others))
-        if most <= least:
+        bottom = max(lo, left_least - rest)
+        if top <= bottom:
             return True
     return False
 
@@ -163,7 +226,9 @@ def area_report(clubs, year):
                      for code in REFERRAL_STATUSES.codes]
         by_outcome = labelled_counts(REFERRAL_OUTCOMES, outcomes[club.id])
         status_shown, outcome_shown = referral_parts(
-            [n for _c, _l, n in by_status], [n for _c, _l, n in by_outcome], f["referrals"])
+            [n for _c, _l, n in by_status], [n for _c, _l, n in by_outcome], f["referrals"],
+            successful=[i for i, (code, _l, _n) in enumerate(by_outcome)
+                        if code in SUCCESSFUL_OUTCOMES])
         rows.append(dict(
             club=club.name,
             consultations=suppress(f["consultations"]),
@@ -177,7 +242,7 @@ def area_report(clubs, year):
             mobilised=suppress(f["mobilised"]),
             targets_met=dict(consultations=done["consultations"]["met"],
                              mobilised=done["mobilised"]["met"],
-                             referred=done["referred"]["met"]),
+                             referred=share_met(f, done["referred"]["met"])),
             # The ward survey: each screening is of one kind of person, so those add up to the
             # people screened; at risk, registered and counselled are each a part of it alone.
             **{f"survey_{name}": suppress(found["total"][name]) for name in SURVEY_COUNTS},

@@ -27,14 +27,15 @@ from peewee import fn
 from ...invalid import Invalid
 from ...models import Activity, Case, Club, Referral, Screening, Visit
 from ..vocab import APPROVED, REFERRAL_STATUSES
-from .area import HIDDEN, SMALL, area_report, exact_sum, suppress, suppress_parts
+from .area import (
+    HIDDEN, area_report, exact_sum, referred_share, share_met, suppress, suppress_parts,
+)
 from .figures import Period, club_figures, referrals_by
 from .survey import reach
 from .targets import target_progress, targets_for
 
 MAX_MONTHS = 60
 COMPLETED = REFERRAL_STATUSES.codes.index("completed")
-SHARE_FLOOR = 5  # a share of fewer people than this is not shown: it would name a small count
 SERIES = ("consultations", "mobilised", "referrals")  # the area report's months
 SURVEY = ("screened", "at_risk", "registered")  # the ward survey's reach (reports.survey)
 COUNTS = SERIES + ("completed",) + SURVEY
@@ -53,7 +54,9 @@ NOTES = [
      _l("Of the people the club worked with in the month (or the period), the share with an "
         "approved referral made in it, against the club's yearly target (50% when not set). It "
         "is not shown when fewer than 5 people were reached, or when 1 to 4 of them were "
-        "referred or not referred: beside the people reached, it would give that count away.")),
+        "referred or not referred: beside the people reached, it would give that count away. "
+        "Whether its target was met is then not shown either (—), nor counted among the clubs "
+        "that met it.")),
     (_l("Referrals completed"),
      _l("Referrals made in the month (or the period) whose service was received: status "
         "completed.")),
@@ -251,16 +254,6 @@ def _per_member(mobilised_shown, mobilised, members):
     return round(mobilised / members, 1)
 
 
-def _share(figures):
-    """The referred share in %, or None (not shown) when fewer than SHARE_FLOOR people were
-    reached, or when the people referred or those not referred are 1 to 4: beside the people
-    reached (shown on the area page) the share would give that small count away."""
-    cases, referred = figures["cases"], figures["referred_cases"]
-    if cases < SHARE_FLOOR or SMALL in (suppress(referred), suppress(cases - referred)):
-        return None
-    return round(100 * referred / cases)
-
-
 def _measure(figures, shown, targets, period, today):
     """One line of the evaluation (a month, or the whole period) of one club."""
     done = target_progress(targets, figures, period, today)
@@ -272,8 +265,8 @@ def _measure(figures, shown, targets, period, today):
         per_member=_per_member(shown["mobilised"], figures["mobilised"], members),
         per_member_target=targets.mobilised_per_member,
         mobilised_met=bool(members) and done["mobilised"]["met"],
-        share=_share(figures), share_target=targets.referred_percent,
-        share_met=done["referred"]["met"],
+        share=referred_share(figures), share_target=targets.referred_percent,
+        share_met=share_met(figures, done["referred"]["met"]),
     )
 
 
@@ -345,7 +338,7 @@ def _area_total(rows, raw_figures):
         per_member=_per_member(totals["mobilised"], mobilised, members),
         met={key: sum(1 for row in rows if row["total"][f"{key}_met"])
              for key in ("consultations", "mobilised", "share")},
-        share=_share(pooled),
+        share=referred_share(pooled),
     )
 
 

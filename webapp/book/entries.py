@@ -13,6 +13,8 @@ order. Each domain module implements the same protocol:
 - `update(row, values, by)`: write an edit (or an approved amendment) to the main row.
 - `data_of(row)`: the row as the `data` of a sync entry.
 - optionally `waits_for(row)`: an entry the row waits for besides those it refers to (review).
+- optionally `kept_data(uuid, data)`: the data the server keeps of an entry about no case (a
+  screening) whose person was erased meanwhile: without their notes, the counts kept.
 - optionally `short_name(row)`: what the board's lists call an entry about no one (no case code
   to show), without personal data.
 - optionally `edit_from(values, base_data)`: an edit's values given the data of the revision it

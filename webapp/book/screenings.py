@@ -289,6 +289,24 @@ def data_of(screening):
     }
 
 
+def about_erased(uuid):
+    """True if the person met in the screening `uuid` was erased: the case registered from it
+    (`Case.screening_uuid`, or the screening's `registered_case`) was."""
+    registered = Screening.select(Screening.registered_case).where(Screening.uuid == uuid)
+    return (Case.select()
+            .where(Case.erased_at.is_null(False)
+                   & ((Case.screening_uuid == uuid) | Case.id.in_(registered)))
+            .exists())
+
+
+def kept_data(uuid, data):
+    """A screening (new, or a returned one fixed) whose person was erased is kept with its counts
+    and without their notes, in the row and its revisions alike (cases.erase)."""
+    if isinstance(data, dict) and data.get("notes") and about_erased(uuid):
+        return dict(data, notes="")
+    return data
+
+
 def link_case(case):
     """A case registered from a screening (`case.screening_uuid`): the screening, if the server
     has it in the case's club and it was registered as no other case, is marked with it."""

@@ -323,6 +323,9 @@ def submit_entry(user, entry, lookup=None):
                 erased = _erased_case(uuid, kind, data, lookup)
                 if erased is not None:
                     return dict(_result(uuid, "gone"), case_uuid=erased.uuid)
+                # About a person erased meanwhile (a screening): stored without what names them.
+                kept = getattr(kind.module, "kept_data", None)
+                data = kept(uuid, data) if kept is not None else data
                 try:
                     result = _submit(user, uuid, kind, revision, base, data, at, lookup)
                 except Conflict as conflict:

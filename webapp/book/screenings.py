@@ -307,6 +307,20 @@ def kept_data(uuid, data):
     return data
 
 
+def registered_as(uuid, club_id):
+    """The case of `club_id` already registered from the screening `uuid`, or None: one person
+    met is one case (a second registration from it, on another phone say, is a duplicate)."""
+    if not uuid:
+        return None
+    registered = Screening.select(Screening.registered_case).where(
+        (Screening.uuid == uuid) & (Screening.club == club_id))
+    return (Case.select()
+            .where((Case.club == club_id)
+                   & ((Case.screening_uuid == uuid) | Case.id.in_(registered)))
+            .order_by(Case.id)
+            .first())
+
+
 def link_case(case):
     """A case registered from a screening (`case.screening_uuid`): the screening, if the server
     has it in the case's club and it was registered as no other case, is marked with it."""

@@ -133,10 +133,17 @@ def save_round(club, by, values, round_=None):
     with database.atomic():
         if round_ is None:
             round_ = SurveyRound(club=club, created_by=by)
+        # A closed round whose last day the chair moves later is extended: open again, so the
+        # screenings refused for it ("ask the chair to extend the round") are taken when sent.
+        reopened = round_.closed_at is not None and ends > round_.ends_on
         round_.name, round_.starts_on, round_.ends_on, round_.areas = name, starts, ends, areas
+        if reopened:
+            round_.closed_at = None
         round_.updated_at = utcnow()
         round_.save()
         audit.record("survey_round_saved", round_, user=by)
+        if reopened:
+            audit.record("survey_round_reopened", round_, user=by)
     return round_
 
 

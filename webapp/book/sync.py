@@ -350,6 +350,7 @@ def submit_entry(user, entry, lookup=None):
         except Invalid as invalid:
             if later is not None:
                 later.drop(mark)
+            lookup.refused(kind, uuid, invalid)
             return _result(uuid, "invalid", errors=invalid.errors)
         except IntegrityError:
             # Another connection stored the same uuid (or took the same code) a moment ago:

@@ -74,7 +74,7 @@ def test_attendance_sent_with_its_proposal_waits_for_it(app, club, chair, member
     lost = sync.submit_entry(member, sync.new_entry("attendance", {
         "activity_uuid": proposal()["uuid"], "case_uuid": case.uuid}))
     assert lost["status"] == "invalid"
-    assert "đồng bộ lại" in lost["errors"]["activity_uuid"]  # what to do: sync again
+    assert "được gửi trước" in lost["errors"]["activity_uuid"]  # what to do: it goes first
 
 
 def test_sent_again_it_is_stored_once(app, club, member):

@@ -80,6 +80,17 @@ def open_rounds(club, on=None):
                 .order_by(SurveyRound.starts_on, SurveyRound.id))
 
 
+def rounds_to_fix(user):
+    """The closed rounds (or past ones) of `user`'s screenings that wait for review or came back
+    returned: their phone keeps them, so the screening is fixed in its own round."""
+    waiting = (Screening.select(Screening.round)
+               .where((Screening.created_by == user) & (Screening.club == user.club_id)
+                      & (Screening.review_status.in_((vocab.SUBMITTED, vocab.RETURNED))
+                         | Screening.amendment_status.in_((vocab.SUBMITTED, vocab.RETURNED)))))
+    return list(SurveyRound.select().where(SurveyRound.id.in_(waiting))
+                .order_by(SurveyRound.starts_on, SurveyRound.id))
+
+
 def rounds_of(club):
     return list(SurveyRound.select().where(SurveyRound.club == club)
                 .order_by(SurveyRound.starts_on.desc(), SurveyRound.id.desc()))

@@ -74,11 +74,9 @@ def waiting_refusal(referral):
     """Why the board may not approve `referral` while it waits for consent (review.approve), or
     None when it waits for the case itself to be approved."""
     case = referral.case
-    if case.review_status != APPROVED or has_consent(case, "refer"):
-        return None
-    if waits_for_review(case, "refer"):
-        return _l("The person's consent to be referred waits in an amendment of the case: "
-                  "approve the case's amendment first.")
+    if case.review_status != APPROVED or has_consent(case, "refer") or waits_for_review(
+            case, "refer"):
+        return None  # the case (or its amendment with the consent) first
     return _l("This person has not agreed to be referred to services (their consent was "
               "returned or withdrawn): the referral cannot be approved. Once their consent is "
               "recorded on the case, approve it; otherwise return the referral.")

@@ -74,7 +74,23 @@ def test_attendance_sent_with_its_proposal_waits_for_it(app, club, chair, member
     lost = sync.submit_entry(member, sync.new_entry("attendance", {
         "activity_uuid": proposal()["uuid"], "case_uuid": case.uuid}))
     assert lost["status"] == "invalid"
-    assert "đồng bộ lại" in lost["errors"]["activity_uuid"]  # what to do: sync again
+    assert "được gửi trước" in lost["errors"]["activity_uuid"]  # what to do: it goes first
+
+
+def test_attendance_sent_with_a_proposal_the_book_had_goes_to_that_activity(app, club, chair,
+                                                                           member):
+    twin = Activity.create(club=club, created_by=chair, review_status="approved",
+                           title="Tuyên truyền ở tổ 5", kind="awareness",
+                           date=local_today() + timedelta(days=7))
+    case = make_case(club=club, created_by=member)
+    entry = proposal()
+    attend = sync.new_entry("attendance", {"activity_uuid": entry["uuid"], "case_uuid": case.uuid})
+    results = sync.submit_batch(member, [entry, attend])
+    assert [r["status"] for r in results] == ["invalid", "created"], results
+    assert Attendance.get_by_id(results[1]["id"]).activity_id == twin.id
+    assert "Tuyên truyền ở tổ 5" in results[1]["notice"]
+    # Sent again (its answer lost), it is the same entry.
+    assert sync.submit_batch(member, [attend])[0]["status"] == "duplicate"
 
 
 def test_sent_again_it_is_stored_once(app, club, member):

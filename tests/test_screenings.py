@@ -245,6 +245,19 @@ def test_the_working_set_carries_the_open_rounds_with_my_areas(client, member, c
     assert [r["uuid"] for r in whole["rounds"]] == [later.uuid]
 
 
+def test_a_closed_round_stays_on_the_phone_while_a_screening_of_mine_in_it_is_returned(
+        client, member, chair, round_):
+    sent = screening_entry(round_.uuid)
+    assert client.post("/api/v1/sync", json={"entries": [sent]}).get_json()[
+        "results"][0]["status"] == "created"
+    review.return_entry(Screening.get(Screening.uuid == sent["uuid"]), chair, "Sửa nhóm")
+    screenings.close_round(round_, chair)
+    [kept] = client.get("/api/v1/bootstrap").get_json()["rounds"]
+    assert (kept["uuid"], kept["closed"]) == (round_.uuid, True)  # to fix it in, not to add to
+    Screening.update(review_status="approved").where(Screening.uuid == sent["uuid"]).execute()
+    assert client.get("/api/v1/bootstrap").get_json()["rounds"] == []  # nothing left to fix
+
+
 # --- the figures ------------------------------------------------------------------------------
 
 def _seed(club, round_, member, rows, on=today()):

@@ -51,10 +51,13 @@ def same_as(club_id, title, day, but=None):
 def _check_twin(club_id, values, but=None):
     twin = same_as(club_id, values["title"], values["date"], but=but)
     if twin is not None:
-        raise Invalid({"title": _l("“%(title)s” on %(date)s is already in the club's book. "
+        error = Invalid({"title": _l("“%(title)s” on %(date)s is already in the club's book. "
                                    "Record attendance at it instead (discard this entry), or "
                                    "change the title or the date.",
                                    title=twin.title, date=twin.date.strftime("%d/%m/%Y"))})
+        # What the same batch sent with the proposal (attendance at it) goes to that activity.
+        error.same_as = twin
+        raise error
 
 
 def prepare(user, values, lookup):

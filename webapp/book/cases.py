@@ -4,7 +4,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from . import holders, screenings
+from . import holders, notices, screenings
 from .. import audit
 from .consent import consent_of, set_consent
 from ..clock import local_today
@@ -83,6 +83,11 @@ def _write(case, values, by):
 
 def create(user, values, lookup, **entry):
     """Register a new case in the user's club; the code is given here, on the server."""
+    first = screenings.registered_as(values.get("screening_uuid"), user.club_id)
+    if first is not None:  # nothing of this uuid is stored
+        raise notices.AlreadyRecorded(first, _l(
+            "The person met in this screening was already registered as case %(code)s: nothing "
+            "more to do. Record what follows on that case.", code=first.code))
     values = dict(values, assigned_to=_assignee(user, values))
     case = Case(club=user.club_id, created_by=user, code=next_code(user.club, local_today().year),
                 screening_uuid=values.get("screening_uuid"), **entry)

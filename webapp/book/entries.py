@@ -13,6 +13,8 @@ order. Each domain module implements the same protocol:
 - `update(row, values, by)`: write an edit (or an approved amendment) to the main row.
 - `data_of(row)`: the row as the `data` of a sync entry.
 - optionally `waits_for(row)`: an entry the row waits for besides those it refers to (review).
+- optionally `kept_data(uuid, data)`: the data the server keeps of an entry about no case (a
+  screening) whose person was erased meanwhile: without their notes, the counts kept.
 - optionally `short_name(row)`: what the board's lists call an entry about no one (no case code
   to show), without personal data.
 - optionally `edit_from(values, base_data)`: an edit's values given the data of the revision it
@@ -59,8 +61,12 @@ def _activity_refusal(user, activity, at):
     # A former member (no club now) hands in attendance at their club's activity: the case's
     # club is checked against it (attendance.prepare).
     if activity is None:
-        return _l("The server does not have this activity yet. If it was proposed on this phone, "
-                  "it goes first: sync again once it is sent.")
+        # A proposal refused as one the book already has is answered first, in the same batch
+        # (Lookup.refused): this is one the phone no longer sends.
+        return _l("The server does not have this activity. If it was proposed on this phone and "
+                  "still waits there, it is sent first, with this entry. If the proposal was "
+                  "discarded, record the attendance again at an activity of the club's list, then "
+                  "discard this entry.")
     if activity.club_id != (user.club_id or activity.club_id):
         return _l("This activity is not one of your club's.")
     return None
@@ -286,6 +292,13 @@ class Lookup:
         self.absent.discard(row.uuid)
         if kind.name in REFERENCES:
             self.rows[(kind.name, row.uuid)] = row
+
+    def refused(self, kind, uuid, invalid):
+        """The entry `uuid` of `kind` was refused as one the book already has (`same_as`, an
+        activity proposed twice): what the batch refers to it by goes to that one."""
+        same = getattr(invalid, "same_as", None)
+        if same is not None and kind.name in REFERENCES:
+            self.rows[(kind.name, uuid)] = same
 
     def fresh(self, uuid):
         """Forget what the batch read of `uuid`: another connection wrote it meanwhile."""

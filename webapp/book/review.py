@@ -297,8 +297,10 @@ def approve(row, by, seen=None):
         if revision == row.amendment_revision:
             return _approve_amendment(row, by, APPROVED)
         if waiting_for(row) is not None:
-            raise Invalid(_("This entry waits for its case to be approved: "
-                            "approve the case first."), field="entry")
+            explain = getattr(type_of(row).module, "waiting_refusal", None)  # e.g. no consent
+            raise Invalid((explain(row) if explain else None)
+                          or _("This entry waits for its case to be approved: "
+                               "approve the case first."), field="entry")
         return _decide(row, row.revision, APPROVED, by)
 
 

@@ -80,6 +80,17 @@ def open_rounds(club, on=None):
                 .order_by(SurveyRound.starts_on, SurveyRound.id))
 
 
+def rounds_to_fix(user):
+    """The closed rounds (or past ones) of `user`'s screenings that wait for review or came back
+    returned: their phone keeps them, so the screening is fixed in its own round."""
+    waiting = (Screening.select(Screening.round)
+               .where((Screening.created_by == user) & (Screening.club == user.club_id)
+                      & (Screening.review_status.in_((vocab.SUBMITTED, vocab.RETURNED))
+                         | Screening.amendment_status.in_((vocab.SUBMITTED, vocab.RETURNED)))))
+    return list(SurveyRound.select().where(SurveyRound.id.in_(waiting))
+                .order_by(SurveyRound.starts_on, SurveyRound.id))
+
+
 def rounds_of(club):
     return list(SurveyRound.select().where(SurveyRound.club == club)
                 .order_by(SurveyRound.starts_on.desc(), SurveyRound.id.desc()))
@@ -133,10 +144,17 @@ def save_round(club, by, values, round_=None):
     with database.atomic():
         if round_ is None:
             round_ = SurveyRound(club=club, created_by=by)
+        # A closed round whose last day the chair moves later is extended: open again, so the
+        # screenings refused for it ("ask the chair to extend the round") are taken when sent.
+        reopened = round_.closed_at is not None and ends > round_.ends_on
         round_.name, round_.starts_on, round_.ends_on, round_.areas = name, starts, ends, areas
+        if reopened:
+            round_.closed_at = None
         round_.updated_at = utcnow()
         round_.save()
         audit.record("survey_round_saved", round_, user=by)
+        if reopened:
+            audit.record("survey_round_reopened", round_, user=by)
     return round_
 
 
@@ -287,6 +305,38 @@ def data_of(screening):
         "counselled": screening.counselled, "topics": list(screening.topics),
         "notes": screening.notes,
     }
+
+
+def about_erased(uuid):
+    """True if the person met in the screening `uuid` was erased: the case registered from it
+    (`Case.screening_uuid`, or the screening's `registered_case`) was."""
+    registered = Screening.select(Screening.registered_case).where(Screening.uuid == uuid)
+    return (Case.select()
+            .where(Case.erased_at.is_null(False)
+                   & ((Case.screening_uuid == uuid) | Case.id.in_(registered)))
+            .exists())
+
+
+def kept_data(uuid, data):
+    """A screening (new, or a returned one fixed) whose person was erased is kept with its counts
+    and without their notes, in the row and its revisions alike (cases.erase)."""
+    if isinstance(data, dict) and data.get("notes") and about_erased(uuid):
+        return dict(data, notes="")
+    return data
+
+
+def registered_as(uuid, club_id):
+    """The case of `club_id` already registered from the screening `uuid`, or None: one person
+    met is one case (a second registration from it, on another phone say, is a duplicate)."""
+    if not uuid:
+        return None
+    registered = Screening.select(Screening.registered_case).where(
+        (Screening.uuid == uuid) & (Screening.club == club_id))
+    return (Case.select()
+            .where((Case.club == club_id)
+                   & ((Case.screening_uuid == uuid) | Case.id.in_(registered)))
+            .order_by(Case.id)
+            .first())
 
 
 def link_case(case):

@@ -242,6 +242,13 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
     return dict(_result(uuid, "updated", row, revision), row=row)
 
 
+def kept_data(kind, uuid, data):
+    """What the server keeps of `data`: of an entry about a person erased meanwhile (a screening,
+    which names no case), nothing that names them (the type's `kept_data`)."""
+    kept = getattr(kind.module, "kept_data", None)
+    return kept(uuid, data) if kept is not None else data
+
+
 def _erased_case(uuid, kind, data, lookup):
     """The erased case an entry belongs to, or None: such an entry answers `gone`, and nothing
     of it is stored anywhere, not even as a conflict or a revision (DESIGN.md §4).
@@ -323,6 +330,7 @@ def submit_entry(user, entry, lookup=None):
                 erased = _erased_case(uuid, kind, data, lookup)
                 if erased is not None:
                     return dict(_result(uuid, "gone"), case_uuid=erased.uuid)
+                data = kept_data(kind, uuid, data)
                 try:
                     result = _submit(user, uuid, kind, revision, base, data, at, lookup)
                 except Conflict as conflict:
@@ -342,6 +350,7 @@ def submit_entry(user, entry, lookup=None):
         except Invalid as invalid:
             if later is not None:
                 later.drop(mark)
+            lookup.refused(kind, uuid, invalid)
             return _result(uuid, "invalid", errors=invalid.errors)
         except IntegrityError:
             # Another connection stored the same uuid (or took the same code) a moment ago:
@@ -377,6 +386,7 @@ def desk_edit(user, row, data, base=None):
     edit is kept as a conflict for the board to merge (KeptAside), like a phone's.
     """
     kind = type_of(row)
+    data = kept_data(kind, row.uuid, data)
     if not user.is_board or not may_write_entry(user, row):
         raise Invalid({"entry": _l("You may not change this entry.")})
     review.refuse_over_pending_amendment(row)

@@ -206,10 +206,15 @@ def survey_rounds(user):
     """The club's open survey rounds, each with the areas assigned to the user (`my_areas`) and
     the user's latest screenings in it (no one is named in them), to register one as a case."""
     rounds = screenings.open_rounds(user.club_id) if user.club_id else []
+    # A round closed since, kept for the user's screenings in it to fix (`closed`: none added).
+    open_ids = {r.id for r in rounds}
+    rounds += [r for r in (screenings.rounds_to_fix(user) if user.club_id else [])
+               if r.id not in open_ids]
     mine = screenings.areas_of(user, [r.id for r in rounds])
     made = screenings.made_by(user, [r.id for r in rounds])
     return [{"uuid": r.uuid, "name": r.name, "starts_on": _iso(r.starts_on),
              "ends_on": _iso(r.ends_on), "areas": list(r.areas), "my_areas": mine.get(r.id, []),
+             "closed": r.id not in open_ids,
              "screenings": [{"uuid": s.uuid, "area": s.area, "screened_on": _iso(s.screened_on),
                              "category": s.category, "risk_level": s.risk_level,
                              "review_status": s.review_status,

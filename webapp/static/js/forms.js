@@ -59,7 +59,7 @@ function control(name, prop, ctx, value, id) {
     const refers = prop["x-refers-to"];
     if (widget === "refers" && !options.length) {
       return h("div", { class: "alert alert--warning", id }, h("p", {}, t("no_" + refers)),
-        h("a", { class: "button", href: `#/new/${refers}?then=${ctx.type}` }, t("new_" + refers)));
+        refers === "round" ? null : h("a", { class: "button", href: `#/new/${refers}?then=${ctx.type}` }, t("new_" + refers)));
     }
     if (widget === "select" && options.length <= 4) {
       // Few options: big buttons for a thumb rather than a drop-down.

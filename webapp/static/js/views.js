@@ -61,7 +61,7 @@ export function todayView(state) {
     card(h("h1", {}, t("hello", { name: w.user.full_name })),
       h("p", { class: "muted small" }, state.lastSync ? t("last_sync", { when: date(state.lastSync) }) : t("never_synced"))),
     waitingCard(state),
-    (w.rounds || []).length ? card(h("h2", {}, t("survey")), h("p", { class: "muted small" }, (w.rounds || []).map((r) => r.name).join(", ")),
+    openRounds(state).length ? card(h("h2", {}, t("survey")), h("p", { class: "muted small" }, openRounds(state).map((r) => r.name).join(", ")),
       h("div", { class: "actions" }, link("#/survey", t("survey"), "button"))) : null,
     overdue.length ? card(h("h2", {}, t("overdue"), " ", badge(String(overdue.length), "danger")),
       h("ul", { class: "list" }, overdue.map((a) => appointment(a, true)))) : null,
@@ -199,7 +199,7 @@ export function recordView(state) {
       tile("#/new/referral", "review", t("record_referral")),
       tile("#/new/attendance", "users", t("record_attendance")),
       tile("#/new/activity", "calendar", t("new_activity")),
-      (state.working.rounds || []).length ? tile("#/survey", "check", t("survey")) : null),
+      openRounds(state).length ? tile("#/survey", "check", t("survey")) : null),
   ];
 }
 
@@ -234,9 +234,11 @@ export function formView(state, type, params, fixUuid, only) {
   // An entry's case passed on since: still its maker's to fix (the server takes it), named by code.
   const gone = entry && entry.data.case_uuid && !caseOf(state, entry.data.case_uuid);
   if (gone) fixed.case_uuid = entry.data.case_uuid;
-  const rounds = state.working.rounds || [];
-  const round = rounds.find((r) => r.uuid === (params.get("round") || (entry && entry.data.round_uuid))) || rounds[0];
-  if (type === "screening" && !entry && round) fixed.round_uuid = round.uuid;
+  // An edit keeps its round, closed since or not; a new screening goes in an open one.
+  const all = state.working.rounds || [];
+  const round = entry ? all.find((r) => r.uuid === entry.data.round_uuid) : openRounds(state).find((r) => r.uuid === params.get("round")) || openRounds(state)[0];
+  const rounds = round ? [round] : [];
+  if (type === "screening" && round) fixed.round_uuid = round.uuid;
   const from = type === "case" && !entry ? screeningOf(state, params.get("screening")) : null;
   if (from) fixed.screening_uuid = from.uuid;
   if (!entry && params.get("appointment")) fixed.appointment_id = Number(params.get("appointment"));
@@ -411,8 +413,10 @@ function screeningOf(state, id) {
 /* A screening is registered once a case names it, on the server or waiting on the phone. */
 const registered = (state, x) => x.registered || allCases(state).some((c) => c.screening_uuid === x.uuid);
 
+const openRounds = (state) => (state.working.rounds || []).filter((r) => !r.closed);
+
 export function surveyView(state) {
-  const rounds = state.working.rounds || [];
+  const rounds = openRounds(state);
   if (!rounds.length) return [card(h("h1", {}, t("survey")), h("p", { class: "muted" }, t("no_round")))];
   return rounds.map((r) => {
     const list = screeningsOf(state, r);

@@ -1,0 +1,183 @@
+"""Audit of the edges of the ward survey, activities/attendance and referrals/providers: what a
+member recorded offline reaches the club (or comes back with a reason they can act on), is never
+doubled, and keeps nothing of an erased person. Each test fails on the defect it names."""
+import uuid as uuid_module
+from datetime import timedelta
+
+import pytest
+
+from webapp.book import activities, cases, review, screenings, sync as book_sync
+from webapp.db import utcnow
+from webapp.models import Activity, Attendance, Case, EntryRevision, Referral, Screening, SurveyRound
+
+from .factories import login_as, make_case, make_user, session_for, today
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.set_cookie("sotd_lang", "en")
+
+
+def new_uuid():
+    return str(uuid_module.uuid4())
+
+
+def at(delta):
+    """A client_created_at `delta` from now, as the phone writes it."""
+    return (utcnow() + delta).isoformat() + "Z"
+
+
+def entry(entry_type, data, uuid=None, revision=1, made=None, **envelope):
+    return {"uuid": uuid or new_uuid(), "type": entry_type, "revision": revision, "data": data,
+            "client_created_at": made or at(timedelta(minutes=-5)), **envelope}
+
+
+def screening_data(round_uuid, **data):
+    return {"round_uuid": round_uuid, "area": "Tổ 1", "screened_on": today().isoformat(),
+            "category": "labour_migrant", "indicators": ["plans_abroad", "broker_contact"],
+            "risk_level": "high", "counselled": True, "topics": ["safe_migration"],
+            "notes": "Định đi Hàn Quốc qua môi giới ở chợ", **data}
+
+
+def case_data(**data):
+    return {"full_name": "Phạm Thị Mai", "sex": "female", "birth_year": 1999,
+            "address": "Tổ 7, khu 2", "neighbourhood": "Khu 2", "phone": "0987654321",
+            "categories": ["at_risk"], "risk_level": "medium", "met_how": "Gặp ở chợ",
+            "consent": {"follow": True, "refer": None, "share": False}, **data}
+
+
+def referral_data(case_uuid, **data):
+    return {"case_uuid": case_uuid, "service_kind": "legal_aid", "provider": "Trung tâm TGPL",
+            "referred_on": today().isoformat(), "reason": "Cần tư vấn", **data}
+
+
+def send(client, entries):
+    response = client.post("/api/v1/sync", json={"entries": entries})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"]
+
+
+def make_round(club, by, areas=("Tổ 1", "Tổ 2", "Khu 3"), **overrides):
+    values = dict(club=club, name="Khảo sát quý 4", starts_on=today(-10), ends_on=today(20),
+                  areas=list(areas), created_by=by)
+    values.update(overrides)
+    return SurveyRound.create(**values)
+
+
+# --- The survey ---------------------------------------------------------------------------------
+
+def test_a_screening_refused_for_a_closed_round_is_taken_once_the_chair_extends_it(
+        app, club, chair, member, client):
+    """Made offline on a phone that still showed the round open, after the chair closed it: the
+    reason says "ask your club's chair to extend the round, then send it again". The chair
+    does so at the desk; sent again, it must be taken."""
+    round_ = make_round(club, chair)
+    screenings.close_round(round_, chair)
+    made = at(timedelta(minutes=5))  # after the close, on a phone that did not know yet
+    sent = entry("screening", screening_data(round_.uuid), made=made)
+    login_as(client, member)
+    [first] = send(client, [sent])
+    assert first["status"] == "invalid"
+    assert "Ask your club's chair to extend the round" in first["errors"]["round_uuid"]
+
+    # The chair does what the reason says: the round's last day later, at the desk.
+    desk = session_for(app.test_client(), chair)
+    desk.set_cookie("sotd_lang", "en")
+    response = desk.post(f"/survey/{round_.id}/edit", data={
+        "name": round_.name, "starts_on": round_.starts_on.isoformat(),
+        "ends_on": today(40).isoformat(), "areas": "\n".join(round_.areas)})
+    assert response.status_code == 302
+    assert SurveyRound.get_by_id(round_.id).ends_on == today(40)
+
+    [again] = send(client, [sent])
+    assert again["status"] == "created", again  # today: invalid with the same reason, forever
+
+
+def test_a_screening_registered_on_two_phones_makes_one_case(app, club, member, chair, client):
+    """The member's screening reached the server; on two phones (both with the working set that
+    shows it "not registered") the person is registered as a case: one person, one case."""
+    round_ = make_round(club, chair)
+    login_as(client, member)
+    screening = entry("screening", screening_data(round_.uuid))
+    assert send(client, [screening])[0]["status"] == "created"
+    first = entry("case", case_data(screening_uuid=screening["uuid"]))
+    second = entry("case", case_data(screening_uuid=screening["uuid"]))
+    results = send(client, [first]) + send(client, [second])
+    assert results[0]["status"] == "created"
+    assert Case.select().where(Case.screening_uuid == screening["uuid"]).count() == 1, (
+        [c.code for c in Case.select().where(Case.screening_uuid == screening["uuid"])], results)
+
+
+def test_a_screening_that_arrives_after_its_person_was_erased_keeps_no_notes(
+        app, club, member, chair, client):
+    """Screening and case recorded offline together; the screening is refused (its area taken
+    out of the round meanwhile), the case is taken. The person asks to be erased. The member
+    fixes the area and sends the screening again: the erased person's notes must not be stored
+    (erasure empties the notes of the screening the person was met in)."""
+    round_ = make_round(club, chair)
+    login_as(client, member)
+    notes = "Chị gái đang ở Trung Quốc, giấy tờ bị giữ"
+    refused = entry("screening", screening_data(round_.uuid, area="Tổ 9", notes=notes))
+    case = entry("case", case_data(screening_uuid=refused["uuid"]))
+    assert [r["status"] for r in send(client, [refused, case])] == ["invalid", "created"]
+    cases.erase(Case.get(Case.uuid == case["uuid"]), chair)
+
+    fixed = dict(refused, data=dict(refused["data"], area="Tổ 2"))
+    [result] = send(client, [fixed])
+    assert result["status"] in ("created", "gone")
+    held = [s.notes for s in Screening.select()] + [
+        str(r.data) for r in EntryRevision.select().where(EntryRevision.uuid == refused["uuid"])]
+    assert not any(notes in text for text in held), held
+
+
+# --- Activities and attendance ------------------------------------------------------------------
+
+def test_attendance_sent_with_a_proposal_the_book_already_had_is_not_left_waiting_for_it(
+        app, club, chair, member, client):
+    """Offline, the member proposes an activity and records who came to it. The chair recorded
+    the same activity at the desk meanwhile: the proposal comes back "already in the club's
+    book. Record attendance at it instead (discard this entry)". The attendance sent with it is
+    told to "sync again once it is sent" — it never will be: discarded as asked, then synced,
+    the attendance gets the same reason again and again."""
+    day = today(3)
+    activities.save_activity({"title": "Tập huấn kỹ năng", "kind": "training", "date": day,
+                              "place": "", "attendee_count": 0}, chair)
+    case = make_case(club=club, created_by=member)
+    proposal = entry("activity", {"title": "Tập huấn kỹ năng", "kind": "training",
+                                  "date": day.isoformat(), "place": ""})
+    attended = entry("attendance", {"activity_uuid": proposal["uuid"], "case_uuid": case.uuid,
+                                    "brought_by": member.id})
+    login_as(client, member)
+    results = send(client, [proposal, attended])
+    assert results[0]["status"] == "invalid" and "discard this entry" in results[0]["errors"]["title"]
+    # The proposal discarded as its reason says; the phone syncs again with the attendance.
+    [again] = send(client, [attended])
+    assert again["status"] in ("created", "duplicate") or (
+        "sync again" not in " ".join(again["errors"].values())), again
+
+
+# --- Referrals and consent ----------------------------------------------------------------------
+
+def test_a_referral_whose_consent_was_returned_is_not_approved_without_consent(
+        app, club, chair, member, client):
+    """The person agreed to be referred, recorded on the phone as an amendment of the approved
+    case, sent with the referral: the referral waits with the consent. The chair returns the
+    amendment (the consent form is not signed): the referral then no longer waits, and the
+    chair approves it — an approved referral of someone who never consented, counted in the
+    club's referred share."""
+    login_as(client, member)
+    registered = entry("case", case_data(consent={"follow": True, "refer": False, "share": None}))
+    assert send(client, [registered])[0]["status"] == "created"
+    case = Case.get(Case.uuid == registered["uuid"])
+    review.approve(case, chair)
+    consent = entry("case", case_data(consent={"follow": True, "refer": True, "share": None}),
+                    uuid=registered["uuid"], revision=2, base_revision=1)
+    referral = entry("referral", referral_data(registered["uuid"]))
+    assert [r["status"] for r in send(client, [consent, referral])] == ["updated", "created"]
+    stored = Referral.get(Referral.uuid == referral["uuid"])
+    assert review.waiting_for(stored) == case
+
+    review.return_entry(Case.get_by_id(case.id), chair, "Chưa có chữ ký đồng ý chuyển gửi")
+    with pytest.raises(Exception):
+        review.approve(Referral.get_by_id(stored.id), chair)
+    assert Referral.get_by_id(stored.id).review_status != "approved"

@@ -1,4 +1,4 @@
-"""Audit of the survey's edges on a real phone: a screening the chair returned, in a round the chair
+"""The survey on a real phone: a screening the chair returned, in a round the chair
 closed since, is fixed on the phone and reaches the club (the server takes it: it was made before
 the round closed)."""
 import pytest

@@ -1,6 +1,6 @@
-"""Audit of the edges of the ward survey, activities/attendance and referrals/providers: what a
-member recorded offline reaches the club (or comes back with a reason they can act on), is never
-doubled, and keeps nothing of an erased person. Each test fails on the defect it names."""
+"""The ward survey, activities/attendance and referrals at their edges: what a member recorded
+offline reaches the club (or comes back with a reason they can act on), is never doubled, keeps
+nothing of an erased person, and no one is referred without consent."""
 import uuid as uuid_module
 from datetime import timedelta
 

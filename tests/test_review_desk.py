@@ -70,7 +70,7 @@ def test_the_queue_lists_waiting_entries_with_a_count_in_the_navigation(client, 
     assert "Mục chờ phê duyệt" in body
     assert f'value="visit:{visit.id}:1"' in body and f'value="case:{case.id}:1"' in body
     assert re.search(r'class="bottomnav__count"[^>]*>2<', body)
-    assert text(client.get(f"/desk/review/?kind=case")).count('name="entry"') == 1
+    assert text(client.get("/desk/review/?kind=case")).count('name="entry"') == 1
     assert text(client.get(f"/desk/review/?member={chair.id}")).count('name="entry"') == 0
 
 

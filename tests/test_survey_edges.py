@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.book import activities, cases, review, screenings, sync as book_sync
+from webapp.book import activities, cases, review, screenings
 from webapp.db import utcnow
-from webapp.models import Activity, Attendance, Case, EntryRevision, Referral, Screening, SurveyRound
+from webapp.models import Case, EntryRevision, Referral, Screening, SurveyRound
 
-from .factories import login_as, make_case, make_user, session_for, today
+from .factories import login_as, make_case, session_for, today
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, edited, type_of
 from ..invalid import Invalid
 from ..models import EntryRevision, SyncConflict
-from .editors import may_edit, may_write_club, may_write_entry  # noqa: F401 (sync's rule, used here)
+from .editors import may_edit, may_write_entry  # the editing rule (editors.py), used here
 
 MAX_ENTRIES = 200
 # When an entry may say it was made: after the book began, and not in tomorrow's tomorrow (a

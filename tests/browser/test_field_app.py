@@ -967,6 +967,11 @@ def test_a_logout_in_another_window_leaves_nothing_of_the_user_in_the_app_window
     case = make_case(club=club, created_by=first, full_name="Vũ Thị Riêng Tư")
     page = open_app(phone.new_page(), live_server, first)
     fill_visit(page, case.uuid, "Ghi chú của người thứ nhất")
+    for _ in range(40):  # kept on the phone 300 ms after the last keystroke
+        if page.evaluate(DRAFTS):
+            break
+        page.wait_for_timeout(100)
+    assert len(page.evaluate(DRAFTS)) == 1
     # The same phone, another window (a browser tab beside the installed app): the desk's
     # account page, where the first member logs out and throws the half-filled form away.
     other = phone.new_page()

@@ -5,43 +5,22 @@ returned entry whose case passed to another member, or whose author left the clu
 The phone's edits are built as the field app builds them (views.formView): a case's own record is
 edited from the working set's copy of the case (bootstrap `cases`), on its `revision` as base.
 """
-import uuid as uuid_module
 from datetime import timedelta
 
 import pytest
 
 from webapp.book import cases, review
-from webapp.db import utcnow
 from webapp.models import Case, Consent, EntryRevision, Review, Visit
 
-from .factories import make_case, make_user, session_for, today
-
-
-def new_uuid():
-    return str(uuid_module.uuid4())
-
-
-def at(delta):
-    return (utcnow() + delta).isoformat() + "Z"
+from . import test_sync_edges as sync_edges
+from .factories import make_case, make_user, session_for
+from .test_sync_edges import at, new_uuid, send, visit_data
 
 
 def case_data(**data):
-    return {"full_name": "Phạm Thị Mai", "sex": "female", "birth_year": 1999,
-            "address": "Tổ 7, khu 2", "neighbourhood": "Khu 2", "phone": "0987654321",
-            "categories": ["at_risk"], "risk_level": "medium", "met_how": "Gặp ở chợ",
-            "consent": {"follow": True, "refer": False, "share": False}, **data}
-
-
-def visit_data(case_uuid, **data):
-    return {"case_uuid": case_uuid, "date": today().isoformat(), "kind": "home_visit",
-            "topics": ["safe_migration"], "notes": "Đã tư vấn", "needs": [],
-            "members_present": [], **data}
-
-
-def send(client, entries):
-    response = client.post("/api/v1/sync", json={"entries": entries})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["results"]
+    """A case as the phone registers it, not agreeing to be referred."""
+    return sync_edges.case_data(**{"consent": {"follow": True, "refer": False, "share": False},
+                                   **data})
 
 
 def phone_for(app, user):

@@ -1,35 +1,21 @@
 """The ward survey, activities/attendance and referrals at their edges: what a member recorded
 offline reaches the club (or comes back with a reason they can act on), is never doubled, keeps
 nothing of an erased person, and no one is referred without consent."""
-import uuid as uuid_module
 from datetime import timedelta
 
 import pytest
 
 from webapp.book import activities, cases, review, screenings
-from webapp.db import utcnow
 from webapp.models import Case, EntryRevision, Referral, Screening, SurveyRound
 
+from . import test_sync_edges as sync_edges
 from .factories import login_as, make_case, session_for, today
+from .test_sync_edges import at, entry, referral_data, send
 
 
 @pytest.fixture(autouse=True)
 def english(client):
     client.set_cookie("sotd_lang", "en")
-
-
-def new_uuid():
-    return str(uuid_module.uuid4())
-
-
-def at(delta):
-    """A client_created_at `delta` from now, as the phone writes it."""
-    return (utcnow() + delta).isoformat() + "Z"
-
-
-def entry(entry_type, data, uuid=None, revision=1, made=None, **envelope):
-    return {"uuid": uuid or new_uuid(), "type": entry_type, "revision": revision, "data": data,
-            "client_created_at": made or at(timedelta(minutes=-5)), **envelope}
 
 
 def screening_data(round_uuid, **data):
@@ -40,21 +26,9 @@ def screening_data(round_uuid, **data):
 
 
 def case_data(**data):
-    return {"full_name": "Phạm Thị Mai", "sex": "female", "birth_year": 1999,
-            "address": "Tổ 7, khu 2", "neighbourhood": "Khu 2", "phone": "0987654321",
-            "categories": ["at_risk"], "risk_level": "medium", "met_how": "Gặp ở chợ",
-            "consent": {"follow": True, "refer": None, "share": False}, **data}
-
-
-def referral_data(case_uuid, **data):
-    return {"case_uuid": case_uuid, "service_kind": "legal_aid", "provider": "Trung tâm TGPL",
-            "referred_on": today().isoformat(), "reason": "Cần tư vấn", **data}
-
-
-def send(client, entries):
-    response = client.post("/api/v1/sync", json={"entries": entries})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["results"]
+    """A case as the phone registers it, consent to be referred not asked yet."""
+    return sync_edges.case_data(**{"consent": {"follow": True, "refer": None, "share": False},
+                                   **data})
 
 
 def make_round(club, by, areas=("Tổ 1", "Tổ 2", "Khu 3"), **overrides):

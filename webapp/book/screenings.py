@@ -307,14 +307,17 @@ def data_of(screening):
     }
 
 
+def _registered_from(uuid):
+    """The cases registered from the screening `uuid`: by the case's `screening_uuid`, or the
+    screening's `registered_case`."""
+    registered = Screening.select(Screening.registered_case).where(Screening.uuid == uuid)
+    return Case.select().where((Case.screening_uuid == uuid) | Case.id.in_(registered))
+
+
 def about_erased(uuid):
     """True if the person met in the screening `uuid` was erased: the case registered from it
-    (`Case.screening_uuid`, or the screening's `registered_case`) was."""
-    registered = Screening.select(Screening.registered_case).where(Screening.uuid == uuid)
-    return (Case.select()
-            .where(Case.erased_at.is_null(False)
-                   & ((Case.screening_uuid == uuid) | Case.id.in_(registered)))
-            .exists())
+    was."""
+    return _registered_from(uuid).where(Case.erased_at.is_null(False)).exists()
 
 
 def kept_data(uuid, data):
@@ -330,13 +333,7 @@ def registered_as(uuid, club_id):
     met is one case (a second registration from it, on another phone say, is a duplicate)."""
     if not uuid:
         return None
-    registered = Screening.select(Screening.registered_case).where(
-        (Screening.uuid == uuid) & (Screening.club == club_id))
-    return (Case.select()
-            .where((Case.club == club_id)
-                   & ((Case.screening_uuid == uuid) | Case.id.in_(registered)))
-            .order_by(Case.id)
-            .first())
+    return _registered_from(uuid).where(Case.club == club_id).order_by(Case.id).first()
 
 
 def link_case(case):

@@ -233,11 +233,66 @@ def test_a_referral_followed_up_twice_keeps_one_follow_up(empty_database):
                      created_at=T, updated_at=T)
     first = insert("appointment", status="open", **follow_up)
     done = insert("appointment", status="done", **follow_up)
-    assert migrate() == ["0013_visits_referral_follow_up_once"]
+    assert migrate(target="0013_visits_referral_follow_up_once") == [
+        "0013_visits_referral_follow_up_once"]
     t = Table("appointment").bind(database)
     kept = {row["id"]: row for row in t.select().where(t.c.source == "referral").dicts()}
     assert (kept[done]["status"], kept[done]["source_referral_id"]) == ("done", rows["referral"])
     assert (kept[first]["status"], kept[first]["source_referral_id"]) == ("cancelled", None)
     with pytest.raises(IntegrityError), database.atomic():
         insert("appointment", status="open", **follow_up)
+    database.close()
+
+
+def test_a_screening_registered_twice_keeps_one_case(empty_database):
+    """Before 0014 two phones registering one screening at the same moment could make two cases:
+    the upgrade leaves the screening one case (the one it names, else the first), keeps the
+    others whole but no longer naming it, each with an audit line naming both codes, and from
+    then on the database refuses a second."""
+    from peewee import IntegrityError
+
+    database.initialize(make_database(empty_database, None))
+    migrate(target=FIRST)
+    rows = {table: id_ for table, id_, _ in fill_first_schema()}
+    migrate(target="0013_visits_referral_follow_up_once")
+    club, member = rows["club"], rows["user"]
+    met = str(uuid.uuid4())
+    entry = dict(revision=1, review_status="approved", created_by_id=member, created_at=T,
+                 updated_at=T, club_id=club)
+
+    def case(code, screening_uuid=met):
+        return insert("case", uuid=str(uuid.uuid4()), code=code, full_name="Nguyễn Thị B",
+                      sex="female", address="", neighbourhood="", phone="", risk_level="high",
+                      met_how="", status="active", closed_reason="", assigned_to_id=member,
+                      screening_uuid=screening_uuid, **entry)
+
+    first, named, third = case("TC-2026-002"), case("TC-2026-003"), case("TC-2026-004")
+    alone = case("TC-2026-005", screening_uuid=str(uuid.uuid4()))
+    round_ = insert("survey_round", uuid=str(uuid.uuid4()), club_id=club, name="Khảo sát",
+                    starts_on="2026-01-01", ends_on="2026-03-31", areas="[]",
+                    created_by_id=member, created_at=T, updated_at=T)
+    insert("screening", uuid=met, round_id=round_, area="Tổ 1", screened_on="2026-01-15",
+           category="at_risk", indicators="[]", suggested_level="high", risk_level="high",
+           counselled=False, topics="[]", notes="", registered_case_id=named, **entry)
+    visit = insert("visit", uuid=str(uuid.uuid4()), case_id=third, date="2026-01-16",
+                   kind="home_visit", topics="[]", notes="Đã gặp", needs="[]", **entry)
+
+    assert migrate(target="0014_survey_one_case_per_screening") == [
+        "0014_survey_one_case_per_screening"]
+    t = Table("case").bind(database)
+    linked = {row["id"]: row["screening_uuid"] for row in t.select().dicts()}
+    assert linked[named] == met and linked[first] is None and linked[third] is None
+    assert linked[alone] is not None and linked[rows["case"]] is None
+    assert Table("visit").bind(database).select().where(
+        Table("visit").c.id == visit).count() == 1  # the other record keeps what it held
+    a = Table("audit_log").bind(database)
+    lines = {row["object_id"]: json.loads(row["details"]) for row in
+             a.select().where(a.c.action == "case_screening_unlinked").dicts()}
+    assert lines == {
+        first: {"code": "TC-2026-002", "kept_case_id": named, "kept_code": "TC-2026-003",
+                "screening_uuid": met},
+        third: {"code": "TC-2026-004", "kept_case_id": named, "kept_code": "TC-2026-003",
+                "screening_uuid": met}}
+    with pytest.raises(IntegrityError), database.atomic():
+        case("TC-2026-006")
     database.close()

@@ -1,15 +1,18 @@
 """The ward survey, activities/attendance and referrals at their edges: what a member recorded
 offline reaches the club (or comes back with a reason they can act on), is never doubled, keeps
 nothing of an erased person, and no one is referred without consent."""
+import threading
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 
-from webapp.book import activities, cases, review, screenings
+from webapp.book import activities, cases, review, screenings, sync as book_sync
+from webapp.db import database
 from webapp.models import Case, EntryRevision, Referral, Screening, SurveyRound
 
 from . import test_sync_edges as sync_edges
-from .factories import login_as, make_case, session_for, today
+from .factories import login_as, make_case, make_user, session_for, today
 from .test_sync_edges import at, entry, referral_data, send
 
 
@@ -80,6 +83,84 @@ def test_a_screening_registered_on_two_phones_makes_one_case(app, club, member, 
     assert results[0]["status"] == "created"
     assert Case.select().where(Case.screening_uuid == screening["uuid"]).count() == 1, (
         [c.code for c in Case.select().where(Case.screening_uuid == screening["uuid"])], results)
+
+
+def registration(club, member, chair):
+    """A screening the server holds, and two phones' registrations of its person as a case."""
+    round_ = make_round(club, chair)
+    screening = entry("screening", screening_data(round_.uuid))
+    assert book_sync.submit_entry(member, screening)["status"] == "created"
+    return [entry("case", case_data(screening_uuid=screening["uuid"])) for _ in range(2)]
+
+
+def test_a_screening_registered_on_two_phones_at_the_same_moment_makes_one_case(
+        app, club, member, chair, monkeypatch):
+    """The second phone's registration is checked ("registered from this screening yet?") just
+    before the first one's case is committed, and inserted just after: nothing in the database
+    stops a second case of the same person."""
+    first, second = registration(club, member, chair)
+    other = make_user(club=club)
+    assert book_sync.submit_entry(member, first)["status"] == "created"
+    kept = Case.get(Case.uuid == first["uuid"])
+    real, checks = screenings.registered_as, []
+
+    def checked_before_the_first_was_committed(uuid, club_id):
+        checks.append(uuid)
+        return None if len(checks) == 1 else real(uuid, club_id)
+
+    monkeypatch.setattr(screenings, "registered_as", checked_before_the_first_was_committed)
+    with force_locale("en"):
+        [result] = book_sync.submit_batch(other, [second])
+    assert result["status"] == "duplicate", result  # as when it comes later
+    assert result["id"] == kept.id and kept.code in result["notice"]
+    registered = Case.select().where(Case.screening_uuid == first["data"]["screening_uuid"])
+    assert [c.uuid for c in registered] == [first["uuid"]]
+    assert not EntryRevision.select().where(EntryRevision.uuid == second["uuid"]).exists()
+
+
+def test_two_phones_registering_one_screening_at_once_from_two_threads_make_one_case(
+        app, club, member, chair, monkeypatch):
+    """Both check at the same moment, then both insert (PostgreSQL: read committed; SQLite's
+    IMMEDIATE transactions let the second in only after the first, so there it checks after)."""
+    first, second = registration(club, member, chair)
+    other = make_user(club=club)
+    real, together, results, errors = screenings.registered_as, threading.Barrier(2), [], []
+    checked = threading.local()
+
+    def both_check_then_both_insert(uuid, club_id):
+        found = real(uuid, club_id)
+        if not getattr(checked, "once", False):
+            checked.once = True
+            try:
+                together.wait(timeout=3)  # SQLite: the other waits for this one's transaction
+            except threading.BrokenBarrierError:
+                pass
+        return found
+
+    monkeypatch.setattr(screenings, "registered_as", both_check_then_both_insert)
+
+    def register(user, sent):
+        try:
+            with app.app_context():
+                database.connect(reuse_if_open=True)
+                try:
+                    results.append(book_sync.submit_batch(user, [sent])[0])
+                finally:
+                    database.close()
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=register, args=args)
+               for args in ((member, first), (other, second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert sorted(r["status"] for r in results) == ["created", "duplicate"], results
+    registered = Case.select().where(Case.screening_uuid == first["data"]["screening_uuid"])
+    assert registered.count() == 1
+    assert {r["id"] for r in results} == {registered.get().id}
 
 
 def test_a_screening_that_arrives_after_its_person_was_erased_keeps_no_notes(

@@ -184,11 +184,12 @@ class Case(EntryModel):
     assigned_to = ForeignKeyField(User, null=True, backref="assigned_cases", on_delete="SET NULL")
     erased_at = DateTimeField(null=True)
     # The screening of the ward's survey the person was met in, when registered from one (a uuid:
-    # the screening may reach the server after the case, or never).
-    screening_uuid = CharField(max_length=36, null=True, index=True)
+    # the screening may reach the server after the case, or never). One case per screening in a
+    # club: two phones registering it at once meet the unique index (cases.create).
+    screening_uuid = CharField(max_length=36, null=True)
 
     class Meta:
-        indexes = ((("club", "code"), True),)
+        indexes = ((("club", "code"), True), (("screening_uuid", "club"), True))
 
 
 class CaseHolder(BaseModel):

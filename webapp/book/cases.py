@@ -83,6 +83,9 @@ def _write(case, values, by):
 
 def create(user, values, lookup, **entry):
     """Register a new case in the user's club; the code is given here, on the server."""
+    # One person met is one case. Registered at this very moment on another phone too, the later
+    # insert meets the unique index on the screening (models.Case): sync takes the entry again,
+    # and it is answered here as a duplicate of the other.
     first = screenings.registered_as(values.get("screening_uuid"), user.club_id)
     if first is not None:  # nothing of this uuid is stored
         raise notices.AlreadyRecorded(first, _l(

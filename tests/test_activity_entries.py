@@ -140,7 +140,7 @@ def test_an_activity_already_in_the_book_is_not_proposed_twice(app, club, chair,
         result = sync.submit_entry(member, proposal(title="  TẬP HUẤN   kỹ năng ",
                                                     date=day.isoformat()))
     assert result["status"] == "invalid"
-    assert "Record attendance at it instead" in result["errors"]["title"]
+    assert "attendance recorded at this proposal goes to it" in result["errors"]["title"]
     assert day.strftime("%d/%m/%Y") in result["errors"]["title"]
     # Another day, or another club's same title, is another activity.
     assert sync.submit_entry(member, proposal(title="Tập huấn kỹ năng"))["status"] == "created"

@@ -9,11 +9,13 @@ from flask_babel import force_locale
 
 from webapp.book import activities, cases, review, screenings, sync as book_sync
 from webapp.db import database
-from webapp.models import Case, EntryRevision, Referral, Screening, SurveyRound
+from webapp.models import (
+    Activity, Attendance, Case, EntryRevision, Referral, Screening, SurveyRound,
+)
 
 from . import test_sync_edges as sync_edges
-from .factories import login_as, make_case, make_user, session_for, today
-from .test_sync_edges import at, entry, referral_data, send
+from .factories import login_as, make_case, make_club, make_user, session_for, today
+from .test_sync_edges import at, entry, new_uuid, referral_data, send
 
 
 @pytest.fixture(autouse=True)
@@ -191,9 +193,8 @@ def test_attendance_sent_with_a_proposal_the_book_already_had_is_not_left_waitin
         app, club, chair, member, client):
     """Offline, the member proposes an activity and records who came to it. The chair recorded
     the same activity at the desk meanwhile: the proposal comes back "already in the club's
-    book. Record attendance at it instead (discard this entry)". The attendance sent with it is
-    told to "sync again once it is sent" — it never will be: discarded as asked, then synced,
-    the attendance gets the same reason again and again."""
+    book". The attendance sent with it is told to "sync again once it is sent" — it never will
+    be: discarded as asked, then synced, the attendance gets the same reason again and again."""
     day = today(3)
     activities.save_activity({"title": "Tập huấn kỹ năng", "kind": "training", "date": day,
                               "place": "", "attendee_count": 0}, chair)
@@ -204,11 +205,70 @@ def test_attendance_sent_with_a_proposal_the_book_already_had_is_not_left_waitin
                                     "brought_by": member.id})
     login_as(client, member)
     results = send(client, [proposal, attended])
-    assert results[0]["status"] == "invalid" and "discard this entry" in results[0]["errors"]["title"]
+    assert results[0]["status"] == "invalid"
+    assert "Discard this entry" in results[0]["errors"]["title"]
     # The proposal discarded as its reason says; the phone syncs again with the attendance.
     [again] = send(client, [attended])
     assert again["status"] in ("created", "duplicate") or (
         "sync again" not in " ".join(again["errors"].values())), again
+
+
+def test_attendance_sent_after_its_proposal_was_refused_as_one_the_book_had_goes_to_that_one(
+        app, club, chair, member, client):
+    """The proposal went out alone and came back "already in the club's book"; the attendance
+    at it reaches the server in a later sync — recorded after the answer at the proposal the
+    phone still offered, or left waiting when the member discarded the proposal as its reason
+    says. Today it is refused: "the server does not have this activity … record the attendance
+    again, then discard this entry", and the phone never sends it again by itself."""
+    day = today(3)
+    twin = activities.save_activity({"title": "Tập huấn kỹ năng", "kind": "training",
+                                     "date": day, "place": "", "attendee_count": 0}, chair)
+    case, other = make_case(club=club, created_by=member), make_case(club=club, created_by=member)
+    proposal = entry("activity", {"title": "  TẬP HUẤN kỹ năng", "kind": "training",
+                                  "date": day.isoformat(), "place": ""})
+    login_as(client, member)
+    [refused] = send(client, [proposal])
+    assert refused["status"] == "invalid", refused
+    assert "attendance recorded at this proposal goes to it" in refused["errors"]["title"]
+    assert Activity.select().where(Activity.uuid == proposal["uuid"]).count() == 0
+
+    # A later sync (a batch), and an entry on its own (the desk's path): both reach the activity.
+    later = entry("attendance", {"activity_uuid": proposal["uuid"], "case_uuid": case.uuid,
+                                 "brought_by": member.id})
+    [taken] = send(client, [later])
+    assert taken["status"] == "created", taken
+    assert Attendance.get_by_id(taken["id"]).activity_id == twin.id
+    assert "Tập huấn kỹ năng" in taken["notice"]
+    assert day.strftime("%d/%m/%Y") in taken["notice"]
+    alone = book_sync.submit_entry(member, entry("attendance", {
+        "activity_uuid": proposal["uuid"], "case_uuid": other.uuid, "brought_by": member.id}))
+    assert alone["status"] == "created", alone
+    assert Attendance.get_by_id(alone["id"]).activity_id == twin.id
+    # The same proposal refused again (sent again from another phone's copy) changes nothing.
+    assert send(client, [proposal])[0]["status"] == "invalid"
+    assert [send(client, [later])[0]["status"]] == ["duplicate"]
+
+    # Another club's member naming that uuid gets nothing of this club's.
+    stranger = make_user(club=make_club())
+    theirs = book_sync.submit_entry(stranger, entry("attendance", {
+        "activity_uuid": proposal["uuid"],
+        "case_uuid": make_case(club=stranger.club, created_by=stranger).uuid}))
+    assert theirs["status"] == "invalid" and "activity_uuid" in theirs["errors"], theirs
+
+
+def test_attendance_at_a_proposal_the_server_never_kept_says_to_choose_the_activity(
+        app, club, member, client):
+    """A proposal refused for something else, then discarded: the attendance at it names an
+    activity the server never had. The reason says what the phone offers: open it (Fix), choose
+    the activity from the club's list, save it — not "discard this entry"."""
+    case = make_case(club=club, created_by=member)
+    login_as(client, member)
+    [lost] = send(client, [entry("attendance", {"activity_uuid": new_uuid(),
+                                                "case_uuid": case.uuid})])
+    assert lost["status"] == "invalid"
+    reason = lost["errors"]["activity_uuid"]
+    assert "choose the activity from the club's list" in reason
+    assert "discard this entry" not in reason.lower()
 
 
 # --- Referrals and consent ----------------------------------------------------------------------

@@ -305,6 +305,16 @@ class Activity(EntryModel):
     attendee_count = IntegerField(default=0)
 
 
+class SameActivity(BaseModel):
+    """A member's proposal refused as an activity the club's book already had (activities.py):
+    its uuid, made on the phone, stands for that activity from then on, so attendance recorded at
+    the proposal and sent later goes to the club's activity (the proposal itself is not kept)."""
+
+    uuid = CharField(unique=True, max_length=36)
+    activity = ForeignKeyField(Activity, backref="proposed_as", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+
 class Attendance(EntryModel):
     """A case who came to an activity, and the member who brought them (vận động)."""
 
@@ -503,6 +513,7 @@ class AuditLog(BaseModel):
 ALL_MODELS = [
     Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseHolder, BoardTerm,
     CaseCategory, Consent, Visit, VisitMember, Provider,
-    Referral, SurveyRound, SurveyAssignment, Screening, Activity, Attendance, Appointment, EntryRevision, SyncConflict, Review, Target,
+    Referral, SurveyRound, SurveyAssignment, Screening, Activity, SameActivity, Attendance,
+    Appointment, EntryRevision, SyncConflict, Review, Target,
     MonthlyReview, PushSubscription, PushDelivery, AuditLog, WorkingSetCursor,
 ]

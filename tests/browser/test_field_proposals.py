@@ -1,7 +1,8 @@
 """On a 360 px phone in Vietnamese, offline: a member proposes an activity from the attendance form
 that had none and records who came to it, the sync retried once stores each once; a proposal the
-book already has comes back with what to do; the referral form's provider picker, offline,
-filtered by the service, with a call button, and a provider removed while the referral waited."""
+book already has comes back with what to do, and attendance at it recorded after goes to the
+book's activity; the referral form's provider picker, offline, filtered by the service, with a
+call button, and a provider removed while the referral waited."""
 from datetime import timedelta
 from pathlib import Path
 
@@ -117,24 +118,50 @@ def test_a_proposal_the_book_already_has_comes_back_with_what_to_do(live_server,
     club = make_club()
     chair = make_user(club=club, role="chair")
     member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Lò Thị Hiền")
     day = local_today() + timedelta(days=2)
     page = phone_page(phone, live_server, member)
     go_offline(phone)
     propose_activity(page, "Tập huấn kỹ năng", "training", day)
     # Meanwhile the chair recorded the same activity at the desk.
-    activities.save_activity({"title": "Tập huấn kỹ năng", "kind": "training", "date": day,
-                              "place": "", "attendee_count": 0}, chair)
+    twin = activities.save_activity({"title": "Tập huấn kỹ năng", "kind": "training",
+                                     "date": day, "place": "", "attendee_count": 0}, chair)
     go_online(phone)
     page.evaluate("location.hash = '#/outbox'")
     item = page.locator(".outbox__item[data-state=invalid]")
     item.wait_for(timeout=20000)
     text = item.inner_text()
-    assert "đã có trong sổ" in text and "ghi người tham dự" in text
+    assert "đã có trong sổ" in text
+    assert "người tham dự đã ghi vào đề xuất này" in text  # goes to the chair's activity
     assert day.strftime("%d/%m/%Y") in text
     assert Activity.select().count() == 1
     # The activity is the chair's: the attendance form now offers it.
     page.evaluate("location.hash = '#/new/attendance'")
     assert "Tập huấn kỹ năng" in page.locator("#f-activity_uuid").inner_text()
+
+    # Offline again, the member records who came at the proposal the phone still offers, then
+    # discards the proposal as its reason says. Sent after, the attendance reaches the chair's
+    # activity (it used to come back "the server does not have this activity", for good).
+    go_offline(phone)
+    page.evaluate("location.hash = '#/today'")
+    page.evaluate("location.hash = '#/new/attendance'")
+    mine = page.locator("#f-activity_uuid option", has_text="Chưa gửi")
+    page.select_option("#f-activity_uuid", mine.get_attribute("value"))
+    page.select_option("#f-case_uuid", case.uuid)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/app/#/case/{case.uuid}")
+    page.evaluate("location.hash = '#/outbox'")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".outbox__item[data-state=invalid] .button--danger").click()
+    page.locator(".outbox__item[data-state=invalid]").wait_for(state="detached")
+    go_online(phone)
+    sync_until_empty(page)
+    [attendance] = Attendance.select().where(Attendance.case == case)
+    assert attendance.activity_id == twin.id and attendance.created_by_id == member.id
+    # And the member is told where it went.
+    told = "việc tham dự được ghi vào “Tập huấn kỹ năng”"
+    page.get_by_role("status").filter(has_text=told).wait_for()
+    assert Activity.select().count() == 1
 
 
 def test_an_activity_from_past_the_phones_window_recorded_offline_reaches_the_chair(

@@ -8,7 +8,7 @@ from .. import audit
 from ..db import database, utcnow
 from ..i18n import format_date
 from ..invalid import Invalid
-from ..models import Activity
+from ..models import Activity, SameActivity
 from .vocab import APPROVED
 
 FIELDS = ("title", "kind", "date", "place", "attendee_count")
@@ -51,13 +51,35 @@ def same_as(club_id, title, day, but=None):
 def _check_twin(club_id, values, but=None):
     twin = same_as(club_id, values["title"], values["date"], but=but)
     if twin is not None:
-        error = Invalid({"title": _l("“%(title)s” on %(date)s is already in the club's book. "
-                                   "Record attendance at it instead (discard this entry), or "
-                                   "change the title or the date.",
+        error = Invalid({"title": _l("“%(title)s” on %(date)s is already in the club's book: "
+                                   "attendance recorded at this proposal goes to it. Discard "
+                                   "this entry, or change the title or the date if it is "
+                                   "another activity.",
                                    title=twin.title, date=twin.date.strftime("%d/%m/%Y"))})
-        # What the same batch sent with the proposal (attendance at it) goes to that activity.
+        # What refers to the proposal goes to that activity: in the same batch, and later
+        # (remember_twin, twins_of).
         error.same_as = twin
         raise error
+
+
+def remember_twin(uuid, twin):
+    """The proposal `uuid` was refused as `twin` (nothing of it stored): its uuid stands for
+    `twin` from now on. Attendance recorded at the proposal may come in a later sync — recorded
+    after the refusal at the proposal the phone still showed, or left waiting when the member
+    discarded the proposal as its reason says — and then goes to `twin`, never refused for an
+    activity the server does not have. (An edit of a proposal the book holds refused so: that
+    proposal stands for itself.)"""
+    if not Activity.select().where(Activity.uuid == uuid).exists():
+        SameActivity.insert(uuid=uuid, activity=twin).on_conflict_ignore().execute()
+
+
+def twins_of(uuids):
+    """{uuid: activity} of the refused proposals among `uuids` (remember_twin). A proposal fixed
+    and taken since is an activity under its own uuid, which is asked first (entries.Lookup)."""
+    query = (SameActivity.select(SameActivity, Activity)
+             .join(Activity)
+             .where(SameActivity.uuid.in_(list(uuids))))
+    return {row.uuid: row.activity for row in query}
 
 
 def prepare(user, values, lookup):

@@ -48,7 +48,8 @@ def create(user, values, lookup, **entry):
                                    created_by=user, **entry)
     audit.record("attendance_recorded", attendance, user=user, case_id=attendance.case_id,
                  activity_id=attendance.activity_id)
-    if values["activity"].uuid != values["activity_uuid"]:  # its proposal was a twin (Lookup.refused)
+    # Its proposal was refused as a twin, in this batch or an earlier one (Lookup.refused).
+    if values["activity"].uuid != values["activity_uuid"]:
         notices.tell(attendance, _l("The activity proposed with this attendance is already in the "
                                     "club's book: the attendance is recorded at “%(title)s” on "
                                     "%(date)s.", title=values["activity"].title,

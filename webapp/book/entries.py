@@ -43,6 +43,19 @@ class Reference:
 
     model: type
     refusal: object  # (user, row or None, at) -> None, or the message shown on the field
+    # An entry refused as a row the book already had (Invalid.same_as) may stand for that row
+    # from then on: `remember(uuid, row)` keeps it, `stand_ins(uuids)` gives {uuid: row} back.
+    remember: object = None
+    stand_ins: object = None
+
+    def stand_ins_of(self, uuids):
+        """{uuid: row} of the uuids (naming no row of `model`) that stand for one."""
+        if self.stand_ins is None or not uuids:
+            return {}
+        found = {}
+        for chunk in _chunks(sorted(uuids)):
+            found.update(self.stand_ins(chunk))
+        return found
 
 
 def _case_refusal(user, case, at):
@@ -61,12 +74,12 @@ def _activity_refusal(user, activity, at):
     # A former member (no club now) hands in attendance at their club's activity: the case's
     # club is checked against it (attendance.prepare).
     if activity is None:
-        # A proposal refused as one the book already has is answered first, in the same batch
-        # (Lookup.refused): this is one the phone no longer sends.
+        # A proposal refused as one the book already has stands for that activity, in the same
+        # batch and later (Lookup.refused): this is one the server never kept.
         return _l("The server does not have this activity. If it was proposed on this phone and "
                   "still waits there, it is sent first, with this entry. If the proposal was "
-                  "discarded, record the attendance again at an activity of the club's list, then "
-                  "discard this entry.")
+                  "discarded, open this entry, choose the activity from the club's list and save "
+                  "it: it is sent again.")
     if activity.club_id != (user.club_id or activity.club_id):
         return _l("This activity is not one of your club's.")
     return None
@@ -75,7 +88,8 @@ def _activity_refusal(user, activity, at):
 # What an entry may refer to, in the order the references are checked.
 REFERENCES = {
     "case": Reference(Case, _case_refusal),
-    "activity": Reference(Activity, _activity_refusal),
+    "activity": Reference(Activity, _activity_refusal, remember=activities.remember_twin,
+                          stand_ins=activities.twins_of),
     "round": Reference(SurveyRound, screenings.round_refusal),
 }
 
@@ -208,12 +222,14 @@ class Lookup:
                 held.update(r.uuid for r in model.select(model.uuid).where(model.uuid.in_(chunk)))
         lookup.absent = set(uuids) - held
         for name, wanted in named.items():
-            model = REFERENCES[name].model
+            reference = REFERENCES[name]
+            model = reference.model
             for chunk in _chunks(sorted(wanted)):
                 lookup.rows.update({(name, row.uuid): row
                                     for row in model.select().where(model.uuid.in_(chunk))})
-            lookup.rows.update({(name, uuid): None for uuid in wanted
-                                if (name, uuid) not in lookup.rows})
+            unknown = {uuid for uuid in wanted if (name, uuid) not in lookup.rows}
+            stand_ins = reference.stand_ins_of(unknown)
+            lookup.rows.update({(name, uuid): stand_ins.get(uuid) for uuid in unknown})
         return lookup
 
     def keep_cases(self):
@@ -255,8 +271,9 @@ class Lookup:
         """The row of REFERENCES[name] under `uuid`, or None."""
         key = (name, uuid)
         if key not in self.rows:
-            model = REFERENCES[name].model
-            self.rows[key] = model.get_or_none(model.uuid == uuid)
+            reference = REFERENCES[name]
+            row = reference.model.get_or_none(reference.model.uuid == uuid)
+            self.rows[key] = row if row is not None else reference.stand_ins_of({uuid}).get(uuid)
         return self.rows[key]
 
     def read(self, name):
@@ -295,10 +312,14 @@ class Lookup:
 
     def refused(self, kind, uuid, invalid):
         """The entry `uuid` of `kind` was refused as one the book already has (`same_as`, an
-        activity proposed twice): what the batch refers to it by goes to that one."""
+        activity proposed twice): what refers to it goes to that one — in this batch, and in
+        later ones (the reference's `remember`, written now: the refused entry's own writes were
+        rolled back)."""
         same = getattr(invalid, "same_as", None)
         if same is not None and kind.name in REFERENCES:
             self.rows[(kind.name, uuid)] = same
+            if REFERENCES[kind.name].remember is not None:
+                REFERENCES[kind.name].remember(uuid, same)
 
     def fresh(self, uuid):
         """Forget what the batch read of `uuid`: another connection wrote it meanwhile."""

@@ -3,9 +3,10 @@
 An entry type is a model, a domain module, its fields (fields.py) and its place in a batch's
 order. Each domain module implements the same protocol:
 
-- `prepare(user, values, lookup)`: the rules that need the database, once `values` passed the
-  fields' checks and the uuids they refer to were read (`values["case"]`, `values["activity"]`);
-  returns what `create` and `update` store, or raises Invalid.
+- `prepare(user, values, lookup, at)`: the rules that need the database, once `values` passed
+  the fields' checks and the uuids they refer to were read (`values["case"]`, `values["activity"]`);
+  `at`: when the entry was made (an edit: when it was first made; naive UTC, None: now). Returns
+  what `create` and `update` store, or raises Invalid.
 - `create(user, values, lookup, **entry)`: the new main row (`entry`: uuid, revision,
   client_created_at), with its audit line. A row whose writing reads nothing the batch's other
   entries may change can be stored with `lookup.insert(row, then)`: in a batch, with the batch's
@@ -149,7 +150,7 @@ def check(user, kind, data, lookup=None, at=None):
         if refusal is not None:
             raise Invalid({f.name: refusal})
         values[f.refers_to] = row
-    return kind.module.prepare(user, values, lookup)
+    return kind.module.prepare(user, values, lookup, at=at)
 
 
 def edited(kind, values, base_data):

@@ -42,7 +42,7 @@ def result_of(referral):
     return "not_successful"
 
 
-def prepare(user, values, lookup):
+def prepare(user, values, lookup, at=None):
     """A referral needs the person's consent to be referred to services; a provider it picks from
     the directory must be one of the user's (its name is sent as `provider` beside it)."""
     case = values["case"]

@@ -13,7 +13,8 @@ order. Each domain module implements the same protocol:
   other new rows in one statement at its end.
 - `update(row, values, by)`: write an edit (or an approved amendment) to the main row.
 - `data_of(row)`: the row as the `data` of a sync entry.
-- optionally `waits_for(row)`: an entry the row waits for besides those it refers to (review).
+- optionally `waits_for(row)`: what the row waits for before it may be approved, besides the
+  entries it refers to: (the row it waits on, a reason of review.WAITS), or None.
 - optionally `kept_data(uuid, data)`: the data the server keeps of an entry about no case (a
   screening) whose person was erased meanwhile: without their notes, the counts kept.
 - optionally `short_name(row)`: what the board's lists call an entry about no one (no case code

@@ -296,3 +296,32 @@ def test_a_screening_registered_twice_keeps_one_case(empty_database):
     with pytest.raises(IntegrityError), database.atomic():
         case("TC-2026-006")
     database.close()
+
+
+def test_an_account_deactivated_before_the_upgrade_keeps_when_it_left(empty_database):
+    """0016 keeps when each account was deactivated: the time its deactivation was logged, else
+    the upgrade's; an active account has none. Entries made before then keep naming them."""
+    from datetime import datetime
+
+    from webapp.db import utcnow
+
+    database.initialize(make_database(empty_database, None))
+    migrate(target=FIRST)
+    rows = {table: id_ for table, id_, _ in fill_first_schema()}
+    club = rows["club"]
+    account = dict(password_hash="x", role="member", club_id=club, area="",
+                   must_change_password=False, reminder_hour=7, created_at=T)
+    logged = insert("user", login="tc.tv2", full_name="Lê Văn Rời", is_active=False, **account)
+    unlogged = insert("user", login="tc.tv3", full_name="Trần Văn Cũ", is_active=False, **account)
+    for at in ("2026-01-20 08:00:00", "2026-03-02 09:30:00"):  # the latest counts
+        insert("audit_log", at=at, user_id=rows["user"], club_id=club,
+               action="account_deactivated", object_type="user", object_id=logged, details=None)
+    migrate(target="0015_activities_same_activity")
+    before = utcnow().replace(microsecond=0)
+    assert migrate(target="0016_members_deactivated_at") == ["0016_members_deactivated_at"]
+    left = {u.id: u for u in User.select()}
+    assert left[logged].deactivated_at == datetime(2026, 3, 2, 9, 30)
+    assert left[unlogged].deactivated_at >= before
+    assert left[rows["user"]].deactivated_at is None and left[rows["user"]].is_active
+    assert left[logged].active_at(datetime(2026, 3, 1)) and not left[logged].active_at(None)
+    database.close()

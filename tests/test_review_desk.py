@@ -338,3 +338,59 @@ def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client, chair, memb
     second = text(client.get(f"/desk/review/?member={member.id}&page=2"))
     assert second.count('name="entry"') == 7 and f'value="visit:{visits[-1].id}:1"' in second
     assert "?page=3" not in second and "?page=1" in second
+
+
+# --- what an entry waits for, said once: the queue's badge, the entry page, the refusal ---------
+
+def _item(body, entry_type, row_id):
+    """The queue's list item of one entry."""
+    found = re.search(r'<li class="list__item review-item">(?:(?!</li>).)*value="%s:%d:\d+"'
+                      r'(?:(?!</li>).)*</li>' % (entry_type, row_id), body, re.S)
+    assert found, f"{entry_type} {row_id} not in the queue"
+    return found.group(0)
+
+
+def test_a_referral_waiting_for_consent_says_so_in_the_queue_with_what_to_do(client, chair,
+                                                                             member):
+    """A referral sent with the person's consent, recorded in an amendment of the approved case,
+    waits for that amendment; once the chair returns the amendment (the form is not signed), it
+    waits for the person's consent. The queue said it "waits for its case to be approved" — the
+    case is approved: nothing there tells the chair what to do. Its badge now says what it waits
+    for, with what the chair can do, and its page leads to the case's consent; a visit of a case
+    not yet approved still waits for its case."""
+    login_as(client, member)
+    [registered] = sync(client, entry("case", case_data()))
+    case = Case.get_by_id(registered["id"])
+    review.approve(case, chair)
+    consent = entry("case", case_data(consent={"follow": True, "refer": True, "share": False}),
+                    uuid=case.uuid, revision=2, base=1)
+    _, sent_referral = sync(client, consent, entry("referral", {
+        "case_uuid": case.uuid, "service_kind": "legal_aid", "provider": "Trung tâm TGPL",
+        "referred_on": today().isoformat()}))
+    [new_case] = sync(client, entry("case", case_data(full_name="Đỗ Thị Mới")))
+    [visit] = sync(client, entry("visit", visit_data(Case.get_by_id(new_case["id"]).uuid)))
+    referral_id = sent_referral["id"]
+
+    client = client.application.test_client()
+    login_as(client, chair)
+    item = _item(text(client.get("/desk/review/")), "referral", referral_id)
+    assert "Chờ duyệt sự đồng ý trong bản sửa đổi hồ sơ" in item
+    assert "Hãy duyệt bản sửa đổi hồ sơ trước." in item
+
+    review.return_entry(Case.get_by_id(case.id), chair, "Chưa có chữ ký đồng ý chuyển gửi")
+    body = text(client.get("/desk/review/"))
+    item = _item(body, "referral", referral_id)
+    assert "Chờ người này đồng ý được chuyển gửi" in item
+    assert "Ghi sự đồng ý vào hồ sơ, hoặc trả lại chuyển gửi." in item
+    assert "Chờ duyệt hồ sơ đối tượng" not in item  # its case is approved
+    assert "disabled" in item  # not ticked for a bulk approval
+    assert "Chờ duyệt hồ sơ đối tượng" in _item(body, "visit", visit["id"])
+
+    page = text(client.get(f"/desk/review/referral/{referral_id}"))
+    assert "Người này chưa đồng ý được chuyển gửi" in page
+    assert f'href="/desk/cases/{case.id}#consent"' in page
+    assert f'action="/desk/review/referral/{referral_id}/approve"' not in page
+    assert 'id="consent"' in text(client.get(f"/desk/cases/{case.id}"))
+    refused = client.post(f"/desk/review/referral/{referral_id}/approve", data={"revision": 1},
+                          follow_redirects=True)
+    assert "Người này chưa đồng ý được chuyển gửi" in text(refused)

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.book import cases, review
+from webapp import accounts
+from webapp.book import cases, entries, review
 from webapp.models import Case, Consent, EntryRevision, Review, Visit
 
 from . import test_sync_edges as sync_edges
@@ -209,3 +210,115 @@ def test_a_returned_entry_of_a_deactivated_member_is_not_left_in_limbo(app):
     # deactivating) show it: the visit never reaches the club, and no one is asked to act.
     assert uuid in handed or uuid in queued or told, (
         Visit.get(Visit.uuid == uuid).review_status, handed, queued)
+
+
+# --- a member present at a returned visit, deactivated before it is fixed --------------------
+
+def returned_then_left(app, chair, author, left, entry_type, data):
+    """`author`'s entry (made half an hour ago) returned by the chair, then the member `left`
+    deactivated: the author's phone, and the returned entry as its bootstrap holds it."""
+    phone = phone_for(app, author)
+    uuid = new_uuid()
+    [created] = send(phone, [{"uuid": uuid, "type": entry_type, "revision": 1, "data": data,
+                              "client_created_at": at(timedelta(minutes=-30))}])
+    assert created["status"] == "created", created
+    model = entries.TYPES[entry_type].model
+    review.return_entry(model.get(model.uuid == uuid), chair, "Ghi rõ nội dung", seen=1)
+    accounts.set_active(type(left).get_by_id(left.id), False, by=chair)
+    [returned] = phone.get("/api/v1/bootstrap").get_json()["returned"]
+    return phone, returned
+
+
+def test_a_fixed_visit_keeps_a_member_present_who_left_the_club_since(app):
+    """Member a recorded a visit with b present; the chair returns it, then deactivates b. a's
+    fix, as the phone sends it (the returned data, notes changed), keeps b present — and so does
+    the chair's merge of a conflict on the same visit — while a new visit made after b left
+    cannot name them: refused with the reason, nothing stored."""
+    from webapp.book import conflicts
+    from webapp.models import SyncConflict, VisitMember
+
+    chair = make_user(role="chair")
+    a, b = make_user(club=chair.club), make_user(club=chair.club, full_name="Lê Văn Rời")
+    case = make_case(club=chair.club, created_by=a)
+    phone, returned = returned_then_left(app, chair, a, b, "visit",
+                                         visit_data(case.uuid, members_present=[a.id, b.id]))
+    uuid = returned["uuid"]
+    fixed = dict(returned["data"], notes="Đã tư vấn di cư an toàn")
+    [fix] = send(phone, [{"uuid": uuid, "type": "visit", "revision": 2, "base_revision": 1,
+                          "data": fixed, "client_created_at": at(timedelta(minutes=-1))}])
+    assert fix["status"] == "updated", fix
+
+    def present():
+        return sorted(r.user_id for r in VisitMember.select().where(
+            VisitMember.visit == Visit.get(Visit.uuid == uuid).id))
+
+    assert present() == sorted([a.id, b.id])
+    row = Visit.get(Visit.uuid == uuid)
+    shown = dict(review.entry_view(row)["fields"])
+    assert "Lê Văn Rời" in shown["Members present"]  # by name, for the chair
+
+    # A copy kept by a conflict on the same visit, merged by the chair at the desk: b stays.
+    kept = SyncConflict.create(entry_type="visit", uuid=uuid, revision=3, base_revision=1,
+                               user=a, club=chair.club, data=dict(fixed, notes="Bản khác"))
+    conflicts.resolve(kept, chair, ["notes"], seen=2)
+    assert Visit.get(Visit.uuid == uuid).notes == "Bản khác" and present() == sorted([a.id, b.id])
+
+    # A new visit, made after b left: b cannot be named in it.
+    later = new_uuid()
+    [refused] = send(phone, [{"uuid": later, "type": "visit", "revision": 1,
+                              "data": visit_data(case.uuid, members_present=[a.id, b.id]),
+                              "client_created_at": at(timedelta(seconds=1))}])
+    assert refused["status"] == "invalid", refused
+    assert "Lê Văn Rời had left the club" in refused["errors"]["members_present"]
+    assert Visit.select().where(Visit.uuid == later).count() == 0
+    # One made before b left, waiting on a phone until now, is taken with b present.
+    earlier = new_uuid()
+    [taken] = send(phone, [{"uuid": earlier, "type": "visit", "revision": 1,
+                            "data": visit_data(case.uuid, members_present=[b.id]),
+                            "client_created_at": at(timedelta(minutes=-20))}])
+    assert taken["status"] == "created", taken
+
+
+def test_a_fixed_attendance_keeps_who_brought_the_person_after_they_left(app):
+    """The same for attendance: who brought the person (vận động) left the club after it was
+    recorded; the fix keeps them, not the member who fixes it; a new record cannot name them."""
+    from webapp.book import activities
+    from webapp.models import Attendance
+    from .factories import today
+
+    chair = make_user(role="chair")
+    a, b = make_user(club=chair.club), make_user(club=chair.club, full_name="Lê Văn Rời")
+    activity = activities.save_activity({"title": "Truyền thông", "kind": "awareness",
+                                         "date": today(), "place": "", "attendee_count": 0}, chair)
+    case, other = (make_case(club=chair.club, created_by=a) for _ in range(2))
+    data = {"activity_uuid": activity.uuid, "case_uuid": case.uuid, "brought_by": b.id}
+    phone, returned = returned_then_left(app, chair, a, b, "attendance", data)
+    uuid = returned["uuid"]
+    [fix] = send(phone, [{"uuid": uuid, "type": "attendance", "revision": 2, "base_revision": 1,
+                          "data": returned["data"], "client_created_at": at(timedelta(minutes=-1))}])
+    assert fix["status"] == "updated", fix
+    assert Attendance.get(Attendance.uuid == uuid).brought_by_id == b.id
+
+    [refused] = send(phone, [{"uuid": new_uuid(), "type": "attendance", "revision": 1,
+                              "data": dict(data, case_uuid=other.uuid),
+                              "client_created_at": at(timedelta(seconds=1))}])
+    assert refused["status"] == "invalid", refused
+    assert "Lê Văn Rời had left the club" in refused["errors"]["brought_by"]
+
+
+def test_the_phone_knows_by_name_who_left_among_those_its_returned_entries_name(app):
+    """The working set's members: the club's active members to choose from, then those who have
+    left that a returned entry of the user names, marked `left` — no one else who left."""
+    chair = make_user(role="chair")
+    a = make_user(club=chair.club)
+    b = make_user(club=chair.club, full_name="Lê Văn Rời")
+    c = make_user(club=chair.club, full_name="Trần Thị Khác")
+    case = make_case(club=chair.club, created_by=a)
+    accounts.set_active(c, False, by=chair)  # left too, but named in nothing of a's
+    phone, _returned = returned_then_left(app, chair, a, b, "visit",
+                                          visit_data(case.uuid, members_present=[a.id, b.id]))
+
+    members = phone.get("/api/v1/bootstrap").get_json()["members"]
+    assert {m["id"]: m.get("left", False) for m in members} == {
+        chair.id: False, a.id: False, b.id: True}
+    assert {m["id"]: m["full_name"] for m in members}[b.id] == "Lê Văn Rời"

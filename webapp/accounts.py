@@ -189,8 +189,9 @@ def set_active(user, active, *, by):
     may then log in once more, only to hand in what waits on their phone: `may_hand_in`)."""
     with database.atomic():
         user.is_active = active
+        user.deactivated_at = None if active else utcnow()
         user.handed_in_at = None
-        user.save(only=[User.is_active, User.handed_in_at])
+        user.save(only=[User.is_active, User.deactivated_at, User.handed_in_at])
         if not active:
             end_sessions(user)
         audit.record("account_reactivated" if active else "account_deactivated", user, user=by,

@@ -47,6 +47,8 @@ class User(UserMixin, BaseModel):
     # A supervisor's area: the city or province whose clubs they see.
     area = CharField(max_length=120, default="")
     is_active = BooleanField(default=True)
+    # When it was last deactivated (None while active): entries made before may still name it.
+    deactivated_at = DateTimeField(null=True)
     must_change_password = BooleanField(default=False)
     locale = CharField(max_length=8, null=True)
     # Key that encrypts this user's data on the phone, handed over at login.
@@ -88,11 +90,22 @@ class User(UserMixin, BaseModel):
     @classmethod
     def member_of_record(cls, club, user_id):
         """That member or board member of `club`, active or not: one named in an entry already
-        made (present at a visit, who brought someone) may have left the club since."""
+        made (present at a visit, who brought someone) may have left the club since. Whether an
+        entry may name them is `active_at`."""
         if user_id is None:
             return None
         return cls.get_or_none((cls.id == user_id) & (cls.club == club)
                                & cls.role.in_(FIELD_ROLES))
+
+    def active_at(self, at):
+        """True if an entry made at `at` (naive UTC; None: now) may name this account as one of
+        the club's (present at a visit, who brought someone): it is active, or was deactivated
+        after the entry was made — a fix of that entry keeps them, as it was made then. Nobody
+        is newly named in an entry made after they left. A deactivation of unknown time names
+        no moment to refuse by: the entry keeps them."""
+        if self.is_active:
+            return True
+        return self.deactivated_at is None or (at is not None and at < self.deactivated_at)
 
     def __str__(self):
         return self.full_name or self.login

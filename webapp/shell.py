@@ -251,6 +251,8 @@ def _strings():
         "activity_intro": _("The chair reviews your proposal. Once approved, every member can "
                             "record who came."),
         "activity_waits": _("waiting for the chair"),
+        "left_club": _("has left the club"),
+        "member_left": _("A member who has left the club"),
         "call": _("Call"),
         "type_provider": _("None of these fits: type the provider in"),
         "no_provider_kind": _("The directory on the phone has no provider of this service: type "

@@ -190,3 +190,59 @@ def test_every_desk_page_fits_a_360_px_phone(live_server, playwright_instance, l
     assert {("dashboard", "members-title"), ("monthly", "members-title"),
             ("monthly", "tasks-title")} <= cards_seen, cards_seen
     assert not problems, "\n".join(problems)
+
+
+def whole_page(page, name):
+    """Save the page whole, 360 px wide, its bottom bar where it sits (not over the page)."""
+    if SHOTS:
+        height = page.evaluate("document.scrollingElement.scrollHeight")
+        page.set_viewport_size({"width": WIDTH, "height": height})
+        page.screenshot(path=os.path.join(SHOTS, name))
+        page.set_viewport_size({"width": WIDTH, "height": 740})
+
+
+def test_the_review_queue_says_what_each_entry_waits_for_on_a_360_px_phone(live_server,
+                                                                           playwright_instance):
+    """The queue in Vietnamese on a 360 px phone: a referral whose person has not agreed to be
+    referred waits for their consent, with what the chair can do; a visit of a new case waits
+    for the case. Both badges fit the screen, and the referral's page leads to the consent."""
+    world = make_world()  # its referral is submitted; its case's consent is to be followed only
+    new_case = make_case(club=world.club, created_by=world.member, review_status="submitted",
+                         full_name="Nguyễn Thị Phương Thảo")
+    make_visit(new_case, notes="Gia đình khó khăn")
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                  args=CHROMIUM_ARGS)
+    try:
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": 740}, device_scale_factor=1, is_mobile=True,
+            has_touch=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
+            service_workers="block")
+        context.set_default_timeout(15000)
+        page = context.new_page()
+        log_in(page, live_server.url, world.chair.login, PASSWORD)
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}/desk/review/")
+        consent = page.locator(".review-item .badge[data-waits=consent]")
+        case = page.locator(".review-item .badge[data-waits=case]")
+        assert consent.inner_text() == "Chờ người này đồng ý được chuyển gửi"
+        assert case.inner_text() == "Chờ duyệt hồ sơ đối tượng"
+        todo = consent.locator("xpath=following-sibling::*[contains(@class, 'review-item__todo')]")
+        assert todo.inner_text() == "Ghi sự đồng ý vào hồ sơ, hoặc trả lại chuyển gửi."
+        found = page.evaluate(MEASURE, WIDTH)
+        assert found["width"] <= WIDTH and not found["small"], found
+        for badge in (consent, case):
+            box = badge.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
+        whole_page(page, "desk-queue-waits-vi.png")
+
+        page.goto(f"{live_server.url}/desk/review/referral/{world.referral.id}")
+        alert = page.locator(".alert[data-waits=consent]")
+        assert "Người này chưa đồng ý được chuyển gửi" in alert.inner_text()
+        assert page.evaluate(MEASURE, WIDTH)["width"] <= WIDTH
+        whole_page(page, "desk-referral-waits-consent-vi.png")
+        alert.locator("a").click()
+        page.wait_for_url(f"**/desk/cases/{world.case.id}#consent")
+        whole_page(page, "desk-case-consent-vi.png")
+        context.close()
+    finally:
+        browser.close()

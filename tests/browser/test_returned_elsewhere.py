@@ -32,8 +32,18 @@ def made(hours):
     return (utcnow() - timedelta(hours=hours)).isoformat() + "Z"
 
 
-def returned_visit(app, club, chair, member, reason):
-    """A visit `member` made on a case they held, returned by the chair."""
+def arrived(page, model, uuid, revision=2):
+    """The entry's row once the phone's sync brought it to `revision` (or as it is after 20 s)."""
+    for _ in range(80):
+        row = model.get(model.uuid == uuid)
+        if row.revision == revision:
+            return row
+        page.wait_for_timeout(250)
+    return model.get(model.uuid == uuid)
+
+
+def returned_visit(app, club, chair, member, reason, **data):
+    """A visit `member` made on a case they held, returned by the chair; `data`: more fields."""
     case = make_case(club=club, created_by=chair, assigned_to=None, full_name="Cao Thị Chuyển")
     cases.assign(case, member, by=chair)
     CaseHolder.update(since=utcnow() - timedelta(hours=2)).where(CaseHolder.case == case.id).execute()
@@ -42,7 +52,8 @@ def returned_visit(app, club, chair, member, reason):
         result = sync.submit_entry(member, {
             "uuid": visit_uuid, "type": "visit", "revision": 1,
             "data": {"case_uuid": case.uuid, "date": fields.local_today().isoformat(),
-                     "kind": "home_visit", "topics": ["safe_migration"], "notes": "Đã tư vấn"},
+                     "kind": "home_visit", "topics": ["safe_migration"], "notes": "Đã tư vấn",
+                     **data},
             "client_created_at": made(1)})
         assert result["status"] == "created", result
         review.return_entry(Visit.get(Visit.uuid == visit_uuid), chair, reason, seen=1)
@@ -68,11 +79,7 @@ def test_a_returned_visit_on_a_case_passed_on_shows_its_code_not_the_person(live
     # Saved, it reaches the club from its author (who held the case when the visit was made).
     page.fill("textarea[name=notes]", "Đã tư vấn di cư an toàn cho cả gia đình")
     page.locator("#view button[type=submit]").click()
-    for _ in range(80):
-        if Visit.get(Visit.uuid == visit_uuid).revision == 2:
-            break
-        page.wait_for_timeout(250)
-    visit = Visit.get(Visit.uuid == visit_uuid)
+    visit = arrived(page, Visit, visit_uuid)
     assert (visit.revision, visit.notes, visit.created_by_id) == (
         2, "Đã tư vấn di cư an toàn cho cả gia đình", member.id)
 
@@ -138,3 +145,70 @@ def test_a_returned_entry_of_a_member_who_left_waits_for_the_chair(live_server, 
     page.locator("form[action$='/approve'] button").click()
     page.wait_for_url(f"{live_server.url}/desk/review/")
     assert Visit.get(Visit.uuid == visit_uuid).review_status == "approved"
+
+
+def test_a_returned_visit_fixed_on_the_phone_keeps_a_member_present_who_left(live_server, phone):
+    """The chair returns a visit at which member b was present, then deactivates b. The member
+    fixes the visit on the phone: b is still shown, ticked, by name (said to have left), and the
+    visit sent again keeps b present. A new visit does not offer b."""
+    from webapp.models import VisitMember
+
+    club = make_club()
+    chair = make_user(club=club, role="chair")
+    member, b = member_of(club), member_of(club, full_name="Lê Văn Rời")
+    case, visit_uuid = returned_visit(live_server.app, club, chair, member, "Ghi rõ đã tư vấn gì",
+                                      members_present=[member.id, b.id])
+    accounts.set_active(type(b).get_by_id(b.id), False, by=chair)
+
+    page = open_app(phone.new_page(), live_server, member)
+    page.locator(f'a[href="#/fix/{visit_uuid}"]').click()
+    page.locator("textarea[name=notes]").wait_for()
+    page.locator("[data-field=members_present] summary").click()  # the list, folded
+    left = page.locator(f'input[name=members_present][value="{b.id}"]')
+    assert left.is_checked()
+    assert "Lê Văn Rời (đã nghỉ ở CLB)" in page.locator("[data-field=members_present]").inner_text()
+    shot(page, "field-fix-returned-member-left.png")
+    page.fill("textarea[name=notes]", "Đã tư vấn di cư an toàn cho cả gia đình")
+    page.locator("#view button[type=submit]").click()
+    visit = arrived(page, Visit, visit_uuid)
+    assert visit.revision == 2, "the fix did not reach the server"
+    assert sorted(r.user_id for r in VisitMember.select().where(VisitMember.visit == visit.id)) == (
+        sorted([member.id, b.id])), "the member present who left was dropped from the fix"
+
+    page.goto(f"{live_server.url}/app/#/new/visit?case={case.uuid}")
+    page.locator("textarea[name=notes]").wait_for()
+    assert page.locator(f'input[name=members_present][value="{b.id}"]').count() == 0
+    assert page.locator(f'input[name=members_present][value="{member.id}"]').is_checked()
+
+
+def test_a_returned_attendance_fixed_on_the_phone_keeps_who_brought_the_person(live_server, phone):
+    """Who brought the person (vận động) left the club before the returned attendance is fixed:
+    the phone's form keeps them chosen, and the fix keeps them — not the member fixing it."""
+    from webapp.book import activities
+    from webapp.models import Attendance
+
+    club = make_club()
+    chair = make_user(club=club, role="chair")
+    member, b = member_of(club), member_of(club, full_name="Lê Văn Rời")
+    case = make_case(club=club, created_by=member)
+    uuid = str(uuid_module.uuid4())
+    with live_server.app.test_request_context():
+        activity = activities.save_activity({"title": "Truyền thông", "kind": "awareness",
+                                             "date": fields.local_today(), "place": "",
+                                             "attendee_count": 0}, chair)
+        result = sync.submit_entry(member, {
+            "uuid": uuid, "type": "attendance", "revision": 1, "client_created_at": made(1),
+            "data": {"activity_uuid": activity.uuid, "case_uuid": case.uuid, "brought_by": b.id}})
+        assert result["status"] == "created", result
+        review.return_entry(Attendance.get(Attendance.uuid == uuid), chair, "Kiểm tra lại", seen=1)
+    accounts.set_active(type(b).get_by_id(b.id), False, by=chair)
+
+    page = open_app(phone.new_page(), live_server, member)
+    page.locator(f'a[href="#/fix/{uuid}"]').click()
+    chosen = page.locator("select[name=brought_by]")
+    chosen.wait_for()
+    assert chosen.input_value() == str(b.id)
+    page.locator("#view button[type=submit]").click()
+    attendance = arrived(page, Attendance, uuid)
+    assert attendance.revision == 2, "the fix did not reach the server"
+    assert attendance.brought_by_id == b.id, "who brought the person became the member fixing it"

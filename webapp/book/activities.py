@@ -82,7 +82,7 @@ def twins_of(uuids):
     return {row.uuid: row.activity for row in query}
 
 
-def prepare(user, values, lookup):
+def prepare(user, values, lookup, at=None):
     """Nothing more than the fields' own rules: a proposal of any past day goes to the chair's
     review. The phones keep only RECENT_DAYS of activities, but one recorded on a phone that
     stayed offline for weeks, or copied from the paper book, is the club's all the same; refusing

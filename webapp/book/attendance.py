@@ -8,13 +8,19 @@ from ..invalid import Invalid
 from ..models import Attendance, User
 
 
-def prepare(user, values, lookup):
-    """Attendance: an activity of the club, a case not yet recorded there, a member who brought them."""
+def prepare(user, values, lookup, at=None):
+    """Attendance: an activity of the club, a case not yet recorded there, a member who brought
+    them — who may have left the club since the attendance was made (`at`), never before it
+    (User.active_at)."""
     case = values["case"]
     brought_by = (user if values.get("brought_by") in (None, user.id)
                   else User.member_of_record(case.club_id, values["brought_by"]))
     if brought_by is None:
         raise Invalid({"brought_by": _l("Choose a member of the club.")})
+    if brought_by.id != user.id and not brought_by.active_at(at):
+        raise Invalid({"brought_by": _l(
+            "%(name)s had left the club when this attendance was recorded: choose the member "
+            "who brought the person, then save again.", name=str(brought_by))})
     if values["activity"].club_id != case.club_id:
         raise Invalid({"activity_uuid": _l("This activity is not one of your club's.")})
     return dict(values, brought_by=brought_by)

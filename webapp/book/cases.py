@@ -35,7 +35,7 @@ def next_code(club, year):
 
 # --- The record ---------------------------------------------------------------------------------
 
-def prepare(user, values, lookup):
+def prepare(user, values, lookup, at=None):
     """A case refers to nothing: its rules (who it is assigned to) are checked when written."""
     return values
 

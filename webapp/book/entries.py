@@ -3,16 +3,18 @@
 An entry type is a model, a domain module, its fields (fields.py) and its place in a batch's
 order. Each domain module implements the same protocol:
 
-- `prepare(user, values, lookup)`: the rules that need the database, once `values` passed the
-  fields' checks and the uuids they refer to were read (`values["case"]`, `values["activity"]`);
-  returns what `create` and `update` store, or raises Invalid.
+- `prepare(user, values, lookup, at)`: the rules that need the database, once `values` passed
+  the fields' checks and the uuids they refer to were read (`values["case"]`, `values["activity"]`);
+  `at`: when the entry was made (an edit: when it was first made; naive UTC, None: now). Returns
+  what `create` and `update` store, or raises Invalid.
 - `create(user, values, lookup, **entry)`: the new main row (`entry`: uuid, revision,
   client_created_at), with its audit line. A row whose writing reads nothing the batch's other
   entries may change can be stored with `lookup.insert(row, then)`: in a batch, with the batch's
   other new rows in one statement at its end.
 - `update(row, values, by)`: write an edit (or an approved amendment) to the main row.
 - `data_of(row)`: the row as the `data` of a sync entry.
-- optionally `waits_for(row)`: an entry the row waits for besides those it refers to (review).
+- optionally `waits_for(row)`: what the row waits for before it may be approved, besides the
+  entries it refers to: (the row it waits on, a reason of review.WAITS), or None.
 - optionally `kept_data(uuid, data)`: the data the server keeps of an entry about no case (a
   screening) whose person was erased meanwhile: without their notes, the counts kept.
 - optionally `short_name(row)`: what the board's lists call an entry about no one (no case code
@@ -163,7 +165,7 @@ def check(user, kind, data, lookup=None, at=None):
         if refusal is not None:
             raise Invalid({f.name: refusal})
         values[f.refers_to] = row
-    return kind.module.prepare(user, values, lookup)
+    return kind.module.prepare(user, values, lookup, at=at)
 
 
 def edited(kind, values, base_data):

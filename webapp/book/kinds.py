@@ -135,6 +135,10 @@ class Field:
     def shown(self, values, club):
         return [str(v) for v in values]
 
+    def members_named(self, value):
+        """The user ids of the club's members this field's value names (a Member's: none here)."""
+        return []
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -477,6 +481,10 @@ class Member(Field):
         names = {u.id: str(u) for u in User.select().where((User.id.in_(values))
                                                            & (User.club == club))}
         return [names.get(v, str(v)) for v in values]
+
+    def members_named(self, value):
+        values = value if isinstance(value, list) else [value]
+        return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
 
 
 class Members(Member):

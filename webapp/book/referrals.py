@@ -8,7 +8,7 @@ from ..db import database, utcnow
 from .fields import local_today
 from ..invalid import Invalid
 from ..models import Referral
-from .vocab import APPROVED, REFERRAL_OUTCOMES, REFERRAL_RESULTS, REFERRAL_STATUSES
+from .vocab import REFERRAL_OUTCOMES, REFERRAL_RESULTS, REFERRAL_STATUSES
 
 FIELDS = ("service_kind", "provider", "listed_provider", "referred_on", "reason")
 # Which status may follow which: referred → accepted → completed, or declined on the way.
@@ -42,7 +42,7 @@ def result_of(referral):
     return "not_successful"
 
 
-def prepare(user, values, lookup):
+def prepare(user, values, lookup, at=None):
     """A referral needs the person's consent to be referred to services; a provider it picks from
     the directory must be one of the user's (its name is sent as `provider` beside it)."""
     case = values["case"]
@@ -63,23 +63,14 @@ def prepare(user, values, lookup):
 
 
 def waits_for(referral):
-    """The case while the person has not agreed to be referred: their consent waits in an
-    amendment of the case, or that amendment was returned (or the consent withdrawn) since the
-    referral was taken. The referral waits with it, and is not approved without consent."""
+    """What the referral waits for besides its case's approval (review.waiting): the person's
+    consent to be referred — recorded in an amendment of the case that waits for review
+    ("consent_in_review"), or not at all: returned or withdrawn since the referral was taken
+    ("consent"). (the case, reason), or None. It is not approved without consent."""
     case = referral.case
-    return case if not has_consent(case, "refer") else None
-
-
-def waiting_refusal(referral):
-    """Why the board may not approve `referral` while it waits for consent (review.approve), or
-    None when it waits for the case itself to be approved."""
-    case = referral.case
-    if case.review_status != APPROVED or has_consent(case, "refer") or waits_for_review(
-            case, "refer"):
-        return None  # the case (or its amendment with the consent) first
-    return _l("This person has not agreed to be referred to services (their consent was "
-              "returned or withdrawn): the referral cannot be approved. Once their consent is "
-              "recorded on the case, approve it; otherwise return the referral.")
+    if has_consent(case, "refer"):
+        return None
+    return case, "consent_in_review" if waits_for_review(case, "refer") else "consent"
 
 
 def _write(referral, values):

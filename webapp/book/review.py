@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from . import entries, holders, vocab
@@ -126,16 +127,70 @@ def unclaimed(row):
     return fixer(row) is None
 
 
-def waiting_for(row):
-    """The unapproved entry this one depends on (its case, or activity), or None."""
+# What an entry may wait for before the board may approve it, each said once: the queue's badge,
+# what the chair can do about it, and the entry page's sentence (also why approval is refused).
+WAITS = {
+    "case": (_l("Waits for its case to be approved"), _l("Approve the case first."),
+             _l("This entry waits for its case to be approved. It is kept: approve the case "
+                "first, then this entry.")),
+    "activity": (_l("Waits for its activity to be approved"), _l("Approve the activity first."),
+                 _l("This entry waits for its activity, proposed by a member, to be approved. It "
+                    "is kept: approve the activity first, then this entry.")),
+    # A referral: the person's consent to be referred (referrals.waits_for).
+    "consent_in_review": (
+        _l("Waits for the person's consent, in the case's amendment"),
+        _l("Approve the case's amendment first."),
+        _l("The person's consent to be referred is recorded in an amendment of the case that "
+           "waits for review: approve the case first (its amendment), then this referral.")),
+    "consent": (
+        _l("Waits for the person's consent to be referred"),
+        _l("Record their consent on the case, or return the referral."),
+        _l("This person has not agreed to be referred to services (their consent was returned "
+           "or withdrawn): the referral cannot be approved. Once their consent is recorded on "
+           "the case, approve it; otherwise return the referral.")),
+}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What an entry waits for before it may be approved: the row it waits `on` (its case or
+    activity) and the `reason`, a key of WAITS."""
+
+    on: object
+    reason: str
+
+    @property
+    def badge(self):
+        return str(WAITS[self.reason][0])
+
+    @property
+    def todo(self):
+        return str(WAITS[self.reason][1])
+
+    @property
+    def explained(self):
+        return str(WAITS[self.reason][2])
+
+
+def waiting(row):
+    """What `row` waits for before it may be approved (a Waiting), or None: an entry it refers to
+    that is not approved yet (its case, or activity), else what its type waits for besides
+    (`waits_for`: a referral, the person's consent)."""
     kind = type_of(row)
     for f in kind.references:
         target = getattr(row, f.refers_to)
         # A survey round is the board's own: nothing to wait for.
         if target is not None and getattr(target, "review_status", APPROVED) != APPROVED:
-            return target
-    waits_for = getattr(kind.module, "waits_for", None)  # e.g. consent in a pending amendment
-    return waits_for(row) if waits_for is not None else None
+            return Waiting(target, f.refers_to)
+    waits_for = getattr(kind.module, "waits_for", None)
+    found = waits_for(row) if waits_for is not None else None
+    return Waiting(*found) if found is not None else None
+
+
+def waiting_for(row):
+    """The row `row` waits on before it may be approved (its case, or activity), or None."""
+    found = waiting(row)
+    return found.on if found is not None else None
 
 
 def stored_revision(row, revision):
@@ -296,11 +351,9 @@ def approve(row, by, seen=None):
             raise Invalid(_("This entry is not waiting for review."), field="entry")
         if revision == row.amendment_revision:
             return _approve_amendment(row, by, APPROVED)
-        if waiting_for(row) is not None:
-            explain = getattr(type_of(row).module, "waiting_refusal", None)  # e.g. no consent
-            raise Invalid((explain(row) if explain else None)
-                          or _("This entry waits for its case to be approved: "
-                               "approve the case first."), field="entry")
+        waits = waiting(row)
+        if waits is not None:
+            raise Invalid(waits.explained, field="entry")
         return _decide(row, row.revision, APPROVED, by)
 
 
@@ -372,7 +425,7 @@ class QueueItem:
     is_amendment: bool
     submitted_at: datetime
     submitted_by: User
-    waiting_for: object
+    waiting: object  # a Waiting, or None
     previous_holder: object = None  # the author, if the case has since passed to another
     former_board: object = None  # the author, if they recorded it on the board and left it since
     unclaimed: bool = False  # returned, and no one may fix it any more (its author left, say)
@@ -380,6 +433,10 @@ class QueueItem:
     @property
     def case(self):
         return type_of(self.row).case_of(self.row)
+
+    @property
+    def waiting_for(self):
+        return self.waiting.on if self.waiting is not None else None
 
 
 def _pending_rows(club, member_id=None, kind=None):
@@ -427,7 +484,7 @@ def queue(club, member_id=None, kind=None):
             submitted_at=rev.submitted_at if rev else row.updated_at,
             submitted_by=(rev.submitted_by if rev
                           else users.get(row.created_by_id) or row.created_by),
-            waiting_for=waiting_for(row),
+            waiting=waiting(row),
             unclaimed=is_returned(row),
         ))
     previous = holders.previous_holders([item.row for item in items])
@@ -627,7 +684,7 @@ def entry_view(row):
         changes=amendment_changes(row),
         returned_revision=returned,
         since_returned=changes_between(row, returned, revision) if returned else [],
-        waiting_for=waiting_for(row),
+        waiting=waiting(row),
         dependants=dependants_waiting(row),
         trail=trail(row),
         previous_holder=holders.previous_holders([row]).get(row.uuid),

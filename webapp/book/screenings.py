@@ -252,7 +252,7 @@ def no_club_refusal():
               "entry.")
 
 
-def prepare(user, values, lookup):
+def prepare(user, values, lookup, at=None):
     """The area must be one of the round's; the suggested level is the rule's, not the phone's."""
     if values["area"] not in values["round"].areas:
         raise Invalid({"area": _l("This area is not one of the round's. Choose one from the "

@@ -395,7 +395,9 @@ def desk_edit(user, row, data, base=None):
             kept = _keep_conflict(user, row.uuid, kind.name, base + 1, base, data)
         raise KeptAside(kept)
     with database.atomic():
-        values = check(user, kind, data)
+        # Checked as of when the entry was made, as a phone's edit is (_submit): a member present
+        # at a visit who has left the club since is kept by the board's edit too.
+        values = check(user, kind, data, at=row.client_created_at or row.created_at)
         revision = review.current_revision(row) + 1
         EntryRevision.create(entry_type=kind.name, uuid=row.uuid, revision=revision, data=data,
                              submitted_by=user)

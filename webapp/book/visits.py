@@ -10,8 +10,11 @@ from ..models import Appointment, User, Visit, VisitMember
 FIELDS = ("date", "kind", "topics", "notes", "needs", "follow_up_date")
 
 
-def prepare(user, values, lookup):
+def prepare(user, values, lookup, at=None):
     """Check the rules that need the database: members of the club, an appointment of the case.
+
+    A member present may have left the club since the visit was made (`at`): a fix of the visit
+    keeps them (User.active_at), but a visit made after they left cannot name them.
 
     An appointment the visit names that was cancelled, or done by another visit, meanwhile is
     kept as named: the visit is recorded all the same, and closes nothing (close_open_for_visit:
@@ -25,6 +28,10 @@ def prepare(user, values, lookup):
         member = known[case.club_id, user_id]
         if member is None:
             raise Invalid({"members_present": _l("Choose members of the club.")})
+        if member.id != user.id and not member.active_at(at):  # its author hands it in
+            raise Invalid({"members_present": _l(
+                "%(name)s had left the club when this visit was recorded: untick them, then "
+                "save again.", name=str(member))})
         members.append(member)
     appointment_id = values.get("appointment_id")
     if appointment_id is not None:

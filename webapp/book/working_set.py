@@ -181,25 +181,43 @@ def whole(user):
                                | ((Activity.created_by == user.id)
                                   & (Activity.review_status == SUBMITTED))))
                      .order_by(Activity.date.desc()))
-    members = User.active_members(user.club_id).order_by(User.full_name)
+    returned = review.returned_for(user)
     return {
         "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
                  "role": user.role, "club": {"id": club.id, "name": club.name} if club else None,
                  "hand_in_only": False},
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
                          for v in (*FIELD_VOCABULARIES, entries.ENTRY_TYPES)},
-        "members": [{"id": m.id, "full_name": m.full_name or m.login} for m in members],
+        "members": _members(user, returned),
         "schema_version": schema_version(),
         "cases": _cases(user),
         "appointments": scheduling.working_set_appointments(user),
         "activities": [{"uuid": a.uuid, "title": a.title, "date": _iso(a.date), "kind": a.kind,
                         "place": a.place, "review_status": a.review_status}
                        for a in activity_rows],
-        "returned": review.returned_for(user),
+        "returned": returned,
         "conflict_outcomes": conflict_outcomes(user),
         "providers": providers.for_working_set(user),  # the directory, to pick and call offline
         "rounds": survey_rounds(user),
     }
+
+
+def _members(user, returned):
+    """The club's active members, to choose from; then those who have left the club that the
+    user's returned entries name (present at a visit, who brought someone), marked `left`: the
+    phone shows them by name, and offers them only on an entry that names them, so that a fix
+    keeps them as the server does (User.active_at)."""
+    active = list(User.active_members(user.club_id).order_by(User.full_name))
+    named = {member_id for item in returned for f in entries.TYPES[item["type"]].fields
+             for member_id in f.members_named(item["data"].get(f.name))}
+    named -= {m.id for m in active}
+    left = (list(User.select()
+                 .where(User.id.in_(sorted(named)) & (User.club == user.club_id)
+                        & User.role.in_(FIELD))
+                 .order_by(User.full_name))
+            if named and user.club_id is not None else [])
+    return ([{"id": m.id, "full_name": m.full_name or m.login} for m in active]
+            + [{"id": m.id, "full_name": m.full_name or m.login, "left": True} for m in left])
 
 
 def survey_rounds(user):

@@ -19,13 +19,34 @@ function widgetOf(name, prop) {
     integer: "number" }[baseType(prop)] || (prop.format === "date" ? "date" : "text");
 }
 
-/** The choices of a field: [value, label] pairs from the schema's labels or the working set. */
-function choices(name, prop, ctx) {
+/** A member of the club as the member reads them, by id: their name, said to have left the club
+ * when they have (the working set's `left`), or "a member who has left" when the phone does not
+ * know them any more (an entry recorded before they left, waiting on the phone). */
+export function memberLabel(members, id) {
+  const m = (members || []).find((x) => String(x.id) === String(id));
+  if (!m) return t("member_left");
+  return m.left ? `${m.full_name} (${t("left_club")})` : m.full_name;
+}
+
+/** The members a field offers: the club's active members, and those who have left that the entry
+ * already names (`value`), kept as it was recorded — never dropped from a fix, never offered on
+ * a new entry (the server's rule: User.active_at). */
+function memberChoices(members, value) {
+  const named = [].concat(value ?? []).map(String);
+  const offered = members.filter((m) => !m.left || named.includes(String(m.id)));
+  const unknown = named.filter((id) => !members.some((m) => String(m.id) === id));
+  return [...offered.map((m) => [m.id, memberLabel(members, m.id)]),
+    ...unknown.map((id) => [Number(id), memberLabel(members, id)])];
+}
+
+/** The choices of a field: [value, label] pairs from the schema's labels or the working set;
+ * `value`: what the entry holds now. */
+function choices(name, prop, ctx, value) {
   const refers = prop["x-refers-to"];
   if (refers === "case") return ctx.cases.map((c) => [c.uuid, c.code ? `${c.full_name} · ${c.code}` : c.full_name]);
   if (refers === "activity") return ctx.activities.map((a) => [a.uuid, [a.title, a.date.split("-").reverse().join("/"), a.note].filter(Boolean).join(" · ")]);
   if (refers === "round") return (ctx.rounds || []).map((r) => [r.uuid, r.name]);
-  if (prop["x-choices-from"] === "members") return ctx.members.map((m) => [m.id, m.full_name]);
+  if (prop["x-choices-from"] === "members") return memberChoices(ctx.members, value);
   if (prop["x-choices-from"] === "round_areas") return (ctx.areas || []).map((a) => [a, a]);
   const labels = prop["x-labels"] || {};
   return codes(prop).map((c) => [c, labels[c] || c]);
@@ -36,7 +57,7 @@ function control(name, prop, ctx, value, id) {
   const input = { id, name, class: "field__input" };
   if (widget === "checkboxes" || widget === "members") {
     const chosen = new Set((value || []).map(String));
-    return h("ul", { class: "field__input choices", id }, choices(name, prop, ctx).map(([code, text]) =>
+    return h("ul", { class: "field__input choices", id }, choices(name, prop, ctx, value).map(([code, text]) =>
       h("li", {}, h("label", { class: "choice" }, h("input", { type: "checkbox", name, value: code,
         checked: chosen.has(String(code)) }), h("span", {}, text)))));
   }
@@ -54,7 +75,7 @@ function control(name, prop, ctx, value, id) {
   }
   if (prop["x-refers-to"] === "provider") return providerPicker(name, ctx.providers || [], value, id);
   if (widget === "select" || widget === "member" || widget === "refers") {
-    const options = choices(name, prop, ctx);
+    const options = choices(name, prop, ctx, value);
     // Nothing to refer to: say why, rather than offer an empty list, and offer to add one.
     const refers = prop["x-refers-to"];
     if (widget === "refers" && !options.length) {
@@ -136,7 +157,7 @@ export function entryForm(schema, type, ctx, values, fixed) {
     const id = "f-" + name;
     const widget = widgetOf(name, prop);
     const grouped = ["checkboxes", "members", "consent"].includes(widget) || prop["x-refers-to"] === "provider"
-      || (widget === "select" && choices(name, prop, ctx).length <= 4);
+      || (widget === "select" && choices(name, prop, ctx, values[name]).length <= 4);
     const title = [prop.title || name, required.has(name) ? " *" : ""];
     const error = h("p", { class: "field__error", id: id + "-error", hidden: true });
     const input = control(name, prop, ctx, values[name], id);

@@ -1,5 +1,5 @@
 // The field app's screens, rendered from the working set and the outbox (online and offline alike).
-import { entryForm, schemaFor, validate } from "./forms.js";
+import { entryForm, memberLabel, schemaFor, validate } from "./forms.js";
 import { ask, badge, card, date, h, icon, t, today, uuid } from "./ui.js";
 
 const core = self.sotd;
@@ -172,7 +172,7 @@ export function shown(state, type, name, value, empty = "—") {
   if (!filled(value)) return empty;
   const one = (v) => {
     if (p["x-vocabulary"]) return vocabLabel(state, p["x-vocabulary"], v);
-    if (p["x-choices-from"] === "members") return ((state.working.members || []).find((m) => m.id === v) || { full_name: v }).full_name;
+    if (p["x-choices-from"] === "members") return memberLabel(state.working.members, v);
     if (p["x-refers-to"] === "case") return caseName(caseOf(state, v));
     if (p.format === "date") return date(v);
     if (typeof v === "boolean") return v ? t("yes") : t("no");

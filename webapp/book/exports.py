@@ -523,7 +523,7 @@ def area_table(report):
             for key, label in (("consultations", _l("Consultations target met")),
                                ("mobilised", _l("Mobilisation target met")),
                                ("referred", _l("Referred share target met"))):
-                met = row["targets_met"][key]  # None: not shown (reports.area.share_met)
+                met = row["targets_met"][key]  # None: not shown (area.count_met, share_met)
                 yield [club, year, str(label), str(_l("Not shown") if met is None
                                                    else _l("yes") if met else _l("no"))]
             for key, label in (("consultations", _l("Consultations")),

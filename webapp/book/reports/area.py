@@ -48,6 +48,28 @@ def share_met(figures, met):
     return None if referred_share(figures) is None else met
 
 
+ANY_COUNT = (0, float("inf"))  # what a reader can tell of a hidden count by default: nothing
+
+
+def count_met(shown, target, met, known=ANY_COUNT):
+    """Whether a count's `target` was `met`, as a supervisor may see it beside the count as
+    `shown` (suppress, suppress_parts): beside a count shown exactly, as it is; beside a hidden
+    one only where it is the same whatever that count is — "<5" any count from 1 to 4, "*" any
+    count `known` allows (the least and the most a reader can tell it is from the other figures
+    shown; by default any at all, 0 too: a small total's parts may all be "*") — else None (not
+    shown). A target may be small (pro-rated to a month or to the days of this month, or a few
+    members at 2 people each): "met" beside "<5" against 3.3 consultations says 4, against 2
+    people "at least 2"; "not met" against 10 beside a month's "*" puts it under 10, and so the
+    "<5" month beside it (the two adding up to the year's total) over some value."""
+    if shown == SMALL:
+        least, most = 1, 4
+    elif shown == HIDDEN:
+        least, most = known
+    else:
+        return met
+    return met if (least >= target) == (most >= target) else None
+
+
 def suppress_parts(parts, total, limits=()):
     """Suppress counts that add up to `total` (shown beside them) so that no hidden one can be
     worked out by subtraction: `suppress` each, then, while the total and the shown counts pin a
@@ -222,6 +244,7 @@ def area_report(clubs, year):
         f = figures[club.id]
         found = survey_figures([club.id], period.start, period.end)
         done = target_progress(targets_for(club, year), f, period, period.end)
+        shown = {name: suppress(f[name]) for name in ("consultations", "mobilised")}
         by_status = [(code, REFERRAL_STATUSES.label(code), statuses[club.id].get(code, 0))
                      for code in REFERRAL_STATUSES.codes]
         by_outcome = labelled_counts(REFERRAL_OUTCOMES, outcomes[club.id])
@@ -231,7 +254,7 @@ def area_report(clubs, year):
                         if code in SUCCESSFUL_OUTCOMES])
         rows.append(dict(
             club=club.name,
-            consultations=suppress(f["consultations"]),
+            consultations=shown["consultations"],
             cases=suppress(f["cases"]),
             # A case may be in several categories: these do not add up to the cases.
             categories=[(label, suppress(categories[club.id].get(code, 0)))
@@ -239,9 +262,9 @@ def area_report(clubs, year):
             referrals=suppress(f["referrals"]),
             statuses=labelled(by_status, status_shown),
             outcomes=labelled(by_outcome, outcome_shown),
-            mobilised=suppress(f["mobilised"]),
-            targets_met=dict(consultations=done["consultations"]["met"],
-                             mobilised=done["mobilised"]["met"],
+            mobilised=shown["mobilised"],
+            targets_met=dict(**{name: count_met(shown[name], done[name]["target"],
+                                                done[name]["met"]) for name in shown},
                              referred=share_met(f, done["referred"]["met"])),
             # The ward survey: each screening is of one kind of person, so those add up to the
             # people screened; at risk, registered and counselled are each a part of it alone.

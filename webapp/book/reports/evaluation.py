@@ -6,7 +6,9 @@ report's (`area_report`, one per calendar year the period touches), so a month s
 the area's month-by-month page shows; completed referrals (`referrals_by` status) and the survey's
 reach (`survey.reach`) are counted by month and suppressed against the year's figure the area page
 shows; the referred share and the members are `club_figures` of the month or of the period, and
-"met" is `target_progress` against targets pro-rated to the period (see `prorated_targets`).
+"met" is `target_progress` against targets pro-rated to the period (see `prorated_targets`),
+shown beside a count hidden as "<5" or "*" only where it tells nothing of it (`count_met`, with
+what the area pages tell of a total: `_known_range`).
 
 A period can be chosen, so two periods a month apart would give that month's count away by
 subtraction if their totals were exact. A total over the period is therefore shown only as the
@@ -28,7 +30,8 @@ from ...invalid import Invalid
 from ...models import Activity, Case, Club, Referral, Screening, Visit
 from ..vocab import APPROVED, REFERRAL_STATUSES
 from .area import (
-    HIDDEN, area_report, exact_sum, referred_share, share_met, suppress, suppress_parts,
+    ANY_COUNT, HIDDEN, SMALL, area_report, count_met, exact_sum, referred_share, share_met,
+    suppress, suppress_parts,
 )
 from .figures import Period, club_figures, referrals_by
 from .survey import reach
@@ -57,6 +60,12 @@ NOTES = [
         "referred or not referred: beside the people reached, it would give that count away. "
         "Whether its target was met is then not shown either (—), nor counted among the clubs "
         "that met it.")),
+    (_l("Target met"),
+     _l("Whether a club met its consultations or mobilisation target is shown beside a count "
+        "shown as <5 or * only where it would be the same whatever that count is. A target "
+        "pro-rated to a month or to the days gone by of this month, or of a club with few "
+        "members, may be under 5, and \"met\" beside <5 would then tell the count. Otherwise it "
+        "is not shown (—), nor counted among the clubs that met it.")),
     (_l("Referrals completed"),
      _l("Referrals made in the month (or the period) whose service was received: status "
         "completed.")),
@@ -246,6 +255,21 @@ def _shown_total(portions):
     return HIDDEN
 
 
+def _known_range(portions, totals):
+    """(least, most) a reader can tell of a total over the period that is not shown exactly:
+    each year's portion as the area pages give it away (_portion) — exact, or "<5" (1 to 4) —
+    else at least 0 and at most that year's total as the area page shows it (`totals`)."""
+    least = most = 0
+    for (_value, shown), total in zip(portions, totals):
+        if isinstance(shown, int):
+            least, most = least + shown, most + shown
+        elif shown == SMALL:
+            least, most = least + 1, most + 4
+        else:
+            most += total if isinstance(total, int) else 4 if total == SMALL else float("inf")
+    return least, most
+
+
 def _per_member(mobilised_shown, mobilised, members):
     """People mobilised per active member, to one decimal: only where the count is shown exactly
     (a quotient would give a hidden count away)."""
@@ -254,17 +278,24 @@ def _per_member(mobilised_shown, mobilised, members):
     return round(mobilised / members, 1)
 
 
-def _measure(figures, shown, targets, period, today):
-    """One line of the evaluation (a month, or the whole period) of one club."""
+def _measure(figures, shown, targets, period, today, known=None):
+    """One line of the evaluation (a month, or the whole period) of one club; `known`: what a
+    reader can tell of a count shown as HIDDEN ({name: (least, most)}; by default nothing)."""
     done = target_progress(targets, figures, period, today)
+    known = known or {}
     members = figures["members"]
     return dict(
         **shown,
         consultations_target=targets.consultations,
-        consultations_met=done["consultations"]["met"],
+        # Beside a hidden count, only where it tells nothing of it (count_met).
+        consultations_met=count_met(shown["consultations"], targets.consultations,
+                                    done["consultations"]["met"],
+                                    known.get("consultations", ANY_COUNT)),
         per_member=_per_member(shown["mobilised"], figures["mobilised"], members),
         per_member_target=targets.mobilised_per_member,
-        mobilised_met=bool(members) and done["mobilised"]["met"],
+        mobilised_met=count_met(shown["mobilised"], done["mobilised"]["target"],
+                                bool(members) and done["mobilised"]["met"],
+                                known.get("mobilised", ANY_COUNT)),
         share=referred_share(figures), share_target=targets.referred_percent,
         share_met=share_met(figures, done["referred"]["met"]),
     )
@@ -293,7 +324,8 @@ def pilot_evaluation(clubs, chosen, today):
     cache = {}
     rows, raw_figures = [], []  # the raw counts stay here: only what is shown leaves
     for i, club in enumerate(clubs):
-        lines, portions = [], {name: [] for name in COUNTS}
+        lines = []
+        portions, year_totals = {name: [] for name in COUNTS}, {name: [] for name in COUNTS}
         for year in years:
             yearly = area[year][i]
             totals = dict({name: yearly[name] for name in SERIES},
@@ -309,6 +341,7 @@ def pilot_evaluation(clubs, chosen, today):
             index = [m.start.month - 1 for m in inside]
             for name in COUNTS:
                 portions[name].append(_portion(shown[name], raw[name], index, totals[name]))
+                year_totals[name].append(totals[name])
             for m in inside:
                 lines.append(dict(month=m, **_measure(
                     of_month[m.start][club.id],
@@ -316,7 +349,9 @@ def pilot_evaluation(clubs, chosen, today):
                     prorated_targets(club, [m], today, cache), m, today)))
         figures = dict(whole[club.id], completed=sum(value for value, _s in portions["completed"]))
         total = _measure(figures, {name: _shown_total(portions[name]) for name in COUNTS},
-                         prorated_targets(club, months, today, cache), period, today)
+                         prorated_targets(club, months, today, cache), period, today,
+                         {name: _known_range(portions[name], year_totals[name])
+                          for name in ("consultations", "mobilised")})
         rows.append(dict(club=club.name, months=lines, total=total))
         raw_figures.append(figures)
     return dict(period=period, pilot_start=chosen.pilot_start, source=chosen.source,

@@ -1,0 +1,87 @@
+"""The phone when the club's board, or the club, changes around it: what its working set keeps
+and what waits in its outbox, for a board member who steps down, a member who joins the board,
+an account or a club deactivated and reactivated (DESIGN.md §4)."""
+from datetime import timedelta
+
+import pytest
+
+from webapp import accounts
+from webapp.book import holders, review, scheduling, working_set
+from webapp.db import utcnow
+from webapp.models import Activity, SurveyRound, User
+
+from .factories import login_as, make_case, make_user, make_visit, today
+from .test_working_set import apply, bootstrap, same_set
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.set_cookie("sotd_lang", "en")
+
+
+@pytest.fixture
+def board(app):
+    """A club of two board members (on it since an hour ago) and two members; member `a`
+    follows one case, member `b` another, and one case is followed by no one."""
+    first = make_user(role="chair", full_name="Chủ nhiệm Một")
+    club = first.club
+    second = make_user(club=club, role="chair")
+    for chair in (first, second):
+        accounts.begin_term(chair, utcnow() - timedelta(hours=1))
+    a = make_user(club=club, role="member")
+    b = make_user(club=club, role="member")
+    theirs = make_case(club=club, created_by=a)
+    others = make_case(club=club, created_by=b, consent=("follow", "refer"))
+    nobodys = make_case(club=club, created_by=second, assigned_to=None)
+    return type("Board", (), dict(first=User.get_by_id(first.id), second=second, a=a, b=b,
+                                  club=club, theirs=theirs, others=others, nobodys=nobodys))
+
+
+def _book_of(board):
+    """Something in every list of the working set: a visit given to the first board member on
+    the case no one follows, another member's visit and appointment, an activity, a survey
+    round; returns the visit given."""
+    make_visit(board.others, created_by=board.b)
+    scheduling.assign_visit(board.second, board.others, board.b, today(2))
+    Activity.create(club=board.club, created_by=board.second, kind="awareness", date=today(),
+                    title="Truyền thông", review_status="approved")
+    SurveyRound.create(club=board.club, name="Khảo sát", starts_on=today(-3), ends_on=today(3),
+                       areas=["Tổ 1"], created_by=board.second)
+    return scheduling.assign_visit(board.second, board.nobodys, board.first, today(1))
+
+
+def test_a_board_member_who_steps_down_keeps_on_the_phone_what_a_member_would_get(client, board):
+    given = _book_of(board)
+    visit = make_visit(board.nobodys, created_by=board.first)
+    review.return_entry(visit, board.second, "Thiếu ghi chú")
+    login_as(client, board.first)
+    phone = apply({}, bootstrap(client))
+    assert {c["uuid"] for c in phone["cases"]} == {board.theirs.uuid, board.others.uuid,
+                                                   board.nobodys.uuid}
+    assert [a["id"] for a in phone["appointments"]] == [given.id]
+    holders.leave_board(board.first, by=board.second)
+    delta = bootstrap(client, phone["cursor"])
+    assert set(delta["removed"]["cases"]) == {board.theirs.uuid, board.others.uuid,
+                                              board.nobodys.uuid}
+    assert delta["removed"]["appointments"] == [given.id]  # now the other board member's
+    phone = apply(phone, delta)
+    same_set(phone, working_set.whole(User.get_by_id(board.first.id)))
+    assert phone["user"]["role"] == "member" and phone["cases"] == []
+    # What they recorded on the board and was returned to them is still theirs to fix.
+    assert [(r["uuid"], r["case_code"]) for r in phone["returned"]] == [(visit.uuid,
+                                                                        board.nobodys.code)]
+
+
+def test_a_member_who_joins_the_board_gets_the_whole_club_at_the_next_sync(client, board):
+    _book_of(board)
+    login_as(client, board.a)
+    phone = apply({}, bootstrap(client))
+    assert [c["uuid"] for c in phone["cases"]] == [board.theirs.uuid]
+    code = accounts.issue_setup_code(board.a, by=board.first, purpose="make_chair", role="chair")
+    accounts.use_setup_code(board.a.login, code.code, "another-horse-77", "203.0.113.9")
+    client.post("/login", data={"login": board.a.login, "password": "another-horse-77"})
+    delta = bootstrap(client, phone["cursor"])
+    assert delta["full"] is False
+    assert {c["uuid"] for c in delta["cases"]} == {board.others.uuid, board.nobodys.uuid}
+    phone = apply(phone, delta)
+    same_set(phone, working_set.whole(User.get_by_id(board.a.id)))

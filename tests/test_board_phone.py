@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 
 from webapp import accounts
-from webapp.book import holders, review, scheduling, working_set
+from webapp.book import conflicts, consent, holders, review, scheduling, working_set
 from webapp.db import utcnow
-from webapp.models import Activity, SurveyRound, User
+from webapp.models import Activity, Case, SurveyRound, User
 
 from .factories import login_as, make_case, make_user, make_visit, today
+from .test_sync_edges import at, case_edit, entry, send
 from .test_working_set import apply, bootstrap, same_set
 
 
@@ -85,3 +86,47 @@ def test_a_member_who_joins_the_board_gets_the_whole_club_at_the_next_sync(clien
     assert {c["uuid"] for c in delta["cases"]} == {board.others.uuid, board.nobodys.uuid}
     phone = apply(phone, delta)
     same_set(phone, working_set.whole(User.get_by_id(board.a.id)))
+
+
+def test_consent_recorded_on_the_board_on_a_case_one_does_not_follow_is_not_lost(client, board):
+    """Recorded from the case's screen in the field, before stepping down: the edit of a case's
+    own record is not theirs to make any more, but it is kept for the board, never refused as
+    someone else's."""
+    login_as(client, board.first)
+    held = {c["uuid"]: c for c in bootstrap(client)["cases"]}[board.others.uuid]
+    # They no longer agree to be referred to services.
+    edit = case_edit(held, made=at(timedelta(minutes=-10)),
+                     consent=dict(held["consent"], refer=False))
+    holders.leave_board(board.first, by=board.second)
+    [result] = send(client, [edit])
+    assert result["status"] == "conflict", result
+    assert "you have left the club's board" in result["errors"]["entry"]
+    assert "server" not in result  # they may not read the case any more
+    # The board takes the consent from the kept copy; the phone hears how it ended.
+    [kept] = conflicts.open_conflicts(board.club)
+    assert kept.uuid == board.others.uuid and kept.user_id == board.first.id
+    conflicts.resolve(kept, board.second, take=["consent"], seen=held["revision"])
+    assert not consent.has_consent(Case.get_by_id(board.others.id), "refer")
+    [outcome] = bootstrap(client)["conflict_outcomes"]
+    assert (outcome["uuid"], outcome["outcome"]) == (board.others.uuid, "merged")
+
+
+def test_an_activity_changed_on_the_board_is_kept_for_the_board_after_stepping_down(
+        client, board):
+    made, training = (Activity.create(club=board.club, created_by=board.second, kind="awareness",
+                                      date=today(-1), title=title, review_status="approved")
+                      for title in ("Truyền thông", "Tập huấn"))
+    data = {"title": "Truyền thông tại khu 5", "kind": "awareness",
+            "date": today(-1).isoformat(), "place": "Nhà văn hoá", "attendee_count": 40}
+    changed = entry("activity", data, uuid=made.uuid, revision=2, base_revision=1,
+                    made=at(timedelta(minutes=-10)))
+    late = entry("activity", data, uuid=training.uuid, revision=2, base_revision=1,
+                 made=at(timedelta(seconds=30)))  # once off the board
+    holders.leave_board(board.first, by=board.second)
+    login_as(client, board.first)
+    results = send(client, [changed, late])
+    assert [r["status"] for r in results] == ["conflict", "invalid"]
+    assert "you have left the club's board" in results[0]["errors"]["entry"]
+    assert results[1]["errors"] == {"uuid": "This entry belongs to someone else."}
+    assert [Activity.get_by_id(a.id).title for a in (made, training)] == ["Truyền thông",
+                                                                          "Tập huấn"]

@@ -51,6 +51,16 @@ def referral_data(case_uuid, **data):
             "referred_on": today().isoformat(), "reason": "Cần tư vấn", **data}
 
 
+def case_edit(held, made=None, **changes):
+    """An edit of a case as the phone makes it from `held`, its copy in the working set: that
+    copy's fields with `changes`, the next revision on the copy's (views.js formView)."""
+    data = {name: held[name] for name in ("full_name", "sex", "birth_year", "address",
+                                          "neighbourhood", "phone", "categories", "risk_level",
+                                          "met_how", "consent", "assigned_to", "screening_uuid")}
+    return entry("case", dict(data, **changes), uuid=held["uuid"], revision=held["revision"] + 1,
+                 base_revision=held["revision"], made=made)
+
+
 def send(client, entries, **body):
     response = client.post("/api/v1/sync", json={"entries": entries, **body})
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -188,6 +198,25 @@ def test_a_case_edit_from_the_previous_holders_old_copy_keeps_the_new_holder(cli
     move["data"]["assigned_to"] = club.chair.id
     assert send(client, [move])[0]["status"] == "updated"
     assert Case.get(Case.uuid == theirs["uuid"]).assigned_to_id == club.chair.id
+
+
+def test_a_case_edit_made_by_the_member_it_was_given_to_is_kept_after_it_passed_on(client, club):
+    """The member the board gave the case to (they neither registered it nor changed it before)
+    records the person's answer offline; the case passes to another before the phone syncs: the
+    edit is kept for the board, never refused as someone else's, with Discard as the only way
+    out."""
+    login_as(client, club.a)
+    held = client.get("/api/v1/bootstrap").get_json()["cases"][0]
+    edit = case_edit(held, made=at(timedelta(minutes=-10)),
+                     consent=dict(held["consent"], refer=False))
+    cases.assign(Case.get_by_id(club.case.id), club.b, by=club.chair)
+    [result] = send(client, [edit])
+    assert result["status"] == "conflict", result
+    assert "kept for the club's board" in result["errors"]["entry"]
+    # Made after the case had passed on: not theirs, as before.
+    late = dict(edit, client_created_at=at(timedelta(seconds=30)), revision=edit["revision"] + 1,
+                base_revision=edit["revision"])
+    assert send(client, [late])[0]["errors"] == {"uuid": "This entry belongs to someone else."}
 
 
 def test_a_consent_withdrawn_at_the_desk_is_not_given_again_by_an_older_copy(client, club):

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from . import fields, notices, review
-from .. import audit
+from . import fields, holders, notices, review
+from .. import accounts, audit
 from ..db import database, new_uuid, utcnow
 from .entries import TYPES, Lookup, check, edited, type_of
 from ..invalid import Invalid
@@ -43,6 +43,8 @@ CHANGED_MEANWHILE = _l("Someone changed this record meanwhile. Compare the two v
                        "choose what to keep.")
 PASSED_ON = _l("You may not change this record now: someone else follows it. Your version is "
                "kept for the club's board to see.")
+LEFT_BOARD = _l("You may not change this record now: you have left the club's board since you "
+                "made this change. Your version is kept for the club's board to see.")
 
 
 class KeptAside(Invalid):
@@ -216,12 +218,18 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
     # was first made: a reassignment since never traps the fix on their phone.
     made = row.client_created_at or row.created_at
     if not may_edit(user, row, made):
-        # An edit by someone who made the entry or changed it before (a case since passed to
-        # another member) is kept for the board to see; any other uuid is simply not theirs.
-        if not _has_held(user, row):
+        # An edit by someone who made the entry or changed it before, or who made this edit
+        # while the record was theirs to change — a case's own record while they followed it
+        # (passed to another member since), anything of the club while they sat on its board
+        # (left since) — is kept for the board to see; any other uuid is simply not theirs.
+        if accounts.on_board(user, row.club_id, at):
+            message = LEFT_BOARD
+        elif _has_held(user, row) or (kind.case_of(row) is row and holders.held(user, row, at)):
+            message = PASSED_ON
+        else:
             raise Invalid({"uuid": _l("This entry belongs to someone else.")})
         # No server version with it: taken from it, the next edit would meet the same refusal.
-        raise Conflict(row, current, PASSED_ON, key="entry", compare=False)
+        raise Conflict(row, current, message, key="entry", compare=False)
     # Revisions of one record are one sequence, whoever writes them (phone, desk, a chair in the
     # field app): a revision already taken, or an older base, is someone else's change.
     if same is not None or revision <= current:

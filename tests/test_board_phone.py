@@ -11,7 +11,7 @@ from webapp.db import utcnow
 from webapp.models import Activity, Case, SurveyRound, User
 
 from .factories import login_as, make_case, make_user, make_visit, today
-from .test_sync_edges import at, case_edit, entry, send
+from .test_sync_edges import at, case_data, case_edit, entry, send
 from .test_working_set import apply, bootstrap, same_set
 
 
@@ -130,3 +130,13 @@ def test_an_activity_changed_on_the_board_is_kept_for_the_board_after_stepping_d
     assert results[1]["errors"] == {"uuid": "This entry belongs to someone else."}
     assert [Activity.get_by_id(a.id).title for a in (made, training)] == ["Truyền thông",
                                                                           "Tập huấn"]
+
+
+def test_a_case_registered_on_the_board_for_another_member_goes_to_them(client, board):
+    registered = entry("case", case_data(assigned_to=board.b.id), made=at(timedelta(minutes=-10)))
+    holders.leave_board(board.first, by=board.second)
+    login_as(client, board.first)
+    [result] = send(client, [registered])
+    assert result["status"] == "created", result
+    case = Case.get(Case.uuid == registered["uuid"])
+    assert case.assigned_to_id == board.b.id and case.review_status == "submitted"

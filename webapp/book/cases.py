@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from . import holders, notices, screenings
-from .. import audit
+from .. import accounts, audit
 from .consent import consent_of, set_consent
 from ..clock import local_today
 from ..db import database, is_postgres, utcnow
@@ -40,8 +40,10 @@ def prepare(user, values, lookup, at=None):
     return values
 
 
-def _assignee(user, values, case=None):
-    """Who the case is assigned to after `user`'s change (the rule depends on the row as it is)."""
+def _assignee(user, values, case=None, at=None):
+    """Who the case is assigned to after `user`'s change (the rule depends on the row as it is).
+    A registration made at `at` while `user` sat on the club's board keeps the member they gave
+    it to, though they have left the board since."""
     assigned_id = values.get("assigned_to")
     if assigned_id is None:
         return case.assigned_to if case is not None else user
@@ -49,7 +51,8 @@ def _assignee(user, values, case=None):
     if assignee is None:
         raise Invalid({"assigned_to": _l("Choose a member of the club.")})
     current = case.assigned_to_id if case is not None else user.id
-    if not user.is_board and assignee.id not in (user.id, current):
+    board = user.is_board or (case is None and accounts.on_board(user, user.club_id, at))
+    if not board and assignee.id not in (user.id, current):
         raise Invalid({"assigned_to": _l("Only the club's board assigns cases to others.")})
     if not user.is_board and case is not None:
         # Only the board moves a case: a member's edit (perhaps made on the copy they had before
@@ -91,7 +94,7 @@ def create(user, values, lookup, **entry):
         raise notices.AlreadyRecorded(first, _l(
             "The person met in this screening was already registered as case %(code)s: nothing "
             "more to do. Record what follows on that case.", code=first.code))
-    values = dict(values, assigned_to=_assignee(user, values))
+    values = dict(values, assigned_to=_assignee(user, values, at=entry.get("client_created_at")))
     case = Case(club=user.club_id, created_by=user, code=next_code(user.club, local_today().year),
                 screening_uuid=values.get("screening_uuid"), **entry)
     _write(case, values, user)

@@ -140,3 +140,23 @@ def test_a_case_registered_on_the_board_for_another_member_goes_to_them(client, 
     assert result["status"] == "created", result
     case = Case.get(Case.uuid == registered["uuid"])
     assert case.assigned_to_id == board.b.id and case.review_status == "submitted"
+
+
+def test_a_member_reactivated_during_a_hand_in_session_gets_the_book_back(app, client, board):
+    """Deactivated, then reactivated while their phone is in the session that only hands in: the
+    phone logs in again and gets their cases back, rather than hand in and log out (its forms
+    half filled in thrown away, told that the account is no longer active)."""
+    accounts.set_active(User.get_by_id(board.a.id), False, by=board.second)
+    login_as(client, board.a)
+    assert bootstrap(client)["user"]["hand_in_only"] is True
+    colleague = app.test_client()
+    login_as(colleague, board.b)
+    accounts.set_active(User.get_by_id(board.a.id), True, by=board.second)
+    assert client.get("/api/v1/bootstrap").status_code == 401
+    login_as(client, board.a)
+    whole = bootstrap(client)
+    assert whole["user"]["hand_in_only"] is False
+    assert [c["uuid"] for c in whole["cases"]] == [board.theirs.uuid]
+    # The same answer again to an active account (a page opened before) ends no session.
+    accounts.set_active(User.get_by_id(board.b.id), True, by=board.second)
+    assert colleague.get("/api/v1/bootstrap").status_code == 200

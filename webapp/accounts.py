@@ -186,14 +186,15 @@ def set_password(user, password, *, by, must_change):
 
 def set_active(user, active, *, by):
     """Deactivate or reactivate an account; deactivation ends its sessions at once (the member
-    may then log in once more, only to hand in what waits on their phone: `may_hand_in`)."""
+    may then log in once more, only to hand in what waits on their phone: `may_hand_in`), and
+    reactivation such a hand-in session: the phone logs in again, to the book it may read again,
+    rather than hand in and log out as a deactivated member's does."""
     with database.atomic():
         user.is_active = active
         user.deactivated_at = None if active else utcnow()
         user.handed_in_at = None
         user.save(only=[User.is_active, User.deactivated_at, User.handed_in_at])
-        if not active:
-            end_sessions(user)
+        end_sessions(user, hand_in_only=active)
         audit.record("account_reactivated" if active else "account_deactivated", user, user=by,
                      club=user.club)
 
@@ -680,12 +681,15 @@ def end_session(token):
          .execute())
 
 
-def end_sessions(user, keep_token=None):
-    """End every live session of `user`, but `keep_token`'s."""
+def end_sessions(user, keep_token=None, hand_in_only=False):
+    """End every live session of `user`, but `keep_token`'s (`hand_in_only`: only the sessions
+    that may only hand in what waits on a phone)."""
     query = LoginSession.update(ended_at=utcnow()).where(
         (LoginSession.user == user) & LoginSession.ended_at.is_null())
     if keep_token:
         query = query.where(LoginSession.token_hash != _token_hash(keep_token))
+    if hand_in_only:
+        query = query.where(LoginSession.hand_in_only)
     query.execute()
 
 

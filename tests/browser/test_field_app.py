@@ -303,10 +303,10 @@ def test_a_session_expired_offline_logs_in_again_and_sync_completes(live_server,
     record_visit(page, case.uuid, "Ghi khi mất sóng")
     LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
     go_online(phone)
-    page.wait_for_selector(".alert a[href^='/login']")
+    page.wait_for_selector("#view a[href^='/login']")
     assert waiting(page) == 1
     assert Visit.select().count() == 0
-    page.click(".alert a[href^='/login']")
+    page.click("#view a[href^='/login']")
     submit_login(page, member.login, PASSWORD)
     page.wait_for_url(f"{live_server.url}/app/**")
     wait_all_sent(page)
@@ -1004,8 +1004,8 @@ def test_a_form_half_filled_in_when_the_session_ends_is_there_after_logging_in_a
     page.wait_for_selector("[data-testid=draft]")
     LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
     go_online(phone)
-    page.wait_for_selector(".alert a[href^='/login']")
-    page.click(".alert a[href^='/login']")  # the login form: every key and working set goes
+    page.wait_for_selector("#view a[href^='/login']")
+    page.click("#view a[href^='/login']")  # the key and working set left at that sync
     page.wait_for_selector("input[name=login]")
     assert page.evaluate(HELD) == {"keys": 0, "working": 1, "outbox": 0}  # the draft, sealed
     assert "Điền dở lúc hết phiên" not in page.evaluate(STORAGE_DUMP)

@@ -652,8 +652,8 @@ def test_end_to_end_a_deactivated_member_hands_in_what_waits(live_server, phone,
     User.update(is_active=False).where(User.id == member.id).execute()
     LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
     go_online(phone)
-    page.wait_for_selector(".alert a[href^='/login']")  # the session ended: log in again
-    page.click(".alert a[href^='/login']")
+    page.wait_for_selector("#view a[href^='/login']")  # the session ended: log in again
+    page.click("#view a[href^='/login']")
     clashes = busy_a_moment(monkeypatch, retry_after=1) if busy else []
     submit_login(page, member.login, PASSWORD)
     if busy:  # the hand-in waits for the book, and logs out only once all went
@@ -692,8 +692,11 @@ def test_end_to_end_a_visit_waiting_when_the_club_is_deactivated_arrives_once_it
     record_visit_offline(page, phone, case, "Ghi trước khi CLB ngừng hoạt động")
     accounts.set_club_active(club, False, by=None)
     go_online(phone)
-    page.wait_for_selector(".alert a[href^='/login']")  # the session ended: log in again
-    page.click(".alert a[href^='/login']")
+    page.wait_for_selector("#view a[href^='/login']")  # the session ended: log in again
+    # The server said so: nothing of the book stays readable on the phone meanwhile.
+    assert "Lý Thị Hạnh" not in page.inner_text("body")
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 1}
+    page.click("#view a[href^='/login']")
     submit_login(page, member.login, PASSWORD)
     # Told why, and that what waits stays: it does, sealed, with nothing else of the book.
     page.wait_for_selector("text=Câu lạc bộ của bạn đã ngừng hoạt động")
@@ -707,6 +710,44 @@ def test_end_to_end_a_visit_waiting_when_the_club_is_deactivated_arrives_once_it
     wait_all_sent(page)
     assert [(v.notes, v.created_by_id) for v in Visit.select()] == [
         ("Ghi trước khi CLB ngừng hoạt động", member.id)]
+
+
+@edges
+def test_a_session_ended_by_a_new_password_leaves_nothing_readable_on_the_phone(
+        live_server, phone):
+    """The member's password was set anew with a setup code (on another phone, or by someone who
+    got the code): at its next sync the phone hears that nobody is logged in on it, and the book
+    leaves it at once, a form open on a case included; what waits, and the form half filled in,
+    stay sealed until the member logs in again."""
+    from webapp import accounts
+
+    club = make_club()
+    chair = make_user(club=club, role="chair")
+    member = member_of(club)
+    case = make_case(club=club, created_by=member, full_name="Lâm Thị Kín")
+    page = open_app(phone.new_page(), live_server, member)
+    record_visit_offline(page, phone, case, "Ghi trước khi đổi mật khẩu")
+    fill_visit(page, case.uuid, "Đang điền khi hết phiên")
+    for _ in range(50):  # kept as a draft 300 ms after typing
+        if page.evaluate(DRAFTS):
+            break
+        page.wait_for_timeout(100)
+    code = accounts.issue_setup_code(User.get_by_id(member.id), by=chair, purpose="reset")
+    accounts.use_setup_code(member.login, code.code, "mat-khau-moi-2026", "203.0.113.9")
+    go_online(phone)
+    page.wait_for_selector("#view a[href^='/login']")
+    assert "Lâm Thị Kín" not in page.inner_text("body")
+    assert page.locator("form #f-notes").count() == 0  # the form is gone from the screen
+    assert waiting(page) == 1  # what waits is still counted, and said to stay
+    assert page.evaluate(HELD) == {"keys": 0, "working": 1, "outbox": 1}  # the draft, sealed
+    assert "Lâm Thị Kín" not in page.evaluate(STORAGE_DUMP)
+    page.click("#view a[href^='/login']")
+    submit_login(page, member.login, "mat-khau-moi-2026")
+    page.wait_for_url(f"{live_server.url}/app/**")
+    wait_all_sent(page)
+    assert [(v.notes, v.created_by_id) for v in Visit.select()] == [
+        ("Ghi trước khi đổi mật khẩu", member.id)]
+    page.wait_for_selector("[data-testid=draft] a")  # the key is back: so is the form
 
 
 def test_the_boards_outcome_of_a_kept_copy_reaches_the_phone(live_server, phone):

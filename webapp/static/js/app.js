@@ -135,9 +135,10 @@ function render() {
 
 const FORMS = ["new", "fix", "consent", "compare"];
 
-/* After a sync: redraw the screen, but never a form the member is filling in. */
+/* After a sync: redraw the screen, but never a form the member is filling in (while there is
+   a working set to fill it in from). */
 function update() {
-  if (FORMS.includes(route().name)) renderChrome();
+  if (FORMS.includes(route().name) && state.working) renderChrome();
   else render();
 }
 
@@ -249,7 +250,12 @@ async function syncRun() {
     if (!againIfBusy(result) && result.handInOnly) return handIn();
   } catch (error) {
     if (error instanceof core.NeedLogin) {
+      // Nobody is logged in any more: the key and working set have left the phone (core.sync),
+      // and nothing of the book stays on the screen, a form included, until the member logs in.
       state.needLogin = true;
+      state.user = state.working = null;
+      state.drafts = [];
+      state.flushDraft = state.formAbout = null;
     } else {
       state.failures += 1;
       state.message = t("sync_failed");

@@ -103,7 +103,8 @@
     const user = key ? { id, key } : null;
     const brief = user && !whole ? boxes.get(SUMMARY + id) : null;
     const box = user && whole ? boxes.get(id) : null;
-    const mine = user ? outbox.filter((r) => r.user === id) : [];
+    // Counted even while their user is logged out (no key): the member always sees what waits.
+    const mine = id == null ? [] : outbox.filter((r) => r.user === id);
     const [working_, list] = user ? await Promise.all([
       // A phone that has no summary yet (synced by an older version) opens the whole set.
       brief ? unseal(key, brief, id + ":summary") : box ? unseal(key, box, id + ":working") : whole ? null : working(user),
@@ -275,14 +276,16 @@
      every key and working set goes, in one transaction. Waiting entries and drafts stay,
      unreadable, until their user logs in again and the server hands the key back: a session
      that ended while a form was half filled in loses nothing typed. `pending`: the server could
-     not be told (offline), so the session is to end there at the next network. */
-  async function forgetAll(pending) {
+     not be told (offline), so the session is to end there at the next network. `keepUser`: the
+     phone still knows whose the waiting entries are (a number, not their contents), to count
+     them until that user logs in again. */
+  async function forgetAll(pending, { keepUser = false } = {}) {
     const t = (await db()).transaction(["meta", "keys", "working"], "readwrite");
     t.objectStore("keys").clear();
     // Every working set and summary (keys below and above the drafts' range), not the drafts.
     t.objectStore("working").delete(IDBKeyRange.upperBound(DRAFT, true));
     t.objectStore("working").delete(IDBKeyRange.lowerBound(DRAFT + "\uffff", true));
-    t.objectStore("meta").delete("user");
+    if (!keepUser) t.objectStore("meta").delete("user");
     if (pending) t.objectStore("meta").put(true, LOGOUT_PENDING);
     else t.objectStore("meta").delete(LOGOUT_PENDING);
     await committed(t);
@@ -590,12 +593,21 @@
     return schema;
   }
 
+  /* The server says nobody is logged in on this phone (the session expired, or ended elsewhere:
+     a logout, the account or its club deactivated, a new password set with a setup code): the
+     key and the working set go at once, as when the login form is shown — the phone holds them
+     only while their user is logged in. Waiting entries and drafts stay, sealed, until that
+     user logs in again. */
+  async function forgetIfLoggedOut(error) {
+    if (error instanceof NeedLogin) await forgetAll(false, { keepUser: true }).catch(() => {});
+    throw error;
+  }
+
   function sync(progress) {
+    const once = () => syncOnce(progress).catch(forgetIfLoggedOut);
     // One sync at a time across the page and the service worker.
-    if (self.navigator && navigator.locks) {
-      return navigator.locks.request("sotd-sync", () => syncOnce(progress));
-    }
-    return syncOnce(progress);
+    if (self.navigator && navigator.locks) return navigator.locks.request("sotd-sync", once);
+    return once();
   }
 
   self.sotd = { db, get, put, del, all, snapshot, firstSnapshot, currentUser, session, refreshWorking, merged, forget, forgetAll, nextRevision, endPendingLogout, working, entries, records, save,

@@ -78,14 +78,16 @@ async function shell(event) {
 }
 
 /* Desk pages come from the network only (never cached); without one, the offline page.
-   The login form is shown only to a browser where nobody is logged in (a logout anywhere, an
-   expired session): then no key or working set stays on the phone (DESIGN.md §4). */
+   The login form, and the one for a setup code, are shown only to a browser where nobody is
+   logged in (a logout anywhere, an expired session): then no key or working set stays on the
+   phone (DESIGN.md §4), for whoever logs in next. */
+const LOGIN_FORMS = ["/login", "/login/setup"];
 async function deskPage(event, url) {
   try {
     // A logout made offline ends the server session before any page is shown with it.
     if (url.pathname !== "/login") await self.sotd.endPendingLogout().catch(() => false);
     const response = await fetch(event.request);
-    if (url.pathname === "/login" && response.status === 200) {
+    if (LOGIN_FORMS.includes(url.pathname) && response.status === 200) {
       event.waitUntil(self.sotd.forgetAll().catch(() => undefined));
     }
     return response;

@@ -122,3 +122,21 @@ def test_reminder_hour(client):
     client.post("/account/notifications/hour", data={"reminder_hour": "3"})
     assert User.get_by_id(user.id).reminder_hour == 6
     assert client.get("/account/notifications/hour").status_code == 405
+
+
+def test_logging_out_forgets_this_phones_push_subscription_and_no_other(client, push_endpoint):
+    """logout.js ends the browser's subscription and names it with the logout: no reminder goes
+    to a phone nobody is logged in on. Another account's subscription is not the logout's to end."""
+    user, other = make_user(), make_user()
+    login_as(client, other)
+    theirs = push_endpoint.subscription().to_json()
+    assert client.post("/api/v1/push/subscriptions", json=theirs).status_code == 201
+    client.post("/logout")
+    login_as(client, user)
+    mine = push_endpoint.subscription().to_json()
+    assert client.post("/api/v1/push/subscriptions", json=mine).status_code == 201
+    client.post("/logout", data={"push_endpoint": theirs["endpoint"]})
+    assert {s.endpoint for s in PushSubscription.select()} == {theirs["endpoint"], mine["endpoint"]}
+    login_as(client, user)
+    client.post("/logout", data={"push_endpoint": mine["endpoint"]})
+    assert [s.user_id for s in PushSubscription.select()] == [other.id]

@@ -130,3 +130,33 @@ def test_the_notifications_page_offers_one_switch_at_a_time(live_server, phone):
         return el.getBoundingClientRect().height > 0;
     })""")
     assert shown == ['push-on'], shown
+
+
+# This browser's subscription, as a real push service would give it (Chromium here cannot reach
+# one): what the page's PushManager answers, and whether unsubscribe() was called.
+FAKE_SUBSCRIPTION = """(() => {
+  const endpoint = "https://fcm.googleapis.com/fcm/send/this-phone";
+  PushManager.prototype.getSubscription = async function () {
+    if (localStorage.getItem("unsubscribed")) return null;
+    return { endpoint, unsubscribe: async () => { localStorage.setItem("unsubscribed", "1"); return true; } };
+  };
+})()"""
+
+
+def test_logging_out_ends_the_phones_push_subscription_there_and_on_the_server(live_server, phone):
+    """A phone nobody is logged in on (lent, shared) gets no one's reminders: logging out from
+    the field app ends the browser's subscription and the server forgets it."""
+    from webapp.models import PushSubscription
+
+    member = make_user(role="member")
+    kept = make_user(role="member", club=member.club)
+    for user, endpoint in ((member, "https://fcm.googleapis.com/fcm/send/this-phone"),
+                           (kept, "https://fcm.googleapis.com/fcm/send/another-phone")):
+        PushSubscription.create(user=user, endpoint=endpoint, p256dh="k" * 87, auth="a" * 22)
+    phone.add_init_script(FAKE_SUBSCRIPTION)
+    page = open_app(phone.new_page(), live_server, member)
+    page.goto(f"{live_server.url}/app/#/more")
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url("**/login")
+    assert page.evaluate("localStorage.getItem('unsubscribed')") == "1"
+    assert [s.user_id for s in PushSubscription.select()] == [kept.id]

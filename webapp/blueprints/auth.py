@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from .. import accounts, audit, shell
+from .. import accounts, audit, push, shell
 from ..book.vocab import ROLES
 from ..forms import apply_account_error
 from ..i18n import LANG_COOKIE, format_date_time
@@ -153,6 +153,10 @@ def logout():
     """End the session for good (POST only: nothing changes state on GET)."""
     if current_user.is_authenticated:
         audit.record("logout")
+        # The phone's push subscription, ended by logout.js: no reminder goes there any more.
+        endpoint = request.form.get("push_endpoint", "")
+        if endpoint:
+            push.unsubscribe(current_user._get_current_object(), endpoint)
         accounts.end_session(current_user.session_token)
         logout_user()
     session.clear()

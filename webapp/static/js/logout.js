@@ -43,10 +43,27 @@ export async function logOut(send) {
   // Thrown away, as chosen: drafts do not wait for the next login as entries do (forgetAll).
   if (half.length) await core.dropDrafts(user);
   await core.forgetAll(!token);
+  const endpoint = await endPush();
   if (!token) return OFFLINE;
   const form = h("form", { method: "post", action: "/logout" },
-    h("input", { type: "hidden", name: "csrf_token", value: token }));
+    h("input", { type: "hidden", name: "csrf_token", value: token }),
+    h("input", { type: "hidden", name: "push_endpoint", value: endpoint }));
   document.body.append(form);
   form.submit();
   return true;
+}
+
+/* No one's reminders come to a phone nobody is logged in on (it may be lent or shared): this
+   browser's push subscription ends, and the server forgets it with the logout (auth.logout).
+   Offline, the push service refuses it from now on, so the server drops it at its next send. */
+async function endPush() {
+  try {
+    const reg = await navigator.serviceWorker.getRegistration("/");
+    const sub = reg && (await reg.pushManager.getSubscription());
+    if (!sub) return "";
+    await sub.unsubscribe();
+    return sub.endpoint;
+  } catch (e) {
+    return "";
+  }
 }

@@ -750,10 +750,10 @@ def test_an_entry_the_busy_book_could_not_take_is_not_refused_but_asked_again(
 
 def test_the_desk_says_when_the_busy_book_did_not_save_its_form(client, club, monkeypatch):
     login_as(client, club.chair)
-    made = new_uuid()
-    monkeypatch.setattr(book_sync, "new_uuid", lambda: made)
+    made = new_uuid()  # the uuid the desk's form was drawn with
     clashing(monkeypatch, made)
-    data = {"date": today().isoformat(), "kind": "home_visit", "notes": "Ghi ở bàn làm việc"}
+    data = {"date": today().isoformat(), "kind": "home_visit", "notes": "Ghi ở bàn làm việc",
+            "entry_uuid": made}
     response = client.post(f"/desk/cases/{club.case.id}/visits/new", data=data)
     assert response.status_code == 200
     assert "so this was not saved yet. Save it again." in response.get_data(as_text=True)

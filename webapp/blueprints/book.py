@@ -60,16 +60,25 @@ def _case(case_id):
 
 
 def _submit(form, entry_type):
-    """Send a desk form's data through the sync path; True when it was stored."""
-    result = sync.submit_entry(current_user._get_current_object(),
-                               sync.new_entry(entry_type, form.entry_data()))
+    """Send a new entry's desk form through the sync path under the form's uuid (sync.desk_entry):
+    True once stored — now, or by the same form sent a moment ago —; the conflict's page when it
+    came again with changes after the record moved on; None when the form now shows why not."""
+    try:
+        result = sync.desk_entry(current_user._get_current_object(), entry_type,
+                                 form.entry_data(), form.entry_uuid.data)
+    except sync.KeptAside as kept:
+        flash(kept.message, "error")
+        return redirect(url_for("review.conflict", sync_conflict_id=kept.conflict.id))
+    except Invalid as invalid:
+        form.show_errors(invalid.errors)
+        return None
     if result.get("notice"):
         flash(result["notice"], "warning")
-    if result["status"] == "created":
+    if result["status"] in ("created", "duplicate", "updated"):
         form.created_id = result["id"]
         return True
     form.show_errors(result["errors"])
-    return False
+    return None
 
 
 # --- The club's book ------------------------------------------------------------------------------
@@ -121,9 +130,12 @@ def cases_list():
 def case_new():
     """Register a case: its code is given on the server."""
     form = CaseForm(members=_members())
-    if form.validate_on_submit() and _submit(form, "case"):
+    done = form.validate_on_submit() and _submit(form, "case")
+    if done is True:
         flash(_("The case is registered."), "success")
         return redirect(url_for("book.case_page", case_id=form.created_id))
+    if done:
+        return done
     return render_template("book/case_form.html", form=form, case=None)
 
 
@@ -261,9 +273,12 @@ def visit_new(case_id):
     """Record a visit to the case."""
     case = _case(case_id)
     form = VisitForm(members=_members(), extra={"case_uuid": case.uuid})
-    if form.validate_on_submit() and _submit(form, "visit"):
+    done = form.validate_on_submit() and _submit(form, "visit")
+    if done is True:
         flash(_("The visit is recorded."), "success")
         return redirect(url_for("book.case_page", case_id=case.id))
+    if done:
+        return done
     audit.read("visit_form", [case.id], case)
     return render_template("book/entry_form.html", form=form, case=case,
                            title=_("Record a visit"))
@@ -279,9 +294,12 @@ def referral_new(case_id):
     form.provider_uuid.choices = [("", _("— none fits: type it in below —"))] + list(listed.items())
     if form.is_submitted() and not (form.provider.data or "").strip():
         form.provider.data = listed.get(form.provider_uuid.data, "")  # picked: its name
-    if form.validate_on_submit() and _submit(form, "referral"):
+    done = form.validate_on_submit() and _submit(form, "referral")
+    if done is True:
         flash(_("The referral is recorded."), "success")
         return redirect(url_for("book.case_page", case_id=case.id))
+    if done:
+        return done
     audit.read("referral_form", [case.id], case)
     return render_template("book/entry_form.html", form=form, case=case,
                            title=_("Refer to a service"))
@@ -323,9 +341,20 @@ def activities_list():
     """The club's activities, and a form to record one."""
     form = ActivityForm()
     if form.validate_on_submit():
-        activity = activities.save_activity(form.values, current_user._get_current_object())
-        flash(_("The activity is recorded."), "success")
-        return redirect(url_for("book.activity_page", activity_id=activity.id))
+        # Its form sent again (a double tap, the browser sending the page again): the same
+        # activity; sent again with changes, the board's edit of it (as a new entry's, _submit).
+        activity = activities.recorded(current_user.club_id, form.entry_uuid.data)
+        if activity is None:
+            activity = activities.save_activity(form.values, current_user._get_current_object(),
+                                                uuid=form.entry_uuid.data)
+            done = True
+        else:
+            done = activities.unchanged(activity, form.values) or _desk_edit(activity, form, base=1)
+        if done is True:
+            flash(_("The activity is recorded."), "success")
+            return redirect(url_for("book.activity_page", activity_id=activity.id))
+        if done is not None:
+            return done
     rows = (Activity.select()
             .where(Activity.club == current_user.club_id)
             .order_by(Activity.date.desc(), Activity.id.desc()))
@@ -348,9 +377,12 @@ def activity_page(activity_id):
     """An activity, who came, who brought each, and a form to add someone."""
     activity = club_record_or_404(Activity, activity_id)
     form = _attendance_form(activity)
-    if form.validate_on_submit() and _submit(form, "attendance"):
+    done = form.validate_on_submit() and _submit(form, "attendance")
+    if done is True:
         flash(_("The attendance is recorded."), "success")
         return redirect(url_for("book.activity_page", activity_id=activity.id))
+    if done:
+        return done
     attendances = (Attendance.select()
                    .join(Case)
                    .where((Attendance.activity == activity) & Case.erased_at.is_null())

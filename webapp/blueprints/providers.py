@@ -40,7 +40,7 @@ def new():
     form = ProviderForm()
     if form.validate_on_submit():
         try:
-            provider = providers.save(form.values, _user())
+            provider = providers.save(form.values, _user(), uuid=form.entry_uuid.data)
         except Invalid as invalid:
             form.show_errors(invalid.errors)
         else:

@@ -4,10 +4,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..book import screenings
+from ..book import fields, screenings
 from ..book.kinds import parse_date
 from ..book.reports import survey as figures
 from ..clock import local_today
+from ..db import new_uuid
 from ..invalid import Invalid
 from ..models import User
 from ..permissions import CHAIR, access
@@ -31,12 +32,15 @@ def _typed():
 
 
 def _form(round_=None):
-    """Open a round, or change one: the same form."""
+    """Open a round, or change one: the same form. A new round's form carries the uuid it will
+    have, so that the form sent twice (a double tap, the page sent again) opens one round."""
     errors = {}
+    uuid = request.form.get("entry_uuid", "") if request.method == "POST" else ""
+    uuid = uuid if fields.is_uuid(uuid) else new_uuid()
     if request.method == "POST":
         try:
             round_ = screenings.save_round(current_user.club_id, current_user._get_current_object(),
-                                           _typed(), round_)
+                                           _typed(), round_, uuid=None if round_ else uuid)
         except Invalid as invalid:
             errors = {key: str(message) for key, message in invalid.errors.items()}
         else:
@@ -47,7 +51,8 @@ def _form(round_=None):
         {"name": round_.name, "starts_on": round_.starts_on.isoformat(),
          "ends_on": round_.ends_on.isoformat(), "areas": "\n".join(round_.areas)}
         if round_ else {"starts_on": today.isoformat(), "ends_on": ""})
-    return render_template("survey/form.html", round=round_, values=values, errors=errors)
+    return render_template("survey/form.html", round=round_, values=values, errors=errors,
+                           entry_uuid=uuid)
 
 
 @bp.route("/")

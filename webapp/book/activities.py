@@ -16,14 +16,27 @@ FIELDS = ("title", "kind", "date", "place", "attendee_count")
 RECENT_DAYS = 90
 
 
-def save_activity(values, by, activity=None):
-    """Record an activity of the chair's club, or change one."""
+def save_activity(values, by, activity=None, uuid=None):
+    """Record an activity of the chair's club (under `uuid`, its desk form's), or change one."""
     with database.atomic():
         if activity is None:
             activity = Activity(club=by.club_id, created_by=by, review_status=APPROVED)
+            if uuid:
+                activity.uuid = uuid
         _write(activity, values)
         audit.record("activity_saved", activity, user=by, kind=activity.kind)
     return activity
+
+
+def recorded(club_id, uuid):
+    """The club's activity recorded under `uuid` (a desk form's, sent again), or None."""
+    return Activity.get_or_none((Activity.uuid == uuid) & (Activity.club == club_id))
+
+
+def unchanged(activity, values):
+    """True if `values` are what `activity` holds (its form sent again as it was)."""
+    kept = dict(values, attendee_count=values["attendee_count"] or 0)  # as _write stores them
+    return all(getattr(activity, name) == kept[name] for name in FIELDS)
 
 
 def _write(activity, values):

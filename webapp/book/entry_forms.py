@@ -4,8 +4,10 @@ A form draws each field, collects what was typed into the same `data` the phone 
 it with the same validator as the sync API, so the desk shows the phone's messages word for word.
 """
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from . import fields
+from ..db import new_uuid
 from .entries import TYPES
 from ..invalid import Invalid
 
@@ -16,9 +18,14 @@ class EntryForm(FlaskForm):
 
     form_fields = ()
     definitions = ()
+    # The uuid of the entry the form stands for, made when the form is drawn: sent twice (a
+    # double tap, a page the browser sends again), it is the same entry (sync.desk_entry).
+    entry_uuid = HiddenField()
 
     def __init__(self, *args, members=(), case_choices=(), extra=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if not fields.is_uuid(self.entry_uuid.data):
+            self.entry_uuid.data = new_uuid()
         self.values = None
         self.extra = extra or {}  # data the page knows, e.g. the case_uuid of a visit
         member_choices = [(str(m.id), m.full_name or m.login) for m in members]

@@ -67,14 +67,24 @@ def by_uuid(user, uuid, removed=False):
     return visible(user, removed).where(Provider.uuid == uuid).first()
 
 
-def save(values, by, provider=None):
-    """Add a provider to the directory `by` keeps (their club's, or their area's), or change one."""
+def save(values, by, provider=None, uuid=None):
+    """Add a provider to the directory `by` keeps (their club's, or their area's), under `uuid`
+    (its desk form's: the form sent again is the same provider), or change one."""
     if by.role not in (CHAIR, SUPERVISOR) or (by.role == SUPERVISOR and not (by.area or "").strip()):
         raise Invalid({"name": _l("You keep no directory of providers.")})
     with database.atomic():
+        if provider is None and uuid:
+            provider = Provider.get_or_none(Provider.uuid == uuid)
+            if provider is not None and not may_keep(by, provider):
+                raise Invalid({"name": _l("You keep no directory of providers.")})
+            if provider is not None and all(getattr(provider, name) == values[name]
+                                            for name in FIELDS):
+                return provider  # sent again as it was: nothing to write
         if provider is None:
             provider = (Provider(club=by.club_id, created_by=by) if by.role == CHAIR
                         else Provider(area=by.area.strip(), created_by=by))
+            if uuid:
+                provider.uuid = uuid
         for name in FIELDS:
             setattr(provider, name, values[name])
         provider.updated_at = utcnow()

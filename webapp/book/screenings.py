@@ -111,9 +111,24 @@ def parse_areas(text):
     return areas
 
 
-def save_round(club, by, values, round_=None):
+def _as_saved(round_, values):
+    """True if `values` (as typed) are what `round_` holds."""
+    return ((values.get("name") or "").strip() == round_.name
+            and values.get("starts_on") == round_.starts_on
+            and values.get("ends_on") == round_.ends_on
+            and (values.get("areas") or []) == list(round_.areas))
+
+
+def save_round(club, by, values, round_=None, uuid=None):
     """Open a round (or change one): name, period, areas. An area that has screenings or an
-    assignment stays. Raises Invalid."""
+    assignment stays. Raises Invalid.
+
+    `uuid`: the new round's, made with its form: that form sent again (a double tap, the page
+    sent again) is the round it opened — as it was, nothing is written; changed, it is changed."""
+    if round_ is None and uuid:
+        round_ = SurveyRound.get_or_none((SurveyRound.uuid == uuid) & (SurveyRound.club == club))
+        if round_ is not None and _as_saved(round_, values):
+            return round_
     errors = {}
     name = (values.get("name") or "").strip()
     if not name:
@@ -143,7 +158,7 @@ def save_round(club, by, values, round_=None):
         raise Invalid(errors)
     with database.atomic():
         if round_ is None:
-            round_ = SurveyRound(club=club, created_by=by)
+            round_ = SurveyRound(club=club, created_by=by, **({"uuid": uuid} if uuid else {}))
         # A closed round whose last day the chair moves later is extended: open again, so the
         # screenings refused for it ("ask the chair to extend the round") are taken when sent.
         reopened = round_.closed_at is not None and ends > round_.ends_on

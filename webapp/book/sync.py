@@ -377,10 +377,33 @@ def submit_entry(user, entry, lookup=None):
         retry_after=RETRY_AFTER)
 
 
-def new_entry(entry_type, data):
+def new_entry(entry_type, data, uuid=None):
     """A first revision made at the desk, as the phone would send it."""
-    return {"uuid": new_uuid(), "type": entry_type, "revision": 1, "data": data,
+    return {"uuid": uuid or new_uuid(), "type": entry_type, "revision": 1, "data": data,
             "client_created_at": utcnow().isoformat() + "Z"}
+
+
+def desk_entry(user, entry_type, data, uuid):
+    """A new entry from a desk form, under the uuid the form was drawn with (as a phone's entry
+    is under the uuid it was first saved with): the same form sent again — a double tap, a page
+    the browser sends again after a lost answer — is the same entry, answered `duplicate`.
+
+    Sent again with changes (back to the form, a field changed, saved again), it is the board's
+    edit of what the first sending stored, made on its first revision (desk_edit): written if
+    nothing changed the record since, else kept aside for the board to compare (KeptAside).
+    Returns submit_entry's result; raises Invalid or KeptAside.
+    """
+    held_kind, row = Lookup().held(uuid) if fields.is_uuid(uuid) else (None, None)
+    if row is None:
+        return submit_entry(user, new_entry(entry_type, data, uuid))
+    if held_kind is not TYPES.get(entry_type) or not may_write_entry(user, row):
+        raise Invalid({"uuid": _l("This entry belongs to someone else.")})
+    first = review.stored_revision(row, 1)
+    if (first is not None and first.submitted_by_id == user.id
+            and _canonical(first.data) == _canonical(kept_data(held_kind, uuid, data))):
+        return _result(uuid, "duplicate", row, review.current_revision(row))
+    desk_edit(user, row, data, base=1)
+    return _result(uuid, "updated", row, review.current_revision(row))
 
 
 def desk_edit(user, row, data, base=None):

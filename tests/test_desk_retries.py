@@ -150,3 +150,93 @@ def test_a_survey_round_sent_twice_is_one_round(client, chair):
     assert first.status_code == again.status_code == 302
     assert again.headers["Location"] == first.headers["Location"]
     assert SurveyRound.select().count() == 1
+
+
+# --- A form sent with the token of an earlier login ----------------------------------------------
+# The chair fills in a long form; meanwhile their session ended and they logged in again (in
+# another tab, or the session lapsed): the page's token is of the old session.
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+HERE = "http://localhost"
+
+
+@pytest.fixture
+def desk(csrf_app):
+    """A chair's browser on the desk with CSRF protection on, as in production (in Vietnamese)."""
+    from webapp.models import User
+
+    chair = make_user(role="chair")
+    client = csrf_app.test_client()
+    log_in(client, chair)
+    return client, User.get_by_id(chair.id)
+
+
+def log_in(client, user):
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"login": user.login, "password": "correct-horse-9",
+                                "csrf_token": CSRF_INPUT.search(page).group(1)})
+
+
+def token_of(page):
+    return CSRF_INPUT.search(page.get_data(as_text=True)).group(1)
+
+
+def log_in_again(client, user):
+    """Logged out and in again, as in another tab: a new session, with a new token."""
+    client.post("/logout", data={"csrf_token": token_of(client.get("/account"))})
+    log_in(client, user)
+
+
+def test_a_case_sent_after_logging_in_again_comes_back_with_what_was_typed(desk):
+    client, chair = desk
+    old = token_of(client.get("/desk/cases/new"))
+    log_in_again(client, chair)  # meanwhile: a new session, a new token
+    typed = {**GOOD_CASE, "full_name": "Lê Thị Hằng", "address": "Gặp ở chợ, hẹn tuần sau",
+             "csrf_token": old}
+    # A forged post (another site's page) gets the plain refusal: nothing of it is shown.
+    forged = client.post("/desk/cases/new", data=typed, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 400 and "Lê Thị Hằng" not in forged.get_data(as_text=True)
+    assert "Biểu mẫu đã hết hạn" in forged.get_data(as_text=True)
+    again = client.post("/desk/cases/new", data=typed, headers={"Origin": HERE})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400 and Case.select().count() == 0
+    assert "chưa lưu" in page  # says, in Vietnamese, that nothing was saved
+    assert 'value="Lê Thị Hằng"' in page and "Gặp ở chợ, hẹn tuần sau" in page
+    # The page's new token saves it, with one more tap.
+    saved = client.post("/desk/cases/new", data={**typed, "csrf_token": token_of(again)},
+                        headers={"Origin": HERE})
+    assert saved.status_code == 302 and Case.get().full_name == "Lê Thị Hằng"
+
+
+def test_a_return_reason_sent_after_logging_in_again_is_kept(desk):
+    """The reason is typed on the entry's page and posted to another address: that page comes
+    back, the reason in its box, and nothing is decided."""
+    from webapp.models import Review
+
+    client, chair = desk
+    member = make_user(club=chair.club)
+    case = make_case(club=chair.club, created_by=member)
+    visit = Visit.create(club=chair.club, case=case, created_by=member, date=today(),
+                         kind="home_visit", topics=[], notes="", review_status="submitted")
+    url = f"/desk/review/visit/{visit.id}"
+    old = token_of(client.get(url))
+    log_in_again(client, chair)
+    sent = client.post(f"{url}/return", data={"reason": "Thiếu ngày hẹn lại", "revision": "1",
+                                              "csrf_token": old},
+                       headers={"Origin": HERE, "Referer": HERE + url})
+    page = sent.get_data(as_text=True)
+    assert sent.status_code == 400 and "Thiếu ngày hẹn lại</textarea>" in page
+    assert "chưa lưu" in page
+    assert Visit.get_by_id(visit.id).review_status == "submitted"
+    assert not Review.select().where(Review.entry_uuid == visit.uuid).exists()
+
+
+def test_logged_out_meanwhile_says_how_to_keep_what_was_typed(desk):
+    client, _chair = desk
+    old = token_of(client.get("/desk/cases/new"))
+    client.post("/logout", data={"csrf_token": token_of(client.get("/account"))})
+    sent = client.post("/desk/cases/new", data={**GOOD_CASE, "csrf_token": old},
+                       headers={"Origin": HERE})
+    page = sent.get_data(as_text=True)
+    assert sent.status_code == 400 and Case.select().count() == 0
+    assert "đăng xuất" in page and "Quay lại" in page  # logged out; Back keeps what was typed

@@ -1,11 +1,13 @@
 """Error answers in the user's language: pages for people, JSON under /api/."""
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .forms import form_again
 from .invalid import Invalid
-from .permissions import wants_json
+from .permissions import PUBLIC, rule_for, wants_json
 
 
 def _messages():
@@ -21,11 +23,28 @@ def _messages():
     }
 
 
+def _logged_out_meanwhile():
+    """True if a form of a page that needs a login came from a browser logged out since."""
+    rule = rule_for(request.endpoint) if request.endpoint else None
+    return not current_user.is_authenticated and rule is not None and PUBLIC not in rule
+
+
 def handle(error):
+    if isinstance(error, CSRFError) and not wants_json():
+        # The form's token does not hold (its session ended, or the user logged in again since):
+        # what was typed is never lost where it can be kept.
+        again = form_again(_("This page was opened before you last logged in, so nothing was "
+                             "saved yet. What you typed is still here: check it and save again."))
+        if again is not None:
+            return again
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     message = _messages().get(code, error.description if isinstance(error, HTTPException) else "")
     if isinstance(error, CSRFError):
-        message = _("The form expired. Reload the page and try again.")
+        message = (_("You were logged out, so this was not saved. To keep what you typed, go "
+                     "back to the form with your browser's Back button, log in again in a new "
+                     "tab, then come back to the form and save.")
+                   if _logged_out_meanwhile() and not wants_json()
+                   else _("The form expired. Reload the page and try again."))
     if wants_json():
         response = jsonify(error=code, message=message)
         response.status_code = code

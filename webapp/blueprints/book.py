@@ -74,6 +74,8 @@ def _submit(form, entry_type):
         return None
     if result.get("notice"):
         flash(result["notice"], "warning")
+        if result["status"] == "duplicate":
+            return None  # in the book already under another uuid (notices.AlreadyRecorded)
     if result["status"] in ("created", "duplicate", "updated"):
         form.created_id = result["id"]
         return True

@@ -9,6 +9,7 @@ from ..book.kinds import parse_date
 from ..book.reports import survey as figures
 from ..clock import local_today
 from ..db import new_uuid
+from ..forms import typed_again
 from ..invalid import Invalid
 from ..models import User
 from ..permissions import CHAIR, access
@@ -35,7 +36,9 @@ def _form(round_=None):
     """Open a round, or change one: the same form. A new round's form carries the uuid it will
     have, so that the form sent twice (a double tap, the page sent again) opens one round."""
     errors = {}
-    uuid = request.form.get("entry_uuid", "") if request.method == "POST" else ""
+    # What was typed: posted now, or by a page drawn again (forms.form_again).
+    typed = request.form if request.method == "POST" else typed_again()
+    uuid = typed.get("entry_uuid", "") if typed is not None else ""
     uuid = uuid if fields.is_uuid(uuid) else new_uuid()
     if request.method == "POST":
         try:
@@ -47,7 +50,7 @@ def _form(round_=None):
             flash(_("The survey round is saved."), "success")
             return redirect(url_for("survey.page", round_id=round_.id))
     today = local_today()
-    values = request.form if request.method == "POST" else (
+    values = typed if typed is not None else (
         {"name": round_.name, "starts_on": round_.starts_on.isoformat(),
          "ends_on": round_.ends_on.isoformat(), "areas": "\n".join(round_.areas)}
         if round_ else {"starts_on": today.isoformat(), "ends_on": ""})

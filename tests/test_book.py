@@ -294,7 +294,7 @@ def test_data_request_show_correct_and_erase(client, chair):
     assert erased.full_name == "" and erased.phone == "" and erased.erased_at is not None
     assert Visit.get().notes == "" and Visit.select().count() == 1
     assert AuditLog.get(AuditLog.action == "case_erased").details == {"code": case.code}
-    assert client.get(f"/desk/cases/{case.id}").status_code == 404
+    assert client.get(f"/desk/cases/{case.id}").status_code == 410  # "erased at their request"
 
 
 def _book_urls(case, activity, referral):

@@ -240,3 +240,91 @@ def test_logged_out_meanwhile_says_how_to_keep_what_was_typed(desk):
     page = sent.get_data(as_text=True)
     assert sent.status_code == 400 and Case.select().count() == 0
     assert "đăng xuất" in page and "Quay lại" in page  # logged out; Back keeps what was typed
+
+
+# --- A decision sent twice, or from a page another tab made stale --------------------------------
+
+def lines(action):
+    return AuditLog.select().where(AuditLog.action == action).count()
+
+
+def test_closing_a_closed_case_changes_nothing(client, chair):
+    """Closed in one tab (or the first of a double tap), closed again from a page that still
+    shows it open: the first reason stays, one audit line, and the chair is told."""
+    case = make_case(created_by=chair)
+    client.post(f"/desk/cases/{case.id}/close", data={"reason": "Đã ổn định"})
+    again = client.post(f"/desk/cases/{case.id}/close", data={"reason": "Chuyển đi nơi khác",
+                                                              "referred": "y"},
+                        follow_redirects=True)
+    case = Case.get_by_id(case.id)
+    assert (case.status, case.closed_reason) == ("closed", "Đã ổn định")
+    assert lines("case_closed") == 1
+    assert "already closed" in again.get_data(as_text=True)
+
+
+def test_reopening_an_open_case_changes_nothing(client, chair):
+    case = make_case(created_by=chair)
+    client.post(f"/desk/cases/{case.id}/close", data={"reason": "Đã ổn định"})
+    client.post(f"/desk/cases/{case.id}/reopen")
+    again = client.post(f"/desk/cases/{case.id}/reopen", follow_redirects=True)
+    assert Case.get_by_id(case.id).status == "active" and lines("case_reopened") == 1
+    assert "already open" in again.get_data(as_text=True)
+
+
+def test_assigning_again_to_the_same_member_writes_nothing(client, chair):
+    case = make_case(created_by=chair)
+    member = make_user(club=chair.club)
+    client.post(f"/desk/cases/{case.id}/assign", data={"member": str(member.id)})
+    client.post(f"/desk/cases/{case.id}/assign", data={"member": str(member.id)})
+    assert Case.get_by_id(case.id).assigned_to_id == member.id
+    assert lines("case_assigned") == 1
+
+
+def test_deactivating_a_deactivated_member_changes_nothing(client, chair):
+    """Deactivated in another tab, then from a stale page: when they were deactivated (which
+    decides what they may still hand in) and their one hand-in stay as they were."""
+    from webapp.models import User
+
+    member = make_user(club=chair.club)
+    client.post(f"/club/members/{member.id}/active", data={"active": "0", "confirmed": "1"})
+    first = User.get_by_id(member.id)
+    User.update(handed_in_at=first.deactivated_at).where(User.id == member.id).execute()
+    again = client.post(f"/club/members/{member.id}/active",
+                        data={"active": "0", "confirmed": "1"}, follow_redirects=True)
+    now = User.get_by_id(member.id)
+    assert (now.deactivated_at, now.handed_in_at) == (first.deactivated_at, first.deactivated_at)
+    assert lines("account_deactivated") == 1
+    assert "already deactivated" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["setup-code", "make-chair"])
+def test_no_setup_code_for_a_member_deactivated_meanwhile(client, chair, action):
+    """A code the holder could never use (a deactivated account cannot open one) is not issued:
+    the chair is told to reactivate them first."""
+    from webapp.models import SetupCode, User
+
+    member = make_user(club=chair.club)
+    User.update(is_active=False).where(User.id == member.id).execute()
+    sent = client.post(f"/club/members/{member.id}/{action}")
+    assert SetupCode.select().where(SetupCode.user == member.id).count() == 0
+    assert sent.status_code == 400 and "reactivate it first" in sent.get_data(as_text=True)
+
+
+def test_a_case_erased_in_another_tab_says_so(client, chair):
+    """A visit typed on the page of a case erased meanwhile: the page says the person's data was
+    erased at their request (not 'this page does not exist'), and nothing is stored."""
+    case = make_case(created_by=chair)
+    url = f"/desk/cases/{case.id}/visits/new"
+    uuid = form_uuid(client, url)
+    client.post(f"/desk/requests/{case.id}/erase", data={"confirm": case.code})
+    sent = client.post(url, data={**visit_data(), "entry_uuid": uuid})
+    page = sent.get_data(as_text=True)
+    assert sent.status_code == 410 and "erased at their request" in page and case.code in page
+    assert Visit.select().count() == 0
+    assert client.get(f"/desk/cases/{case.id}").status_code == 410
+    # To another club's board, its ids do not exist, erased or not.
+    from .factories import make_club
+
+    other = client.application.test_client()
+    login_as(other, make_user(club=make_club(), role="chair"))
+    assert other.get(f"/desk/cases/{case.id}").status_code == 404

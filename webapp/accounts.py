@@ -16,7 +16,7 @@ from peewee import fn
 
 from . import audit
 from .extensions import csrf, login_manager
-from .db import database, is_postgres, utcnow
+from .db import database, is_postgres, locked, utcnow
 from .invalid import Invalid
 from .models import AccountEvent, BoardTerm, Club, LoginAttempt, LoginSession, SetupCode, User
 from .permissions import ALL_ROLES
@@ -190,6 +190,13 @@ def set_active(user, active, *, by):
     reactivation such a hand-in session: the phone logs in again, to the book it may read again,
     rather than hand in and log out as a deactivated member's does."""
     with database.atomic():
+        if locked(user).is_active == active:
+            # Done already (in another tab, or the form sent twice): when they were deactivated
+            # (what they may still hand in) and their one hand-in stay as they were.
+            raise Invalid(_l("%(name)s was already deactivated: nothing was changed.",
+                             name=user.full_name or user.login) if not active else
+                          _l("%(name)s is already active: nothing was changed.",
+                             name=user.full_name or user.login), field="active")
         user.is_active = active
         user.deactivated_at = None if active else utcnow()
         user.handed_in_at = None
@@ -317,6 +324,9 @@ def issue_setup_code(user, *, by, purpose, role=None, hours=SETUP_CODE_HOURS):
         raise ValueError(purpose)
     if not 0 < hours <= SETUP_CODE_MAX_HOURS:
         raise ValueError(hours)
+    if not locked(user).is_active:  # deactivated (from another tab, say): it could not be used
+        raise Invalid(_l("%(name)s's account is deactivated: reactivate it first, then give "
+                         "a setup code.", name=user.full_name or user.login))
     code = "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(3))
     now = utcnow()
     with database.atomic():

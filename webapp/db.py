@@ -92,6 +92,16 @@ def is_postgres():
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+def locked(row):
+    """`row` as it is now, locked until the transaction ends (two writers of it then take turns:
+    SQLite's write transactions already do, PostgreSQL needs FOR UPDATE)."""
+    model = type(row)
+    query = model.select().where(model._meta.primary_key == row._pk)
+    if is_postgres():
+        query = query.for_update()
+    return query.get()
+
+
 MIGRATION_LOCK = 0x534F5444  # "SOTD": PostgreSQL's advisory lock of the schema upgrade
 
 

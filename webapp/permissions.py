@@ -142,11 +142,25 @@ def may_edit_case(user, case):
 
 
 def case_or_404(user, case_id):
-    """The case with this id if `user` may see it; otherwise 404, whatever the id."""
+    """The case with this id if `user` may see it; otherwise 404, whatever the id (410 to the
+    club's board for one of its cases erased since: see gone_if_erased)."""
     case = visible_cases(user).where(visible_cases(user).model.id == case_id).first()
     if case is None:
+        from .models import Case
+
+        gone_if_erased(user, Case.get_or_none(Case.id == case_id))
         abort(404)
     return case
+
+
+def gone_if_erased(user, case):
+    """410 if `case` is one of `user`'s club's, erased at the person's request, and `user` on its
+    board: a page opened before (another tab) says so, by the code the counts keep, instead of
+    'does not exist'. Nothing else of the person is left to show."""
+    if (case is not None and case.erased_at is not None and user.is_board
+            and case.club_id == user.club_id):
+        abort(410, description=_("This person's data was erased at their request (%(code)s): "
+                                 "nothing more is kept or recorded about them.", code=case.code))
 
 
 def club_record_or_404(model, record_id, user=None):

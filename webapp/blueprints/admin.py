@@ -197,6 +197,10 @@ def user_active(user_id):
         return confirm_deactivation(account, url_for("admin.user_active", user_id=account.id),
                                     url_for("admin.user", user_id=account.id))
     else:
-        accounts.set_active(account, active, by=current_user)
-        flash(_("Account saved."), "success")
+        try:
+            accounts.set_active(account, active, by=current_user)
+        except Invalid as error:  # done already, in another tab
+            flash(error.message, "info")
+        else:
+            flash(_("Account saved."), "success")
     return redirect(url_for("admin.user", user_id=account.id))

@@ -235,8 +235,13 @@ def case_reopen(case_id):
     """Reopen a closed case."""
     case = _case(case_id)
     if FlaskForm().validate_on_submit():
-        cases.reopen(case, current_user._get_current_object())
-        flash(_("The case is open again."), "success")
+        try:
+            cases.reopen(case, current_user._get_current_object())
+        except Invalid as invalid:
+            for message in invalid.errors.values():
+                flash(str(message), "error")
+        else:
+            flash(_("The case is open again."), "success")
     return redirect(url_for("book.case_page", case_id=case.id))
 
 

@@ -104,7 +104,11 @@ def set_active(user_id):
         return confirm_deactivation(member, url_for("members.set_active", user_id=member.id),
                                     url_for("members.index"))
     else:
-        accounts.set_active(member, active, by=current_user)
+        try:
+            accounts.set_active(member, active, by=current_user)
+        except Invalid as error:  # done already, in another tab
+            flash(error.message, "info")
+            return redirect(url_for("members.index"))
         flash(_("%(name)s is reactivated.", name=member.full_name) if active
               else _("%(name)s is deactivated.", name=member.full_name), "success")
         if not active and member.waiting_count:

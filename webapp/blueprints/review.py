@@ -12,7 +12,7 @@ from ..book import conflicts, entries, review
 from ..book.entries import ENTRY_TYPES
 from ..invalid import Invalid
 from ..models import User
-from ..permissions import CHAIR, access, club_record_or_404
+from ..permissions import CHAIR, access, club_record_or_404, gone_if_erased
 
 bp = Blueprint("review", __name__, url_prefix="/desk/review")
 # A chair on a phone, after a month without reviewing, may have hundreds waiting: a page at a time.
@@ -58,6 +58,7 @@ def _entry_or_404(entry_type, entry_id):
     row = club_record_or_404(kind.model, entry_id)
     case = kind.case_of(row)
     if case is not None and case.erased_at is not None:  # an erased person's entries leave the review
+        gone_if_erased(current_user, case)
         abort(404)
     return row
 

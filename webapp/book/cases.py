@@ -8,7 +8,7 @@ from . import holders, notices, screenings
 from .. import accounts, audit
 from .consent import consent_of, set_consent
 from ..clock import local_today
-from ..db import database, is_postgres, utcnow
+from ..db import database, is_postgres, locked, utcnow
 from ..invalid import Invalid
 from ..models import (
     Appointment, Attendance, Case, CaseCategory, Club, Consent, EntryRevision, Referral, Review,
@@ -142,11 +142,19 @@ def categories_of(case):
 
 # --- The board's actions on a case --------------------------------------------------------------
 
+CLOSED = ("closed", "closed_referred")
+# assign, close and reopen read the case again, locked (db.locked): the page the chair acted on
+# may show it as it was before another tab (or the same form sent a moment ago) changed it.
+
+
 def assign(case, member, by):
     """Give the case to a member of the club to follow."""
     if User.active_member(case.club_id, getattr(member, "id", member)) is None:
         raise Invalid({"member": _l("Choose a member of the club.")})
     with database.atomic():
+        case = locked(case)
+        if case.assigned_to_id == getattr(member, "id", member):
+            return  # given to them already (the form sent twice, or from another tab)
         holders.hand_over(case, member, case.assigned_to_id)
         case.assigned_to = member
         case.updated_at = utcnow()
@@ -162,6 +170,9 @@ def close(case, reason, by, referred=False):
     if len(reason) > 2000:
         raise Invalid({"reason": _l("Use at most %(n)d characters.", n=2000)})
     with database.atomic():
+        case = locked(case)
+        if case.status in CLOSED:  # closed in another tab, or the form sent twice
+            raise Invalid({"status": _l("The case was already closed: nothing was changed.")})
         case.status = "closed_referred" if referred else "closed"
         case.closed_reason = reason
         case.updated_at = utcnow()
@@ -174,7 +185,11 @@ def close(case, reason, by, referred=False):
 
 
 def reopen(case, by):
+    """Open a closed case again. Raises Invalid if it is open (reopened from another tab)."""
     with database.atomic():
+        case = locked(case)
+        if case.status not in CLOSED:
+            raise Invalid({"status": _l("The case is already open: nothing was changed.")})
         case.status = "active"
         case.updated_at = utcnow()
         case.save(only=[Case.status, Case.updated_at])
@@ -231,7 +246,7 @@ def erase(case, by):
             setattr(case, name, "")
         case.birth_year = None
         case.erased_at = utcnow()
-        case.status = "closed" if case.status not in ("closed", "closed_referred") else case.status
+        case.status = "closed" if case.status not in CLOSED else case.status
         case.save()
         visits = Visit.select().where(Visit.case == case)
         Visit.update(notes="").where(Visit.case == case).execute()

@@ -17,7 +17,7 @@ from peewee import fn
 from . import entries, holders, vocab
 from .editors import may_edit
 from .. import audit
-from ..db import database, is_postgres, utcnow
+from ..db import database, locked, utcnow
 from .entries import REFERENCES, TYPES, type_of
 from ..invalid import Invalid
 from ..models import Case, EntryRevision, Review, User
@@ -308,12 +308,8 @@ def desk_approved(row, revision, by):
 
 def _reload(row):
     """The row as it is now, locked until the decision is written (two chairs deciding at once
-    then take turns: SQLite's write transactions already do, PostgreSQL needs FOR UPDATE)."""
-    model = type(row)
-    query = model.select().where(model.id == row.id)
-    if is_postgres():
-        query = query.for_update()
-    return query.get()
+    then take turns)."""
+    return locked(row)
 
 
 def _check_seen(row, seen):

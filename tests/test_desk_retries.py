@@ -328,3 +328,73 @@ def test_a_case_erased_in_another_tab_says_so(client, chair):
     other = client.application.test_client()
     login_as(other, make_user(club=make_club(), role="chair"))
     assert other.get(f"/desk/cases/{case.id}").status_code == 404
+
+
+# --- Visits planned for a member: the same plan sent twice is one appointment ---------------------
+
+def _next_month_day():
+    from webapp.book.reports import next_month
+    from datetime import date
+
+    year, month = next_month(today().year, today().month)
+    return date(year, month, 10)
+
+
+def test_a_monthly_task_sent_twice_is_one_appointment(client, chair):
+    """One appointment, so one reminder pushed to the member."""
+    member = make_user(club=chair.club)
+    case = make_case(created_by=chair, assigned_to=member)
+    url = f"/desk/monthly/{today().year}/{today().month}/tasks"
+    data = {"task-member": str(member.id), "task-case": str(case.id),
+            "task-due_date": _next_month_day().isoformat(), "task-note": "Thăm lại"}
+    first, again = client.post(url, data=data), client.post(url, data=data)
+    assert first.status_code == again.status_code == 302
+    assert Appointment.select().count() == 1
+    assert lines("monthly_task_assigned") == 1 and lines("appointment_assign") == 1
+
+
+def test_a_visit_planned_twice_at_the_agenda_is_one_appointment(client, chair):
+    member = make_user(club=chair.club)
+    case = make_case(created_by=chair, assigned_to=member)
+    data = {"assign-member": str(member.id), "assign-case": str(case.id),
+            "assign-due_date": today(3).isoformat(), "assign-note": "Thăm lại"}
+    first, again = client.post("/desk/agenda/", data=data), client.post("/desk/agenda/", data=data)
+    assert first.status_code == again.status_code == 302
+    assert Appointment.select().count() == 1 and lines("appointment_assign") == 1
+    # Another plan (another day) is another appointment.
+    client.post("/desk/agenda/", data={**data, "assign-due_date": today(4).isoformat()})
+    assert Appointment.select().count() == 2
+
+
+# --- Two board members writing the month's evaluation ---------------------------------------------
+
+def test_an_evaluation_saved_meanwhile_is_not_overwritten(client, chair):
+    """Two board members at the meeting each open the page and write: the second to save is
+    shown the first's text and keeps what they typed; nothing is overwritten."""
+    from webapp.models import MonthlyReview
+
+    other = make_user(club=chair.club, role="chair")
+    other_client = client.application.test_client()
+    other_client.set_cookie("sotd_lang", "en")
+    login_as(other_client, other)
+    url = f"/desk/monthly/{today().year}/{today().month}"
+    seen = re.search(r'name="review-seen"[^>]*value="([^"]*)"', client.get(url).get_data(
+        as_text=True))
+    assert seen, "the evaluation's form says which text it was opened on"
+    other_seen = re.search(r'name="review-seen"[^>]*value="([^"]*)"', other_client.get(
+        url).get_data(as_text=True)).group(1)
+    assert client.post(f"{url}/evaluation", data={"review-evaluation": "Tháng tốt: 12 lượt",
+                                                  "review-seen": seen.group(1)}).status_code == 302
+    late = other_client.post(f"{url}/evaluation", data={"review-evaluation": "Cần thêm tuyên truyền",
+                                                        "review-seen": other_seen})
+    page = late.get_data(as_text=True)
+    assert late.status_code == 409
+    assert MonthlyReview.get().evaluation == "Tháng tốt: 12 lượt"
+    assert "Tháng tốt: 12 lượt" in page and "Cần thêm tuyên truyền</textarea>" in page
+    assert "saved the evaluation meanwhile" in page
+    # Saved again from that page (it now names the text it showed): theirs is taken.
+    seen_now = re.search(r'name="review-seen"[^>]*value="([^"]*)"', page).group(1)
+    merged = "Tháng tốt: 12 lượt. Cần thêm tuyên truyền"
+    assert other_client.post(f"{url}/evaluation", data={"review-evaluation": merged,
+                                                        "review-seen": seen_now}).status_code == 302
+    assert MonthlyReview.get().evaluation == merged

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from .. import audit
@@ -19,6 +19,8 @@ bp = Blueprint("monthly", __name__, url_prefix="/desk/monthly")
 
 class EvaluationForm(FlaskForm):
     evaluation = TextAreaField(_l("The board's evaluation of the month"))
+    # Which text the form was opened on (reports.seen_mark): another's save since is not overwritten.
+    seen = HiddenField()
 
 
 class TaskForm(FlaskForm):
@@ -59,18 +61,20 @@ def _task_form(club):
     return form
 
 
-def _render_monthly(year, month, evaluation_form=None, task_form=None):
+def _render_monthly(year, month, evaluation_form=None, task_form=None, overtaken=None):
     data = reports.monthly(current_user.club, year, month)
     audit.read("monthly", [task.case_id for task in data["tasks"]])  # the tasks' cases and notes
+    saved = data["review"].evaluation if data["review"] else ""
     if evaluation_form is None:
-        evaluation_form = EvaluationForm(prefix="review",
-                                         evaluation=data["review"].evaluation
-                                         if data["review"] else "")
+        evaluation_form = EvaluationForm(prefix="review", evaluation=saved)
+    # The form names the text the page shows now: saved again from here, it is the chair's.
+    evaluation_form.seen.data = reports.seen_mark(saved)
     task_form = task_form or _task_form(current_user.club)
     if task_form.due_date.data is None and not task_form.errors:
         task_form.due_date.data = data["next_period"].start
     previous = (year - 1, 12) if month == 1 else (year, month - 1)
     return render_template("monthly/month.html", d=data, evaluation_form=evaluation_form,
+                           overtaken=overtaken,
                            task_form=task_form, export_form=MonthlyExportForm(prefix="export"),
                            previous=previous, following=reports.next_month(year, month))
 
@@ -92,7 +96,11 @@ def save_evaluation(year, month):
     if form.validate_on_submit():
         try:
             reports.save_evaluation(current_user.club, year, month, form.evaluation.data,
-                                    by=current_user)
+                                    by=current_user, seen=form.seen.data or None)
+        except reports.Overtaken as error:
+            form.evaluation.errors.append(error.message)
+            return _render_monthly(year, month, evaluation_form=form,
+                                   overtaken=error.review), 409
         except reports.TaskError as error:
             form.evaluation.errors.append(error.message)
         else:

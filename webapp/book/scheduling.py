@@ -8,7 +8,7 @@ from peewee import IntegrityError, fn
 from . import holders, notices
 from .. import audit
 from ..clock import local_today
-from ..db import database, utcnow
+from ..db import database, locked, utcnow
 from ..invalid import Invalid
 from ..models import FIELD_ROLES, Appointment, Case, Referral, User, Visit
 
@@ -178,6 +178,18 @@ def _check_date(due_date, today):
         raise Invalid(_l("The date is in the past."), field="due_date")
 
 
+def planned_already(case, member, due_date, note, source):
+    """The open appointment that plans just this (the same form sent twice: a double tap, a page
+    the browser sent again), else None. Asked inside the plan's transaction, the case locked:
+    two sendings at once take turns, and the second finds the first's."""
+    locked(case)
+    return (Appointment.select()
+            .where((Appointment.case == case.id) & (Appointment.member == member.id)
+                   & (Appointment.due_date == due_date) & (Appointment.source == source)
+                   & (Appointment.note == (note or "").strip()) & (Appointment.status == "open"))
+            .first())
+
+
 def assign_visit(chair, case, member, due_date, note="", today=None, source="assigned"):
     """The chair asks `member` to visit `case` on `due_date` (with an optional note).
 
@@ -196,6 +208,9 @@ def assign_visit(chair, case, member, due_date, note="", today=None, source="ass
         raise Invalid(_l("Another member follows this case: choose that member, or "
                          "assign the case to this one first."), field="member")
     with database.atomic():
+        same = planned_already(case, member, due_date, note, source)
+        if same is not None:
+            return same
         if not member.is_board and not follows:
             holders.hand_over(case, member, case.assigned_to_id)
             Case.update(assigned_to=member).where(Case.id == case.id).execute()

@@ -1,5 +1,6 @@
 """The monthly meeting (sinh hoạt định kỳ): the month's figures, and its writes — the board's
 evaluation and the tasks it gives members for the next month."""
+import hashlib
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -7,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from .. import scheduling
 from ... import audit
 from ...clock import local_today
-from ...db import database, utcnow
+from ...db import database, locked, utcnow
 from ...invalid import Invalid
 from ...models import FIELD_ROLES, Appointment, Case, MonthlyReview, Referral, User
 from .figures import (
@@ -75,13 +76,38 @@ def monthly_tasks(club, period):
             .order_by(Appointment.due_date, User.full_name))
 
 
-def save_evaluation(club, year, month, evaluation, by):
-    """Write the board's evaluation of the month (sinh hoạt định kỳ)."""
+def seen_mark(evaluation):
+    """What the evaluation's form carries of the text it was opened on: a digest, not a copy."""
+    return hashlib.sha256((evaluation or "").encode()).hexdigest()[:16]
+
+
+class Overtaken(TaskError):
+    """Another board member saved the evaluation after the form was opened: nothing written."""
+
+    def __init__(self, review):
+        super().__init__("evaluation", _l(
+            "%(name)s saved the evaluation meanwhile: nothing was overwritten. Their text is "
+            "shown above yours; put what you want to keep of it into yours, then save again.",
+            name=review.updated_by.full_name or review.updated_by.login if review.updated_by
+            else ""))
+        self.review = review
+
+
+def save_evaluation(club, year, month, evaluation, by, seen=None):
+    """Write the board's evaluation of the month (sinh hoạt định kỳ).
+
+    `seen`: the seen_mark of the text the form was opened on. If another board member saved
+    another text since (two at the meeting, each on their phone), nothing is written: Overtaken.
+    """
     evaluation = (evaluation or "").strip()
     if len(evaluation) > 10000:
         raise TaskError("evaluation", _l("The evaluation is too long (10,000 characters at most)."))
     with database.atomic():
         review, _created = MonthlyReview.get_or_create(club=club, year=year, month=month)
+        review = locked(review)
+        if (seen is not None and seen != seen_mark(review.evaluation)
+                and review.evaluation != evaluation):
+            raise Overtaken(review)
         review.evaluation = evaluation
         review.updated_by = by
         review.updated_at = utcnow()
@@ -111,6 +137,9 @@ def assign_task(club, year, month, *, member_id, case_id, due_date, note, by):
     if len(note) > 500:
         raise TaskError("note", _l("The note is too long (500 characters at most)."))
     with database.atomic():
+        same = scheduling.planned_already(case, member, due_date, note, "monthly_review")
+        if same is not None:
+            return same  # the task sent twice (a double tap, the page sent again)
         try:
             appointment = scheduling.assign_visit(by, case, member, due_date, note,
                                                   source="monthly_review")

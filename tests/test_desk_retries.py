@@ -398,3 +398,28 @@ def test_an_evaluation_saved_meanwhile_is_not_overwritten(client, chair):
     assert other_client.post(f"{url}/evaluation", data={"review-evaluation": merged,
                                                         "review-seen": seen_now}).status_code == 302
     assert MonthlyReview.get().evaluation == merged
+
+
+# --- A member added twice ---------------------------------------------------------------------
+
+def test_a_member_added_twice_shows_a_setup_code_again(client, chair):
+    """The page with the new member's setup code was lost (or the button tapped twice): the
+    second answer is not 'this login name is taken' but their code — a new one, the first void."""
+    from webapp.models import SetupCode, User
+
+    data = {"full_name": "Trần Thị Lan", "login": "lan.tran", "phone": "", "role": "member"}
+    first = client.post("/club/members/", data=data)
+    again = client.post("/club/members/", data=data)
+    page = again.get_data(as_text=True)
+    assert first.status_code == again.status_code == 200
+    assert "taken" not in page and "Setup code for lan.tran" in page
+    member = User.get(User.login == "lan.tran")
+    assert User.select().where(User.club == chair.club).count() == 2
+    codes = list(SetupCode.select().where(SetupCode.user == member).order_by(SetupCode.id))
+    assert len(codes) == 2 and codes[0].used_at is not None and codes[1].used_at is None
+    # Another board member adding the same login is told it is taken.
+    other = client.application.test_client()
+    other.set_cookie("sotd_lang", "en")
+    login_as(other, make_user(club=chair.club, role="chair"))
+    assert "This login name is taken." in other.post("/club/members/", data=data).get_data(
+        as_text=True)

@@ -344,14 +344,38 @@ def issue_setup_code(user, *, by, purpose, role=None, hours=SETUP_CODE_HOURS):
     return row
 
 
+# How long after adding an account the same form sent again stands for it (added_just_now).
+RESENT_MINUTES = 15
+
+
 def create_account_with_code(*, login, role, club, full_name="", phone=None, by):
     """A new account of a club that its holder opens with a setup code; returns (user, the issued
-    code's row)."""
+    code's row). The same form sent again (a double tap, or its answer lost on a weak signal) by
+    the same board member is that account: a new code is issued for it, the first one void."""
     with database.atomic():
-        user = create_unopened_account(login=login, role=role, club=club, full_name=full_name,
-                                       phone=phone, by=by)
+        user = added_just_now(login=login, role=role, club=club, full_name=full_name,
+                              phone=phone, by=by)
+        if user is None:
+            user = create_unopened_account(login=login, role=role, club=club,
+                                           full_name=full_name, phone=phone, by=by)
         code = issue_setup_code(user, by=by, purpose="new_account")
     return user, code
+
+
+def added_just_now(*, login, role, club, full_name, phone, by):
+    """The account `by` added minutes ago with just these details, never opened since; None."""
+    user = User.get_or_none((fn.LOWER(User.login) == (login or "").strip().lower())
+                            & (User.club == getattr(club, "id", club)))
+    if (user is None or (user.role, user.full_name, user.phone)
+            != (role, (full_name or "").strip(), normalise_phone(phone) or None)
+            or user.last_login_at is not None
+            or user.created_at < utcnow() - timedelta(minutes=RESENT_MINUTES)):
+        return None
+    # Its codes all of this adding (a used one would have opened it: last_login_at).
+    codes = SetupCode.select().where(SetupCode.user == user)
+    if any(c.purpose != "new_account" or c.created_by_id != by.id for c in codes):
+        return None
+    return user
 
 
 def create_unopened_account(*, login, role, club, full_name="", phone=None, by):

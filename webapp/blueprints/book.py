@@ -59,19 +59,27 @@ def _case(case_id):
     return case_or_404(current_user, case_id)
 
 
-def _submit(form, entry_type):
-    """Send a new entry's desk form through the sync path under the form's uuid (sync.desk_entry):
-    True once stored — now, or by the same form sent a moment ago —; the conflict's page when it
-    came again with changes after the record moved on; None when the form now shows why not."""
+def _through_sync(form, write):
+    """`write()` — the sync path's write of the form's entry — and what it returned; the
+    conflict's page when it was kept aside (the record moved on meanwhile: kept there to merge);
+    None when the form now shows why it was refused."""
     try:
-        result = sync.desk_entry(current_user._get_current_object(), entry_type,
-                                 form.entry_data(), form.entry_uuid.data)
+        return write()
     except sync.KeptAside as kept:
         flash(kept.message, "error")
         return redirect(url_for("review.conflict", sync_conflict_id=kept.conflict.id))
     except Invalid as invalid:
         form.show_errors(invalid.errors)
         return None
+
+
+def _submit(form, entry_type):
+    """Send a new entry's desk form through the sync path under the form's uuid (sync.desk_entry):
+    True once stored — now, or by the same form sent a moment ago —; else as _through_sync."""
+    result = _through_sync(form, lambda: sync.desk_entry(
+        current_user._get_current_object(), entry_type, form.entry_data(), form.entry_uuid.data))
+    if not isinstance(result, dict):
+        return result
     if result.get("notice"):
         flash(result["notice"], "warning")
         if result["status"] == "duplicate":
@@ -158,17 +166,10 @@ def case_page(case_id):
 
 def _desk_edit(row, form, base):
     """The board's edit of an entry from its desk form, opened on revision `base` (sync.desk_edit):
-    True once saved; the conflict's page when the record moved on meanwhile (the edit is kept
-    there to merge); None when the form now shows why it was refused."""
-    try:
-        sync.desk_edit(current_user._get_current_object(), row, form.entry_data(), base=base)
-    except sync.KeptAside as kept:
-        flash(kept.message, "error")
-        return redirect(url_for("review.conflict", sync_conflict_id=kept.conflict.id))
-    except Invalid as invalid:
-        form.show_errors(invalid.errors)
-        return None
-    return True
+    True once saved; else as _through_sync."""
+    done = _through_sync(form, lambda: sync.desk_edit(current_user._get_current_object(), row,
+                                                      form.entry_data(), base=base))
+    return True if done is row else done
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])

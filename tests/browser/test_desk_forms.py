@@ -126,3 +126,42 @@ def test_a_visit_the_busy_book_did_not_save_says_so_and_keeps_what_was_typed(
         page.locator("form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/desk/cases/{case.id}")
     assert [v.notes for v in Visit.select()] == ["Gặp ở nhà, đã tư vấn"]
+
+
+def test_a_case_typed_before_logging_in_again_elsewhere_comes_back_to_be_saved(
+        live_server, desk_phone):
+    """The chair types a new case in one tab; meanwhile they log out and in again in another
+    (a new session, a new token). Save in the first tab: the form comes back with what was
+    typed and says nothing was saved yet; Save again registers the case, once."""
+    from webapp.models import Case
+
+    chair = make_user(club=make_club(), role="chair")
+    page = desk_phone
+    log_in(page, live_server.url, chair.login, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/desk/cases/new")
+    page.fill("input[name=full_name]", "Hoàng Thị Thu")
+    page.select_option("select[name=sex]", "female")
+    page.fill("input[name=birth_year]", "2001")
+    page.check("input[name=categories][value=returnee]")
+    page.select_option("select[name=risk_level]", "high")
+    page.fill("input[name=address]", "Tổ 5, khu 3, phường Hồng Gai")
+    other = page.context.new_page()  # another tab of the same browser
+    other.goto(f"{live_server.url}/account")
+    with other.expect_navigation():
+        other.locator("form[action='/logout'] button").click()
+    log_in(other, live_server.url, chair.login, PASSWORD)
+    other.wait_for_url(f"{live_server.url}/")
+    other.close()
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    page.wait_for_selector(".alert--error:text('chưa lưu được gì')")
+    assert page.input_value("input[name=full_name]") == "Hoàng Thị Thu"
+    assert page.input_value("input[name=address]") == "Tổ 5, khu 3, phường Hồng Gai"
+    assert page.is_checked("input[name=categories][value=returnee]")
+    assert Case.select().count() == 0
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/desk-case-typed-again-vi.png", full_page=True)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    assert "/desk/cases/" in page.url and [c.full_name for c in Case.select()] == ["Hoàng Thị Thu"]

@@ -8,6 +8,7 @@ import pytest
 from webapp import accounts
 from webapp.book import conflicts, consent, holders, review, scheduling, working_set
 from webapp.db import utcnow
+from webapp.invalid import Invalid
 from webapp.models import Activity, Case, SurveyRound, User
 
 from .factories import login_as, make_case, make_user, make_visit, today
@@ -157,6 +158,8 @@ def test_a_member_reactivated_during_a_hand_in_session_gets_the_book_back(app, c
     whole = bootstrap(client)
     assert whole["user"]["hand_in_only"] is False
     assert [c["uuid"] for c in whole["cases"]] == [board.theirs.uuid]
-    # The same answer again to an active account (a page opened before) ends no session.
-    accounts.set_active(User.get_by_id(board.b.id), True, by=board.second)
+    # The same answer again to an active account (a page opened before) is refused as done
+    # already, and ends no session.
+    with pytest.raises(Invalid):
+        accounts.set_active(User.get_by_id(board.b.id), True, by=board.second)
     assert colleague.get("/api/v1/bootstrap").status_code == 200

@@ -1,12 +1,15 @@
 """axe-core on every page each role reaches, in Vietnamese, on a 360 px phone.
 
-The pages before logging in (the login with its error too); the field app's screens for a member and for a chair (Today, My cases, a case,
-Record, each form, Outbox, More); every desk page of the chair, the supervisor's area and evaluation
-pages and the admin's pages (the same URL map walk as test_desk_360). A page fails on any violation
-of a WCAG 2 A/AA rule (2.0, 2.1 and 2.2) whose impact is serious or critical, or of axe's landmark
-and heading rules; each is printed with its rule, the element and the page. Tap targets are held to 44 px or spaced (see TAP_44).
+The pages before logging in (the login with its error too); the field app's screens for a member
+and for a chair (Today, My cases, a case, Record, each form, Outbox, More); every desk page of the
+chair, the supervisor's area and evaluation pages and the admin's pages (the same URL map walk as
+test_desk_360). A page fails on any violation of a WCAG 2 A/AA rule (2.0, 2.1 and 2.2) whose impact
+is serious or critical, or of axe's landmark and heading rules; each is printed with its rule, the
+element and the page. Tap targets are held to 44 px or spaced (see TAP_44); the edges of fields and
+the focus ring are measured too (EDGES). SOTD_SCREENSHOTS=folder saves each page as it was checked.
 """
 import os
+import re
 
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
@@ -19,6 +22,8 @@ from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in, submit_login
 from .test_desk_360 import WIDTH, desk_pages, seed
 
 pytestmark = pytest.mark.browser
+
+SHOTS = os.environ.get("SOTD_SCREENSHOTS")
 
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 RULES = {"runOnly": {"type": "tag", "values": WCAG + ["best-practice"]},
@@ -41,6 +46,41 @@ TAP_44 = (';axe.configure({checks: [{id: "target-size", options: {minSize: 44}},
           ' rules: [{id: "target-size", any: ["target-size", "target-offset"]}]});')
 PUBLIC_PAGES = ["/login", "/login/setup", "/app/offline"]
 
+# What axe does not measure (WCAG 1.4.11, 2.4.7): a field's edge, which alone shows where to type,
+# and the ring of the field or chip that has the focus, each against what is behind it, at 3:1.
+EDGES = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const behind = (el) => {
+    for (let node = el.parentElement; node; node = node.parentElement) {
+      const c = rgb(getComputedStyle(node).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const over = (c, back) => c.length === 4 ? c.slice(0, 3).map((v, i) => v * c[3] + back[i] * (1 - c[3])) : c;
+  const lum = (c) => c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const found = [];
+  const name = (el) => `${el.tagName.toLowerCase()}[name=${el.name || ""}]`;
+  for (const el of document.querySelectorAll("input.field__input, select.field__input, textarea.field__input, .chip input")) {
+    const box = el.closest(".chip") || el;
+    if (!box.getClientRects().length) continue;
+    const back = behind(box), style = getComputedStyle(box);
+    if (box === el && ratio(over(rgb(style.borderTopColor), back), back) < 3) {
+      found.push(`${name(el)}: its edge ${style.borderTopColor} is under 3:1`);
+    }
+    el.focus();
+    const ring = getComputedStyle(box);
+    if (ring.outlineStyle === "none" || parseFloat(ring.outlineWidth) < 2
+        || ratio(over(rgb(ring.outlineColor), back), back) < 3) {
+      found.push(`${name(el)}: its focus ring ${ring.outlineWidth} ${ring.outlineColor} is under 3:1`);
+    }
+    el.blur();
+  }
+  return found;
+}"""
+
 
 def field_screens(case_uuid):
     """The field app's screens, by their hash routes."""
@@ -59,6 +99,14 @@ def violations(axe, page, where):
             found.append(f"{rule['id']} ({rule['impact']}) {' '.join(map(str, node['target']))}"
                          f" on {where}: {node['failureSummary'].splitlines()[-1].strip()}")
     return found
+
+
+def edges(page, where):
+    """The fields' edges and focus rings under 3:1 (and the page saved, when asked)."""
+    if SHOTS:
+        name = re.sub(r"[^0-9a-z]+", "-", where.split("?")[0].lower()).strip("-")
+        page.screenshot(path=os.path.join(SHOTS, f"a11y-{name}.png"), full_page=True)
+    return [f"non-text contrast on {where}: {line}" for line in page.evaluate(EDGES)]
 
 
 def drawn(page, route):
@@ -89,7 +137,7 @@ def test_every_page_of_every_role_passes_axe_in_vietnamese(live_server, playwrig
             if role == "member":  # the pages before logging in, once; the login's error too
                 for url in PUBLIC_PAGES:
                     page.goto(live_server.url + url)
-                    problems += violations(axe, page, url)
+                    problems += violations(axe, page, url) + edges(page, url)
                     visited.add(url)
                 page.goto(live_server.url + "/login")
                 submit_login(page, user.login, "not the password")
@@ -103,6 +151,7 @@ def test_every_page_of_every_role_passes_axe_in_vietnamese(live_server, playwrig
                 for route in field_screens(case_uuid):
                     drawn(page, route)
                     problems += violations(axe, page, f"{role} /app/{route}")
+                    problems += edges(page, f"{role} /app/{route}")
                     visited.add(f"/app/{route.split('?')[0]}")
             for url in desk_pages(live_server.app, world, entries, user):
                 response = page.goto(live_server.url + url)
@@ -111,7 +160,7 @@ def test_every_page_of_every_role_passes_axe_in_vietnamese(live_server, playwrig
                 if response is None or response.status >= 400:
                     problems.append(f"{role} {url}: answered {response and response.status}")
                     continue
-                problems += violations(axe, page, f"{role} {url}")
+                problems += violations(axe, page, f"{role} {url}") + edges(page, f"{role} {url}")
                 visited.add(url)
             context.close()
     finally:

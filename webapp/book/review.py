@@ -306,12 +306,6 @@ def desk_approved(row, revision, by):
     return _record(row, revision, SELF_APPROVED, by)
 
 
-def _reload(row):
-    """The row as it is now, locked until the decision is written (two chairs deciding at once
-    then take turns)."""
-    return locked(row)
-
-
 def _check_seen(row, seen):
     """Refuse a decision on a revision that is no longer the one waiting (`seen`: the revision the
     chair's page showed; None for the board's own decisions made by the system)."""
@@ -340,7 +334,7 @@ def approve(row, by, seen=None):
     `seen`: the revision the chair's page showed; if the entry has moved on, nothing is decided.
     """
     with database.atomic():
-        row = _reload(row)
+        row = locked(row)  # as it is now: two chairs deciding at once take turns
         _check_seen(row, seen)
         revision = pending_revision(row)  # a returned one too, once no one may fix it (unclaimed)
         if revision is None:
@@ -372,7 +366,7 @@ def return_entry(row, by, reason, seen=None):
     reason = checked_reason(reason, _("Write why the entry is returned: the member needs the "
                                       "reason to fix it."))
     with database.atomic():
-        row = _reload(row)
+        row = locked(row)  # as it is now: two chairs deciding at once take turns
         _check_seen(row, seen)
         if is_returned(row):  # unclaimed: returned already, and no one may fix it
             raise Invalid(_("No one can fix this entry on a phone any more, so it cannot be "

@@ -235,3 +235,40 @@ def test_a_retry_after_a_lost_answer_and_a_step_down_is_a_duplicate(client, boar
     holders.leave_board(User.get_by_id(board.first.id), by=board.second)
     assert send(client, [made_on_board])[0]["status"] == "duplicate"
     assert rows(Visit, made_on_board["uuid"]) == 1
+
+
+def test_deactivation_ends_the_term_on_the_board_and_reactivation_begins_another(client, board):
+    """Deactivated, a board member records nothing more for the club (members/deactivate.html):
+    their hand-in session takes what they recorded on the board, as before, but not what their
+    phone recorded on the club's other cases after they were deactivated. Reactivated (a chair
+    still), they sit on the board again from then; the time between is on no board."""
+    made_on_board = entry("visit", visit_data(board.unfollowed.uuid),
+                          made=at(timedelta(minutes=-20)))
+    first = User.get_by_id(board.first.id)
+    accounts.set_active(first, False, by=board.second)
+    first = User.get_by_id(first.id)
+    after = entry("visit", visit_data(board.unfollowed.uuid), made=at(timedelta(seconds=30)))
+    assert holders.answered_for(first, board.unfollowed, first.deactivated_at
+                                - timedelta(seconds=1))
+    assert not holders.answered_for(first, board.unfollowed, first.deactivated_at)
+
+    login_as(client, board.first)
+    results = send(client, [made_on_board, after], waiting=2)
+    assert [r["status"] for r in results] == ["created", "invalid"]
+    assert "had been deactivated when this entry was made" in results[1]["errors"]["case_uuid"]
+    assert [rows(Visit, e["uuid"]) for e in (made_on_board, after)] == [1, 0]
+    # Where it went before: a board member's own entry, approved as it was made.
+    assert Visit.get(Visit.uuid == made_on_board["uuid"]).review_status == "approved"
+
+    accounts.set_active(User.get_by_id(first.id), True, by=board.second)
+    terms = list(BoardTerm.select().where(BoardTerm.user == first.id).order_by(BoardTerm.since))
+    assert [t.until for t in terms] == [first.deactivated_at, None]
+    assert terms[1].since >= first.deactivated_at
+    assert not accounts.on_board(first, board.club.id, first.deactivated_at)
+    assert accounts.on_board(first, board.club.id, utcnow())
+    # Taken off the board while deactivated, their terms stay as they were.
+    accounts.set_active(User.get_by_id(first.id), False, by=board.second)
+    holders.leave_board(User.get_by_id(first.id), by=board.second)
+    assert BoardTerm.select().where(BoardTerm.user == first.id).count() == 2
+    assert not BoardTerm.select().where((BoardTerm.user == first.id)
+                                        & BoardTerm.until.is_null()).exists()

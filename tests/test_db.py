@@ -325,3 +325,33 @@ def test_an_account_deactivated_before_the_upgrade_keeps_when_it_left(empty_data
     assert left[rows["user"]].deactivated_at is None and left[rows["user"]].is_active
     assert left[logged].active_at(datetime(2026, 3, 1)) and not left[logged].active_at(None)
     database.close()
+
+
+def test_a_board_member_deactivated_before_the_upgrade_left_the_board_then(empty_database):
+    """0017 ends at its deactivation the term a deactivated board member's account had left open;
+    an active board member's term and a term ended before stay as they were."""
+    from datetime import datetime
+
+    database.initialize(make_database(empty_database, None))
+    migrate(target=FIRST)
+    rows = {table: id_ for table, id_, _ in fill_first_schema()}
+    account = dict(password_hash="x", role="chair", club_id=rows["club"], area="",
+                   must_change_password=False, reminder_hour=7, created_at=T)
+    gone = insert("user", login="tc.pcn", full_name="Lê Văn Rời", is_active=False, **account)
+    migrate(target="0016_members_deactivated_at")
+    users = Table("user").bind(database)
+    users.update({users.c.deactivated_at: "2026-03-02 09:30:00"}).where(
+        users.c.id == gone).execute()
+    stepped_down = insert("user", login="tc.cu", full_name="Trần Văn Cũ", is_active=False,
+                          deactivated_at="2026-04-01 00:00:00", **dict(account, role="member"))
+    insert("board_term", user_id=stepped_down, club_id=rows["club"], since=T,
+           until="2026-02-01 00:00:00")
+    assert migrate(target="0017_board_terms_end_at_deactivation") == [
+        "0017_board_terms_end_at_deactivation"]
+    t = Table("board_term").bind(database)
+    until = {row["user_id"]: row["until"] for row in t.select().dicts()}
+    as_time = lambda v: v if v is None or isinstance(v, datetime) else datetime.fromisoformat(v)  # noqa: E731
+    chair = next(id_ for id_ in until if id_ not in (gone, stepped_down))
+    assert {k: as_time(v) for k, v in until.items()} == {
+        chair: None, gone: datetime(2026, 3, 2, 9, 30), stepped_down: datetime(2026, 2, 1)}
+    database.close()

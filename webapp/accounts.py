@@ -188,7 +188,11 @@ def set_active(user, active, *, by):
     """Deactivate or reactivate an account; deactivation ends its sessions at once (the member
     may then log in once more, only to hand in what waits on their phone: `may_hand_in`), and
     reactivation such a hand-in session: the phone logs in again, to the book it may read again,
-    rather than hand in and log out as a deactivated member's does."""
+    rather than hand in and log out as a deactivated member's does.
+
+    A board member's term on the board ends with the deactivation (what their phone records after
+    it is recorded on no board: holders.answered_for), and a new one begins with the reactivation,
+    as the role they keep (board member) reads the whole club again."""
     with database.atomic():
         if locked(user).is_active == active:
             # Done already (in another tab, or the form sent twice): when they were deactivated
@@ -197,10 +201,13 @@ def set_active(user, active, *, by):
                              name=user.full_name or user.login) if not active else
                           _l("%(name)s is already active: nothing was changed.",
                              name=user.full_name or user.login), field="active")
+        now = utcnow()
         user.is_active = active
-        user.deactivated_at = None if active else utcnow()
+        user.deactivated_at = None if active else now
         user.handed_in_at = None
         user.save(only=[User.is_active, User.deactivated_at, User.handed_in_at])
+        if user.role == "chair":
+            (begin_term if active else end_term)(user, now)
         end_sessions(user, hand_in_only=active)
         audit.record("account_reactivated" if active else "account_deactivated", user, user=by,
                      club=user.club)
@@ -218,10 +225,10 @@ def begin_term(user, at):
 
 def end_term(user, at):
     """`user`'s time on the board ends at `at` (a chair from before terms were kept: it began
-    with their account)."""
+    with their account). A term ended already (at their deactivation) stays as it was."""
     ended = (BoardTerm.update(until=at)
              .where((BoardTerm.user == user.id) & BoardTerm.until.is_null()).execute())
-    if not ended:
+    if not ended and not BoardTerm.select().where(BoardTerm.user == user.id).exists():
         BoardTerm.create(user=user.id, club=user.club_id, since=user.created_at, until=at)
 
 

@@ -236,3 +236,47 @@ def test_the_board_corrects_an_old_activity_at_the_desk(app, client, chair):
         "place": "Nhà văn hóa khu 2", "attendee_count": "32", "base_revision": "1"})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert Activity.get_by_id(activity.id).attendee_count == 32
+
+
+def test_the_desk_form_sent_again_is_one_activity_and_a_change_is_an_edit_of_it(app, chair):
+    """activities.record_at_desk, called as the desk's view calls it: the form's uuid stands for
+    one activity; sent again as it was, nothing is written; changed, it is the board's edit of
+    revision 1 (sync.desk_edit); once the activity has moved on from revision 1 (another board
+    member's correction), a change sent so is kept aside for the board to compare."""
+    from webapp.book import activities
+    from webapp.db import new_uuid
+    from webapp.models import AuditLog, SyncConflict
+
+    uuid, day = new_uuid(), local_today()
+    values = {"title": "Tập huấn kỹ năng", "kind": "training", "date": day, "place": "",
+              "attendee_count": None}
+    edits = []
+
+    def edit(by, changed):
+        def write(activity):
+            edits.append(activity.id)
+            return sync.desk_edit(by, activity, dict(activities.data_of(activity), **changed,
+                                                     date=day.isoformat()), base=1)
+        return write
+
+    first = activities.record_at_desk(values, chair, uuid, edit=edit(chair, {}))
+    assert (first.uuid, first.club_id, first.attendee_count, first.revision) == (
+        uuid, chair.club_id, 0, 1)
+    lines = AuditLog.select().count()
+    again = activities.record_at_desk(values, chair, uuid, edit=edit(chair, {}))
+    assert again.id == first.id and edits == [] and AuditLog.select().count() == lines
+
+    changed = activities.record_at_desk(dict(values, attendee_count=25), chair, uuid,
+                                        edit=edit(chair, {"attendee_count": 25}))
+    assert changed.id == first.id and edits == [first.id]
+    stored = Activity.get_by_id(first.id)
+    assert (stored.attendee_count, stored.revision, Activity.select().count()) == (25, 2, 1)
+
+    other = make_user(club=chair.club, role="chair")
+    sync.desk_edit(other, stored, dict(activities.data_of(stored), date=day.isoformat(),
+                                       place="Nhà văn hóa"), base=2)
+    with pytest.raises(sync.KeptAside):
+        activities.record_at_desk(dict(values, place="Tổ 6"), chair, uuid,
+                                  edit=edit(chair, {"place": "Tổ 6"}))
+    stored = Activity.get_by_id(first.id)
+    assert (stored.place, stored.revision, SyncConflict.select().count()) == ("Nhà văn hóa", 3, 1)

@@ -349,18 +349,13 @@ def activities_list():
     """The club's activities, and a form to record one."""
     form = ActivityForm()
     if form.validate_on_submit():
-        # Its form sent again (a double tap, the browser sending the page again): the same
-        # activity; sent again with changes, the board's edit of it (as a new entry's, _submit).
-        activity = activities.recorded(current_user.club_id, form.entry_uuid.data)
-        if activity is None:
-            activity = activities.save_activity(form.values, current_user._get_current_object(),
-                                                uuid=form.entry_uuid.data)
-            done = True
-        else:
-            done = activities.unchanged(activity, form.values) or _desk_edit(activity, form, base=1)
-        if done is True:
+        user = current_user._get_current_object()
+        done = _through_sync(form, lambda: activities.record_at_desk(
+            form.values, user, form.entry_uuid.data,
+            edit=lambda activity: sync.desk_edit(user, activity, form.entry_data(), base=1)))
+        if isinstance(done, Activity):
             flash(_("The activity is recorded."), "success")
-            return redirect(url_for("book.activity_page", activity_id=activity.id))
+            return redirect(url_for("book.activity_page", activity_id=done.id))
         if done is not None:
             return done
     rows = (Activity.select()

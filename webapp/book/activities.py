@@ -28,12 +28,25 @@ def save_activity(values, by, activity=None, uuid=None):
     return activity
 
 
-def recorded(club_id, uuid):
-    """The club's activity recorded under `uuid` (a desk form's, sent again), or None."""
-    return Activity.get_or_none((Activity.uuid == uuid) & (Activity.club == club_id))
+def record_at_desk(values, by, uuid, edit):
+    """The chair's new activity from the desk form drawn with `uuid`: one activity, however often
+    the form is sent (as sync.desk_entry for the book's other entries, screenings.save_round,
+    providers.save). Sent again as it was — a double tap, the browser sending the page again
+    after a lost answer — it is the activity the first sending recorded, and nothing is written.
+    Sent again with changes (back to the form, a field changed, saved again), it is the board's
+    edit of that activity made on its first revision: `edit(activity)`, which is sync.desk_edit
+    (not imported here: the sync path reads the entry registry, which holds this module) — the
+    next revision, or, if the activity moved on meanwhile, kept aside for the board to compare
+    (it raises KeptAside, or Invalid). Returns the activity."""
+    activity = Activity.get_or_none((Activity.uuid == uuid) & (Activity.club == by.club_id))
+    if activity is None:
+        return save_activity(values, by, uuid=uuid)
+    if not _as_saved(activity, values):
+        edit(activity)
+    return activity
 
 
-def unchanged(activity, values):
+def _as_saved(activity, values):
     """True if `values` are what `activity` holds (its form sent again as it was)."""
     kept = dict(values, attendee_count=values["attendee_count"] or 0)  # as _write stores them
     return all(getattr(activity, name) == kept[name] for name in FIELDS)

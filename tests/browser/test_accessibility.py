@@ -1,7 +1,9 @@
 """axe-core on every page each role reaches, in Vietnamese, on a 360 px phone.
 
 The pages before logging in (the login with its error too); the field app's screens for a member
-and for a chair (Today, My cases, a case, Record, each form, Outbox, More); every desk page of the
+and for a chair (Today, My cases, a case, Record, each form, Outbox, More), a visit's form with
+its errors shown and the screen that sets two versions side by side (a conflict to merge on the
+phone: test_the_phones_errors_and_its_compare_screen_pass_axe); every desk page of the
 chair, the supervisor's area and evaluation pages and the admin's pages (the same URL map walk as
 test_desk_360). A page fails on any violation of a WCAG 2 A/AA rule (2.0, 2.1 and 2.2) whose impact
 is serious or critical, or of axe's landmark and heading rules; each is printed with its rule, the
@@ -15,9 +17,11 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from axe_playwright_python.sync_playwright import Axe
 
-from webapp.models import User
+from webapp.book import sync
+from webapp.clock import local_today
+from webapp.models import EntryRevision, Review, User, Visit
 
-from ..factories import PASSWORD
+from ..factories import PASSWORD, make_case, make_club, make_user, make_visit
 from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in, submit_login
 from .test_desk_360 import WIDTH, desk_pages, seed
 
@@ -177,4 +181,75 @@ def test_every_page_of_every_role_passes_axe_in_vietnamese(live_server, playwrig
     assert {"/login", "/app/#/today", "/app/#/outbox", "/app/#/more", "/desk/review/"} <= visited
     assert any(url.startswith("/area") for url in visited), sorted(visited)
     assert any(url.startswith("/admin") for url in visited), sorted(visited)
+    assert not problems, f"{len(problems)} accessibility violations:\n" + "\n".join(problems)
+
+
+def test_the_phones_errors_and_its_compare_screen_pass_axe(live_server, playwright_instance):
+    """The member's visit form sent with bad input, its errors shown; then a returned visit fixed
+    on the phone while the chair corrected it at the desk: the conflict's compare screen, where
+    the member keeps each field's version or takes the server's (views.compareView)."""
+    club = make_club()
+    member = make_user(club=club, role="member", locale="vi", device_key=os.urandom(32))
+    chair = make_user(club=club, role="chair")
+    case = make_case(club=club, created_by=member)
+    first = {"case_uuid": case.uuid, "date": local_today().isoformat(), "kind": "home_visit",
+             "topics": ["safe_migration"], "notes": "Ngắn quá"}
+    visit = make_visit(case, created_by=member, notes="Ngắn quá", review_status="returned")
+    EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, submitted_by=member,
+                         data=first)
+    Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
+                  decision="returned", reason="Ghi rõ hơn", decided_by=chair)
+    axe = Axe(AXE_SCRIPT + TAP_44)
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                  args=CHROMIUM_ARGS)
+    problems = []
+    try:
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": 740}, device_scale_factor=1, is_mobile=True,
+            has_touch=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        context.set_default_timeout(15000)
+        page = context.new_page()
+        log_in(page, live_server.url, member.login, PASSWORD)
+        page.goto(live_server.url + "/app/")
+        page.wait_for_selector("[data-testid=waiting-count]")
+
+        drawn(page, f"#/new/visit?case={case.uuid}")
+        page.fill("#f-date", "")
+        page.fill("#f-notes", "Quá dài. " * 500)  # over its 4,000 characters
+        # Sent from the keyboard (Enter in a field), as one who moves by it would: the focus
+        # rings measured next are those that person sees (:focus-visible).
+        page.press("#f-date", "Enter")
+        page.wait_for_selector(".field--error .field__error:not([hidden])")
+        assert page.locator(".field--error").count() == 3  # the date, the kind, the notes
+        where = "member /app/#/new/visit with its errors"
+        problems += violations(axe, page, where) + edges(page, where)
+
+        drawn(page, "#/today")
+        page.locator(".list__item:has-text('Ghi rõ hơn') a").click()
+        page.wait_for_selector("#f-notes")
+        # Meanwhile the chair corrects it at the desk: the phone's fix meets the next revision.
+        sync.desk_edit(chair, Visit.get_by_id(visit.id),
+                       dict(first, kind="phone_call", notes="Bản của chủ nhiệm"))
+        page.fill("#f-notes", "Bản của thành viên")
+        page.click("form button[type=submit]")
+        page.wait_for_selector(".alert--success")  # saved on the phone; sent, it meets the edit
+        drawn(page, "#/outbox")
+        page.locator(".outbox__item[data-state=conflict] a[href^='#/compare/']").click()
+        page.wait_for_selector("form fieldset[data-field=notes]")
+        page.wait_for_timeout(150)
+        # Measured where the member chooses: the form scrolled to its end, each choice above the
+        # form's sticky Save bar. At the top of the screen the last choice lies under that bar
+        # and the bottom bar, out of sight and out of reach; axe counts only the bottom bar's
+        # links as covering it, and would measure a target no one can see.
+        page.evaluate("document.scrollingElement.scrollTop = document.scrollingElement.scrollHeight")
+        assert page.evaluate("""() => {
+          const bar = document.querySelector("form .action-bar").getBoundingClientRect().top;
+          const picks = [...document.querySelectorAll("form input[type=radio]")];
+          return picks.length === 4 && picks.every((r) => r.getBoundingClientRect().bottom <= bar);
+        }""")
+        where = "member /app/#/compare"
+        problems += violations(axe, page, where) + edges(page, where)
+        context.close()
+    finally:
+        browser.close()
     assert not problems, f"{len(problems)} accessibility violations:\n" + "\n".join(problems)

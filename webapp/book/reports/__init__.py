@@ -45,6 +45,7 @@ from .targets import (
     TARGET_DEFAULTS, TARGET_LIMITS, TargetError, months_left, progress, set_targets,
     target_progress, targets_for, validate_targets,
 )
+from .targets import values_of as target_values
 
 __all__ = [
     "area_clubs", "area_report", "choose_period", "display", "EVALUATION_NOTES", "MONTH_COLUMNS",
@@ -55,6 +56,6 @@ __all__ = [
     "evaluation_of", "next_month", "overdue_appointments", "pending_counts", "Period", "period_case_ids",
     "progress", "provider_figures", "REFERRAL_OUTCOMES", "REFERRAL_STATUSES", "referrals_by", "save_evaluation",
     "SERVICE_KINDS", "set_targets", "SMALL", "suppress", "suppress_parts", "TARGET_DEFAULTS",
-    "TARGET_LIMITS", "target_progress", "TargetError", "targets_for", "TaskError", "today_local",
+    "TARGET_LIMITS", "target_progress", "target_values", "TargetError", "targets_for", "TaskError", "today_local",
     "validate_targets", "VISIT_KINDS", "visits_by_kind", "vocab",
 ]

@@ -1,5 +1,5 @@
 """Two board members change the same setting of the club (a provider, a survey round, its areas,
-the year's targets), each from a form opened on the same version — at the monthly meeting, each
+the year's targets, a planned visit's date), each from a form opened on the same version — at the monthly meeting, each
 on their phone, or one in two tabs: the second save overwrites nothing; it is answered 409 with
 the other's saved version above what was typed, to merge and save again. The same form sent twice
 (a double tap, a lost answer and a retry) is still taken once."""
@@ -9,9 +9,9 @@ import re
 import pytest
 
 from webapp.book import overtaken
-from webapp.models import AuditLog, Provider, SurveyAssignment, SurveyRound, Target
+from webapp.models import Appointment, AuditLog, Provider, SurveyAssignment, SurveyRound, Target
 
-from .factories import login_as, make_user, today
+from .factories import login_as, make_case, make_user, today
 
 HIDDEN = re.compile(r"<input[^>]*>")
 
@@ -114,8 +114,31 @@ def _targets(chair):
     )
 
 
+def _appointment(chair):
+    member = make_user(club=chair.club)
+    case = make_case(created_by=chair, assigned_to=member)
+    appointment = Appointment.create(club=chair.club, case=case, member=member, due_date=today(3),
+                                     created_by=chair)
+
+    def stored():
+        a = Appointment.get_by_id(appointment.id)
+        return (a.due_date, a.rescheduled_reason)
+    return dict(
+        url=f"/desk/agenda/{appointment.id}",
+        theirs={"action": "move", "move-due_date": today(5).isoformat(),
+                "move-reason": "Gia đình đi vắng"},
+        mine={"action": "move", "move-due_date": today(7).isoformat(),
+              "move-reason": "Hẹn lại vì bận họp"},
+        stored=stored, before=(today(3), ""), after_theirs=(today(5), "Gia đình đi vắng"),
+        shown_theirs="Gia đình đi vắng", shown_mine="Hẹn lại vì bận họp</textarea>",
+        merged={"action": "move", "move-due_date": today(7).isoformat(),
+                "move-reason": "Gia đình đi vắng; hẹn lại vì bận họp"},
+        after_merged=(today(7), "Gia đình đi vắng; hẹn lại vì bận họp"),
+    )
+
+
 SETTINGS = {"provider": _provider, "survey round": _round, "survey areas": _areas,
-            "targets": _targets}
+            "targets": _targets, "planned visit": _appointment}
 
 
 def _send(client, url, form, data):

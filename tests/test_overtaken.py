@@ -146,13 +146,22 @@ def _send(client, url, form, data):
     return client.post(url, data={**form, **data})
 
 
+def opened_by_both(board, chair, setting):
+    """The setting, and its form's hidden fields as the chair's and the vice-chair's phones drew
+    it: on the same version."""
+    client, other, _vice = board
+    case = SETTINGS[setting](chair)
+    mine = hidden_fields(client.get(case["url"]).get_data(as_text=True))
+    theirs = hidden_fields(other.get(case["url"]).get_data(as_text=True))
+    assert case["stored"]() == case["before"]
+    return case, mine, theirs
+
+
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_a_save_from_a_form_opened_before_another_saved_overwrites_nothing(board, chair, setting):
-    client, other, vice = board
-    case = SETTINGS[setting](chair)
+    client, other, _vice = board
+    case, mine, theirs = opened_by_both(board, chair, setting)
     url = case["url"]
-    mine = hidden_fields(client.get(url).get_data(as_text=True))
-    theirs = hidden_fields(other.get(url).get_data(as_text=True))
     assert _send(other, url, theirs, case["theirs"]).status_code == 302
     assert case["stored"]() == case["after_theirs"]
     late = _send(client, url, mine, case["mine"])
@@ -189,10 +198,8 @@ def test_the_same_save_sent_twice_is_taken_once(board, chair, setting):
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_two_who_typed_the_same_are_not_overtaken(board, chair, setting):
     client, other, _vice = board
-    case = SETTINGS[setting](chair)
+    case, mine, theirs = opened_by_both(board, chair, setting)
     url = case["url"]
-    mine = hidden_fields(client.get(url).get_data(as_text=True))
-    theirs = hidden_fields(other.get(url).get_data(as_text=True))
     assert _send(other, url, theirs, case["theirs"]).status_code == 302
     assert _send(client, url, mine, case["theirs"]).status_code == 302
     assert case["stored"]() == case["after_theirs"]

@@ -172,7 +172,7 @@ def test_a_save_from_a_form_opened_before_another_saved_overwrites_nothing(board
     # and what to do, in Vietnamese.
     assert case["shown_theirs"] in page and case["shown_mine"] in page
     assert page.index("Bản Phạm Thị Hoa đã lưu") < page.index(case["shown_mine"])
-    assert "không có gì bị ghi đè" in page and "rồi bấm Lưu lại" in page
+    assert "không có gì bị ghi đè" in page and "rồi lưu lần nữa" in page
     # Saved again from that page (it names the version it showed), the merge is taken.
     again = hidden_fields(page)
     assert _send(client, url, again, case["merged"]).status_code == 302

@@ -233,3 +233,33 @@ def test_a_form_that_names_no_version_is_not_checked():
 def test_the_mark_is_of_the_values_not_their_order():
     assert overtaken.mark({"a": 1, "b": [2]}) == overtaken.mark({"b": [2], "a": 1})
     assert overtaken.mark({"a": 1}) != overtaken.mark({"a": 2})
+
+
+# --- Sent with the token of an earlier login ------------------------------------------------------
+
+@pytest.mark.parametrize("setting", ["provider", "survey round", "targets", "planned visit"])
+def test_a_page_drawn_again_after_logging_in_again_still_names_the_version_it_was_opened_on(
+        csrf_app, setting):
+    """The chair's session ended while they typed (they logged in again in another tab); meanwhile
+    the vice-chair saved. The page drawn again with what was typed (forms.form_again) still names
+    the version it was opened on, so its next save is overtaken, not written over theirs."""
+    from .test_desk_retries import HERE, log_in, log_in_again
+
+    chair = make_user(role="chair")
+    vice = make_user(club=chair.club, role="chair", full_name="Phạm Thị Hoa")
+    client, other = csrf_app.test_client(), csrf_app.test_client()
+    log_in(client, chair)
+    log_in(other, vice)
+    case = SETTINGS[setting](chair)
+    url = case["url"]
+    # (The hidden fields hold each page's token.)
+    mine = hidden_fields(client.get(url).get_data(as_text=True))
+    theirs = hidden_fields(other.get(url).get_data(as_text=True))
+    assert _send(other, url, theirs, case["theirs"]).status_code == 302
+    log_in_again(client, chair)
+    drawn = client.post(url, data={**mine, **case["mine"]}, headers={"Origin": HERE})
+    page = drawn.get_data(as_text=True)
+    assert drawn.status_code == 400 and case["shown_mine"] in page  # what was typed, kept
+    late = _send(client, url, hidden_fields(page), case["mine"])
+    assert case["stored"]() == case["after_theirs"]
+    assert late.status_code == 409

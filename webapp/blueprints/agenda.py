@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from .. import audit
 from ..book import overtaken, scheduling
 from ..clock import local_today
+from ..forms import typed_again
 from ..i18n import format_date
 from ..invalid import Invalid
 from ..models import Appointment, Case, User
@@ -115,7 +116,7 @@ def detail(appointment_id):
     """One planned visit: move it to another date or cancel it, with a reason."""
     appointment = club_record_or_404(Appointment, appointment_id)
     move = RescheduleForm(prefix="move", due_date=appointment.due_date)
-    if not move.is_submitted():
+    if not move.is_submitted() and typed_again() is None:  # else: the page drawn again as typed
         move.seen.data = overtaken.mark(scheduling.moved(appointment))
     cancel = CancelForm(prefix="cancel")
     chair = current_user._get_current_object()

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..book import overtaken, providers, reports
 from ..book.entry_forms import ProviderForm
+from ..forms import typed_again
 from ..invalid import Invalid
 from ..models import Referral
 from ..permissions import CHAIR, SUPERVISOR, access, case_or_404, club_record_or_404
@@ -66,7 +67,7 @@ def edit(provider_id):
     """Change a provider the user keeps."""
     provider = _provider(provider_id, keep=True)
     form = ProviderForm()
-    if not form.is_submitted():
+    if not form.is_submitted() and typed_again() is None:  # else: the page drawn again as typed
         form.fill(providers.values_of(provider))
         form.seen.data = overtaken.mark(providers.values_of(provider))
     if form.validate_on_submit():

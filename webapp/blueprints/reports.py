@@ -13,6 +13,7 @@ from .. import audit
 from ..book import exports, overtaken, reports
 from ..clock import local_today
 from ..downloads import download
+from ..forms import typed_again
 from ..permissions import CHAIR, access
 
 bp = Blueprint("reports", __name__, url_prefix="/desk")
@@ -60,7 +61,7 @@ def targets():
     year = _year()
     current = reports.targets_for(current_user.club, year)
     form = TargetForm(obj=current)
-    if not form.is_submitted():
+    if not form.is_submitted() and typed_again() is None:  # else: the page drawn again as typed
         form.seen.data = overtaken.mark(reports.target_values(current))
     late = None
     if form.validate_on_submit():

@@ -48,11 +48,6 @@ class Overtaken(ValueError):
         super().__init__(str(message))
         self.message = message
 
-    def differing(self, typed):
-        """The keys whose saved value is not what was typed, in the saved values' order."""
-        return [key for key, value in self.saved.items()
-                if _canonical(value) != _canonical(typed.get(key))]
-
 
 def check(seen, saved, typed, by=None, message=None):
     """Whether a save may write: raise Overtaken if the form was opened on another version than

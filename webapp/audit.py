@@ -87,3 +87,14 @@ def readers_of(case_id, club_id, limit=50):
                        & (named | in_list))
                 .order_by(AuditLog.at.desc(), AuditLog.id.desc())
                 .limit(limit))
+
+
+def last_by(obj, *actions):
+    """Who last did one of `actions` to `obj` (e.g. saved it), or None: for records that keep no
+    `updated_by` of their own."""
+    line = (AuditLog.select(AuditLog.user)
+            .where((AuditLog.object_type == type(obj).__name__.lower())
+                   & (AuditLog.object_id == obj.id) & AuditLog.action.in_(actions))
+            .order_by(AuditLog.id.desc())
+            .first())
+    return line.user if line is not None and line.user_id is not None else None

@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .. import audit
-from ..book import scheduling
+from ..book import overtaken, scheduling
 from ..clock import local_today
+from ..forms import typed_again
+from ..i18n import format_date
 from ..invalid import Invalid
 from ..models import Appointment, Case, User
 from ..permissions import CHAIR, access, club_record_or_404
@@ -33,6 +35,8 @@ class RescheduleForm(FlaskForm):
     due_date = DateField(_l("New date"), validators=[InputRequired(_l("Choose a date."))])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give a reason.")),
                                                      Length(max=500)])
+    # Which date the form was opened on (overtaken.mark): another's move since is not overwritten.
+    seen = HiddenField()
 
 
 class CancelForm(FlaskForm):
@@ -112,12 +116,16 @@ def detail(appointment_id):
     """One planned visit: move it to another date or cancel it, with a reason."""
     appointment = club_record_or_404(Appointment, appointment_id)
     move = RescheduleForm(prefix="move", due_date=appointment.due_date)
+    if not move.is_submitted() and typed_again() is None:  # else: the page drawn again as typed
+        move.seen.data = overtaken.mark(scheduling.moved(appointment))
     cancel = CancelForm(prefix="cancel")
     chair = current_user._get_current_object()
     action = request.form.get("action")
+    late = None
     try:
         if action == "move" and move.validate_on_submit():
-            scheduling.reschedule(appointment, chair, move.due_date.data, move.reason.data)
+            scheduling.reschedule(appointment, chair, move.due_date.data, move.reason.data,
+                                  seen=move.seen.data)
             flash(_("The visit is moved to %(date)s.",
                     date=move.due_date.data.strftime("%d/%m/%Y")), "success")
             return redirect(url_for("agenda.index"))
@@ -125,8 +133,15 @@ def detail(appointment_id):
             scheduling.cancel(appointment, chair, cancel.reason.data)
             flash(_("The visit is cancelled."), "success")
             return redirect(url_for("agenda.index"))
+    except overtaken.Overtaken as error:
+        late = error
+        move.seen.data = overtaken.mark(error.saved)  # moved again from here: theirs is seen
+        appointment = Appointment.get_by_id(appointment.id)
     except Invalid as error:
         _apply(move if action == "move" else cancel, error)
     audit.read("appointment", [appointment.case_id], appointment)
-    return render_template("agenda/detail.html", appointment=appointment, move=move,
-                           cancel=cancel)
+    page = render_template(
+        "agenda/detail.html", appointment=appointment, move=move, cancel=cancel, overtaken=late,
+        saved_rows=[(_("Date"), format_date(late.saved["due_date"])),
+                    (_("Moved because"), late.saved["reason"])] if late else ())
+    return (page, 409) if late else page

@@ -8,7 +8,7 @@ from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from .. import audit
-from ..book import exports, reports
+from ..book import exports, overtaken, reports
 from ..clock import local_today
 from ..downloads import download
 from ..models import Case, User
@@ -19,7 +19,7 @@ bp = Blueprint("monthly", __name__, url_prefix="/desk/monthly")
 
 class EvaluationForm(FlaskForm):
     evaluation = TextAreaField(_l("The board's evaluation of the month"))
-    # Which text the form was opened on (reports.seen_mark): another's save since is not overwritten.
+    # Which text the form was opened on (overtaken.mark): another's save since is not overwritten.
     seen = HiddenField()
 
 
@@ -61,20 +61,21 @@ def _task_form(club):
     return form
 
 
-def _render_monthly(year, month, evaluation_form=None, task_form=None, overtaken=None):
+def _render_monthly(year, month, evaluation_form=None, task_form=None, late=None):
+    """The month's page; `late`: the Overtaken of a save another board member's came before."""
     data = reports.monthly(current_user.club, year, month)
     audit.read("monthly", [task.case_id for task in data["tasks"]])  # the tasks' cases and notes
-    saved = data["review"].evaluation if data["review"] else ""
+    saved = reports.evaluation_of(data["review"])
     if evaluation_form is None:
-        evaluation_form = EvaluationForm(prefix="review", evaluation=saved)
+        evaluation_form = EvaluationForm(prefix="review", **saved)
     # The form names the text the page shows now: saved again from here, it is the chair's.
-    evaluation_form.seen.data = reports.seen_mark(saved)
+    evaluation_form.seen.data = overtaken.mark(saved)
     task_form = task_form or _task_form(current_user.club)
     if task_form.due_date.data is None and not task_form.errors:
         task_form.due_date.data = data["next_period"].start
     previous = (year - 1, 12) if month == 1 else (year, month - 1)
     return render_template("monthly/month.html", d=data, evaluation_form=evaluation_form,
-                           overtaken=overtaken,
+                           overtaken=late,
                            task_form=task_form, export_form=MonthlyExportForm(prefix="export"),
                            previous=previous, following=reports.next_month(year, month))
 
@@ -97,10 +98,9 @@ def save_evaluation(year, month):
         try:
             reports.save_evaluation(current_user.club, year, month, form.evaluation.data,
                                     by=current_user, seen=form.seen.data or None)
-        except reports.Overtaken as error:
+        except overtaken.Overtaken as error:
             form.evaluation.errors.append(error.message)
-            return _render_monthly(year, month, evaluation_form=form,
-                                   overtaken=error.review), 409
+            return _render_monthly(year, month, evaluation_form=form, late=error), 409
         except reports.TaskError as error:
             form.evaluation.errors.append(error.message)
         else:

@@ -4,8 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..book import providers, reports
+from ..book import overtaken, providers, reports
 from ..book.entry_forms import ProviderForm
+from ..forms import typed_again
 from ..invalid import Invalid
 from ..models import Referral
 from ..permissions import CHAIR, SUPERVISOR, access, case_or_404, club_record_or_404
@@ -66,10 +67,18 @@ def edit(provider_id):
     """Change a provider the user keeps."""
     provider = _provider(provider_id, keep=True)
     form = ProviderForm()
-    if not form.is_submitted():
-        form.fill({name: getattr(provider, name) for name in providers.FIELDS})
+    if not form.is_submitted() and typed_again() is None:  # else: the page drawn again as typed
+        form.fill(providers.values_of(provider))
+        form.seen.data = overtaken.mark(providers.values_of(provider))
     if form.validate_on_submit():
-        providers.save(form.values, _user(), provider)
+        try:
+            providers.save(form.values, _user(), provider, seen=form.seen.data)
+        except overtaken.Overtaken as late:
+            # Saved again from this page, it is the version shown on it that is changed.
+            form.seen.data = overtaken.mark(late.saved)
+            return render_template("providers/form.html", form=form, provider=provider,
+                                   title=_("Change a service provider"), overtaken=late,
+                                   saved_rows=providers.shown(late.saved)), 409
         flash(_("The provider is updated."), "success")
         return redirect(url_for("providers.page", provider_id=provider.id))
     return render_template("providers/form.html", form=form, provider=provider,

@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired
 
 from .. import audit
-from ..book import exports, reports
+from ..book import exports, overtaken, reports
 from ..clock import local_today
 from ..downloads import download
+from ..forms import typed_again
 from ..permissions import CHAIR, access
 
 bp = Blueprint("reports", __name__, url_prefix="/desk")
@@ -25,6 +26,8 @@ class TargetForm(FlaskForm):
                                         validators=[InputRequired(_l("Enter a number."))])
     referred_percent = IntegerField(_l("Share of cases referred to a service (%)"),
                                     validators=[InputRequired(_l("Enter a number."))])
+    # Which targets the form was opened on (overtaken.mark): another's save since is not overwritten.
+    seen = HiddenField()
 
 
 class ExportForm(FlaskForm):
@@ -58,18 +61,29 @@ def targets():
     year = _year()
     current = reports.targets_for(current_user.club, year)
     form = TargetForm(obj=current)
+    if not form.is_submitted() and typed_again() is None:  # else: the page drawn again as typed
+        form.seen.data = overtaken.mark(reports.target_values(current))
+    late = None
     if form.validate_on_submit():
         try:
             reports.set_targets(current_user.club, year, consultations=form.consultations.data,
                                 mobilised_per_member=form.mobilised_per_member.data,
-                                referred_percent=form.referred_percent.data, by=current_user)
+                                referred_percent=form.referred_percent.data, by=current_user,
+                                seen=form.seen.data)
+        except overtaken.Overtaken as error:
+            late = error
+            form.seen.data = overtaken.mark(error.saved)  # saved again from here: a merge
         except reports.TargetError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
             flash(_("The targets for %(year)d are saved.", year=year), "success")
             return redirect(url_for("reports.dashboard", year=year))
-    return render_template("reports/targets.html", form=form, year=year,
-                           limits=reports.TARGET_LIMITS, saved=current.id is not None)
+    page = render_template(
+        "reports/targets.html", form=form, year=year, limits=reports.TARGET_LIMITS,
+        saved=current.id is not None or late is not None, overtaken=late,
+        saved_rows=[(getattr(form, name).label.text, value)
+                    for name, value in late.saved.items()] if late else ())
+    return (page, 409) if late else page
 
 
 @bp.route("/exports", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..book import fields, screenings
+from ..book import fields, overtaken, screenings
 from ..book.kinds import parse_date
 from ..book.reports import survey as figures
 from ..clock import local_today
@@ -35,15 +35,22 @@ def _typed():
 def _form(round_=None):
     """Open a round, or change one: the same form. A new round's form carries the uuid it will
     have, so that the form sent twice (a double tap, the page sent again) opens one round."""
-    errors = {}
+    errors, late = {}, None
     # What was typed: posted now, or by a page drawn again (forms.form_again).
     typed = request.form if request.method == "POST" else typed_again()
     uuid = typed.get("entry_uuid", "") if typed is not None else ""
     uuid = uuid if fields.is_uuid(uuid) else new_uuid()
+    # Which version of the round a change's form was opened on (overtaken.mark).
+    seen = typed.get("seen", "") if typed is not None else ""
+    if round_ is not None and not seen:
+        seen = overtaken.mark(screenings.values_of(round_))
     if request.method == "POST":
         try:
             round_ = screenings.save_round(current_user.club_id, current_user._get_current_object(),
-                                           _typed(), round_, uuid=None if round_ else uuid)
+                                           _typed(), round_, uuid=None if round_ else uuid,
+                                           seen=seen)
+        except overtaken.Overtaken as error:
+            late, seen = error, overtaken.mark(error.saved)  # saved again from here: a merge
         except Invalid as invalid:
             errors = {key: str(message) for key, message in invalid.errors.items()}
         else:
@@ -54,8 +61,10 @@ def _form(round_=None):
         {"name": round_.name, "starts_on": round_.starts_on.isoformat(),
          "ends_on": round_.ends_on.isoformat(), "areas": "\n".join(round_.areas)}
         if round_ else {"starts_on": today.isoformat(), "ends_on": ""})
-    return render_template("survey/form.html", round=round_, values=values, errors=errors,
-                           entry_uuid=uuid)
+    page = render_template("survey/form.html", round=round_, values=values, errors=errors,
+                           entry_uuid=uuid, seen=seen, overtaken=late,
+                           saved_rows=screenings.shown_round(late.saved) if late else ())
+    return (page, 409) if late else page
 
 
 @bp.route("/")
@@ -99,20 +108,28 @@ def edit(round_id):
 def assign(round_id):
     """Give each area of the round to a member."""
     round_ = _round(round_id)
-    errors = {}
+    errors, late = {}, None
+    saved = screenings.assigned_values(round_)
+    chosen, seen = saved["members"], overtaken.mark(saved)
     if request.method == "POST":
         chosen = {area: request.form.get(f"area-{i}", type=int)
                   for i, area in enumerate(round_.areas)}
         try:
-            screenings.assign_areas(round_, chosen, current_user._get_current_object())
+            screenings.assign_areas(round_, chosen, current_user._get_current_object(),
+                                    seen=request.form.get("seen", ""))
+        except overtaken.Overtaken as error:
+            late, seen = error, overtaken.mark(error.saved)  # saved again from here: a merge
         except Invalid as invalid:
             errors = {key: str(message) for key, message in invalid.errors.items()}
+            seen = request.form.get("seen", "")
         else:
             flash(_("The areas are assigned."), "success")
             return redirect(url_for("survey.page", round_id=round_.id))
     members = list(User.active_members(round_.club_id).order_by(User.full_name))
-    return render_template("survey/assign.html", round=round_, members=members, errors=errors,
-                           assigned=screenings.assignments_of(round_))
+    page = render_template("survey/assign.html", round=round_, members=members, errors=errors,
+                           chosen=chosen, seen=seen, overtaken=late,
+                           saved_rows=screenings.shown_assigned(late.saved) if late else ())
+    return (page, 409) if late else page
 
 
 @bp.route("/<int:round_id>/close", methods=["POST"])

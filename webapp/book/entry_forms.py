@@ -85,4 +85,9 @@ VisitForm = form_class("visit", TYPES["visit"].fields)
 ReferralForm = form_class("referral", TYPES["referral"].fields)
 AttendanceForm = form_class("attendance", TYPES["attendance"].fields)
 ActivityForm = form_class("activity", fields.ACTIVITY)
-ProviderForm = form_class("provider", fields.PROVIDER)
+
+
+class ProviderForm(form_class("provider", fields.PROVIDER)):
+    # The mark of the provider the change's form was opened on (overtaken.mark): another board
+    # member's save since is not overwritten.
+    seen = HiddenField()

@@ -4,11 +4,11 @@ went is a report (reports/providers.py)."""
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
-from ..db import database, utcnow
+from ..db import database, locked, utcnow
 from ..invalid import Invalid
 from ..models import Provider
 from ..permissions import CHAIR, FIELD, SUPERVISOR
-from . import fields
+from . import fields, overtaken
 
 FIELDS = tuple(f.name for f in fields.PROVIDER)
 
@@ -67,19 +67,36 @@ def by_uuid(user, uuid, removed=False):
     return visible(user, removed).where(Provider.uuid == uuid).first()
 
 
-def save(values, by, provider=None, uuid=None):
+def values_of(provider):
+    """What the provider's form shows and saves (its mark: overtaken.mark)."""
+    return {name: getattr(provider, name) for name in FIELDS}
+
+
+def shown(values):
+    """A provider's values as the board reads them: (label, text) a field."""
+    return [(f.label, f.show(values[f.name], None)) for f in fields.PROVIDER]
+
+
+def save(values, by, provider=None, uuid=None, seen=None):
     """Add a provider to the directory `by` keeps (their club's, or their area's), under `uuid`
-    (its desk form's: the form sent again is the same provider), or change one."""
+    (its desk form's: the form sent again is the same provider), or change one.
+
+    `seen`: the mark of what the change's form was opened on. If another saved the provider since,
+    nothing is written: overtaken.Overtaken (the same change sent again is not overtaken)."""
     if by.role not in (CHAIR, SUPERVISOR) or (by.role == SUPERVISOR and not (by.area or "").strip()):
         raise Invalid({"name": _l("You keep no directory of providers.")})
+    typed = {name: values[name] for name in FIELDS}
     with database.atomic():
-        if provider is None and uuid:
+        if provider is not None:
+            provider = locked(provider)
+            overtaken.check(seen, values_of(provider), typed,
+                            by=lambda: audit.last_by(provider, "provider_saved"))
+        elif uuid:
             provider = Provider.get_or_none(Provider.uuid == uuid)
             if provider is not None and not may_keep(by, provider):
                 raise Invalid({"name": _l("You keep no directory of providers.")})
-            if provider is not None and all(getattr(provider, name) == values[name]
-                                            for name in FIELDS):
-                return provider  # sent again as it was: nothing to write
+        if provider is not None and values_of(provider) == typed:
+            return provider  # sent again as it was: nothing to write
         if provider is None:
             provider = (Provider(club=by.club_id, created_by=by) if by.role == CHAIR
                         else Provider(area=by.area.strip(), created_by=by))

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
-from . import holders, notices
+from . import holders, notices, overtaken
 from .. import audit
 from ..clock import local_today
 from ..db import database, locked, utcnow
@@ -230,13 +230,30 @@ def _require_reason(reason):
     return reason
 
 
-def reschedule(appointment, by, due_date, reason, today=None):
-    """Move an open appointment to another date, saying why."""
+def moved(appointment):
+    """An appointment's date and why it was last moved, as the form that moves it shows them
+    (its mark: overtaken.mark)."""
+    return {"due_date": appointment.due_date, "reason": appointment.rescheduled_reason}
+
+
+def reschedule(appointment, by, due_date, reason, today=None, seen=None):
+    """Move an open appointment to another date, saying why.
+
+    `seen`: the mark of what the form was opened on: if another board member moved the visit
+    since, nothing is written (overtaken.Overtaken); the same move sent again is taken."""
     if appointment.status != "open":
         raise Invalid(_l("Only a scheduled visit can be moved."))
     reason = _require_reason(reason)
     _check_date(due_date, today or local_today())
     with database.atomic():
+        appointment = locked(appointment)
+        if appointment.status != "open":
+            raise Invalid(_l("Only a scheduled visit can be moved."))
+        typed = {"due_date": due_date, "reason": reason}
+        overtaken.check(seen, moved(appointment), typed,
+                        by=lambda: audit.last_by(appointment, "appointment_reschedule"))
+        if moved(appointment) == typed:
+            return appointment  # sent again as it was: nothing to write
         previous = appointment.due_date
         appointment.due_date, appointment.rescheduled_reason = due_date, reason
         appointment.rescheduled_at = appointment.updated_at = utcnow()

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from . import vocab
+from . import overtaken, vocab
 from .. import audit
 from ..clock import local_today
-from ..db import database, utcnow
+from ..db import database, locked, utcnow
 from ..i18n import format_date
 from ..invalid import Invalid
 from ..models import Case, Screening, SurveyAssignment, SurveyRound, User
@@ -111,38 +111,47 @@ def parse_areas(text):
     return areas
 
 
-def _as_saved(round_, values):
-    """True if `values` (as typed) are what `round_` holds."""
-    return ((values.get("name") or "").strip() == round_.name
-            and values.get("starts_on") == round_.starts_on
-            and values.get("ends_on") == round_.ends_on
-            and (values.get("areas") or []) == list(round_.areas))
+def values_of(round_):
+    """A round as its form shows and saves it (its mark: overtaken.mark)."""
+    return {"name": round_.name, "starts_on": round_.starts_on, "ends_on": round_.ends_on,
+            "areas": list(round_.areas)}
 
 
-def save_round(club, by, values, round_=None, uuid=None):
+def shown_round(values):
+    """A round's values as the board reads them: (label, text) a field."""
+    return [(_l("Name of the round"), values["name"]),
+            (_l("First day"), format_date(values["starts_on"])),
+            (_l("Last day"), format_date(values["ends_on"])),
+            (_l("Areas to cover (tổ, khu phố)"), "\n".join(values["areas"]))]
+
+
+def save_round(club, by, values, round_=None, uuid=None, seen=None):
     """Open a round (or change one): name, period, areas. An area that has screenings or an
     assignment stays. Raises Invalid.
 
     `uuid`: the new round's, made with its form: that form sent again (a double tap, the page
-    sent again) is the round it opened — as it was, nothing is written; changed, it is changed."""
+    sent again) is the round it opened — as it was, nothing is written; changed, it is changed.
+    `seen`: the mark of the round the change's form was opened on: if another board member saved
+    it since, nothing is written (overtaken.Overtaken); the same change sent again is taken."""
+    name = (values.get("name") or "").strip()
+    starts, ends = values.get("starts_on"), values.get("ends_on")
+    areas = values.get("areas") or []
+    typed = {"name": name, "starts_on": starts, "ends_on": ends, "areas": areas}
     if round_ is None and uuid:
         round_ = SurveyRound.get_or_none((SurveyRound.uuid == uuid) & (SurveyRound.club == club))
-        if round_ is not None and _as_saved(round_, values):
+        if round_ is not None and values_of(round_) == typed:
             return round_
     errors = {}
-    name = (values.get("name") or "").strip()
     if not name:
         errors["name"] = _l("Give the round a name.")
     elif len(name) > 200:
         errors["name"] = _l("Use at most %(n)d characters.", n=200)
-    starts, ends = values.get("starts_on"), values.get("ends_on")
     if starts is None:
         errors["starts_on"] = _l("Enter the first day of the round.")
     if ends is None:
         errors["ends_on"] = _l("Enter the last day of the round.")
     elif starts is not None and ends < starts:
         errors["ends_on"] = _l("The last day cannot be before the first.")
-    areas = values.get("areas") or []
     if not areas:
         errors["areas"] = _l("List the areas to cover (tổ, khu phố), one a line.")
     elif len(areas) > MAX_AREAS or any(len(a) > 120 for a in areas):
@@ -159,6 +168,12 @@ def save_round(club, by, values, round_=None, uuid=None):
     with database.atomic():
         if round_ is None:
             round_ = SurveyRound(club=club, created_by=by, **({"uuid": uuid} if uuid else {}))
+        else:
+            round_ = locked(round_)
+            overtaken.check(seen, values_of(round_), typed,
+                            by=lambda: audit.last_by(round_, "survey_round_saved"))
+            if values_of(round_) == typed:
+                return round_  # sent again as it was: nothing to write
         # A closed round whose last day the chair moves later is extended: open again, so the
         # screenings refused for it ("ask the chair to extend the round") are taken when sent.
         reopened = round_.closed_at is not None and ends > round_.ends_on
@@ -181,8 +196,27 @@ def close_round(round_, by):
         audit.record("survey_round_closed", round_, user=by)
 
 
-def assign_areas(round_, assignments, by):
-    """Give each area of the round to a member ({area: member id or None}). Raises Invalid."""
+def assigned_values(round_):
+    """The round's areas and who covers each ({area: member id}), as the areas' form shows and
+    saves them (its mark: overtaken.mark)."""
+    return {"areas": list(round_.areas),
+            "members": {a.area: a.member_id for a in round_.assignments}}
+
+
+def shown_assigned(values):
+    """Who covers each area (assigned_values) as the board reads it: (area, name) an area."""
+    ids = list(values["members"].values())
+    names = {u.id: u.full_name or u.login for u in User.select().where(User.id.in_(ids or [0]))}
+    return [(area, names.get(values["members"].get(area)) or _l("No one yet"))
+            for area in values["areas"]]
+
+
+def assign_areas(round_, assignments, by, seen=None):
+    """Give each area of the round to a member ({area: member id or None}). Raises Invalid.
+
+    `seen`: the mark of the assignments the form was opened on: if another board member assigned
+    the areas since (or the round's areas changed), nothing is written (overtaken.Overtaken);
+    the same assignments sent again are taken."""
     chosen = {}
     for area, member_id in assignments.items():
         if area not in round_.areas:
@@ -192,7 +226,15 @@ def assign_areas(round_, assignments, by):
             if member is None:
                 raise Invalid({area: _l("Choose a member of the club.")})
             chosen[area] = member
+    typed = {"areas": list(round_.areas),
+             "members": {area: member.id for area, member in chosen.items()}}
     with database.atomic():
+        round_ = locked(round_)
+        saved = assigned_values(round_)
+        overtaken.check(seen, saved, typed,
+                        by=lambda: audit.last_by(round_, "survey_areas_assigned"))
+        if saved == typed:
+            return  # sent again as it was: nothing to write
         SurveyAssignment.delete().where(SurveyAssignment.round == round_).execute()
         for area in round_.areas:
             if area in chosen:

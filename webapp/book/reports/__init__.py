@@ -37,14 +37,15 @@ from .figures import (
 )
 from .glance import QUIET_DAYS, month_at_a_glance, quiet_members
 from .monthly import (
-    Overtaken, TaskError, assign_task, monthly, monthly_tasks, next_month, overdue_for_month,
-    save_evaluation, seen_mark,
+    TaskError, assign_task, evaluation_of, monthly, monthly_tasks, next_month, overdue_for_month,
+    save_evaluation,
 )
 from .providers import provider_figures
 from .targets import (
     TARGET_DEFAULTS, TARGET_LIMITS, TargetError, months_left, progress, set_targets,
     target_progress, targets_for, validate_targets,
 )
+from .targets import values_of as target_values
 
 __all__ = [
     "area_clubs", "area_report", "choose_period", "display", "EVALUATION_NOTES", "MONTH_COLUMNS",
@@ -52,9 +53,9 @@ __all__ = [
     "month_at_a_glance", "overdue_for_month", "QUIET_DAYS", "quiet_members",
     "cases_reached_by_category", "club_figures", "dashboard", "DEFINITIONS",
     "HIDDEN", "member_figures", "monthly", "monthly_series", "monthly_tasks", "months_left",
-    "next_month", "Overtaken", "overdue_appointments", "pending_counts", "Period", "period_case_ids",
+    "evaluation_of", "next_month", "overdue_appointments", "pending_counts", "Period", "period_case_ids",
     "progress", "provider_figures", "REFERRAL_OUTCOMES", "REFERRAL_STATUSES", "referrals_by", "save_evaluation",
-    "seen_mark", "SERVICE_KINDS", "set_targets", "SMALL", "suppress", "suppress_parts", "TARGET_DEFAULTS",
-    "TARGET_LIMITS", "target_progress", "TargetError", "targets_for", "TaskError", "today_local",
+    "SERVICE_KINDS", "set_targets", "SMALL", "suppress", "suppress_parts", "TARGET_DEFAULTS",
+    "TARGET_LIMITS", "target_progress", "target_values", "TargetError", "targets_for", "TaskError", "today_local",
     "validate_targets", "VISIT_KINDS", "visits_by_kind", "vocab",
 ]

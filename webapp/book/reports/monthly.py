@@ -1,11 +1,10 @@
 """The monthly meeting (sinh hoạt định kỳ): the month's figures, and its writes — the board's
 evaluation and the tasks it gives members for the next month."""
-import hashlib
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from .. import scheduling
+from .. import overtaken, scheduling
 from ... import audit
 from ...clock import local_today
 from ...db import database, locked, utcnow
@@ -76,28 +75,23 @@ def monthly_tasks(club, period):
             .order_by(Appointment.due_date, User.full_name))
 
 
-def seen_mark(evaluation):
-    """What the evaluation's form carries of the text it was opened on: a digest, not a copy."""
-    return hashlib.sha256((evaluation or "").encode()).hexdigest()[:16]
+def evaluation_of(review):
+    """The evaluation as its form's mark (overtaken.mark) and an overtaken save show it."""
+    return {"evaluation": review.evaluation if review else ""}
 
 
-class Overtaken(TaskError):
-    """Another board member saved the evaluation after the form was opened: nothing written."""
-
-    def __init__(self, review):
-        super().__init__("evaluation", _l(
-            "%(name)s saved the evaluation meanwhile: nothing was overwritten. Their text is "
-            "shown above yours; put what you want to keep of it into yours, then save again.",
-            name=review.updated_by.full_name or review.updated_by.login if review.updated_by
-            else ""))
-        self.review = review
+def _overtaken_message(name):
+    return _l("%(name)s saved the evaluation meanwhile: nothing was overwritten. Their text is "
+              "shown above yours; put what you want to keep of it into yours, then save again.",
+              name=name)
 
 
 def save_evaluation(club, year, month, evaluation, by, seen=None):
     """Write the board's evaluation of the month (sinh hoạt định kỳ).
 
-    `seen`: the seen_mark of the text the form was opened on. If another board member saved
-    another text since (two at the meeting, each on their phone), nothing is written: Overtaken.
+    `seen`: the mark (overtaken.mark) of the text the form was opened on. If another board member
+    saved another text since (two at the meeting, each on their phone), nothing is written:
+    overtaken.Overtaken.
     """
     evaluation = (evaluation or "").strip()
     if len(evaluation) > 10000:
@@ -105,9 +99,8 @@ def save_evaluation(club, year, month, evaluation, by, seen=None):
     with database.atomic():
         review, _created = MonthlyReview.get_or_create(club=club, year=year, month=month)
         review = locked(review)
-        if (seen is not None and seen != seen_mark(review.evaluation)
-                and review.evaluation != evaluation):
-            raise Overtaken(review)
+        overtaken.check(seen, evaluation_of(review), {"evaluation": evaluation},
+                        by=review.updated_by, message=_overtaken_message)
         review.evaluation = evaluation
         review.updated_by = by
         review.updated_at = utcnow()

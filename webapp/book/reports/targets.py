@@ -3,8 +3,9 @@ import math
 
 from flask_babel import lazy_gettext as _l
 
+from .. import overtaken
 from ... import audit
-from ...db import database
+from ...db import database, locked
 from ...models import Target
 
 
@@ -49,16 +50,31 @@ def validate_targets(consultations, mobilised_per_member, referred_percent):
             raise TargetError(field, _range_message(field, low, high))
 
 
-def set_targets(club, year, *, consultations, mobilised_per_member, referred_percent, by):
-    """Save the club's targets for `year` (validated), and audit the change."""
+def values_of(target):
+    """The targets as their form shows and saves them (its mark: overtaken.mark)."""
+    return {name: getattr(target, name) for name in TARGET_DEFAULTS}
+
+
+def set_targets(club, year, *, consultations, mobilised_per_member, referred_percent, by,
+                seen=None):
+    """Save the club's targets for `year` (validated), and audit the change.
+
+    `seen`: the mark of the targets the form was opened on: if another board member saved them
+    since, nothing is written (overtaken.Overtaken); the same targets sent again are taken."""
     if not 2000 <= year <= 2100:
         raise TargetError("year", _l("Choose a year between 2000 and 2100."))
     validate_targets(consultations, mobilised_per_member, referred_percent)
+    typed = dict(consultations=consultations, mobilised_per_member=mobilised_per_member,
+                 referred_percent=referred_percent)
     with database.atomic():
-        target = targets_for(club, year)
-        target.consultations = consultations
-        target.mobilised_per_member = mobilised_per_member
-        target.referred_percent = referred_percent
+        target, created = Target.get_or_create(club=club, year=year, defaults=TARGET_DEFAULTS)
+        target = locked(target)
+        overtaken.check(seen, values_of(target), typed,
+                        by=lambda: audit.last_by(target, "targets_set"))
+        if not created and values_of(target) == typed:
+            return target  # sent again as it was: nothing to write
+        for name, value in typed.items():
+            setattr(target, name, value)
         target.save()
         audit.record("targets_set", target, user=by, club=club, year=year,
                      consultations=consultations, mobilised_per_member=mobilised_per_member,

@@ -215,3 +215,9 @@ def test_a_supervisor_or_admin_logging_in_from_the_field_app_goes_to_the_desk(
     response = app.test_client().post("/login?next=/app/", data={"login": member.login,
                                                                   "password": PASSWORD})
     assert response.headers["Location"] == "/app/"
+    # A member's account given another role whose phone still holds its entries: the field app,
+    # which sends them (working_set.hands_in_only) and then logs out.
+    former = make_user(role="supervisor", area="Hạ Long", waiting_count=2)
+    response = app.test_client().post("/login?next=/app/", data={"login": former.login,
+                                                                  "password": PASSWORD})
+    assert response.headers["Location"] == "/app/"

@@ -135,6 +135,37 @@ def test_a_deactivated_member_hands_in_after_the_club_is_reactivated(app, client
     assert fresh(a.member).handed_in_at is not None
 
 
+def test_what_a_deactivated_board_member_hands_in_waits_for_review(app, client, two_clubs):
+    """A board member's entries are approved on submit: not those an account the club has
+    deactivated hands in afterwards. They reach the club, and another board member decides."""
+    a = two_clubs.a
+    other = make_user(club=a.club, role="chair")
+    accounts.begin_term(fresh(a.chair), utcnow() - timedelta(hours=2))
+    login_as(client, a.chair)
+    approved = bootstrap(client)["cases"][0]  # a.case, approved; the chair records on it
+    visit = entry("visit", visit_data(a.case.uuid), made=earlier())
+    registered = entry("case", case_data(full_name="Đỗ Thị Mới"), made=earlier())
+    amended = entry("case", dict(case_data(), full_name="Người a (đã sửa)",
+                                 assigned_to=approved["assigned_to"]),
+                    uuid=approved["uuid"], revision=approved["revision"] + 1,
+                    base_revision=approved["revision"], made=earlier())
+    client.post("/logout")
+    accounts.set_active(fresh(a.chair), False, by=other)
+    login_as(client, a.chair)  # the one session that hands in
+    assert bootstrap(client)["user"]["hand_in_only"] is True
+    results = send(client, [visit, registered, amended], waiting=3)
+    assert [r["status"] for r in results] == ["created", "created", "updated"]
+    assert Visit.get(Visit.uuid == visit["uuid"]).review_status == "submitted"
+    assert Case.get(Case.uuid == registered["uuid"]).review_status == "submitted"
+    case = Case.get_by_id(a.case.id)
+    assert (case.full_name, case.amendment_status) == ("Người a", "submitted")
+    # Another board member's queue holds them.
+    queue = app.test_client()
+    login_as(queue, other)
+    page = queue.get("/desk/review/").get_data(as_text=True)
+    assert "Đỗ Thị Mới" in page
+
+
 # --- One phone, two clubs ----------------------------------------------------------------------
 
 def test_a_phone_shared_by_members_of_two_clubs_keeps_each_ones_entries_theirs(app, two_clubs):

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from webapp import accounts
-from webapp.book import cases
+from webapp.book import cases, sync as book_sync
 from webapp.db import utcnow
-from webapp.models import Case, CaseHolder, Club, EntryRevision, User, Visit
+from webapp.models import Case, CaseHolder, Club, EntryRevision, SyncConflict, User, Visit
 
 from .factories import PASSWORD, login_as, make_case, make_user
 from .test_sync_edges import at, case_data, entry, rows, send, visit_data
@@ -164,6 +164,31 @@ def test_what_a_deactivated_board_member_hands_in_waits_for_review(app, client, 
     login_as(queue, other)
     page = queue.get("/desk/review/").get_data(as_text=True)
     assert "Đỗ Thị Mới" in page
+
+
+def test_a_hand_in_session_reads_nothing_of_a_case_changed_since(app, client, two_clubs):
+    """Deactivated, a member may log in once to send what waits, and read nothing: an edit of a
+    case that the board changed meanwhile is kept for the board, without the version the server
+    holds now (an address written since their phone's copy, say) in the answer."""
+    a = two_clubs.a
+    login_as(client, a.member)
+    held = bootstrap(client)["cases"][0]
+    client.post("/logout")
+    data = {name: held[name] for name in ("full_name", "sex", "birth_year", "address",
+                                          "neighbourhood", "phone", "categories", "risk_level",
+                                          "met_how", "consent", "assigned_to", "screening_uuid")}
+    book_sync.desk_edit(fresh(a.chair), Case.get_by_id(a.case.id),
+                        dict(data, address="Số 9, ngõ Mới"), base=held["revision"])
+    accounts.set_active(fresh(a.member), False, by=a.chair)
+    edit = entry("case", dict(data, phone="0911222333"), uuid=held["uuid"],
+                 revision=held["revision"] + 1, base_revision=held["revision"], made=earlier())
+    login_as(client, a.member)
+    answer = client.post("/api/v1/sync", json={"entries": [edit], "waiting": 1})
+    [result] = answer.get_json()["results"]
+    assert result["status"] == "conflict" and "server" not in result
+    assert "Số 9, ngõ Mới" not in answer.get_data(as_text=True)
+    assert SyncConflict.select().where((SyncConflict.uuid == held["uuid"])
+                                       & (SyncConflict.user == a.member.id)).count() == 1
 
 
 # --- One phone, two clubs ----------------------------------------------------------------------

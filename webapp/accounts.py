@@ -275,6 +275,17 @@ def may_hand_in(user):
             and user.club.is_active and user.handed_in_at is None)
 
 
+def phones_holding_entries(club):
+    """The club's accounts whose phone, at its last sync, still held entries that may yet reach
+    the club: an active account's, or a deactivated one's that has not handed in (may_hand_in,
+    once the club is active). Whose they are, for whoever is about to stop them going."""
+    return list(User.select()
+                .where((User.club == club) & (User.waiting_count > 0)
+                       & (User.is_active | (User.role.in_(("member", "chair"))
+                                            & User.handed_in_at.is_null())))
+                .order_by(User.full_name))
+
+
 def note_sync(user, waiting, results):
     """Keep what a phone said at a sync: when, and how many entries still wait on it (the count
     it sent, this batch included, less those the answer takes). A hand-in that leaves nothing

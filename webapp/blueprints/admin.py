@@ -82,8 +82,7 @@ def club_active(club_id):
     active = request.form.get("active") == "1"
     if not active and request.form.get("confirmed") != "1":
         users = User.select().where((User.club == club) & User.is_active).count()
-        waiting = list(User.select().where((User.club == club) & User.is_active
-                                           & (User.waiting_count > 0)).order_by(User.full_name))
+        waiting = accounts.phones_holding_entries(club)
         return render_template("admin/club_deactivate.html", club=club, users=users,
                                waiting=waiting)
     accounts.set_club_active(club, active, by=current_user)

@@ -58,6 +58,20 @@ def safe_next(target):
     return target
 
 
+def next_for(user, target):
+    """Where `user` goes after logging in, asked for `target`: a path of this site, and the field
+    app only for those who record in the field. A supervisor or an administrator sent there (the
+    field app sends whoever is logged out to the login page, on a phone its member shares) would
+    find nothing to record, be told their account is no longer active and be logged out: they
+    go home, to the desk — unless their phone said entries of theirs still wait on it (a
+    member's account given another role): the field app sends them, then logs out."""
+    target = safe_next(target)
+    if (target and user.role not in FIELD and not user.waiting_count
+            and urlsplit(target).path.rstrip("/") == "/app"):
+        return None
+    return target
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @access(PUBLIC)
 def login():
@@ -84,7 +98,8 @@ def login():
             elif news:
                 response = redirect(told_on(user))
             else:
-                response = redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+                response = redirect(next_for(user, request.args.get("next"))
+                                    or url_for("home.index"))
             return accounts.set_device_cookie(response, user)
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
 

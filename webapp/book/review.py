@@ -202,12 +202,19 @@ def stored_revision(row, revision):
 
 # --- the sync API's path: new entries and edits ------------------------------------------------
 
+def approves_own(user):
+    """True if what `user` submits is approved on submit: a board member's, while the club has
+    them on its books. A board member the club has deactivated may still hand in what waits on
+    their phone (accounts.may_hand_in), but nobody active approved it: it waits for the board."""
+    return user.is_board and user.is_active and not user.hand_in_only
+
+
 def receive_new(row, user):
     """A new entry was stored: it waits for review, unless a board member made it (self-approved)."""
     if row.review_status != SUBMITTED:
         row.review_status = SUBMITTED
         row.save(only=[type(row).review_status])
-    if user.is_board and waiting_for(row) is None:
+    if approves_own(user) and waiting_for(row) is None:
         _decide(row, row.revision, SELF_APPROVED, user)
 
 
@@ -223,13 +230,13 @@ def receive_edit(row, revision, data, user, apply=None):
     """
     model = type(row)
     if is_locked(row):
-        if user.is_board:  # approved on submit: never over an amendment nobody decided
+        if approves_own(user):  # approved on submit: never over an amendment nobody decided
             refuse_over_pending_amendment(row)
         row.amendment_revision = revision
         row.amendment_status = SUBMITTED
         row.updated_at = utcnow()
         row.save(only=[model.amendment_revision, model.amendment_status, model.updated_at])
-        if user.is_board:
+        if approves_own(user):
             _approve_amendment(row, user, SELF_APPROVED)
         return
     if apply is None:
@@ -242,7 +249,7 @@ def receive_edit(row, revision, data, user, apply=None):
     row.amendment_status = None
     row.updated_at = utcnow()
     row.save()
-    if user.is_board and waiting_for(row) is None:
+    if approves_own(user) and waiting_for(row) is None:
         _decide(row, revision, SELF_APPROVED, user)
 
 

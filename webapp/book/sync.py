@@ -285,8 +285,9 @@ def _has_held(user, row):
 
 def server_version(user, row):
     """The version the server holds — what the next edit must be based on — for a conflict's
-    answer, or None when `user` may not read the record."""
-    if not may_write_entry(user, row):
+    answer, or None when `user` may not read the record — nor anything at all in a session that
+    only hands in what waits on a phone (accounts.may_hand_in): the copy is kept for the board."""
+    if user.hand_in_only or not may_write_entry(user, row):
         return None
     revision = review.current_revision(row)
     return {"revision": revision, "data": review.data_of(row, revision)}

@@ -1,0 +1,73 @@
+"""One phone in a family, used in turn by members of two clubs and by a supervisor: each sees
+nothing of another's, and what one left waiting — an entry, a form half filled in — is theirs
+again, and goes under their name into their club, when they log in again. Counted on the server."""
+import pytest
+
+from webapp.db import utcnow
+from webapp.models import LoginSession, Visit
+
+from ..factories import PASSWORD, make_case, make_club, make_user
+from .conftest import submit_login
+from .test_field_app import (
+    HELD, STORAGE_DUMP, fill_visit, go_offline, go_online, member_of, no_background_sync,
+    open_app, record_visit, wait_all_sent,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_family_phone_of_two_clubs_and_a_supervisor_keeps_each_ones_own(live_server, phone):
+    first_club, second_club = make_club(), make_club()
+    first, second = member_of(first_club), member_of(second_club)
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    mine = make_case(club=first_club, created_by=first, full_name="Vũ Thị Một")
+    theirs = make_case(club=second_club, created_by=second, full_name="Ngô Văn Hai")
+    page = open_app(phone.new_page(), live_server, first)
+    go_offline(phone)
+    record_visit(page, mine.uuid, "Ghi khi mất sóng")
+    fill_visit(page, mine.uuid, "Điền dở của người thứ nhất")
+    page.evaluate("location.hash = '#/today'")  # left half filled in: a draft
+    page.wait_for_selector("[data-testid=draft]")
+    # The session ends on the server (it idled out): the phone learns it at the next network.
+    LoginSession.update(ended_at=utcnow()).where(LoginSession.user == first).execute()
+    go_online(phone)
+    page.wait_for_selector("#view a[href^='/login']")
+    page.click("#view a[href^='/login']")
+    page.wait_for_selector("input[name=login]")
+    assert page.evaluate(HELD) == {"keys": 0, "working": 1, "outbox": 1}  # sealed
+
+    # A supervisor logs in from there: the desk, not a field app that would log them out.
+    submit_login(page, supervisor.login, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/")
+    dump = page.evaluate(STORAGE_DUMP)
+    for text in (mine.full_name, mine.code, "Ghi khi mất sóng", "Điền dở của người thứ nhất"):
+        assert text not in dump and text not in page.content()
+    page.goto(f"{live_server.url}/account")
+    page.click("#logout-form button[type=submit]")
+    page.wait_for_url("**/login")
+
+    # A member of another club: nothing of the first's, told that another account's entry waits.
+    open_app(page, live_server, second)
+    page.wait_for_selector("text=mục của tài khoản khác")
+    assert page.locator("[data-testid=draft]").count() == 0
+    record_visit(page, theirs.uuid, "Của người thứ hai")
+    wait_all_sent(page)
+    for text in (mine.full_name, mine.code, "Ghi khi mất sóng", "Điền dở của người thứ nhất"):
+        assert text not in page.content()
+    assert Visit.select().where(Visit.created_by == first).count() == 0
+    page.goto(f"{live_server.url}/account")
+    page.click("#logout-form button[type=submit]")
+    page.wait_for_url("**/login")
+
+    # The first again: the entry goes, under their name, into their club; the form is there.
+    no_background_sync(page, live_server)
+    submit_login(page, first.login, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/app/**")
+    wait_all_sent(page)
+    page.wait_for_selector("[data-testid=draft] a")
+    page.click("[data-testid=draft] a")
+    page.wait_for_selector("[data-testid=draft-restored]")
+    assert page.input_value("#f-notes") == "Điền dở của người thứ nhất"
+    assert sorted((v.notes, v.created_by_id, v.club_id) for v in Visit.select()) == [
+        ("Của người thứ hai", second.id, second_club.id),
+        ("Ghi khi mất sóng", first.id, first_club.id)]

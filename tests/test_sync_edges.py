@@ -496,13 +496,16 @@ def test_a_deactivated_member_logs_in_once_only_to_hand_in_what_waits(client, cl
     assert [rows(Visit, waiting[0]["uuid"]), rows(Referral, waiting[1]["uuid"]),
             rows(Visit, not_theirs["uuid"])] == [1, 1, 0]
     assert Visit.get(Visit.uuid == waiting[0]["uuid"]).club_id == club.chair.club_id
-    # Recorded after they lost the case (their phone is no longer theirs to record on): refused.
+    # Recorded after the deactivation, before the phone heard of it, on a case given to another
+    # since: judged as at the deactivation, when it was theirs, so it is not lost (no chair
+    # could give it back to a deactivated member); it waits for review, as all of a hand-in.
     later = entry("visit", visit_data(club.case.uuid), made=at(timedelta(seconds=5)))
     cases.assign(Case.get_by_id(club.case.id), club.b, by=club.chair)
-    assert send(client, [later], waiting=2)[0]["status"] == "invalid"
-    assert User.get_by_id(club.a.id).handed_in_at is None  # something still waits: not done
+    assert send(client, [later], waiting=2)[0]["status"] == "created"
+    assert Visit.get(Visit.uuid == later["uuid"]).review_status == "submitted"
+    assert User.get_by_id(club.a.id).handed_in_at is None  # the phone says one more waits
 
-    send(client, [], waiting=0)  # the member discarded it: nothing waits any more
+    send(client, [], waiting=0)  # nothing waits any more
     a = User.get_by_id(club.a.id)
     assert a.handed_in_at is not None and a.waiting_count == 0
     assert client.get("/api/v1/bootstrap").status_code == 200  # time to log out

@@ -67,10 +67,6 @@ def _case_refusal(user, case, at):
         return _l("The server does not have this case yet. If it was registered on this phone, "
                   "it goes first: sync again once it is sent.")  # another club's: as if unknown
     if not holders.may_record(user, case, at):
-        if user.hand_in_only and at is not None and not user.active_at(at):
-            # Made on a phone that had not heard of it yet: no one can give the case back for then.
-            return _l("Your account had been deactivated when this entry was made, so the club's "
-                      "book cannot take it. Tell your club's chair what it says, then discard it.")
         return _l("You do not follow this case, and did not when this entry was made. Ask your "
                   "club's chair to assign it to you, then send the entry again.")
     return None

@@ -1,5 +1,7 @@
 """Who held a case when: the history a reassignment leaves, so that nothing its previous holder
 recorded before it is trapped on their phone (DESIGN.md §4), and the appointments that follow it."""
+from datetime import timedelta
+
 from flask_babel import gettext as _
 
 from .. import accounts, audit
@@ -121,7 +123,11 @@ def may_record(user, case, at):
         return False
     if user.hand_in_only or user.role not in FIELD:
         # Handing in what waits (deactivated, or no longer a member): only what they recorded
-        # while the case was theirs.
+        # while the case was theirs. An entry their phone made after the deactivation, before
+        # it heard of it, is judged as at that moment: it is not lost, and, as everything of a
+        # hand-in, it waits for the board's review (review.approves_own).
+        if at is not None and user.deactivated_at is not None:
+            at = min(at, user.deactivated_at - timedelta(microseconds=1))
         return answered_for(user, case, at)
     if case.club_id != user.club_id:
         return False

@@ -532,6 +532,7 @@ def test_a_conflict_shows_the_two_versions_and_the_mix_goes_on_the_servers_revis
     page.evaluate("location.hash = '#/outbox'")
     page.locator(".outbox__item[data-state=conflict] a[href^='#/compare/']").click()
     rows = page.locator("form fieldset[data-field]")
+    rows.first.wait_for()  # the compare screen is drawn after the click's hashchange
     assert sorted(rows.evaluate_all("rows => rows.map((r) => r.dataset.field)")) == ["kind", "notes"]
     kind = page.locator("fieldset[data-field=kind]")
     label = page.evaluate(

@@ -9,7 +9,9 @@ import re
 import pytest
 
 from webapp.book import overtaken
-from webapp.models import Appointment, AuditLog, Provider, SurveyAssignment, SurveyRound, Target
+from webapp.models import (
+    Appointment, AuditLog, Case, CaseHolder, Provider, SurveyAssignment, SurveyRound, Target,
+)
 
 from .factories import login_as, make_case, make_user, today
 
@@ -263,3 +265,86 @@ def test_a_page_drawn_again_after_logging_in_again_still_names_the_version_it_wa
     late = _send(client, url, hidden_fields(page), case["mine"])
     assert case["stored"]() == case["after_theirs"]
     assert late.status_code == 409
+
+
+# --- Giving a case to a member from a page opened before another board member gave it ----------
+
+def _assigned_lines(case):
+    return (AuditLog.select().where((AuditLog.action == "case_assigned")
+                                    & (AuditLog.object_id == case.id)).count())
+
+
+def _holders(case, member):
+    return CaseHolder.select().where((CaseHolder.case == case.id)
+                                     & (CaseHolder.member == member.id)).count()
+
+
+def test_assigning_from_a_page_opened_before_another_assigned_the_case_overwrites_nothing(
+        board, chair):
+    """The chair opened the case page while it was theirs; meanwhile the vice-chair gave it to
+    Lan. The chair's 'give it to Minh' from the old page writes nothing: they are told, in
+    Vietnamese, that Lan has it now and to assign again from the page as it is now; assigned again
+    from that page, it is written."""
+    client, other, _vice = board
+    case = make_case(created_by=chair)
+    lan = make_user(club=chair.club, full_name="Trần Thị Lan")
+    minh = make_user(club=chair.club, full_name="Lê Văn Minh")
+    url, page = f"/desk/cases/{case.id}/assign", f"/desk/cases/{case.id}"
+    mine = hidden_fields(client.get(page).get_data(as_text=True))
+    theirs = hidden_fields(other.get(page).get_data(as_text=True))
+    assert _send(other, url, theirs, {"member": str(lan.id)}).status_code == 302
+    late = client.post(url, data={**mine, "member": str(minh.id)}, follow_redirects=True)
+    assert Case.get_by_id(case.id).assigned_to_id == lan.id  # the vice-chair's stands
+    assert _assigned_lines(case) == 1 and _holders(case, minh) == 0
+    shown = late.get_data(as_text=True)
+    assert ("đối tượng này đã được phân công cho Trần Thị Lan theo dõi: chưa có gì thay đổi"
+            in shown)
+    assert "rồi bấm Phân công lại" in shown and "Đã phân công theo dõi đối tượng." not in shown
+    # From the page as it is now, the chair's choice is taken.
+    assert _send(client, url, hidden_fields(shown), {"member": str(minh.id)}).status_code == 302
+    assert Case.get_by_id(case.id).assigned_to_id == minh.id
+    assert _assigned_lines(case) == 2 and _holders(case, minh) == 1
+
+
+def test_the_same_assignment_sent_twice_is_taken_once(board, chair):
+    """A double tap, or a retry after a lost answer, from the same page: taken, said so, and one
+    audit line and one holder's row."""
+    client, _other, _vice = board
+    case = make_case(created_by=chair)
+    minh = make_user(club=chair.club, full_name="Lê Văn Minh")
+    url = f"/desk/cases/{case.id}/assign"
+    form = hidden_fields(client.get(f"/desk/cases/{case.id}").get_data(as_text=True))
+    first = _send(client, url, form, {"member": str(minh.id)})
+    again = client.post(url, data={**form, "member": str(minh.id)}, follow_redirects=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert "Đã phân công theo dõi đối tượng." in again.get_data(as_text=True)
+    assert Case.get_by_id(case.id).assigned_to_id == minh.id
+    assert _assigned_lines(case) == 1 and _holders(case, minh) == 1
+
+
+def test_two_who_gave_the_case_to_the_same_member_are_not_overtaken(board, chair):
+    client, other, _vice = board
+    case = make_case(created_by=chair)
+    lan = make_user(club=chair.club, full_name="Trần Thị Lan")
+    url, page = f"/desk/cases/{case.id}/assign", f"/desk/cases/{case.id}"
+    mine = hidden_fields(client.get(page).get_data(as_text=True))
+    theirs = hidden_fields(other.get(page).get_data(as_text=True))
+    _send(other, url, theirs, {"member": str(lan.id)})
+    _send(client, url, mine, {"member": str(lan.id)})
+    assert Case.get_by_id(case.id).assigned_to_id == lan.id
+    assert _assigned_lines(case) == 1 and _holders(case, lan) == 1
+
+
+def test_assign_refuses_a_page_drawn_on_another_assignee(chair):
+    """The rule, called directly: who has it now is in the message."""
+    from webapp.book import cases
+
+    case = make_case(created_by=chair)
+    lan = make_user(club=chair.club, full_name="Trần Thị Lan")
+    minh = make_user(club=chair.club, full_name="Lê Văn Minh")
+    drawn = cases.assigned_mark(case)
+    cases.assign(case, lan, chair, seen=drawn)
+    with pytest.raises(overtaken.Overtaken) as raised:
+        cases.assign(case, minh, chair, seen=drawn)
+    assert "Trần Thị Lan" in str(raised.value.message)
+    assert Case.get_by_id(case.id).assigned_to_id == lan.id

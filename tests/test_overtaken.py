@@ -10,7 +10,7 @@ import pytest
 
 from webapp.book import overtaken
 from webapp.models import (
-    Appointment, AuditLog, Case, CaseHolder, Provider, SurveyAssignment, SurveyRound, Target,
+    Appointment, AuditLog, Case, CaseHolder, Provider, SurveyAssignment, SurveyRound, Target, User,
 )
 
 from .factories import login_as, make_case, make_user, today
@@ -348,3 +348,64 @@ def test_assign_refuses_a_page_drawn_on_another_assignee(chair):
         cases.assign(case, minh, chair, seen=drawn)
     assert "Trần Thị Lan" in str(raised.value.message)
     assert Case.get_by_id(case.id).assigned_to_id == lan.id
+
+
+# --- A supervisor's area, set by two admins from pages opened on the same area -----------------
+
+@pytest.fixture
+def admins(client):
+    """Two admins, each logged in on their own browser (in Vietnamese)."""
+    first = make_user(role="admin", full_name="Nguyễn Văn An")
+    second = make_user(role="admin", full_name="Đặng Thị Bình")
+    login_as(client, first)
+    other = client.application.test_client()
+    login_as(other, second)
+    return client, other
+
+
+def _area_lines(account):
+    return (AuditLog.select().where((AuditLog.action == "account_area_changed")
+                                    & (AuditLog.object_id == account.id)).count())
+
+
+def test_an_area_saved_from_a_page_opened_before_another_admin_saved_overwrites_nothing(admins):
+    client, other = admins
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    url = f"/admin/users/{supervisor.id}"
+    mine = hidden_fields(client.get(url).get_data(as_text=True))
+    theirs = hidden_fields(other.get(url).get_data(as_text=True))
+    assert _send(other, url, theirs, {"area-area": "Quảng Ninh"}).status_code == 302
+    late = _send(client, url, mine, {"area-area": "Cẩm Phả"})
+    page = late.get_data(as_text=True)
+    assert User.get_by_id(supervisor.id).area == "Quảng Ninh"  # the other admin's stands
+    assert late.status_code == 409 and _area_lines(supervisor) == 1
+    assert "Bản Đặng Thị Bình đã lưu" in page and "Quảng Ninh" in page
+    assert page.index("Bản Đặng Thị Bình đã lưu") < page.index('value="Cẩm Phả"')
+    assert "không có gì bị ghi đè" in page and "rồi lưu lần nữa" in page
+    # Saved again from that page (it names the version it showed), it is taken.
+    assert _send(client, url, hidden_fields(page), {"area-area": "Cẩm Phả"}).status_code == 302
+    assert User.get_by_id(supervisor.id).area == "Cẩm Phả" and _area_lines(supervisor) == 2
+
+
+def test_the_same_area_sent_twice_is_taken_once(admins):
+    client, _other = admins
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    url = f"/admin/users/{supervisor.id}"
+    form = hidden_fields(client.get(url).get_data(as_text=True))
+    first = _send(client, url, form, {"area-area": "Cẩm Phả"})
+    again = _send(client, url, form, {"area-area": "Cẩm Phả"})
+    assert first.status_code == again.status_code == 302
+    assert User.get_by_id(supervisor.id).area == "Cẩm Phả" and _area_lines(supervisor) == 1
+
+
+def test_set_area_refuses_a_form_opened_on_another_area(app):
+    from webapp.book import supervisors
+
+    admin = make_user(role="admin")
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    drawn = overtaken.mark(supervisors.area_values(supervisor))
+    assert supervisors.set_area(supervisor, "Quảng Ninh", admin, seen=drawn) is True
+    with pytest.raises(overtaken.Overtaken) as raised:
+        supervisors.set_area(supervisor, "Cẩm Phả", admin, seen=drawn)
+    assert raised.value.saved == {"area": "Quảng Ninh"} and raised.value.by == admin
+    assert User.get_by_id(supervisor.id).area == "Quảng Ninh"

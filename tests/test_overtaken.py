@@ -9,7 +9,9 @@ import re
 import pytest
 
 from webapp.book import overtaken
-from webapp.models import Appointment, AuditLog, Provider, SurveyAssignment, SurveyRound, Target
+from webapp.models import (
+    Appointment, AuditLog, Case, CaseHolder, Provider, SurveyAssignment, SurveyRound, Target, User,
+)
 
 from .factories import login_as, make_case, make_user, today
 
@@ -263,3 +265,147 @@ def test_a_page_drawn_again_after_logging_in_again_still_names_the_version_it_wa
     late = _send(client, url, hidden_fields(page), case["mine"])
     assert case["stored"]() == case["after_theirs"]
     assert late.status_code == 409
+
+
+# --- Giving a case to a member from a page opened before another board member gave it ----------
+
+def _assigned_lines(case):
+    return (AuditLog.select().where((AuditLog.action == "case_assigned")
+                                    & (AuditLog.object_id == case.id)).count())
+
+
+def _holders(case, member):
+    return CaseHolder.select().where((CaseHolder.case == case.id)
+                                     & (CaseHolder.member == member.id)).count()
+
+
+def test_assigning_from_a_page_opened_before_another_assigned_the_case_overwrites_nothing(
+        board, chair):
+    """The chair opened the case page while it was theirs; meanwhile the vice-chair gave it to
+    Lan. The chair's 'give it to Minh' from the old page writes nothing: they are told, in
+    Vietnamese, that Lan has it now and to assign again from the page as it is now; assigned again
+    from that page, it is written."""
+    client, other, _vice = board
+    case = make_case(created_by=chair)
+    lan = make_user(club=chair.club, full_name="Trần Thị Lan")
+    minh = make_user(club=chair.club, full_name="Lê Văn Minh")
+    url, page = f"/desk/cases/{case.id}/assign", f"/desk/cases/{case.id}"
+    mine = hidden_fields(client.get(page).get_data(as_text=True))
+    theirs = hidden_fields(other.get(page).get_data(as_text=True))
+    assert _send(other, url, theirs, {"member": str(lan.id)}).status_code == 302
+    late = client.post(url, data={**mine, "member": str(minh.id)}, follow_redirects=True)
+    assert Case.get_by_id(case.id).assigned_to_id == lan.id  # the vice-chair's stands
+    assert _assigned_lines(case) == 1 and _holders(case, minh) == 0
+    shown = late.get_data(as_text=True)
+    assert ("đối tượng này đã được phân công cho Trần Thị Lan theo dõi: chưa có gì thay đổi"
+            in shown)
+    assert "rồi bấm Phân công lại" in shown and "Đã phân công theo dõi đối tượng." not in shown
+    # From the page as it is now, the chair's choice is taken.
+    assert _send(client, url, hidden_fields(shown), {"member": str(minh.id)}).status_code == 302
+    assert Case.get_by_id(case.id).assigned_to_id == minh.id
+    assert _assigned_lines(case) == 2 and _holders(case, minh) == 1
+
+
+def test_the_same_assignment_sent_twice_is_taken_once(board, chair):
+    """A double tap, or a retry after a lost answer, from the same page: taken, said so, and one
+    audit line and one holder's row."""
+    client, _other, _vice = board
+    case = make_case(created_by=chair)
+    minh = make_user(club=chair.club, full_name="Lê Văn Minh")
+    url = f"/desk/cases/{case.id}/assign"
+    form = hidden_fields(client.get(f"/desk/cases/{case.id}").get_data(as_text=True))
+    first = _send(client, url, form, {"member": str(minh.id)})
+    again = client.post(url, data={**form, "member": str(minh.id)}, follow_redirects=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert "Đã phân công theo dõi đối tượng." in again.get_data(as_text=True)
+    assert Case.get_by_id(case.id).assigned_to_id == minh.id
+    assert _assigned_lines(case) == 1 and _holders(case, minh) == 1
+
+
+def test_two_who_gave_the_case_to_the_same_member_are_not_overtaken(board, chair):
+    client, other, _vice = board
+    case = make_case(created_by=chair)
+    lan = make_user(club=chair.club, full_name="Trần Thị Lan")
+    url, page = f"/desk/cases/{case.id}/assign", f"/desk/cases/{case.id}"
+    mine = hidden_fields(client.get(page).get_data(as_text=True))
+    theirs = hidden_fields(other.get(page).get_data(as_text=True))
+    _send(other, url, theirs, {"member": str(lan.id)})
+    _send(client, url, mine, {"member": str(lan.id)})
+    assert Case.get_by_id(case.id).assigned_to_id == lan.id
+    assert _assigned_lines(case) == 1 and _holders(case, lan) == 1
+
+
+def test_assign_refuses_a_page_drawn_on_another_assignee(chair):
+    """The rule, called directly: who has it now is in the message."""
+    from webapp.book import cases
+
+    case = make_case(created_by=chair)
+    lan = make_user(club=chair.club, full_name="Trần Thị Lan")
+    minh = make_user(club=chair.club, full_name="Lê Văn Minh")
+    drawn = cases.assigned_mark(case)
+    cases.assign(case, lan, chair, seen=drawn)
+    with pytest.raises(overtaken.Overtaken) as raised:
+        cases.assign(case, minh, chair, seen=drawn)
+    assert "Trần Thị Lan" in str(raised.value.message)
+    assert Case.get_by_id(case.id).assigned_to_id == lan.id
+
+
+# --- A supervisor's area, set by two admins from pages opened on the same area -----------------
+
+@pytest.fixture
+def admins(client):
+    """Two admins, each logged in on their own browser (in Vietnamese)."""
+    first = make_user(role="admin", full_name="Nguyễn Văn An")
+    second = make_user(role="admin", full_name="Đặng Thị Bình")
+    login_as(client, first)
+    other = client.application.test_client()
+    login_as(other, second)
+    return client, other
+
+
+def _area_lines(account):
+    return (AuditLog.select().where((AuditLog.action == "account_area_changed")
+                                    & (AuditLog.object_id == account.id)).count())
+
+
+def test_an_area_saved_from_a_page_opened_before_another_admin_saved_overwrites_nothing(admins):
+    client, other = admins
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    url = f"/admin/users/{supervisor.id}"
+    mine = hidden_fields(client.get(url).get_data(as_text=True))
+    theirs = hidden_fields(other.get(url).get_data(as_text=True))
+    assert _send(other, url, theirs, {"area-area": "Quảng Ninh"}).status_code == 302
+    late = _send(client, url, mine, {"area-area": "Cẩm Phả"})
+    page = late.get_data(as_text=True)
+    assert User.get_by_id(supervisor.id).area == "Quảng Ninh"  # the other admin's stands
+    assert late.status_code == 409 and _area_lines(supervisor) == 1
+    assert "Bản Đặng Thị Bình đã lưu" in page and "Quảng Ninh" in page
+    assert page.index("Bản Đặng Thị Bình đã lưu") < page.index('value="Cẩm Phả"')
+    assert "không có gì bị ghi đè" in page and "rồi lưu lần nữa" in page
+    # Saved again from that page (it names the version it showed), it is taken.
+    assert _send(client, url, hidden_fields(page), {"area-area": "Cẩm Phả"}).status_code == 302
+    assert User.get_by_id(supervisor.id).area == "Cẩm Phả" and _area_lines(supervisor) == 2
+
+
+def test_the_same_area_sent_twice_is_taken_once(admins):
+    client, _other = admins
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    url = f"/admin/users/{supervisor.id}"
+    form = hidden_fields(client.get(url).get_data(as_text=True))
+    first = _send(client, url, form, {"area-area": "Cẩm Phả"})
+    again = _send(client, url, form, {"area-area": "Cẩm Phả"})
+    assert first.status_code == again.status_code == 302
+    assert User.get_by_id(supervisor.id).area == "Cẩm Phả" and _area_lines(supervisor) == 1
+
+
+def test_set_area_refuses_a_form_opened_on_another_area(app):
+    from webapp.book import supervisors
+
+    admin = make_user(role="admin")
+    supervisor = make_user(role="supervisor", area="Hạ Long")
+    drawn = overtaken.mark(supervisors.area_values(supervisor))
+    assert supervisors.set_area(supervisor, "Quảng Ninh", admin, seen=drawn) is True
+    with pytest.raises(overtaken.Overtaken) as raised:
+        supervisors.set_area(supervisor, "Cẩm Phả", admin, seen=drawn)
+    assert raised.value.saved == {"area": "Quảng Ninh"} and raised.value.by == admin
+    assert User.get_by_id(supervisor.id).area == "Quảng Ninh"

@@ -6,10 +6,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import JOIN
 from playhouse.flask_utils import get_object_or_404
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from .. import accounts, audit
+from .. import accounts
+from ..book import overtaken, supervisors
 from ..forms import NewAccountForm, PasswordResetForm, apply_account_error
 from ..invalid import Invalid
 from ..models import FIELD_ROLES, Club, User
@@ -48,6 +49,8 @@ class AdminAccountForm(NewAccountForm):
 class AreaForm(FlaskForm):
     area = StringField(_l("Area (a city or province)"),
                        validators=[DataRequired(_l("Enter a city or province.")), Length(max=120)])
+    # the mark of the area the page showed (book/overtaken.py)
+    seen = HiddenField()
 
 
 def _club_choices():
@@ -134,6 +137,7 @@ def user(user_id):
     account = get_object_or_404(User.select(), User.id == user_id)
     reset_form = PasswordResetForm(prefix="reset")
     area_form = AreaForm(prefix="area", area=account.area)
+    late = None
     if (request.method == "POST" and "reset-password" in request.form and account.club_id is None
             and reset_form.validate()):  # a club's accounts get a setup code instead
         try:
@@ -147,13 +151,24 @@ def user(user_id):
             return redirect(url_for("admin.user", user_id=account.id))
     if (request.method == "POST" and "area-area" in request.form and account.role == "supervisor"
             and area_form.validate()):
-        account.area = area_form.area.data.strip()
-        account.save(only=[User.area])
-        audit.record("account_area_changed", account, club=None)
-        flash(_("Area saved."), "success")
-        return redirect(url_for("admin.user", user_id=account.id))
-    return render_template("admin/user.html", account=account, reset_form=reset_form,
-                           area_form=area_form)
+        try:
+            supervisors.set_area(account, area_form.area.data, current_user._get_current_object(),
+                                 seen=area_form.seen.data)
+        except overtaken.Overtaken as other:
+            late = other
+        else:
+            flash(_("Area saved."), "success")
+            return redirect(url_for("admin.user", user_id=account.id))
+    # The area form names the version it was opened on: after an overtaken save, the other
+    # admin's (shown above what was typed).
+    if late or not area_form.seen.data:
+        area_form.seen.data = overtaken.mark(late.saved if late
+                                             else supervisors.area_values(account))
+    page = render_template("admin/user.html", account=account, reset_form=reset_form,
+                           area_form=area_form, overtaken=late,
+                           saved_rows=[(_("Area"), late.saved["area"])] if late else [])
+    return (page, 409) if late else page
+
 
 
 def _club_account(user_id):

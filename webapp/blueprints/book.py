@@ -6,11 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from playhouse.flask_utils import PaginatedQuery
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import audit
-from ..book import activities, cases, consent, providers, referrals, review, sync
+from ..book import activities, cases, consent, overtaken, providers, referrals, review, sync
 from ..book.entry_forms import ActivityForm, AttendanceForm, CaseForm, ReferralForm, VisitForm
 from ..invalid import Invalid
 from ..models import Activity, Attendance, Case, Referral, User
@@ -27,6 +27,8 @@ PER_PAGE = 30
 
 class AssignForm(FlaskForm):
     member = SelectField(_l("Member who follows the case"), validate_choice=False)
+    # whom the case was assigned to when the page was drawn (cases.assigned_mark)
+    seen = HiddenField()
 
 
 class CloseForm(FlaskForm):
@@ -155,7 +157,7 @@ def case_page(case_id):
     """A case and its whole timeline (each view is audited)."""
     case = _case(case_id)
     audit.record("case_viewed", case, code=case.code)
-    assign = AssignForm(member=str(case.assigned_to_id or ""))
+    assign = AssignForm(member=str(case.assigned_to_id or ""), seen=cases.assigned_mark(case))
     assign.member.choices = [(str(m.id), m.full_name or m.login) for m in _members()]
     return render_template("book/case.html", case=case, timeline=cases.timeline(case),
                            readers=audit.readers_of(case.id, case.club_id), read_view=read_view,
@@ -204,7 +206,9 @@ def case_assign(case_id):
     if form.validate_on_submit():
         try:
             member = int(form.member.data or 0)
-            cases.assign(case, member, current_user._get_current_object())
+            cases.assign(case, member, current_user._get_current_object(), seen=form.seen.data)
+        except overtaken.Overtaken as other:
+            flash(str(other.message), "error")
         except (Invalid, ValueError):
             flash(_("Choose a member of the club."), "error")
         else:

@@ -4,7 +4,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from . import holders, notices, screenings
+from . import holders, notices, overtaken, screenings
 from .. import accounts, audit
 from .consent import consent_of, set_consent
 from ..clock import local_today
@@ -147,13 +147,34 @@ CLOSED = ("closed", "closed_referred")
 # may show it as it was before another tab (or the same form sent a moment ago) changed it.
 
 
-def assign(case, member, by):
-    """Give the case to a member of the club to follow."""
-    if User.active_member(case.club_id, getattr(member, "id", member)) is None:
+def assigned_mark(case):
+    """What the assign form carries of whom the case was assigned to when the page was drawn."""
+    return overtaken.mark({"assigned_to": case.assigned_to_id})
+
+
+def _assigned_elsewhere(case):
+    holder = case.assigned_to
+    name = (holder.full_name or holder.login) if holder is not None else ""
+    return _l("Meanwhile the case was assigned to %(name)s: nothing was changed. This page now "
+              "shows who has it; if it should still go to someone else, choose them and assign "
+              "again.", name=name) if holder is not None else \
+        _l("Meanwhile the case was taken off its member: nothing was changed. This page now shows "
+           "it as it is; choose the member and assign again.")
+
+
+def assign(case, member, by, seen=None):
+    """Give the case to a member of the club to follow.
+
+    `seen`: the assigned_mark of the page the chair acted on. If another board member assigned the
+    case to someone else since, nothing is written (overtaken.Overtaken, whose message says who
+    has it now). The same assignment sent twice (a double tap, a retry) is taken once."""
+    member_id = getattr(member, "id", member)
+    if User.active_member(case.club_id, member_id) is None:
         raise Invalid({"member": _l("Choose a member of the club.")})
     with database.atomic():
         case = locked(case)
-        if case.assigned_to_id == getattr(member, "id", member):
+        if overtaken.check(seen, {"assigned_to": case.assigned_to_id}, {"assigned_to": member_id},
+                           message=lambda _name: _assigned_elsewhere(case)):
             return  # given to them already (the form sent twice, or from another tab)
         holders.hand_over(case, member, case.assigned_to_id)
         case.assigned_to = member

@@ -36,6 +36,8 @@ class Overtaken(ValueError):
         self.saved = saved
         self.by = by
         self.name = (by.full_name or by.login) if by is not None else ""
+        if callable(message):
+            message = message(self.name)  # None: the message below
         if message is None:
             message = (_l("%(name)s saved this meanwhile: nothing was overwritten. What they saved "
                           "is shown above what you typed; keep what you want of it in the form, "
@@ -43,8 +45,6 @@ class Overtaken(ValueError):
                        _l("Another board member saved this meanwhile: nothing was overwritten. "
                           "What they saved is shown above what you typed; keep what you want of "
                           "it in the form, then save again."))
-        elif callable(message):
-            message = message(self.name)
         super().__init__(str(message))
         self.message = message
 
@@ -56,8 +56,8 @@ def check(seen, saved, typed, by=None, message=None):
     Returns True if `typed` is what `saved` already holds (the form sent again after its first
     sending was written, or nothing changed): the caller writes nothing. `by`: who saved `saved`
     (a user, or a function giving one, asked only when overtaken); `message`: the Overtaken's
-    (text, or a function of the saver's name). A form that names no version (`seen` empty: drawn
-    before forms carried one) is not checked.
+    (text, or a function of the saver's name giving a text, or None for the shared one). A form
+    that names no version (`seen` empty: drawn before forms carried one) is not checked.
     """
     unchanged = _canonical(typed) == _canonical(saved)
     if seen and not unchanged and seen != mark(saved):

@@ -250,9 +250,8 @@ def reschedule(appointment, by, due_date, reason, today=None, seen=None):
         if appointment.status != "open":
             raise Invalid(_l("Only a scheduled visit can be moved."))
         typed = {"due_date": due_date, "reason": reason}
-        overtaken.check(seen, moved(appointment), typed,
-                        by=lambda: audit.last_by(appointment, "appointment_reschedule"))
-        if moved(appointment) == typed:
+        if overtaken.check(seen, moved(appointment), typed,
+                           by=lambda: audit.last_by(appointment, "appointment_reschedule")):
             return appointment  # sent again as it was: nothing to write
         previous = appointment.due_date
         appointment.due_date, appointment.rescheduled_reason = due_date, reason

@@ -170,9 +170,8 @@ def save_round(club, by, values, round_=None, uuid=None, seen=None):
             round_ = SurveyRound(club=club, created_by=by, **({"uuid": uuid} if uuid else {}))
         else:
             round_ = locked(round_)
-            overtaken.check(seen, values_of(round_), typed,
-                            by=lambda: audit.last_by(round_, "survey_round_saved"))
-            if values_of(round_) == typed:
+            if overtaken.check(seen, values_of(round_), typed,
+                               by=lambda: audit.last_by(round_, "survey_round_saved")):
                 return round_  # sent again as it was: nothing to write
         # A closed round whose last day the chair moves later is extended: open again, so the
         # screenings refused for it ("ask the chair to extend the round") are taken when sent.
@@ -230,10 +229,8 @@ def assign_areas(round_, assignments, by, seen=None):
              "members": {area: member.id for area, member in chosen.items()}}
     with database.atomic():
         round_ = locked(round_)
-        saved = assigned_values(round_)
-        overtaken.check(seen, saved, typed,
-                        by=lambda: audit.last_by(round_, "survey_areas_assigned"))
-        if saved == typed:
+        if overtaken.check(seen, assigned_values(round_), typed,
+                           by=lambda: audit.last_by(round_, "survey_areas_assigned")):
             return  # sent again as it was: nothing to write
         SurveyAssignment.delete().where(SurveyAssignment.round == round_).execute()
         for area in round_.areas:

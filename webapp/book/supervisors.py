@@ -15,10 +15,9 @@ def area_values(account):
 
 
 def _overtaken_message(name):
+    # Who saved, when known: overtaken.Overtaken's own message; else it was another admin.
     if name:
-        return _l("%(name)s saved this meanwhile: nothing was overwritten. What they saved is "
-                  "shown above what you typed; keep what you want of it in the form, then save "
-                  "again.", name=name)
+        return None
     return _l("Another administrator saved this area meanwhile: nothing was overwritten. What "
               "they saved is shown above what you typed; keep what you want of it in the form, "
               "then save again.")

@@ -69,9 +69,8 @@ def set_targets(club, year, *, consultations, mobilised_per_member, referred_per
     with database.atomic():
         target, created = Target.get_or_create(club=club, year=year, defaults=TARGET_DEFAULTS)
         target = locked(target)
-        overtaken.check(seen, values_of(target), typed,
-                        by=lambda: audit.last_by(target, "targets_set"))
-        if not created and values_of(target) == typed:
+        if (overtaken.check(seen, values_of(target), typed,
+                            by=lambda: audit.last_by(target, "targets_set")) and not created):
             return target  # sent again as it was: nothing to write
         for name, value in typed.items():
             setattr(target, name, value)

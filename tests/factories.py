@@ -17,6 +17,7 @@ from webapp.models import (
     CaseCategory,
     Club,
     Consent,
+    EntryRevision,
     Provider,
     Referral,
     Review,
@@ -103,6 +104,19 @@ def make_visit(case, created_by=None, **overrides):
                   review_status="submitted")
     fields.update(overrides)
     return Visit.create(**fields)
+
+
+def make_returned_visit(case, member, chair, reason="Ghi rõ hơn", notes="Ngắn quá"):
+    """A visit `member` sent on `case` and `chair` returned with `reason`: its first revision as
+    the phone sent it, and the decision. Returns (the visit, that revision's data)."""
+    first = {"case_uuid": case.uuid, "date": today().isoformat(), "kind": "home_visit",
+             "topics": ["safe_migration"], "notes": notes}
+    visit = make_visit(case, created_by=member, notes=notes, review_status="returned")
+    EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, submitted_by=member,
+                         data=first)
+    Review.create(club=case.club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
+                  decision="returned", reason=reason, decided_by=chair)
+    return visit, first
 
 
 def login_as(client, user, password=PASSWORD):

@@ -18,10 +18,9 @@ from axe_playwright_python.base import AXE_SCRIPT
 from axe_playwright_python.sync_playwright import Axe
 
 from webapp.book import sync
-from webapp.clock import local_today
-from webapp.models import EntryRevision, Review, User, Visit
+from webapp.models import User, Visit
 
-from ..factories import PASSWORD, make_case, make_club, make_user, make_visit
+from ..factories import PASSWORD, make_case, make_club, make_returned_visit, make_user
 from .conftest import CHROMIUM, CHROMIUM_ARGS, log_in, submit_login
 from .test_desk_360 import WIDTH, desk_pages, seed
 
@@ -192,13 +191,7 @@ def test_the_phones_errors_and_its_compare_screen_pass_axe(live_server, playwrig
     member = make_user(club=club, role="member", locale="vi", device_key=os.urandom(32))
     chair = make_user(club=club, role="chair")
     case = make_case(club=club, created_by=member)
-    first = {"case_uuid": case.uuid, "date": local_today().isoformat(), "kind": "home_visit",
-             "topics": ["safe_migration"], "notes": "Ngắn quá"}
-    visit = make_visit(case, created_by=member, notes="Ngắn quá", review_status="returned")
-    EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, submitted_by=member,
-                         data=first)
-    Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
-                  decision="returned", reason="Ghi rõ hơn", decided_by=chair)
+    visit, first = make_returned_visit(case, member, chair)
     axe = Axe(AXE_SCRIPT + TAP_44)
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                   args=CHROMIUM_ARGS)

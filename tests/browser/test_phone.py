@@ -12,11 +12,10 @@ import pytest
 
 from webapp.book import cases, consent
 from webapp.book import sync as sync_module
-from webapp.clock import local_today
 from webapp.db import utcnow
-from webapp.models import Case, EntryRevision, LoginSession, Referral, Review, User, Visit
+from webapp.models import Case, EntryRevision, LoginSession, Referral, User, Visit
 
-from ..factories import PASSWORD, make_case, make_club, make_user, make_visit
+from ..factories import PASSWORD, make_case, make_club, make_returned_visit, make_user
 from .test_field_app import (
     HELD, STORAGE_DUMP, fill_visit, go_offline, go_online, member_of, no_background_sync, open_app,
     record_visit, register_case, sync_once, wait_all_sent, waiting,
@@ -499,13 +498,7 @@ def test_a_conflict_shows_the_two_versions_and_the_mix_goes_on_the_servers_revis
     member = member_of(club)
     chair = make_user(club=club, role="chair")
     case = make_case(club=club, created_by=member)
-    first = {"case_uuid": case.uuid, "date": local_today().isoformat(), "kind": "home_visit",
-             "topics": ["safe_migration"], "notes": "Ngắn quá"}
-    visit = make_visit(case, created_by=member, notes="Ngắn quá", review_status="returned")
-    EntryRevision.create(entry_type="visit", uuid=visit.uuid, revision=1, submitted_by=member,
-                         data=first)
-    Review.create(club=club, entry_type="visit", entry_uuid=visit.uuid, revision=1,
-                  decision="returned", reason="Ghi rõ hơn", decided_by=chair)
+    visit, first = make_returned_visit(case, member, chair)
     page = open_app(phone.new_page(), live_server, member)
     go_offline(phone)
     page.locator(".list__item:has-text('Ghi rõ hơn') a").click()

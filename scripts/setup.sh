@@ -36,3 +36,18 @@ ensure_chromium() {
     apt_install chromium
   fi
 }
+
+ensure_node_modules() {
+  # esbuild, from the npm registry, for scripts/build-js and the test that the field app's
+  # bundle is built from its sources. The app itself runs without Node.js.
+  if ! command -v npm >/dev/null; then
+    echo "Installing Debian's Node.js and npm for the field app's bundler …"
+    apt_install nodejs npm
+  fi
+  local stamp=node_modules/.installed-$(sha1sum package-lock.json | cut -c1-12)
+  if [ ! -f "$stamp" ]; then
+    echo "Installing the field app's bundler (esbuild) into node_modules …"
+    npm ci --silent --no-audit --no-fund
+    touch "$stamp"
+  fi
+}

@@ -4,24 +4,32 @@ The shell is the same for every user (no personal data); the phone fills it from
 """
 import hashlib
 from pathlib import Path
+from typing import NamedTuple
 
 import rcssmin
 import rjsmin
 from flask import current_app, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.security import safe_join
+
+from . import security
 
 WEBAPP = Path(__file__).parent
 STATIC = WEBAPP / "static"
 
 # Static files the shell needs offline (paths under /static/). Not the PNG icons: only the
-# browser uses them, to install the app, and it keeps its own copy then.
-STATIC_FILES = [
-    "css/app.css", "css/field.css",
-    "js/core.js", "js/app.js", "js/views.js", "js/forms.js", "js/ui.js", "js/logout.js",
-    "icons/icon.svg",
-]
+# browser uses them, to install the app, and it keeps its own copy then. core.js is a file because
+# the service worker imports it too, app.css because the login page and the desk load it first
+# (the browser's copy then serves the shell and the precache).
+STATIC_FILES = ["css/app.css", "js/core.js", "icons/icon.svg"]
+
+# What the shell holds inline, so that the phone asks for no other file before Today is drawn
+# (issue 17): the field app's own style sheet, and its modules (js/app.js and what it imports)
+# bundled into one script by esbuild — scripts/build-js writes it, a test checks it is current.
+INLINE_STYLES = ["css/field.css"]
+BUNDLE = WEBAPP / "bundled" / "field-app.js"
 THEME_COLOUR = "#0b5d5b"
 
 
@@ -94,7 +102,8 @@ def version():
     if cached and not current_app.debug:
         return cached
     digest = hashlib.sha256()
-    files = [STATIC / name for name in STATIC_FILES + ["sw.js", "js/sw-push.js"]]
+    files = [STATIC / name for name in STATIC_FILES + INLINE_STYLES + ["sw.js", "js/sw-push.js"]]
+    files.append(BUNDLE)
     files += sorted((WEBAPP / "templates").glob("*.html"))
     files += sorted((WEBAPP / "templates" / "shell").glob("*.html"))
     files += sorted((WEBAPP / "translations").glob("*/LC_MESSAGES/*.po"))
@@ -106,6 +115,31 @@ def version():
     value = digest.hexdigest()[:12]
     current_app.extensions["shell_version"] = value
     return value
+
+
+class Inline(NamedTuple):
+    style: Markup  # the <style> element
+    script: Markup  # the <script type="module"> element
+    csp: str  # the shell's policy, which allows exactly these two
+
+
+def inline():
+    """The shell's inline style sheet and script, and the policy allowing them by their hash.
+    Made once for each version of the shell."""
+    kept = current_app.extensions.get("shell_inline")
+    if kept and kept[0] == version():
+        return kept[1]
+    css = "".join(minify(name, (STATIC / name).read_text(encoding="utf-8"))
+                  for name in INLINE_STYLES)
+    js = BUNDLE.read_text(encoding="utf-8").strip()
+    for text, end in ((css, "</style"), (js, "</script")):
+        # Either would end the element early; esbuild and rcssmin never write them.
+        if end in text.lower() or "<!--" in text:
+            raise ValueError(f"the shell's inline text holds {end} or <!--")
+    parts = Inline(Markup(f"<style>{css}</style>"), Markup(f'<script type="module">{js}</script>'),
+                   security.csp_allowing(scripts=[js], styles=[css]))
+    current_app.extensions["shell_inline"] = (version(), parts)
+    return parts
 
 
 def manifest():

@@ -13,8 +13,12 @@ bp = Blueprint("shell", __name__)
 @access(LOGGED_IN)  # holds no data; a former member's phone opens it to hand in what waits
 def app():
     """The app shell: the same page for everyone, filled on the phone from IndexedDB."""
-    page = render_template("shell/app.html", strings=shell.ui_strings(), version=shell.version())
-    return _revalidated(Response(page, mimetype="text/html"))
+    inline = shell.inline()
+    page = render_template("shell/app.html", strings=shell.ui_strings(), version=shell.version(),
+                           inline=inline)
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = inline.csp
+    return _revalidated(response)
 
 
 @bp.route("/app/offline")

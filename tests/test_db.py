@@ -361,7 +361,7 @@ def test_a_board_member_deactivated_before_the_upgrade_left_the_board_then(empty
 def test_who_last_saved_a_record_is_found_by_an_index(empty_database):
     """The audit log is the largest table: the lines about one record (audit.last_by, who saved
     it, for the page that says someone else saved it first) are found by an index on the record
-    (0018), not by reading the whole log; the upgrade keeps every line."""
+    (0019), not by reading the whole log; the upgrade keeps every line."""
     database.initialize(make_database(empty_database, None))
     migrate(target=FIRST)
     rows = fill_first_schema()

@@ -523,7 +523,7 @@ class AuditLog(BaseModel):
     details = JSONTextField(null=True)
 
     class Meta:
-        # The lines about one record, newest first (audit.last_by): migration 0018.
+        # The lines about one record, newest first (audit.last_by): migration 0019.
         indexes = ((("object_type", "object_id", "id"), False),)
 
 

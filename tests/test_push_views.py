@@ -102,7 +102,7 @@ def test_settings_page_explains_and_lists_devices(client, push_endpoint):
     login_as(client, user)
     assert "/account/notifications" in client.get("/account").get_data(as_text=True)
     page = client.get("/account/notifications").get_data(as_text=True)
-    assert "không bao giờ ghi tên" in page  # what is sent, and what never is
+    assert "không bao giờ ghi tên hay mã hồ sơ" in page  # what is sent, and what never is
     assert "iPhone" in page
     assert 'id="push-on"' in page and "js/push-settings.js" in page
     assert "Android · Chrome" in page

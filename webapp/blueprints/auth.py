@@ -114,6 +114,8 @@ def told_on(user):
 def _log_in(user):
     session.clear()  # a fresh session at every login
     accounts.start_session(user)
+    # This browser's reminders: the user's again if they were theirs, another's no more.
+    push.logged_in(user, request.cookies.get(push.BROWSER_COOKIE))
     login_user(user, force=user.hand_in_only)  # a hand-in session: deactivated, so force
     session.permanent = True
     news = accounts.news_for_holder(user)

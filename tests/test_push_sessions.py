@@ -1,6 +1,7 @@
 """A shared phone: a browser's reminders are those of the person logged in on it, and only while
 their session there lasts (push.py, the one rule). A session can end without a logout on the
-phone: it idles out or grows too old, or it is ended elsewhere (a new password, a deactivation);
+phone: it grows too old, is found idle when the app opens, or is ended elsewhere (a new
+password, a deactivation);
 then the phone gets nothing until its member logs in on it again, when their reminders resume by
 themselves. Another member logging in on it ends the first one's subscription there."""
 from datetime import date, timedelta
@@ -40,17 +41,27 @@ def test_a_session_that_ended_on_the_phone_gets_no_reminders(app, push_endpoint)
     """a) The session expired, nobody logs in: the phone shows the login form, nobody is logged in
     there, and no reminder of the member comes to it."""
     member, token, browser, _ = member_on_phone(push_endpoint)
-    LoginSession.update(last_seen_at=utcnow() - timedelta(days=8)).execute()  # idled out
-    assert reminders.send_due(EVENING)["sent"] == 0
-    assert push_endpoint.messages == []
-    # Too old, though in use: the same.
-    LoginSession.update(last_seen_at=utcnow(), created_at=utcnow() - timedelta(days=31)).execute()
+    # Too old, though in use.
+    LoginSession.update(created_at=utcnow() - timedelta(days=31)).execute()
     assert reminders.send_due(EVENING)["sent"] == 0
     # Ended on the server (an expiry noticed by load_session, a logout elsewhere of that session).
     LoginSession.update(created_at=utcnow()).execute()
     accounts.end_session(token)
     assert reminders.send_due(EVENING)["sent"] == 0
     assert push_endpoint.messages == []
+
+
+def test_a_week_unused_does_not_silence_the_phone_until_the_app_is_opened(app, push_endpoint):
+    """A member who has not opened the app for a week (SESSION_IDLE_DAYS) is still the one logged
+    in on the phone, as far as anyone knows: the reminder that a visit is due (no name in it) is
+    what brings them back. Opening the app then ends the idle session; reminders stop until they
+    log in again, which resumes them."""
+    member, token, browser, subscription = member_on_phone(push_endpoint)
+    LoginSession.update(last_seen_at=utcnow() - timedelta(days=8)).execute()
+    assert reminders.send_due(EVENING)["sent"] == 1
+    assert push.while_logged_in(PushSubscription.select()).count() == 1
+    assert accounts.load_session(token) is None  # the app opened: the login form
+    assert push.while_logged_in(PushSubscription.select()).count() == 0
 
 
 def test_the_member_logging_in_again_on_the_phone_gets_their_reminders_again(app, push_endpoint):

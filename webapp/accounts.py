@@ -687,12 +687,15 @@ def _session_limits(now):
             now - timedelta(days=cfg["SESSION_MAX_DAYS"]))
 
 
-def session_lasts(now=None):
+def session_lasts(now=None, idle_ends=True):
     """The LoginSession rows still alive at `now`, as a query condition: load_session's limits,
-    for what is done for a session while nobody uses it (push.py sends its reminders)."""
+    for what is done for a session while nobody uses it. `idle_ends=False`: a session left unused
+    for SESSION_IDLE_DAYS still counts until it is used again (load_session ends it then) — the
+    phone is still its member's, nobody else logged in there, and a reminder (push.py), which
+    names nobody, is what brings a member back to visits gone overdue."""
     idle, oldest = _session_limits(now or utcnow())
-    return (LoginSession.ended_at.is_null() & (LoginSession.last_seen_at >= idle)
-            & (LoginSession.created_at >= oldest))
+    lasts = LoginSession.ended_at.is_null() & (LoginSession.created_at >= oldest)
+    return lasts & (LoginSession.last_seen_at >= idle) if idle_ends else lasts
 
 
 def session_of(token):

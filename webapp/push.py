@@ -226,7 +226,8 @@ def device_label(user_agent):
 
 # A browser's subscription is of one account, and is sent to only while the session that
 # registered it lasts (`while_logged_in`): on a phone members share, a member's reminders stop
-# when their session there ends — a logout, an expiry, a new password, a deactivation — and none
+# when their session there ends — a logout, a new password, a deactivation, its 30 days, or
+# opening the app after a week unused (not the week itself: nobody else has logged in) — and none
 # of theirs comes to whoever logs in on it next. The browser keeps its subscription, and a cookie
 # naming it (BROWSER_COOKIE): its member logging in there again gets their reminders again with
 # nothing to turn on (`logged_in`); another account logging in there ends the first one's.
@@ -283,7 +284,7 @@ def logged_in(user, cookie):
 def while_logged_in(query):
     """`query` of subscriptions narrowed to those whose session lasts: the only ones sent to."""
     return (query.join(LoginSession, on=(PushSubscription.login_session == LoginSession.id))
-            .where(accounts.session_lasts()))
+            .where(accounts.session_lasts(idle_ends=False)))
 
 
 def for_this_browser(user, cookie):

@@ -104,6 +104,9 @@ function render() {
   if (!state.working) {
     content = [h("section", { class: "card" }, h("p", {}, state.needLogin ? t("need_login") : t("not_ready")),
       state.needLogin ? loginLink() : null)];
+  } else if (state.working.user.desk) {
+    location.replace("/"); // the server says the account works at the desk (working_set.at_desk)
+    return;
   } else if (state.working.user.hand_in_only) {
     content = [h("section", { class: "card", "data-testid": "hand-in" }, h("p", {}, t("hand_in")))];
   } else if (name === "cases") content = views.casesView(state);
@@ -296,6 +299,7 @@ function registerBackgroundSync() {
    sync has sent it, the phone logs out and keeps nothing of the user but what could not go.
    `state.handInDrafts`: the drafts its syncs took off the phone already (their cases left). */
 async function handIn() {
+  if (state.working?.user.desk) return; // nothing to hand in: to the desk, logged in (render)
   state.loggedOut = true;
   state.working = null;
   // The account logs in no more: a form half filled in cannot be finished. The member is told.

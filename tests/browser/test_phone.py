@@ -71,6 +71,14 @@ def test_labels_and_codes_come_from_the_schema_and_the_fields_vocabulary(live_se
         "async () => (await self.sotd.snapshot()).schema.$defs.referral.properties.case_uuid.title")
     assert errors.startswith(label + ": ") and "case_uuid" not in errors
     assert Referral.select().count() == 0
+    # Opened to fix it, the server's reason is the field's error, and its input's description.
+    page.locator(".outbox__item[data-state=invalid] a[href^='#/fix/']").click()
+    reason = page.locator("[data-field=case_uuid] .field__error:not([hidden])")
+    reason.wait_for()
+    field = page.locator("#f-case_uuid")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert page.locator("#" + field.get_attribute("aria-describedby")).inner_text() \
+        == reason.inner_text() and reason.inner_text() in errors
 
 
 def record_visit_offline(page, phone, case, notes):

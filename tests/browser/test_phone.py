@@ -489,6 +489,7 @@ def test_a_hand_in_only_session_sends_what_waits_then_logs_out_and_clears(live_s
     go_online(phone)
     page.wait_for_selector("[data-testid=handed-in]")
     assert "không còn hoạt động" in page.locator("#view").inner_text()
+    assert page.inner_text("#club-name") == "Sổ Theo Dõi"  # the phone holds nothing of the club
     assert [v.notes for v in Visit.select()] == ["Ghi trước khi nghỉ"]
     for _ in range(50):
         if page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}:

@@ -101,3 +101,31 @@ def test_an_account_of_the_desk_opening_the_field_app_lands_on_the_desk_still_lo
         page.set_viewport_size({"width": 360, "height": 740})
         page.screenshot(path=os.path.join(os.environ["SOTD_SCREENSHOTS"],
                                           "js-leftovers-supervisor-desk-from-app.png"), full_page=True)
+
+
+def test_the_top_bar_names_the_club_only_while_its_member_is_logged_in(live_server, phone):
+    """A shared phone: once the session has ended (401) and the working set gone, the top bar
+    says the app's own name, not which club (for a victims' support club the name says much);
+    the club's name again after logging in; nor when the app is opened again meanwhile."""
+    club = make_club(name="CLB Hỗ trợ nạn nhân Phường Một")
+    member = member_of(club)
+    page = open_app(phone.new_page(), live_server, member)
+    page.wait_for_function("() => document.getElementById('club-name').textContent"
+                           " === 'CLB Hỗ trợ nạn nhân Phường Một'")
+    LoginSession.update(ended_at=utcnow()).where(LoginSession.user == member).execute()
+    page.evaluate("location.hash = '#/outbox'")
+    page.locator("[data-action=sync]").first.click()  # the server says: nobody is logged in
+    page.wait_for_selector("#view a[href^='/login']")
+    assert page.inner_text("#club-name") == "Sổ Theo Dõi"
+    assert "CLB Hỗ trợ nạn nhân" not in page.inner_text("body")
+    if os.environ.get("SOTD_SCREENSHOTS"):
+        page.set_viewport_size({"width": 360, "height": 740})
+        page.screenshot(path=os.path.join(os.environ["SOTD_SCREENSHOTS"],
+                                          "js-leftovers-top-bar-after-401.png"), full_page=True)
+    page.reload()  # opened again: nothing of the club held, nothing shown; the login form next
+    page.wait_for_selector("input[name=login]")
+    assert "CLB Hỗ trợ nạn nhân" not in page.inner_text("body")
+    submit_login(page, member.login, PASSWORD)
+    page.wait_for_url(f"{live_server.url}/app/**")
+    page.wait_for_function("() => document.getElementById('club-name').textContent"
+                           " === 'CLB Hỗ trợ nạn nhân Phường Một'")

@@ -8,6 +8,8 @@ const core = self.sotd;
 const view = document.getElementById("view");
 const banner = document.getElementById("banner");
 const badgeEl = document.getElementById("waiting-badge");
+const titleEl = document.getElementById("club-name");
+const neutralTitle = titleEl.textContent; // the app's name: no club named while nobody is logged in
 
 const state = {
   user: null, working: null, entries: [], counts: { waiting: 0, others: 0, rejected: 0 },
@@ -156,8 +158,7 @@ function loginLink() {
 }
 
 function renderChrome() {
-  const title = document.getElementById("club-name");
-  if (state.working && state.working.user.club) title.textContent = state.working.user.club.name;
+  titleEl.textContent = state.working?.user.club?.name || neutralTitle;
   badgeEl.textContent = String(state.counts.waiting);
   badgeEl.hidden = !state.counts.waiting;
   const notes = [];
@@ -307,6 +308,7 @@ async function handIn() {
   if (state.user) await core.dropDrafts(state.user);
   await core.forgetAll(true);
   await core.endPendingLogout().catch(() => { /* offline: at the next network */ });
+  titleEl.textContent = neutralTitle;
   view.replaceChildren(h("section", { class: "card", "data-testid": "handed-in" }, h("p", {},
     t("handed_in"), state.counts.waiting ? " " + t("hand_in_left", { n: state.counts.waiting }) : "",
     drafts ? " " + t("hand_in_drafts", { n: drafts }) : "")));
@@ -322,6 +324,7 @@ async function logout() {
   if (done === OFFLINE) {
     state.working = null;
     state.loggedOut = true;
+    titleEl.textContent = neutralTitle;
     const n = state.counts.waiting;
     view.replaceChildren(h("section", { class: "card" }, h("p", {}, n ? t("logout_offline_kept", { n }) : t("logout_offline"))));
   }

@@ -232,9 +232,9 @@ def test_the_phones_errors_and_its_compare_screen_pass_axe(live_server, playwrig
                    for m in marks[name])
         where = "member /app/#/new/visit with its errors"
         problems += violations(axe, page, where) + edges(page, where)
-        if SHOTS:
-            page.screenshot(path=os.path.join(SHOTS, "js-leftovers-form-errors.png"),
-                            full_page=True)
+        if SHOTS:  # the marked fields as the member sees them, from the top of the form
+            page.evaluate("scrollTo(0, 0)")
+            page.screenshot(path=os.path.join(SHOTS, "js-leftovers-form-errors.png"))
         # The date and the notes put right, saved again: their marks go, the kind's stay.
         page.fill("#f-date", "2026-01-05")
         page.fill("#f-notes", "Đã gặp")

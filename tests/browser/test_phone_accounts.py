@@ -100,7 +100,7 @@ def test_an_account_of_the_desk_opening_the_field_app_lands_on_the_desk_still_lo
         page.wait_for_url(f"{live_server.url}/")
         page.set_viewport_size({"width": 360, "height": 740})
         page.screenshot(path=os.path.join(os.environ["SOTD_SCREENSHOTS"],
-                                          "js-leftovers-supervisor-desk-from-app.png"), full_page=True)
+                                          "js-leftovers-supervisor-desk-from-app.png"))
 
 
 def test_the_top_bar_names_the_club_only_while_its_member_is_logged_in(live_server, phone):
@@ -121,7 +121,7 @@ def test_the_top_bar_names_the_club_only_while_its_member_is_logged_in(live_serv
     if os.environ.get("SOTD_SCREENSHOTS"):
         page.set_viewport_size({"width": 360, "height": 740})
         page.screenshot(path=os.path.join(os.environ["SOTD_SCREENSHOTS"],
-                                          "js-leftovers-top-bar-after-401.png"), full_page=True)
+                                          "js-leftovers-top-bar-after-401.png"))
     page.reload()  # opened again: nothing of the club held, nothing shown; the login form next
     page.wait_for_selector("input[name=login]")
     assert "CLB Hỗ trợ nạn nhân" not in page.inner_text("body")

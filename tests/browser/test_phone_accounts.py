@@ -129,3 +129,30 @@ def test_the_top_bar_names_the_club_only_while_its_member_is_logged_in(live_serv
     page.wait_for_url(f"{live_server.url}/app/**")
     page.wait_for_function("() => document.getElementById('club-name').textContent"
                            " === 'CLB Hỗ trợ nạn nhân Phường Một'")
+
+
+def test_a_member_made_a_desk_account_leaves_no_half_filled_form_on_the_phone(live_server, phone):
+    """A member's account given the supervisor's role, nothing waiting to be sent: the field app
+    goes to the desk, logged in — and keeps no form half filled in when it was a member's (a new
+    person's name and address, a visit's notes): a desk account reads no club's records."""
+    from webapp.models import User
+
+    club = make_club()
+    member = member_of(club)
+    case = make_case(club=club, created_by=member)
+    page = open_app(phone.new_page(), live_server, member)
+    fill_visit(page, case.uuid, "Ghi chú điền dở")
+    page.evaluate("location.hash = '#/new/case'")
+    page.fill("#f-full_name", "Người Mới Điền Dở")
+    page.evaluate("location.hash = '#/today'")
+    page.wait_for_selector("[data-testid=draft]")
+    User.update(role="supervisor", area="Hạ Long").where(User.id == member.id).execute()
+    page.goto(f"{live_server.url}/app/")
+    page.wait_for_url(f"{live_server.url}/", timeout=10000)
+    page.wait_for_selector("main")
+    dump = page.evaluate(STORAGE_DUMP)
+    for text in ("Ghi chú điền dở", "Người Mới Điền Dở", case.full_name):
+        assert text not in dump
+    assert page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}
+    assert LoginSession.select().where((LoginSession.user == member)
+                                       & LoginSession.ended_at.is_null()).count() == 1

@@ -107,7 +107,7 @@ function render() {
     content = [h("section", { class: "card" }, h("p", {}, state.needLogin ? t("need_login") : t("not_ready")),
       state.needLogin ? loginLink() : null)];
   } else if (state.working.user.desk) {
-    location.replace("/"); // the server says the account works at the desk (working_set.at_desk)
+    toDesk();
     return;
   } else if (state.working.user.hand_in_only) {
     content = [h("section", { class: "card", "data-testid": "hand-in" }, h("p", {}, t("hand_in")))];
@@ -312,6 +312,14 @@ async function handIn() {
   view.replaceChildren(h("section", { class: "card", "data-testid": "handed-in" }, h("p", {},
     t("handed_in"), state.counts.waiting ? " " + t("hand_in_left", { n: state.counts.waiting }) : "",
     drafts ? " " + t("hand_in_drafts", { n: drafts }) : "")));
+}
+
+/* The server says the account works at the desk (working_set.at_desk): there, logged in, and
+   nothing of the field app kept — not a form half filled in when it was a member's account. */
+async function toDesk() {
+  if (state.user) await core.dropDrafts(state.user).catch(() => {});
+  await core.forgetAll(false).catch(() => {});
+  location.replace("/");
 }
 
 async function logout() {

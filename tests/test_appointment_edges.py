@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from webapp import push
+from webapp import accounts, push
 from webapp.book import cases, holders, reminders, review, scheduling
 from webapp.db import database, utcnow
 from webapp.models import Appointment, Case, CaseHolder, Visit
@@ -132,6 +132,7 @@ NOW = "2026-12-10T10:00"  # local time; the referral below is 40 days old then
 def _subscribed_referral(world, push_endpoint):
     make_referral(world.case, world.member, referred_on=date(2026, 10, 31), status="referred")
     browser = push_endpoint.subscription()
+    accounts.start_session(world.member)  # logged in on the phone: reminders come while it lasts
     push.subscribe(world.member, browser.to_json(), "Android Chrome/130", allow_local_http=True)
     return browser
 

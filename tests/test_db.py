@@ -358,6 +358,36 @@ def test_a_board_member_deactivated_before_the_upgrade_left_the_board_then(empty
     database.close()
 
 
+def test_a_push_subscription_kept_before_the_upgrade_follows_its_users_last_session(
+        empty_database):
+    """0018 binds each subscription to the live session its user was seen in last (the phone it
+    was most likely made on); one whose user has no live session is bound to none."""
+    database.initialize(make_database(empty_database, None))
+    migrate(target=FIRST)
+    rows = {table: id_ for table, id_, _ in fill_first_schema()}
+    account = dict(password_hash="x", role="member", club_id=rows["club"], area="",
+                   must_change_password=False, reminder_hour=7, created_at=T, is_active=True)
+    seen = insert("user", login="tc.tv2", full_name="Lê Văn Hai", **account)
+    gone = insert("user", login="tc.tv3", full_name="Trần Văn Ba", **account)
+    for n, (user, last_seen, ended) in enumerate((
+            (seen, "2026-02-01 08:00:00", None), (seen, "2026-03-01 08:00:00", None),
+            (seen, "2026-03-05 08:00:00", "2026-03-05 09:00:00"),
+            (gone, "2026-03-01 08:00:00", "2026-03-02 08:00:00"))):
+        insert("login_session", token_hash=f"h{n}", user_id=user, created_at=T,
+               last_seen_at=last_seen, ended_at=ended)
+    for user in (seen, gone):
+        insert("push_subscription", user_id=user, endpoint=f"https://fcm.googleapis.com/{user}",
+               p256dh="k", auth="a", device_label="", created_at=T)
+    migrate(target="0017_board_terms_end_at_deactivation")
+    assert migrate(target="0018_push_subscription_session") == ["0018_push_subscription_session"]
+    sessions = {row["token_hash"]: row["id"] for row in Table("login_session").bind(database)
+                .select().dicts()}
+    bound = {row["user_id"]: row["login_session_id"] for row in
+             Table("push_subscription").bind(database).select().dicts()}
+    assert (bound[seen], bound[gone]) == (sessions["h1"], None)
+    database.close()
+
+
 def test_who_last_saved_a_record_is_found_by_an_index(empty_database):
     """The audit log is the largest table: the lines about one record (audit.last_by, who saved
     it, for the page that says someone else saved it first) are found by an index on the record
@@ -365,7 +395,7 @@ def test_who_last_saved_a_record_is_found_by_an_index(empty_database):
     database.initialize(make_database(empty_database, None))
     migrate(target=FIRST)
     rows = fill_first_schema()
-    migrate(target="0017_board_terms_end_at_deactivation")
+    migrate(target="0018_push_subscription_session")
     record = ["object_type", "object_id", "id"]
     assert record not in [i.columns for i in database.get_indexes("audit_log")]
     migrate()

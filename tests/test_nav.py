@@ -77,3 +77,19 @@ def test_a_screen_left_off_the_bar_lights_nothing_on_it(app, client):
     assert lit_items(client.get("/desk/cases/").get_data(as_text=True)) == ["Hồ sơ"]
     # The account, off the chair's bar, stays one tap away behind the name in the top bar.
     assert 'class="topbar__user" href="/account"' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+def test_the_desk_offers_the_field_app_only_to_those_it_does_not_send_back(client, role):
+    """A supervisor's or an administrator's field app sends them to the desk (working_set.at_desk):
+    their home has no tile to it — unless entries of theirs wait on their phone, to hand in."""
+    from webapp.models import User
+
+    user = make_user(role=role)
+    login_as(client, user)
+    assert 'href="/app/"' not in client.get("/").get_data(as_text=True)
+    User.update(waiting_count=2).where(User.id == user.id).execute()
+    assert 'href="/app/"' in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    login_as(client, make_user(role="chair"))
+    assert 'href="/app/"' in client.get("/").get_data(as_text=True)

@@ -318,12 +318,13 @@ def test_a_referral_without_outcome_for_30_days_is_followed_up(places):
 
 
 def test_the_follow_up_is_reminded_with_the_clock_moved(app, places, push_endpoint):
-    from webapp import push
+    from webapp import accounts, push
     from webapp.book import reminders
     from webapp.models import Appointment
 
     member = places["member"]
     browser = push_endpoint.subscription()
+    accounts.start_session(member)  # logged in on the phone: reminders come while it lasts
     push.subscribe(member, browser.to_json(), "Android Chrome/130", allow_local_http=True)
     case = make_case(club=member.club, created_by=member, consent=("refer",))
     made_on = local_today()

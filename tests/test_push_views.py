@@ -102,7 +102,7 @@ def test_settings_page_explains_and_lists_devices(client, push_endpoint):
     login_as(client, user)
     assert "/account/notifications" in client.get("/account").get_data(as_text=True)
     page = client.get("/account/notifications").get_data(as_text=True)
-    assert "không bao giờ ghi tên" in page  # what is sent, and what never is
+    assert "không bao giờ ghi tên hay mã hồ sơ" in page  # what is sent, and what never is
     assert "iPhone" in page
     assert 'id="push-on"' in page and "js/push-settings.js" in page
     assert "Android · Chrome" in page
@@ -128,10 +128,10 @@ def test_logging_out_forgets_this_phones_push_subscription_and_no_other(client, 
     """logout.js ends the browser's subscription and names it with the logout: no reminder goes
     to a phone nobody is logged in on. Another account's subscription is not the logout's to end."""
     user, other = make_user(), make_user()
-    login_as(client, other)
+    elsewhere = client.application.test_client()  # the other's own phone
+    login_as(elsewhere, other)
     theirs = push_endpoint.subscription().to_json()
-    assert client.post("/api/v1/push/subscriptions", json=theirs).status_code == 201
-    client.post("/logout")
+    assert elsewhere.post("/api/v1/push/subscriptions", json=theirs).status_code == 201
     login_as(client, user)
     mine = push_endpoint.subscription().to_json()
     assert client.post("/api/v1/push/subscriptions", json=mine).status_code == 201
@@ -140,3 +140,51 @@ def test_logging_out_forgets_this_phones_push_subscription_and_no_other(client, 
     login_as(client, user)
     client.post("/logout", data={"push_endpoint": mine["endpoint"]})
     assert [s.user_id for s in PushSubscription.select()] == [other.id]
+
+
+def test_a_login_on_a_shared_phone_resumes_its_members_reminders_and_ends_anothers(
+        client, push_endpoint):
+    """The phone (one test client: one browser, its cookies) keeps its subscription when A's
+    session ends without a logout: A logging in again takes it back, with nothing to turn on;
+    B logging in there ends it, and B's notifications page offers to turn them on."""
+    from webapp.db import utcnow
+    from webapp.models import LoginSession
+
+    first, second = make_user(), make_user()
+    login_as(client, first)
+    body = push_endpoint.subscription().to_json()
+    assert client.post("/api/v1/push/subscriptions", json=body).status_code == 201
+    assert 'data-on' in client.get("/account/notifications").get_data(as_text=True)
+    LoginSession.update(ended_at=utcnow()).execute()  # expired, or ended elsewhere
+    assert client.get("/account/notifications").status_code == 302  # the login form
+    login_as(client, first)
+    subscription = PushSubscription.get()
+    assert subscription.login_session.user_id == first.id
+    assert subscription.login_session.ended_at is None
+    page = client.get("/account/notifications").get_data(as_text=True)
+    assert 'data-on' in page and "cho tới khi anh/chị đăng nhập lại" not in page
+    LoginSession.update(ended_at=utcnow()).execute()
+    login_as(client, second)
+    assert PushSubscription.select().count() == 0
+    page = client.get("/account/notifications").get_data(as_text=True)
+    assert 'data-on' not in page and "Chưa có thiết bị nào nhận thông báo." in page
+    # B turns them on: the browser's subscription is B's now.
+    assert client.post("/api/v1/push/subscriptions", json=body).status_code == 201
+    assert [s.user_id for s in PushSubscription.select()] == [second.id]
+    assert 'data-on' in client.get("/account/notifications").get_data(as_text=True)
+
+
+def test_a_device_whose_session_ended_is_listed_as_getting_nothing(client, push_endpoint):
+    from webapp.db import utcnow
+    from webapp.models import LoginSession
+
+    user = make_user()
+    phone = client.application.test_client()
+    login_as(phone, user)
+    assert phone.post("/api/v1/push/subscriptions",
+                      json=push_endpoint.subscription().to_json()).status_code == 201
+    LoginSession.update(ended_at=utcnow()).execute()
+    login_as(client, user)
+    page = client.get("/account/notifications").get_data(as_text=True)
+    assert "Không gửi thông báo tới máy này cho tới khi anh/chị đăng nhập lại" in page
+    assert 'data-on' not in page  # this browser (the desk) has no subscription of its own

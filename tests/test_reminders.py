@@ -21,6 +21,10 @@ def local(text):
 
 
 def subscribe(user, browser):
+    """`user` turns notifications on in a browser they are logged in on (a session of theirs:
+    only while it lasts is anything sent there)."""
+    if user.session_token is None:
+        accounts.start_session(user)
     return push.subscribe(user, browser.to_json(), "Android Chrome/130", allow_local_http=True)
 
 
@@ -228,9 +232,13 @@ def test_the_members_of_a_deactivated_club_get_nothing(app, push_endpoint):
     accounts.set_club_active(member.club, False, by=None)
     assert reminders.send_due(local("2026-12-09T19:00"))["sent"] == 0
     assert push_endpoint.messages == []
-    # Reactivated, the club's reminders go out again.
+    # Reactivated, the club's reminders go out again to a phone its member logs in on again
+    # (the deactivation ended their sessions: nobody was logged in there meanwhile).
     accounts.set_club_active(Club.get_by_id(member.club_id), True, by=None)
-    assert reminders.send_due(local("2026-12-09T19:01"))["sent"] == 1
+    assert reminders.send_due(local("2026-12-09T19:01"))["sent"] == 0
+    accounts.start_session(member)
+    assert push.logged_in(member, push.browser_cookie(PushSubscription.get())) == push.RESUMED
+    assert reminders.send_due(local("2026-12-09T19:02"))["sent"] == 1
 
 
 def test_two_senders_at_once_send_each_reminder_once(app, push_endpoint):

@@ -482,6 +482,7 @@ def test_a_deactivated_member_logs_in_once_only_to_hand_in_what_waits(client, cl
     assert client.get("/app/").status_code == 200
     working = client.get("/api/v1/bootstrap").get_json()
     assert working["user"]["hand_in_only"] is True
+    assert working["user"]["desk"] is False  # a former member hands in, and is never sent on
     assert client.get("/api/v1/csrf").get_json()["device_key"]  # the key, never compressed
     assert working["cases"] == working["appointments"] == working["returned"] == []
     # No reading: every desk page leads back to the field app, other API answers are refused.
@@ -538,6 +539,30 @@ def test_a_role_change_keeps_what_waits_on_the_phone(client, club):
     assert results[1]["status"] == "invalid"
     assert "Ask the club's chair to register them" in results[1]["errors"]["entry"]
     assert rows(Case, registered["uuid"]) == 0
+    # One entry still waits on the phone: the field app hands in, and is not sent to the desk.
+    assert client.get("/api/v1/bootstrap").get_json()["user"]["desk"] is False
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+def test_an_account_of_the_desk_opening_the_field_app_is_sent_to_the_desk(client, club, role):
+    """A supervisor or an administrator opening /app/ (a bookmark) is told by the bootstrap to go
+    to the desk, logged in (working_set.at_desk, which the login's next_for follows too) — unless
+    their phone said, at the sync just before, that entries of theirs still wait on it."""
+    from webapp.blueprints.auth import next_for
+    from webapp.models import User
+
+    user = make_user(role=role, area="Hạ Long" if role == "supervisor" else "")
+    login_as(client, user)
+    send(client, [], waiting=0)  # every sync of the phone posts first, saying what waits
+    working = client.get("/api/v1/bootstrap").get_json()
+    assert working["user"]["desk"] is True and working["cases"] == []
+    assert next_for(User.get_by_id(user.id), "/app/") is None  # home, the desk
+    send(client, [], waiting=1)  # a phone that once was a member's, one of theirs waiting
+    assert client.get("/api/v1/bootstrap").get_json()["user"]["desk"] is False
+    assert next_for(User.get_by_id(user.id), "/app/") == "/app/"
+    # A member's bootstrap never sends them to the desk.
+    as_user(client, club.a)
+    assert client.get("/api/v1/bootstrap").get_json()["user"]["desk"] is False
 
 
 # --- 5. Consent in the field ----------------------------------------------------------------------

@@ -680,6 +680,31 @@ def start_session(user):
     return token
 
 
+def _session_limits(now):
+    """(last use, start) before which a session has ended: SESSION_IDLE_DAYS without use,
+    SESSION_MAX_DAYS at most."""
+    cfg = current_app.config
+    return (now - timedelta(days=cfg["SESSION_IDLE_DAYS"]),
+            now - timedelta(days=cfg["SESSION_MAX_DAYS"]))
+
+
+def session_lasts(now=None, idle_ends=True):
+    """The LoginSession rows still alive at `now`, as a query condition: load_session's limits,
+    for what is done for a session while nobody uses it. `idle_ends=False`: a session left unused
+    for SESSION_IDLE_DAYS still counts until it is used again (load_session ends it then) — the
+    phone is still its member's, nobody else logged in there, and a reminder (push.py), which
+    names nobody, is what brings a member back to visits gone overdue."""
+    idle, oldest = _session_limits(now or utcnow())
+    lasts = LoginSession.ended_at.is_null() & (LoginSession.created_at >= oldest)
+    return lasts & (LoginSession.last_seen_at >= idle) if idle_ends else lasts
+
+
+def session_of(token):
+    """The LoginSession row of a session token (live or not), or None."""
+    return (LoginSession.get_or_none(LoginSession.token_hash == _token_hash(token))
+            if token else None)
+
+
 def load_session(token):
     """The user of a live session token, or None if it ended, idled out or grew too old."""
     if not token:
@@ -690,13 +715,12 @@ def load_session(token):
            .first())
     if row is None:
         return None
-    cfg = current_app.config
     now = utcnow()
+    idle, oldest = _session_limits(now)
     user = row.user
     handed_in = row.hand_in_only and user.handed_in_at is not None and (
         now - user.handed_in_at > HAND_IN_GRACE)
-    if (now - row.last_seen_at > timedelta(days=cfg["SESSION_IDLE_DAYS"])
-            or now - row.created_at > timedelta(days=cfg["SESSION_MAX_DAYS"])
+    if (row.last_seen_at < idle or row.created_at < oldest
             or (not user.is_active and not row.hand_in_only) or handed_in):
         LoginSession.update(ended_at=now).where(LoginSession.id == row.id).execute()
         return None

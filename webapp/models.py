@@ -482,9 +482,11 @@ class MonthlyReview(BaseModel):
 
 
 class PushSubscription(BaseModel):
-    """A browser's push subscription, per user and device."""
+    """A browser's push subscription, per user and device: sent to only while the session that
+    registered it lasts (push.py)."""
 
     user = ForeignKeyField(User, backref="push_subscriptions", on_delete="CASCADE")
+    login_session = ForeignKeyField(LoginSession, null=True, on_delete="SET NULL")
     endpoint = TextField(unique=True)
     p256dh = CharField(max_length=200)
     auth = CharField(max_length=64)

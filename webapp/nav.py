@@ -73,11 +73,16 @@ def bottom_items():
 
 
 def nav_items():
+    from .book.working_set import at_desk
+
     if not current_user.is_authenticated:
         return []
     items = []
+    # The field app is offered to no one it would send back to the desk.
+    skip = {"shell.app"} if at_desk(current_user) else set()
     for endpoint, label, icon, *count in ITEMS:
-        if endpoint in current_app.view_functions and allowed(current_user, rule_for(endpoint)):
+        if (endpoint in current_app.view_functions and endpoint not in skip
+                and allowed(current_user, rule_for(endpoint))):
             items.append(dict(endpoint=endpoint, label=str(label), icon=icon,
                               count=count[0](current_user) if count else None,
                               url=url_for(endpoint), active=False))

@@ -22,12 +22,14 @@ import urllib3
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from . import accounts
 from .db import database, utcnow
 from .invalid import Invalid
-from .models import PushSubscription
+from .models import LoginSession, PushSubscription
 
 log = logging.getLogger(__name__)
 
@@ -222,18 +224,94 @@ def device_label(user_agent):
     return " · ".join(p for p in (platform, browser) if p)[:120]
 
 
+# A browser's subscription is of one account, and is sent to only while the session that
+# registered it lasts (`while_logged_in`): on a phone members share, a member's reminders stop
+# when their session there ends — a logout, a new password, a deactivation, its 30 days, or
+# opening the app after a week unused (not the week itself: nobody else has logged in) — and none
+# of theirs comes to whoever logs in on it next. The browser keeps its subscription, and a cookie
+# naming it (BROWSER_COOKIE): its member logging in there again gets their reminders again with
+# nothing to turn on (`logged_in`); another account logging in there ends the first one's.
+
+BROWSER_COOKIE = "sotd_push"
+BROWSER_COOKIE_DAYS = 400  # the longest a browser keeps a cookie: it outlives every session
+RESUMED, DROPPED = "resumed", "dropped"
+
+
+def _signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="sotd push browser")
+
+
+def browser_cookie(subscription):
+    """The cookie value that names `subscription` in the browser that made it."""
+    return _signer().dumps(subscription.id)
+
+
+def of_browser(cookie):
+    """The subscription a browser's cookie names, or None (none, forged, or gone since)."""
+    if not cookie:
+        return None
+    try:
+        subscription_id = _signer().loads(cookie)
+    except BadSignature:
+        return None
+    return (PushSubscription.get_or_none(PushSubscription.id == subscription_id)
+            if isinstance(subscription_id, int) else None)
+
+
+def set_browser_cookie(response, subscription):
+    response.set_cookie(BROWSER_COOKIE, browser_cookie(subscription),
+                        max_age=BROWSER_COOKIE_DAYS * 86400, httponly=True, samesite="Strict",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def logged_in(user, cookie):
+    """`user` has just logged in (accounts.start_session) on the browser of `cookie`: its
+    subscription follows the new session if it is theirs (RESUMED), and goes if it is another
+    account's (DROPPED). None when the browser names no subscription."""
+    subscription = of_browser(cookie)
+    if subscription is None:
+        return None
+    with database.atomic():
+        if subscription.user_id != user.id:
+            PushSubscription.delete().where(PushSubscription.id == subscription.id).execute()
+            return DROPPED
+        (PushSubscription.update(login_session=accounts.session_of(user.session_token))
+         .where(PushSubscription.id == subscription.id).execute())
+    return RESUMED
+
+
+def while_logged_in(query):
+    """`query` of subscriptions narrowed to those whose session lasts: the only ones sent to."""
+    return (query.join(LoginSession, on=(PushSubscription.login_session == LoginSession.id))
+            .where(accounts.session_lasts(idle_ends=False)))
+
+
+def for_this_browser(user, cookie):
+    """Whether this browser's subscription (its cookie) is `user`'s, in the session of now."""
+    subscription = of_browser(cookie)
+    return bool(subscription and subscription.user_id == user.id
+                and subscription.login_session_id is not None
+                and subscription.login_session_id == getattr(
+                    accounts.session_of(user.session_token), "id", None))
+
+
 def subscribe(user, payload, user_agent="", allow_local_http=False):
-    """Store (or move to `user`) the subscription; returns it."""
+    """Store (or move to `user`) the subscription, bound to `user`'s session of now (the
+    session_token they were loaded with); returns it."""
     endpoint, p256dh, auth = validate_subscription(payload, allow_local_http)
+    session = accounts.session_of(user.session_token)
     with database.atomic():
         subscription = PushSubscription.get_or_none(PushSubscription.endpoint == endpoint)
         if subscription is None:
-            subscription = PushSubscription.create(user=user, endpoint=endpoint, p256dh=p256dh,
+            subscription = PushSubscription.create(user=user, login_session=session,
+                                                   endpoint=endpoint, p256dh=p256dh,
                                                    auth=auth, device_label=device_label(user_agent))
         else:
             # The same browser, subscribed again (or by another user who logged in on it):
-            # the newest owner and keys win, and it counts as new for "sent since".
+            # the newest owner, session and keys win, and it counts as new for "sent since".
             subscription.user = user
+            subscription.login_session = session
             subscription.p256dh, subscription.auth = p256dh, auth
             subscription.device_label = device_label(user_agent)
             subscription.created_at = utcnow()

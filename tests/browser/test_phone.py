@@ -71,6 +71,14 @@ def test_labels_and_codes_come_from_the_schema_and_the_fields_vocabulary(live_se
         "async () => (await self.sotd.snapshot()).schema.$defs.referral.properties.case_uuid.title")
     assert errors.startswith(label + ": ") and "case_uuid" not in errors
     assert Referral.select().count() == 0
+    # Opened to fix it, the server's reason is the field's error, and its input's description.
+    page.locator(".outbox__item[data-state=invalid] a[href^='#/fix/']").click()
+    reason = page.locator("[data-field=case_uuid] .field__error:not([hidden])")
+    reason.wait_for()
+    field = page.locator("#f-case_uuid")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert page.locator("#" + field.get_attribute("aria-describedby")).inner_text() \
+        == reason.inner_text() and reason.inner_text() in errors
 
 
 def record_visit_offline(page, phone, case, notes):
@@ -481,6 +489,7 @@ def test_a_hand_in_only_session_sends_what_waits_then_logs_out_and_clears(live_s
     go_online(phone)
     page.wait_for_selector("[data-testid=handed-in]")
     assert "không còn hoạt động" in page.locator("#view").inner_text()
+    assert page.inner_text("#club-name") == "Sổ Theo Dõi"  # the phone holds nothing of the club
     assert [v.notes for v in Visit.select()] == ["Ghi trước khi nghỉ"]
     for _ in range(50):
         if page.evaluate(HELD) == {"keys": 0, "working": 0, "outbox": 0}:

@@ -160,3 +160,43 @@ def test_logging_out_ends_the_phones_push_subscription_there_and_on_the_server(l
     page.wait_for_url("**/login")
     assert page.evaluate("localStorage.getItem('unsubscribed')") == "1"
     assert [s.user_id for s in PushSubscription.select()] == [kept.id]
+
+
+def test_on_a_shared_phone_the_notifications_page_is_the_logged_in_members(live_server, phone):
+    """The browser keeps the subscription A made on it when A's session there ends without a
+    logout (an expiry, a new password set elsewhere): A logging in again finds notifications on,
+    with nothing to turn on; B logging in after A's session ended again finds A's gone from the
+    server, and B's page offers to turn notifications on (not off, as if B's were on)."""
+    from webapp import accounts
+    from webapp.models import PushSubscription
+
+    first = make_user(role="member")
+    second = make_user(role="member", club=first.club)
+    phone.add_init_script(FAKE_SUBSCRIPTION)
+
+    def switch(page):
+        page.goto(f"{live_server.url}/account/notifications")
+        page.wait_for_function("!document.getElementById('push-on').hidden || "
+                               "!document.getElementById('push-off').hidden")
+        return "on" if page.locator("#push-off").is_visible() else "off"
+
+    page = open_app(phone.new_page(), live_server, first)
+    page.goto(f"{live_server.url}/account/notifications")
+    # A turns notifications on: what push.js sends, with the browser's subscription.
+    status = page.evaluate("""async () => (await fetch("/api/v1/push/subscriptions", {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json",
+                  "X-CSRFToken": document.getElementById("push-panel").dataset.csrf},
+        body: JSON.stringify({endpoint: "https://fcm.googleapis.com/fcm/send/this-phone",
+            keys: {p256dh: "BA" + "A".repeat(85), auth: "A".repeat(22)}})})).status""")
+    assert status == 201
+    assert switch(page) == "on"
+    accounts.end_sessions(first)  # A's session on the phone ends without a logout
+
+    open_app(page, live_server, first)  # A again
+    assert switch(page) == "on"
+    assert [s.user_id for s in PushSubscription.select()] == [first.id]
+    accounts.end_sessions(first)  # and again
+    open_app(page, live_server, second)
+    assert switch(page) == "off"
+    assert PushSubscription.select().count() == 0  # A's went at B's login

@@ -10,6 +10,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, audit, push, shell
+from ..book import working_set
 from ..book.vocab import ROLES
 from ..forms import apply_account_error
 from ..i18n import LANG_COOKIE, format_date_time
@@ -62,12 +63,11 @@ def next_for(user, target):
     """Where `user` goes after logging in, asked for `target`: a path of this site, and the field
     app only for those who record in the field. A supervisor or an administrator sent there (the
     field app sends whoever is logged out to the login page, on a phone its member shares) would
-    find nothing to record, be told their account is no longer active and be logged out: they
-    go home, to the desk — unless their phone said entries of theirs still wait on it (a
+    find nothing to record: they go home, to the desk, as the field app would send them
+    (working_set.at_desk) — unless their phone said entries of theirs still wait on it (a
     member's account given another role): the field app sends them, then logs out."""
     target = safe_next(target)
-    if (target and user.role not in FIELD and not user.waiting_count
-            and urlsplit(target).path.rstrip("/") == "/app"):
+    if target and working_set.at_desk(user) and urlsplit(target).path.rstrip("/") == "/app":
         return None
     return target
 
@@ -114,6 +114,8 @@ def told_on(user):
 def _log_in(user):
     session.clear()  # a fresh session at every login
     accounts.start_session(user)
+    # This browser's reminders: the user's again if they were theirs, another's no more.
+    push.logged_in(user, request.cookies.get(push.BROWSER_COOKIE))
     login_user(user, force=user.hand_in_only)  # a hand-in session: deactivated, so force
     session.permanent = True
     news = accounts.news_for_holder(user)

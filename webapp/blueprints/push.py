@@ -47,7 +47,9 @@ def subscribe():
     subscription = push.subscribe(current_user._get_current_object(), payload,
                                   request.headers.get("User-Agent", ""), allow_local)
     audit.record("push_subscribe", subscription)
-    return jsonify(id=subscription.id, device_label=subscription.device_label), 201
+    response = jsonify(id=subscription.id, device_label=subscription.device_label)
+    response.status_code = 201
+    return push.set_browser_cookie(response, subscription)
 
 
 @bp.route("/api/v1/push/subscriptions", methods=["DELETE"])
@@ -72,8 +74,13 @@ def settings():
     devices = (PushSubscription.select()
                .where(PushSubscription.user == current_user.id)
                .order_by(PushSubscription.created_at.desc()))
-    return render_template("push/settings.html", form=form, devices=devices,
-                           evening_hour=current_app.config["REMINDER_EVENING_HOUR"])
+    # The browser may hold a subscription another account made on it (a shared phone): this
+    # device is on only if the one the server sends to is the current user's, in this session.
+    this_browser = push.for_this_browser(current_user, request.cookies.get(push.BROWSER_COOKIE))
+    # A device whose session ended gets nothing until the user logs in on it again.
+    reached = {device.id for device in push.while_logged_in(devices)}
+    return render_template("push/settings.html", form=form, devices=devices, reached=reached,
+                           this_browser=this_browser, evening_hour=current_app.config["REMINDER_EVENING_HOUR"])
 
 
 @bp.route("/account/notifications/hour", methods=["POST"])

@@ -221,11 +221,13 @@ def send_due(now=None):
     scheduling.follow_up_referrals(local_today(now_utc))
     # Only the active accounts of active clubs: a deactivated club's members can no longer log
     # in, so a reminder of a visit (no name in it, but a visit all the same) would only mislead.
-    subscriptions = (PushSubscription.select(PushSubscription, User)
-                     .join(User).join(Club, on=(User.club == Club.id))
-                     .where(User.is_active == True, User.role.in_(FIELD_ROLES),  # noqa: E712
-                            Club.is_active == True)  # noqa: E712
-                     .order_by(PushSubscription.user, PushSubscription.id))
+    # And only to a browser whose member is still logged in on it (push.while_logged_in).
+    subscriptions = push.while_logged_in(
+        PushSubscription.select(PushSubscription, User)
+        .join(User).join(Club, on=(User.club == Club.id))
+        .where(User.is_active == True, User.role.in_(FIELD_ROLES),  # noqa: E712
+               Club.is_active == True)  # noqa: E712
+        .switch(PushSubscription)).order_by(PushSubscription.user, PushSubscription.id)
     by_user = {}
     for subscription in subscriptions:
         by_user.setdefault(subscription.user_id, (subscription.user, []))[1].append(subscription)

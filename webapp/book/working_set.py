@@ -185,7 +185,7 @@ def whole(user):
     return {
         "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
                  "role": user.role, "club": {"id": club.id, "name": club.name} if club else None,
-                 "hand_in_only": False},
+                 "hand_in_only": False, "desk": False},
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
                          for v in (*FIELD_VOCABULARIES, entries.ENTRY_TYPES)},
         "members": _members(user, returned),
@@ -292,14 +292,22 @@ def hands_in_only(user):
     return user.hand_in_only or user.role not in FIELD
 
 
+def at_desk(user):
+    """True for an account that works at the desk, not in the field app: a supervisor's or an
+    administrator's, whose phone said at its last sync that nothing of theirs waits on it. The
+    field app goes to the desk, logged in (the bootstrap's `desk`), and so does a login asked for
+    it (auth.next_for); with entries waiting, the field app sends them first, then logs out."""
+    return not user.hand_in_only and user.role not in FIELD and not user.waiting_count
+
+
 def hand_in_set(user):
     """The working set of an account that only hands in: nothing to read (the key to send with
-    comes from /api/v1/csrf)."""
+    comes from /api/v1/csrf); `desk`: nothing to hand in either, the field app goes to the desk."""
     club = user.club if user.club_id is not None else None
     return {
         "user": {"id": user.id, "login": user.login, "full_name": user.full_name,
                  "role": user.role, "club": {"id": club.id, "name": club.name} if club else None,
-                 "hand_in_only": True},
+                 "hand_in_only": True, "desk": at_desk(user)},
         "vocabularies": {v.name: [{"code": code, "label": label} for code, label in v.choices()]
                          for v in FIELD_VOCABULARIES},
         "members": [], "cases": [], "appointments": [], "activities": [], "returned": [],

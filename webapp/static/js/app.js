@@ -8,6 +8,8 @@ const core = self.sotd;
 const view = document.getElementById("view");
 const banner = document.getElementById("banner");
 const badgeEl = document.getElementById("waiting-badge");
+const titleEl = document.getElementById("club-name");
+const neutralTitle = titleEl.textContent; // the app's name: no club named while nobody is logged in
 
 const state = {
   user: null, working: null, entries: [], counts: { waiting: 0, others: 0, rejected: 0 },
@@ -104,6 +106,9 @@ function render() {
   if (!state.working) {
     content = [h("section", { class: "card" }, h("p", {}, state.needLogin ? t("need_login") : t("not_ready")),
       state.needLogin ? loginLink() : null)];
+  } else if (state.working.user.desk) {
+    toDesk();
+    return;
   } else if (state.working.user.hand_in_only) {
     content = [h("section", { class: "card", "data-testid": "hand-in" }, h("p", {}, t("hand_in")))];
   } else if (name === "cases") content = views.casesView(state);
@@ -153,8 +158,7 @@ function loginLink() {
 }
 
 function renderChrome() {
-  const title = document.getElementById("club-name");
-  if (state.working && state.working.user.club) title.textContent = state.working.user.club.name;
+  titleEl.textContent = state.working?.user.club?.name || neutralTitle;
   badgeEl.textContent = String(state.counts.waiting);
   badgeEl.hidden = !state.counts.waiting;
   const notes = [];
@@ -296,6 +300,7 @@ function registerBackgroundSync() {
    sync has sent it, the phone logs out and keeps nothing of the user but what could not go.
    `state.handInDrafts`: the drafts its syncs took off the phone already (their cases left). */
 async function handIn() {
+  if (state.working?.user.desk) return; // nothing to hand in: to the desk, logged in (render)
   state.loggedOut = true;
   state.working = null;
   // The account logs in no more: a form half filled in cannot be finished. The member is told.
@@ -303,9 +308,18 @@ async function handIn() {
   if (state.user) await core.dropDrafts(state.user);
   await core.forgetAll(true);
   await core.endPendingLogout().catch(() => { /* offline: at the next network */ });
+  titleEl.textContent = neutralTitle;
   view.replaceChildren(h("section", { class: "card", "data-testid": "handed-in" }, h("p", {},
     t("handed_in"), state.counts.waiting ? " " + t("hand_in_left", { n: state.counts.waiting }) : "",
     drafts ? " " + t("hand_in_drafts", { n: drafts }) : "")));
+}
+
+/* The server says the account works at the desk (working_set.at_desk): there, logged in, and
+   nothing of the field app kept — not a form half filled in when it was a member's account. */
+async function toDesk() {
+  if (state.user) await core.dropDrafts(state.user).catch(() => {});
+  await core.forgetAll(false).catch(() => {});
+  location.replace("/");
 }
 
 async function logout() {
@@ -318,6 +332,7 @@ async function logout() {
   if (done === OFFLINE) {
     state.working = null;
     state.loggedOut = true;
+    titleEl.textContent = neutralTitle;
     const n = state.counts.waiting;
     view.replaceChildren(h("section", { class: "card" }, h("p", {}, n ? t("logout_offline_kept", { n }) : t("logout_offline"))));
   }

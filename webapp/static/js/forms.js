@@ -221,6 +221,12 @@ export function entryForm(schema, type, ctx, values, fixed) {
       row.classList.toggle("field--error", list.length > 0);
       error.hidden = !list.length;
       error.textContent = list.join(" ");
+      // A screen reader reads the error with the field (as the desk's forms, _macros.html).
+      for (const el of row.querySelectorAll("input, select, textarea")) {
+        for (const [k, v] of [["aria-invalid", "true"], ["aria-describedby", error.id]]) {
+          if (list.length) el.setAttribute(k, v); else el.removeAttribute(k);
+        }
+      }
       if (list.length && row.firstChild.open === false) row.firstChild.open = true;
       if (list.length && !first) first = row;
     }

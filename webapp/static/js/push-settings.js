@@ -32,7 +32,9 @@ async function start() {
   }
   if (Notification.permission === "denied") say("denied", "warning");
   try {
-    show(Boolean(await currentSubscription(options.swUrl)));
+    // On only if the server sends this browser's subscription to this user (data-on): on a
+    // shared phone it may be another member's, whose reminders stopped at this login.
+    show("on" in panel.dataset && Boolean(await currentSubscription(options.swUrl)));
   } catch {
     show(false);
   }

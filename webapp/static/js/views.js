@@ -293,10 +293,10 @@ export function formView(state, type, params, fixUuid, only) {
   async function submit() {
     const data = form.read();
     const errors = validate(state.schema, type, data);
+    form.show(errors); // none: the marks of those put right go, should the form stay (kept)
     if (Object.keys(errors).length) {
       alert.textContent = t("fix_errors");
       alert.hidden = false;
-      form.show(errors);
       return;
     }
     const saved = entry ? Object.assign({}, entry, { data }) : { uuid: fresh, type, revision: 1, data };

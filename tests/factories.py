@@ -8,6 +8,7 @@ from flask import current_app
 
 from webapp import accounts, clock
 from webapp.book import cases
+from webapp.book.sync import EARLIEST_MADE
 from webapp.models import (
     ALL_MODELS,
     Activity,
@@ -70,7 +71,15 @@ def password_hash(password):
 _hashes = {}
 
 
-def make_user(club=None, role="member", password=PASSWORD, **overrides):
+# When a board member the factory makes took their seat on the board: before any entry may say it
+# was made, so that whatever a test has them record is a board member's. `board_since` says
+# another moment.
+BOARD_SINCE = EARLIEST_MADE
+
+
+def make_user(club=None, role="member", password=PASSWORD, board_since=BOARD_SINCE, **overrides):
+    """A user; a board member sits on their club's board (a term, as accounts.create_user begins
+    one) since `board_since`."""
     n = next(_seq)
     if club is None and role in ("member", "chair"):
         club = make_club()
@@ -79,7 +88,10 @@ def make_user(club=None, role="member", password=PASSWORD, **overrides):
                   area="Hạ Long" if role == "supervisor" else "",
                   device_key=secrets.token_bytes(32))
     fields.update(overrides)
-    return User.create(**fields)
+    user = User.create(**fields)
+    if user.role == "chair" and user.club_id is not None:
+        accounts.begin_term(user, board_since)
+    return user
 
 
 def make_case(club=None, created_by=None, categories=("at_risk",), consent=("follow",), **overrides):

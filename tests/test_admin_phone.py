@@ -140,7 +140,6 @@ def test_what_a_deactivated_board_member_hands_in_waits_for_review(app, client, 
     deactivated hands in afterwards. They reach the club, and another board member decides."""
     a = two_clubs.a
     other = make_user(club=a.club, role="chair")
-    accounts.begin_term(fresh(a.chair), utcnow() - timedelta(hours=2))
     login_as(client, a.chair)
     approved = bootstrap(client)["cases"][0]  # a.case, approved; the chair records on it
     visit = entry("visit", visit_data(a.case.uuid), made=earlier())

@@ -7,12 +7,12 @@ import pytest
 from flask_babel import force_locale
 
 from webapp import accounts
-from webapp.book import cases, holders, scheduling
+from webapp.book import cases, holders, review, scheduling, sync as book_sync
 from webapp.book.reminders import due_for
 from webapp.clock import utc_start_of
-from webapp.db import utcnow
+from webapp.db import new_uuid, utcnow
 from webapp.invalid import Invalid
-from webapp.models import Appointment, AuditLog, BoardTerm, Case, User, Visit
+from webapp.models import Appointment, AuditLog, BoardTerm, Case, Review, User, Visit
 
 from .factories import login_as, make_case, make_user, today
 from .test_sync_edges import at, entry, rows, send, visit_data
@@ -27,9 +27,9 @@ def english(client):
 def board(app):
     """Two board members and a member; the member follows one case, and another case of the
     club is followed by no one. The board sat since an hour ago."""
-    first = make_user(role="chair", full_name="Chủ nhiệm Một")
+    first = make_user(role="chair", full_name="Chủ nhiệm Một",
+                      board_since=utcnow() - timedelta(hours=1))
     club = first.club
-    accounts.begin_term(first, utcnow() - timedelta(hours=1))
     second = make_user(club=club, role="chair")
     member = make_user(club=club, role="member")
     followed = make_case(club=club, created_by=member)
@@ -53,10 +53,15 @@ def test_a_board_member_steps_down_and_the_club_keeps_a_board(board):
     assert User.get_by_id(board.second.id).role == "chair"
 
 
+def made_chair(member, by):
+    """`member` uses a setup code that makes them a board member, now; returns them as they are."""
+    code = accounts.issue_setup_code(member, by=by, purpose="make_chair", role="chair")
+    accounts.use_setup_code(member.login, code.code, "another-horse-77", "203.0.113.9")
+    return User.get_by_id(member.id)
+
+
 def test_a_new_board_member_begins_a_term_when_they_use_their_code(board):
-    code = accounts.issue_setup_code(board.member, by=board.first, purpose="make_chair",
-                                     role="chair")
-    accounts.use_setup_code(board.member.login, code.code, "another-horse-77", "203.0.113.9")
+    made_chair(board.member, by=board.first)
     [term] = BoardTerm.select().where(BoardTerm.user == board.member.id)
     assert term.until is None and term.club_id == board.club.id
     made = accounts.create_user(login="cn.moi", password="correct-horse-9", role="chair",
@@ -273,3 +278,87 @@ def test_deactivation_ends_the_term_on_the_board_and_reactivation_begins_another
     assert BoardTerm.select().where(BoardTerm.user == first.id).count() == 2
     assert not BoardTerm.select().where((BoardTerm.user == first.id)
                                         & BoardTerm.until.is_null()).exists()
+
+
+# --- Approved on submit: judged as the entry was made ------------------------------------------
+# A board member's entry is approved on submit (DESIGN.md §2): one they made on the board, and
+# sent while they sit on it still. What a member recorded on their phone before a setup code made
+# them a board member waits for the board's review, as any member's entry does; so does what a
+# board member recorded and sends after leaving the board (the review page says it was recorded
+# on the board: former_board). The moment is the one may_record judges by: client_created_at.
+
+def test_what_a_member_recorded_before_joining_the_board_waits_for_review(app, board):
+    before = entry("visit", visit_data(board.followed.uuid), made=at(timedelta(minutes=-20)))
+    chair = made_chair(board.member, by=board.first)  # the phone has not synced meanwhile
+    assert chair.is_board
+    assert book_sync.submit_entry(chair, before)["status"] == "created"
+    visit = Visit.get(Visit.uuid == before["uuid"])
+    assert visit.review_status == "submitted"
+    assert not Review.select().where(Review.entry_uuid == visit.uuid).exists()
+    assert visit in [item.row for item in review.queue(board.club)]  # the board decides
+
+
+def test_an_edit_a_member_made_before_joining_the_board_waits_for_review(app, board):
+    first = entry("visit", visit_data(board.followed.uuid, notes="Lần đầu"),
+                  made=at(timedelta(minutes=-40)))
+    returned = entry("visit", visit_data(board.followed.uuid, notes="Ngắn"),
+                     made=at(timedelta(minutes=-40)))
+    for sent in (first, returned):
+        assert book_sync.submit_entry(board.member, sent)["status"] == "created"
+    review.approve(Visit.get(Visit.uuid == first["uuid"]), board.first, seen=1)
+    review.return_entry(Visit.get(Visit.uuid == returned["uuid"]), board.first,
+                        "Ghi rõ hơn", seen=1)
+    # Both edited on the phone while still a member; sent once a board member.
+    amended = dict(first, revision=2, base_revision=1,
+                   client_created_at=at(timedelta(minutes=-20)),
+                   data=visit_data(board.followed.uuid, notes="Sửa khi còn là thành viên"))
+    fixed = dict(returned, revision=2, base_revision=1,
+                 client_created_at=at(timedelta(minutes=-20)),
+                 data=visit_data(board.followed.uuid, notes="Ghi rõ hơn rồi"))
+    chair = made_chair(board.member, by=board.first)
+    assert [book_sync.submit_entry(chair, e)["status"] for e in (amended, fixed)] == [
+        "updated", "updated"]
+    amended_row = Visit.get(Visit.uuid == first["uuid"])
+    assert (amended_row.notes, amended_row.amendment_revision, amended_row.amendment_status) == (
+        "Lần đầu", 2, "submitted")  # the approved version counts until the board decides
+    fixed_row = Visit.get(Visit.uuid == returned["uuid"])
+    assert (fixed_row.notes, fixed_row.review_status) == ("Ghi rõ hơn rồi", "submitted")
+    assert not Review.select().where(Review.decision == "self_approved").exists()
+
+
+def test_what_a_new_board_member_records_once_on_it_is_approved_on_submit(app, board):
+    first = entry("visit", visit_data(board.followed.uuid, notes="Lần đầu"),
+                  made=at(timedelta(minutes=-40)))
+    assert book_sync.submit_entry(board.member, first)["status"] == "created"
+    review.approve(Visit.get(Visit.uuid == first["uuid"]), board.first, seen=1)
+    chair = made_chair(board.member, by=board.first)
+    after = entry("visit", visit_data(board.unfollowed.uuid), made=at(timedelta(seconds=1)))
+    amended = dict(first, revision=2, base_revision=1, client_created_at=at(timedelta(seconds=1)),
+                   data=visit_data(board.followed.uuid, notes="Sửa khi đã vào ban"))
+    assert [book_sync.submit_entry(chair, e)["status"] for e in (after, amended)] == [
+        "created", "updated"]
+    assert Visit.get(Visit.uuid == after["uuid"]).review_status == "approved"
+    amended_row = Visit.get(Visit.uuid == first["uuid"])
+    assert (amended_row.notes, amended_row.revision, amended_row.amendment_status) == (
+        "Sửa khi đã vào ban", 2, None)
+    assert Review.select().where((Review.decision == "self_approved")
+                                 & (Review.decided_by == chair.id)).count() == 2
+
+
+def test_what_a_board_member_recorded_and_sends_after_leaving_it_waits_for_review(app, board):
+    """Made on the board, sent as a member: the board that took them off it decides, as it does
+    for what a deactivated board member hands in; nobody decides on submit who is not on it."""
+    made_on_board = entry("visit", visit_data(board.unfollowed.uuid),
+                          made=at(timedelta(minutes=-20)))
+    holders.leave_board(board.first, by=board.second)
+    assert book_sync.submit_entry(User.get_by_id(board.first.id),
+                                  made_on_board)["status"] == "created"
+    assert Visit.get(Visit.uuid == made_on_board["uuid"]).review_status == "submitted"
+    assert not Review.select().where(Review.decided_by == board.first.id).exists()
+
+
+def test_at_the_desk_a_board_member_records_now_and_it_is_approved(app, board):
+    data = visit_data(board.unfollowed.uuid)
+    result = book_sync.desk_entry(board.first, "visit", data, new_uuid())
+    assert result["status"] == "created"
+    assert Visit.get(Visit.uuid == result["uuid"]).review_status == "approved"

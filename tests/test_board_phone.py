@@ -25,11 +25,10 @@ def english(client):
 def board(app):
     """A club of two board members (on it since an hour ago) and two members; member `a`
     follows one case, member `b` another, and one case is followed by no one."""
-    first = make_user(role="chair", full_name="Chủ nhiệm Một")
+    since = utcnow() - timedelta(hours=1)
+    first = make_user(role="chair", full_name="Chủ nhiệm Một", board_since=since)
     club = first.club
-    second = make_user(club=club, role="chair")
-    for chair in (first, second):
-        accounts.begin_term(chair, utcnow() - timedelta(hours=1))
+    second = make_user(club=club, role="chair", board_since=since)
     a = make_user(club=club, role="member")
     b = make_user(club=club, role="member")
     theirs = make_case(club=club, created_by=a)

@@ -6,12 +6,13 @@ import uuid
 import pytest
 from peewee import Table, fn
 
-from webapp import create_app
+from webapp import audit, create_app
 from webapp.db import database, is_postgres, make_database, migrate
-from webapp.models import ALL_MODELS, Case, Club, User
+from webapp.models import ALL_MODELS, Case, Club, Provider, User
 
 from .conftest import PG_URL, USE_PG, _pg_admin
 from .factories import PASSWORD, login_as
+from .test_sync_batch import Statements
 
 FIRST = "0001_initial"
 T = "2026-01-15 03:04:05"
@@ -384,4 +385,31 @@ def test_a_push_subscription_kept_before_the_upgrade_follows_its_users_last_sess
     bound = {row["user_id"]: row["login_session_id"] for row in
              Table("push_subscription").bind(database).select().dicts()}
     assert (bound[seen], bound[gone]) == (sessions["h1"], None)
+    database.close()
+
+
+def test_who_last_saved_a_record_is_found_by_an_index(empty_database):
+    """The audit log is the largest table: the lines about one record (audit.last_by, who saved
+    it, for the page that says someone else saved it first) are found by an index on the record
+    (0019), not by reading the whole log; the upgrade keeps every line."""
+    database.initialize(make_database(empty_database, None))
+    migrate(target=FIRST)
+    rows = fill_first_schema()
+    migrate(target="0018_push_subscription_session")
+    record = ["object_type", "object_id", "id"]
+    assert record not in [i.columns for i in database.get_indexes("audit_log")]
+    migrate()
+    assert record in [i.columns for i in database.get_indexes("audit_log")]
+    assert_rows_kept([r for r in rows if r[0] == "audit_log"])
+    with Statements() as seen:
+        assert audit.last_by(Provider(id=1), "provider_saved") is None
+    [(sql, params)] = [(q, p) for q, p in zip(seen.sql, seen.params) if "audit_log" in q]
+    with database.atomic():
+        if is_postgres():  # it reads a table this small whole, unless told not to
+            database.execute_sql("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN "
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+        plan = " ".join(str(r[-1]) for r in database.execute_sql(explain + sql, params))
+    assert "audit_log_object_type_object_id_id" in plan, plan
     database.close()

@@ -35,11 +35,12 @@ class Statements(logging.Handler):
 
     def __init__(self):
         super().__init__()
-        self.sql = []
+        self.sql, self.params = [], []
 
     def emit(self, record):
-        sql = record.msg[0] if isinstance(record.msg, tuple) else str(record.msg)
+        sql, params = record.msg if isinstance(record.msg, tuple) else (str(record.msg), ())
         self.sql.append(sql)
+        self.params.append(params)
 
     def __enter__(self):
         self.logger = logging.getLogger("peewee")

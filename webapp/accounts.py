@@ -215,7 +215,8 @@ def set_active(user, active, *, by):
 
 # --- The club's board over time -----------------------------------------------------------------
 # Who sat on the board when (BoardTerm): an entry a board member recorded on any of the club's
-# cases still reaches the club after they step down (book/holders.leave_board, may_record).
+# cases still reaches the club after they step down (book/holders.leave_board, may_record), and
+# only what they made while on it is approved on submit (book/review.approves_own).
 
 def begin_term(user, at):
     """`user` sits on their club's board from `at`."""

@@ -524,6 +524,10 @@ class AuditLog(BaseModel):
     object_id = IntegerField(null=True)
     details = JSONTextField(null=True)
 
+    class Meta:
+        # The lines about one record, newest first (audit.last_by): migration 0019.
+        indexes = ((("object_type", "object_id", "id"), False),)
+
 
 ALL_MODELS = [
     Club, User, LoginSession, LoginAttempt, SetupCode, AccountEvent, Case, CaseHolder, BoardTerm,

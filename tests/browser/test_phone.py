@@ -609,13 +609,11 @@ def test_end_to_end_a_reassigned_case_leaves_the_phone_after_its_visit_went_out(
 
 
 def test_end_to_end_a_board_member_who_steps_down_keeps_nothing_trapped(live_server, phone):
-    from webapp import accounts
     from webapp.book import holders
 
     club = make_club()
     leaving = make_user(club=club, role="chair", full_name="Chủ nhiệm cũ",
-                        device_key=os.urandom(32))
-    accounts.begin_term(leaving, utcnow() - timedelta(days=1))
+                        device_key=os.urandom(32), board_since=utcnow() - timedelta(days=1))
     staying = make_user(club=club, role="chair")
     case = make_case(club=club, created_by=staying, assigned_to=None, full_name="Cao Thị Chung")
     page = phone.new_page()

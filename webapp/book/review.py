@@ -16,7 +16,7 @@ from peewee import fn
 
 from . import entries, holders, vocab
 from .editors import may_edit
-from .. import audit
+from .. import accounts, audit
 from ..db import database, locked, utcnow
 from .entries import REFERENCES, TYPES, type_of
 from ..invalid import Invalid
@@ -202,24 +202,34 @@ def stored_revision(row, revision):
 
 # --- the sync API's path: new entries and edits ------------------------------------------------
 
-def approves_own(user):
-    """True if what `user` submits is approved on submit: a board member's, while the club has
-    them on its books. A board member the club has deactivated may still hand in what waits on
-    their phone (accounts.may_hand_in), but nobody active approved it: it waits for the board."""
-    return user.is_board and user.is_active and not user.hand_in_only
+def approves_own(user, at):
+    """True if what `user` made at `at` (naive UTC) is approved on submit: a board member's entry.
+    They sat on the club's board when they made it (its terms, accounts.on_board, judged at the
+    moment holders.may_record judges by: the time the phone says the entry or edit was made,
+    bounded by sync.parse_envelope; None, an entry that says nothing, is judged as made now, as
+    at the desk), and sit on it still, active, the one deciding on submit. So what a member
+    recorded before a setup code made them a board member waits for the board's review, as what
+    a board member recorded and sends after leaving the board does (the review page says it was
+    recorded on the board: holders.former_board). A board member the club has deactivated may
+    still hand in what waits on their phone (accounts.may_hand_in), but nobody active approved
+    it: it waits for the board."""
+    return (user.is_board and user.is_active and not user.hand_in_only
+            and accounts.on_board(user, user.club_id, at or utcnow()))
 
 
-def receive_new(row, user):
-    """A new entry was stored: it waits for review, unless a board member made it (self-approved)."""
+def receive_new(row, user, at):
+    """A new entry, made at `at`, was stored: it waits for review, unless a board member made it
+    (self-approved: approves_own)."""
     if row.review_status != SUBMITTED:
         row.review_status = SUBMITTED
         row.save(only=[type(row).review_status])
-    if approves_own(user) and waiting_for(row) is None:
+    if approves_own(user, at) and waiting_for(row) is None:
         _decide(row, row.revision, SELF_APPROVED, user)
 
 
-def receive_edit(row, revision, data, user, apply=None):
-    """An accepted edit (`revision` on the current base) of an existing entry, by its maker.
+def receive_edit(row, revision, data, user, at, apply=None):
+    """An accepted edit (`revision` on the current base) of an existing entry, by its maker, made
+    at `at` (the edit's own moment, not the entry's: approves_own).
 
     A locked (approved) entry keeps its approved version on the main row: the edit becomes an
     amendment that waits for review. Otherwise the edit replaces the row's data and is reviewed
@@ -229,14 +239,15 @@ def receive_edit(row, revision, data, user, apply=None):
     transaction when this raises Invalid).
     """
     model = type(row)
+    own = approves_own(user, at)
     if is_locked(row):
-        if approves_own(user):  # approved on submit: never over an amendment nobody decided
+        if own:  # approved on submit: never over an amendment nobody decided
             refuse_over_pending_amendment(row)
         row.amendment_revision = revision
         row.amendment_status = SUBMITTED
         row.updated_at = utcnow()
         row.save(only=[model.amendment_revision, model.amendment_status, model.updated_at])
-        if approves_own(user):
+        if own:
             _approve_amendment(row, user, SELF_APPROVED)
         return
     if apply is None:
@@ -249,7 +260,7 @@ def receive_edit(row, revision, data, user, apply=None):
     row.amendment_status = None
     row.updated_at = utcnow()
     row.save()
-    if approves_own(user) and waiting_for(row) is None:
+    if own and waiting_for(row) is None:
         _decide(row, revision, SELF_APPROVED, user)
 
 

@@ -203,7 +203,7 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
             return dict(_result(uuid, "duplicate", taken.row, taken.row.revision), row=taken.row)
         lookup.add(EntryRevision, [dict(entry_type=kind.name, uuid=uuid, revision=revision,
                                         data=data, submitted_by=user, submitted_at=utcnow())])
-        lookup.once_inserted(row, lambda row: review.receive_new(row, user))
+        lookup.once_inserted(row, lambda row: review.receive_new(row, user, at))
         return dict(_result(uuid, "created", row, revision), row=row)
 
     if held_kind is not kind:
@@ -245,7 +245,7 @@ def _submit(user, uuid, kind, revision, base, data, at, lookup):
     values = edited(kind, check(user, kind, data, lookup, made), stored.data if stored else None)
     EntryRevision.create(entry_type=kind.name, uuid=uuid, revision=revision, data=data,
                          submitted_by=user)
-    review.receive_edit(row, revision, data, user,
+    review.receive_edit(row, revision, data, user, at,
                         apply=lambda r, _data: kind.module.update(r, values, user))
     return dict(_result(uuid, "updated", row, revision), row=row)
 

@@ -36,6 +36,7 @@ os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 from bench.common import header, report  # noqa: E402
 from bench.meter import MeteredServer  # noqa: E402
+from webapp import shell  # noqa: E402
 from webapp.clock import local_today  # noqa: E402
 
 CHROMIUM = os.environ.get("SOTD_CHROMIUM", "/usr/bin/chromium")
@@ -205,7 +206,6 @@ def phone_figures(app, server, login, profile, case_uuid, n, opens=6):
 def inline_script_bytes():
     """The compressed size of the script the shell holds inline (webapp/bundled/field-app.js),
     gzipped as the server gzips the shell."""
-    from webapp import shell
     return len(gzip.compress(shell.BUNDLE.read_bytes(), compresslevel=6, mtime=0))
 
 

@@ -675,8 +675,9 @@ def _token_hash(token):
 def start_session(user):
     """A new server-side session for `user`; its token becomes the Flask-Login id."""
     token = secrets.token_urlsafe(32)
-    LoginSession.create(token_hash=_token_hash(token), user=user, hand_in_only=user.hand_in_only)
-    user.session_token = token
+    row = LoginSession.create(token_hash=_token_hash(token), user=user,
+                              hand_in_only=user.hand_in_only)
+    user.session_token, user.session_id = token, row.id
     return token
 
 
@@ -697,12 +698,6 @@ def session_lasts(now=None, idle_ends=True):
     idle, oldest = _session_limits(now or utcnow())
     lasts = LoginSession.ended_at.is_null() & (LoginSession.created_at >= oldest)
     return lasts & (LoginSession.last_seen_at >= idle) if idle_ends else lasts
-
-
-def session_of(token):
-    """The LoginSession row of a session token (live or not), or None."""
-    return (LoginSession.get_or_none(LoginSession.token_hash == _token_hash(token))
-            if token else None)
 
 
 def load_session(token):
@@ -726,7 +721,7 @@ def load_session(token):
         return None
     if now - row.last_seen_at > timedelta(minutes=1):
         LoginSession.update(last_seen_at=now).where(LoginSession.id == row.id).execute()
-    user.session_token = token
+    user.session_token, user.session_id = token, row.id
     user.hand_in_only = row.hand_in_only
     return user
 

@@ -36,6 +36,7 @@ class User(UserMixin, BaseModel):
     """An account: a member or board member of one club, a supervisor of an area, or an admin."""
 
     session_token = None  # set when loaded from a live LoginSession
+    session_id = None  # that LoginSession's id
     hand_in_only = False  # set when that session only hands in what waits on the phone
 
     login = CharField(unique=True, max_length=64)

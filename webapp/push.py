@@ -276,7 +276,7 @@ def logged_in(user, cookie):
         if subscription.user_id != user.id:
             PushSubscription.delete().where(PushSubscription.id == subscription.id).execute()
             return DROPPED
-        (PushSubscription.update(login_session=accounts.session_of(user.session_token))
+        (PushSubscription.update(login_session=user.session_id)
          .where(PushSubscription.id == subscription.id).execute())
     return RESUMED
 
@@ -290,17 +290,15 @@ def while_logged_in(query):
 def for_this_browser(user, cookie):
     """Whether this browser's subscription (its cookie) is `user`'s, in the session of now."""
     subscription = of_browser(cookie)
-    return bool(subscription and subscription.user_id == user.id
-                and subscription.login_session_id is not None
-                and subscription.login_session_id == getattr(
-                    accounts.session_of(user.session_token), "id", None))
+    return bool(subscription and subscription.user_id == user.id and user.session_id is not None
+                and subscription.login_session_id == user.session_id)
 
 
 def subscribe(user, payload, user_agent="", allow_local_http=False):
     """Store (or move to `user`) the subscription, bound to `user`'s session of now (the
-    session_token they were loaded with); returns it."""
+    session they were loaded with); returns it."""
     endpoint, p256dh, auth = validate_subscription(payload, allow_local_http)
-    session = accounts.session_of(user.session_token)
+    session = user.session_id
     with database.atomic():
         subscription = PushSubscription.get_or_none(PushSubscription.endpoint == endpoint)
         if subscription is None:

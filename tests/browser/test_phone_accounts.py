@@ -6,7 +6,7 @@ import os
 import pytest
 
 from webapp.db import utcnow
-from webapp.models import LoginSession, Visit
+from webapp.models import LoginSession, User, Visit
 
 from ..factories import PASSWORD, make_case, make_club, make_user
 from .conftest import log_in, submit_login
@@ -135,8 +135,6 @@ def test_a_member_made_a_desk_account_leaves_no_half_filled_form_on_the_phone(li
     """A member's account given the supervisor's role, nothing waiting to be sent: the field app
     goes to the desk, logged in — and keeps no form half filled in when it was a member's (a new
     person's name and address, a visit's notes): a desk account reads no club's records."""
-    from webapp.models import User
-
     club = make_club()
     member = member_of(club)
     case = make_case(club=club, created_by=member)

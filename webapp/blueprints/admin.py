@@ -170,7 +170,6 @@ def user(user_id):
     return (page, 409) if late else page
 
 
-
 def _club_account(user_id):
     account = get_object_or_404(User.select(), User.id == user_id)
     if account.club_id is None or account.role not in FIELD_ROLES:
